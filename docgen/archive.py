@@ -1,0 +1,114 @@
+"""Find and load every record of an archive: records/, and its own templates/ and schemas/.
+
+An archive is a folder holding `records/`; when it also holds `templates/` or
+`schemas/`, those copies are used instead of the ones shipped with docgen, so an
+office can restyle its forms or extend an enumeration without touching docgen.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from docgen.loader import Document, read_yaml_file
+from docgen.problems import DocgenError, Problem
+
+# folder under records/ -> record kind
+KIND_FOLDERS = {
+    "plans": "plan",
+    "departments": "department",
+    "entities": "entity",
+    "inspections": "inspection",
+    "draws": "draw",
+    "calendar": "calendar",
+}
+FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+def is_record_file(name: str) -> bool:
+    """A YAML file that is not hidden and not an editor's temporary copy."""
+    return name.endswith(RECORD_SUFFIXES) and not name.startswith((".", "#", "~$")) and not name.endswith("~")
+
+
+def packaged_dir(name: str) -> str:
+    """Folder of docgen's own copy of templates/ or schemas/."""
+    return str(resources.files(f"docgen.{name}"))
+
+
+def display(path: str) -> str:
+    """A path as a clerk would type it: relative to the current folder when inside it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+@dataclass
+class Record:
+    """One YAML record: what it says and where each part of it stands."""
+
+    kind: str
+    path: str  # as shown to the clerk
+    abspath: str
+    doc: Document
+    text_digest: str = ""
+
+    @property
+    def data(self) -> Any:
+        return self.doc.data
+
+    def problem(self, keys: tuple, message: str, severity: str = "error", key: bool = False) -> Problem:
+        line, column = self.doc.position(keys, key=key)
+        return Problem(self.path, line, column, message, severity)
+
+
+@dataclass
+class Archive:
+    """Where the records, templates and schemas of one office live."""
+
+    records_dir: str
+    root: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records_dir = os.path.abspath(self.records_dir)
+        self.root = os.path.dirname(self.records_dir)
+
+    def own_or_packaged(self, name: str) -> str:
+        own = os.path.join(self.root, name)
+        return own if os.path.isdir(own) else packaged_dir(name)
+
+    @property
+    def templates_dir(self) -> str:
+        return self.own_or_packaged("templates")
+
+    @property
+    def schemas_dir(self) -> str:
+        return self.own_or_packaged("schemas")
+
+    def record_files(self) -> list[tuple[str, str]]:
+        """(kind, absolute path) of every record file, in a stable order."""
+        if not os.path.isdir(self.records_dir):
+            raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
+        found = []
+        for folder, kind in KIND_FOLDERS.items():
+            base = os.path.join(self.records_dir, folder)
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                found.extend((kind, os.path.join(dirpath, name)) for name in sorted(filenames) if is_record_file(name))
+        return found
+
+    def load(self) -> tuple[list[Record], list[Problem]]:
+        """Parse every record file; YAML problems are collected, never raised."""
+        records, problems = [], []
+        for kind, path in self.record_files():
+            shown = display(path)
+            doc, found = read_yaml_file(path, shown)
+            problems.extend(found)
+            if doc is None:
+                continue
+            if not isinstance(doc.data, dict):
+                problems.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
+                continue
+            records.append(Record(kind, shown, path, doc))
+        return records, problems

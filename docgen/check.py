@@ -1,0 +1,52 @@
+"""Load an archive and check it: YAML, then schemas, then cross-record rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docgen.archive import Archive, Record
+from docgen.index import Index
+from docgen.problems import Problem
+from docgen.schema import Schemas
+
+
+@dataclass
+class Checked:
+    """The outcome of one check: every record that parsed, the index, and all problems."""
+
+    archive: Archive
+    schemas: Schemas
+    records: list[Record]
+    index: Index
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def invalid_paths(self) -> set[str]:
+        """Paths of records that have at least one error (their documents are not written)."""
+        return {p.path for p in self.errors}
+
+    def is_valid(self, record: Record | None) -> bool:
+        return record is not None and record.path not in self.invalid_paths
+
+
+def check_archive(archive: Archive) -> Checked:
+    """Every problem of the archive in one run, sorted by file and line."""
+    from docgen import deadlines  # working-day rules sit beside the structural ones
+
+    schemas = Schemas(archive.schemas_dir)
+    records, problems = archive.load()
+    valid_shape = []
+    for record in records:
+        found = schemas.check(record)
+        problems.extend(found)
+        valid_shape.append(record)
+    index = Index.build(valid_shape)
+    from docgen.rules import check_all
+
+    problems.extend(check_all(valid_shape, index))
+    problems.extend(deadlines.check_deadlines(index))
+    return Checked(archive, schemas, valid_shape, index, sorted(set(problems)))

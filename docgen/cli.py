@@ -1,0 +1,107 @@
+"""The `docgen` command: thin shells around load → check → build, draw and status."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from docgen import __version__, cli_i18n
+from docgen.archive import Archive
+from docgen.problems import DocgenError
+
+cli_i18n.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+records_option = click.option("--records", "records_dir", default="records", show_default=True,
+                              type=click.Path(file_okay=False), help="记录目录（档案中的 records/）")
+
+
+def echo_problems(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem))
+
+
+def summary(checked) -> str:
+    errors = len(checked.errors)
+    warnings = len(checked.problems) - errors
+    total = len(checked.records)
+    if not checked.problems:
+        return f"全部 {total} 条记录检查通过。"
+    return f"检查了 {total} 条记录：{errors} 个错误，{warnings} 个警告。"
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="docgen %(version)s")
+def cli() -> None:
+    """docgen：“双随机、一公开”联合抽查的记录校验与文书生成。
+
+    记录是 records/ 下的 YAML 文件（每个计划、部门、检查对象、抽查记录一个文件），
+    docgen 校验它们，并按官方附件模板生成可直接打印的 Word 和 Excel 文书。
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@records_option
+def validate(records_dir: str) -> None:
+    """校验全部记录：格式、必填字段、相互引用、信用代码、日期顺序和工作时限。
+
+    每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
+    """
+    from docgen.check import check_archive
+
+    checked = check_archive(Archive(records_dir))
+    echo_problems(checked.problems)
+    click.echo(summary(checked))
+    sys.exit(1 if checked.errors else 0)
+
+
+def main() -> None:
+    """Entry point: clerk-facing errors in Chinese, never a traceback for bad input."""
+    try:
+        cli.main(prog_name="docgen", standalone_mode=True)
+    except DocgenError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug in docgen, not in the records
+        if os.environ.get("DOCGEN_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"docgen 内部错误：{type(exc).__name__}: {exc}\n"
+                   "这是程序的问题，不是记录的问题。请设置环境变量 DOCGEN_DEBUG=1 重新运行，并把输出报告给维护人员。",
+                   err=True)
+        sys.exit(3)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan_id", metavar="PLAN")
+@click.option("--seed", help="事先公布的随机种子（任意文本，如“2023-10-31 福彩3D 第2023290期 开奖号 527”）")
+@click.option("--verify", "verify_only", is_flag=True, help="按抽取记录中的种子重新计算，核对抽查记录是否被改动")
+@click.option("--redraw", is_flag=True, help="计划已有抽取时重新抽取（旧的抽取记录保留，未改动的抽查记录被替换）")
+@click.option("--dry-run", is_flag=True, help="只显示抽取结果和输入摘要，不写入文件")
+@records_option
+def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_run: bool, records_dir: str) -> None:
+    """随机抽取检查对象和执法人员（双随机），或核对已有的抽取。
+
+    抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
+    """
+    from docgen.check import check_archive
+    from docgen.drawing import run_draw, verify
+
+    checked = check_archive(Archive(records_dir))
+    if verify_only:
+        ok, findings = verify(checked, plan_id)
+        for line in findings:
+            click.echo(line)
+        click.echo("核对通过：抽查记录与抽取结果一致。" if ok else f"核对未通过：发现 {len(findings)} 处不一致。")
+        sys.exit(0 if ok else 1)
+    if not seed:
+        raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")
+    for line in run_draw(checked, plan_id, seed, redraw=redraw, dry_run=dry_run):
+        click.echo(line)

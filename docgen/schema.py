@@ -1,0 +1,161 @@
+"""Check each record against the JSON Schema of its kind, reporting in the clerk's words.
+
+Schemas are read from the archive (see `Archive.schemas_dir`). Errors come back as
+`Problem`s positioned on the offending value (or key), naming the field by its
+schema `title` and saying what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from docgen.archive import Record
+from docgen.problems import DocgenError, Problem
+
+BASE = "file:///docgen-schemas/"
+_TYPE_NAMES = {
+    "string": "文本", "integer": "整数", "number": "数字", "boolean": "是或否（true / false）",
+    "array": "列表（每项以“- ”开头）", "object": "若干“字段: 值”", "null": "空",
+}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是否值"
+    if isinstance(value, int):
+        return "整数"
+    if isinstance(value, float):
+        return "数字"
+    if isinstance(value, str):
+        return "文本"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "字段表"
+    return "空值"
+
+
+class Schemas:
+    """The compiled schemas of one archive, one validator per record kind."""
+
+    def __init__(self, schemas_dir: str):
+        self.dir = schemas_dir
+        self.raw: dict[str, dict] = {}
+        resources = []
+        try:
+            names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
+        except OSError as exc:
+            raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
+        for name in names:
+            try:
+                with open(os.path.join(schemas_dir, name), encoding="utf-8") as handle:
+                    schema = json.load(handle)
+            except (OSError, ValueError) as exc:
+                raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{exc}") from None
+            schema = dict(schema, **{"$id": BASE + name})
+            self.raw[name[: -len(".schema.json")]] = schema
+            resources.append((BASE + name, Resource.from_contents(schema)))
+        self.registry = Registry().with_resources(resources)
+        self.validators = {
+            kind: Draft202012Validator(schema, registry=self.registry, format_checker=FormatChecker())
+            for kind, schema in self.raw.items() if kind != "common"
+        }
+
+    def digest_source(self) -> bytes:
+        """The schema files' contents, for build manifests."""
+        return json.dumps(self.raw, sort_keys=True, ensure_ascii=False).encode()
+
+    def resolve(self, schema: dict) -> dict:
+        """Follow a `$ref` to the schema it names (titles on the referring side win)."""
+        if "$ref" in schema:
+            target = self.registry.resolver(BASE + "x").lookup(schema["$ref"]).contents
+            return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+        return schema
+
+    # -- coercion -------------------------------------------------------------------------
+    def coerce(self, value: Any, schema: dict, doc, path: tuple) -> Any:
+        """Turn numbers the YAML parser guessed back into their source text where text is wanted."""
+        schema = self.resolve(schema)
+        wanted = schema.get("type")
+        if wanted == "string" and not isinstance(value, str) and path in doc.raw and value is not None \
+                and not isinstance(value, bool):
+            return doc.raw[path]
+        if isinstance(value, dict):
+            props = schema.get("properties", {})
+            extra = schema.get("additionalProperties")
+            for key in list(value):
+                sub = props.get(key, extra if isinstance(extra, dict) else None)
+                if sub is not None:
+                    value[key] = self.coerce(value[key], sub, doc, path + (key,))
+        elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+            for i, item in enumerate(value):
+                value[i] = self.coerce(item, schema["items"], doc, path + (i,))
+        return value
+
+    # -- checking -------------------------------------------------------------------------
+    def check(self, record: Record) -> list[Problem]:
+        validator = self.validators.get(record.kind)
+        if validator is None:
+            return [record.problem((), f"找不到“{record.kind}”类记录的模式文件 {record.kind}.schema.json")]
+        self.coerce(record.data, validator.schema, record.doc, ())
+        problems = [self._problem(record, error) for error in validator.iter_errors(record.data)]
+        return sorted(set(problems))
+
+    def _title(self, schema: dict, fallback: Any) -> str:
+        return schema.get("title") or str(fallback)
+
+    def _problem(self, record: Record, error) -> Problem:
+        path = tuple(error.absolute_path)
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        title = self._title(schema, path[-1] if path else record.kind)
+        value = error.instance
+        kind = error.validator
+        if kind == "required":
+            missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+            key = missing[0] if missing else error.validator_value[0]
+            root = self.validators[record.kind].schema
+            sub = self.resolve(schema.get("properties", {}).get(key) or root["properties"].get(key, {}))
+            where = f"「{title}」中" if path else ""
+            return record.problem(path, f"{where}缺少必填字段「{self._title(sub, key)}」（{key}）")
+        if kind == "additionalProperties":
+            known = list(schema.get("properties", {}))
+            extras = [k for k in value if k not in known] if isinstance(value, dict) else []
+            key = extras[0] if extras else "?"
+            hint = difflib.get_close_matches(key, known, n=1)
+            tip = f"，是否想写「{hint[0]}」？" if hint else f"；可用的字段有：{'、'.join(known)}"
+            return record.problem(path + (key,), f"「{title}」中有未知字段「{key}」{tip}", key=True)
+        if kind == "type":
+            expected = error.validator_value
+            names = "或".join(_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+            return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}")
+        if kind == "enum":
+            options = "、".join(str(o) for o in error.validator_value)
+            return record.problem(path, f"「{title}」的值“{value}”不在可选范围内，应为：{options}")
+        if kind in ("pattern", "format"):
+            hint = schema.get("x-hint") or schema.get("description", "")
+            if kind == "format" and error.validator_value == "date":
+                hint = "应为真实存在的日期，写成 YYYY-MM-DD，如 2023-10-30"
+            return record.problem(path, f"「{title}」的值“{value}”格式不正确：{hint}")
+        if kind == "minLength":
+            return record.problem(path, f"「{title}」不能为空")
+        if kind == "maxLength":
+            return record.problem(path, f"「{title}」最多 {error.validator_value} 个字符")
+        if kind == "minItems":
+            return record.problem(path, f"「{title}」至少需要 {error.validator_value} 项")
+        if kind == "maxItems":
+            return record.problem(path, f"「{title}」最多 {error.validator_value} 项")
+        if kind == "minimum":
+            return record.problem(path, f"「{title}」应不小于 {error.validator_value}，而这里是 {value}")
+        if kind == "maximum":
+            return record.problem(path, f"「{title}」应不大于 {error.validator_value}，而这里是 {value}")
+        if kind == "uniqueItems":
+            return record.problem(path, f"「{title}」中有重复的项")
+        if kind == "propertyNames":
+            return record.problem(path, f"「{title}」中的编号格式不正确：只能包含字母、数字、“-”和“_”")
+        return record.problem(path, f"「{title}」不符合要求：{error.message}")

@@ -1,0 +1,334 @@
+"""Generate schemas/*.schema.json (JSON Schema 2020-12) for every record kind.
+
+The JSON files are committed and are what docgen reads; this script is how they were
+written. Every field carries a Chinese `title` and `description`: clerks see them in
+error messages and in their editor. Offices may edit the JSON copies in their archive
+(for example to extend an enumeration); re-running this script overwrites schemas/.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "schemas"
+COMMON = "common.schema.json#/$defs/"
+
+
+def ref(name: str, title: str, description: str) -> dict:
+    return {"$ref": COMMON + name, "title": title, "description": description}
+
+
+def text(title: str, description: str, **extra) -> dict:
+    return {"type": "string", "minLength": 1, "title": title, "description": description, **extra}
+
+
+def texts(title: str, description: str, **extra) -> dict:
+    return {"type": "array", "items": {"type": "string", "minLength": 1, "title": title,
+                                       "description": description},
+            "title": title, "description": description, **extra}
+
+
+def obj(title: str, description: str, properties: dict, required=(), **extra) -> dict:
+    schema = {"type": "object", "title": title, "description": description,
+              "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def array(title: str, description: str, items: dict, **extra) -> dict:
+    return {"type": "array", "title": title, "description": description, "items": items, **extra}
+
+
+def record(kind: str, title: str, description: str, properties: dict, required) -> dict:
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(obj(title, description, properties, required))
+    schema["x-kind"] = kind
+    return schema
+
+
+RESULTS = ["未发现问题", "发现问题已责令改正", "发现问题待后续处理", "未发现开展本次抽查涉及的经营活动",
+           "不配合检查情节严重", "通过登记的住所（经营场所）无法联系", "已关闭停业或正在组织清算",
+           "检查对象已注销", "检查对象已被吊销", "检查对象已被撤销", "检查对象已迁出"]
+MEASURES = ["无需后续处置", "反馈日常监管部门依法处理", "责令改正", "移送办案机构（案件线索）",
+            "抄告相关部门", "其他"]
+METHODS = ["实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助"]
+
+common = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "公共定义",
+    "description": "各类记录共用的字段定义",
+    "$defs": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+               "title": "编号", "description": "记录编号，也是文件名：字母、数字、“-”或“_”，不超过 64 个字符",
+               "x-hint": "只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-001"},
+        "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                 "title": "日期", "description": "日期，格式 YYYY-MM-DD，如 2023-10-30",
+                 "x-hint": "应写成 YYYY-MM-DD，如 2023-10-30"},
+        "datetime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{1,2}:[0-9]{2})?$",
+                     "title": "时间", "description": "日期和时间，格式 YYYY-MM-DD HH:MM，如 2023-10-31 09:30",
+                     "x-hint": "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30"},
+        "phone": {"type": "string", "pattern": "^[0-9+（(][0-9 ()（）+-]{2,29}(转[0-9]{1,6})?$",
+                  "title": "电话", "description": "电话号码，如 0315-7665600 或 13800000000",
+                  "x-hint": "应为电话号码，如 0315-7665600 或 13800000000"},
+        "credit_class": {"type": "string", "enum": ["A", "B", "C", "D"],
+                         "title": "信用风险分类", "description": "企业信用风险分类：A（低风险）、B、C、D（高风险）"},
+        "result": {"type": "string", "enum": RESULTS, "title": "抽查结果",
+                   "description": "抽查结果（全国通用口径，可在本档案的 schemas 中扩充）"},
+        "measure": {"type": "string", "enum": MEASURES, "title": "后续处置措施",
+                    "description": "后续处置措施（可在本档案的 schemas 中扩充）"},
+        "method": {"type": "string", "enum": METHODS, "title": "检查方式",
+                   "description": "检查方式（可在本档案的 schemas 中扩充）"},
+        "percent": {"type": "number", "minimum": 0, "maximum": 100, "title": "比例（%）",
+                    "description": "百分比数值，如 3 表示 3%"},
+        "days": {"type": "integer", "minimum": 0, "maximum": 366, "title": "工作日数",
+                 "description": "期限，单位为工作日"},
+    },
+}
+
+section_item = obj("小节", "带（一）（二）编号的小节", {
+    "heading": text("小节标题", "小节标题，不写编号，如 加强组织领导"),
+    "text": texts("小节正文", "小节正文，每项一段"),
+    "owner": text("责任单位", "完成该项任务的责任单位"),
+    "deadline": text("完成时限", "完成时限，如 全年、长期推进"),
+}, required=["heading"])
+
+section = obj("章节", "实施方案中带一、二、编号的章节", {
+    "heading": text("章节标题", "章节标题，不写编号，如 工作要求"),
+    "paragraphs": texts("段落", "章节开头的正文段落，每项一段"),
+    "items": array("小节", "带（一）（二）编号的小节", section_item),
+}, required=["heading"])
+
+plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作方案：通知、实施方案及各附件的依据", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "id": ref("id", "计划编号", "计划编号，也是文件名，如 qa-2023-30"),
+    "type": {"type": "string", "enum": ["联合抽查", "年度方案"], "title": "计划类型",
+             "description": "联合抽查：生成全部七个附件；年度方案：只生成通知和方案正文"},
+    "header": text("版头", "发文机关标志，如 迁安市“双随机一公开”工作领导小组办公室文件"),
+    "doc_number": text("发文字号", "发文字号，年份用六角括号，如 迁双随机办〔2023〕30号",
+                       pattern="^.+〔[0-9]{4}〕[0-9]+号$",
+                       **{"x-hint": "应写成“机关代字〔年份〕序号号”，年份用六角括号〔〕，如 迁双随机办〔2023〕30号"}),
+    "issuer": text("发文机关", "落款的发文机关名称（多个机关联合发文时每行一个）"),
+    "issue_date": ref("date", "成文日期", "成文（印发）日期，如 2023-10-30"),
+    "title": text("标题", "通知标题，如 关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知"),
+    "disclosure": text("公开属性", "公开属性，如 主动公开"),
+    "recipients": texts("主送机关", "主送机关，每项一个", minItems=1),
+    "body": texts("正文", "通知正文，每项一段", minItems=1),
+    "contacts": obj("联系方式", "通知中的联系人", {
+        "names": texts("联系人", "联系人姓名，每项一人", minItems=1),
+        "phone": ref("phone", "联系电话", "联系电话"),
+        "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+                      **{"x-hint": "应为电子邮箱地址，如 qasssj@126.com"}),
+    }, required=["names"]),
+    "attachments": texts("附件", "附件名称，按顺序每项一个"),
+    "scheme": obj("实施方案", "附件1 实施方案的标题、前言和章节", {
+        "title": text("方案标题", "实施方案标题"),
+        "preamble": texts("前言", "方案开头的段落，每项一段"),
+        "sections": array("章节", "方案章节；联合抽查的“抽查时间”至“抽查内容”四章由系统生成，这里写其后的章节",
+                          section),
+    }, required=["title"]),
+    "period": obj("抽查时间", "抽查实施的起止日期", {
+        "start": ref("date", "开始日期", "抽查开始日期"),
+        "end": ref("date", "结束日期", "抽查结束日期"),
+    }, required=["start", "end"]),
+    "scope": obj("抽查对象", "抽查对象范围和名录库筛选条件", {
+        "description": text("范围说明", "抽查对象范围的文字说明"),
+        "entity_types": texts("主体类型", "纳入抽查的主体类型；不写表示不限"),
+        "statuses": texts("登记状态", "纳入抽查的登记状态；不写表示只抽“存续”"),
+    }, required=["description"]),
+    "ratios": obj("抽查比例", "按信用风险分类设定的抽查比例（%）", {
+        c: ref("percent", f"{c}类比例", f"信用风险分类为 {c} 的主体抽查比例（%）") for c in "ABCD"
+    }),
+    "ratio_floor": ref("percent", "最低比例", "各类抽查比例的下限（%），默认 3"),
+    "ratio_note": text("比例说明", "抽查比例的文字说明，写入实施方案"),
+    "check_type": text("抽查类型", "公示表中的抽查类型，如 跨部门联合双随机抽查"),
+    "credit_driven": {"type": "boolean", "title": "运用信用风险分类",
+                      "description": "本次抽查是否运用企业信用风险分类结果（计入“信用风险分类抽查占比”）"},
+    "lead_department": ref("id", "牵头部门", "牵头部门的编号"),
+    "departments": array("实施部门", "参与抽查的部门及其抽查事项（含牵头部门）", obj(
+        "实施部门", "一个参与部门", {
+            "department": ref("id", "部门", "部门编号，对应 departments 中的记录"),
+            "content": text("抽查内容", "该部门抽查内容的文字说明，写入实施方案"),
+            "items": texts("抽查事项", "该部门的抽查事项，每项一个，用于告知书和实地核查记录表", minItems=1),
+            "qualification": text("所需资格", "被抽取执法人员须具备的资格；不写表示不限"),
+        }, required=["department", "items"])),
+    "groups": {"type": "integer", "minimum": 1, "title": "检查组数",
+               "description": "随机抽取时组成的联合检查组数量；不写则按各部门可抽人数尽量多组"},
+    "inspectors_per_department": {"type": "integer", "minimum": 1, "maximum": 10, "title": "每组每部门人数",
+                                  "description": "每个检查组中每个部门派出的执法人员人数，默认 2"},
+    "deadlines": obj("工作时限", "以工作日计的各项时限", {
+        "confirmation": ref("days", "确认时限", "协同单位确认被检查对象的时限（工作日），默认 2"),
+        "results_entry": ref("days", "结果录入时限", "检查完成后录入结果的时限（工作日），默认 3"),
+        "disclosure": ref("days", "结果公示时限", "检查完成后公示结果的时限（工作日），默认 20"),
+    }),
+    "notice": obj("告知书", "附件2 告知书的内容", {
+        "title": text("告知书标题", "告知书标题"),
+        "legal_basis": text("检查依据", "告知书中的检查依据"),
+        "materials": texts("需准备材料", "被检查对象需准备的材料，每项一个"),
+        "contact": obj("联系人", "告知书上的联系人", {
+            "name": text("姓名", "联系人姓名"),
+            "phone": ref("phone", "电话", "联系电话"),
+        }, required=["name"]),
+        "phone_content": text("电话告知内容", "电话告知时说明的内容，写入电话告知记录表"),
+    }),
+    "goals": texts("工作目标", "年度方案的量化目标说明（可选）"),
+}, ["id", "type", "doc_number", "issuer", "issue_date", "title", "recipients", "body"])
+plan["allOf"] = [{
+    "if": {"properties": {"type": {"const": "联合抽查"}}},
+    "then": {"required": ["period", "scope", "departments", "lead_department"]},
+}]
+
+inspector = obj("执法人员", "执法人员名录库中的一人", {
+    "id": ref("id", "人员编号", "执法人员编号，全系统唯一，如 jyj-01"),
+    "name": text("姓名", "执法人员姓名"),
+    "badge": text("执法证号", "行政执法证件号码"),
+    "phone": ref("phone", "电话", "执法人员手机号码（不会出现在公示表中）"),
+    "qualifications": texts("资格", "执法资格或专业领域，每项一个"),
+    "conflicts": array("回避对象", "需要回避的主体编号（有利害关系的主体），每项一个",
+                       ref("id", "回避对象", "需要回避的主体编号")),
+    "active": {"type": "boolean", "title": "在岗", "description": "是否在岗可被抽取；不写表示在岗"},
+}, required=["id", "name", "badge"])
+
+department = record("department", "部门", "一个参与抽查的部门：执法人员名录库和车辆", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "id": ref("id", "部门编号", "部门编号，也是文件名，如 jyj"),
+    "name": text("部门名称", "部门全称，如 迁安市教育局"),
+    "inspectors": array("执法人员", "执法人员名录库", inspector, minItems=1),
+    "vehicles": array("车辆", "可安排的车辆", obj("车辆", "一辆车", {
+        "plate": text("车牌号", "车牌号，如 冀B·A1234"),
+        "driver": text("驾驶员", "驾驶员姓名"),
+        "phone": ref("phone", "驾驶员电话", "驾驶员电话"),
+    }, required=["plate", "driver"])),
+}, ["id", "name", "inspectors"])
+
+entity = record("entity", "检查对象", "检查对象名录库中的一个市场主体", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "id": ref("id", "主体编号", "主体编号，也是文件名，如 org-001"),
+    "name": text("企业名称", "主体名称（以营业执照或办学许可证为准）"),
+    "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+                    "title": "统一社会信用代码",
+                    "description": "18 位统一社会信用代码（GB 32100-2015），字母大写，不含 I、O、Z、S、V",
+                    "x-hint": "应为 18 位，由数字和大写字母组成（不含 I、O、Z、S、V）"},
+    "type": text("主体类型", "主体类型，如 校外培训机构"),
+    "address": text("住所", "登记住所（经营场所）"),
+    "legal_rep": text("法定代表人", "法定代表人（负责人）姓名"),
+    "contact": obj("联系人", "日常联系人", {
+        "name": text("联系人", "联系人姓名"),
+        "phone": ref("phone", "联系电话", "联系电话"),
+    }, required=["name", "phone"]),
+    "credit_class": ref("credit_class", "信用风险分类", "企业信用风险分类：A、B、C、D"),
+    "licence": obj("许可证", "办学许可证等行政许可", {
+        "number": text("许可证号", "许可证编号"),
+        "valid_until": ref("date", "有效期至", "许可证有效期截止日期"),
+    }, required=["number"]),
+    "status": {"type": "string", "enum": ["存续", "停业", "注销", "吊销", "撤销", "迁出"],
+               "title": "登记状态", "description": "登记状态：存续、停业、注销、吊销、撤销、迁出"},
+    "note": text("备注", "备注"),
+}, ["id", "name", "credit_code", "type", "address", "legal_rep", "credit_class", "status"])
+
+follow_up = obj("后续处置", "一项发现问题的后续处置", {
+    "issue": text("发现问题", "发现的问题"),
+    "measure": ref("measure", "处置措施", "后续处置措施"),
+    "department": ref("id", "检查部门", "发现问题的部门编号"),
+    "deadline": ref("date", "处置期限", "整改或处置的截止日期"),
+    "responsible": text("责任人", "负责跟进处置的人员"),
+    "status": {"type": "string", "enum": ["待处置", "处置中", "已完结"], "title": "完结情况",
+               "description": "待处置、处置中或已完结"},
+    "outcome": text("处置结果", "处置结果"),
+    "closed": ref("date", "完结日期", "处置完结的日期"),
+    "transfer": text("移送抄告", "移送或抄告的机构"),
+    "note": text("备注", "备注"),
+}, required=["issue", "measure", "status"])
+
+inspection = record("inspection", "抽查记录", "对一个检查对象的一次联合检查（“一企一表”）", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "plan": ref("id", "抽查计划", "所属抽查计划的编号"),
+    "entity": ref("id", "检查对象", "检查对象（主体）的编号"),
+    "draw": text("抽取批次", "产生本记录的随机抽取记录编号（由 docgen draw 写入）"),
+    "group": {"type": "integer", "minimum": 1, "title": "组别", "description": "联合检查组的组号"},
+    "leader": ref("id", "组长", "组长的执法人员编号"),
+    "inspectors": {"type": "object", "title": "检查人员",
+                   "description": "按部门列出的检查人员编号：部门编号: [人员编号, …]",
+                   "propertyNames": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+                   "additionalProperties": array("检查人员", "该部门的检查人员编号",
+                                                 ref("id", "人员编号", "执法人员编号"), minItems=1)},
+    "vehicle": text("车牌号", "本组使用车辆的车牌号"),
+    "credit_driven": {"type": "boolean", "title": "运用信用风险分类",
+                      "description": "本次检查是否运用信用风险分类抽取；不写则随计划"},
+    "dates": obj("日期", "各环节日期", {
+        "phone_notice": ref("date", "电话告知日期", "电话告知的日期"),
+        "notice_served": ref("date", "告知书送达日期", "告知书送达的日期"),
+        "visit": ref("date", "检查日期", "实地检查日期"),
+        "completed": ref("date", "检查完成日期", "检查完成日期"),
+        "entered": ref("date", "结果录入日期", "抽查结果录入监管平台的日期"),
+        "disclosed": ref("date", "结果公示日期", "抽查结果向社会公示的日期"),
+    }),
+    "phone_notice": obj("电话告知", "电话告知情况", {
+        "time": ref("datetime", "告知时间", "电话告知的时间"),
+        "caller": text("告知人", "打电话的人员姓名"),
+        "reached": text("接听人", "接听电话的人员姓名"),
+        "phone": ref("phone", "拨打号码", "实际拨打的号码；不写则为主体联系电话"),
+        "outcome": text("告知结果", "告知结果，如 已告知并确认检查时间"),
+        "note": text("备注", "备注"),
+    }, required=["time", "caller", "reached"]),
+    "items": array("检查事项", "各部门检查事项及结果", obj("检查事项", "一个检查事项", {
+        "department": ref("id", "部门", "检查部门编号"),
+        "item": text("检查事项", "检查事项"),
+        "finding": text("发现问题情况", "发现问题情况，如 未发现问题"),
+        "handling": text("处置情况", "处置情况，如 无"),
+    }, required=["department", "item"])),
+    "methods": array("检查方式", "本次采用的检查方式", ref("method", "检查方式", "检查方式"), uniqueItems=True),
+    "result": ref("result", "抽查结果", "抽查结果"),
+    "opinion": text("被检查单位意见", "被检查单位对检查结果的意见"),
+    "signature": obj("签字确认", "法定代表人或负责人签字盖章确认", {
+        "signer": text("签字人", "签字（盖章）人姓名"),
+        "date": ref("date", "签字日期", "签字日期"),
+    }, required=["signer", "date"]),
+    "refusal": text("拒签记录", "被检查对象拒绝签字时如实记录的情况"),
+    "follow_ups": array("后续处置", "发现问题的后续处置", follow_up),
+    "note": text("备注", "备注"),
+}, ["plan", "entity"])
+
+draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录，用于公开复核；请勿手工修改", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "id": ref("id", "抽取编号", "抽取记录编号"),
+    "plan": ref("id", "抽查计划", "抽查计划编号"),
+    "seed": text("随机种子", "事先公布的随机种子文本"),
+    "algorithm": text("算法版本", "抽取算法版本"),
+    "digests": {"type": "object", "title": "输入摘要", "description": "抽取所依据的计划和名录库内容的 SHA-256 摘要",
+                "additionalProperties": {"type": "string", "title": "摘要", "description": "SHA-256 十六进制摘要"}},
+    "population": {"type": "object", "title": "名录库数量", "description": "各信用分类在范围内的主体数量",
+                   "additionalProperties": {"type": "integer", "title": "数量", "description": "主体数量"}},
+    "drawn": {"type": "object", "title": "抽取数量", "description": "各信用分类抽取的主体数量",
+              "additionalProperties": {"type": "integer", "title": "数量", "description": "主体数量"}},
+    "entities": array("抽中主体", "抽中的主体编号，按抽取顺序", ref("id", "主体编号", "主体编号")),
+    "groups": array("检查组", "各检查组", {"type": "object", "title": "检查组", "description": "一个检查组"}),
+    "substitutions": array("回避替换", "因回避而替换的检查人员",
+                           {"type": "object", "title": "回避替换", "description": "一次替换"}),
+    "replaces": ref("id", "取代的抽取", "被本次重新抽取取代的抽取记录编号"),
+}, ["id", "plan", "seed", "algorithm", "digests", "entities", "groups"])
+
+calendar = record("calendar", "工作日历", "某一年的法定节假日和调休上班日（补充或修正内置日历）", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100, "title": "年份", "description": "日历年份"},
+    "holidays": array("放假日期", "放假的日期（含因节日放假的工作日）", ref("date", "放假日期", "放假的日期")),
+    "workdays": array("调休上班日", "因调休需要上班的周末日期", ref("date", "调休上班日", "调休上班的日期")),
+    "complete": {"type": "boolean", "title": "完整日历",
+                 "description": "true 表示本文件列出了该年全部节假日，可用于内置日历尚无数据的年份"},
+    "source": text("依据", "日历依据，如 国务院办公厅关于2027年部分节假日安排的通知"),
+}, ["year"])
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, schema in [("common", common), ("plan", plan), ("department", department), ("entity", entity),
+                         ("inspection", inspection), ("draw", draw), ("calendar", calendar)]:
+        path = OUT / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
