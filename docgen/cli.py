@@ -105,3 +105,48 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
         raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")
     for line in run_draw(checked, plan_id, seed, redraw=redraw, dry_run=dry_run):
         click.echo(line)
+
+
+def _progress(total: int):
+    if not sys.stdout.isatty():
+        return None
+    bar = click.progressbar(length=total, label="生成文书", show_pos=True)
+    bar.__enter__()
+    return bar
+
+
+@cli.command(context_settings=CONTEXT)
+@records_option
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="文书输出目录")
+@click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="只生成指定计划（可重复）")
+@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
+def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool, pdf: bool) -> None:
+    """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表）。
+
+    只重新生成内容有变化的文书；有错误的记录会列出，其文书不生成也不删除，其余照常生成。
+    """
+    from docgen.build import build as run_build
+
+    report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
+                       progress=_progress)
+    echo_problems(report.problems)
+    print_report(report, out_dir)
+    sys.exit(1 if report.has_errors else 0)
+
+
+def print_report(report, out_dir: str) -> None:
+    for note in report.notes:
+        click.echo(f"提示：{note}")
+    for path in report.kept_edited:
+        click.echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
+    if not report.written and not report.removed and not report.pdfs:
+        click.echo(f"没有变化，未写入任何文件（{report.unchanged} 份文书均为最新，{report.seconds:.2f} 秒）。")
+        return
+    parts = [f"写入 {len(report.written)} 份", f"未变 {report.unchanged} 份"]
+    if report.removed:
+        parts.append(f"删除 {len(report.removed)} 份")
+    if report.pdfs:
+        parts.append(f"PDF {len(report.pdfs)} 份")
+    click.echo(f"文书已生成到 {out_dir}/：{'，'.join(parts)}（{report.seconds:.2f} 秒）。")

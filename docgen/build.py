@@ -1,0 +1,274 @@
+"""`docgen build`: check the records, plan the outputs, render what changed, write atomically.
+
+A manifest in the output folder records, for every file docgen wrote, the fingerprint of
+what went into it (template, context, schemas, docgen version, options) and the hash of
+the bytes written. An output whose fingerprint is unchanged and whose file is intact is
+not rendered again; files docgen wrote for records that are gone are removed; files
+docgen did not write (or that someone edited since) are never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from docgen import __version__
+from docgen.archive import Archive
+from docgen.check import Checked, check_archive
+from docgen.outputs import Output, plan_outputs
+from docgen.problems import DocgenError, Problem
+from docgen.render_docx import WordTemplate
+from docgen.render_xlsx import render_workbook
+from docgen.writer import write_atomic
+
+MANIFEST = ".docgen-manifest.json"
+MANIFEST_VERSION = 1
+
+_word_cache: dict[tuple, WordTemplate] = {}
+
+
+@dataclass
+class BuildReport:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    kept_edited: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pdfs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def file_sha(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _plain(value):
+    if hasattr(value, "__dataclass_fields__"):
+        return vars(value)
+    raise TypeError(type(value).__name__)
+
+
+class Fingerprints:
+    """Digests of contexts, memoised per object: the plan view is shared by hundreds of outputs."""
+
+    def __init__(self, salt: bytes):
+        self.salt = salt
+        self.memo: dict[int, tuple[object, str]] = {}
+
+    def of_value(self, value) -> str:
+        hit = self.memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        digest = hashlib.sha256(json.dumps(value, default=_plain, ensure_ascii=False, sort_keys=True)
+                                .encode("utf-8")).hexdigest()
+        self.memo[id(value)] = (value, digest)
+        return digest
+
+    def of_output(self, output: Output, template_digest: str, options: str) -> str:
+        parts = [self.salt.hex(), template_digest, options, output.title, output.when or "",
+                 *(f"{k}={self.of_value(v)}" for k, v in sorted(output.context.items()))]
+        if output.rows is not None:
+            parts.append("rows=" + self.of_value(output.rows))
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def load_manifest(out_dir: str) -> tuple[dict, str | None]:
+    """The previous build's manifest; a missing or damaged one means a full build."""
+    path = os.path.join(out_dir, MANIFEST)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        outputs = data["outputs"]
+        if data.get("version") != MANIFEST_VERSION or not isinstance(outputs, dict) or \
+                not all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in outputs.values()):
+            raise ValueError("unexpected shape")
+        return outputs, None
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, "上次生成的清单文件已损坏，本次全部重新生成"
+
+
+class Renderer:
+    """Templates of one archive, prepared once (and reused across builds while unchanged)."""
+
+    def __init__(self, templates_dir: str):
+        self.dir = templates_dir
+        self.digests: dict[str, str] = {}
+
+    def path(self, name: str) -> str:
+        path = os.path.join(self.dir, name)
+        if not os.path.isfile(path):
+            raise DocgenError(f"找不到模板文件 {path}")
+        return path
+
+    def digest(self, name: str) -> str:
+        if name not in self.digests:
+            self.digests[name] = file_sha(self.path(name)) or ""
+        return self.digests[name]
+
+    def render(self, output: Output) -> bytes:
+        path = self.path(output.template)
+        when = _when(output.when)
+        if output.is_docx:
+            stat = os.stat(path)
+            key = (path, stat.st_mtime_ns, stat.st_size)
+            template = _word_cache.get(key)
+            if template is None:
+                template = _word_cache[key] = WordTemplate(path, output.template)
+            return template.render(output.context, output.title, when)
+        return render_workbook(path, output.template, output.context, output.rows or [], output.title, when)
+
+
+def _when(date_text: str | None) -> str:
+    from docgen.package import fixed_time
+
+    return fixed_time(date_text)
+
+
+def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, force: bool = False,
+          pdf: bool = False, progress=None, checked: Checked | None = None) -> BuildReport:
+    """Build every plan (or those named); returns what was written, kept and removed."""
+    started = time.perf_counter()
+    report = BuildReport()
+    checked = checked or check_archive(archive)
+    report.problems = checked.problems
+    index = checked.index
+    wanted = plan_ids or sorted(index.plans)
+    for plan_id in wanted:
+        if plan_id not in index.plans:
+            raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{'、'.join(sorted(index.plans)) or '（无）'}")
+    out_dir = os.path.abspath(out_dir)
+    manifest, note = load_manifest(out_dir)
+    if note:
+        report.notes.append(note)
+    renderer = Renderer(archive.templates_dir)
+    salt = hashlib.sha256(("docgen " + __version__).encode() + checked.schemas.digest_source()).digest()
+    prints = Fingerprints(salt)
+    options = json.dumps({"pdf": bool(pdf)})
+    new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
+    planned = [plan_outputs(checked, plan_id) for plan_id in wanted]
+    keep_prefixes = set()
+    jobs: list[tuple[Output, str]] = []
+    for result in planned:
+        report.notes.extend(result.skipped)
+        if not result.complete:
+            keep_prefixes.add(result.plan_id + "/")
+        for output in result.outputs:
+            jobs.append((output, prints.of_output(output, renderer.digest(output.template), options)))
+    bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
+    for output, key in jobs:
+        target = os.path.join(out_dir, *output.relpath.split("/"))
+        old = manifest.get(output.relpath)
+        if not force and old and old.get("key") == key and file_sha(target) == old["sha256"]:
+            new_manifest[output.relpath] = old
+            report.unchanged += 1
+        else:
+            data = renderer.render(output)
+            digest = hashlib.sha256(data).hexdigest()
+            if file_sha(target) != digest or force:
+                write_atomic(target, data)
+                report.written.append(output.relpath)
+            else:
+                report.unchanged += 1
+            new_manifest[output.relpath] = {"key": key, "sha256": digest, "sources": list(output.sources)}
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.finish()
+    # files of records that are gone: only ours, only untouched, never of a plan that did not fully build
+    for relpath, entry in manifest.items():
+        if relpath in new_manifest or relpath.split("/", 1)[0] not in wanted and relpath.split("/", 1)[0] in index.plans:
+            continue
+        if any(relpath.startswith(prefix) for prefix in keep_prefixes):
+            new_manifest[relpath] = entry
+            continue
+        target = os.path.join(out_dir, *relpath.split("/"))
+        current = file_sha(target)
+        if current is None:
+            continue
+        if current == entry["sha256"]:
+            os.unlink(target)
+            report.removed.append(relpath)
+            _prune_empty(os.path.dirname(target), out_dir)
+        else:
+            report.kept_edited.append(relpath)
+    if pdf:
+        _pdfs(out_dir, [o for o, _ in jobs], manifest, new_manifest, report, force)
+    if new_manifest != manifest or not os.path.exists(os.path.join(out_dir, MANIFEST)):
+        write_atomic(os.path.join(out_dir, MANIFEST),
+                     json.dumps({"version": MANIFEST_VERSION, "docgen": __version__, "outputs": new_manifest},
+                                ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8") + b"\n")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prune_empty(folder: str, stop: str) -> None:
+    while os.path.abspath(folder) != os.path.abspath(stop):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
+          force: bool) -> None:
+    """Convert documents to PDF through LibreOffice, only those whose source changed."""
+    office = soffice_path()
+    if office is None:
+        report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
+                            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
+        return
+    todo: dict[str, list[str]] = {}
+    for output in outputs:
+        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
+        source_sha = new_manifest[output.relpath]["sha256"]
+        old = manifest.get(pdf_rel)
+        target = os.path.join(out_dir, *pdf_rel.split("/"))
+        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
+            new_manifest[pdf_rel] = old
+            continue
+        source = os.path.join(out_dir, *output.relpath.split("/"))
+        todo.setdefault(os.path.dirname(source), []).append(source)
+        new_manifest[pdf_rel] = {"key": source_sha, "sha256": "", "sources": [output.relpath]}
+    for folder, sources in todo.items():
+        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
+            profile = "file://" + os.path.join(tmp, "profile")
+            command = [office, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+                       "--convert-to", "pdf", "--outdir", tmp, *sources]
+            try:
+                subprocess.run(command, check=True, capture_output=True, timeout=600)
+            except (subprocess.SubprocessError, OSError) as exc:
+                raise DocgenError(f"LibreOffice 转换 PDF 失败：{exc}") from None
+            for source in sources:
+                name = os.path.splitext(os.path.basename(source))[0] + ".pdf"
+                produced = os.path.join(tmp, name)
+                if not os.path.exists(produced):
+                    raise DocgenError(f"LibreOffice 没有生成 {name}")
+                with open(produced, "rb") as handle:
+                    data = handle.read()
+                target = os.path.join(folder, name)
+                write_atomic(target, data)
+                rel = os.path.relpath(target, out_dir).replace(os.sep, "/")
+                new_manifest[rel]["sha256"] = hashlib.sha256(data).hexdigest()
+                report.pdfs.append(rel)

@@ -1,0 +1,134 @@
+"""Which documents each plan yields, from which inputs.
+
+An `Output` names its file, its template, the context the template sees and the record
+files it was made from. The context also serves as the output's fingerprint for
+incremental builds: same context and template → same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from docgen import model
+from docgen.check import Checked
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+TABLES = ("03", "05", "06", "07", "08")
+
+
+@dataclass
+class Output:
+    relpath: str          # under the output folder, with "/" separators
+    template: str         # file name in templates/
+    title: str            # document title property
+    context: dict         # what the template sees
+    rows: list | None = None  # for Excel tables: one context per repeated row
+    sources: tuple[str, ...] = ()
+    when: str = ""        # the date for document properties (from the records)
+
+    @property
+    def is_docx(self) -> bool:
+        return self.template.endswith(".docx")
+
+
+@dataclass
+class PlanOutputs:
+    plan_id: str
+    outputs: list[Output] = field(default_factory=list)
+    complete: bool = True      # False when some inputs were invalid: nothing of this plan is deleted
+    skipped: list[str] = field(default_factory=list)  # why parts were not built
+
+
+def safe_name(name: str) -> str:
+    """An entity name usable as part of a file name on every system, otherwise unchanged."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    return cleaned[:80] or "未命名"
+
+
+def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
+    """An enumeration from the archive's schemas (offices may extend them)."""
+    common = checked.schemas.raw.get("common", {}).get("$defs", {})
+    return tuple(common.get(name, {}).get("enum") or fallback)
+
+
+def plan_outputs(checked: Checked, plan_id: str) -> PlanOutputs:
+    index = checked.index
+    result = PlanOutputs(plan_id)
+    plan_rec = index.plans[plan_id]
+    plan = plan_rec.data
+    if not checked.is_valid(plan_rec):
+        result.complete = False
+        result.skipped.append(f"计划 {plan_rec.path} 有错误，本计划的文书均未生成")
+        return result
+    dep_records = [index.departments.get(d) for d in index.plan_department_ids(plan)]
+    if not all(checked.is_valid(d) for d in dep_records):
+        result.complete = False
+        result.skipped.append("参与部门的记录有错误，本计划的文书均未生成")
+        return result
+    view = model.plan_view(plan, index)
+    when = plan.get("issue_date")
+    base = [plan_rec.path] + [d.path for d in dep_records]
+    result.outputs.append(Output(f"{plan_id}/00_通知.docx", "00_通知.docx", view.title, {"plan": view},
+                                 sources=tuple(base), when=when))
+    result.outputs.append(Output(f"{plan_id}/01_实施方案.docx", "01_实施方案.docx", view.scheme_title or view.title,
+                                 {"plan": view}, sources=tuple(base), when=when))
+    if not view.is_joint:
+        return result
+
+    methods = choices(checked, "method", model.DEFAULT_METHODS)
+    results = choices(checked, "result", ())
+    records = sorted(index.by_plan.get(plan_id, []),
+                     key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
+    inspections = []
+    used_names: dict[str, str] = {}
+    for record in records:
+        entity_rec = index.entities.get(record.data.get("entity"))
+        if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
+            result.complete = False
+            result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            continue
+        insp = model.inspection_view(len(inspections) + 1, record, plan, index, view.departments, methods, results)
+        inspections.append(insp)
+        name = safe_name(insp.entity.name)
+        if name in used_names and used_names[name] != insp.entity.id:
+            name = f"{name}_{insp.entity.id}"
+        used_names[name] = insp.entity.id
+        sources = tuple(base + [record.path, entity_rec.path])
+        context = {"plan": view, "i": insp}
+        result.outputs.append(Output(f"{plan_id}/02_告知书_{name}.docx", "02_告知书.docx",
+                                     f"告知书 {insp.entity.name}", context, sources=sources, when=when))
+        result.outputs.append(Output(f"{plan_id}/04_实地核查记录表_{name}.docx", "04_实地核查记录表.docx",
+                                     f"实地核查记录表 {insp.entity.name}", context, sources=sources, when=when))
+    if not result.complete:
+        return result
+
+    all_sources = tuple(base + [r.path for r in records] +
+                        sorted({index.entities[r.data["entity"]].path for r in records}))
+    plan_ctx = {"plan": view}
+    ledger = []
+    for insp in inspections:
+        for action in insp.follow_ups:
+            ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
+                           "department": action.department or insp.departments_text, "action": action,
+                           "note": action.transfer or action.note})
+    phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": view.phone_content}
+                  for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
+    group_rows = []
+    for group in model.group_views(tuple(inspections)):
+        for person in group.members:
+            group_rows.append({"merge_key": group.number, "group": group, "person": person,
+                               "leader": group.leader.name if group.leader else "",
+                               "vehicle": group.vehicle or model.Vehicle("", "", "")})
+    public_rows = [{"seq": n, "entity": i.entity, "authorities": view.departments_text, "check_type": view.check_type,
+                    "visit": i.dates.visit, "result": i.result}
+                   for n, i in enumerate((i for i in inspections if i.result and i.dates.completed), 1)]
+    for relname, template, title, rows in (
+            ("03_随机抽查后续处置工作台账.xlsx", "03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账", ledger),
+            ("05_电话告知记录表.xlsx", "05_电话告知记录表.xlsx", "市场主体“双随机”抽查电话告知记录表", phone_rows),
+            ("06_人员分组及车辆安排情况表.xlsx", "06_人员分组及车辆安排情况表.xlsx", "人员分组及车辆安排情况表", group_rows),
+            ("07_公示表.xlsx", "07_公示表.xlsx", "“双随机、一公开”抽查结果公示表", public_rows)):
+        result.outputs.append(Output(f"{plan_id}/{relname}", template, title, plan_ctx, rows=rows,
+                                     sources=all_sources, when=when))
+    return result
+

@@ -1,0 +1,75 @@
+"""Word backend: docxtpl templates, prepared once and rendered many times.
+
+docxtpl's `render()+save()` re-parses the template, patches its XML, renders, re-parses
+the result and re-zips the whole package for every document. Here a template is read
+and patched (with docxtpl's own `patch_xml`, so the template language is docxtpl's) and
+compiled by Jinja once; each document is then one Jinja render of the XML parts and a
+stored zip of the other, unchanged, parts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+from docxtpl import DocxTemplate
+from markupsafe import Markup, escape
+
+from docgen.package import CORE_PATH, core_xml, read_package, write_package
+from docgen.problems import DocgenError
+
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+
+
+def word_text(value) -> Markup:
+    """A value as WordprocessingML text: escaped, line breaks and tabs kept."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return value
+    text = _INVALID_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
+
+
+def make_env() -> jinja2.Environment:
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=word_text,
+                              keep_trailing_newline=True)
+
+
+class WordTemplate:
+    """One .docx template, ready to render documents."""
+
+    def __init__(self, path: str, name: str, env: jinja2.Environment | None = None):
+        self.name = name
+        self.env = env or make_env()
+        self.entries = read_package(path)
+        patcher = DocxTemplate(path)
+        self.compiled: dict[str, jinja2.Template] = {}
+        for part, data in self.entries:
+            if _RENDERED.match(part):
+                xml = patcher.patch_xml(data.decode("utf-8"))
+                xml = xml.replace("<w:t>", '<w:t xml:space="preserve">')
+                try:
+                    self.compiled[part] = self.env.from_string(xml)
+                except jinja2.TemplateSyntaxError as exc:
+                    raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
+
+    def render(self, context: dict, title: str, when: str) -> bytes:
+        out = []
+        for part, data in self.entries:
+            if part in self.compiled:
+                try:
+                    xml = self.compiled[part].render(context)
+                except jinja2.UndefinedError as exc:
+                    raise DocgenError(f"模板 {self.name} 引用了不存在的字段：{exc.message}") from None
+                except jinja2.TemplateError as exc:
+                    raise DocgenError(f"模板 {self.name} 渲染出错：{exc}") from None
+                xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+                data = xml.encode("utf-8")
+            elif part == CORE_PATH:
+                data = core_xml(title, when)
+            out.append((part, data))
+        return write_package(out)

@@ -1,0 +1,586 @@
+"""Generate templates/*.docx and templates/*.xlsx — the official forms with Jinja fields.
+
+The generated files are committed; docgen fills them (docxtpl syntax for Word, one
+`{{ row.… }}` row for Excel). An office may restyle its copies in Word, WPS or Excel.
+Page setup follows GB/T 9704-2012: A4, top 37 mm, binding 28 mm, text block 156 × 225 mm,
+body 仿宋_GB2312 3号 with 22 lines × 28 characters, title 方正小标宋简体 2号,
+headings 黑体 / 楷体_GB2312, page numbers "— 1 —" in 4号 宋体.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pathlib
+import re
+import zipfile
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "templates"
+FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
+LATIN = "Times New Roman"
+LINE = Pt(28.95)  # 225 mm / 22 lines
+
+
+# -- Word helpers -----------------------------------------------------------------------------
+def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bold: bool | None = None,
+          color: str | None = None) -> None:
+    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses)."""
+    rpr = element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), latin)
+    rfonts.set(qn("w:eastAsia"), east)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(theme), None)
+    if size is not None:
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.append(el)
+            el.set(qn("w:val"), str(int(size * 2)))
+    if bold is not None:
+        for tag in ("w:b", "w:bCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.append(el)
+            el.set(qn("w:val"), "1" if bold else "0")
+    if color:
+        el = rpr.find(qn("w:color"))
+        if el is None:
+            el = OxmlElement("w:color")
+            rpr.append(el)
+        el.set(qn("w:val"), color)
+        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
+            el.attrib.pop(qn(attr), None)
+
+
+def indent_chars(paragraph_or_style, first: int = 0, left: int = 0, right: int = 0, hanging: int = 0) -> None:
+    """Indents in hundredths of a character (200 = two characters), as Word's 字符 units."""
+    ppr = paragraph_or_style._element.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    if ind is None:
+        ind = OxmlElement("w:ind")
+        ppr.append(ind)
+    if first:
+        ind.set(qn("w:firstLineChars"), str(first))
+        ind.set(qn("w:firstLine"), str(first * 320 // 100))
+    if hanging:
+        ind.set(qn("w:hangingChars"), str(hanging))
+        ind.set(qn("w:hanging"), str(hanging * 320 // 100))
+    if left:
+        ind.set(qn("w:leftChars"), str(left))
+        ind.set(qn("w:left"), str(left * 320 // 100))
+    if right:
+        ind.set(qn("w:rightChars"), str(right))
+        ind.set(qn("w:right"), str(right * 320 // 100))
+
+
+def setup_document(top=37, bottom=35, left=28, right=26, body_size=16, grid=True, line=LINE) -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.header_distance, section.footer_distance = Mm(15), Mm(bottom - 9)
+    sectpr = section._sectPr
+    for old in sectpr.findall(qn("w:docGrid")):
+        sectpr.remove(old)
+    if grid:
+        dgrid = OxmlElement("w:docGrid")
+        dgrid.set(qn("w:type"), "lines")
+        dgrid.set(qn("w:linePitch"), str(int(line.pt * 20)))
+        sectpr.append(dgrid)
+    styles = doc.styles
+    normal = styles["Normal"]
+    fonts(normal.element, FANGSONG, body_size)
+    if grid:  # 28 characters of 3号 in 156 mm: condense each character by 0.25 pt
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), "-5")
+        normal.element.get_or_add_rPr().append(spacing)
+    fmt = normal.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = line
+    fmt.widow_control = False
+    title = styles["Title"]
+    fonts(title.element, XIAOBIAOSONG, 22, bold=False, color="000000")
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    title.paragraph_format.line_spacing = Pt(36)
+    title.paragraph_format.space_after = Pt(0)
+    pbdr = title.element.get_or_add_pPr().find(qn("w:pBdr"))
+    if pbdr is not None:
+        pbdr.getparent().remove(pbdr)
+    for name, east, level in (("Heading 1", HEITI, 0), ("Heading 2", KAITI, 1)):
+        style = styles[name]
+        fonts(style.element, east, body_size, bold=False, color="000000")
+        style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        style.paragraph_format.line_spacing = line
+        style.paragraph_format.keep_with_next = True
+        indent_chars(style, first=200)
+    kai = styles.add_style("楷体小标题", 2)  # character style for inline （一） headings
+    fonts(kai.element, KAITI, body_size)
+    body = styles.add_style("公文正文", 1)
+    body.base_style = normal
+    indent_chars(body, first=200)
+    body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    # page numbers: "— 1 —", 4号 宋体, odd pages right, even pages left, one character in
+    doc.settings.odd_and_even_pages_header_footer = True
+    page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    doc.core_properties.author = "docgen"
+    return doc
+
+
+def page_number(paragraph, align) -> None:
+    paragraph.alignment = align
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    indent = OxmlElement("w:ind")
+    indent.set(qn("w:rightChars" if align == WD_ALIGN_PARAGRAPH.RIGHT else "w:leftChars"), "100")
+    indent.set(qn("w:right" if align == WD_ALIGN_PARAGRAPH.RIGHT else "w:left"), "280")
+    paragraph._element.get_or_add_pPr().append(indent)
+    fonts(paragraph.add_run("— ")._element, SONGTI, 14)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), " PAGE ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._element.append(field)
+    fonts(run, SONGTI, 14)
+    fonts(paragraph.add_run(" —")._element, SONGTI, 14)
+
+
+def para(doc, text="", style="公文正文", align=None, runs=None, size=None, east=None, indent=None):
+    p = doc.add_paragraph(style=style)
+    if align is not None:
+        p.alignment = align
+    if indent is not None:
+        indent_chars(p, **indent)
+    for part in runs or ([(text, None)] if text else []):
+        chunk, rstyle = part
+        run = p.add_run(chunk, style=rstyle)
+        if size or east:
+            fonts(run._element, east or FANGSONG, size)
+    return p
+
+
+def tag(doc, statement: str):
+    """A paragraph holding only a docxtpl block tag ({%p … %}); docxtpl removes it when rendering."""
+    return doc.add_paragraph("{%p " + statement + " %}", style="Normal")
+
+
+def save(doc, name: str) -> None:
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    normalise(buffer.getvalue(), OUT / name)
+
+
+DROP = ("word/stylesWithEffects.xml", "customXml/", "docProps/thumbnail.jpeg")
+
+
+def slim(entries: dict[str, bytes]) -> dict[str, bytes]:
+    """Drop parts python-docx's default template carries but a form never uses, and unused styles."""
+    from lxml import etree
+
+    kept = {n: d for n, d in entries.items() if not n.startswith(DROP)}
+    dropped = [n for n in entries if n not in kept]
+    for rels in [n for n in kept if n.endswith(".rels") or n == "[Content_Types].xml"]:
+        tree = etree.fromstring(kept[rels])
+        for el in list(tree):
+            target = el.get("Target", "") or el.get("PartName", "")
+            if any(target.lstrip("/").endswith(d.split("/")[-1]) or ("customXml" in target and
+                                                                        d.startswith("customXml/")) for d in dropped):
+                tree.remove(el)
+        kept[rels] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if "word/styles.xml" in kept:
+        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+        tree = etree.fromstring(kept["word/styles.xml"])
+        text = b"".join(d for n, d in kept.items() if n.startswith("word/") and n != "word/styles.xml")
+        used = set(re.findall(rb'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', text))
+        styles = {el.get(w + "styleId").encode(): el for el in tree.findall(w + "style")}
+        wanted = {sid for sid, el in styles.items() if el.get(w + "default") == "1"} | used
+        changed = True
+        while changed:
+            changed = False
+            for sid in list(wanted):
+                el = styles.get(sid)
+                for link in ("basedOn", "next", "link"):
+                    ref = el.find(w + link) if el is not None else None
+                    if ref is not None and ref.get(w + "val").encode() not in wanted:
+                        wanted.add(ref.get(w + "val").encode())
+                        changed = True
+        for sid, el in styles.items():
+            if sid not in wanted:
+                tree.remove(el)
+        kept["word/styles.xml"] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return kept
+
+
+def normalise(blob: bytes, path: pathlib.Path) -> None:
+    """Fixed entry times so that regenerating an unchanged template gives the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(blob)) as src:
+        entries = {info.filename: src.read(info.filename) for info in src.infolist()}
+    if path.suffix == ".docx":
+        entries = slim(entries)
+    entries["docProps/core.xml"] = CORE
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries.items():
+            entry = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, data)
+    path.write_bytes(out.getvalue())
+
+
+CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties '
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>docgen 模板</dc:title>'
+        '<dc:creator>docgen</dc:creator></cp:coreProperties>').encode()
+
+
+def cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=10.5, east=FANGSONG):
+    p = cell.paragraphs[0]
+    p.style = "Normal"
+    p.alignment = align
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if n:
+            p = cell.add_paragraph(style="Normal")
+            p.alignment = align
+            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        if line:
+            run = p.add_run(line)
+            fonts(run._element, HEITI if bold else east, size)
+
+
+def borders(table) -> None:
+    tblpr = table._tbl.tblPr
+    bdr = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "6")
+        el.set(qn("w:color"), "000000")
+        bdr.append(el)
+    tblpr.append(bdr)
+
+
+def repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "1")
+    trpr.append(el)
+
+
+def widths(table, mm: list[float]) -> None:
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), mm):
+        col.set(qn("w:w"), str(int(width * 56.7)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, mm):
+            cell.width = Mm(width)
+
+
+# -- the Word templates -----------------------------------------------------------------------
+def notice() -> None:
+    """00 通知: the cover notice with its 附件 list."""
+    doc = setup_document()
+    head = para(doc, "{{ plan.header }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
+    head.paragraph_format.line_spacing = Pt(48)
+    fonts(head.runs[0]._element, XIAOBIAOSONG, 26, color="C00000")
+    para(doc, style="Normal")
+    para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
+    rule = para(doc, style="Normal")
+    pbdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "C00000")):
+        bottom.set(qn(key), value)
+    pbdr.append(bottom)
+    rule._element.get_or_add_pPr().append(pbdr)
+    para(doc, style="Normal")
+    doc.add_paragraph("{{ plan.title }}", style="Title")
+    para(doc, style="Normal")
+    para(doc, "{{ plan.recipients_text }}", style="Normal")
+    tag(doc, "for text in plan.body")
+    para(doc, "{{ text }}")
+    tag(doc, "endfor")
+    tag(doc, "if plan.contact_names")
+    para(doc, "联系人：{{ plan.contact_names }}")
+    tag(doc, "endif")
+    tag(doc, "if plan.contact_phone")
+    para(doc, "联系电话：{{ plan.contact_phone }}")
+    tag(doc, "endif")
+    tag(doc, "if plan.contact_email")
+    para(doc, "电子邮箱：{{ plan.contact_email }}")
+    tag(doc, "endif")
+    tag(doc, "if plan.attachments")
+    para(doc, style="Normal")
+    tag(doc, "endif")
+    tag(doc, "for name in plan.attachments")
+    para(doc, "{% if loop.first %}附件：{% else %}　　　{% endif %}{{ loop.index }}．{{ name }}",
+         style="Normal", indent={"left": 700, "hanging": 500})
+    tag(doc, "endfor")
+    para(doc, style="Normal")
+    para(doc, style="Normal")
+    tag(doc, "for line in plan.issuer_lines")
+    para(doc, "{{ line }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
+    tag(doc, "endfor")
+    para(doc, "{{ plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
+    tag(doc, "if plan.disclosure")
+    para(doc, "（信息公开类型：{{ plan.disclosure }}）")
+    tag(doc, "endif")
+    para(doc, style="Normal")
+    record = para(doc, "{{ plan.issuer_lines[0] }}\t{{ plan.issue_date }}印发", style="Normal",
+                  indent={"left": 100, "right": 100})
+    record.paragraph_format.tab_stops.add_tab_stop(Mm(150), WD_TAB_ALIGNMENT.RIGHT)
+    fonts(record.runs[0]._element, FANGSONG, 14)
+    pbdr = OxmlElement("w:pBdr")
+    for edge in ("top", "bottom"):
+        el = OxmlElement(f"w:{edge}")
+        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
+            el.set(qn(key), value)
+        pbdr.append(el)
+    record._element.get_or_add_pPr().append(pbdr)
+    save(doc, "00_通知.docx")
+
+
+def scheme() -> None:
+    """01 实施方案: joint inspections and annual work plans through one template."""
+    doc = setup_document()
+    tag(doc, "if plan.attachments")
+    para(doc, "附件1", style="Normal", runs=[("附件1", None)], east=HEITI)
+    para(doc, style="Normal")
+    tag(doc, "endif")
+    doc.add_paragraph("{{ plan.scheme_title }}", style="Title")
+    para(doc, style="Normal")
+    tag(doc, "for text in plan.preamble")
+    para(doc, "{{ text }}")
+    tag(doc, "endfor")
+    tag(doc, "for section in plan.sections")
+    doc.add_paragraph("{{ section.number }}、{{ section.heading }}", style="Heading 1")
+    tag(doc, "for text in section.paragraphs")
+    para(doc, "{{ text }}")
+    tag(doc, "endfor")
+    tag(doc, "for sub in section.items")
+    tag(doc, "if sub.inline")
+    para(doc, runs=[("{{ sub.number }}{{ sub.heading }}。", "楷体小标题"), ("{{ sub.text[0] }}", None)])
+    tag(doc, "else")
+    doc.add_paragraph("{{ sub.number }}{{ sub.heading }}", style="Heading 2")
+    tag(doc, "for text in sub.text")
+    para(doc, "{{ text }}")
+    tag(doc, "endfor")
+    tag(doc, "endif")
+    tag(doc, "endfor")
+    tag(doc, "endfor")
+    save(doc, "01_实施方案.docx")
+
+
+def notice_letter() -> None:
+    """02 告知书: one per inspected entity."""
+    doc = setup_document()
+    doc.add_paragraph("{{ plan.notice_title }}", style="Title")
+    para(doc, style="Normal")
+    para(doc, "{{ i.entity.name }}（统一社会信用代码：{{ i.entity.credit_code }}）：", style="Normal")
+    para(doc, "{% if plan.legal_basis %}{{ plan.legal_basis }}，{% endif %}经随机抽取，你单位被确定为"
+              "本次跨部门“双随机、一公开”联合抽查的检查对象。现将有关事项告知如下：")
+    doc.add_paragraph("一、检查事项", style="Heading 1")
+    tag(doc, "for d in plan.departments")
+    para(doc, "{{ loop.index }}．{{ d.name }}：{{ d.items_text }}。")
+    tag(doc, "endfor")
+    doc.add_paragraph("二、检查时间和方式", style="Heading 1")
+    para(doc, "{% if i.dates.visit %}检查组定于{{ i.dates.visit }}到你单位进行检查{% else %}检查组将于"
+              "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
+              "检查方式：{{ i.methods_text or '实地检查、书面检查' }}。")
+    doc.add_paragraph("三、需准备的材料", style="Heading 1")
+    tag(doc, "for m in plan.materials")
+    para(doc, "{{ loop.index }}．{{ m }}")
+    tag(doc, "endfor")
+    doc.add_paragraph("四、检查人员", style="Heading 1")
+    table = doc.add_table(rows=4, cols=3)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    borders(table)
+    for cell, label in zip(table.rows[0].cells, ("部门", "姓名", "执法证号")):
+        cell_text(cell, label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    repeat_header(table.rows[0])
+    cell_text(table.rows[1].cells[0], "{%tr for p in i.members %}", size=14)
+    for cell, field in zip(table.rows[2].cells, ("{{ p.department }}", "{{ p.name }}", "{{ p.badge }}")):
+        cell_text(cell, field, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    cell_text(table.rows[3].cells[0], "{%tr endfor %}", size=14)
+    widths(table, [62, 40, 54])
+    para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
+              "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
+    doc.add_paragraph("五、联系方式", style="Heading 1")
+    para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}")
+    para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
+         align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
+    para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
+         indent={"right": 400})
+    para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")
+    save(doc, "02_告知书.docx")
+
+
+def onsite_record() -> None:
+    """04 实地核查记录表 ("一企一表"): one page per entity, signature blocks at the foot."""
+    doc = setup_document(top=25, bottom=20, left=25, right=20, body_size=10.5, grid=False, line=Pt(16))
+    title = doc.add_paragraph("“双随机、一公开”实地核查记录表", style="Title")
+    title.paragraph_format.line_spacing = Pt(30)
+    fonts(title.runs[0]._element, XIAOBIAOSONG, 18)
+    sub = para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
+               style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, size=10.5)
+    rows = [
+        ("被检查单位", "{{ i.entity.name }}", "统一社会信用代码", "{{ i.entity.credit_code }}"),
+        ("住所（经营场所）", "{{ i.entity.address }}", None, None),
+        ("法定代表人（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
+        ("检查日期", "{{ i.dates.visit }}", "许可证号", "{{ i.entity.licence }}"),
+        ("检查部门", "检查事项", "发现问题情况", "处置情况"),
+        ("{%tr for it in i.items %}", None, None, None),
+        ("{{ it.department }}", "{{ it.item }}", "{{ it.finding }}", "{{ it.handling }}"),
+        ("{%tr endfor %}", None, None, None),
+        ("检查方式", "{{ i.method_boxes }}", None, None),
+        ("抽查结果", "{{ i.result_boxes }}", None, None),
+        ("后续处置", "{{ i.measures_text }}", None, None),
+        ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
+        ("检查人员签名", "{{ i.members_text }}\n\n签名：\n日期：{{ i.dates.completed }}", None, None),
+        ("拒签情况记录", "{{ i.refusal }}", None, None),
+    ]
+    table = doc.add_table(rows=len(rows), cols=4)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    borders(table)
+    widths(table, [32, 48, 33, 52])
+    for r, values in enumerate(rows):
+        cells = table.rows[r].cells
+        header_row = r == 4
+        for c, value in enumerate(values):
+            if value is None:
+                continue
+            label = c % 2 == 0 and not value.startswith("{{") and not value.startswith("{%")
+            cell_text(cells[c], value, bold=label or header_row,
+                      align=WD_ALIGN_PARAGRAPH.CENTER if (label or header_row) else WD_ALIGN_PARAGRAPH.LEFT)
+        if values[2] is None and values[1] is not None:
+            cells[1].merge(cells[3])
+    for row in table.rows:
+        row.height = Mm(8)
+    for r in (11, 12):
+        table.rows[r].height = Mm(34)
+    table.rows[13].height = Mm(16)
+    save(doc, "04_实地核查记录表.docx")
+
+
+# -- the Excel templates ----------------------------------------------------------------------
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[str, str, float]],
+                   landscape: bool = True, footer: str = "") -> None:
+    """A table form: 附件 label, title, plan line, header row, one `{{ row.… }}` row, optional footer."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    last = get_column_letter(len(columns))
+    ws["A1"] = attachment
+    ws["A1"].font = Font(name=HEITI, size=12)
+    ws.merge_cells(f"A2:{last}2")
+    ws["A2"] = title
+    ws["A2"].font = Font(name=XIAOBIAOSONG, size=18)
+    ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[2].height = 36
+    ws.merge_cells(f"A3:{last}3")
+    ws["A3"] = "抽查计划：{{ plan.title }}（{{ plan.doc_number }}）"
+    ws["A3"].font = Font(name=FANGSONG, size=11)
+    ws["A3"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    ws.row_dimensions[3].height = 30
+    for c, (header, field, width) in enumerate(columns, 1):
+        head = ws.cell(row=4, column=c, value=header)
+        head.font = Font(name=HEITI, size=11)
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.border = BOX
+        body = ws.cell(row=5, column=c, value=field)
+        body.font = Font(name=FANGSONG, size=11)
+        body.alignment = Alignment(horizontal="center" if width < 10 else "left", vertical="center", wrap_text=True)
+        body.border = BOX
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[4].height = 30
+    if footer:
+        ws.merge_cells(f"A7:{last}7")
+        ws["A7"] = footer
+        ws["A7"].font = Font(name=FANGSONG, size=11)
+    ws.print_title_rows = "4:4"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    wb.properties.creator = "docgen"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    normalise(buffer.getvalue(), OUT / name)
+
+
+def sheets() -> None:
+    signed = "填表人：　　　　　　　审核人：　　　　　　　填报日期：　　　年　　月　　日"
+    sheet_template("03_随机抽查后续处置工作台账.xlsx", "附件3", "随机抽查后续处置工作台账", [
+        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查日期", "{{ row.visit }}", 14),
+        ("检查部门", "{{ row.department }}", 16), ("发现问题", "{{ row.action.issue }}", 26),
+        ("处置措施", "{{ row.action.measure }}", 16), ("处置结果", "{{ row.action.outcome }}", 22),
+        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 14),
+        ("责任人", "{{ row.action.responsible }}", 9), ("备注", "{{ row.note }}", 14)], footer=signed)
+    sheet_template("05_电话告知记录表.xlsx", "附件5", "市场主体“双随机”抽查电话告知记录表", [
+        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 10),
+        ("联系电话", "{{ row.call.phone }}", 15), ("告知时间", "{{ row.call.time }}", 20),
+        ("告知内容", "{{ row.content }}", 28), ("告知人", "{{ row.call.caller }}", 9),
+        ("接听人", "{{ row.call.reached }}", 9), ("备注", "{{ row.call.outcome }}", 20)], footer=signed)
+    sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
+        ("组别", "{# merge #}{{ row.group.label }}", 8), ("组长", "{# merge #}{{ row.leader }}", 9),
+        ("部门", "{{ row.person.department }}", 20), ("姓名", "{{ row.person.name }}", 9),
+        ("执法证号", "{{ row.person.badge }}", 16), ("电话", "{{ row.person.phone }}", 14),
+        ("检查对象", "{# merge #}{{ row.group.entities_text }}", 34), ("检查日期", "{# merge #}{{ row.group.dates_text }}", 16),
+        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 12), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 9)], footer=signed)
+    sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
+        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 30),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查实施机关", "{{ row.authorities }}", 30),
+        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 14),
+        ("抽查结果", "{{ row.result }}", 22)])
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    notice()
+    scheme()
+    notice_letter()
+    onsite_record()
+    sheets()
+    for path in sorted(OUT.glob("*.*x")):
+        print(path.name, os.path.getsize(path))
+
+
+if __name__ == "__main__":
+    main()
