@@ -39,14 +39,17 @@ def check_archive(archive: Archive) -> Checked:
 
     schemas = Schemas(archive.schemas_dir)
     records, problems = archive.load()
-    valid_shape = []
+    valid_shape, broken = [], []
     for record in records:
         found = schemas.check(record)
         problems.extend(found)
-        valid_shape.append(record)
+        (broken if any(p.is_error for p in found) else valid_shape).append(record)
+    # cross-record rules read only records whose shape is right; the others are already reported,
+    # and references to them are not reported again as missing
     index = Index.build(valid_shape)
+    index.broken = {(r.kind, r.data.get("id")) for r in broken if isinstance(r.data.get("id"), str)}
     from docgen.rules import check_all
 
     problems.extend(check_all(valid_shape, index))
     problems.extend(deadlines.check_deadlines(index))
-    return Checked(archive, schemas, valid_shape, index, sorted(set(problems)))
+    return Checked(archive, schemas, records, index, sorted(set(problems)))

@@ -35,6 +35,12 @@ class Index:
     inspections: list[Record] = field(default_factory=list)
     inspectors: dict[str, tuple[Record, int]] = field(default_factory=dict)  # id -> (department, position)
     by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of records with schema errors
+
+    def exists(self, kind: str, rid) -> bool:
+        """True when a record of that kind and id exists, even one whose own fields are wrong."""
+        table = {"plan": self.plans, "department": self.departments, "entity": self.entities}[kind]
+        return rid in table or (kind, rid) in self.broken
 
     @classmethod
     def build(cls, records: list[Record]) -> "Index":

@@ -33,6 +33,7 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:float",
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 _YAML_MESSAGES = {
     "mapping values are not allowed here": "此处不能出现“键: 值”（可能缩进不对，或值里含有冒号——请给值加引号）",
@@ -95,6 +96,8 @@ class _Builder:
             raise YamlProblem(*_mark(node), "记录中不允许使用 YAML 锚点和别名（& 与 *），请直接写出内容")
         self.seen.add(id(node))
         self.doc.marks[path] = _mark(node)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in (_MAP, _SEQ):
+            raise YamlProblem(*_mark(node), f"不支持的 YAML 标签 {node.tag}（记录只能包含普通的文字、数字、列表和字段）")
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:

@@ -52,7 +52,7 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                         yield record.problem(("inspectors", i, "id"), f"执法人员编号“{pid}”重复，已在 {people[pid]} 中使用")
                     people.setdefault(pid, record.path)
                     for j, conflict in enumerate(person.get("conflicts") or []):
-                        if isinstance(conflict, str) and conflict not in index.entities:
+                        if isinstance(conflict, str) and not index.exists("entity", conflict):
                             yield record.problem(("inspectors", i, "conflicts", j),
                                                  f"回避对象“{conflict}”在名录库中不存在", WARNING)
             for plate, count in Counter(v.get("plate") for v in record.data.get("vehicles") or []
@@ -77,7 +77,7 @@ def check_plans(index: Index) -> Iterator[Problem]:
         data = plan.data
         ids = index.plan_department_ids(data)
         for i, dep in enumerate(ids):
-            if isinstance(dep, str) and dep not in index.departments:
+            if isinstance(dep, str) and not index.exists("department", dep):
                 yield plan.problem(("departments", i, "department"), f"部门“{dep}”不存在（应在 records/departments/{dep}.yaml 中定义）")
             if ids.index(dep) != i:
                 yield plan.problem(("departments", i, "department"), f"部门“{dep}”重复列出")
@@ -98,9 +98,9 @@ def check_inspections(index: Index) -> Iterator[Problem]:
         data = record.data
         plan_rec = index.plans.get(data.get("plan"))
         entity_rec = index.entities.get(data.get("entity"))
-        if isinstance(data.get("plan"), str) and plan_rec is None:
+        if isinstance(data.get("plan"), str) and not index.exists("plan", data["plan"]):
             yield record.problem(("plan",), f"抽查计划“{data['plan']}”不存在（应在 records/plans/{data['plan']}.yaml 中定义）")
-        if isinstance(data.get("entity"), str) and entity_rec is None:
+        if isinstance(data.get("entity"), str) and not index.exists("entity", data["entity"]):
             yield record.problem(("entity",), f"检查对象“{data['entity']}”不存在（应在 records/entities/{data['entity']}.yaml 中定义）")
         key = (data.get("plan"), data.get("entity"))
         first = seen.setdefault(key, record)
@@ -218,11 +218,12 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
 
 def check_draws(index: Index) -> Iterator[Problem]:
     for draw in index.draws.values():
-        if isinstance(draw.data.get("plan"), str) and draw.data["plan"] not in index.plans:
+        if isinstance(draw.data.get("plan"), str) and not index.exists("plan", draw.data["plan"]):
             yield draw.problem(("plan",), f"抽查计划“{draw.data['plan']}”不存在")
 
 
 def check_all(records: list[Record], index: Index) -> list[Problem]:
+    """Cross-record rules over records whose own shape is right (`records` holds only those)."""
     problems: list[Problem] = []
     for rule in (check_ids(records, index), check_plans(index), check_inspections(index), check_draws(index)):
         problems.extend(rule)

@@ -110,10 +110,23 @@ class Schemas:
     def _title(self, schema: dict, fallback: Any) -> str:
         return schema.get("title") or str(fallback)
 
+    def title_at(self, kind: str, path: tuple) -> str | None:
+        """The title of the field at `path`, as the referring schema names it (成文日期, not 日期)."""
+        schema = self.validators[kind].schema
+        for key in path:
+            schema = self.resolve(schema)
+            if isinstance(key, int):
+                schema = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+            else:
+                props = schema.get("properties") or {}
+                extra = schema.get("additionalProperties")
+                schema = props.get(key) or (extra if isinstance(extra, dict) else {})
+        return schema.get("title") if path else None
+
     def _problem(self, record: Record, error) -> Problem:
         path = tuple(error.absolute_path)
         schema = error.schema if isinstance(error.schema, dict) else {}
-        title = self._title(schema, path[-1] if path else record.kind)
+        title = self.title_at(record.kind, path) or self._title(schema, path[-1] if path else record.kind)
         value = error.instance
         kind = error.validator
         if kind == "required":

@@ -1,0 +1,51 @@
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from docgen.archive import Archive
+from docgen.check import check_archive
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "records"
+
+
+@pytest.fixture
+def archive(tmp_path) -> pathlib.Path:
+    """A copy of the example archive's records (templates and schemas come from the package)."""
+    shutil.copytree(EXAMPLE, tmp_path / "records")
+    return tmp_path
+
+
+def run_docgen(*args, cwd, env=None, input=None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "docgen", *args], cwd=cwd, capture_output=True, text=True,
+                          env=full_env, input=input, timeout=600)
+
+
+def check(root: pathlib.Path):
+    return check_archive(Archive(str(root / "records")))
+
+
+def edit(path: pathlib.Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: pathlib.Path, needle: str) -> int:
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return n
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def problems_for(checked, path: pathlib.Path):
+    return [p for p in checked.problems if os.path.abspath(p.path) == str(path.resolve())]
+
+
+def inspection_files(root: pathlib.Path, plan="qa-2023-30"):
+    return sorted((root / "records" / "inspections" / plan).glob("*.yaml"))

@@ -1,0 +1,270 @@
+"""Issue 2: records, schemas and validation."""
+
+import time
+
+import pytest
+import yaml
+
+from conftest import check, edit, inspection_files, line_of, problems_for, run_docgen
+from docgen import creditcode
+from docgen.loader import parse_yaml
+
+
+def find(checked, path, text):
+    found = [p for p in problems_for(checked, path) if text in p.message]
+    assert found, f"no problem with {text!r} for {path}: {[str(p) for p in checked.problems]}"
+    return found[0]
+
+
+def completed_inspection(root):
+    for path in inspection_files(root):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("signature") and (data.get("dates") or {}).get("completed"):
+            return path, data
+    raise AssertionError("example has no signed inspection")
+
+
+def test_example_archive_is_valid(archive):
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "检查通过" in result.stdout
+
+
+def test_example_covers_every_state(archive):
+    from docgen.model import inspection_state
+
+    checked = check(archive)
+    states = {inspection_state(r.data) for r in checked.index.inspections}
+    assert {"待检查", "已告知", "已检查", "已录入", "已公示"} <= states
+    data = [r.data for r in checked.index.inspections]
+    assert any(d.get("refusal") for d in data)
+    statuses = {f["status"] for d in data for f in d.get("follow_ups") or []}
+    assert {"已完结", "处置中"} <= statuses
+    assert {e.data["credit_class"] for e in checked.index.entities.values()} == {"A", "B", "C", "D"}
+    assert len(checked.index.entities) >= 40
+
+
+def test_schema_missing_field_names_title(archive):
+    path = archive / "records/entities/org-001.yaml"
+    line = line_of(path, "legal_rep:")
+    text = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(l for n, l in enumerate(text, 1) if n != line) + "\n", encoding="utf-8")
+    problem = find(check(archive), path, "缺少必填字段「法定代表人」（legal_rep）")
+    assert problem.line == line_of(path, "id:")
+
+
+def test_schema_enum_type_and_unknown_field(archive):
+    path = archive / "records/entities/org-002.yaml"
+    edit(path, "credit_class: A", "credit_class: E")
+    edit(path, "type: 校外培训机构", "type: 校外培训机构\nadress: 某地")
+    checked = check(archive)
+    enum = find(checked, path, "「信用风险分类」的值“E”不在可选范围内，应为：A、B、C、D")
+    assert (enum.line, enum.column) == (line_of(path, "credit_class:"), len("credit_class: ") + 1)
+    unknown = find(checked, path, "未知字段「adress」，是否想写「address」")
+    assert (unknown.line, unknown.column) == (line_of(path, "adress:"), 1)
+
+
+def test_schema_type_and_date_format(archive):
+    path = archive / "records/plans/qa-2023-30.yaml"
+    edit(path, "issue_date: '2023-10-30'", "issue_date: '2023-02-30'")
+    edit(path, "inspectors_per_department: 2", "inspectors_per_department: 两")
+    checked = check(archive)
+    date = find(checked, path, "「成文日期」的值“2023-02-30”格式不正确")
+    assert date.line == line_of(path, "issue_date:")
+    typ = find(checked, path, "「每组每部门人数」应为整数，而这里是文本")
+    assert typ.line == line_of(path, "inspectors_per_department:")
+
+
+def test_phone_number_kept_as_text(archive):
+    path = archive / "records/entities/org-003.yaml"
+    text = path.read_text(encoding="utf-8")
+    import re
+    path.write_text(re.sub(r"phone: '\d+'", "phone: 03157665600", text), encoding="utf-8")
+    checked = check(archive)
+    assert not problems_for(checked, path)
+    assert checked.index.entities["org-003"].data["contact"]["phone"] == "03157665600"
+
+
+def test_yaml_syntax_error_position(archive):
+    path = archive / "records/entities/org-004.yaml"
+    edit(path, "type: 校外培训机构", "type: 校外培训机构\n  bad: indent: here")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    line = line_of(path, "bad: indent")
+    assert f"records/entities/org-004.yaml:{line}:" in result.stdout
+
+
+def test_id_must_match_file_and_not_escape(archive):
+    path = archive / "records/entities/org-005.yaml"
+    edit(path, "id: org-005", "id: ../../etc/passwd")
+    checked = check(archive)
+    problem = find(checked, path, "「主体编号」的值“../../etc/passwd”格式不正确")
+    assert problem.line == line_of(path, "id:")
+
+
+def test_duplicate_id_and_credit_code(archive):
+    src = archive / "records/entities/org-006.yaml"
+    copy = archive / "records/entities/org-006-copy.yaml"
+    copy.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    checked = check(archive)
+    find(checked, copy, "与文件名“org-006-copy”不一致")
+    duplicate = find(checked, src, "编号“org-006”重复")
+    assert "org-006-copy.yaml" in duplicate.message and duplicate.line == line_of(src, "id:")
+    assert "重复" in find(checked, src, "统一社会信用代码").message
+
+
+def test_credit_code_check_digit(archive):
+    path = archive / "records/entities/org-007.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    code = data["credit_code"]
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    edit(path, code, wrong)
+    problem = find(check(archive), path, "校验位不正确")
+    assert f"第 18 位应为“{code[17]}”" in problem.message
+    assert problem.line == line_of(path, "credit_code:")
+
+
+def test_credit_code_algorithm_known_values():
+    # published example codes with correct check digits
+    assert creditcode.is_valid("91350100M000100Y43")
+    assert creditcode.is_valid("91110000600037341L")
+    assert not creditcode.is_valid("91110000600037341M")
+    assert not creditcode.is_valid("9111000060003734")
+
+
+def test_reference_to_missing_plan_entity_and_inspector(archive):
+    path = inspection_files(archive)[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = data["inspectors"]["jyj"][0]
+    edit(path, f"entity: {data['entity']}", "entity: org-999")
+    edit(path, f"- {first}", "- nobody-01")
+    checked = check(archive)
+    assert find(checked, path, "检查对象“org-999”不存在").line == line_of(path, "entity:")
+    assert find(checked, path, "执法人员“nobody-01”在执法人员名录库中不存在").line == line_of(path, "nobody-01")
+    other = inspection_files(archive)[1]
+    edit(other, "plan: qa-2023-30", "plan: no-such-plan")
+    assert find(check(archive), other, "抽查计划“no-such-plan”不存在").line == line_of(other, "plan:")
+
+
+def test_dates_out_of_order(archive):
+    path, data = completed_inspection(archive)
+    entered = data["dates"]["entered"]
+    edit(path, f"entered: '{entered}'", "entered: '2023-10-01'")
+    problem = find(check(archive), path, "「结果录入日期」2023-10-01 早于「检查完成日期」")
+    assert problem.line == line_of(path, "entered:")
+
+
+def test_entity_outside_plan_scope(archive):
+    path = inspection_files(archive)[0]
+    entity = yaml.safe_load(path.read_text(encoding="utf-8"))["entity"]
+    edit(archive / f"records/entities/{entity}.yaml", "type: 校外培训机构", "type: 幼儿园")
+    problem = find(check(archive), path, "不在计划的抽查范围")
+    assert problem.line == line_of(path, "entity:")
+
+
+def test_group_needs_two_inspectors_per_department(archive):
+    path = inspection_files(archive)[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    second = data["inspectors"]["gaj"][1]
+    text = path.read_text(encoding="utf-8").replace(f"  - {second}\n", "", 1)
+    path.write_text(text, encoding="utf-8")
+    problem = find(check(archive), path, "只有 1 名检查人员，每组每部门至少需要 2 名")
+    assert problem.line == line_of(path, "gaj:") + 1
+
+
+def test_completed_needs_signature_or_refusal(archive):
+    path, data = completed_inspection(archive)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("signature:")
+    end = text.index("\n", text.index("date:", start))
+    path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    problem = find(check(archive), path, "应填写法定代表人签字确认（signature），或如实记录拒签情况（refusal）")
+    assert problem.line == line_of(path, "completed:")
+
+
+def test_conflict_of_interest(archive):
+    path = inspection_files(archive)[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    person = data["inspectors"]["jyj"][0]
+    dep = archive / "records/departments/jyj.yaml"
+    edit(dep, f"- id: {person}\n", f"- id: {person}\n  conflicts:\n  - {data['entity']}\n")
+    problem = find(check(archive), path, "须回避检查对象")
+    assert problem.line == line_of(path, f"- {person}")
+
+
+def test_all_problems_in_one_run_and_exit_codes(archive):
+    edit(archive / "records/entities/org-001.yaml", "credit_class: A", "credit_class: Z")
+    edit(archive / "records/entities/org-002.yaml", "status: 存续", "status: 活着")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    assert "org-001.yaml" in result.stdout and "org-002.yaml" in result.stdout
+    assert "2 个错误" in result.stdout
+    usage = run_docgen("validate", "--no-such-option", cwd=archive)
+    assert usage.returncode == 2
+    assert "没有这个选项" in usage.stderr
+    missing = run_docgen("validate", "--records", "nowhere", cwd=archive)
+    assert missing.returncode == 2 and "找不到记录目录" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_alias_bomb_refused_quickly(tmp_path):
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    started = time.perf_counter()
+    doc, problems = parse_yaml(bomb, "bomb.yaml")
+    assert time.perf_counter() - started < 1
+    assert doc is None and "锚点和别名" in problems[0].message
+
+
+def test_huge_record_refused_quickly(archive):
+    path = archive / "records/entities/huge.yaml"
+    with open(path, "w") as handle:
+        handle.write("id: huge\nname: '")
+        handle.write("x" * 50_000_000)
+        handle.write("'\n")
+    started = time.perf_counter()
+    result = run_docgen("validate", cwd=archive)
+    assert time.perf_counter() - started < 10
+    assert "records/entities/huge.yaml:1:1: 文件过大" in result.stdout
+    assert result.returncode == 1
+
+
+def test_unsafe_tags_and_odd_files(archive):
+    (archive / "records/entities/evil.yaml").write_text("id: !!python/object/apply:os.system ['echo hi']\n")
+    (archive / "records/entities/list.yaml").write_text("- a\n- b\n")
+    (archive / "records/entities/binary.yaml").write_bytes(b"\xff\xfe\x00bad")
+    (archive / "records/entities/empty.yaml").write_text("")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "evil.yaml:1:5: 不支持的 YAML 标签" in result.stdout
+    assert "list.yaml:1:1: 记录应由“字段: 值”组成" in result.stdout
+    assert "binary.yaml:1:1: 文件不是 UTF-8 编码" in result.stdout
+    assert "empty.yaml:1:1: 文件是空的" in result.stdout
+
+
+def test_duplicate_key_reported(archive):
+    path = archive / "records/entities/org-008.yaml"
+    edit(path, "status: 存续", "status: 存续\nstatus: 注销")
+    problem = find(check(archive), path, "字段「status」重复出现")
+    assert problem.line == line_of(path, "status: 注销")
+
+
+def test_every_schema_field_has_chinese_title_and_description():
+    import json
+    import pathlib
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, sub in (node.get("properties") or {}).items():
+                assert sub.get("title") and sub.get("description"), f"{where}.{key}"
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in sub["title"]), f"{where}.{key}"
+            for key, value in node.items():
+                if key != "if":  # a condition on a field, not a field
+                    walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    for path in (pathlib.Path(__file__).parent.parent / "schemas").glob("*.schema.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")), path.name)
