@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from docgen.loader import Document, read_yaml_file
@@ -34,8 +33,15 @@ def is_record_file(name: str) -> bool:
 
 
 def packaged_dir(name: str) -> str:
-    """Folder of docgen's own copy of templates/ or schemas/."""
-    return str(resources.files(f"docgen.{name}"))
+    """Folder of docgen's own copy of templates/ or schemas/.
+
+    Installed, they sit inside the package (docgen/templates); in a source checkout, beside it.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, name), os.path.join(os.path.dirname(here), name)):
+        if os.path.isdir(candidate) and any(n.endswith((".json", ".docx", ".xlsx")) for n in os.listdir(candidate)):
+            return candidate
+    raise DocgenError(f"docgen 安装不完整：找不到自带的 {name} 目录，请重新安装")
 
 
 def display(path: str) -> str:

@@ -48,6 +48,9 @@ def check_archive(archive: Archive) -> Checked:
     # and references to them are not reported again as missing
     index = Index.build(valid_shape)
     index.broken = {(r.kind, r.data.get("id")) for r in broken if isinstance(r.data.get("id"), str)}
+    for record in broken:
+        if record.kind == "inspection" and isinstance(record.data.get("plan"), str):
+            index.broken_by_plan[record.data["plan"]].append(record)
     from docgen.rules import check_all
 
     problems.extend(check_all(valid_shape, index))

@@ -100,6 +100,9 @@ def plan_outputs(checked: Checked, plan_id: str) -> PlanOutputs:
                                      f"告知书 {insp.entity.name}", context, sources=sources, when=when))
         result.outputs.append(Output(f"{plan_id}/04_实地核查记录表_{name}.docx", "04_实地核查记录表.docx",
                                      f"实地核查记录表 {insp.entity.name}", context, sources=sources, when=when))
+    for record in index.broken_by_plan.get(plan_id, []):
+        result.complete = False
+        result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
     if not result.complete:
         return result
 

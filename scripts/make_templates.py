@@ -218,7 +218,9 @@ def slim(entries: dict[str, bytes]) -> dict[str, bytes]:
         text = b"".join(d for n, d in kept.items() if n.startswith("word/") and n != "word/styles.xml")
         used = set(re.findall(rb'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', text))
         styles = {el.get(w + "styleId").encode(): el for el in tree.findall(w + "style")}
-        wanted = {sid for sid, el in styles.items() if el.get(w + "default") == "1"} | used
+        keep = {b"Title", b"Heading1", b"Heading2", b"TableGrid"}  # the house styles, used or not
+        wanted = {sid for sid, el in styles.items()
+                  if el.get(w + "default") == "1" or el.get(w + "customStyle") == "1" or sid in keep} | used
         changed = True
         while changed:
             changed = False

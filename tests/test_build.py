@@ -1,0 +1,284 @@
+"""Issue 3: the seven attachments, print-ready and byte-reproducible."""
+
+import hashlib
+import os
+import pathlib
+import shutil
+import zipfile
+
+import docx
+import openpyxl
+import pytest
+import yaml
+from docx.shared import Pt
+from docx.oxml.ns import qn
+
+from conftest import EXAMPLE, check, edit, inspection_files, run_docgen
+from docgen.archive import Archive
+from docgen.build import build
+from docgen.problems import DocgenError
+
+PLAN = "qa-2023-30"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("built")
+    shutil.copytree(EXAMPLE, root / "records")
+    result = run_docgen("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+def docx_text(path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def records_of(root, kind):
+    folder = root / "records" / kind
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.rglob("*.yaml")}
+
+
+def test_all_document_kinds_written(built):
+    out = built / "output" / PLAN
+    names = sorted(p.name for p in out.iterdir())
+    inspections = len(inspection_files(built))
+    for prefix in ("00_通知", "01_实施方案", "03_随机抽查后续处置工作台账", "05_电话告知记录表",
+                   "06_人员分组及车辆安排情况表", "07_公示表"):
+        assert sum(n.startswith(prefix) for n in names) == 1, prefix
+    assert sum(n.startswith("02_告知书_") for n in names) == inspections
+    assert sum(n.startswith("04_实地核查记录表_") for n in names) == inspections
+    annual = sorted(p.name for p in (built / "output" / "qx-2024-6").iterdir())
+    assert annual == ["00_通知.docx", "01_实施方案.docx"]
+
+
+def test_notice_content(built):
+    text = docx_text(built / "output" / PLAN / "00_通知.docx")
+    assert "迁双随机办〔2023〕30号" in text
+    assert "关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知" in text
+    assert "迁安市教育局、迁安市公安局、迁安市消防救援大队：" in text
+    assert "附件：1．《2023年迁安市教育局校外培训机构跨部门“双随机、一公开”联合抽查实施方案》" in text
+    assert "7．《公示表》" in text
+    assert "2023年10月30日" in text and "联系电话：7665600" in text and "qasssj@126.com" in text
+
+
+def test_scheme_sections_for_both_seeds(built):
+    joint = docx_text(built / "output" / PLAN / "01_实施方案.docx")
+    for heading in ("一、抽查时间", "二、抽查对象及比例", "三、抽查实施部门", "四、抽查内容", "五、组织实施", "六、工作要求"):
+        assert heading in joint
+    assert "2023年11月1日至2023年11月30日" in joint
+    assert "（一）加强组织领导。“双随机、一公开”检查机制" in joint
+    annual = docx_text(built / "output" / "qx-2024-6" / "01_实施方案.docx")
+    assert "一、工作目标" in annual and "二、主要工作任务" in annual and "三、工作要求" in annual
+    assert "（责任单位：机关相关科室；完成时限：全年）" in annual
+    notice = docx_text(built / "output" / "qx-2024-6" / "00_通知.docx")
+    assert "迁教工委〔2024〕6号" in notice and "各学区中心校、民办校（园）、机关相关科室：" in notice
+
+
+def test_per_entity_documents_content(built):
+    entities = records_of(built, "entities")
+    departments = records_of(built, "departments")
+    people = {p["id"]: p for d in departments.values() for p in d["inspectors"]}
+    for path in inspection_files(built):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entity = entities[data["entity"]]
+        matches = [p for p in (built / "output" / PLAN).glob("02_告知书_*.docx")
+                   if entity["credit_code"] in docx_text(p)]
+        assert len(matches) == 1, entity["name"]
+        letter = docx_text(matches[0])
+        assert entity["name"] in letter
+        for ids in data["inspectors"].values():
+            for pid in ids:
+                assert people[pid]["name"] in letter and people[pid]["badge"] in letter
+        record = docx_text(matches[0].parent / matches[0].name.replace("02_告知书_", "04_实地核查记录表_"))
+        assert entity["credit_code"] in record and entity["address"] in record
+        if data.get("result"):
+            assert "☑" + data["result"] in record
+        if data.get("signature"):
+            assert data["signature"]["signer"] in record
+        if data.get("refusal"):
+            assert data["refusal"] in record
+        for item in data.get("items") or []:
+            assert item["finding"] in record
+
+
+def test_word_page_setup_and_fonts(built):
+    for path in sorted((built / "output" / PLAN).glob("0[012]_*.docx"))[:3]:
+        document = docx.Document(str(path))
+        section = document.sections[0]
+        mm = lambda length: round(length / 36000, 1)  # EMU to mm  # noqa: E731
+        assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+        assert (mm(section.top_margin), mm(section.left_margin)) == (37, 28)
+        assert mm(section.page_width - section.left_margin - section.right_margin) == 156
+        assert mm(section.page_height - section.top_margin - section.bottom_margin) == 225
+        normal = document.styles["Normal"]
+        assert normal.font.size == Pt(16)
+        assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+        title = document.styles["Title"]
+        assert title.font.size == Pt(22) and title.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+        assert document.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+        assert document.styles["Heading 2"].element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体_GB2312"
+        footer = section.footer.paragraphs[0]._element.xml
+        assert "— " in footer and "PAGE" in footer and 'w:eastAsia="宋体"' in footer and 'w:val="28"' in footer
+
+
+def test_excel_tables(built):
+    out = built / "output" / PLAN
+    inspections = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in inspection_files(built)]
+    entities = records_of(built, "entities")
+    public = openpyxl.load_workbook(out / "07_公示表.xlsx").active
+    assert "“双随机、一公开”抽查结果公示表" == public["A2"].value
+    assert "迁双随机办〔2023〕30号" in public["A3"].value
+    assert [c.value for c in public[4]] == ["序号", "企业名称", "统一社会信用代码", "检查实施机关", "抽查类型", "检查日期", "抽查结果"]
+    done = [d for d in inspections if d.get("result") and d["dates"].get("completed")]
+    rows = [r for r in public.iter_rows(min_row=5, values_only=True) if r[0] is not None]
+    assert len(rows) == len(done)
+    assert {r[2] for r in rows} == {entities[d["entity"]]["credit_code"] for d in done}
+    assert rows[0][0] == 1 and isinstance(rows[0][0], int)
+    ps = public.page_setup
+    assert ps.orientation == "landscape" and int(ps.paperSize) == 9 and ps.fitToWidth == 1
+    assert public.sheet_properties.pageSetUpPr.fitToPage
+    assert public.print_title_rows == "$4:$4"
+    assert public.cell(5, 2).border.left.style == "thin" and public.cell(5, 2).alignment.wrap_text
+    # public: no personal phone numbers or ID numbers anywhere
+    departments = records_of(built, "departments")
+    secrets = {p["phone"] for d in departments.values() for p in d["inspectors"]}
+    secrets |= {p["badge"] for d in departments.values() for p in d["inspectors"]}
+    secrets |= {e["contact"]["phone"] for e in entities.values()}
+    cells = {str(c) for row in public.iter_rows(values_only=True) for c in row if c is not None}
+    assert not any(s in cell for s in secrets for cell in cells)
+
+    phone = openpyxl.load_workbook(out / "05_电话告知记录表.xlsx").active
+    called = [d for d in inspections if d.get("phone_notice")]
+    phone_rows = [r for r in phone.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert len(phone_rows) == len(called)
+    assert {r[7] for r in phone_rows} == {d["phone_notice"]["caller"] for d in called}
+    assert phone.cell(5 + len(phone_rows) + 1, 1).value.startswith("填表人")
+
+    ledger = openpyxl.load_workbook(out / "03_随机抽查后续处置工作台账.xlsx").active
+    actions = [f for d in inspections for f in d.get("follow_ups") or []]
+    ledger_rows = [r for r in ledger.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert len(ledger_rows) == len(actions)
+    assert {r[8] for r in ledger_rows} == {f["status"] for f in actions}
+
+    groups = openpyxl.load_workbook(out / "06_人员分组及车辆安排情况表.xlsx").active
+    people = {p["id"]: p for d in departments.values() for p in d["inspectors"]}
+    names = {people[pid]["name"] for d in inspections for ids in d["inspectors"].values() for pid in ids}
+    sheet_names = {r[3] for r in groups.iter_rows(min_row=5, values_only=True) if r[3]}
+    assert names <= sheet_names
+    assert any(str(m).startswith("A5:A") for m in groups.merged_cells.ranges)
+    assert "冀B·J0101" in {r[8] for r in groups.iter_rows(min_row=5, values_only=True)}
+
+
+def test_verbatim_special_text_and_no_formula(archive):
+    path = archive / "records/entities/org-012.yaml"
+    tricky = '=SUM(A1)&<b>"{{ x }}" {% y %} \'q\' 1<2'
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    inspected = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in inspection_files(archive)]
+    target = next(d for d in inspected if d.get("result"))["entity"]
+    epath = archive / f"records/entities/{target}.yaml"
+    edata = yaml.safe_load(epath.read_text(encoding="utf-8"))
+    edit(epath, f"name: {edata['name']}", "name: " + yaml.safe_dump(tricky, allow_unicode=True).strip().split("\n")[0])
+    edit(epath, f"address: {edata['address']}", 'address: "第一行\\n第二行 & more"')
+    assert not check(archive).errors
+    report = build(Archive(str(archive / "records")), str(archive / "output"))
+    assert not report.has_errors
+    out = archive / "output" / PLAN
+    letter = next(out.glob("02_告知书_=SUM*.docx"))
+    assert tricky in docx_text(letter)
+    record = docx.Document(str(next(out.glob("04_实地核查记录表_=SUM*.docx"))))
+    assert "第一行\n第二行 & more" in "\n".join(c.text for r in record.tables[0].rows for c in r.cells)
+    sheet = openpyxl.load_workbook(out / "07_公示表.xlsx").active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == tricky)
+    assert cell.data_type == "s"
+    with zipfile.ZipFile(out / "07_公示表.xlsx") as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_missing_template_field_fails_loudly(archive):
+    shutil.copytree(pathlib.Path(__file__).parent.parent / "templates", archive / "templates")
+    document = docx.Document(str(archive / "templates/00_通知.docx"))
+    document.add_paragraph("{{ plan.no_such_field }}")
+    document.save(str(archive / "templates/00_通知.docx"))
+    with pytest.raises(DocgenError) as caught:
+        build(Archive(str(archive / "records")), str(archive / "output"))
+    assert "00_通知.docx" in str(caught.value) and "no_such_field" in str(caught.value)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 2 and "no_such_field" in result.stderr and "Traceback" not in result.stderr
+
+
+def tree_hashes(folder: pathlib.Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_byte_identical_across_builds_and_checkouts(built, tmp_path):
+    other = tmp_path / "second-checkout"
+    shutil.copytree(EXAMPLE, other / "records")
+    result = run_docgen("build", "--out", "elsewhere", cwd=other, env={"TZ": "America/New_York", "LANG": "C"})
+    assert result.returncode == 0
+    first, second = tree_hashes(built / "output"), tree_hashes(other / "elsewhere")
+    assert first == second and len(first) > 20
+    again = run_docgen("build", "--force", cwd=built)
+    assert again.returncode == 0 and tree_hashes(built / "output") == first
+    with zipfile.ZipFile(built / "output" / PLAN / "00_通知.docx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert "2023-10-30T00:00:00Z" in z.read("docProps/core.xml").decode()
+
+
+def test_invalid_record_skipped_rest_built(archive):
+    bad = inspection_files(archive)[0]
+    edit(bad, "plan: qa-2023-30", "plan: qa-2023-30\nresult: 不存在的结果")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1
+    assert "不在可选范围内" in result.stdout
+    out = archive / "output" / PLAN
+    entity = yaml.safe_load(bad.read_text(encoding="utf-8"))["entity"]
+    name = yaml.safe_load((archive / f"records/entities/{entity}.yaml").read_text(encoding="utf-8"))["name"]
+    assert not list(out.glob(f"02_告知书_{name}*.docx"))
+    assert len(list(out.glob("02_告知书_*.docx"))) == len(inspection_files(archive)) - 1
+    assert not (out / "07_公示表.xlsx").exists()  # a plan-wide table would be incomplete
+    assert (archive / "output/qx-2024-6/01_实施方案.docx").exists()
+
+
+def test_removed_record_removes_only_its_documents(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    foreign = out / "我的笔记.docx"
+    foreign.write_bytes(b"not docgen's")
+    victim = inspection_files(archive)[-1]
+    entity = yaml.safe_load(victim.read_text(encoding="utf-8"))["entity"]
+    name = yaml.safe_load((archive / f"records/entities/{entity}.yaml").read_text(encoding="utf-8"))["name"]
+    assert list(out.glob(f"02_告知书_{name}*"))
+    victim.unlink()
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout
+    assert not list(out.glob(f"02_告知书_{name}*")) and not list(out.glob(f"04_实地核查记录表_{name}*"))
+    assert foreign.read_bytes() == b"not docgen's"
+    assert not [p for p in out.iterdir() if p.name.startswith(".docgen-")]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_pdf_a4_and_one_page_record(archive):
+    from pypdf import PdfReader
+
+    result = run_docgen("build", "--pdf", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = archive / "output" / PLAN
+    pdfs = sorted(out.glob("*.pdf"))
+    docs = sorted(out.glob("*.docx")) + sorted(out.glob("*.xlsx"))
+    assert len(pdfs) == len(docs)
+    for pdf in pdfs:
+        reader = PdfReader(str(pdf))
+        box = reader.pages[0].mediabox
+        size = sorted((round(float(box.width)), round(float(box.height))))
+        assert size == [595, 842], pdf.name
+        if pdf.name.startswith("04_"):
+            assert len(reader.pages) == 1, pdf.name
+    letter = next(out.glob("02_告知书_*.pdf"))
+    assert "统一社会信用代码" in PdfReader(str(letter)).pages[0].extract_text()
