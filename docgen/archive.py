@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.loader import Document, read_yaml_file
+from docgen.loader import Document, parse_bytes, read_limited, read_yaml_file
 from docgen.problems import DocgenError, Problem
 
 # folder under records/ -> record kind
@@ -104,17 +104,38 @@ class Archive:
                 found.extend((kind, os.path.join(dirpath, name)) for name in sorted(filenames) if is_record_file(name))
         return found
 
-    def load(self) -> tuple[list[Record], list[Problem]]:
-        """Parse every record file; YAML problems are collected, never raised."""
+    def load(self, check=None, cache=None) -> tuple[list[Record], list[Problem]]:
+        """Parse every record file and run `check(record)` on it; problems are collected, never raised.
+
+        With a `cache` (see `docgen.cache`), a file whose bytes are unchanged since the last run is
+        neither parsed nor checked again.
+        """
         records, problems = [], []
         for kind, path in self.record_files():
             shown = display(path)
-            doc, found = read_yaml_file(path, shown)
+            blob, found = read_limited(path, shown)
+            if blob is None:
+                problems.extend(found)
+                continue
+            hit = cache.get(path, blob) if cache is not None else None
+            if hit is not None:
+                data, cached_problems = hit
+                doc = Document(data, reparse=lambda b=blob, s=shown: parse_bytes(b, s)[0])
+                problems.extend(Problem(shown, *p) for p in cached_problems)
+                if doc.data is not None:
+                    records.append(Record(kind, shown, path, doc))
+                continue
+            doc, found = parse_bytes(blob, shown)
+            if doc is not None and not isinstance(doc.data, dict):
+                found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
+                doc = None
+            record = Record(kind, shown, path, doc) if doc is not None else None
+            if record is not None and check is not None:
+                found.extend(check(record))
             problems.extend(found)
-            if doc is None:
-                continue
-            if not isinstance(doc.data, dict):
-                problems.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
-                continue
-            records.append(Record(kind, shown, path, doc))
+            if record is not None:
+                records.append(record)
+            if cache is not None:
+                cache.put(path, blob, record.data if record else None,
+                          [(p.line, p.column, p.message, p.severity) for p in found])
         return records, problems

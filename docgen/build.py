@@ -23,14 +23,12 @@ from docgen.archive import Archive
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
-from docgen.render_docx import WordTemplate
-from docgen.render_xlsx import render_workbook
 from docgen.writer import write_atomic
 
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
 
-_word_cache: dict[tuple, WordTemplate] = {}
+_word_cache: dict[tuple, object] = {}  # prepared Word templates, kept across builds in one process
 
 
 @dataclass
@@ -125,13 +123,18 @@ class Renderer:
     def render(self, output: Output) -> bytes:
         path = self.path(output.template)
         when = _when(output.when)
+        # the backends are imported when something needs rendering: a no-op build never loads them
         if output.is_docx:
+            from docgen.render_docx import WordTemplate
+
             stat = os.stat(path)
             key = (path, stat.st_mtime_ns, stat.st_size)
             template = _word_cache.get(key)
             if template is None:
                 template = _word_cache[key] = WordTemplate(path, output.template)
             return template.render(output.context, output.title, when)
+        from docgen.render_xlsx import render_workbook
+
         return render_workbook(path, output.template, output.context, output.rows or [], output.title, when)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from docgen.archive import Archive, Record
+from docgen.cache import RecordCache
 from docgen.index import Index
 from docgen.problems import Problem
 from docgen.schema import Schemas
@@ -33,17 +34,18 @@ class Checked:
         return record is not None and record.path not in self.invalid_paths
 
 
-def check_archive(archive: Archive) -> Checked:
+def check_archive(archive: Archive, use_cache: bool = True) -> Checked:
     """Every problem of the archive in one run, sorted by file and line."""
     from docgen import deadlines  # working-day rules sit beside the structural ones
 
     schemas = Schemas(archive.schemas_dir)
-    records, problems = archive.load()
-    valid_shape, broken = [], []
-    for record in records:
-        found = schemas.check(record)
-        problems.extend(found)
-        (broken if any(p.is_error for p in found) else valid_shape).append(record)
+    cache = RecordCache.open(archive, schemas) if use_cache else None
+    records, problems = archive.load(schemas.check, cache)
+    if cache is not None:
+        cache.save()
+    bad_paths = {p.path for p in problems if p.is_error}
+    valid_shape = [r for r in records if r.path not in bad_paths]
+    broken = [r for r in records if r.path in bad_paths]
     # cross-record rules read only records whose shape is right; the others are already reported,
     # and references to them are not reported again as missing
     index = Index.build(valid_shape)

@@ -61,9 +61,14 @@ class Document:
     marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)
+    reparse: Any = None  # for a document from the cache: parses the text again when a position is asked
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest existing parent."""
+        if self.reparse is not None:
+            fresh, self.reparse = self.reparse(), None
+            if fresh is not None:
+                self.marks, self.key_marks, self.raw = fresh.marks, fresh.key_marks, fresh.raw
         path = tuple(path)
         if key and path in self.key_marks:
             return self.key_marks[path]
@@ -164,8 +169,8 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
     return builder.doc, problems
 
 
-def read_yaml_file(path: str, display_path: str) -> tuple[Document | None, list[Problem]]:
-    """Read a record file with a size limit, then parse it."""
+def read_limited(path: str, display_path: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a record file, refusing files too large to be a record."""
     try:
         size = os.path.getsize(path)
         if size > MAX_RECORD_BYTES:
@@ -175,9 +180,23 @@ def read_yaml_file(path: str, display_path: str) -> tuple[Document | None, list[
             blob = handle.read(MAX_RECORD_BYTES + 1)
     except OSError as exc:
         return None, [Problem(display_path, 1, 1, f"无法读取文件：{exc.strerror or exc}")]
+    if len(blob) > MAX_RECORD_BYTES:
+        return None, [Problem(display_path, 1, 1, f"文件过大，一条记录最多 {MAX_RECORD_BYTES // 1000} KB")]
+    return blob, []
+
+
+def parse_bytes(blob: bytes, display_path: str) -> tuple[Document | None, list[Problem]]:
     try:
         text = blob.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = blob[: exc.start].count(b"\n") + 1
         return None, [Problem(display_path, line, 1, "文件不是 UTF-8 编码，请在编辑器中另存为 UTF-8")]
     return parse_yaml(text, display_path)
+
+
+def read_yaml_file(path: str, display_path: str) -> tuple[Document | None, list[Problem]]:
+    """Read a record file with a size limit, then parse it."""
+    blob, problems = read_limited(path, display_path)
+    if blob is None:
+        return None, problems
+    return parse_bytes(blob, display_path)

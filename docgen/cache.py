@@ -1,0 +1,67 @@
+"""Remember, per record file, what parsing and schema checking made of its bytes.
+
+Checking a thousand records against their schemas takes about a second; a build in which
+nothing changed should not pay for it again. The cache lives in `.docgen/` beside
+`records/`, is keyed by each file's SHA-256, docgen's version and the schemas' content,
+and is plain JSON (never unpickled). A missing or damaged cache only costs time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from docgen import __version__
+from docgen.writer import write_atomic
+
+CACHE_DIR = ".docgen"
+CACHE_FILE = "records-cache.json"
+
+
+class RecordCache:
+    def __init__(self, path: str | None, key: str, entries: dict):
+        self.path, self.key, self.entries = path, key, entries
+        self.seen: set[str] = set()
+        self.dirty = False
+
+    @classmethod
+    def open(cls, archive, schemas) -> "RecordCache":
+        key = hashlib.sha256(__version__.encode() + schemas.digest_source()).hexdigest()
+        path = os.path.join(archive.root, CACHE_DIR, CACHE_FILE)
+        entries = {}
+        try:
+            with open(path, encoding="utf-8") as handle:
+                stored = json.load(handle)
+            if stored.get("key") == key and isinstance(stored.get("files"), dict):
+                entries = stored["files"]
+        except (OSError, ValueError, AttributeError):
+            pass
+        return cls(path, key, entries)
+
+    def get(self, path: str, blob: bytes):
+        self.seen.add(path)
+        entry = self.entries.get(path)
+        if isinstance(entry, dict) and entry.get("sha") == hashlib.sha256(blob).hexdigest():
+            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])]
+        return None
+
+    def put(self, path: str, blob: bytes, data, problems) -> None:
+        self.seen.add(path)
+        self.entries[path] = {"sha": hashlib.sha256(blob).hexdigest(), "data": data, "problems": problems}
+        self.dirty = True
+
+    def save(self) -> None:
+        stale = set(self.entries) - self.seen
+        for path in stale:
+            del self.entries[path]
+        if not (self.dirty or stale) or self.path is None:
+            return
+        try:
+            payload = json.dumps({"key": self.key, "files": self.entries}, ensure_ascii=False)
+            write_atomic(self.path, payload.encode("utf-8"))
+            ignore = os.path.join(os.path.dirname(self.path), ".gitignore")
+            if not os.path.exists(ignore):
+                write_atomic(ignore, b"*\n")
+        except OSError:
+            pass  # a read-only archive still validates, only more slowly
