@@ -145,7 +145,7 @@ def _when(date_text: str | None) -> str:
 
 
 def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, force: bool = False,
-          pdf: bool = False, progress=None, checked: Checked | None = None) -> BuildReport:
+          pdf: bool = False, progress=None, checked: Checked | None = None, as_of=None) -> BuildReport:
     """Build every plan (or those named); returns what was written, kept and removed."""
     started = time.perf_counter()
     report = BuildReport()
@@ -165,7 +165,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     prints = Fingerprints(salt)
     options = json.dumps({"pdf": bool(pdf)})
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
-    planned = [plan_outputs(checked, plan_id) for plan_id in wanted]
+    planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
     keep_prefixes = set()
     jobs: list[tuple[Output, str]] = []
     for result in planned:

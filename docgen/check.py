@@ -34,7 +34,7 @@ class Checked:
         return record is not None and record.path not in self.invalid_paths
 
 
-def check_archive(archive: Archive, use_cache: bool = True) -> Checked:
+def check_archive(archive: Archive, use_cache: bool = True, today=None) -> Checked:
     """Every problem of the archive in one run, sorted by file and line."""
     from docgen import deadlines  # working-day rules sit beside the structural ones
 
@@ -56,5 +56,5 @@ def check_archive(archive: Archive, use_cache: bool = True) -> Checked:
     from docgen.rules import check_all
 
     problems.extend(check_all(valid_shape, index))
-    problems.extend(deadlines.check_deadlines(index))
+    problems.extend(deadlines.check_deadlines(index, today))
     return Checked(archive, schemas, records, index, sorted(set(problems)))

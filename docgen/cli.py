@@ -45,14 +45,15 @@ def cli() -> None:
 
 @cli.command(context_settings=CONTEXT)
 @records_option
-def validate(records_dir: str) -> None:
+@click.option("--as-of", "as_of", metavar="DATE", help="按此日期判断是否逾期（YYYY-MM-DD），默认今天")
+def validate(records_dir: str, as_of: str | None) -> None:
     """校验全部记录：格式、必填字段、相互引用、信用代码、日期顺序和工作时限。
 
     每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
     """
     from docgen.check import check_archive
 
-    checked = check_archive(Archive(records_dir))
+    checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
     echo_problems(checked.problems)
     click.echo(summary(checked))
     sys.exit(1 if checked.errors else 0)
@@ -122,15 +123,18 @@ def _progress(total: int):
 @click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="只生成指定计划（可重复）")
 @click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
-def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool, pdf: bool) -> None:
-    """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表）。
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="统计表的统计日期（YYYY-MM-DD）；默认取记录中最近的日期，使结果可重现")
+def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool, pdf: bool,
+          as_of: str | None) -> None:
+    """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表、统计表）。
 
     只重新生成内容有变化的文书；有错误的记录会列出，其文书不生成也不删除，其余照常生成。
     """
     from docgen.build import build as run_build
 
     report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
-                       progress=_progress)
+                       progress=_progress, as_of=parse_as_of(as_of) if as_of else None)
     echo_problems(report.problems)
     print_report(report, out_dir)
     sys.exit(1 if report.has_errors else 0)
@@ -150,3 +154,41 @@ def print_report(report, out_dir: str) -> None:
     if report.pdfs:
         parts.append(f"PDF {len(report.pdfs)} 份")
     click.echo(f"文书已生成到 {out_dir}/：{'，'.join(parts)}（{report.seconds:.2f} 秒）。")
+
+
+def parse_as_of(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是日期，应写成 YYYY-MM-DD") from None
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan_ids", metavar="[PLAN]...", nargs=-1)
+@click.option("--as-of", "as_of", metavar="DATE", help="按此日期统计（YYYY-MM-DD），默认今天")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式：text 供阅读，json 供脚本使用")
+@records_option
+def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: str) -> None:
+    """各计划的抽查进度和考核指标：分类抽查比例、信用分类抽查占比、按时录入和公示率、后续处置，
+    以及逾期和 3 个工作日内到期的事项。有逾期事项时退出码为 1。"""
+    import json
+
+    from docgen.check import check_archive
+    from docgen.status import compute, render_text
+
+    today = parse_as_of(as_of)
+    checked = check_archive(Archive(records_dir), today=today)
+    unknown = [p for p in plan_ids if p not in checked.index.plans]
+    if unknown:
+        raise DocgenError(f"找不到抽查计划“{unknown[0]}”。现有计划：{'、'.join(sorted(checked.index.plans))}")
+    result = compute(checked, today, list(plan_ids) or None)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(result))
+    sys.exit(1 if result.overdue else 0)

@@ -52,7 +52,57 @@ def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
     return tuple(common.get(name, {}).get("enum") or fallback)
 
 
-def plan_outputs(checked: Checked, plan_id: str) -> PlanOutputs:
+def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
+    """The 08 workbook's rows: per credit class, and per target."""
+    import datetime as dt
+
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute
+
+    today = as_of or latest_record_date(checked, plan_id)
+    status = compute(checked, today, [plan_id])
+    p = status.plans[0]
+    pct = lambda v: "—" if v is None else f"{v:g}%"  # noqa: E731
+    classes = [{"credit_class": c.credit_class, "population": c.population, "required": c.required,
+                "drawn": c.drawn, "ratio_text": pct(c.ratio), "state": "达标" if c.met else "不足"}
+               for c in p.classes]
+    y = status.year
+    targets = [
+        {"name": "运用信用风险分类抽查占比", "target": f"≥{TARGET_CREDIT_SHARE:g}%", "actual": pct(p.credit_share),
+         "state": "达标" if (p.credit_share or 0) >= TARGET_CREDIT_SHARE else "未达标",
+         "detail": f"{p.credit_driven} / {p.inspections} 份抽查记录"},
+        {"name": f"{y.year}年名录库抽查覆盖率", "target": f"≥{TARGET_ROSTER_SHARE:g}%", "actual": pct(y.share),
+         "state": "达标" if y.met else "未达标", "detail": f"{y.inspected} / {y.roster} 个存续主体"},
+        {"name": "抽查结果按时录入率", "target": "100%", "actual": pct(p.entry_rate),
+         "state": "达标" if p.entered_late == 0 else "未达标",
+         "detail": f"按时 {p.entered_on_time}，逾期 {p.entered_late}，未到期 {p.entered_pending}"},
+        {"name": "抽查结果按时公示率", "target": "100%", "actual": pct(p.disclosure_rate),
+         "state": "达标" if p.disclosed_late == 0 else "未达标",
+         "detail": f"按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，未到期 {p.disclosed_pending}"},
+        {"name": "后续处置完结率", "target": "100%", "actual": pct(p.closure_rate),
+         "state": "达标" if p.follow_ups_open == 0 else "未完结",
+         "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
+                   f"（逾期 {p.follow_ups_overdue}）"},
+    ]
+    label = f"{today.year}年{today.month}月{today.day}日" if isinstance(today, dt.date) else str(today)
+    return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": label}
+
+
+def latest_record_date(checked: Checked, plan_id: str):
+    """The most recent date written in the plan's records: a build's default 'as of' (never the clock)."""
+    import datetime as dt
+
+    from docgen.index import parse_date
+
+    found = [parse_date(checked.index.plans[plan_id].data.get("issue_date"))]
+    for record in checked.index.by_plan.get(plan_id, []):
+        data = record.data
+        found += [parse_date(v) for v in (data.get("dates") or {}).values()]
+        found += [parse_date(a.get(k)) for a in data.get("follow_ups") or [] for k in ("closed",)]
+    found = [d for d in found if d]
+    return max(found) if found else dt.date(1980, 1, 1)
+
+
+def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     index = checked.index
     result = PlanOutputs(plan_id)
     plan_rec = index.plans[plan_id]
@@ -133,5 +183,8 @@ def plan_outputs(checked: Checked, plan_id: str) -> PlanOutputs:
             ("07_公示表.xlsx", "07_公示表.xlsx", "“双随机、一公开”抽查结果公示表", public_rows)):
         result.outputs.append(Output(f"{plan_id}/{relname}", template, title, plan_ctx, rows=rows,
                                      sources=all_sources, when=when))
+    stats_rows, stats = statistics_rows(checked, plan_id, as_of)
+    result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
+                                 {"plan": view, "stats": stats}, rows=stats_rows, sources=all_sources, when=when))
     return result
 

@@ -83,10 +83,12 @@ def _repeat_row(ws) -> int | None:
     return None
 
 
-def render_workbook(path: str, name: str, context: dict, rows: list[dict], title: str, when: str) -> bytes:
-    """Fill the template at `path`; `rows` are the contexts of the repeated row (each gets `row`)."""
+def render_workbook(path: str, name: str, context: dict, all_rows, title: str, when: str) -> bytes:
+    """Fill the template at `path`; rows are the contexts of the repeated row (each gets `row`):
+    one list for every sheet, or a dict from sheet title to its list."""
     wb = load_workbook(path)
     for ws in wb.worksheets:
+        rows = all_rows.get(ws.title, []) if isinstance(all_rows, dict) else all_rows
         rep = _repeat_row(ws)
         last_row = ws.max_row
         width = ws.max_column

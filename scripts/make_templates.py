@@ -496,11 +496,15 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[str, str, float]],
-                   landscape: bool = True, footer: str = "") -> None:
+                   landscape: bool = True, footer: str = "", wb=None, sheet: str | None = None,
+                   save_now: bool = True):
     """A table form: 附件 label, title, plan line, header row, one `{{ row.… }}` row, optional footer."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
+    if wb is None:
+        wb = Workbook()
+        ws = wb.active
+    else:
+        ws = wb.create_sheet()
+    ws.title = (sheet or title)[:31]
     last = get_column_letter(len(columns))
     ws["A1"] = attachment
     ws["A1"].font = Font(name=HEITI, size=12)
@@ -540,9 +544,25 @@ def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[s
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     wb.properties.creator = "docgen"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    normalise(buffer.getvalue(), OUT / name)
+    if save_now:
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        normalise(buffer.getvalue(), OUT / name)
+    return wb
+
+
+def statistics_sheet() -> None:
+    """08 抽查情况统计表: the office's targets (seed 001) and deadlines, two sheets."""
+    name = "08_抽查情况统计表.xlsx"
+    wb = sheet_template(name, "统计", "“双随机、一公开”抽查情况统计表（按信用风险分类）", [
+        ("信用风险分类", "{{ row.credit_class }}", 14), ("范围内主体数", "{{ row.population }}", 14),
+        ("应抽数量", "{{ row.required }}", 12), ("实抽数量", "{{ row.drawn }}", 12),
+        ("抽查比例", "{{ row.ratio_text }}", 12), ("情况", "{{ row.state }}", 12)],
+        landscape=False, footer="统计截至：{{ stats.as_of }}", sheet="分类抽查情况", save_now=False)
+    sheet_template(name, "统计", "“双随机、一公开”工作指标完成情况", [
+        ("指标", "{{ row.name }}", 26), ("目标", "{{ row.target }}", 12), ("实际", "{{ row.actual }}", 12),
+        ("情况", "{{ row.state }}", 10), ("说明", "{{ row.detail }}", 40)],
+        landscape=True, footer="统计截至：{{ stats.as_of }}", wb=wb, sheet="工作指标")
 
 
 def sheets() -> None:
@@ -571,6 +591,7 @@ def sheets() -> None:
         ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查实施机关", "{{ row.authorities }}", 30),
         ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 14),
         ("抽查结果", "{{ row.result }}", 22)])
+    statistics_sheet()
 
 
 def main() -> None:

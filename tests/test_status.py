@@ -1,0 +1,152 @@
+"""Issue 6: working days, deadlines and `docgen status`."""
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+from conftest import check, edit, inspection_files, line_of, run_docgen
+from docgen.workdays import Calendar, NoCalendar
+
+D = dt.date
+
+
+@pytest.mark.parametrize("start, days, due", [
+    (D(2023, 9, 28), 3, D(2023, 10, 9)),    # Mid-Autumn + National Day 2023, with Sat 10-7 and Sun 10-8 worked
+    (D(2024, 2, 8), 3, D(2024, 2, 19)),     # Spring Festival 2024: 2-10…2-17 off, Sun 2-18 worked
+    (D(2025, 1, 24), 3, D(2025, 2, 5)),     # Spring Festival 2025: Sun 1-26 worked, 1-28…2-4 off
+    (D(2024, 9, 27), 20, D(2024, 10, 30)),  # disclosure over National Day 2024
+])
+def test_working_days_across_holidays(start, days, due):
+    assert Calendar().add_workdays(start, days) == due
+
+
+def first_unknown_year() -> int:
+    """The first year chinesecalendar has no data for (it grows with each release)."""
+    import chinese_calendar
+
+    year = 2024
+    while True:
+        try:
+            chinese_calendar.is_workday(D(year, 1, 1))
+        except NotImplementedError:
+            return year
+        year += 1
+
+
+def test_year_without_data_is_an_error_not_a_guess():
+    year = first_unknown_year()
+    with pytest.raises(NoCalendar) as caught:
+        Calendar().add_workdays(D(year - 1, 12, 30), 3)
+    assert f"没有 {year} 年的工作日历" in str(caught.value)
+    assert f"records/calendar/{year}.yaml" in str(caught.value)
+
+
+def latest_completed(root):
+    import yaml
+    for path in inspection_files(root):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("dates", {}).get("completed"):
+            return path, data
+    raise AssertionError
+
+
+def test_deadline_in_unknown_year_reported_and_override_honoured(archive):
+    year = first_unknown_year()
+    last, nxt = f"{year - 1}-12-30", f"{year}-01-10"
+    path, data = latest_completed(archive)
+    dates = data["dates"]
+    text = path.read_text(encoding="utf-8")
+    for key, value in dates.items():
+        text = text.replace(f"{key}: '{value}'", f"{key}: '{last}'")
+    text = text.replace(f"date: '{data['signature']['date']}'", f"date: '{last}'") if data.get("signature") else text
+    for action in data.get("follow_ups") or []:
+        for key in ("deadline", "closed"):
+            if action.get(key):
+                text = text.replace(f"{key}: '{action[key]}'", f"{key}: '{nxt}'")
+    path.write_text(text, encoding="utf-8")
+    checked = check(archive)
+    problems = [p for p in checked.errors if p.path.endswith(path.name)]
+    assert problems and all(f"没有 {year} 年的工作日历" in p.message for p in problems)
+    assert problems[0].line == line_of(path, "completed:")
+    calendar = archive / "records/calendar"
+    calendar.mkdir()
+    (calendar / f"{year}.yaml").write_text(f"year: {year}\ncomplete: true\nholidays:\n- '{year}-01-01'\n",
+                                           encoding="utf-8")
+    assert not [p for p in check(archive).errors if p.path.endswith(path.name)]
+
+
+def test_override_adds_a_local_holiday(archive):
+    calendar = archive / "records/calendar"
+    calendar.mkdir()
+    (calendar / "2023.yaml").write_text("year: 2023\nholidays:\n- '2023-11-09'\n", encoding="utf-8")
+    from docgen.workdays import Calendar as C
+    cal = C.from_records(check(archive).index.calendars.values())
+    assert cal.add_workdays(D(2023, 11, 8), 1) == D(2023, 11, 10)
+
+
+def test_late_step_is_error_open_step_is_warning(archive):
+    path, data = latest_completed(archive)
+    completed = data["dates"]["completed"]
+    if data["dates"].get("entered"):
+        edit(path, f"entered: '{data['dates']['entered']}'", "entered: '2023-12-29'")
+        if data["dates"].get("disclosed"):
+            edit(path, f"disclosed: '{data['dates']['disclosed']}'", "disclosed: '2023-12-29'")
+    checked = check(archive)
+    late = [p for p in checked.errors if p.path.endswith(path.name) and "录入抽查结果」逾期" in p.message]
+    assert late and late[0].line == line_of(path, "entered:")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    fine = run_docgen("validate", "--as-of", "2023-11-24", cwd=archive.parent / archive.name)
+    assert "逾期" in fine.stdout
+
+
+def test_example_validates_with_warnings_only(archive):
+    result = run_docgen("validate", "--as-of", "2024-06-01", cwd=archive)
+    assert result.returncode == 0, result.stdout
+    assert "警告：「录入抽查结果」已逾期" in result.stdout
+    assert "警告：「后续处置" in result.stdout
+
+
+def test_status_text_shows_each_state(archive):
+    result = run_docgen("status", "--as-of", "2023-11-24", cwd=archive)
+    assert result.returncode == 1  # something is overdue
+    out = result.stdout
+    assert "统计日期：2023-11-24" in out
+    assert "[逾期]" in out and "records/inspections/qa-2023-30/" in out
+    assert "按时 7，逾期 1" in out        # entered on time vs. late
+    assert "未完结 1" in out and "已完结 2" in out
+    assert "运用信用风险分类抽查占比  100%" in out
+    assert "名录库抽查覆盖率" in out
+    again = run_docgen("status", "--as-of", "2023-11-24", cwd=archive)
+    assert again.stdout == out
+
+
+def test_status_json_and_due_soon(archive):
+    result = run_docgen("status", "qa-2023-30", "--as-of", "2023-11-21", "--format", "json", cwd=archive)
+    data = json.loads(result.stdout)
+    plan = data["plans"][0]
+    assert data["as_of"] == "2023-11-21"
+    classes = {c["credit_class"]: c for c in plan["classes"]}
+    assert classes["A"]["population"] == 16 and classes["A"]["required"] == classes["A"]["drawn"] == 2
+    states = {i["state"] for i in plan["items"]}
+    assert "即将到期" in states
+    assert all(i["path"].startswith("records/") for i in plan["items"])
+    assert plan["follow_ups_open"] == 1 and plan["follow_ups_closed"] == 2
+    assert data["year"]["roster"] == 47
+    bad = run_docgen("status", "--as-of", "yesterday", cwd=archive)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_statistics_workbook(archive):
+    assert run_docgen("build", "--plan", "qa-2023-30", "--as-of", "2023-11-24", cwd=archive).returncode == 0
+    wb = openpyxl.load_workbook(archive / "output/qa-2023-30/08_抽查情况统计表.xlsx")
+    classes = wb["分类抽查情况"]
+    rows = [r for r in classes.iter_rows(min_row=5, values_only=True) if r[0] in ("A", "B", "C", "D")]
+    assert [r[0] for r in rows] == ["A", "B", "C", "D"] and rows[0][1] == 16
+    targets = {r[0]: r for r in wb["工作指标"].iter_rows(min_row=5, values_only=True) if r[0]}
+    assert targets["抽查结果按时录入率"][2] == "87.5%"
+    assert targets["运用信用风险分类抽查占比"][3] == "达标"
+    assert any("统计截至：2023年11月24日" == r[0] for r in wb["工作指标"].iter_rows(values_only=True))
+    assert wb["工作指标"].page_setup.orientation == "landscape"
