@@ -44,9 +44,11 @@ def make_archive(root: pathlib.Path, entities: int = 1000, inspections: int = 30
         team = {d: [f"{d}-{group * 2 + 1:02d}", f"{d}-{group * 2 + 2:02d}"] for d in departments}
         day = 1 + n % 20
         visit = f"2023-11-{day:02d}"
+        entered = f"2023-11-{day + 1:02d}"
         data = {"plan": PLAN, "entity": f"b-{n:05d}", "group": group + 1, "leader": team["jyj"][0],
                 "inspectors": team,
-                "dates": {"phone_notice": visit, "notice_served": visit, "visit": visit, "completed": visit},
+                "dates": {"phone_notice": visit, "notice_served": visit, "visit": visit, "completed": visit,
+                          "entered": entered, "disclosed": entered},
                 "phone_notice": {"time": f"{visit} 09:00", "caller": "郭玲玲", "reached": "李四"},
                 "items": [{"department": "jyj", "item": "从业人员资质", "finding": "未发现问题", "handling": "无"},
                           {"department": "gaj", "item": "单位内部治安保卫情况", "finding": "未发现问题", "handling": "无"},

@@ -104,18 +104,20 @@ class Archive:
                 found.extend((kind, os.path.join(dirpath, name)) for name in sorted(filenames) if is_record_file(name))
         return found
 
-    def load(self, check=None, cache=None) -> tuple[list[Record], list[Problem]]:
+    def load(self, check=None, cache=None) -> tuple[list[Record], list[Problem], list[tuple[str, str]]]:
         """Parse every record file and run `check(record)` on it; problems are collected, never raised.
 
         With a `cache` (see `docgen.cache`), a file whose bytes are unchanged since the last run is
-        neither parsed nor checked again.
+        neither parsed nor checked again. Also returns (kind, path) of the files that could not be
+        read as a record at all: nobody knows what they hold, so their plans are left as they are.
         """
-        records, problems = [], []
+        records, problems, unparsed = [], [], []
         for kind, path in self.record_files():
             shown = display(path)
             blob, found = read_limited(path, shown)
             if blob is None:
                 problems.extend(found)
+                unparsed.append((kind, path))
                 continue
             hit = cache.get(path, blob) if cache is not None else None
             if hit is not None:
@@ -124,6 +126,8 @@ class Archive:
                 problems.extend(Problem(shown, *p) for p in cached_problems)
                 if doc.data is not None:
                     records.append(Record(kind, shown, path, doc))
+                else:
+                    unparsed.append((kind, path))
                 continue
             doc, found = parse_bytes(blob, shown)
             if doc is not None and not isinstance(doc.data, dict):
@@ -135,7 +139,9 @@ class Archive:
             problems.extend(found)
             if record is not None:
                 records.append(record)
+            else:
+                unparsed.append((kind, path))
             if cache is not None:
                 cache.put(path, blob, record.data if record else None,
                           [(p.line, p.column, p.message, p.severity) for p in found])
-        return records, problems
+        return records, problems, unparsed

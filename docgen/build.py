@@ -145,11 +145,12 @@ def _when(date_text: str | None) -> str:
 
 
 def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, force: bool = False,
-          pdf: bool = False, progress=None, checked: Checked | None = None, as_of=None) -> BuildReport:
+          pdf: bool = False, progress=None, checked: Checked | None = None, as_of=None,
+          cache=None) -> BuildReport:
     """Build every plan (or those named); returns what was written, kept and removed."""
     started = time.perf_counter()
     report = BuildReport()
-    checked = checked or check_archive(archive)
+    checked = checked or check_archive(archive, cache=cache)
     report.problems = checked.problems
     index = checked.index
     wanted = plan_ids or sorted(index.plans)
@@ -194,11 +195,14 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             bar.update(1)
     if bar:
         bar.finish()
-    # files of records that are gone: only ours, only untouched, never of a plan that did not fully build
+    # files of records that are gone: only ours, only untouched, never of a plan that did not fully build,
+    # and nothing at all while some plan, department or entity file cannot even be read
+    hold_all = bool(index.broken_by_plan.get("*"))
     for relpath, entry in manifest.items():
-        if relpath in new_manifest or relpath.split("/", 1)[0] not in wanted and relpath.split("/", 1)[0] in index.plans:
+        plan_dir = relpath.split("/", 1)[0]
+        if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
             continue
-        if any(relpath.startswith(prefix) for prefix in keep_prefixes):
+        if hold_all or any(relpath.startswith(prefix) for prefix in keep_prefixes):
             new_manifest[relpath] = entry
             continue
         target = os.path.join(out_dir, *relpath.split("/"))

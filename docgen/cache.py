@@ -25,9 +25,13 @@ class RecordCache:
         self.seen: set[str] = set()
         self.dirty = False
 
+    @staticmethod
+    def key_for(schemas) -> str:
+        return hashlib.sha256(__version__.encode() + schemas.digest_source()).hexdigest()
+
     @classmethod
     def open(cls, archive, schemas) -> "RecordCache":
-        key = hashlib.sha256(__version__.encode() + schemas.digest_source()).hexdigest()
+        key = cls.key_for(schemas)
         path = os.path.join(archive.root, CACHE_DIR, CACHE_FILE)
         entries = {}
         try:
@@ -53,6 +57,7 @@ class RecordCache:
 
     def save(self) -> None:
         stale = set(self.entries) - self.seen
+        self.seen = set()
         for path in stale:
             del self.entries[path]
         if not (self.dirty or stale) or self.path is None:
@@ -60,6 +65,7 @@ class RecordCache:
         try:
             payload = json.dumps({"key": self.key, "files": self.entries}, ensure_ascii=False)
             write_atomic(self.path, payload.encode("utf-8"))
+            self.dirty = False
             ignore = os.path.join(os.path.dirname(self.path), ".gitignore")
             if not os.path.exists(ignore):
                 write_atomic(ignore, b"*\n")

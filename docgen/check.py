@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from docgen.archive import Archive, Record
+import os
+
+from docgen.archive import Archive, Record, display
 from docgen.cache import RecordCache
 from docgen.index import Index
 from docgen.problems import Problem
@@ -20,12 +23,13 @@ class Checked:
     records: list[Record]
     index: Index
     problems: list[Problem] = field(default_factory=list)
+    cache: RecordCache | None = None  # reused by the watcher between rebuilds
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
-    @property
+    @functools.cached_property
     def invalid_paths(self) -> set[str]:
         """Paths of records that have at least one error (their documents are not written)."""
         return {p.path for p in self.errors}
@@ -34,13 +38,14 @@ class Checked:
         return record is not None and record.path not in self.invalid_paths
 
 
-def check_archive(archive: Archive, use_cache: bool = True, today=None) -> Checked:
+def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None) -> Checked:
     """Every problem of the archive in one run, sorted by file and line."""
     from docgen import deadlines  # working-day rules sit beside the structural ones
 
     schemas = Schemas(archive.schemas_dir)
-    cache = RecordCache.open(archive, schemas) if use_cache else None
-    records, problems = archive.load(schemas.check, cache)
+    if cache is None or cache.key != RecordCache.key_for(schemas):
+        cache = RecordCache.open(archive, schemas) if use_cache else None
+    records, problems, unparsed = archive.load(schemas.check, cache)
     if cache is not None:
         cache.save()
     bad_paths = {p.path for p in problems if p.is_error}
@@ -52,9 +57,17 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None) -> Check
     index.broken = {(r.kind, r.data.get("id")) for r in broken if isinstance(r.data.get("id"), str)}
     for record in broken:
         if record.kind == "inspection" and isinstance(record.data.get("plan"), str):
-            index.broken_by_plan[record.data["plan"]].append(record)
+            index.broken_by_plan[record.data["plan"]].append(record.path)
+    for kind, path in unparsed:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        index.broken.add((kind, stem))  # probably its id: no "does not exist" errors about it elsewhere
+        if kind == "inspection":
+            folder = os.path.basename(os.path.dirname(path))
+            index.broken_by_plan[folder if folder != "inspections" else "*"].append(display(path))
+        elif kind in ("plan", "department", "entity"):
+            index.broken_by_plan["*"].append(display(path))
     from docgen.rules import check_all
 
     problems.extend(check_all(valid_shape, index))
     problems.extend(deadlines.check_deadlines(index, today))
-    return Checked(archive, schemas, records, index, sorted(set(problems)))
+    return Checked(archive, schemas, records, index, sorted(set(problems)), cache)

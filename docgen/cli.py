@@ -192,3 +192,21 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     else:
         click.echo(render_text(result))
     sys.exit(1 if result.overdue else 0)
+
+
+@cli.command(context_settings=CONTEXT)
+@records_option
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="文书输出目录")
+def watch(records_dir: str, out_dir: str) -> None:
+    """先生成一次文书，然后监视记录、模板和模式文件，保存后自动重新生成有变化的文书。
+
+    有错误的记录会在终端列出，其已生成的文书保持不变；改正并保存后自动重新生成。按 Ctrl-C 退出。
+    """
+    from docgen.watch import watch as run_watch
+
+    try:
+        run_watch(records_dir, out_dir, click.echo)
+    except KeyboardInterrupt:
+        click.echo("已停止监视。")
+    sys.exit(0)

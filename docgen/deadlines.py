@@ -76,6 +76,9 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
 
 
 def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[Deadline], list[Problem]]:
+    """Every deadline of the archive (computed once per index: validation and status share it)."""
+    if calendar is None and getattr(index, "_deadlines", None) is not None:
+        return index._deadlines
     calendar = calendar or Calendar.from_records(index.calendars.values())
     names = {k: r.data.get("name", k) for k, r in index.entities.items()}
     deadlines, problems = [], []
@@ -86,6 +89,7 @@ def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[
         found, trouble = inspection_deadlines(record, plan.data, calendar, names)
         deadlines.extend(found)
         problems.extend(trouble)
+    index._deadlines = (deadlines, problems)
     return deadlines, problems
 
 

@@ -36,7 +36,9 @@ class Index:
     inspectors: dict[str, tuple[Record, int]] = field(default_factory=dict)  # id -> (department, position)
     by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
     broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of records with schema errors
-    broken_by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    # paths of records with errors that make a plan's tables incomplete ("*": every plan)
+    broken_by_plan: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _deadlines: tuple | None = None  # memo of deadlines.all_deadlines
 
     def exists(self, kind: str, rid) -> bool:
         """True when a record of that kind and id exists, even one whose own fields are wrong."""

@@ -150,9 +150,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                      f"告知书 {insp.entity.name}", context, sources=sources, when=when))
         result.outputs.append(Output(f"{plan_id}/04_实地核查记录表_{name}.docx", "04_实地核查记录表.docx",
                                      f"实地核查记录表 {insp.entity.name}", context, sources=sources, when=when))
-    for record in index.broken_by_plan.get(plan_id, []):
+    for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False
-        result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+        result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
     if not result.complete:
         return result
 

@@ -151,7 +151,7 @@ def year_status(checked: Checked, year: int) -> YearStatus:
 def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None) -> Status:
     index = checked.index
     calendar = Calendar.from_records(index.calendars.values())
-    deadlines, problems = all_deadlines(index, calendar)
+    deadlines, problems = all_deadlines(index)
     wanted = plan_ids or sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查")
     plans = [plan_status(checked, p, today, deadlines, calendar) for p in wanted]
     overdue = sum(1 for p in plans for i in p.items if i.state == "逾期")

@@ -9,6 +9,7 @@ guesses from weekdays alone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -33,6 +34,15 @@ class YearOverride:
     complete: bool = False
 
 
+@functools.lru_cache(maxsize=8192)
+def _official_workday(day: dt.date) -> bool | None:
+    """chinesecalendar's answer, remembered (it validates its input on every call); None: no data."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 @dataclass
 class Calendar:
     overrides: dict[int, YearOverride] = field(default_factory=dict)
@@ -55,13 +65,20 @@ class Calendar:
                 return True
             if override.complete:
                 return day.weekday() < 5
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            raise NoCalendar(day.year) from None
+        answer = _official_workday(day)
+        if answer is None:
+            raise NoCalendar(day.year)
+        return answer
 
     def add_workdays(self, start: dt.date, count: int) -> dt.date:
         """The `count`-th working day after `start` (start itself not counted)."""
+        key = (start, count)
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = self._add(start, count)
+        return memo[key]
+
+    def _add(self, start: dt.date, count: int) -> dt.date:
         day = start
         while count > 0:
             day += dt.timedelta(days=1)

@@ -1,0 +1,130 @@
+"""`docgen watch`: rebuild when records, templates or schemas change.
+
+Events are filtered (editor swap and backup files, Office lock files, temporary files)
+and gathered until the folder has been quiet for a moment, so that one save — or a
+`git checkout` touching hundreds of files — gives one rebuild. A broken record is
+reported and its last good documents stay where they are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import threading
+import time
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from docgen.archive import Archive
+from docgen.build import build
+from docgen.cache import RecordCache
+
+QUIET_SECONDS = 0.25
+IGNORED = ("*.swp", "*.swx", "*.swo", "4913", "*~", ".#*", "#*#", "~$*", ".goutputstream-*", "*.tmp",
+           ".DS_Store", ".docgen-*", "*.part", ".~lock.*")
+
+
+def is_ignored(path: str) -> bool:
+    """Editor and system temporary files, which never hold a record."""
+    name = os.path.basename(path)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in IGNORED) or "/.git/" in path.replace(os.sep, "/")
+
+
+class Changes(FileSystemEventHandler):
+    """Collects changed paths; `wait()` returns them once no event came for the quiet period."""
+
+    def __init__(self, quiet: float = QUIET_SECONDS):
+        self.quiet = quiet
+        self.paths: set[str] = set()
+        self.last = 0.0
+        self.lock = threading.Lock()
+        self.pending = threading.Event()
+
+    def on_any_event(self, event) -> None:
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        # a rename onto a record (an editor's atomic save) counts as a change of the target
+        wanted = [p for p in paths if p and not is_ignored(p)]
+        if not wanted:
+            return
+        with self.lock:
+            self.paths.update(wanted)
+            self.last = time.monotonic()
+        self.pending.set()
+
+    def wait(self, stop: threading.Event) -> set[str] | None:
+        while not stop.is_set():
+            if not self.pending.wait(0.1):
+                continue
+            with self.lock:
+                idle = time.monotonic() - self.last
+                if idle >= self.quiet:
+                    paths, self.paths = self.paths, set()
+                    self.pending.clear()
+                    return paths
+            time.sleep(min(self.quiet - idle, self.quiet) if idle < self.quiet else 0)
+        return None
+
+
+def describe(paths: set[str], root: str) -> str:
+    names = sorted(os.path.relpath(p, root) for p in paths)
+    return "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
+
+
+def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = None,
+          quiet: float = QUIET_SECONDS) -> None:
+    """Build once, then rebuild on every quiet change until `stop` is set (or Ctrl-C)."""
+    stop = stop or threading.Event()
+    archive = Archive(records_dir)
+    cache_holder: list[RecordCache | None] = [None]
+
+    def rebuild(label: str, changed: set[str] | None) -> None:
+        from docgen.check import check_archive
+
+        started = time.perf_counter()
+        checked = check_archive(archive, cache=cache_holder[0])
+        cache_holder[0] = checked.cache
+        report = build(archive, out_dir, checked=checked)
+        shown = {os.path.abspath(p) for p in changed or ()}
+        for problem in report.problems:
+            if problem.is_error or os.path.abspath(problem.path) in shown:
+                echo(str(problem))
+        for note in report.notes:
+            echo(f"提示：{note}")
+        written = report.written + [f"删除 {p}" for p in report.removed]
+        what = "、".join(os.path.basename(p) for p in written[:4]) + (f" 等 {len(written)} 份" if len(written) > 4 else "")
+        errors = sum(p.is_error for p in report.problems)
+        tail = f"，{errors} 个错误" if errors else ""
+        elapsed = time.perf_counter() - started
+        if written:
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → 重写 {what}（{elapsed:.2f} 秒{tail}）")
+        else:
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → 文书无变化（{elapsed:.2f} 秒{tail}）")
+
+    rebuild("首次生成", None)
+    changes = Changes(quiet)
+    observer = Observer()
+    watched = [archive.records_dir] + [os.path.join(archive.root, d) for d in ("templates", "schemas")
+                                       if os.path.isdir(os.path.join(archive.root, d))]
+    for folder in watched:
+        observer.schedule(changes, folder, recursive=True)
+    observer.start()
+    echo(f"正在监视 {'、'.join(os.path.relpath(f) + '/' for f in watched)}，保存后自动重新生成（按 Ctrl-C 退出）")
+    try:
+        while True:
+            paths = changes.wait(stop)
+            if paths is None:
+                break
+            try:
+                rebuild(f"变更 {describe(paths, archive.root)}", paths)
+            except Exception as exc:  # keep watching: the next save may fix it
+                from docgen.problems import DocgenError
+
+                if not isinstance(exc, DocgenError):
+                    raise
+                echo(f"错误：{exc}")
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

@@ -1,0 +1,209 @@
+"""Issue 4: incremental builds and `docgen watch`."""
+
+import hashlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import yaml
+
+from conftest import edit, inspection_files, run_docgen
+
+PLAN = "qa-2023-30"
+
+
+def hashes(out):
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(".docgen")}
+
+
+def entity_name(root, inspection):
+    entity = yaml.safe_load(inspection.read_text(encoding="utf-8"))["entity"]
+    return yaml.safe_load((root / f"records/entities/{entity}.yaml").read_text(encoding="utf-8"))["name"]
+
+
+def test_edit_one_inspection_rewrites_only_its_documents_and_tables(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    before = hashes(out)
+    target = next(p for p in inspection_files(archive) if "opinion:" in p.read_text(encoding="utf-8"))
+    edit(target, "opinion: ", "opinion: 已知悉，")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0
+    after = hashes(out)
+    changed = {k for k in after if after[k] != before.get(k)}
+    name = entity_name(archive, target)
+    assert changed == {f"{PLAN}/04_实地核查记录表_{name}.docx"}, changed
+    # a change that reaches the plan-wide tables too
+    edit(target, "result: ", "note: 复查\nresult: ")
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    action_file = next(p for p in inspection_files(archive)
+                       if "follow_ups" in p.read_text(encoding="utf-8") and "处置中" in p.read_text(encoding="utf-8"))
+    edit(action_file, "status: 处置中", "status: 已完结\n  closed: '2023-12-01'")
+    run_docgen("build", cwd=archive)
+    final = hashes(out)
+    changed = {k for k in final if final[k] != after.get(k)}
+    action_name = entity_name(archive, action_file)
+    assert f"{PLAN}/03_随机抽查后续处置工作台账.xlsx" in changed
+    assert f"{PLAN}/08_抽查情况统计表.xlsx" in changed
+    assert not any(k.startswith(f"{PLAN}/02_") for k in changed)
+    assert all(name_part in k for k in changed if k.startswith(f"{PLAN}/04_") for name_part in [action_name])
+    assert f"{PLAN}/00_通知.docx" not in changed and not any(k.startswith("qx-2024-6/") for k in changed)
+    assert data  # the edited record still parses
+
+
+def test_noop_build_writes_nothing(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    time.sleep(0.02)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "没有变化，未写入任何文件" in result.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+
+
+def test_manifest_missing_or_garbled_means_full_correct_build(archive, tmp_path):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    reference = hashes(out)
+    manifest = out / ".docgen-manifest.json"
+    for damage in (b"{not json", b'{"version": 1, "outputs": {"x": 3}}', None):
+        # a document edited behind docgen's back must be rebuilt, not skipped
+        doc = next(out.glob(f"{PLAN}/02_*.docx"))
+        doc.write_bytes(b"scribbled")
+        if damage is None:
+            manifest.unlink()
+        else:
+            manifest.write_bytes(damage)
+        result = run_docgen("build", cwd=archive)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert hashes(out) == reference
+
+
+def test_incremental_equals_clean_build(archive, tmp_path):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    for path in inspection_files(archive)[:3]:
+        edit(path, "plan: qa-2023-30", "plan: qa-2023-30\nnote: 第二次修改")
+    victim = inspection_files(archive)[-1]
+    victim.unlink()
+    assert run_docgen("build", cwd=archive).returncode == 0
+    clean = run_docgen("build", "--out", str(tmp_path / "clean"), cwd=archive)
+    assert clean.returncode == 0
+    assert hashes(archive / "output") == hashes(tmp_path / "clean")
+    forced = run_docgen("build", "--force", cwd=archive)
+    assert "写入" in forced.stdout and hashes(archive / "output") == hashes(tmp_path / "clean")
+
+
+def test_delete_record_removes_its_documents(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    victim = inspection_files(archive)[0]
+    name = entity_name(archive, victim)
+    victim.unlink()
+    result = run_docgen("build", cwd=archive)
+    assert "删除" in result.stdout
+    assert not list((archive / "output" / PLAN).glob(f"*{name}*"))
+
+
+class Watcher:
+    """A real `docgen watch` process, its output read line by line."""
+
+    def __init__(self, root):
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "docgen", "watch"], cwd=root, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, needle, timeout=30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                assert self.proc.poll() is None, "watcher died:\n" + "\n".join(self.seen)
+                continue
+            self.seen.append(line)
+            if needle in line:
+                return line
+        raise AssertionError(f"{needle!r} not seen in:\n" + "\n".join(self.seen))
+
+    def drain(self, seconds) -> list[str]:
+        got, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                got.append(self.lines.get(timeout=0.1))
+            except queue.Empty:
+                pass
+        self.seen.extend(got)
+        return got
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=20)
+
+
+def test_watch_rebuilds_reports_errors_and_survives(archive):
+    watcher = Watcher(archive)
+    try:
+        watcher.expect("正在监视")
+        target = next(p for p in inspection_files(archive) if "opinion:" in p.read_text(encoding="utf-8"))
+        name = entity_name(archive, target)
+        record_doc = archive / "output" / PLAN / f"04_实地核查记录表_{name}.docx"
+        first = record_doc.read_bytes()
+        # plain save
+        edit(target, "opinion: ", "opinion: 第一次，")
+        watcher.expect("重写 04_实地核查记录表")
+        second = record_doc.read_bytes()
+        assert second != first
+        # editor-style atomic save: write a temporary file, then rename it onto the record
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(target.read_text(encoding="utf-8").replace("第一次，", "第二次，"), encoding="utf-8")
+        os.replace(tmp, target)
+        watcher.expect("重写 04_实地核查记录表")
+        assert record_doc.read_bytes() != second
+        # swap files and editor droppings are ignored
+        (target.parent / f".{target.name}.swp").write_text("junk")
+        (target.parent / "4913").write_text("")
+        assert not [l for l in watcher.drain(1.0) if "变更" in l]
+        # broken YAML: reported, watcher alive, last good document kept
+        good = record_doc.read_bytes()
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text + "\n  broken: [unclosed\n", encoding="utf-8")
+        watcher.expect(f"{target.name}:")
+        assert watcher.proc.poll() is None and record_doc.read_bytes() == good
+        target.write_text(text.replace("第二次，", "第三次，"), encoding="utf-8")
+        watcher.expect("重写 04_实地核查记录表")
+        # a burst of 200 changes gives one or two rebuilds, not 200
+        watcher.drain(0.5)
+        entities = sorted((archive / "records/entities").glob("*.yaml"))
+        for n in range(200):
+            path = entities[n % len(entities)]
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(f"# touch {n}\n")
+        lines = watcher.drain(4.0)
+        rebuilds = [l for l in lines if "变更" in l]
+        assert 1 <= len(rebuilds) <= 2, lines
+    finally:
+        code = watcher.stop()
+    assert code == 0
+    assert "已停止监视" in "\n".join(watcher.seen + watcher.drain(0.5))
+
+
+def test_unreadable_plan_file_keeps_its_documents(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = hashes(archive / "output")
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n  : [broken\n", encoding="utf-8")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1 and "qa-2023-30.yaml:" in result.stdout
+    assert hashes(archive / "output") == before
