@@ -12,8 +12,6 @@ import json
 import os
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
 
 from docgen.archive import Record
 from docgen.problems import DocgenError, Problem
@@ -42,12 +40,15 @@ def _type_name(value: Any) -> str:
 
 
 class Schemas:
-    """The compiled schemas of one archive, one validator per record kind."""
+    """The schemas of one archive, one validator per record kind.
+
+    Validators are made on first use: a build whose records all come from the cache never
+    needs them (nor the time it takes to import jsonschema and resolve the references).
+    """
 
     def __init__(self, schemas_dir: str):
         self.dir = schemas_dir
         self.raw: dict[str, dict] = {}
-        resources = []
         try:
             names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
         except OSError as exc:
@@ -60,13 +61,25 @@ class Schemas:
                 raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{exc}") from None
             schema = dict(schema, **{"$id": BASE + name})
             self.raw[name[: -len(".schema.json")]] = schema
-            resources.append((BASE + name, Resource.from_contents(schema)))
-        self.registry = Registry().with_resources(resources)
+        self._validators = None
+
+    @property
+    def validators(self) -> dict:
+        if self._validators is None:
+            self._compile()
+        return self._validators
+
+    def _compile(self) -> None:
+        from jsonschema import Draft202012Validator, FormatChecker
+        from referencing import Registry, Resource
+
+        self.registry = Registry().with_resources(
+            [(schema["$id"], Resource.from_contents(schema)) for schema in self.raw.values()])
         # references are resolved once, here: validating against an inlined schema is several
         # times faster than following $ref for every field of every record
         self.inlined = {kind: self.inline(schema, self.registry.resolver(schema["$id"]))
                         for kind, schema in self.raw.items() if kind != "common"}
-        self.validators = {
+        self._validators = {
             kind: Draft202012Validator(schema, registry=self.registry, format_checker=FormatChecker())
             for kind, schema in self.inlined.items()
         }
@@ -93,6 +106,7 @@ class Schemas:
     def resolve(self, schema: dict) -> dict:
         """Follow a `$ref` to the schema it names (titles on the referring side win)."""
         if "$ref" in schema:
+            self.validators  # noqa: B018 - makes the registry
             target = self.registry.resolver(BASE + "x").lookup(schema["$ref"]).contents
             return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
         return schema
