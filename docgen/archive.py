@@ -114,6 +114,16 @@ class Archive:
         records, problems, unparsed = [], [], []
         for kind, path in self.record_files():
             shown = display(path)
+            hit = cache.get_unchanged(path) if cache is not None else None
+            if hit is not None:
+                data, cached_problems = hit
+                problems.extend(Problem(shown, *p) for p in cached_problems)
+                if data is None:
+                    unparsed.append((kind, path))
+                    continue
+                doc = Document(data, reparse=lambda p=path, s=shown: read_yaml_file(p, s)[0])
+                records.append(Record(kind, shown, path, doc))
+                continue
             blob, found = read_limited(path, shown)
             if blob is None:
                 problems.extend(found)

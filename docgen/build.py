@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.archive import Archive
+from docgen.cache import CACHE_DIR
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
@@ -105,8 +106,9 @@ def load_manifest(out_dir: str) -> tuple[dict, str | None]:
 class Renderer:
     """Templates of one archive, prepared once (and reused across builds while unchanged)."""
 
-    def __init__(self, templates_dir: str):
+    def __init__(self, templates_dir: str, cache_dir: str | None = None):
         self.dir = templates_dir
+        self.cache_dir = cache_dir
         self.digests: dict[str, str] = {}
 
     def path(self, name: str) -> str:
@@ -131,7 +133,7 @@ class Renderer:
             key = (path, stat.st_mtime_ns, stat.st_size)
             template = _word_cache.get(key)
             if template is None:
-                template = _word_cache[key] = WordTemplate(path, output.template)
+                template = _word_cache[key] = WordTemplate(path, output.template, cache_dir=self.cache_dir)
             return template.render(output.context, output.title, when)
         from docgen.render_xlsx import render_workbook
 
@@ -161,7 +163,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     manifest, note = load_manifest(out_dir)
     if note:
         report.notes.append(note)
-    renderer = Renderer(archive.templates_dir)
+    renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
     salt = hashlib.sha256(("docgen " + __version__).encode() + checked.schemas.digest_source()).digest()
     prints = Fingerprints(salt)
     options = json.dumps({"pdf": bool(pdf)})

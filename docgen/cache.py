@@ -1,5 +1,8 @@
 """Remember, per record file, what parsing and schema checking made of its bytes.
 
+A file whose modification time, size and inode are unchanged is not even read again
+(as make and Hugo do); otherwise its SHA-256 decides.
+
 Checking a thousand records against their schemas takes about a second; a build in which
 nothing changed should not pay for it again. The cache lives in `.docgen/` beside
 `records/`, is keyed by each file's SHA-256, docgen's version and the schemas' content,
@@ -43,16 +46,37 @@ class RecordCache:
             pass
         return cls(path, key, entries)
 
+    @staticmethod
+    def stamp(path: str) -> list[int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+    def get_unchanged(self, path: str):
+        """The cached result when the file's modification time, size and inode are as recorded."""
+        entry = self.entries.get(path)
+        if isinstance(entry, dict) and entry.get("stat") is not None and entry.get("stat") == self.stamp(path):
+            self.seen.add(path)
+            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])]
+        return None
+
     def get(self, path: str, blob: bytes):
         self.seen.add(path)
         entry = self.entries.get(path)
         if isinstance(entry, dict) and entry.get("sha") == hashlib.sha256(blob).hexdigest():
+            stamp = self.stamp(path)
+            if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
+                entry["stat"] = stamp
+                self.dirty = True
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])]
         return None
 
     def put(self, path: str, blob: bytes, data, problems) -> None:
         self.seen.add(path)
-        self.entries[path] = {"sha": hashlib.sha256(blob).hexdigest(), "data": data, "problems": problems}
+        self.entries[path] = {"sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data,
+                              "problems": problems}
         self.dirty = True
 
     def save(self) -> None:

@@ -9,10 +9,12 @@ stored zip of the other, unchanged, parts.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 
 import jinja2
-from docxtpl import DocxTemplate
 from markupsafe import Markup, escape
 
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
@@ -39,23 +41,54 @@ def make_env() -> jinja2.Environment:
                               keep_trailing_newline=True)
 
 
-class WordTemplate:
-    """One .docx template, ready to render documents."""
+def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
+    """The XML parts of a template as Jinja source, through docxtpl's own preprocessing."""
+    from docxtpl import DocxTemplate  # imported only when a template is new to this archive
 
-    def __init__(self, path: str, name: str, env: jinja2.Environment | None = None):
+    prepared = {}
+    for part, data in entries:
+        if _RENDERED.match(part):
+            xml = DocxTemplate.patch_xml(None, data.decode("utf-8"))
+            prepared[part] = xml.replace("<w:t>", '<w:t xml:space="preserve">')
+    return prepared
+
+
+class WordTemplate:
+    """One .docx template, ready to render documents.
+
+    The preprocessed XML is kept in `cache_dir` under the template's SHA-256, so that a
+    later build neither imports docxtpl nor patches the template again.
+    """
+
+    def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
         self.name = name
         self.env = env or make_env()
-        self.entries = read_package(path)
-        patcher = DocxTemplate(path)
-        self.compiled: dict[str, jinja2.Template] = {}
-        for part, data in self.entries:
-            if _RENDERED.match(part):
-                xml = patcher.patch_xml(data.decode("utf-8"))
-                xml = xml.replace("<w:t>", '<w:t xml:space="preserve">')
+        with open(path, "rb") as handle:
+            blob = handle.read()
+        self.entries = read_package(blob)
+        prepared = None
+        cached = os.path.join(cache_dir, hashlib.sha256(blob).hexdigest() + ".json") if cache_dir else None
+        if cached and os.path.exists(cached):
+            try:
+                with open(cached, encoding="utf-8") as handle:
+                    prepared = json.load(handle)
+            except (OSError, ValueError):
+                prepared = None
+        if not isinstance(prepared, dict):
+            prepared = prepare(self.entries)
+            if cached:
                 try:
-                    self.compiled[part] = self.env.from_string(xml)
-                except jinja2.TemplateSyntaxError as exc:
-                    raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
+                    from docgen.writer import write_atomic
+
+                    write_atomic(cached, json.dumps(prepared, ensure_ascii=False).encode("utf-8"))
+                except OSError:
+                    pass
+        self.compiled: dict[str, jinja2.Template] = {}
+        for part, xml in prepared.items():
+            try:
+                self.compiled[part] = self.env.from_string(xml)
+            except jinja2.TemplateSyntaxError as exc:
+                raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
 
     def render(self, context: dict, title: str, when: str) -> bytes:
         out = []
