@@ -210,3 +210,94 @@ def watch(records_dir: str, out_dir: str) -> None:
     except KeyboardInterrupt:
         click.echo("已停止监视。")
     sys.exit(0)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="目录不为空时也建立（已有的文件一律不覆盖）")
+def init(directory: str, force: bool) -> None:
+    """建立一个新的抽查档案：records/（各类记录示例）、templates/、schemas/、.gitattributes 和说明。"""
+    from docgen.office import init as run_init
+
+    created, skipped = run_init(directory, force)
+    for path in skipped:
+        click.echo(f"已存在，未覆盖：{path}")
+    click.echo(f"已在 {directory} 建立档案（新建 {len(created)} 个文件）。下一步：cd {directory} && docgen validate && docgen build")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("kind", metavar="KIND")
+@click.argument("record_id", metavar="[ID]", required=False)
+@records_option
+def new(kind: str, record_id: str | None, records_dir: str) -> None:
+    """新建一条带字段说明的空白记录。KIND：plan、department、entity、inspection（ID 写成 计划/主体）、calendar（ID 为年份）。"""
+    from docgen.office import new_record
+
+    archive = Archive(records_dir)
+    path = new_record(archive.records_dir, archive.schemas_dir, kind, record_id)
+    click.echo(f"已新建 {os.path.relpath(path)}，请填写后运行 docgen validate")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("path", type=click.Path(dir_okay=False))
+def textconv(path: str) -> None:
+    """以纯文本显示 .docx / .xlsx 文书的内容（供 git diff 使用）。"""
+    from docgen.textconv import textconv as convert
+
+    if not os.path.exists(path):
+        raise DocgenError(f"找不到文件 {path}")
+    click.echo(convert(path), nl=False)
+
+
+@cli.command("git-setup", context_settings=CONTEXT)
+def git_setup() -> None:
+    """在当前 git 仓库中设置 diff.docgen.textconv，使 git diff 显示文书中文字的变化。"""
+    from docgen.office import git_setup as run_setup
+
+    for line in run_setup("."):
+        click.echo(line)
+
+
+@cli.group("import", context_settings=CONTEXT)
+def import_group() -> None:
+    """从监管平台导出的 Excel 名录库导入记录（按表头中文列名识别，列的顺序不限）。"""
+
+
+def _print_import(report, dry_run: bool) -> None:
+    for line in report.created + report.updated + report.unchanged:
+        click.echo(line)
+    for line in report.problems:
+        click.echo(f"未导入：{line}")
+    verb = "将" if dry_run else "已"
+    click.echo(f"{verb}新建 {len(report.created)} 条，{verb}更新 {len(report.updated)} 条，"
+               f"未变 {len(report.unchanged)} 条，{len(report.problems)} 行未导入。")
+    sys.exit(1 if report.problems else 0)
+
+
+@import_group.command("entities", context_settings=CONTEXT)
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+@click.option("--update", is_flag=True, help="更新已有的记录（报告中列出改动的字段）")
+@click.option("--type", "default_type", help="表中没有“主体类型”列时使用的主体类型，如 校外培训机构")
+@click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
+@records_option
+def import_entities(roster: str, update: bool, default_type: str | None, dry_run: bool, records_dir: str) -> None:
+    """导入检查对象名录库（统一社会信用代码、企业名称、法定代表人、住所、联系电话、信用风险分类……）。"""
+    from docgen.roster import import_entities as run_import
+
+    _print_import(run_import(Archive(records_dir).records_dir, roster, update, default_type, dry_run), dry_run)
+
+
+@import_group.command("departments", context_settings=CONTEXT)
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+@click.option("--department", "department", metavar="ID", help="全部人员导入到这个部门（编号）")
+@click.option("--name", help="新建部门时的部门名称")
+@click.option("--update", is_flag=True, help="更新已有人员的信息")
+@click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
+@records_option
+def import_departments(roster: str, department: str | None, name: str | None, update: bool, dry_run: bool,
+                       records_dir: str) -> None:
+    """导入执法人员名录库（姓名、执法证号、联系电话、所属部门、执法门类……）。"""
+    from docgen.roster import import_inspectors
+
+    _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run),
+                  dry_run)

@@ -1,0 +1,181 @@
+"""Issue 7: the office's archive — init, textconv and git diffs, editor support, roster import."""
+
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+import yaml
+
+from conftest import EXAMPLE, run_docgen
+from docgen import creditcode
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(*args, cwd):
+    import os
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def test_init_then_build(tmp_path):
+    target = tmp_path / "office"
+    result = run_docgen("init", str(target), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for path in ("records/plans/example-plan.yaml", "records/departments/example-dept.yaml",
+                 "records/entities/example-org.yaml", "records/inspections/example-plan/example-org.yaml",
+                 "templates/02_告知书.docx", "schemas/entity.schema.json", ".gitattributes", "README.md"):
+        assert (target / path).exists(), path
+    assert "*.docx diff=docgen" in (target / ".gitattributes").read_text(encoding="utf-8")
+    entity = (target / "records/entities/example-org.yaml").read_text(encoding="utf-8")
+    assert entity.startswith("# yaml-language-server: $schema=../../schemas/entity.schema.json\n")
+    assert "# 统一社会信用代码：18 位统一社会信用代码" in entity
+    assert run_docgen("validate", cwd=target).returncode == 0
+    built = run_docgen("build", cwd=target)
+    assert built.returncode == 0, built.stdout
+    assert len(list((target / "output/example-plan").glob("*.docx"))) == 4
+    # the archive's own templates are used: restyle one and the output follows
+    import docx
+    template = docx.Document(str(target / "templates/00_通知.docx"))
+    template.add_paragraph("本办自定义的落款说明")
+    template.save(str(target / "templates/00_通知.docx"))
+    run_docgen("build", cwd=target)
+    assert "本办自定义的落款说明" in run_docgen("textconv", "output/example-plan/00_通知.docx", cwd=target).stdout
+
+
+def test_init_refuses_non_empty_and_never_overwrites(tmp_path):
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    refused = run_docgen("init", str(target), cwd=tmp_path)
+    assert refused.returncode == 2 and "不是空的" in refused.stderr
+    (target / "README.md").write_text("我的说明")
+    forced = run_docgen("init", str(target), "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and "已存在，未覆盖" in forced.stdout
+    assert (target / "README.md").read_text() == "我的说明" and (target / "notes.txt").read_text() == "mine"
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tc")
+    shutil.copytree(EXAMPLE, root / "records")
+    assert run_docgen("build", cwd=root).returncode == 0
+    return root
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("00_通知.docx", ["迁双随机办〔2023〕30号", "附件：1．"]),
+    ("01_实施方案.docx", ["一、抽查时间", "（一）加强组织领导。"]),
+    ("02_告知书_*.docx", ["统一社会信用代码：", "┌ 表格", "│ 部门 | 姓名 | 执法证号"]),
+    ("03_随机抽查后续处置工作台账.xlsx", ["== 工作表：", "序号 | 企业名称 | 统一社会信用代码", "已完结"]),
+    ("04_实地核查记录表_*.docx", ["检查部门 | 检查事项 | 发现问题情况 | 处置情况", "□实地检查"]),
+    ("05_电话告知记录表.xlsx", ["告知时间", "郭玲玲"]),
+    ("06_人员分组及车辆安排情况表.xlsx", ["第1组", "冀B·J0101"]),
+    ("07_公示表.xlsx", ["抽查结果", "未发现问题"]),
+    ("08_抽查情况统计表.xlsx", ["== 工作表：分类抽查情况 ==", "== 工作表：工作指标 =="]),
+])
+def test_textconv_every_kind(example_build, pattern, expected):
+    path = sorted((example_build / "output/qa-2023-30").glob(pattern))[0]
+    first = run_docgen("textconv", str(path), cwd=example_build)
+    assert first.returncode == 0
+    for text in expected:
+        assert text in first.stdout, (text, first.stdout[:500])
+    assert run_docgen("textconv", str(path), cwd=example_build).stdout == first.stdout
+
+
+def test_git_diff_shows_edited_value(tmp_path):
+    shutil.copytree(EXAMPLE, tmp_path / "records")
+    git("init", "-q", cwd=tmp_path)
+    setup = run_docgen("git-setup", cwd=tmp_path)
+    assert setup.returncode == 0, setup.stderr
+    assert "*.xlsx diff=docgen" in (tmp_path / ".gitattributes").read_text(encoding="utf-8")
+    assert run_docgen("build", cwd=tmp_path).returncode == 0
+    git("add", "-A", cwd=tmp_path)
+    git("commit", "-qm", "first", cwd=tmp_path)
+    entity = tmp_path / "records/entities/org-002.yaml"
+    text = entity.read_text(encoding="utf-8")
+    old_address = yaml.safe_load(text)["address"]
+    entity.write_text(text.replace(old_address, "河北省迁安市新址路88号"), encoding="utf-8")
+    assert run_docgen("build", cwd=tmp_path).returncode == 0
+    diff = git("diff", "--", "output", cwd=tmp_path)
+    assert "+" in diff and "河北省迁安市新址路88号" in diff and old_address in diff
+    assert "Binary files" not in diff
+
+
+def test_new_writes_commented_skeleton_and_refuses_overwrite(archive):
+    result = run_docgen("new", "entity", "org-100", cwd=archive)
+    assert result.returncode == 0, result.stderr
+    path = archive / "records/entities/org-100.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert "# 企业名称：主体名称（以营业执照或办学许可证为准）（必填）\nname: ''" in text
+    assert "id: org-100" in text
+    check = run_docgen("validate", cwd=archive)
+    assert "records/entities/org-100.yaml" in check.stdout and "「企业名称」不能为空" in check.stdout
+    again = run_docgen("new", "entity", "org-100", cwd=archive)
+    assert again.returncode == 2 and "已存在" in again.stderr
+    assert path.read_text(encoding="utf-8") == text
+    assert run_docgen("new", "inspection", "qa-2023-30/org-100", cwd=archive).returncode == 0
+    assert run_docgen("new", "entity", "../escape", cwd=archive).returncode == 2
+
+
+def make_roster(path, rows, headers):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某某监管平台导出"])
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_import_entities_shuffled_blank_duplicate_bad_code(archive, tmp_path):
+    good1 = creditcode.complete("91130283MA1000001")
+    good2 = creditcode.complete("52130283MJ2000002")
+    bad = good1[:17] + ("0" if good1[17] != "0" else "1")
+    headers = ["信用风险分类", "住所", "企业名称", "联系电话", "统一社会信用代码", "法定代表人", "主体类型"]
+    rows = [
+        ["B类", "迁安市甲路1号", "导入测试甲培训学校", "0315-1234567", good1, "甲某", "校外培训机构"],
+        [None, None, None, None, None, None, None],
+        ["C", "迁安市乙路2号", "导入测试乙培训学校", "13900000000", good2, "乙某", "校外培训机构"],
+        ["A", "迁安市丙路3号", "导入测试丙培训学校", "13900000001", bad, "丙某", "校外培训机构"],
+        ["A", "迁安市甲路1号", "导入测试甲培训学校（重复）", "0315-1234567", good1, "甲某", "校外培训机构"],
+    ]
+    roster = tmp_path / "名录库.xlsx"
+    make_roster(roster, rows, headers)
+    result = run_docgen("import", "entities", str(roster), cwd=archive)
+    assert result.returncode == 1  # some rows were not imported
+    assert "第 6 行：统一社会信用代码" in result.stdout and "校验位不正确" in result.stdout
+    assert "第 7 行：统一社会信用代码" in result.stdout and "与第 3 行重复" in result.stdout
+    created = archive / f"records/entities/{good1}.yaml"
+    data = yaml.safe_load(created.read_text(encoding="utf-8"))
+    assert data["name"] == "导入测试甲培训学校" and data["credit_class"] == "B"
+    assert data["contact"]["phone"] == "0315-1234567" and data["status"] == "存续"
+    assert (archive / f"records/entities/{good2}.yaml").exists()
+    assert created.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+    assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
+    # existing records change only with --update, and the report names the change
+    rows[0][1] = "迁安市甲路100号"
+    make_roster(roster, rows[:1], headers)
+    kept = run_docgen("import", "entities", str(roster), cwd=archive)
+    assert "未修改（加 --update 更新）" in kept.stdout
+    assert yaml.safe_load(created.read_text(encoding="utf-8"))["address"] == "迁安市甲路1号"
+    updated = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
+    assert updated.returncode == 0 and "address：“迁安市甲路1号” → “迁安市甲路100号”" in updated.stdout
+    assert yaml.safe_load(created.read_text(encoding="utf-8"))["address"] == "迁安市甲路100号"
+
+
+def test_import_inspectors(archive, tmp_path):
+    roster = tmp_path / "执法人员.xlsx"
+    make_roster(roster, [["13000000009999", "新来的（示例）", "13700000000", "校外培训监管"],
+                         [None, None, None, None],
+                         ["1302830100001", "重复证号", "13700000001", ""]],
+                ["执法证号", "姓名", "手机号码", "执法门类"])
+    result = run_docgen("import", "departments", str(roster), "--department", "jyj", cwd=archive)
+    assert result.returncode == 0, result.stdout
+    data = yaml.safe_load((archive / "records/departments/jyj.yaml").read_text(encoding="utf-8"))
+    added = [p for p in data["inspectors"] if p["badge"] == "13000000009999"]
+    assert added and added[0]["id"] == "jyj-09" and added[0]["qualifications"] == ["校外培训监管"]
+    assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
