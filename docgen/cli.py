@@ -116,7 +116,7 @@ def _progress(total: int):
     return bar
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="校验记录并生成全部文书（只重写有变化的）。")
 @records_option
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
               help="文书输出目录")
@@ -167,7 +167,7 @@ def parse_as_of(value: str | None):
         raise click.BadParameter(f"“{value}”不是日期，应写成 YYYY-MM-DD") from None
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="抽查进度、考核指标和逾期事项（有逾期时退出码为 1）。")
 @click.argument("plan_ids", metavar="[PLAN]...", nargs=-1)
 @click.option("--as-of", "as_of", metavar="DATE", help="按此日期统计（YYYY-MM-DD），默认今天")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -212,7 +212,7 @@ def watch(records_dir: str, out_dir: str) -> None:
     sys.exit(0)
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="建立一个新的抽查档案（记录示例、模板、模式、git 设置）。")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="目录不为空时也建立（已有的文件一律不覆盖）")
 def init(directory: str, force: bool) -> None:
@@ -225,7 +225,7 @@ def init(directory: str, force: bool) -> None:
     click.echo(f"已在 {directory} 建立档案（新建 {len(created)} 个文件）。下一步：cd {directory} && docgen validate && docgen build")
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="新建一条带字段说明的空白记录（不会覆盖已有文件）。")
 @click.argument("kind", metavar="KIND")
 @click.argument("record_id", metavar="[ID]", required=False)
 @records_option
