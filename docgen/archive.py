@@ -46,8 +46,8 @@ def packaged_dir(name: str) -> str:
 
 def display(path: str) -> str:
     """A path as a clerk would type it: relative to the current folder when inside it."""
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
+    here = os.getcwd() + os.sep
+    return path[len(here):] if path.startswith(here) else path
 
 
 @dataclass

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+VALUE = {c: n for n, c in enumerate(ALPHABET)}
 
 
 def check_char(first17: str) -> str:
     """The 18th character for the first 17 characters of a code."""
-    total = sum(ALPHABET.index(c) * w for c, w in zip(first17, WEIGHTS))
+    total = sum(VALUE[c] * w for c, w in zip(first17, WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
 def is_valid(code: str) -> bool:
     """True when `code` has 18 characters from the alphabet and a correct check digit."""
-    if len(code) != 18 or any(c not in ALPHABET for c in code):
+    if len(code) != 18 or any(c not in VALUE for c in code):
         return False
     return check_char(code[:17]) == code[17]
 
