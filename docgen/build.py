@@ -56,6 +56,59 @@ def file_sha(path: str) -> str | None:
         return None
 
 
+class OutputHashes:
+    """SHA-256 of output files, remembered by (mtime, size, inode) as git's index does.
+
+    Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
+    details): an output that has not been touched since docgen wrote it is not read again.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.dirty = False
+        try:
+            with open(path, encoding="utf-8") as handle:
+                self.known = json.load(handle)
+            if not isinstance(self.known, dict):
+                raise ValueError
+        except (OSError, ValueError):
+            self.known = {}
+
+    @staticmethod
+    def _stamp(path: str):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+    def sha(self, path: str) -> str | None:
+        stamp = self._stamp(path)
+        if stamp is None:
+            return None
+        hit = self.known.get(path)
+        if isinstance(hit, list) and len(hit) == 2 and hit[0] == stamp:
+            return hit[1]
+        digest = file_sha(path)
+        self.known[path] = [stamp, digest]
+        self.dirty = True
+        return digest
+
+    def wrote(self, path: str, digest: str) -> None:
+        self.known[path] = [self._stamp(path), digest]
+        self.dirty = True
+
+    def save(self, keep: set[str]) -> None:
+        for path in [p for p in self.known if p not in keep]:
+            del self.known[path]
+            self.dirty = True
+        if self.dirty:
+            try:
+                write_atomic(self.path, json.dumps(self.known, ensure_ascii=False).encode("utf-8"))
+            except OSError:
+                pass
+
+
 def _plain(value):
     if hasattr(value, "__dataclass_fields__"):
         return vars(value)
@@ -161,6 +214,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{'、'.join(sorted(index.plans)) or '（无）'}")
     out_dir = os.path.abspath(out_dir)
     manifest, note = load_manifest(out_dir)
+    hashes = OutputHashes(os.path.join(archive.root, CACHE_DIR, "output-hashes.json"))
     if note:
         report.notes.append(note)
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
@@ -181,14 +235,15 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     for output, key in jobs:
         target = os.path.join(out_dir, *output.relpath.split("/"))
         old = manifest.get(output.relpath)
-        if not force and old and old.get("key") == key and file_sha(target) == old["sha256"]:
+        if not force and old and old.get("key") == key and hashes.sha(target) == old["sha256"]:
             new_manifest[output.relpath] = old
             report.unchanged += 1
         else:
             data = renderer.render(output)
             digest = hashlib.sha256(data).hexdigest()
-            if file_sha(target) != digest or force:
+            if hashes.sha(target) != digest or force:
                 write_atomic(target, data)
+                hashes.wrote(target, digest)
                 report.written.append(output.relpath)
             else:
                 report.unchanged += 1
@@ -208,7 +263,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             new_manifest[relpath] = entry
             continue
         target = os.path.join(out_dir, *relpath.split("/"))
-        current = file_sha(target)
+        current = hashes.sha(target)
         if current is None:
             continue
         if current == entry["sha256"]:
@@ -219,6 +274,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             report.kept_edited.append(relpath)
     if pdf:
         _pdfs(out_dir, [o for o, _ in jobs], manifest, new_manifest, report, force)
+    hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
     if new_manifest != manifest or not os.path.exists(os.path.join(out_dir, MANIFEST)):
         write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))
     report.seconds = time.perf_counter() - started

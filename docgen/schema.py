@@ -23,6 +23,26 @@ _TYPE_NAMES = {
 }
 
 
+class _Validators(dict):
+    """Validators by kind, each compiled the first time a record of that kind needs checking."""
+
+    def __init__(self, schemas: "Schemas"):
+        super().__init__()
+        self.schemas = schemas
+
+    def __missing__(self, kind: str):
+        if kind not in self.schemas.raw or kind == "common":
+            raise KeyError(kind)
+        validator = self[kind] = self.schemas.compile(kind)
+        return validator
+
+    def get(self, kind, default=None):
+        try:
+            return self[kind]
+        except KeyError:
+            return default
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "是否值"
@@ -62,27 +82,31 @@ class Schemas:
             schema = dict(schema, **{"$id": BASE + name})
             self.raw[name[: -len(".schema.json")]] = schema
         self._validators = None
+        self.registry = None
 
     @property
-    def validators(self) -> dict:
+    def validators(self) -> "_Validators":
         if self._validators is None:
-            self._compile()
+            from referencing import Registry, Resource
+
+            self.registry = Registry().with_resources(
+                [(schema["$id"], Resource.from_contents(schema)) for schema in self.raw.values()])
+            self._validators = _Validators(self)
         return self._validators
 
-    def _compile(self) -> None:
-        from jsonschema import Draft202012Validator, FormatChecker
-        from referencing import Registry, Resource
+    @property
+    def inlined(self) -> dict:
+        validators = self.validators
+        return {kind: validators[kind].schema for kind in self.raw if kind != "common"}
 
-        self.registry = Registry().with_resources(
-            [(schema["$id"], Resource.from_contents(schema)) for schema in self.raw.values()])
-        # references are resolved once, here: validating against an inlined schema is several
-        # times faster than following $ref for every field of every record
-        self.inlined = {kind: self.inline(schema, self.registry.resolver(schema["$id"]))
-                        for kind, schema in self.raw.items() if kind != "common"}
-        self._validators = {
-            kind: Draft202012Validator(schema, registry=self.registry, format_checker=FormatChecker())
-            for kind, schema in self.inlined.items()
-        }
+    def compile(self, kind: str):
+        """A validator for one kind, against its schema with references resolved once, here:
+        validating against an inlined schema is several times faster than following $ref."""
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        schema = self.raw[kind]
+        inlined = self.inline(schema, self.registry.resolver(schema["$id"]))
+        return Draft202012Validator(inlined, registry=self.registry, format_checker=FormatChecker())
 
     def inline(self, schema, resolver, depth: int = 0):
         """A copy of `schema` with every `$ref` replaced by what it names."""
