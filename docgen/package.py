@@ -10,10 +10,14 @@ import datetime as dt
 import io
 import os
 import zipfile
-from xml.sax.saxutils import escape
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 CORE_PATH = "docProps/core.xml"
+
+
+def escape(text: str) -> str:
+    """XML text escaping (xml.sax.saxutils would pull in urllib and http at import time)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fixed_time(date_text: str | None) -> str:
