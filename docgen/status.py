@@ -159,6 +159,19 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
                   [str(p) for p in problems])
 
 
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cell(text, width: int, right: bool = False) -> str:
+    """Pad for a terminal, where a Chinese character takes two columns."""
+    text = str(text)
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}%"
 
@@ -170,20 +183,25 @@ def _mark(ok: bool) -> str:
 def render_text(status: Status) -> str:
     lines = [f"统计日期：{status.as_of}"]
     for p in status.plans:
-        lines += ["", f"计划 {p.plan}：{p.title}", f"  抽查记录 {p.inspections} 份", "",
-                  "  信用分类  范围内  应抽  实抽  抽查比例  情况"]
+        lines += ["", f"计划 {p.plan}：{p.title}", f"  抽查记录 {p.inspections} 份", ""]
+        widths = (10, 8, 6, 6, 10, 6)
+        header = ("信用分类", "范围内", "应抽", "实抽", "抽查比例", "情况")
+        lines.append("  " + "".join(_cell(h, w, right=n not in (0, 5)) + "  " for n, (h, w) in
+                                    enumerate(zip(header, widths))).rstrip())
         for c in p.classes:
-            lines.append(f"  {c.credit_class:^8}  {c.population:>6}  {c.required:>4}  {c.drawn:>4}  {_fmt(c.ratio):>8}  "
-                         f"{'达标' if c.met else '不足'}")
+            values = (c.credit_class, c.population, c.required, c.drawn, _fmt(c.ratio), "达标" if c.met else "不足")
+            lines.append("  " + "".join(_cell(v, w, right=n not in (0, 5)) + "  " for n, (v, w) in
+                                        enumerate(zip(values, widths))).rstrip())
+        label = lambda text: "  " + _cell(text, 26)  # noqa: E731
         lines += [
             "",
-            f"  运用信用风险分类抽查占比  {_fmt(p.credit_share)}（目标 ≥ {TARGET_CREDIT_SHARE:g}%，"
+            label("运用信用风险分类抽查占比") + f"{_fmt(p.credit_share)}（目标 ≥ {TARGET_CREDIT_SHARE:g}%，"
             f"{_mark((p.credit_share or 0) >= TARGET_CREDIT_SHARE)}）",
-            f"  结果按时录入率          {_fmt(p.entry_rate)}（按时 {p.entered_on_time}，逾期 {p.entered_late}，"
+            label("结果按时录入率") + f"{_fmt(p.entry_rate)}（按时 {p.entered_on_time}，逾期 {p.entered_late}，"
             f"未到期 {p.entered_pending}；目标 100%）",
-            f"  结果按时公示率          {_fmt(p.disclosure_rate)}（按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，"
+            label("结果按时公示率") + f"{_fmt(p.disclosure_rate)}（按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，"
             f"未到期 {p.disclosed_pending}；目标 100%）",
-            f"  后续处置                共 {p.follow_ups_total} 项：已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
+            label("后续处置") + f"共 {p.follow_ups_total} 项：已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
             f"（其中逾期 {p.follow_ups_overdue}），完结率 {_fmt(p.closure_rate)}",
         ]
         if p.items:

@@ -117,7 +117,7 @@ def test_status_text_shows_each_state(archive):
     assert "[逾期]" in out and "records/inspections/qa-2023-30/" in out
     assert "按时 7，逾期 1" in out        # entered on time vs. late
     assert "未完结 1" in out and "已完结 2" in out
-    assert "运用信用风险分类抽查占比  100%" in out
+    assert "运用信用风险分类抽查占比" in out and "100%（目标 ≥ 85%，达标）" in out
     assert "名录库抽查覆盖率" in out
     again = run_docgen("status", "--as-of", "2023-11-24", cwd=archive)
     assert again.stdout == out
