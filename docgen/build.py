@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.archive import Archive
-from docgen.cache import CACHE_DIR
+from docgen.cache import CACHE_DIR, file_stamp
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
@@ -74,16 +74,8 @@ class OutputHashes:
         except (OSError, ValueError):
             self.known = {}
 
-    @staticmethod
-    def _stamp(path: str):
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return [st.st_mtime_ns, st.st_size, st.st_ino]
-
     def sha(self, path: str) -> str | None:
-        stamp = self._stamp(path)
+        stamp = file_stamp(path)
         if stamp is None:
             return None
         hit = self.known.get(path)
@@ -95,7 +87,7 @@ class OutputHashes:
         return digest
 
     def wrote(self, path: str, digest: str) -> None:
-        self.known[path] = [self._stamp(path), digest]
+        self.known[path] = [file_stamp(path), digest]
         self.dirty = True
 
     def save(self, keep: set[str]) -> None:

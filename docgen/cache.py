@@ -22,6 +22,15 @@ CACHE_DIR = ".docgen"
 CACHE_FILE = "records-cache.json"
 
 
+def file_stamp(path: str) -> list[int] | None:
+    """What make and git compare to know a file is untouched: modification time, size, inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+
 class RecordCache:
     def __init__(self, path: str | None, key: str, entries: dict):
         self.path, self.key, self.entries = path, key, entries
@@ -46,13 +55,7 @@ class RecordCache:
             pass
         return cls(path, key, entries)
 
-    @staticmethod
-    def stamp(path: str) -> list[int] | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return [st.st_mtime_ns, st.st_size, st.st_ino]
+    stamp = staticmethod(file_stamp)
 
     def get_unchanged(self, path: str):
         """The cached result when the file's modification time, size and inode are as recorded."""

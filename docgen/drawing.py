@@ -45,11 +45,15 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     return Context(checked, plan_rec.data, inputs, names)
 
 
+def _draw_number(record) -> int:
+    """n of an id "<plan>-draw-<n>"."""
+    tail = str(record.data.get("id", "")).rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 def draws_of(checked: Checked, plan_id: str) -> list:
     """The plan's draw records, oldest first."""
-    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id),
-                  key=lambda r: int(str(r.data.get("id", "")).rsplit("-", 1)[-1] or 0)
-                  if str(r.data.get("id", "")).rsplit("-", 1)[-1].isdigit() else 0)
+    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=_draw_number)
 
 
 def inspection_data(plan_id: str, draw_id: str, entity_id: str, assignment: dict) -> dict:
