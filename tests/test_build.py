@@ -282,3 +282,43 @@ def test_pdf_a4_and_one_page_record(archive):
             assert len(reader.pages) == 1, pdf.name
     letter = next(out.glob("02_告知书_*.pdf"))
     assert "统一社会信用代码" in PdfReader(str(letter)).pages[0].extract_text()
+
+
+def test_pdf_without_libreoffice_says_so(archive, tmp_path):
+    import sys
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    result = run_docgen("build", "--pdf", "--plan", "qx-2024-6", cwd=archive, env={"PATH": str(bin_dir)})
+    assert result.returncode == 0, result.stderr
+    assert "未找到 LibreOffice" in result.stdout
+    assert (archive / "output/qx-2024-6/00_通知.docx").exists()
+    assert not list((archive / "output").rglob("*.pdf"))
+
+
+def test_no_progress_bar_when_not_a_terminal(archive):
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "生成文书" not in result.stdout and "\r" not in result.stdout
+
+
+def test_progress_bar_on_a_terminal(archive):
+    import os
+    import pty
+    import subprocess
+    import sys
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "docgen", "build"], cwd=archive, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0 and "生成文书" in shown
