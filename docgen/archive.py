@@ -7,6 +7,7 @@ office can restyle its forms or extend an enumeration without touching docgen.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +59,7 @@ class Record:
     path: str  # as shown to the clerk
     abspath: str
     doc: Document
-    text_digest: str = ""
+    sha: str = ""  # SHA-256 of the file's bytes: what an output made from this record depends on
 
     @property
     def data(self) -> Any:
@@ -116,13 +117,13 @@ class Archive:
             shown = display(path)
             hit = cache.get_unchanged(path) if cache is not None else None
             if hit is not None:
-                data, cached_problems = hit
+                data, cached_problems, sha = hit
                 problems.extend(Problem(shown, *p) for p in cached_problems)
                 if data is None:
                     unparsed.append((kind, path))
                     continue
                 doc = Document(data, reparse=lambda p=path, s=shown: read_yaml_file(p, s)[0])
-                records.append(Record(kind, shown, path, doc))
+                records.append(Record(kind, shown, path, doc, sha))
                 continue
             blob, found = read_limited(path, shown)
             if blob is None:
@@ -131,11 +132,11 @@ class Archive:
                 continue
             hit = cache.get(path, blob) if cache is not None else None
             if hit is not None:
-                data, cached_problems = hit
+                data, cached_problems, sha = hit
                 doc = Document(data, reparse=lambda b=blob, s=shown: parse_bytes(b, s)[0])
                 problems.extend(Problem(shown, *p) for p in cached_problems)
                 if doc.data is not None:
-                    records.append(Record(kind, shown, path, doc))
+                    records.append(Record(kind, shown, path, doc, sha))
                 else:
                     unparsed.append((kind, path))
                 continue
@@ -143,7 +144,7 @@ class Archive:
             if doc is not None and not isinstance(doc.data, dict):
                 found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
                 doc = None
-            record = Record(kind, shown, path, doc) if doc is not None else None
+            record = Record(kind, shown, path, doc, hashlib.sha256(blob).hexdigest()) if doc is not None else None
             if record is not None and check is not None:
                 found.extend(check(record))
             problems.extend(found)

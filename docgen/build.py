@@ -9,6 +9,7 @@ docgen did not write (or that someone edited since) are never deleted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -124,11 +125,25 @@ class Fingerprints:
         return digest
 
     def of_output(self, output: Output, template_digest: str, options: str) -> str:
-        parts = [self.salt.hex(), template_digest, options, output.title, output.when or "",
-                 *(f"{k}={self.of_value(v)}" for k, v in sorted(output.context.items()))]
-        if output.rows is not None:
-            parts.append("rows=" + self.of_value(output.rows))
+        parts = [self.salt.hex(), template_digest, options, output.relpath, output.title, output.when or ""]
+        if output.depends is not None:  # what the context is made from
+            parts += output.depends
+        else:  # the context itself
+            parts += [f"{k}={self.of_value(v)}" for k, v in sorted(output.context.items())]
+            if output.rows is not None:
+                parts.append("rows=" + self.of_value(output.rows))
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def code_digest() -> bytes:
+    """docgen's own source: a changed model or renderer means changed outputs, version bump or not."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
+        with open(os.path.join(folder, name), "rb") as handle:
+            digest.update(name.encode() + b"\0" + handle.read())
+    return digest.digest()
 
 
 def load_manifest(out_dir: str) -> tuple[dict, str | None]:
@@ -210,7 +225,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if note:
         report.notes.append(note)
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
-    salt = hashlib.sha256(("docgen " + __version__).encode() + checked.schemas.digest_source()).digest()
+    salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
     prints = Fingerprints(salt)
     options = json.dumps({"pdf": bool(pdf)})
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}

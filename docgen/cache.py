@@ -62,7 +62,7 @@ class RecordCache:
         entry = self.entries.get(path)
         if isinstance(entry, dict) and entry.get("stat") is not None and entry.get("stat") == self.stamp(path):
             self.seen.add(path)
-            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])]
+            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry.get("sha", "")
         return None
 
     def get(self, path: str, blob: bytes):
@@ -73,7 +73,7 @@ class RecordCache:
             if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
                 entry["stat"] = stamp
                 self.dirty = True
-            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])]
+            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
     def put(self, path: str, blob: bytes, data, problems) -> None:

@@ -7,8 +7,10 @@ incremental builds: same context and template → same bytes.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from docgen import model
 from docgen.check import Checked
@@ -19,17 +21,39 @@ TABLES = ("03", "05", "06", "07", "08")
 
 @dataclass
 class Output:
+    """One document to write. Its context is made only when the document has to be rendered.
+
+    `depends` lists what the context is made from — the SHA-256 of every record file it reads,
+    plus any other value it uses — so that an unchanged output is recognised without building
+    its context. Where that set would be too wide to list (the statistics sheet), `depends` is
+    None and the context itself is the fingerprint.
+    """
+
     relpath: str          # under the output folder, with "/" separators
     template: str         # file name in templates/
     title: str            # document title property
-    context: dict         # what the template sees
-    rows: list | None = None  # for Excel tables: one context per repeated row
-    sources: tuple[str, ...] = ()
+    make: Callable[[], tuple[dict, Any]]  # → (context, rows for an Excel table or None)
+    sources: tuple[str, ...] = ()         # record paths, for the manifest and messages
+    depends: tuple[str, ...] | None = None
     when: str = ""        # the date for document properties (from the records)
+    _made: tuple | None = field(default=None, repr=False)
 
     @property
     def is_docx(self) -> bool:
         return self.template.endswith(".docx")
+
+    def _ensure(self) -> tuple:
+        if self._made is None:
+            self._made = self.make()
+        return self._made
+
+    @property
+    def context(self) -> dict:
+        return self._ensure()[0]
+
+    @property
+    def rows(self):
+        return self._ensure()[1]
 
 
 @dataclass
@@ -116,21 +140,25 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         result.complete = False
         result.skipped.append("参与部门的记录有错误，本计划的文书均未生成")
         return result
-    view = model.plan_view(plan, index)
+    # the views read the plan and every department (a vehicle may belong to any of them)
+    all_deps = sorted(index.departments.values(), key=lambda r: r.path)
+    base_digests = [f"plan={plan_rec.sha}"] + [f"department={d.sha}" for d in all_deps]
+    view = functools.cache(lambda: model.plan_view(plan, index))
     when = plan.get("issue_date")
     base = [plan_rec.path] + [d.path for d in dep_records]
-    result.outputs.append(Output(f"{plan_id}/00_通知.docx", "00_通知.docx", view.title, {"plan": view},
-                                 sources=tuple(base), when=when))
-    result.outputs.append(Output(f"{plan_id}/01_实施方案.docx", "01_实施方案.docx", view.scheme_title or view.title,
-                                 {"plan": view}, sources=tuple(base), when=when))
-    if not view.is_joint:
+    title = str(plan.get("title", ""))
+    scheme_title = str((plan.get("scheme") or {}).get("title") or title)
+    for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
+        result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
+                                     sources=tuple(base), depends=tuple(base_digests), when=when))
+    if plan.get("type") != "联合抽查":
         return result
 
     methods = choices(checked, "method", model.DEFAULT_METHODS)
     results = choices(checked, "result", ())
     records = sorted(index.by_plan.get(plan_id, []),
                      key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
-    inspections = []
+    valid = []
     used_names: dict[str, str] = {}
     for record in records:
         entity_rec = index.entities.get(record.data.get("entity"))
@@ -138,18 +166,25 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
             result.complete = False
             result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
             continue
-        insp = model.inspection_view(len(inspections) + 1, record, plan, index, view.departments, methods, results)
-        inspections.append(insp)
-        name = safe_name(insp.entity.name)
-        if name in used_names and used_names[name] != insp.entity.id:
-            name = f"{name}_{insp.entity.id}"
-        used_names[name] = insp.entity.id
+        valid.append((record, entity_rec))
+        seq = len(valid)
+        entity_name = str(entity_rec.data.get("name", ""))
+        name = safe_name(entity_name)
+        if name in used_names and used_names[name] != entity_rec.data.get("id"):
+            name = f"{name}_{entity_rec.data.get('id')}"
+        used_names[name] = entity_rec.data.get("id")
         sources = tuple(base + [record.path, entity_rec.path])
-        context = {"plan": view, "i": insp}
-        result.outputs.append(Output(f"{plan_id}/02_告知书_{name}.docx", "02_告知书.docx",
-                                     f"告知书 {insp.entity.name}", context, sources=sources, when=when))
-        result.outputs.append(Output(f"{plan_id}/04_实地核查记录表_{name}.docx", "04_实地核查记录表.docx",
-                                     f"实地核查记录表 {insp.entity.name}", context, sources=sources, when=when))
+        depends = tuple(base_digests + [f"inspection={record.sha}", f"entity={entity_rec.sha}", f"seq={seq}"])
+
+        @functools.cache
+        def context(record=record, seq=seq) -> tuple[dict, None]:
+            insp = model.inspection_view(seq, record, plan, index, view().departments, methods, results)
+            return {"plan": view(), "i": insp}, None
+
+        for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
+                                        ("04_实地核查记录表", "04_实地核查记录表.docx", "实地核查记录表")):
+            result.outputs.append(Output(f"{plan_id}/{prefix}_{name}.docx", template, f"{label} {entity_name}",
+                                         context, sources=sources, depends=depends, when=when))
     for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False
         result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
@@ -158,33 +193,48 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
     all_sources = tuple(base + [r.path for r in records] +
                         sorted({index.entities[r.data["entity"]].path for r in records}))
-    plan_ctx = {"plan": view}
-    ledger = []
-    for insp in inspections:
-        for action in insp.follow_ups:
-            ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
-                           "department": action.department or insp.departments_text, "action": action,
-                           "note": action.transfer or action.note})
-    phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": view.phone_content}
-                  for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
-    group_rows = []
-    for group in model.group_views(tuple(inspections)):
-        for person in group.members:
-            group_rows.append({"merge_key": group.number, "group": group, "person": person,
-                               "leader": group.leader.name if group.leader else "",
-                               "vehicle": group.vehicle or model.Vehicle("", "", "")})
-    public_rows = [{"seq": n, "entity": i.entity, "authorities": view.departments_text, "check_type": view.check_type,
-                    "visit": i.dates.visit, "result": i.result}
-                   for n, i in enumerate((i for i in inspections if i.result and i.dates.completed), 1)]
-    for relname, template, title, rows in (
-            ("03_随机抽查后续处置工作台账.xlsx", "03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账", ledger),
-            ("05_电话告知记录表.xlsx", "05_电话告知记录表.xlsx", "市场主体“双随机”抽查电话告知记录表", phone_rows),
-            ("06_人员分组及车辆安排情况表.xlsx", "06_人员分组及车辆安排情况表.xlsx", "人员分组及车辆安排情况表", group_rows),
-            ("07_公示表.xlsx", "07_公示表.xlsx", "“双随机、一公开”抽查结果公示表", public_rows)):
-        result.outputs.append(Output(f"{plan_id}/{relname}", template, title, plan_ctx, rows=rows,
-                                     sources=all_sources, when=when))
-    stats_rows, stats = statistics_rows(checked, plan_id, as_of)
-    result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
-                                 {"plan": view, "stats": stats}, rows=stats_rows, sources=all_sources, when=when))
-    return result
+    # a plan-wide table is fingerprinted by its rows (depends=None): most edits to one inspection
+    # (a finding, an opinion) do not reach the tables, and a table costs far more to render than
+    # its rows cost to compute
 
+    @functools.cache
+    def tables() -> dict[str, list]:
+        plan_view = view()
+        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods, results)
+                       for n, (r, _) in enumerate(valid, 1)]
+        ledger = []
+        for insp in inspections:
+            for action in insp.follow_ups:
+                ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
+                               "department": action.department or insp.departments_text, "action": action,
+                               "note": action.transfer or action.note})
+        phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content}
+                      for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
+        group_rows = []
+        for group in model.group_views(tuple(inspections)):
+            for person in group.members:
+                group_rows.append({"merge_key": group.number, "group": group, "person": person,
+                                   "leader": group.leader.name if group.leader else "",
+                                   "vehicle": group.vehicle or model.Vehicle("", "", "")})
+        public_rows = [{"seq": n, "entity": i.entity, "authorities": plan_view.departments_text,
+                        "check_type": plan_view.check_type, "visit": i.dates.visit, "result": i.result}
+                       for n, i in enumerate((i for i in inspections if i.result and i.dates.completed), 1)]
+        return {"03": ledger, "05": phone_rows, "06": group_rows, "07": public_rows}
+
+    for relname, doc_title in (("03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账"),
+                               ("05_电话告知记录表.xlsx", "市场主体“双随机”抽查电话告知记录表"),
+                               ("06_人员分组及车辆安排情况表.xlsx", "人员分组及车辆安排情况表"),
+                               ("07_公示表.xlsx", "“双随机、一公开”抽查结果公示表")):
+        result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title,
+                                     lambda key=relname[:2]: ({"plan": view()}, tables()[key]),
+                                     sources=all_sources, when=when))
+
+    # the statistics read the whole roster, every plan's inspections and the calendar: fingerprinted
+    # by content as well
+    def statistics() -> tuple[dict, dict]:
+        stats_rows, stats = statistics_rows(checked, plan_id, as_of)
+        return {"plan": view(), "stats": stats}, stats_rows
+
+    result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
+                                 statistics, sources=all_sources, when=when))
+    return result

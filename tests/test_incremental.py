@@ -92,6 +92,15 @@ def test_incremental_equals_clean_build(archive, tmp_path):
     victim = inspection_files(archive)[-1]
     victim.unlink()
     assert run_docgen("build", cwd=archive).returncode == 0
+    # records the documents read besides the inspection itself: a roster, an entity, the plan
+    dep = archive / "records/departments/gaj.yaml"
+    first = yaml.safe_load(dep.read_text(encoding="utf-8"))["inspectors"][0]["name"]
+    edit(dep, f"name: {first}", "name: 改名后的执法人员")
+    edit(dep, "driver: ", "driver: 新")
+    entity = yaml.safe_load(inspection_files(archive)[0].read_text(encoding="utf-8"))["entity"]
+    edit(archive / f"records/entities/{entity}.yaml", "legal_rep: ", "legal_rep: 新")
+    edit(archive / "records/plans/qa-2023-30.yaml", "check_type: ", "check_type: 新")
+    assert run_docgen("build", cwd=archive).returncode == 0
     clean = run_docgen("build", "--out", str(tmp_path / "clean"), cwd=archive)
     assert clean.returncode == 0
     assert hashes(archive / "output") == hashes(tmp_path / "clean")
