@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import os
 
 from docgen.archive import Archive, Record, display
-from docgen.cache import RecordCache
+from docgen.cache import CACHE_DIR, RecordCache
 from docgen.index import Index
 from docgen.problems import Problem
 from docgen.schema import Schemas
@@ -42,7 +42,7 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
     """Every problem of the archive in one run, sorted by file and line."""
     from docgen import deadlines  # working-day rules sit beside the structural ones
 
-    schemas = Schemas(archive.schemas_dir)
+    schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if cache is None or cache.key != RecordCache.key_for(schemas):
         cache = RecordCache.open(archive, schemas) if use_cache else None
     records, problems, unparsed = archive.load(schemas.check, cache)

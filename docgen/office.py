@@ -84,9 +84,7 @@ def _write_new(path: str, text: str, created: list[str], skipped: list[str]) -> 
 def schema_of(kind: str, schemas_dir: str) -> dict:
     from docgen.schema import Schemas
 
-    schemas = Schemas(schemas_dir)
-    schemas.validators  # noqa: B018 - resolves references
-    return schemas.inlined[kind]
+    return Schemas(schemas_dir).inlined[kind]
 
 
 def record_file_text(kind: str, data: dict, path: str, records_dir: str, schemas_dir: str, note: str) -> str:

@@ -270,3 +270,48 @@ def test_every_schema_field_has_chinese_title_and_description():
 
     for path in (pathlib.Path(__file__).parent.parent / "schemas").glob("*.schema.json"):
         walk(json.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+import functools  # noqa: E402
+
+
+@functools.lru_cache(maxsize=1)
+def _agreement_cases():
+    import pathlib
+    from docgen.schema import Schemas
+    root = pathlib.Path(__file__).parent.parent
+    schemas = Schemas(str(root / "schemas"))
+    samples = {}
+    for kind, folder in (("entity", "entities"), ("inspection", "inspections"), ("plan", "plans"),
+                         ("department", "departments"), ("draw", "draws")):
+        path = sorted((root / "records" / folder).rglob("*.yaml"))[0]
+        samples[kind] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return schemas, samples
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) |
+                       st.sampled_from(["", "A", "E", "2023-02-30", "2023-10-30", "未发现问题", "org-001",
+                                        "../x", "0315-7665600", "91130283MA0XXXXX12", "存续"]) | st.text(max_size=5),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                           st.sampled_from(["name", "phone", "x", "date", "signer", "item", "department"]),
+                           inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(["entity", "inspection", "plan", "department", "draw"]), data=st.data())
+def test_fast_and_full_validators_agree(kind, data):
+    """The fast first pass must never call a record valid that jsonschema would reject, nor the reverse."""
+    import copy
+    schemas, samples = _agreement_cases()
+    record = copy.deepcopy(samples[kind])
+    key = data.draw(st.sampled_from(sorted(record) + ["unknown_field"]))
+    if data.draw(st.booleans()):
+        record[key] = data.draw(_VALUES)
+    else:
+        record.pop(key, None)
+    checker = schemas.validators[kind]
+    fast = checker.is_valid(record)
+    full = not list(checker.iter_errors(record))
+    assert fast == full, (key, record.get(key))
