@@ -60,7 +60,7 @@ def main() -> None:
         rounds = [(ours(), plain()) for _ in range(3)]
         mine = statistics.median(r[0] for r in rounds)
         theirs = statistics.median(r[1] for r in rounds)
-        print(f"per document (04 实地核查记录表, 100 documents, median of 3 rounds):")
+        print("per document (04 实地核查记录表, 100 documents, median of 3 rounds):")
         print(f"  docgen renderer         {mine * 1000:7.2f} ms")
         print(f"  docxtpl render()+save() {theirs * 1000:7.2f} ms")
         print(f"  speed-up                {theirs / mine:7.1f}x")

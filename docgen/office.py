@@ -124,7 +124,6 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
     if kind not in FOLDER_OF or kind == "draw":
         choices = "、".join(k for k in FOLDER_OF if k != "draw")
         raise DocgenError(f"不认识的记录类型“{kind}”，可用：{choices}")
-    from docgen.index import parse_date  # noqa: F401 - keeps imports light
     import re
 
     pattern = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

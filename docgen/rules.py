@@ -5,7 +5,7 @@ Each rule yields `Problem`s on the record (and field) a clerk has to change.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterator
 
 from docgen import creditcode

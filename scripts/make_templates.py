@@ -21,7 +21,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -449,7 +449,7 @@ def onsite_record() -> None:
     title = doc.add_paragraph("“双随机、一公开”实地核查记录表", style="Title")
     title.paragraph_format.line_spacing = Pt(30)
     fonts(title.runs[0]._element, XIAOBIAOSONG, 18)
-    sub = para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
+    para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
                style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, size=10.5)
     rows = [
         ("被检查单位", "{{ i.entity.name }}", "统一社会信用代码", "{{ i.entity.credit_code }}"),

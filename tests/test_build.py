@@ -1,7 +1,6 @@
 """Issue 3: the seven attachments, print-ready and byte-reproducible."""
 
 import hashlib
-import os
 import pathlib
 import shutil
 import zipfile
@@ -176,9 +175,7 @@ def test_excel_tables(built):
 
 
 def test_verbatim_special_text_and_no_formula(archive):
-    path = archive / "records/entities/org-012.yaml"
     tricky = '=SUM(A1)&<b>"{{ x }}" {% y %} \'q\' 1<2'
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     inspected = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in inspection_files(archive)]
     target = next(d for d in inspected if d.get("result"))["entity"]
     epath = archive / f"records/entities/{target}.yaml"

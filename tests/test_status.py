@@ -88,7 +88,6 @@ def test_override_adds_a_local_holiday(archive):
 
 def test_late_step_is_error_open_step_is_warning(archive):
     path, data = latest_completed(archive)
-    completed = data["dates"]["completed"]
     if data["dates"].get("entered"):
         edit(path, f"entered: '{data['dates']['entered']}'", "entered: '2023-12-29'")
         if data["dates"].get("disclosed"):

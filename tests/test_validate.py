@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 import yaml
 
 from conftest import check, edit, inspection_files, line_of, problems_for, run_docgen
