@@ -69,6 +69,10 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)
         sys.exit(130)
+    except OSError as exc:  # the machine's problem (permissions, full disk), not docgen's nor the records'
+        where = f"{exc.filename}：" if exc.filename else ""
+        click.echo(f"错误：{where}{exc.strerror or exc}（请检查文件权限和磁盘空间）", err=True)
+        sys.exit(2)
     except SystemExit:
         raise
     except Exception as exc:  # a bug in docgen, not in the records

@@ -319,3 +319,10 @@ def test_progress_bar_on_a_terminal(archive):
     os.close(master)
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0 and "生成文书" in shown
+
+
+def test_unwritable_output_is_a_clear_error(archive):
+    (archive / "occupied").write_text("a file where the output folder should be")
+    result = run_docgen("build", "--out", "occupied/output", cwd=archive)
+    assert result.returncode == 2
+    assert result.stderr.startswith("错误：") and "Traceback" not in result.stderr
