@@ -75,6 +75,32 @@ def _put(cell, value) -> None:
         cell.value = value
 
 
+def _text_width(text: str) -> int:
+    """Width in Excel's character units: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit_height(ws, row: int, skip_columns: set[int], minimum: float | None) -> None:
+    """Set a row tall enough for its wrapped text: neither Excel nor LibreOffice reliably grows
+    rows with wrapped text when opening a file, and a clipped cell prints clipped."""
+    from openpyxl.utils import get_column_letter
+
+    lines = 1
+    size = 11.0
+    for cell in ws[row]:
+        if cell.column in skip_columns or cell.value is None:
+            continue
+        width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
+        usable = max(1.0, width - 1)
+        size = max(size, float(cell.font.sz or 11))
+        needed = sum(max(1, -(-_text_width(part) // usable)) for part in str(cell.value).split("\n"))
+        lines = max(lines, int(needed))
+    height = lines * size * 1.45 + 4
+    ws.row_dimensions[row].height = max(height, minimum or 0)
+
+
 def _repeat_row(ws) -> int | None:
     for row in ws.iter_rows():
         for cell in row:
@@ -128,6 +154,10 @@ def render_workbook(path: str, name: str, context: dict, all_rows, title: str, w
                 ws.row_dimensions[r + shift].height = h
             for r1, c1, r2, c2 in moved:
                 ws.merge_cells(start_row=r1 + shift, start_column=c1, end_row=r2 + shift, end_column=c2)
+            merged_columns = {c for c, cell in enumerate(cells, 1) if cell.merge}
+            if rows:
+                for i in range(count):
+                    _fit_height(ws, rep + i, merged_columns, height)
             for c, cell in enumerate(cells, 1):
                 if not cell.merge:
                     continue
