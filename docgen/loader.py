@@ -12,14 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from docgen.problems import Problem
 
-try:  # libyaml is several times faster at composing nodes
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - pure-Python fallback
-    _Loader = yaml.SafeLoader
+# PyYAML is imported when a file is actually parsed: a build whose records all come from the
+# cache (see docgen.cache) never needs it.
 
 MAX_RECORD_BYTES = 1_000_000
 
@@ -85,18 +81,22 @@ class YamlProblem(Exception):
         self.line, self.column, self.message = line, column, message
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
+def _mark(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 class _Builder:
     def __init__(self) -> None:
+        import yaml
+
+        self.yaml = yaml
         self.doc = Document(None)
         self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")
         self.problems: list[tuple[int, int, str]] = []
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node, path: Path) -> Any:
+        yaml = self.yaml
         if id(node) in self.seen:
             raise YamlProblem(*_mark(node), "记录中不允许使用 YAML 锚点和别名（& 与 *），请直接写出内容")
         self.seen.add(id(node))
@@ -121,7 +121,9 @@ class _Builder:
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node, path)
 
-    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+    def scalar(self, node, path: Path) -> Any:
+        yaml = self.yaml
+
         tag = node.tag
         if tag == _STR:
             return node.value
@@ -146,9 +148,12 @@ def _translate(problem: str | None) -> str:
 
 def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Problem]]:
     """Parse one YAML document into a `Document`; syntax errors become Problems."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes several times faster
     builder = _Builder()
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
         if node is None:
             return None, [Problem(display_path, 1, 1, "文件是空的，没有任何内容")]
         builder.doc.data = builder.build(node, ())
