@@ -314,3 +314,16 @@ def test_fast_and_full_validators_agree(kind, data):
     fast = checker.is_valid(record)
     full = not list(checker.iter_errors(record))
     assert fast == full, (key, record.get(key))
+
+
+def test_reference_to_missing_or_foreign_department(archive):
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    edit(plan, "- department: gaj", "- department: no-such-dept")
+    checked = check(archive)
+    problem = find(checked, plan, "部门“no-such-dept”不存在")
+    assert problem.line == line_of(plan, "no-such-dept")
+    edit(plan, "- department: no-such-dept", "- department: gaj")
+    path = inspection_files(archive)[0]
+    edit(path, "inspectors:\n", "inspectors:\n  other-dept:\n  - jyj-01\n")
+    problem = find(check(archive), path, "部门“other-dept”没有参与本计划")
+    assert (problem.line, problem.column) == (line_of(path, "other-dept:"), 3)
