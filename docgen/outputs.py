@@ -16,6 +16,13 @@ from docgen import model
 from docgen.check import Checked
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+# The inspection fields each plan-wide document reads. An edit to any other field (a finding, an
+# opinion, a signature) re-renders only that entity's own documents. tests/test_incremental.py
+# edits every field left out here and checks that the incremental build still equals a clean one.
+TABLE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "phone_notice",
+                "follow_ups", "result")
+STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "result")
 TABLES = ("03", "05", "06", "07", "08")
 
 
@@ -126,6 +133,15 @@ def latest_record_date(checked: Checked, plan_id: str):
     return max(found) if found else dt.date(1980, 1, 1)
 
 
+def projection(record, fields: tuple[str, ...]) -> str:
+    """SHA-256 of the named fields of a record (what a plan-wide document reads from it)."""
+    import hashlib
+    import json
+
+    part = {k: record.data.get(k) for k in fields}
+    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     index = checked.index
     result = PlanOutputs(plan_id)
@@ -193,9 +209,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
     all_sources = tuple(base + [r.path for r in records] +
                         sorted({index.entities[r.data["entity"]].path for r in records}))
-    # a plan-wide table is fingerprinted by its rows (depends=None): most edits to one inspection
-    # (a finding, an opinion) do not reach the tables, and a table costs far more to render than
-    # its rows cost to compute
+    entity_digests = [f"entity={e.sha}" for _, e in valid]
+    table_depends = tuple(base_digests + entity_digests +
+                          [f"inspection={projection(r, TABLE_FIELDS)}" for r, _ in valid])
 
     @functools.cache
     def tables() -> dict[str, list]:
@@ -227,14 +243,19 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                ("07_公示表.xlsx", "“双随机、一公开”抽查结果公示表")):
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title,
                                      lambda key=relname[:2]: ({"plan": view()}, tables()[key]),
-                                     sources=all_sources, when=when))
+                                     sources=all_sources, depends=table_depends, when=when))
 
-    # the statistics read the whole roster, every plan's inspections and the calendar: fingerprinted
-    # by content as well
+    # the statistics read the whole roster, every plan's inspections and the calendar
+    stats_as_of = as_of or latest_record_date(checked, plan_id)
+    stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}"] +
+                          sorted(f"entity={e.sha}" for e in index.entities.values()) +
+                          sorted(f"calendar={c.sha}" for c in index.calendars.values()) +
+                          sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" for r in index.inspections))
+
     def statistics() -> tuple[dict, dict]:
-        stats_rows, stats = statistics_rows(checked, plan_id, as_of)
+        stats_rows, stats = statistics_rows(checked, plan_id, stats_as_of)
         return {"plan": view(), "stats": stats}, stats_rows
 
     result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
-                                 statistics, sources=all_sources, when=when))
+                                 statistics, sources=all_sources, depends=stats_depends, when=when))
     return result

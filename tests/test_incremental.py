@@ -216,3 +216,55 @@ def test_unreadable_plan_file_keeps_its_documents(archive):
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 1 and "qa-2023-30.yaml:" in result.stdout
     assert hashes(archive / "output") == before
+
+
+def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive, tmp_path):
+    """Every inspection field outside TABLE_FIELDS / STATISTICS_FIELDS, edited alone: the incremental
+    build must still equal a clean build (so the narrower fingerprints never skip a needed render)."""
+    import json
+    import pathlib
+    import re
+    import shutil
+
+    from docgen.archive import Archive
+    from docgen.build import build
+    from docgen.outputs import STATISTICS_FIELDS, TABLE_FIELDS
+
+    records = str(archive / "records")
+    build(Archive(records), str(archive / "output"))
+    paths = inspection_files(archive)
+    signed = next(p for p in paths if "signature:" in p.read_text(encoding="utf-8"))
+    refused = next(p for p in paths if "refusal:" in p.read_text(encoding="utf-8"))
+    called = next(p for p in paths if "phone_notice:" in p.read_text(encoding="utf-8"))
+
+    def replace(path, pattern, new):
+        return lambda: path.write_text(re.sub(pattern, new, path.read_text(encoding="utf-8"), count=1),
+                                       encoding="utf-8")
+
+    edits = {
+        "items": replace(signed, "finding: 未发现问题", "finding: 未发现任何问题"),
+        "methods": replace(signed, "- 书面检查", "- 网络监测"),
+        "opinion": replace(signed, "opinion: ", "opinion: 再次确认，"),
+        "signature": replace(signed, "signer: ", "signer: 代"),
+        "refusal": replace(refused, "refusal: ", "refusal: （补记）"),
+        "note": replace(signed, "plan: qa-2023-30", "plan: qa-2023-30\nnote: 备注"),
+        "draw": replace(signed, "draw: qa-2023-30-draw-1", "draw: qa-2023-30-draw-x"),
+        "credit_driven": replace(signed, "plan: qa-2023-30", "plan: qa-2023-30\ncredit_driven: false"),
+        "phone_notice": replace(called, "reached: ", "reached: 转"),
+        "vehicle": replace(signed, "vehicle: .*", "vehicle: 冀B·X0301"),
+        "group": replace(signed, "group: [0-9]+", "group: 9"),
+        "leader": replace(signed, "leader: .*",
+                          "leader: " + yaml.safe_load(signed.read_text(encoding="utf-8"))["inspectors"]["gaj"][1]),
+    }
+    schema = pathlib.Path(__file__).parent.parent / "schemas" / "inspection.schema.json"
+    fields = set(json.loads(schema.read_text(encoding="utf-8"))["properties"]) - {"$schema"}
+    left_out = (fields - set(TABLE_FIELDS)) | (fields - set(STATISTICS_FIELDS))
+    assert left_out - set(edits) == {"inspectors"}  # needs a coordinated edit; covered by the roster test
+    for n, field in enumerate(sorted(left_out & set(edits))):
+        edits[field]()
+        report = build(Archive(records), str(archive / "output"))
+        assert not report.has_errors, (field, [str(p) for p in report.problems if p.is_error])
+        clean = tmp_path / f"clean-{n}"
+        build(Archive(records), str(clean))
+        assert hashes(archive / "output") == hashes(clean), field
+        shutil.rmtree(clean)
