@@ -76,29 +76,23 @@ def _put(cell, value) -> None:
 
 
 def _text_width(text: str) -> int:
-    """Width in Excel's character units: a Chinese character takes two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Width in Excel's character units, near enough for row heights: CJK characters take two."""
+    return len(text) + sum(1 for c in text if c >= "\u1100")
 
 
-def _fit_height(ws, row: int, skip_columns: set[int], minimum: float | None) -> None:
-    """Set a row tall enough for its wrapped text: neither Excel nor LibreOffice reliably grows
+def _row_height(values: list, widths: list[float], sizes: list[float], skip: set[int],
+                minimum: float | None) -> float:
+    """A row height tall enough for its wrapped text: neither Excel nor LibreOffice reliably grows
     rows with wrapped text when opening a file, and a clipped cell prints clipped."""
-    from openpyxl.utils import get_column_letter
-
-    lines = 1
-    size = 11.0
-    for cell in ws[row]:
-        if cell.column in skip_columns or cell.value is None:
+    lines, size = 1, 11.0
+    for column, value in enumerate(values):
+        if value is None or value == "" or column in skip:
             continue
-        width = ws.column_dimensions[get_column_letter(cell.column)].width or 8.43
-        usable = max(1.0, width - 1)
-        size = max(size, float(cell.font.sz or 11))
-        needed = sum(max(1, -(-_text_width(part) // usable)) for part in str(cell.value).split("\n"))
+        usable = max(1.0, widths[column] - 1)
+        size = max(size, sizes[column])
+        needed = sum(max(1, -(-_text_width(part) // usable)) for part in str(value).split("\n"))
         lines = max(lines, int(needed))
-    height = lines * size * 1.45 + 4
-    ws.row_dimensions[row].height = max(height, minimum or 0)
+    return max(lines * size * 1.45 + 4, minimum or 0)
 
 
 def _repeat_row(ws) -> int | None:
@@ -119,7 +113,12 @@ def render_workbook(path: str, name: str, context: dict, all_rows, title: str, w
         last_row = ws.max_row
         width = ws.max_column
         if rep is not None:
+            from openpyxl.utils import get_column_letter
+
             cells = [_Cell(ws.cell(rep, c).value, name) for c in range(1, width + 1)]
+            widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, width + 1)]
+            sizes = [float(ws.cell(rep, c).font.sz or 11) for c in range(1, width + 1)]
+            merged_columns = {c for c, cell in enumerate(cells) if cell.merge}
             styles = [copy(ws.cell(rep, c)._style) for c in range(1, width + 1)]
             height = ws.row_dimensions[rep].height
             footer = {}
@@ -138,11 +137,13 @@ def render_workbook(path: str, name: str, context: dict, all_rows, title: str, w
             for i in range(count):
                 r = rep + i
                 row_context = {**context, "row": rows[i]} if rows else None
-                for c, (cell, style) in enumerate(zip(cells, styles), 1):
+                values = [cell.evaluate(row_context, name) if row_context else None for cell in cells]
+                for c, (value, style) in enumerate(zip(values, styles), 1):
                     target = ws.cell(r, c)
                     target._style = copy(style)
-                    _put(target, cell.evaluate(row_context, name) if row_context else None)
-                ws.row_dimensions[r].height = height
+                    _put(target, value)
+                ws.row_dimensions[r].height = _row_height(values, widths, sizes, merged_columns, height) \
+                    if rows else height
                 keys.append(rows[i].get("merge_key") if rows else None)
             shift = count - 1
             for r, (values, h) in sorted(footer.items(), reverse=True):
@@ -154,10 +155,6 @@ def render_workbook(path: str, name: str, context: dict, all_rows, title: str, w
                 ws.row_dimensions[r + shift].height = h
             for r1, c1, r2, c2 in moved:
                 ws.merge_cells(start_row=r1 + shift, start_column=c1, end_row=r2 + shift, end_column=c2)
-            merged_columns = {c for c, cell in enumerate(cells, 1) if cell.merge}
-            if rows:
-                for i in range(count):
-                    _fit_height(ws, rep + i, merged_columns, height)
             for c, cell in enumerate(cells, 1):
                 if not cell.merge:
                     continue
