@@ -227,7 +227,9 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
     salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
     prints = Fingerprints(salt)
-    options = json.dumps({"pdf": bool(pdf)})
+    # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
+    # `depends`, and --pdf changes no .docx/.xlsx byte
+    options = json.dumps({})
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
     planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
     keep_prefixes = set()
@@ -259,6 +261,13 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             bar.update(1)
     if bar:
         bar.finish()
+    if pdf:
+        _pdfs(out_dir, [o for o, _ in jobs], manifest, new_manifest, report, force)
+    else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
+        for relpath, entry in manifest.items():
+            source = (entry.get("sources") or [None])[0]
+            if relpath.endswith(".pdf") and source in new_manifest and new_manifest[source]["sha256"] == entry.get("key"):
+                new_manifest[relpath] = entry
     # files of records that are gone: only ours, only untouched, never of a plan that did not fully build,
     # and nothing at all while some plan, department or entity file cannot even be read
     hold_all = bool(index.broken_by_plan.get("*"))
@@ -279,8 +288,6 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             _prune_empty(os.path.dirname(target), out_dir)
         else:
             report.kept_edited.append(relpath)
-    if pdf:
-        _pdfs(out_dir, [o for o, _ in jobs], manifest, new_manifest, report, force)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
     if new_manifest != manifest or not os.path.exists(os.path.join(out_dir, MANIFEST)):
         write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))

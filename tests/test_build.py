@@ -279,6 +279,9 @@ def test_pdf_a4_and_one_page_record(archive):
             assert len(reader.pages) == 1, pdf.name
     letter = next(out.glob("02_告知书_*.pdf"))
     assert "统一社会信用代码" in PdfReader(str(letter)).pages[0].extract_text()
+    # a later build without --pdf keeps the PDFs of unchanged documents and writes nothing
+    again = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert "没有变化" in again.stdout and len(list(out.glob("*.pdf"))) == len(pdfs)
 
 
 def test_pdf_without_libreoffice_says_so(archive, tmp_path):
