@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.archive import Archive
-from docgen.cache import CACHE_DIR, file_stamp
+from docgen.cache import CACHE_DIR, OutputHashes, file_sha
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
@@ -47,59 +47,6 @@ class BuildReport:
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
-
-
-def file_sha(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return None
-
-
-class OutputHashes:
-    """SHA-256 of output files, remembered by (mtime, size, inode) as git's index does.
-
-    Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
-    details): an output that has not been touched since docgen wrote it is not read again.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self.dirty = False
-        try:
-            with open(path, encoding="utf-8") as handle:
-                self.known = json.load(handle)
-            if not isinstance(self.known, dict):
-                raise ValueError
-        except (OSError, ValueError):
-            self.known = {}
-
-    def sha(self, path: str) -> str | None:
-        stamp = file_stamp(path)
-        if stamp is None:
-            return None
-        hit = self.known.get(path)
-        if isinstance(hit, list) and len(hit) == 2 and hit[0] == stamp:
-            return hit[1]
-        digest = file_sha(path)
-        self.known[path] = [stamp, digest]
-        self.dirty = True
-        return digest
-
-    def wrote(self, path: str, digest: str) -> None:
-        self.known[path] = [file_stamp(path), digest]
-        self.dirty = True
-
-    def save(self, keep: set[str]) -> None:
-        for path in [p for p in self.known if p not in keep]:
-            del self.known[path]
-            self.dirty = True
-        if self.dirty:
-            try:
-                write_atomic(self.path, json.dumps(self.known, ensure_ascii=False).encode("utf-8"))
-            except OSError:
-                pass
 
 
 def _plain(value):

@@ -22,6 +22,42 @@ CACHE_DIR = ".docgen"
 CACHE_FILE = "records-cache.json"
 
 
+def read_json(path: str | None):
+    """A cache file's content, or None when it is missing or damaged (a cache only saves time)."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: str | None, value) -> None:
+    """Write a cache file atomically; the `.docgen/` folder holding it ignores itself in git.
+    A read-only archive is not an error: it only stays slower."""
+    if not path:
+        return
+    try:
+        write_atomic(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        folder = os.path.dirname(os.path.abspath(path))
+        while os.path.basename(folder) != CACHE_DIR and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        ignore = os.path.join(folder, ".gitignore")
+        if os.path.basename(folder) == CACHE_DIR and not os.path.exists(ignore):
+            write_atomic(ignore, b"*\n")
+    except OSError:
+        pass
+
+
+def file_sha(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def file_stamp(path: str) -> list[int] | None:
     """What make and git compare to know a file is untouched: modification time, size, inode."""
     try:
@@ -45,14 +81,10 @@ class RecordCache:
     def open(cls, archive, schemas) -> "RecordCache":
         key = cls.key_for(schemas)
         path = os.path.join(archive.root, CACHE_DIR, CACHE_FILE)
+        stored = read_json(path)
         entries = {}
-        try:
-            with open(path, encoding="utf-8") as handle:
-                stored = json.load(handle)
-            if stored.get("key") == key and isinstance(stored.get("files"), dict):
-                entries = stored["files"]
-        except (OSError, ValueError, AttributeError):
-            pass
+        if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("files"), dict):
+            entries = stored["files"]
         return cls(path, key, entries)
 
     stamp = staticmethod(file_stamp)
@@ -87,14 +119,43 @@ class RecordCache:
         self.seen = set()
         for path in stale:
             del self.entries[path]
-        if not (self.dirty or stale) or self.path is None:
-            return
-        try:
-            payload = json.dumps({"key": self.key, "files": self.entries}, ensure_ascii=False)
-            write_atomic(self.path, payload.encode("utf-8"))
+        if self.dirty or stale:
+            write_json(self.path, {"key": self.key, "files": self.entries})
             self.dirty = False
-            ignore = os.path.join(os.path.dirname(self.path), ".gitignore")
-            if not os.path.exists(ignore):
-                write_atomic(ignore, b"*\n")
-        except OSError:
-            pass  # a read-only archive still validates, only more slowly
+
+
+class OutputHashes:
+    """SHA-256 of output files, remembered by (mtime, size, inode) as git's index does.
+
+    Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
+    details): an output that has not been touched since docgen wrote it is not read again.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.dirty = False
+        known = read_json(path)
+        self.known = known if isinstance(known, dict) else {}
+
+    def sha(self, path: str) -> str | None:
+        stamp = file_stamp(path)
+        if stamp is None:
+            return None
+        hit = self.known.get(path)
+        if isinstance(hit, list) and len(hit) == 2 and hit[0] == stamp:
+            return hit[1]
+        digest = file_sha(path)
+        self.known[path] = [stamp, digest]
+        self.dirty = True
+        return digest
+
+    def wrote(self, path: str, digest: str) -> None:
+        self.known[path] = [file_stamp(path), digest]
+        self.dirty = True
+
+    def save(self, keep: set[str]) -> None:
+        for path in [p for p in self.known if p not in keep]:
+            del self.known[path]
+            self.dirty = True
+        if self.dirty:
+            write_json(self.path, self.known)

@@ -10,13 +10,13 @@ stored zip of the other, unchanged, parts.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 
 import jinja2
 from markupsafe import Markup, escape
 
+from docgen.cache import read_json, write_json
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
 from docgen.problems import DocgenError
 
@@ -66,23 +66,11 @@ class WordTemplate:
         with open(path, "rb") as handle:
             blob = handle.read()
         self.entries = read_package(blob)
-        prepared = None
         cached = os.path.join(cache_dir, hashlib.sha256(blob).hexdigest() + ".json") if cache_dir else None
-        if cached and os.path.exists(cached):
-            try:
-                with open(cached, encoding="utf-8") as handle:
-                    prepared = json.load(handle)
-            except (OSError, ValueError):
-                prepared = None
+        prepared = read_json(cached)
         if not isinstance(prepared, dict):
             prepared = prepare(self.entries)
-            if cached:
-                try:
-                    from docgen.writer import write_atomic
-
-                    write_atomic(cached, json.dumps(prepared, ensure_ascii=False).encode("utf-8"))
-                except OSError:
-                    pass
+            write_json(cached, prepared)
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
             try:

@@ -16,6 +16,7 @@ from typing import Any
 
 
 from docgen.archive import Record
+from docgen.cache import read_json, write_json
 from docgen.problems import DocgenError, Problem
 
 BASE = "file:///docgen-schemas/"
@@ -130,7 +131,6 @@ class Schemas:
             self.raw[name[: -len(".schema.json")]] = schema
         self._inlined: dict[str, dict] | None = None
         self.validators = _Validators(self)
-        self.registry = None
 
     @property
     def inlined(self) -> dict[str, dict]:
@@ -142,28 +142,16 @@ class Schemas:
     def _load_inlined(self) -> dict[str, dict]:
         digest = hashlib.sha256(self.digest_source()).hexdigest()
         path = os.path.join(self.cache_dir, "schemas-inlined.json") if self.cache_dir else None
-        if path:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    stored = json.load(handle)
-                if stored.get("digest") == digest:
-                    return stored["schemas"]
-            except (OSError, ValueError, AttributeError, KeyError):
-                pass
+        stored = read_json(path)
+        if isinstance(stored, dict) and stored.get("digest") == digest and isinstance(stored.get("schemas"), dict):
+            return stored["schemas"]
         from referencing import Registry, Resource
 
-        self.registry = Registry().with_resources(
+        registry = Registry().with_resources(
             [(schema["$id"], Resource.from_contents(schema)) for schema in self.raw.values()])
-        inlined = {kind: self.inline(schema, self.registry.resolver(schema["$id"]))
+        inlined = {kind: self.inline(schema, registry.resolver(schema["$id"]))
                    for kind, schema in self.raw.items() if kind != "common"}
-        if path:
-            try:
-                from docgen.writer import write_atomic
-
-                write_atomic(path, json.dumps({"digest": digest, "schemas": inlined}, ensure_ascii=False)
-                             .encode("utf-8"))
-            except OSError:
-                pass
+        write_json(path, {"digest": digest, "schemas": inlined})
         return inlined
 
     def compile(self, kind: str) -> "_Checker":
