@@ -49,37 +49,10 @@ class BuildReport:
         return any(p.is_error for p in self.problems)
 
 
-def _plain(value):
-    if hasattr(value, "__dataclass_fields__"):
-        return vars(value)
-    raise TypeError(type(value).__name__)
-
-
-class Fingerprints:
-    """Digests of contexts, memoised per object: the plan view is shared by hundreds of outputs."""
-
-    def __init__(self, salt: bytes):
-        self.salt = salt
-        self.memo: dict[int, tuple[object, str]] = {}
-
-    def of_value(self, value) -> str:
-        hit = self.memo.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        digest = hashlib.sha256(json.dumps(value, default=_plain, ensure_ascii=False, sort_keys=True)
-                                .encode("utf-8")).hexdigest()
-        self.memo[id(value)] = (value, digest)
-        return digest
-
-    def of_output(self, output: Output, template_digest: str, options: str) -> str:
-        parts = [self.salt.hex(), template_digest, options, output.relpath, output.title, output.when or ""]
-        if output.depends is not None:  # what the context is made from
-            parts += output.depends
-        else:  # the context itself
-            parts += [f"{k}={self.of_value(v)}" for k, v in sorted(output.context.items())]
-            if output.rows is not None:
-                parts.append("rows=" + self.of_value(output.rows))
-        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+def fingerprint(salt: bytes, output: Output, template_digest: str, options: str) -> str:
+    """What an output was made from: docgen, schemas (salt), template, options, and its `depends`."""
+    parts = [salt.hex(), template_digest, options, output.relpath, output.title, output.when or "", *output.depends]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 @functools.cache
@@ -173,7 +146,6 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         report.notes.append(note)
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
     salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
-    prints = Fingerprints(salt)
     # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
     # `depends`, and --pdf changes no .docx/.xlsx byte
     options = json.dumps({})
@@ -186,7 +158,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         if not result.complete:
             keep_prefixes.add(result.plan_id + "/")
         for output in result.outputs:
-            jobs.append((output, prints.of_output(output, renderer.digest(output.template), options)))
+            jobs.append((output, fingerprint(salt, output, renderer.digest(output.template), options)))
     bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
     for output, key in jobs:
         target = os.path.join(out_dir, *output.relpath.split("/"))

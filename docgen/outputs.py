@@ -30,18 +30,17 @@ TABLES = ("03", "05", "06", "07", "08")
 class Output:
     """One document to write. Its context is made only when the document has to be rendered.
 
-    `depends` lists what the context is made from — the SHA-256 of every record file it reads,
-    plus any other value it uses — so that an unchanged output is recognised without building
-    its context. Where that set would be too wide to list (the statistics sheet), `depends` is
-    None and the context itself is the fingerprint.
+    `depends` lists what the context is made from — the SHA-256 of every record file (or of the
+    fields of it) that it reads, plus any other value it uses — so that an unchanged output is
+    recognised without building its context.
     """
 
     relpath: str          # under the output folder, with "/" separators
     template: str         # file name in templates/
     title: str            # document title property
     make: Callable[[], tuple[dict, Any]]  # → (context, rows for an Excel table or None)
+    depends: tuple[str, ...]              # what the context is made from (see above)
     sources: tuple[str, ...] = ()         # record paths, for the manifest and messages
-    depends: tuple[str, ...] | None = None
     when: str = ""        # the date for document properties (from the records)
     _made: tuple | None = field(default=None, repr=False)
 

@@ -7,7 +7,6 @@ schema `title` and saying what was expected.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import json
@@ -17,6 +16,7 @@ from typing import Any
 
 from docgen.archive import Record
 from docgen.cache import read_json, write_json
+from docgen.index import parse_date
 from docgen.problems import DocgenError, Problem
 
 BASE = "file:///docgen-schemas/"
@@ -24,14 +24,6 @@ _TYPE_NAMES = {
     "string": "文本", "integer": "整数", "number": "数字", "boolean": "是或否（true / false）",
     "array": "列表（每项以“- ”开头）", "object": "若干“字段: 值”", "null": "空",
 }
-
-
-def _is_date(value) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class _Checker:
@@ -43,7 +35,7 @@ class _Checker:
         self.schema = schema
         self._full = None
         try:
-            self._fast = fastjsonschema.compile(schema, formats={"date": _is_date})
+            self._fast = fastjsonschema.compile(schema, formats={"date": lambda v: parse_date(v) is not None})
         except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone still works
             self._fast = None
 
@@ -179,15 +171,9 @@ class Schemas:
         """The schema files' contents, for build manifests."""
         return json.dumps(self.raw, sort_keys=True, ensure_ascii=False).encode()
 
-    @staticmethod
-    def resolve(schema: dict) -> dict:
-        """The schemas used here are inlined: nothing is left to resolve."""
-        return schema
-
     # -- coercion -------------------------------------------------------------------------
     def coerce(self, value: Any, schema: dict, doc, path: tuple) -> Any:
         """Turn numbers the YAML parser guessed back into their source text where text is wanted."""
-        schema = self.resolve(schema)
         wanted = schema.get("type")
         if wanted == "string" and not isinstance(value, str) and path in doc.raw and value is not None \
                 and not isinstance(value, bool):
@@ -222,7 +208,6 @@ class Schemas:
         """The title of the field at `path`, as the referring schema names it (成文日期, not 日期)."""
         schema = self.validators[kind].schema
         for key in path:
-            schema = self.resolve(schema)
             if isinstance(key, int):
                 schema = schema.get("items") if isinstance(schema.get("items"), dict) else {}
             else:
@@ -241,7 +226,7 @@ class Schemas:
             missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
             key = missing[0] if missing else error.validator_value[0]
             root = self.validators[record.kind].schema
-            sub = self.resolve(schema.get("properties", {}).get(key) or root["properties"].get(key, {}))
+            sub = schema.get("properties", {}).get(key) or root["properties"].get(key, {})
             where = f"「{title}」中" if path else ""
             return record.problem(path, f"{where}缺少必填字段「{self._title(sub, key)}」（{key}）")
         if kind == "additionalProperties":
