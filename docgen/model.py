@@ -38,6 +38,13 @@ def cn_datetime(value) -> str:
     return (cn_date(date_part) + (" " + time_part if time_part else "")).strip()
 
 
+def display_width(value: str) -> int:
+    """Columns a text takes in a terminal or an Excel cell: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+
 def text(value) -> str:
     return "" if value is None else str(value)
 

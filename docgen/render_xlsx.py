@@ -15,6 +15,7 @@ from copy import copy
 import jinja2
 from openpyxl import load_workbook
 
+from docgen.model import display_width
 from docgen.package import normalise
 from docgen.problems import DocgenError
 
@@ -75,11 +76,6 @@ def _put(cell, value) -> None:
         cell.value = value
 
 
-def _text_width(text: str) -> int:
-    """Width in Excel's character units, near enough for row heights: CJK characters take two."""
-    return len(text) + sum(1 for c in text if c >= "\u1100")
-
-
 def _row_height(values: list, widths: list[float], sizes: list[float], skip: set[int],
                 minimum: float | None) -> float:
     """A row height tall enough for its wrapped text: neither Excel nor LibreOffice reliably grows
@@ -90,7 +86,7 @@ def _row_height(values: list, widths: list[float], sizes: list[float], skip: set
             continue
         usable = max(1.0, widths[column] - 1)
         size = max(size, sizes[column])
-        needed = sum(max(1, -(-_text_width(part) // usable)) for part in str(value).split("\n"))
+        needed = sum(max(1, -(-display_width(part) // usable)) for part in str(value).split("\n"))
         lines = max(lines, int(needed))
     return max(lines * size * 1.45 + 4, minimum or 0)
 

@@ -13,6 +13,7 @@ from docgen.check import Checked
 from docgen.deadlines import SOON_DAYS, Deadline, all_deadlines
 from docgen.draw import CLASSES, DEFAULT_FLOOR, class_quota
 from docgen.index import parse_date
+from docgen.model import display_width
 from docgen.workdays import Calendar, NoCalendar
 
 TARGET_CREDIT_SHARE = 85.0
@@ -159,16 +160,10 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
                   [str(p) for p in problems])
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _cell(text, width: int, right: bool = False) -> str:
     """Pad for a terminal, where a Chinese character takes two columns."""
     text = str(text)
-    gap = " " * max(0, width - _width(text))
+    gap = " " * max(0, width - display_width(text))
     return gap + text if right else text + gap
 
 
