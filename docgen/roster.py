@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from docgen import creditcode
+from docgen.archive import FOLDER_OF, is_record_file
+from docgen.loader import read_yaml_file
 from docgen.problems import DocgenError
 from docgen.yamlout import record_path, record_text
 from docgen.writer import write_atomic
@@ -101,22 +103,18 @@ def _changes(old: dict, new: dict, prefix: str = "") -> list[str]:
     return result
 
 
-def _load_existing(records_dir: str, kind: str) -> dict[str, tuple[str, dict]]:
-    import yaml
-
-    folder = os.path.join(records_dir, {"entity": "entities", "department": "departments"}[kind])
+def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
+    """Existing records of `kind` by path, read with docgen's own safe loader; a file it cannot
+    read is left alone here (`docgen validate` reports it)."""
+    folder = os.path.join(records_dir, FOLDER_OF[kind])
     found = {}
     if os.path.isdir(folder):
         for name in sorted(os.listdir(folder)):
-            if name.endswith(".yaml"):
+            if is_record_file(name):
                 path = os.path.join(folder, name)
-                try:
-                    with open(path, encoding="utf-8") as handle:
-                        data = yaml.safe_load(handle)
-                except (OSError, yaml.YAMLError):
-                    continue
-                if isinstance(data, dict):
-                    found[path] = data
+                doc, _ = read_yaml_file(path, path)
+                if doc is not None and isinstance(doc.data, dict):
+                    found[path] = doc.data
     return found
 
 
