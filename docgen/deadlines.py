@@ -50,7 +50,7 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
     subject = names.get(data.get("entity"), data.get("entity"))
     found, problems = [], []
     entry_days, disclosure_days = plan_days(plan)
-    completed = parse_date(dates.get("completed")) or None
+    completed = parse_date(dates.get("completed"))
     visit = parse_date(dates.get("visit"))
     if visit:
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):

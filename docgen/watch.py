@@ -64,7 +64,7 @@ class Changes(FileSystemEventHandler):
                     paths, self.paths = self.paths, set()
                     self.pending.clear()
                     return paths
-            time.sleep(min(self.quiet - idle, self.quiet) if idle < self.quiet else 0)
+            time.sleep(self.quiet - idle)  # the rest of the quiet period
         return None
 
 
