@@ -23,6 +23,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 TABLE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "phone_notice",
                 "follow_ups", "result")
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "result")
+NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
 
 
@@ -189,7 +190,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
             name = f"{name}_{entity_rec.data.get('id')}"
         used_names[name] = entity_rec.data.get("id")
         sources = tuple(base + [record.path, entity_rec.path])
-        depends = tuple(base_digests + [f"inspection={record.sha}", f"entity={entity_rec.sha}", f"seq={seq}"])
+        own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
+        depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),
+                   "04": tuple(own + [f"inspection={record.sha}"])}
 
         @functools.cache
         def context(record=record, seq=seq) -> tuple[dict, None]:
@@ -199,7 +202,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
                                         ("04_实地核查记录表", "04_实地核查记录表.docx", "实地核查记录表")):
             result.outputs.append(Output(f"{plan_id}/{prefix}_{name}.docx", template, f"{label} {entity_name}",
-                                         context, sources=sources, depends=depends, when=when))
+                                         context, sources=sources, depends=depends[prefix[:2]], when=when))
     for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False
         result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
