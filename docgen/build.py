@@ -9,7 +9,6 @@ docgen did not write (or that someone edited since) are never deleted.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.archive import Archive
-from docgen.cache import CACHE_DIR, OutputHashes, file_sha
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
@@ -53,17 +52,6 @@ def fingerprint(salt: bytes, output: Output, template_digest: str, options: str)
     """What an output was made from: docgen, schemas (salt), template, options, and its `depends`."""
     parts = [salt.hex(), template_digest, options, output.relpath, output.title, output.when or "", *output.depends]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
-
-
-@functools.cache
-def code_digest() -> bytes:
-    """docgen's own source: a changed model or renderer means changed outputs, version bump or not."""
-    folder = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256()
-    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
-        with open(os.path.join(folder, name), "rb") as handle:
-            digest.update(name.encode() + b"\0" + handle.read())
-    return digest.digest()
 
 
 def load_manifest(out_dir: str) -> tuple[dict, str | None]:

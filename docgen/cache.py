@@ -5,12 +5,13 @@ A file whose modification time, size and inode are unchanged is not even read ag
 
 Checking a thousand records against their schemas takes about a second; a build in which
 nothing changed should not pay for it again. The cache lives in `.docgen/` beside
-`records/`, is keyed by each file's SHA-256, docgen's version and the schemas' content,
+`records/`, is keyed by each file's SHA-256, docgen's version and source, and the schemas' content,
 and is plain JSON (never unpickled). A missing or damaged cache only costs time.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,6 +21,17 @@ from docgen.writer import write_atomic
 
 CACHE_DIR = ".docgen"
 CACHE_FILE = "records-cache.json"
+
+
+@functools.cache
+def code_digest() -> bytes:
+    """docgen's own source (all its modules): a changed model or renderer means changed outputs, version bump or not."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
+        with open(os.path.join(folder, name), "rb") as handle:
+            digest.update(name.encode() + b"\0" + handle.read())
+    return digest.digest()
 
 
 def read_json(path: str | None):
@@ -75,7 +87,7 @@ class RecordCache:
 
     @staticmethod
     def key_for(schemas) -> str:
-        return hashlib.sha256(__version__.encode() + schemas.digest_source()).hexdigest()
+        return hashlib.sha256(__version__.encode() + code_digest() + schemas.digest_source()).hexdigest()
 
     @classmethod
     def open(cls, archive, schemas) -> "RecordCache":

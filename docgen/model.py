@@ -3,12 +3,15 @@
 Templates only see what is built here: every field a form prints exists (blank when a
 clerk has not filled it yet), and a name that does not exist fails the build loudly
 (StrictUndefined) instead of printing nothing.
+
+The views are NamedTuples: immutable like frozen dataclasses, and defined about five times
+faster, which counts when a one-record rebuild has half a second for everything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from docgen.index import Index, parse_date
 
@@ -49,8 +52,7 @@ def text(value) -> str:
     return "" if value is None else str(value)
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     id: str
     name: str
     badge: str
@@ -59,15 +61,13 @@ class Person:
     department_id: str
 
 
-@dataclass(frozen=True)
-class Vehicle:
+class Vehicle(NamedTuple):
     plate: str
     driver: str
     phone: str
 
 
-@dataclass(frozen=True)
-class Department:
+class Department(NamedTuple):
     id: str
     name: str
     content: str
@@ -75,8 +75,7 @@ class Department:
     items_text: str
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(NamedTuple):
     id: str
     name: str
     credit_code: str
@@ -90,8 +89,7 @@ class Entity:
     status: str
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     department: str
     department_id: str
     item: str
@@ -99,8 +97,7 @@ class Item:
     handling: str
 
 
-@dataclass(frozen=True)
-class FollowUp:
+class FollowUp(NamedTuple):
     issue: str
     measure: str
     department: str
@@ -113,8 +110,7 @@ class FollowUp:
     note: str
 
 
-@dataclass(frozen=True)
-class PhoneNotice:
+class PhoneNotice(NamedTuple):
     time: str
     caller: str
     reached: str
@@ -123,8 +119,7 @@ class PhoneNotice:
     note: str
 
 
-@dataclass(frozen=True)
-class Dates:
+class Dates(NamedTuple):
     phone_notice: str
     notice_served: str
     visit: str
@@ -133,8 +128,7 @@ class Dates:
     disclosed: str
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """One box of a tick-box list on a paper form."""
 
     label: str
@@ -145,8 +139,7 @@ class Choice:
         return ("☑" if self.checked else "□") + self.label
 
 
-@dataclass(frozen=True)
-class Inspection:
+class Inspection(NamedTuple):
     seq: int
     path: str
     entity: Entity
@@ -175,24 +168,21 @@ class Inspection:
     note: str
 
 
-@dataclass(frozen=True)
-class Subsection:
+class Subsection(NamedTuple):
     number: str
     heading: str
     text: tuple[str, ...]
     inline: bool
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     number: str
     heading: str
     paragraphs: tuple[str, ...]
     items: tuple[Subsection, ...]
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     number: int
     label: str
     leader: Person | None
@@ -203,8 +193,7 @@ class Group:
     vehicle: Vehicle | None
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     id: str
     type: str
     is_joint: bool

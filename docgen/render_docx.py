@@ -36,9 +36,28 @@ def word_text(value) -> Markup:
     return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
 
 
+_SOURCES: dict[str, str] = {}  # Jinja source of every prepared part, by `_name()`
+
+
+def _name(sha: str, part: str) -> str:
+    """A part's template name; Jinja's bytecode cache knows templates by name and source only,
+    so the name carries what else shapes the compiled code (docgen, the environment above)."""
+    from docgen import usercache
+
+    return f"{usercache.key('docx')}/{sha}/{part}"
+
+
 def make_env() -> jinja2.Environment:
+    """Templates come from `_SOURCES` through a loader, so that Jinja's bytecode cache (in the
+    user cache, see `docgen.usercache`) spares compiling them again in the next run."""
+    from docgen import usercache
+
+    cache = usercache.folder()
     return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=word_text,
-                              keep_trailing_newline=True)
+                              keep_trailing_newline=True,
+                              loader=jinja2.FunctionLoader(lambda name: (_SOURCES[name], None, lambda: True)
+                                                           if name in _SOURCES else None),
+                              bytecode_cache=jinja2.FileSystemBytecodeCache(cache) if cache else None)
 
 
 def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
@@ -66,15 +85,18 @@ class WordTemplate:
         with open(path, "rb") as handle:
             blob = handle.read()
         self.entries = read_package(blob)
-        cached = os.path.join(cache_dir, hashlib.sha256(blob).hexdigest() + ".json") if cache_dir else None
+        sha = hashlib.sha256(blob).hexdigest()
+        cached = os.path.join(cache_dir, sha + ".json") if cache_dir else None
         prepared = read_json(cached)
         if not isinstance(prepared, dict):
             prepared = prepare(self.entries)
             write_json(cached, prepared)
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
+            name = _name(sha, part)
+            _SOURCES[name] = xml
             try:
-                self.compiled[part] = self.env.from_string(xml)
+                self.compiled[part] = self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
                 raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
 

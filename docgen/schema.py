@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 from typing import Any
 
 
@@ -29,15 +30,40 @@ _TYPE_NAMES = {
 class _Checker:
     """fastjsonschema for the verdict; jsonschema (made only when needed) for the full list of errors."""
 
-    def __init__(self, schema: dict):
-        import fastjsonschema
+    FORMATS = {"date": lambda v: parse_date(v) is not None}
 
+    def __init__(self, schema: dict):
         self.schema = schema
         self._full = None
+        self._fast = self._validator(schema)
+
+    @classmethod
+    def _validator(cls, schema: dict):
+        """fastjsonschema's validator for `schema`; its code comes from the user cache when it can."""
+        import functools
+
+        import fastjsonschema
+
+        from docgen import usercache
+
+        name = usercache.key("fastjsonschema", fastjsonschema.VERSION, json.dumps(schema, sort_keys=True))
+        code = usercache.load_code(name)
+        if code is None:
+            try:
+                source = fastjsonschema.compile_to_code(schema, formats=cls.FORMATS)
+            except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone still works
+                return None
+            entry = re.search(r"^def (\w+)\(", source, re.M)
+            if entry is None:
+                return None
+            code = compile(source + f"\nVALIDATE = {entry.group(1)}\n", "<docgen schema>", "exec")
+            usercache.store_code(name, code)
+        namespace: dict = {}
         try:
-            self._fast = fastjsonschema.compile(schema, formats={"date": lambda v: parse_date(v) is not None})
-        except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone still works
-            self._fast = None
+            exec(code, namespace)  # noqa: S102 - code fastjsonschema generated from our own schema
+            return functools.partial(namespace["VALIDATE"], custom_formats=cls.FORMATS)
+        except Exception:
+            return None
 
     def is_valid(self, data) -> bool | None:
         """True or False, or None when only jsonschema can tell."""

@@ -1,0 +1,105 @@
+"""Compiled code docgen makes from schemas and templates, kept per user between runs.
+
+Turning a schema into a validator (fastjsonschema) or a template into Python (Jinja) costs
+tens of milliseconds each, which is most of a one-record rebuild. The results are Python
+code objects, so they are kept in the user's own cache folder — never in the archive's
+`.docgen/`, which is plain JSON that anybody sending an archive could have written — and
+only used when that folder belongs to the user and nobody else can write to it (the checks
+Jinja makes for its own bytecode cache folder).
+
+The folder is where platformdirs would put it (XDG_CACHE_HOME, ~/Library/Caches,
+%LOCALAPPDATA%); it is worked out here because importing platformdirs costs more than the
+rebuild it would help to save. `DOCGEN_CACHE_DIR` chooses another folder; an empty value
+turns the cache off. Entries are named by the SHA-256 of everything that went into them,
+docgen's own source and Python's bytecode magic included, so a stale entry is never used, only left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from importlib.util import MAGIC_NUMBER
+
+from docgen.cache import code_digest
+from docgen.writer import write_atomic
+
+
+def _default_dir() -> str | None:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return os.path.join(base, "docgen", "Cache") if base else None
+    if sys.platform == "darwin":
+        return os.path.expanduser("~/Library/Caches/docgen")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.expanduser("~/.cache")
+    return os.path.join(base, "docgen")
+
+
+_folder: list[str | None] = []
+
+
+def folder() -> str | None:
+    """The cache folder, made if need be, or None when there is none safe to use."""
+    if _folder:
+        return _folder[0]
+    chosen = os.environ.get("DOCGEN_CACHE_DIR")
+    path = _default_dir() if chosen is None else (chosen or None)
+    if path and path.startswith("~"):
+        path = None  # no home directory to expand into
+    if path:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            if not _is_private(path):
+                path = None
+        except OSError:
+            path = None
+    _folder.append(path)
+    return path
+
+
+def _is_private(path: str) -> bool:
+    if not hasattr(os, "getuid"):
+        return True  # Windows: %LOCALAPPDATA% is the user's own
+    st = os.stat(path)
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def key(*parts: bytes | str) -> str:
+    """An entry name from everything the entry is made of, docgen's source and this Python included."""
+    digest = hashlib.sha256(MAGIC_NUMBER + sys.version.encode() + code_digest())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def load_code(name: str):
+    """A code object stored under `name`, or None (missing, damaged, or not the user's own)."""
+    base = folder()
+    if not base:
+        return None
+    path = os.path.join(base, name + ".code")
+    try:
+        if hasattr(os, "getuid"):
+            st = os.stat(path)
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None
+        with open(path, "rb") as handle:
+            code = marshal.loads(handle.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return code if hasattr(code, "co_code") else None
+
+
+def store_code(name: str, code) -> None:
+    """Keep a code object for the next run; a cache that cannot be written only costs time."""
+    base = folder()
+    if not base:
+        return
+    try:
+        write_atomic(os.path.join(base, name + ".code"), marshal.dumps(code), mode=0o600)
+    except (OSError, ValueError):
+        pass
