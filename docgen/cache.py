@@ -20,7 +20,6 @@ from docgen import __version__
 from docgen.writer import write_atomic
 
 CACHE_DIR = ".docgen"
-CACHE_FILE = "records-cache.json"
 
 
 @functools.cache
@@ -80,10 +79,20 @@ def file_stamp(path: str) -> list[int] | None:
 
 
 class RecordCache:
-    def __init__(self, path: str | None, key: str, entries: dict):
-        self.path, self.key, self.entries = path, key, entries
+    """Per record file: its SHA-256, stat stamp, parsed data and problems.
+
+    Kept as one JSON file per record folder (`.docgen/records/`), so that editing one
+    inspection rewrites the cache of its plan's folder, not that of a thousand entities.
+    """
+
+    FOLDER = "records"
+
+    def __init__(self, folder: str | None, key: str, shards: dict[str, dict]):
+        self.folder, self.key = folder, key
+        self.shards = shards  # record folder -> {record path -> entry}
         self.seen: set[str] = set()
-        self.dirty = False
+        self.dirty: set[str] = set()
+        self.outdated: list[str] = []  # cache files of another docgen or other schemas
 
     @staticmethod
     def key_for(schemas) -> str:
@@ -92,48 +101,90 @@ class RecordCache:
     @classmethod
     def open(cls, archive, schemas) -> "RecordCache":
         key = cls.key_for(schemas)
-        path = os.path.join(archive.root, CACHE_DIR, CACHE_FILE)
-        stored = read_json(path)
-        entries = {}
-        if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("files"), dict):
-            entries = stored["files"]
-        return cls(path, key, entries)
+        folder = os.path.join(archive.root, CACHE_DIR, cls.FOLDER)
+        shards: dict[str, dict] = {}
+        outdated = [os.path.join(archive.root, CACHE_DIR, "records-cache.json")]  # before shards
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+        except OSError:
+            names = []
+        for name in names:
+            stored = read_json(os.path.join(folder, name))
+            if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("folder"), str) \
+                    and isinstance(stored.get("files"), dict) and name == cls._shard_name(stored["folder"]):
+                shards[stored["folder"]] = stored["files"]
+            else:
+                outdated.append(os.path.join(folder, name))
+        cache = cls(folder, key, shards)
+        cache.outdated = [path for path in outdated if os.path.exists(path)]
+        return cache
+
+    @staticmethod
+    def _shard_name(record_folder: str) -> str:
+        return hashlib.sha256(record_folder.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".json"
+
+    def _entry(self, path: str):
+        entry = self.shards.get(os.path.dirname(path), {}).get(path)
+        return entry if isinstance(entry, dict) else None
 
     stamp = staticmethod(file_stamp)
 
     def get_unchanged(self, path: str):
         """The cached result when the file's modification time, size and inode are as recorded."""
-        entry = self.entries.get(path)
-        if isinstance(entry, dict) and entry.get("stat") is not None and entry.get("stat") == self.stamp(path):
+        entry = self._entry(path)
+        if entry is not None and entry.get("stat") is not None and entry.get("stat") == self.stamp(path):
             self.seen.add(path)
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry.get("sha", "")
         return None
 
     def get(self, path: str, blob: bytes):
         self.seen.add(path)
-        entry = self.entries.get(path)
-        if isinstance(entry, dict) and entry.get("sha") == hashlib.sha256(blob).hexdigest():
+        entry = self._entry(path)
+        if entry is not None and entry.get("sha") == hashlib.sha256(blob).hexdigest():
             stamp = self.stamp(path)
             if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
                 entry["stat"] = stamp
-                self.dirty = True
+                self.dirty.add(os.path.dirname(path))
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
     def put(self, path: str, blob: bytes, data, problems) -> None:
         self.seen.add(path)
-        self.entries[path] = {"sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data,
-                              "problems": problems}
-        self.dirty = True
+        record_folder = os.path.dirname(path)
+        self.shards.setdefault(record_folder, {})[path] = {
+            "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
+        self.dirty.add(record_folder)
 
     def save(self) -> None:
-        stale = set(self.entries) - self.seen
+        """Write the folders whose entries changed; forget files that were not looked at this run."""
+        for record_folder, files in self.shards.items():
+            stale = [path for path in files if path not in self.seen]
+            for path in stale:
+                del files[path]
+            if stale:
+                self.dirty.add(record_folder)
         self.seen = set()
-        for path in stale:
-            del self.entries[path]
-        if self.dirty or stale:
-            write_json(self.path, {"key": self.key, "files": self.entries})
-            self.dirty = False
+        if self.folder is None:
+            self.dirty = set()
+            return
+        for path in self.outdated:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self.outdated = []
+        for record_folder in sorted(self.dirty):
+            target = os.path.join(self.folder, self._shard_name(record_folder))
+            files = self.shards.get(record_folder)
+            if files:
+                write_json(target, {"key": self.key, "folder": record_folder, "files": files})
+            else:
+                self.shards.pop(record_folder, None)
+                try:
+                    os.unlink(target)
+                except OSError:
+                    pass
+        self.dirty = set()
 
 
 class OutputHashes:
