@@ -27,28 +27,52 @@ _TYPE_NAMES = {
 }
 
 
+class _Invalid(Exception):
+    """What the generated validators raise instead of fastjsonschema's own exception, so that a
+    validator from the user cache runs without importing fastjsonschema (its generator and
+    URL resolver cost more than checking the edited record does)."""
+
+    def __init__(self, message: str = "", **details):
+        super().__init__(message)
+
+
+_IMPORT_LINE = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+
+
+def _fastjsonschema_release() -> bytes:
+    """fastjsonschema's version file, found without importing the package."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("fastjsonschema")
+        with open(os.path.join(os.path.dirname(spec.origin), "version.py"), "rb") as handle:
+            return handle.read()
+    except (AttributeError, ImportError, OSError, TypeError, ValueError):
+        return b""
+
+
 class _Checker:
     """fastjsonschema for the verdict; jsonschema (made only when needed) for the full list of errors."""
 
     FORMATS = {"date": lambda v: parse_date(v) is not None}
 
-    def __init__(self, schema: dict):
+    def __init__(self, schema: dict, digest: str = ""):
         self.schema = schema
         self._full = None
-        self._fast = self._validator(schema)
+        self._fast = self._validator(schema, digest or json.dumps(schema, sort_keys=True))
 
     @classmethod
-    def _validator(cls, schema: dict):
+    def _validator(cls, schema: dict, digest: str):
         """fastjsonschema's validator for `schema`; its code comes from the user cache when it can."""
         import functools
 
-        import fastjsonschema
-
         from docgen import usercache
 
-        name = usercache.key("fastjsonschema", fastjsonschema.VERSION, json.dumps(schema, sort_keys=True))
+        name = usercache.key("fastjsonschema", _fastjsonschema_release(), digest)
         code = usercache.load_code(name)
         if code is None:
+            import fastjsonschema
+
             try:
                 source = fastjsonschema.compile_to_code(schema, formats=cls.FORMATS)
             except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone still works
@@ -56,9 +80,10 @@ class _Checker:
             entry = re.search(r"^def (\w+)\(", source, re.M)
             if entry is None:
                 return None
+            source = source.replace(_IMPORT_LINE, "", 1)
             code = compile(source + f"\nVALIDATE = {entry.group(1)}\n", "<docgen schema>", "exec")
             usercache.store_code(name, code)
-        namespace: dict = {}
+        namespace: dict = {"JsonSchemaValueException": _Invalid, "JsonSchemaValuesException": _Invalid}
         try:
             exec(code, namespace)  # noqa: S102 - code fastjsonschema generated from our own schema
             return functools.partial(namespace["VALIDATE"], custom_formats=cls.FORMATS)
@@ -69,12 +94,14 @@ class _Checker:
         """True or False, or None when only jsonschema can tell."""
         if self._fast is None:
             return None
-        import fastjsonschema
-
         try:
             self._fast(data)
-        except fastjsonschema.JsonSchemaException:
+        except _Invalid:
             return False
+        except Exception as exc:  # fastjsonschema's own, should its generated code change
+            if type(exc).__module__.startswith("fastjsonschema"):
+                return False
+            raise
         return True
 
     def iter_errors(self, data):
@@ -148,6 +175,7 @@ class Schemas:
             schema = dict(schema, **{"$id": BASE + name})
             self.raw[name[: -len(".schema.json")]] = schema
         self._inlined: dict[str, dict] | None = None
+        self._digest: str | None = None
         self.validators = _Validators(self)
 
     @property
@@ -173,7 +201,9 @@ class Schemas:
         return inlined
 
     def compile(self, kind: str) -> "_Checker":
-        return _Checker(self.inlined[kind])
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.digest_source()).hexdigest()
+        return _Checker(self.inlined[kind], f"{self._digest}/{kind}")
 
     def inline(self, schema, resolver, depth: int = 0):
         """A copy of `schema` with every `$ref` replaced by what it names."""

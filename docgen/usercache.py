@@ -38,14 +38,14 @@ def _default_dir() -> str | None:
     return os.path.join(base, "docgen")
 
 
-_folder: list[str | None] = []
+_chosen: dict[str | None, str | None] = {}  # DOCGEN_CACHE_DIR -> folder, worked out once per process
 
 
 def folder() -> str | None:
     """The cache folder, made if need be, or None when there is none safe to use."""
-    if _folder:
-        return _folder[0]
     chosen = os.environ.get("DOCGEN_CACHE_DIR")
+    if chosen in _chosen:
+        return _chosen[chosen]
     path = _default_dir() if chosen is None else (chosen or None)
     if path and path.startswith("~"):
         path = None  # no home directory to expand into
@@ -56,7 +56,7 @@ def folder() -> str | None:
                 path = None
         except OSError:
             path = None
-    _folder.append(path)
+    _chosen[chosen] = path
     return path
 
 

@@ -13,6 +13,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "records"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache(tmp_path_factory):
+    """Compiled validators and templates go to a cache of this test session, not the user's own."""
+    before = os.environ.get("DOCGEN_CACHE_DIR")
+    os.environ["DOCGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if before is None:
+        del os.environ["DOCGEN_CACHE_DIR"]
+    else:
+        os.environ["DOCGEN_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def archive(tmp_path) -> pathlib.Path:
     """A copy of the example archive's records (templates and schemas come from the package)."""

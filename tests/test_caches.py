@@ -1,0 +1,115 @@
+"""The caches that make a one-record rebuild fast: they only ever save time, never change a result."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import check, edit, inspection_files, run_docgen
+from docgen import usercache
+
+def _problems(root):
+    return sorted((p.path.split("records")[-1], p.line, p.column, p.message) for p in check(root).problems)
+
+
+def _break_a_date(root):
+    target = inspection_files(root)[0]
+    text = target.read_text(encoding="utf-8")
+    old = next(line for line in text.splitlines() if line.strip().startswith(("visit:", "completed:")))
+    edit(target, old, old.split(":")[0] + ": 2023-02-30")
+    return target
+
+
+def test_validators_from_the_user_cache_give_the_same_verdicts(archive, tmp_path, monkeypatch):
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(cache))
+    _break_a_date(archive)
+    first = _problems(archive)
+    assert any("2023-02-30" in p[3] for p in first)
+    assert list(cache.glob("*.code")), "compiled validators are kept"
+    shutil.rmtree(archive / ".docgen")  # the record cache would answer without any validator
+    assert _problems(archive) == first
+    # a later process takes the validator from the cache and never imports fastjsonschema
+    shutil.rmtree(archive / ".docgen")
+    probe = ("import sys; from docgen.archive import Archive; from docgen.check import check_archive;"
+             f"c = check_archive(Archive({str(archive / 'records')!r}));"
+             "print(len([p for p in c.problems if p.is_error]), 'fastjsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**os.environ, "DOCGEN_CACHE_DIR": str(cache)}, check=True).stdout.split()
+    assert out == [str(len(check(archive).errors)), "False"]
+
+
+def test_damaged_or_foreign_cache_entries_are_not_used(archive, tmp_path, monkeypatch):
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(cache))
+    _break_a_date(archive)
+    expected = _problems(archive)
+    entries = list(cache.glob("*.code"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"\x00garbage, not marshal data")
+    shutil.rmtree(archive / ".docgen")
+    assert _problems(archive) == expected  # rebuilt from the schema, and written again
+    assert all(usercache.load_code(e.stem) is not None for e in entries)
+    if hasattr(os, "getuid"):
+        for entry in entries:
+            entry.chmod(0o666)  # writable by others: somebody else may have put code there
+        assert all(usercache.load_code(e.stem) is None for e in entries)
+        shutil.rmtree(archive / ".docgen")
+        assert _problems(archive) == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(shared))
+    assert usercache.folder() is None
+    usercache.store_code("x", compile("1", "<t>", "eval"))
+    assert list(shared.iterdir()) == []
+
+
+def test_empty_cache_setting_turns_the_user_cache_off(archive, tmp_path):
+    _break_a_date(archive)
+    home = tmp_path / "home"
+    result = run_docgen("validate", cwd=archive, env={"DOCGEN_CACHE_DIR": "", "HOME": str(home),
+                                                     "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert result.returncode == 1
+    assert "2023-02-30" in result.stdout + result.stderr
+    assert not home.exists() and not (tmp_path / "xdg").exists()
+
+
+def test_build_keeps_compiled_templates_and_rebuilds_identically(archive, tmp_path):
+    cache = tmp_path / "user-cache"
+    env = {"DOCGEN_CACHE_DIR": str(cache)}
+    assert run_docgen("build", cwd=archive, env=env).returncode == 0
+    assert list(cache.glob("__jinja2_*.cache")), "Jinja bytecode is kept"
+    first = {p.relative_to(archive): p.read_bytes() for p in (archive / "output").rglob("*.docx")}
+    assert run_docgen("build", "--force", cwd=archive, env=env).returncode == 0
+    again = {p.relative_to(archive): p.read_bytes() for p in (archive / "output").rglob("*.docx")}
+    assert again == first
+
+
+def test_editing_one_inspection_rewrites_only_its_folders_record_cache(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    shards = archive / ".docgen" / "records"
+    before = {p.name: p.read_bytes() for p in shards.glob("*.json")}
+    folders = {json.loads(b)["folder"] for b in before.values()}
+    assert any(f.endswith(os.path.join("inspections", "qa-2023-30")) for f in folders)
+    assert any(f.endswith("entities") for f in folders)
+    target = inspection_files(archive)[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\n# 记录员补记\n", encoding="utf-8")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    after = {p.name: p.read_bytes() for p in shards.glob("*.json")}
+    changed = {json.loads(after[n])["folder"] for n in after if before.get(n) != after[n]}
+    assert changed == {str(target.parent)}
+    # a damaged shard only costs time
+    victim = next(p for p in shards.glob("*.json") if json.loads(p.read_bytes())["folder"].endswith("entities"))
+    victim.write_text("{not json", encoding="utf-8")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "没有变化" in result.stdout
+    assert json.loads(victim.read_bytes())["folder"].endswith("entities")
