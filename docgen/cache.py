@@ -50,7 +50,7 @@ def write_json(path: str | None, value) -> None:
     if not path:
         return
     try:
-        write_atomic(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+        write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         folder = os.path.dirname(os.path.abspath(path))
         while os.path.basename(folder) != CACHE_DIR and os.path.dirname(folder) != folder:
             folder = os.path.dirname(folder)
@@ -154,6 +154,19 @@ class RecordCache:
         self.shards.setdefault(record_folder, {})[path] = {
             "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
         self.dirty.add(record_folder)
+
+    def positions(self, path: str) -> dict | None:
+        """Where parts of the file stand, as far as they were asked before (kept with its entry)."""
+        entry = self._entry(path)
+        if entry is None:
+            return None
+        known = entry.get("positions")
+        if not isinstance(known, dict):
+            known = entry["positions"] = {}
+        return known
+
+    def noted(self, path: str) -> None:
+        self.dirty.add(os.path.dirname(path))
 
     def save(self) -> None:
         """Write the folders whose entries changed; forget files that were not looked at this run."""

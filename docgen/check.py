@@ -46,8 +46,6 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
     if cache is None or cache.key != RecordCache.key_for(schemas):
         cache = RecordCache.open(archive, schemas) if use_cache else None
     records, problems, unparsed = archive.load(schemas.check, cache)
-    if cache is not None:
-        cache.save()
     bad_paths = {p.path for p in problems if p.is_error}
     valid_shape = [r for r in records if r.path not in bad_paths]
     broken = [r for r in records if r.path in bad_paths]
@@ -70,4 +68,6 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
 
     problems.extend(check_all(valid_shape, index))
     problems.extend(deadlines.check_deadlines(index, today))
+    if cache is not None:
+        cache.save()  # after the rules: it also keeps the positions their problems asked for
     return Checked(archive, schemas, records, index, sorted(set(problems)), cache)

@@ -58,9 +58,29 @@ class Document:
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)
     reparse: Any = None  # for a document from the cache: parses the text again when a position is asked
+    known: dict | None = None  # positions asked before, kept in the record cache (see `docgen.cache`)
+    noted: Any = None  # called after a position is added to `known`
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
-        """Line and column of `path`, or of its nearest existing parent."""
+        """Line and column of `path`, or of its nearest existing parent.
+
+        A document from the cache has no marks; rather than parsing its file again for every
+        warning in every build, a position once found is remembered beside the cached data."""
+        if self.known is None:
+            return self._position(path, key)
+        import json
+
+        token = ("key " if key else "") + json.dumps(list(path), ensure_ascii=False)
+        found = self.known.get(token)
+        if isinstance(found, list) and len(found) == 2 and all(isinstance(n, int) for n in found):
+            return found[0], found[1]
+        line, column = self._position(path, key)
+        self.known[token] = [line, column]
+        if self.noted is not None:
+            self.noted()
+        return line, column
+
+    def _position(self, path: Path, key: bool = False) -> tuple[int, int]:
         if self.reparse is not None:
             fresh, self.reparse = self.reparse(), None
             if fresh is not None:

@@ -176,6 +176,7 @@ class Schemas:
             self.raw[name[: -len(".schema.json")]] = schema
         self._inlined: dict[str, dict] | None = None
         self._digest: str | None = None
+        self._source: bytes | None = None
         self.validators = _Validators(self)
 
     @property
@@ -224,8 +225,10 @@ class Schemas:
                 for k, v in schema.items()}
 
     def digest_source(self) -> bytes:
-        """The schema files' contents, for build manifests."""
-        return json.dumps(self.raw, sort_keys=True, ensure_ascii=False).encode()
+        """The schema files' contents, for build manifests and cache keys (made once)."""
+        if self._source is None:
+            self._source = json.dumps(self.raw, sort_keys=True, ensure_ascii=False).encode()
+        return self._source
 
     # -- coercion -------------------------------------------------------------------------
     def coerce(self, value: Any, schema: dict, doc, path: tuple) -> Any:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,28 @@ def test_editing_one_inspection_rewrites_only_its_folders_record_cache(archive):
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0 and "没有变化" in result.stdout
     assert json.loads(victim.read_bytes())["folder"].endswith("entities")
+
+
+def _warnings(root):
+    return sorted((p.path, p.line, p.column, p.message) for p in check(root).problems if not p.is_error)
+
+
+def test_positions_of_warnings_are_remembered_and_follow_edits(archive, monkeypatch):
+    first = _warnings(archive)
+    assert first, "the example archive has overdue warnings"
+    assert _warnings(archive) == first  # this run finds the positions again and keeps them
+
+    import docgen.archive
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an unchanged record was parsed again")
+
+    monkeypatch.setattr(docgen.archive, "read_yaml_file", no_parsing)
+    assert _warnings(archive) == first
+    monkeypatch.undo()
+
+    path, line = first[0][0], first[0][1]
+    target = pathlib.Path(path) if os.path.isabs(path) else pathlib.Path.cwd() / path
+    target.write_text("# 记录员补记\n# 第二行\n" + target.read_text(encoding="utf-8"), encoding="utf-8")
+    moved = [w for w in _warnings(archive) if w[0] == path and w[3] == first[0][3]]
+    assert moved and moved[0][1] == line + 2
