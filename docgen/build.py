@@ -30,6 +30,7 @@ MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
 
 _word_cache: dict[tuple, object] = {}  # prepared Word templates, kept across builds in one process
+_workbook_cache: dict[tuple, object] = {}  # prepared Excel templates, likewise
 
 
 @dataclass
@@ -103,9 +104,14 @@ class Renderer:
             if template is None:
                 template = _word_cache[key] = WordTemplate(path, output.template, cache_dir=self.cache_dir)
             return template.render(output.context, output.title, when)
-        from docgen.render_xlsx import render_workbook
+        from docgen.render_xlsx import WorkbookTemplate
 
-        return render_workbook(path, output.template, output.context, output.rows or [], output.title, when)
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        template = _workbook_cache.get(key)
+        if template is None:
+            template = _workbook_cache[key] = WorkbookTemplate(path, output.template, cache_dir=self.cache_dir)
+        return template.render(output.context, output.rows or [], output.title, when)
 
 
 def _when(date_text: str | None) -> str:

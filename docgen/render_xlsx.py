@@ -3,25 +3,52 @@
 Rows above the repeated row (titles) are rendered with the plan's context; rows below
 it (signature lines) move down under the data. A cell whose text starts with
 `{# merge #}` is merged vertically over consecutive rows of the same group. Text is
-always stored as text: a value such as "=1+1" never becomes a formula.
+always stored as text (inline strings): a value such as "=1+1" never becomes a formula.
+
+Like the Word backend, a template is read once and kept prepared (`.docgen/templates/`):
+each sheet's XML split into its rows and cells, with the column widths and font sizes
+the row heights need. A workbook is then string work on the sheet XML plus a stored zip
+of the template's other parts, unchanged. openpyxl is not used for building: importing
+it and writing every cell through its object model took longer than the rest of a
+one-record rebuild together. What is kept as it is: everything outside `sheetData` and
+`mergeCells`; rows below the repeated row move down, merged cells with them, but
+formulas, conditional formats or data validations that point at those rows are not
+rewritten (openpyxl did not rewrite them either).
 """
 
 from __future__ import annotations
 
-import io
+import hashlib
+import html
+import math
+import os
+import posixpath
 import re
-from copy import copy
 
 import jinja2
-from openpyxl import load_workbook
 
+from docgen.cache import code_digest, read_json, write_json
 from docgen.model import display_width
-from docgen.package import normalise
+from docgen.package import CORE_PATH, core_xml, escape, read_package, write_package
 from docgen.problems import DocgenError
 
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SINGLE = re.compile(r"^\s*\{\{(.*?)\}\}\s*$", re.S)
 MERGE = "{# merge #}"
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SINGLE = re.compile(r"^\s*\{\{(.*?)\}\}\s*$", re.S)
+_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
+_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+_SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>(.*?)</sheetData>", re.S)
+_MERGE_CELLS = re.compile(r"<mergeCells\b[^>]*?(?:/>|>.*?</mergeCells>)", re.S)
+_DIMENSION = re.compile(r"<dimension\b[^>]*/>")
+# elements that follow mergeCells in a worksheet, in schema order: a new mergeCells goes before them
+_AFTER_MERGES = ("<phoneticPr", "<conditionalFormatting", "<dataValidations", "<hyperlinks", "<printOptions",
+                 "<pageMargins", "<pageSetup", "<headerFooter", "<rowBreaks", "<colBreaks", "<customProperties",
+                 "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing", "<legacyDrawing", "<picture",
+                 "<oleObjects", "<controls", "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
+FORMAT = "xlsx-2"  # of the prepared form below; part of its cache key
 
 
 def _finalize(value):
@@ -31,49 +58,201 @@ def _finalize(value):
 ENV = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, finalize=_finalize)
 
 
-class _Cell:
-    """A template cell: either a single expression (keeps numbers numeric) or a text template."""
+# -- reading a template -------------------------------------------------------------------
+def _attrs(tag: str) -> dict[str, str]:
+    return dict(_ATTR.findall(tag[: tag.index(">") + 1] if ">" in tag else tag))
 
-    def __init__(self, source, template: str):
-        self.merge = isinstance(source, str) and source.startswith(MERGE)
-        text = source[len(MERGE):] if self.merge else source
-        self.static = not (isinstance(text, str) and ("{{" in text or "{%" in text))
-        self.value = text
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _text_of(cell_xml: str, shared: list[str]) -> str | None:
+    """The text a cell shows, when it is text (inline or shared); None for numbers and formulas."""
+    kind = _attrs(cell_xml).get("t")
+    if "<f" in cell_xml:
+        return None
+    if kind == "inlineStr":
+        return "".join(html.unescape(m or "") for m in _TEXT.findall(cell_xml))
+    if kind == "s":
+        found = re.search(r"<v>(\d+)</v>", cell_xml)
+        index = int(found.group(1)) if found else -1
+        return shared[index] if 0 <= index < len(shared) else None
+    return None
+
+
+def _shared_strings(parts: dict[str, bytes]) -> list[str]:
+    blob = parts.get("xl/sharedStrings.xml")
+    if blob is None:
+        return []
+    return ["".join(html.unescape(t or "") for t in _TEXT.findall(item))
+            for item in re.findall(r"<si\b[^>]*?(?:/>|>.*?</si>)", blob.decode("utf-8"), re.S)]
+
+
+def _font_sizes(parts: dict[str, bytes]) -> dict[str, float]:
+    """Font size of every cell style (the `s` of a cell), for row heights."""
+    blob = parts.get("xl/styles.xml")
+    if blob is None:
+        return {}
+    text = blob.decode("utf-8")
+    fonts = re.search(r"<fonts\b[^>]*>(.*?)</fonts>", text, re.S)
+    sizes = []
+    for font in re.findall(r"<font\b[^>]*?(?:/>|>.*?</font>)", fonts.group(1) if fonts else "", re.S):
+        size = re.search(r'<sz\b[^>]*\bval="([0-9.]+)"', font)
+        sizes.append(float(size.group(1)) if size else 11.0)
+    xfs = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", text, re.S)
+    result = {}
+    for n, xf in enumerate(re.findall(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", xfs.group(1) if xfs else "", re.S)):
+        font = int(_attrs(xf).get("fontId", "0") or 0)
+        result[str(n)] = sizes[font] if font < len(sizes) else 11.0
+    return result
+
+
+def _sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(title, part name) of every worksheet, in workbook order."""
+    workbook = parts.get("xl/workbook.xml", b"").decode("utf-8")
+    rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8")
+    targets = {}
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        attrs = _attrs(rel)
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join("xl", target))
+    found = []
+    for sheet in re.findall(r"<sheet\b[^>]*>", workbook):
+        attrs = _attrs(sheet)
+        part = targets.get(attrs.get("r:id"))
+        if part in parts and "worksheet" in part:
+            found.append((html.unescape(attrs.get("name", "")), part))
+    return found
+
+
+def prepare(entries: list[tuple[str, bytes]]) -> dict:
+    """The template's sheets taken apart into rows and cells (JSON, kept in the archive cache)."""
+    parts = dict(entries)
+    shared = _shared_strings(parts)
+    sheets = []
+    for title, part in _sheets(parts):
+        xml = parts[part].decode("utf-8")
+        data = _SHEET_DATA.search(xml)
+        if data is None:
+            continue
+        rows = []
+        for row_xml in _ROW.findall(data.group(1) or ""):
+            head = row_xml[: row_xml.index(">") + 1]
+            attrs = {k: v for k, v in _ATTR.findall(head) if k != "r"}
+            cells = []
+            for cell_xml in _CELL.findall(row_xml):
+                cell_attrs = _attrs(cell_xml)
+                ref = _REF.match(cell_attrs.get("r", ""))
+                if ref is None:
+                    continue
+                text = _text_of(cell_xml, shared)
+                dynamic = isinstance(text, str) and ("{{" in text or "{%" in text or text.startswith(MERGE))
+                cells.append({"col": _column_number(ref.group(1)), "s": cell_attrs.get("s"),
+                              "xml": cell_xml, "text": text if dynamic else None})
+            rows.append({"r": int(_attrs(head).get("r", len(rows) + 1)), "attrs": attrs, "cells": cells})
+        repeat = next((row["r"] for row in rows for cell in row["cells"]
+                       if cell["text"] is not None and ("row." in cell["text"] or cell["text"].startswith(MERGE))),
+                      None)
+        widths = {}
+        for col in re.findall(r"<col\b[^>]*>", xml):
+            attrs = _attrs(col)
+            try:
+                for n in range(int(attrs["min"]), int(attrs["max"]) + 1):
+                    widths[str(n)] = float(attrs.get("width", 8.43))
+            except (KeyError, ValueError):
+                continue
+        merges = []
+        block = _MERGE_CELLS.search(xml)
+        if block:
+            merges = re.findall(r'<mergeCell\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', block.group(0))
+        sheets.append({"title": title, "part": part, "before": xml[: data.start()], "after": xml[data.end():],
+                       "rows": rows, "repeat": repeat, "widths": widths, "merges": merges})
+    return {"format": FORMAT, "sheets": sheets, "sizes": _font_sizes(parts)}
+
+
+# -- cells --------------------------------------------------------------------------------
+def _cell_xml(ref: str, style: str | None, value) -> str:
+    s = f' s="{style}"' if style is not None else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    text = escape(_INVALID.sub("", str(value)))
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _moved(cell_xml: str, ref: str) -> str:
+    """A template cell as it is, under another reference."""
+    return re.sub(r'(<c\b[^>]*?\br=")[A-Z]+[0-9]+(")', lambda m: m.group(1) + ref + m.group(2), cell_xml, count=1)
+
+
+class _Text:
+    """A text template of one cell: a single expression keeps numbers numeric."""
+
+    def __init__(self, text: str, template: str):
+        self.merge = text.startswith(MERGE)
+        body = text[len(MERGE):] if self.merge else text
+        self.static = "{{" not in body and "{%" not in body
+        self.body = body
+        self.expr = None
+        self.compiled = None
         if self.static:
             return
+        single = _SINGLE.match(body)
+        self.expr = single.group(1).strip() if single and "}}" not in single.group(1) else None
         try:
-            single = _SINGLE.match(text)
-            if single and "}}" not in single.group(1):
-                self.expr = ENV.compile_expression(single.group(1).strip(), undefined_to_none=False)
-                self.tpl = None
-            else:
-                self.expr = None
-                self.tpl = ENV.from_string(text)
+            self.tpl = None if self.expr else ENV.from_string(body)
         except jinja2.TemplateSyntaxError as exc:
             raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
 
-    def evaluate(self, context: dict, template: str):
+    def render(self, context: dict, template: str):
         if self.static:
-            return self.value
+            return self.body
+        if self.tpl is None:
+            if self.compiled is None:
+                self.compiled = _compile((self.expr,), template)
+            return _evaluate(self.compiled, context, template)[0]
         try:
-            value = self.expr(**context) if self.expr is not None else self.tpl.render(context)
+            return self.tpl.render(context)
         except jinja2.UndefinedError as exc:
             raise DocgenError(f"模板 {template} 引用了不存在的字段：{exc.message}") from None
-        if isinstance(value, jinja2.Undefined):
-            str(value)  # raises for StrictUndefined
-        return value
+        except jinja2.TemplateError as exc:
+            raise DocgenError(f"模板 {template} 渲染出错：{exc}") from None
 
 
-def _put(cell, value) -> None:
-    if value is None or value == "":
-        cell.value = None
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        value = _INVALID.sub("", str(value))
-        cell.value = value
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    else:
-        cell.value = value
+def _compile(expressions: tuple[str, ...], template: str):
+    """One Jinja expression yielding the values of several cells: a row costs one evaluation."""
+    try:
+        return ENV.compile_expression("(" + ", ".join(f"({e})" for e in expressions) + ",)",
+                                      undefined_to_none=False)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
+
+
+def _evaluate(compiled, context: dict, template: str) -> tuple:
+    try:
+        values = compiled(**context)
+        for value in values:
+            if isinstance(value, jinja2.Undefined):
+                str(value)  # raises for StrictUndefined
+    except jinja2.UndefinedError as exc:
+        raise DocgenError(f"模板 {template} 引用了不存在的字段：{exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise DocgenError(f"模板 {template} 渲染出错：{exc}") from None
+    return values
 
 
 def _row_height(values: list, widths: list[float], sizes: list[float], skip: set[int],
@@ -91,80 +270,164 @@ def _row_height(values: list, widths: list[float], sizes: list[float], skip: set
     return max(lines * size * 1.45 + 4, minimum or 0)
 
 
-def _repeat_row(ws) -> int | None:
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and ("row." in cell.value or cell.value.startswith(MERGE)):
-                return cell.row
-    return None
+def _height_text(height: float) -> str:
+    return f"{height:.2f}".rstrip("0").rstrip(".")
 
 
-def render_workbook(path: str, name: str, context: dict, all_rows, title: str, when: str) -> bytes:
-    """Fill the template at `path`; rows are the contexts of the repeated row (each gets `row`):
-    one list for every sheet, or a dict from sheet title to its list."""
-    wb = load_workbook(path)
-    for ws in wb.worksheets:
-        rows = all_rows.get(ws.title, []) if isinstance(all_rows, dict) else all_rows
-        rep = _repeat_row(ws)
-        last_row = ws.max_row
-        width = ws.max_column
-        if rep is not None:
-            from openpyxl.utils import get_column_letter
+# -- rendering ----------------------------------------------------------------------------
+class _Sheet:
+    def __init__(self, sheet: dict, sizes: dict[str, float], name: str):
+        self.sheet = sheet
+        self.name = name
+        self.texts = {}  # (row, col) -> _Text for every templated cell outside the repeated row
+        self.repeat = sheet["repeat"]
+        rows = sheet["rows"]
+        self.width = max((cell["col"] for row in rows for cell in row["cells"]), default=1)
+        for row in rows:
+            if row["r"] == self.repeat:
+                continue
+            for cell in row["cells"]:
+                if cell["text"] is not None:
+                    self.texts[(row["r"], cell["col"])] = _Text(cell["text"], name)
+        self.template_row = next((row for row in rows if row["r"] == self.repeat), None)
+        if self.template_row is None:
+            return
+        by_col = {cell["col"]: cell for cell in self.template_row["cells"]}
+        self.columns = [by_col.get(c) for c in range(1, self.width + 1)]
+        self.cell_texts = [_Text(c["text"], name) if c and c["text"] is not None else None for c in self.columns]
+        self.merged = {i for i, t in enumerate(self.cell_texts) if t is not None and t.merge}
+        singles = [(i, t.expr) for i, t in enumerate(self.cell_texts) if t is not None and t.expr]
+        self.single_cols = [i for i, _ in singles]
+        self.row_expr = _compile(tuple(e for _, e in singles), name) if singles else None
+        self.widths = [float(sheet["widths"].get(str(c), 8.43)) for c in range(1, self.width + 1)]
+        self.sizes = [float(sizes.get(str(c["s"]), 11.0)) if c else 11.0 for c in self.columns]
+        height = self.template_row["attrs"].get("ht")
+        self.height = float(height) if height else None
 
-            cells = [_Cell(ws.cell(rep, c).value, name) for c in range(1, width + 1)]
-            widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, width + 1)]
-            sizes = [float(ws.cell(rep, c).font.sz or 11) for c in range(1, width + 1)]
-            merged_columns = {c for c, cell in enumerate(cells) if cell.merge}
-            styles = [copy(ws.cell(rep, c)._style) for c in range(1, width + 1)]
-            height = ws.row_dimensions[rep].height
-            footer = {}
-            for r in range(rep + 1, last_row + 1):
-                footer[r] = ([(ws.cell(r, c).value, copy(ws.cell(r, c)._style)) for c in range(1, width + 1)],
-                             ws.row_dimensions[r].height)
-            merges = [m for m in ws.merged_cells.ranges if m.min_row > rep]
-            moved = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in merges]
-            for m in merges:
-                ws.unmerge_cells(str(m))
-            for r in footer:
-                for c in range(1, width + 1):
-                    ws.cell(r, c).value = None
-            count = max(len(rows), 1)
-            keys = []
-            for i in range(count):
-                r = rep + i
-                row_context = {**context, "row": rows[i]} if rows else None
-                values = [cell.evaluate(row_context, name) if row_context else None for cell in cells]
-                for c, (value, style) in enumerate(zip(values, styles), 1):
-                    target = ws.cell(r, c)
-                    target._style = copy(style)
-                    _put(target, value)
-                ws.row_dimensions[r].height = _row_height(values, widths, sizes, merged_columns, height) \
-                    if rows else height
-                keys.append(rows[i].get("merge_key") if rows else None)
-            shift = count - 1
-            for r, (values, h) in sorted(footer.items(), reverse=True):
-                for c, (value, style) in enumerate(values, 1):
-                    target = ws.cell(r + shift, c)
-                    target._style = style
-                    _put(target, ENV.from_string(value).render(context) if isinstance(value, str) and "{{" in value
-                         else value)
-                ws.row_dimensions[r + shift].height = h
-            for r1, c1, r2, c2 in moved:
-                ws.merge_cells(start_row=r1 + shift, start_column=c1, end_row=r2 + shift, end_column=c2)
-            for c, cell in enumerate(cells, 1):
-                if not cell.merge:
+    def _row_open(self, r: int, attrs: dict, height: float | None = None) -> str:
+        attrs = dict(attrs)
+        if height is not None:
+            attrs["ht"], attrs["customHeight"] = _height_text(height), "1"
+        return f'<row r="{r}"' + "".join(f' {k}="{v}"' for k, v in attrs.items()) + ">"
+
+    def _fixed_row(self, row: dict, r: int, context: dict) -> str:
+        out = [self._row_open(r, row["attrs"])]
+        for cell in row["cells"]:
+            ref = f"{_column_letters(cell['col'])}{r}"
+            text = self.texts.get((row["r"], cell["col"]))
+            if text is not None:
+                out.append(_cell_xml(ref, cell["s"], text.render(context, self.name)))
+            else:
+                out.append(_moved(cell["xml"], ref) if r != row["r"] else cell["xml"])
+        return "".join(out) + "</row>"
+
+    def _data_rows(self, context: dict, rows: list) -> tuple[list[str], list]:
+        out, keys = [], []
+        start = self.repeat
+        for i, row in enumerate(rows or [None]):
+            r = start + i
+            if row is None:  # no records: the row stays, empty, in the template's style
+                values = [None] * self.width
+                height = self.height
+            else:
+                row_context = {**context, "row": row}
+                values = [None] * self.width
+                if self.row_expr is not None:
+                    for col, value in zip(self.single_cols, _evaluate(self.row_expr, row_context, self.name)):
+                        values[col] = value
+                for col, text in enumerate(self.cell_texts):
+                    if text is not None and text.expr is None:
+                        values[col] = text.render(row_context, self.name)
+                    elif text is None and self.columns[col] is not None:
+                        values[col] = _text_of(self.columns[col]["xml"], [])  # a fixed text in the row
+                height = _row_height(values, self.widths, self.sizes, self.merged, self.height)
+            cells = []
+            for col, (value, spec) in enumerate(zip(values, self.columns)):
+                if spec is None:
                     continue
-                start = 0
-                for i in range(1, count + 1):
-                    if i == count or keys[i] != keys[start] or keys[i] is None:
-                        if i - start > 1:
-                            ws.merge_cells(start_row=rep + start, start_column=c, end_row=rep + i - 1, end_column=c)
-                        start = i
-        for row in ws.iter_rows(max_row=(rep - 1) if rep else ws.max_row):
-            for target in row:
-                if isinstance(target.value, str) and ("{{" in target.value or "{%" in target.value):
-                    _put(target, _Cell(target.value, name).evaluate(context, name))
-    wb.properties.title = title
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return normalise(buffer.getvalue(), title, when)
+                ref = f"{_column_letters(col + 1)}{r}"
+                if self.cell_texts[col] is None and row is not None:
+                    cells.append(_moved(spec["xml"], ref))
+                else:
+                    cells.append(_cell_xml(ref, spec["s"], value))
+            out.append(self._row_open(r, self.template_row["attrs"], height) + "".join(cells) + "</row>")
+            keys.append(row.get("merge_key") if isinstance(row, dict) else None)
+        return out, keys
+
+    def render(self, context: dict, rows: list) -> str:
+        sheet = self.sheet
+        if self.template_row is None:
+            body = [self._fixed_row(row, row["r"], context) for row in sheet["rows"]]
+            return self._assemble(body, sheet["merges"], max((row["r"] for row in sheet["rows"]), default=1))
+        count = max(len(rows), 1)
+        shift = count - 1
+        body = [self._fixed_row(row, row["r"], context) for row in sheet["rows"] if row["r"] < self.repeat]
+        data, keys = self._data_rows(context, rows)
+        body += data
+        body += [self._fixed_row(row, row["r"] + shift, context) for row in sheet["rows"] if row["r"] > self.repeat]
+        merges = []
+        for ref in sheet["merges"]:
+            (c1, r1), (c2, r2) = (_REF.match(part).groups() for part in ref.split(":"))
+            if int(r1) > self.repeat:
+                ref = f"{c1}{int(r1) + shift}:{c2}{int(r2) + shift}"
+            merges.append(ref)
+        for col in sorted(self.merged):
+            letters = _column_letters(col + 1)
+            start = 0
+            for i in range(1, count + 1):
+                if i == count or keys[i] != keys[start] or keys[i] is None:
+                    if i - start > 1:
+                        merges.append(f"{letters}{self.repeat + start}:{letters}{self.repeat + i - 1}")
+                    start = i
+        last = max([row["r"] + (shift if row["r"] > self.repeat else 0) for row in sheet["rows"]] +
+                   [self.repeat + shift])
+        return self._assemble(body, merges, last)
+
+    def _assemble(self, body: list[str], merges: list[str], last_row: int) -> str:
+        before, after = self.sheet["before"], self.sheet["after"]
+        dimension = f'<dimension ref="A1:{_column_letters(self.width)}{last_row}"/>'
+        before = _DIMENSION.sub(lambda m: dimension, before, count=1)
+        block = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
+                 + "</mergeCells>") if merges else ""
+        if _MERGE_CELLS.search(after):
+            after = _MERGE_CELLS.sub(lambda m: block, after, count=1)
+        elif block:
+            at = min((i for i in (after.find(tag) for tag in _AFTER_MERGES) if i >= 0), default=len(after))
+            after = after[:at] + block + after[at:]
+        return before + "<sheetData>" + "".join(body) + "</sheetData>" + after
+
+
+class WorkbookTemplate:
+    """One .xlsx template, ready to fill (prepared form kept in `cache_dir` by content)."""
+
+    def __init__(self, path: str, name: str, cache_dir: str | None = None):
+        self.name = name
+        with open(path, "rb") as handle:
+            blob = handle.read()
+        self.entries = read_package(blob)
+        key = hashlib.sha256(FORMAT.encode() + code_digest() + blob).hexdigest()
+        cached = os.path.join(cache_dir, key + ".json") if cache_dir else None
+        prepared = read_json(cached)
+        if not (isinstance(prepared, dict) and prepared.get("format") == FORMAT):
+            try:
+                prepared = prepare(self.entries)
+            except (UnicodeDecodeError, ValueError, AttributeError) as exc:
+                raise DocgenError(f"模板 {name} 无法读取：{exc}") from None
+            write_json(cached, prepared)
+        self.sheets = {sheet["part"]: _Sheet(sheet, prepared["sizes"], name) for sheet in prepared["sheets"]}
+
+    def render(self, context: dict, all_rows, title: str, when: str) -> bytes:
+        """Rows are the contexts of the repeated row (each gets `row`): one list for every sheet,
+        or a dict from sheet title to its list."""
+        out = []
+        for part, data in self.entries:
+            sheet = self.sheets.get(part)
+            if sheet is not None:
+                rows = all_rows.get(sheet.sheet["title"], []) if isinstance(all_rows, dict) else all_rows
+                data = sheet.render(context, rows or []).encode("utf-8")
+            elif part == CORE_PATH:
+                data = core_xml(title, when)
+            out.append((part, data))
+        if not any(part == CORE_PATH for part, _ in out):
+            out.append((CORE_PATH, core_xml(title, when)))
+        return write_package(out)

@@ -284,6 +284,37 @@ def test_pdf_a4_and_one_page_record(archive):
     assert "没有变化" in again.stdout and len(list(out.glob("*.pdf"))) == len(pdfs)
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_excel_template_saved_again_by_an_office_suite(archive, tmp_path):
+    """A clerk opens a table template in an office suite and saves it: shared strings, another XML
+    layout, the extra parts such a suite writes. The tables must come out the same."""
+    import subprocess
+
+    from docgen.archive import packaged_dir
+
+    shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
+    name = "06_人员分组及车辆安排情况表.xlsx"
+    work = tmp_path / "resaved"
+    work.mkdir()
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(work),
+                    str(archive / "templates" / name)], check=True, capture_output=True, timeout=300)
+    with zipfile.ZipFile(work / name) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()  # the case this test is about
+    shutil.copy(work / name, archive / "templates" / name)
+    reference = tmp_path / "reference"
+    shutil.copytree(archive / "records", reference / "records")
+    assert run_docgen("build", "--plan", PLAN, cwd=reference).returncode == 0
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ours = openpyxl.load_workbook(archive / "output" / PLAN / name).active
+    theirs = openpyxl.load_workbook(reference / "output" / PLAN / name).active
+    assert [[c.value for c in r] for r in ours.iter_rows()] == [[c.value for c in r] for r in theirs.iter_rows()]
+    assert sorted(map(str, ours.merged_cells.ranges)) == sorted(map(str, theirs.merged_cells.ranges))
+    assert ours.cell(5, 4).value and ours.cell(5, 4).border.left.style == "thin"
+    assert ours.page_setup.orientation == "landscape"
+
+
 def test_pdf_without_libreoffice_says_so(archive, tmp_path):
     import sys
     bin_dir = tmp_path / "bin"
