@@ -20,8 +20,13 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 # The inspection fields each plan-wide document reads. An edit to any other field (a finding, an
 # opinion, a signature) re-renders only that entity's own documents. tests/test_incremental.py
 # edits every field left out here and checks that the incremental build still equals a clean one.
-TABLE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "phone_notice",
-                "follow_ups", "result")
+# "plan", "entity" and "group" are in every table's list: they decide a record's row and its order.
+TABLE_FIELDS = {
+    "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账
+    "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
+    "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates"),  # 人员分组及车辆安排
+    "07": ("plan", "entity", "group", "dates", "result"),  # 公示表
+}
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "result")
 NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
@@ -212,8 +217,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     all_sources = tuple(base + [r.path for r in records] +
                         sorted({index.entities[r.data["entity"]].path for r in records}))
     entity_digests = [f"entity={e.sha}" for _, e in valid]
-    table_depends = tuple(base_digests + entity_digests +
-                          [f"inspection={projection(r, TABLE_FIELDS)}" for r, _ in valid])
+    table_depends = {key: tuple(base_digests + entity_digests +
+                                [f"inspection={projection(r, fields)}" for r, _ in valid])
+                     for key, fields in TABLE_FIELDS.items()}
 
     @functools.cache
     def tables() -> dict[str, list]:
@@ -245,7 +251,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                ("07_公示表.xlsx", "“双随机、一公开”抽查结果公示表")):
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title,
                                      lambda key=relname[:2]: ({"plan": view()}, tables()[key]),
-                                     sources=all_sources, depends=table_depends, when=when))
+                                     sources=all_sources, depends=table_depends[relname[:2]], when=when))
 
     # the statistics read the whole roster, every plan's inspections and the calendar
     stats_as_of = as_of or latest_record_date(checked, plan_id)
