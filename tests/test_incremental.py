@@ -238,15 +238,23 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
     called = next(p for p in paths if "phone_notice:" in p.read_text(encoding="utf-8"))
 
     def replace(path, pattern, new):
-        return lambda: path.write_text(re.sub(pattern, new, path.read_text(encoding="utf-8"), count=1),
-                                       encoding="utf-8")
+        def apply():
+            before = path.read_text(encoding="utf-8")
+            after = re.sub(pattern, new, before, count=1)
+            assert after != before, (path.name, pattern)  # an edit that changes nothing proves nothing
+            path.write_text(after, encoding="utf-8")
+        return apply
 
-    disclosed = next(p for p in paths if "disclosed:" in p.read_text(encoding="utf-8"))
+    def having(text):
+        return next(p for p in paths if text in p.read_text(encoding="utf-8"))
+
+    disclosed = next(p for p in paths if (d := yaml.safe_load(p.read_text(encoding="utf-8"))["dates"]).get("disclosed")
+                     and d["disclosed"] != d["entered"])
     entered_on = yaml.safe_load(disclosed.read_text(encoding="utf-8"))["dates"]["entered"]
     edits = {
         "dates": replace(disclosed, r"disclosed: .*", f"disclosed: '{entered_on}'"),
-        "items": replace(signed, "finding: 未发现问题", "finding: 未发现任何问题"),
-        "methods": replace(signed, "- 书面检查", "- 网络监测"),
+        "items": replace(having("finding: 未发现问题"), "finding: 未发现问题", "finding: 未发现任何问题"),
+        "methods": replace(having("- 书面检查"), "- 书面检查", "- 网络监测"),
         "opinion": replace(signed, "opinion: ", "opinion: 再次确认，"),
         "signature": replace(signed, "signer: ", "signer: 代"),
         "refusal": replace(refused, "refusal: ", "refusal: （补记）"),
@@ -256,7 +264,7 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
         "phone_notice": replace(called, "reached: ", "reached: 转"),
         "vehicle": replace(signed, "vehicle: .*", "vehicle: 冀B·X0301"),
         "group": replace(signed, "group: [0-9]+", "group: 9"),
-        "result": replace(signed, "result: 未发现问题", "result: 未发现开展本次抽查涉及的经营活动"),
+        "result": replace(having("result: 未发现问题"), "result: 未发现问题", "result: 未发现开展本次抽查涉及的经营活动"),
         "follow_ups": replace(refused, "responsible: ", "responsible: 代"),
         "leader": replace(signed, "leader: .*",
                           "leader: " + yaml.safe_load(signed.read_text(encoding="utf-8"))["inspectors"]["gaj"][1]),
