@@ -12,9 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -226,12 +223,17 @@ def _prune_empty(folder: str, stop: str) -> None:
 
 
 def soffice_path() -> str | None:
+    import shutil
+
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
           force: bool) -> None:
     """Convert documents to PDF through LibreOffice, only those whose source changed."""
+    import subprocess  # only PDFs need these: a build without them does not import them
+    import tempfile
+
     office = soffice_path()
     if office is None:
         report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -77,6 +76,8 @@ def main() -> None:
         raise
     except Exception as exc:  # a bug in docgen, not in the records
         if os.environ.get("DOCGEN_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         click.echo(f"docgen 内部错误：{type(exc).__name__}: {exc}\n"
                    "这是程序的问题，不是记录的问题。请设置环境变量 DOCGEN_DEBUG=1 重新运行，并把输出报告给维护人员。",

@@ -299,6 +299,10 @@ class _Sheet:
         singles = [(i, t.expr) for i, t in enumerate(self.cell_texts) if t is not None and t.expr]
         self.single_cols = [i for i, _ in singles]
         self.row_expr = _compile(tuple(e for _, e in singles), name) if singles else None
+        self.text_cols = [i for i, t in enumerate(self.cell_texts) if t is not None and t.expr is None]
+        self.fixed = [_text_of(c["xml"], []) if c is not None and t is None else None
+                      for c, t in zip(self.columns, self.cell_texts)]  # plain text in the repeated row
+        self.letters = [_column_letters(c) for c in range(1, self.width + 1)]
         self.widths = [float(sheet["widths"].get(str(c), 8.43)) for c in range(1, self.width + 1)]
         self.sizes = [float(sizes.get(str(c["s"]), 11.0)) if c else 11.0 for c in self.columns]
         height = self.template_row["attrs"].get("ht")
@@ -331,21 +335,18 @@ class _Sheet:
                 height = self.height
             else:
                 row_context = {**context, "row": row}
-                values = [None] * self.width
+                values = list(self.fixed)
                 if self.row_expr is not None:
                     for col, value in zip(self.single_cols, _evaluate(self.row_expr, row_context, self.name)):
                         values[col] = value
-                for col, text in enumerate(self.cell_texts):
-                    if text is not None and text.expr is None:
-                        values[col] = text.render(row_context, self.name)
-                    elif text is None and self.columns[col] is not None:
-                        values[col] = _text_of(self.columns[col]["xml"], [])  # a fixed text in the row
+                for col in self.text_cols:
+                    values[col] = self.cell_texts[col].render(row_context, self.name)
                 height = _row_height(values, self.widths, self.sizes, self.merged, self.height)
             cells = []
             for col, (value, spec) in enumerate(zip(values, self.columns)):
                 if spec is None:
                     continue
-                ref = f"{_column_letters(col + 1)}{r}"
+                ref = f"{self.letters[col]}{r}"
                 if self.cell_texts[col] is None and row is not None:
                     cells.append(_moved(spec["xml"], ref))
                 else:

@@ -7,7 +7,6 @@ schema `title` and saying what was expected.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -40,15 +39,17 @@ _IMPORT_LINE = "from fastjsonschema import JsonSchemaValueException, JsonSchemaV
 
 
 def _fastjsonschema_release() -> bytes:
-    """fastjsonschema's version file, found without importing the package."""
-    import importlib.util
+    """fastjsonschema's version file, found where Python would import it from, without importing it."""
+    import sys
 
-    try:
-        spec = importlib.util.find_spec("fastjsonschema")
-        with open(os.path.join(os.path.dirname(spec.origin), "version.py"), "rb") as handle:
-            return handle.read()
-    except (AttributeError, ImportError, OSError, TypeError, ValueError):
-        return b""
+    for base in sys.path:
+        candidate = os.path.join(base or os.curdir, "fastjsonschema", "version.py")
+        try:
+            with open(candidate, "rb") as handle:
+                return handle.read()
+        except OSError:
+            continue
+    return b""
 
 
 class _Checker:
@@ -292,6 +293,8 @@ class Schemas:
             known = list(schema.get("properties", {}))
             extras = [k for k in value if k not in known] if isinstance(value, dict) else []
             key = extras[0] if extras else "?"
+            import difflib
+
             hint = difflib.get_close_matches(key, known, n=1)
             tip = f"，是否想写「{hint[0]}」？" if hint else f"；可用的字段有：{'、'.join(known)}"
             return record.problem(path + (key,), f"「{title}」中有未知字段「{key}」{tip}", key=True)

@@ -11,7 +11,7 @@ The folder is where platformdirs would put it (XDG_CACHE_HOME, ~/Library/Caches,
 %LOCALAPPDATA%); it is worked out here because importing platformdirs costs more than the
 rebuild it would help to save. `DOCGEN_CACHE_DIR` chooses another folder; an empty value
 turns the cache off. Entries are named by the SHA-256 of everything that went into them,
-docgen's own source and Python's bytecode magic included, so a stale entry is never used, only left behind.
+docgen's own source and the Python release included, so a stale entry is never used, only left behind.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import hashlib
 import marshal
 import os
 import sys
-from importlib.util import MAGIC_NUMBER
 
 from docgen.cache import code_digest
 from docgen.writer import write_atomic
@@ -69,7 +68,9 @@ def _is_private(path: str) -> bool:
 
 def key(*parts: bytes | str) -> str:
     """An entry name from everything the entry is made of, docgen's source and this Python included."""
-    digest = hashlib.sha256(MAGIC_NUMBER + sys.version.encode() + code_digest())
+    # sys.version names the exact release, so also its bytecode format (importlib.util, which
+    # has MAGIC_NUMBER, costs a few milliseconds to import)
+    digest = hashlib.sha256(f"{sys.implementation.cache_tag} {sys.version}".encode() + code_digest())
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big") + data)
