@@ -39,6 +39,7 @@ class Index:
     # paths of records with errors that make a plan's tables incomplete ("*": every plan)
     broken_by_plan: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     _deadlines: tuple | None = None  # memo of deadlines.all_deadlines
+    views: dict = field(default_factory=dict)  # memo of read-only model views (see docgen.model)
 
     def exists(self, kind: str, rid) -> bool:
         """True when a record of that kind and id exists, even one whose own fields are wrong."""

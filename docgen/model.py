@@ -233,13 +233,19 @@ class Plan(NamedTuple):
 
 
 def _person(index: Index, pid: str) -> Person | None:
+    """An inspector's view, made once per run (a plan table names each inspector many times)."""
+    key = ("person", pid)
+    if key in index.views:
+        return index.views[key]
     found = index.inspectors.get(pid)
-    if not found:
-        return None
-    dep, pos = found
-    data = dep.data["inspectors"][pos]
-    return Person(pid, text(data.get("name")), text(data.get("badge")), text(data.get("phone")),
-                  text(dep.data.get("name")), text(dep.data.get("id")))
+    person = None
+    if found:
+        dep, pos = found
+        data = dep.data["inspectors"][pos]
+        person = Person(pid, text(data.get("name")), text(data.get("badge")), text(data.get("phone")),
+                        text(dep.data.get("name")), text(dep.data.get("id")))
+    index.views[key] = person
+    return person
 
 
 def _vehicle(index: Index, plate: str | None) -> Vehicle | None:
