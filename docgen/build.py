@@ -26,8 +26,7 @@ from docgen.writer import write_atomic
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
 
-_word_cache: dict[tuple, object] = {}  # prepared Word templates, kept across builds in one process
-_workbook_cache: dict[tuple, object] = {}  # prepared Excel templates, likewise
+_templates: dict[tuple, object] = {}  # prepared templates, kept across builds in one process
 
 
 @dataclass
@@ -95,20 +94,20 @@ class Renderer:
         if output.is_docx:
             from docgen.render_docx import WordTemplate
 
-            stat = os.stat(path)
-            key = (path, stat.st_mtime_ns, stat.st_size)
-            template = _word_cache.get(key)
-            if template is None:
-                template = _word_cache[key] = WordTemplate(path, output.template, cache_dir=self.cache_dir)
-            return template.render(output.context, output.title, when)
+            return self._prepared(WordTemplate, path, output.template).render(output.context, output.title, when)
         from docgen.render_xlsx import WorkbookTemplate
 
-        stat = os.stat(path)
-        key = (path, stat.st_mtime_ns, stat.st_size)
-        template = _workbook_cache.get(key)
-        if template is None:
-            template = _workbook_cache[key] = WorkbookTemplate(path, output.template, cache_dir=self.cache_dir)
+        template = self._prepared(WorkbookTemplate, path, output.template)
         return template.render(output.context, output.rows or [], output.title, when)
+
+    def _prepared(self, kind, path: str, name: str):
+        """A prepared template, kept in this process while its file is unchanged (the watcher's builds)."""
+        stat = os.stat(path)
+        key = (kind.__name__, path, stat.st_mtime_ns, stat.st_size)
+        template = _templates.get(key)
+        if template is None:
+            template = _templates[key] = kind(path, name, cache_dir=self.cache_dir)
+        return template
 
 
 def _when(date_text: str | None) -> str:

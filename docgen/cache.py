@@ -61,6 +61,20 @@ def write_json(path: str | None, value) -> None:
         pass
 
 
+def remembered(cache_dir: str | None, *key: bytes, make, valid=lambda value: isinstance(value, dict)):
+    """`make()`'s JSON result, kept in `cache_dir` under the SHA-256 of `key` and docgen's source
+    (a template prepared by another docgen is prepared again); a damaged entry is made again."""
+    digest = hashlib.sha256(code_digest())
+    for part in key:
+        digest.update(len(part).to_bytes(8, "big") + part)
+    path = os.path.join(cache_dir, digest.hexdigest() + ".json") if cache_dir else None
+    value = read_json(path)
+    if value is None or not valid(value):
+        value = make()
+        write_json(path, value)
+    return value
+
+
 def file_sha(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:

@@ -10,13 +10,12 @@ stored zip of the other, unchanged, parts.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 
 import jinja2
 from markupsafe import Markup, escape
 
-from docgen.cache import read_json, write_json
+from docgen.cache import remembered
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
 from docgen.problems import DocgenError
 
@@ -86,11 +85,7 @@ class WordTemplate:
             blob = handle.read()
         self.entries = read_package(blob)
         sha = hashlib.sha256(blob).hexdigest()
-        cached = os.path.join(cache_dir, sha + ".json") if cache_dir else None
-        prepared = read_json(cached)
-        if not isinstance(prepared, dict):
-            prepared = prepare(self.entries)
-            write_json(cached, prepared)
+        prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries))
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
             name = _name(sha, part)

@@ -18,16 +18,14 @@ rewritten (openpyxl did not rewrite them either).
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
-import os
 import posixpath
 import re
 
 import jinja2
 
-from docgen.cache import code_digest, read_json, write_json
+from docgen.cache import remembered
 from docgen.model import display_width
 from docgen.package import CORE_PATH, core_xml, escape, read_package, write_package
 from docgen.problems import DocgenError
@@ -406,15 +404,14 @@ class WorkbookTemplate:
         with open(path, "rb") as handle:
             blob = handle.read()
         self.entries = read_package(blob)
-        key = hashlib.sha256(FORMAT.encode() + code_digest() + blob).hexdigest()
-        cached = os.path.join(cache_dir, key + ".json") if cache_dir else None
-        prepared = read_json(cached)
-        if not (isinstance(prepared, dict) and prepared.get("format") == FORMAT):
+        def make():
             try:
-                prepared = prepare(self.entries)
+                return prepare(self.entries)
             except (UnicodeDecodeError, ValueError, AttributeError) as exc:
                 raise DocgenError(f"模板 {name} 无法读取：{exc}") from None
-            write_json(cached, prepared)
+
+        prepared = remembered(cache_dir, FORMAT.encode(), blob, make=make,
+                              valid=lambda value: isinstance(value, dict) and value.get("format") == FORMAT)
         self.sheets = {sheet["part"]: _Sheet(sheet, prepared["sizes"], name) for sheet in prepared["sheets"]}
 
     def render(self, context: dict, all_rows, title: str, when: str) -> bytes:
