@@ -122,7 +122,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     """Build every plan (or those named); returns what was written, kept and removed."""
     started = time.perf_counter()
     report = BuildReport()
-    checked = checked or check_archive(archive, cache=cache)
+    checked = checked or check_archive(archive, cache=cache, save_cache=False)
     report.problems = checked.problems
     index = checked.index
     wanted = plan_ids or sorted(index.plans)
@@ -141,6 +141,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     options = json.dumps({})
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
     planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
+    if checked.cache is not None:
+        checked.cache.save()  # keeps field digests worked out for the fingerprints
     keep_prefixes = set()
     jobs: list[tuple[Output, str]] = []
     for result in planned:

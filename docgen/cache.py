@@ -170,7 +170,8 @@ class RecordCache:
         self.dirty.add(record_folder)
 
     def positions(self, path: str) -> dict | None:
-        """Where parts of the file stand, as far as they were asked before (kept with its entry)."""
+        """What was worked out from the file's bytes and kept with its entry: where parts of it stand,
+        as far as warnings asked, and digests of its fields (see `outputs.projection`)."""
         entry = self._entry(path)
         if entry is None:
             return None
@@ -182,15 +183,19 @@ class RecordCache:
     def noted(self, path: str) -> None:
         self.dirty.add(os.path.dirname(path))
 
+    def start(self) -> None:
+        """A new run over the records: files not looked at before the next `save` are forgotten."""
+        self.seen = set()
+
     def save(self) -> None:
-        """Write the folders whose entries changed; forget files that were not looked at this run."""
+        """Write the folders whose entries changed; forget files that were not looked at this run.
+        Saving again later in the same run writes only what was added since (see `outputs.projection`)."""
         for record_folder, files in self.shards.items():
             stale = [path for path in files if path not in self.seen]
             for path in stale:
                 del files[path]
             if stale:
                 self.dirty.add(record_folder)
-        self.seen = set()
         if self.folder is None:
             self.dirty = set()
             return

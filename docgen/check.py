@@ -38,13 +38,17 @@ class Checked:
         return record is not None and record.path not in self.invalid_paths
 
 
-def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None) -> Checked:
-    """Every problem of the archive in one run, sorted by file and line."""
+def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None,
+                  save_cache: bool = True) -> Checked:
+    """Every problem of the archive in one run, sorted by file and line. A caller that goes on to
+    build saves the record cache itself afterwards (`save_cache=False`), so it is written once."""
     from docgen import deadlines  # working-day rules sit beside the structural ones
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if cache is None or cache.key != RecordCache.key_for(schemas):
         cache = RecordCache.open(archive, schemas) if use_cache else None
+    if cache is not None:
+        cache.start()
     records, problems, unparsed = archive.load(schemas.check, cache)
     bad_paths = {p.path for p in problems if p.is_error}
     valid_shape = [r for r in records if r.path not in bad_paths]
@@ -68,6 +72,6 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
 
     problems.extend(check_all(valid_shape, index))
     problems.extend(deadlines.check_deadlines(index, today))
-    if cache is not None:
+    if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for
     return Checked(archive, schemas, records, index, sorted(set(problems)), cache)

@@ -326,9 +326,9 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit", "completed",
                                                           "entered", "disclosed"))),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
-        method_boxes="  ".join(Choice(m, m in chosen).box for m in methods),
+        method_boxes=_boxes(methods, chosen),
         result=text(data.get("result")),
-        result_boxes="  ".join(Choice(r, r == data.get("result")).box for r in results),
+        result_boxes=_boxes(results, (data.get("result"),)),
         opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,
@@ -336,6 +336,12 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         ("无需后续处置" if data.get("result") else ""),
         departments_text="、".join(d.name for d in departments),
         state=inspection_state(data), note=text(data.get("note")))
+
+
+@functools.lru_cache(maxsize=256)
+def _boxes(options: tuple[str, ...], chosen: tuple) -> str:
+    """A line of tick boxes (the same few lines recur for every inspection of a plan)."""
+    return "  ".join(Choice(o, o in chosen).box for o in options)
 
 
 def _subsections(items, inline_single: bool) -> tuple[Subsection, ...]:

@@ -139,12 +139,23 @@ def latest_record_date(checked: Checked, plan_id: str):
 
 
 def projection(record, fields: tuple[str, ...]) -> str:
-    """SHA-256 of the named fields of a record (what a plan-wide document reads from it)."""
+    """SHA-256 of the named fields of a record (what a plan-wide document reads from it).
+
+    Remembered with the record's cache entry, which is keyed by the file's bytes: for an
+    unchanged file the digests are looked up rather than serialised again in every build."""
     import hashlib
     import json
 
+    memo, token = record.doc.known, "projection " + " ".join(fields)
+    if memo is not None and isinstance(memo.get(token), str):
+        return memo[token]
     part = {k: record.data.get(k) for k in fields}
-    return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    if memo is not None:
+        memo[token] = digest
+        if record.doc.noted is not None:
+            record.doc.noted()
+    return digest
 
 
 def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:

@@ -84,7 +84,7 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
         from docgen.check import check_archive
 
         started = time.perf_counter()
-        checked = check_archive(archive, cache=cache_holder[0])
+        checked = check_archive(archive, cache=cache_holder[0], save_cache=False)  # build saves it
         cache_holder[0] = checked.cache
         report = build(archive, out_dir, checked=checked)
         shown = {os.path.abspath(p) for p in changed or ()}
