@@ -15,6 +15,7 @@ import re
 import jinja2
 from markupsafe import Markup, escape
 
+from docgen import templating
 from docgen.cache import remembered
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
 from docgen.problems import DocgenError
@@ -35,28 +36,9 @@ def word_text(value) -> Markup:
     return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
 
 
-_SOURCES: dict[str, str] = {}  # Jinja source of every prepared part, by `_name()`
-
-
-def _name(sha: str, part: str) -> str:
-    """A part's template name; Jinja's bytecode cache knows templates by name and source only,
-    so the name carries what else shapes the compiled code (docgen, the environment above)."""
-    from docgen import usercache
-
-    return f"{usercache.key('docx')}/{sha}/{part}"
-
-
 def make_env() -> jinja2.Environment:
-    """Templates come from `_SOURCES` through a loader, so that Jinja's bytecode cache (in the
-    user cache, see `docgen.usercache`) spares compiling them again in the next run."""
-    from docgen import usercache
-
-    cache = usercache.folder()
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=word_text,
-                              keep_trailing_newline=True,
-                              loader=jinja2.FunctionLoader(lambda name: (_SOURCES[name], None, lambda: True)
-                                                           if name in _SOURCES else None),
-                              bytecode_cache=jinja2.FileSystemBytecodeCache(cache) if cache else None)
+    return templating.environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=word_text,
+                                  keep_trailing_newline=True)
 
 
 def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
@@ -88,10 +70,8 @@ class WordTemplate:
         prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries))
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
-            name = _name(sha, part)
-            _SOURCES[name] = xml
             try:
-                self.compiled[part] = self.env.get_template(name)
+                self.compiled[part] = templating.template(self.env, "docx", f"{sha}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
                 raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
 

@@ -25,6 +25,7 @@ import re
 
 import jinja2
 
+from docgen import templating
 from docgen.cache import remembered
 from docgen.model import display_width
 from docgen.package import CORE_PATH, core_xml, escape, read_package, write_package
@@ -53,7 +54,7 @@ def _finalize(value):
     return "" if value is None else value
 
 
-ENV = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, finalize=_finalize)
+ENV = templating.environment(autoescape=False, undefined=jinja2.StrictUndefined, finalize=_finalize)
 
 
 # -- reading a template -------------------------------------------------------------------
@@ -200,28 +201,30 @@ def _moved(cell_xml: str, ref: str) -> str:
 class _Text:
     """A text template of one cell: a single expression keeps numbers numeric."""
 
-    def __init__(self, text: str, template: str):
+    def __init__(self, text: str, template: str, key: str):
         self.merge = text.startswith(MERGE)
         body = text[len(MERGE):] if self.merge else text
         self.static = "{{" not in body and "{%" not in body
         self.body = body
         self.expr = None
-        self.compiled = None
         if self.static:
             return
         single = _SINGLE.match(body)
         self.expr = single.group(1).strip() if single and "}}" not in single.group(1) else None
+        self.key, self.compiled = key, None
+        if self.expr:  # compiled when first rendered: in the repeated row, the row's expression serves
+            return
         try:
-            self.tpl = None if self.expr else ENV.from_string(body)
+            self.tpl = templating.template(ENV, "xlsx", key, body)
         except jinja2.TemplateSyntaxError as exc:
             raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
 
     def render(self, context: dict, template: str):
         if self.static:
             return self.body
-        if self.tpl is None:
+        if self.expr:
             if self.compiled is None:
-                self.compiled = _compile((self.expr,), template)
+                self.compiled = _compile((self.expr,), template, self.key)
             return _evaluate(self.compiled, context, template)[0]
         try:
             return self.tpl.render(context)
@@ -231,18 +234,17 @@ class _Text:
             raise DocgenError(f"模板 {template} 渲染出错：{exc}") from None
 
 
-def _compile(expressions: tuple[str, ...], template: str):
-    """One Jinja expression yielding the values of several cells: a row costs one evaluation."""
+def _compile(expressions: tuple[str, ...], template: str, key: str):
+    """The values of several cells from one evaluation: a row costs one, not one per cell."""
     try:
-        return ENV.compile_expression("(" + ", ".join(f"({e})" for e in expressions) + ",)",
-                                      undefined_to_none=False)
+        return templating.expressions(ENV, "xlsx", key, expressions)
     except jinja2.TemplateSyntaxError as exc:
         raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
 
 
 def _evaluate(compiled, context: dict, template: str) -> tuple:
     try:
-        values = compiled(**context)
+        values = compiled(context)
         for value in values:
             if isinstance(value, jinja2.Undefined):
                 str(value)  # raises for StrictUndefined
@@ -286,17 +288,20 @@ class _Sheet:
                 continue
             for cell in row["cells"]:
                 if cell["text"] is not None:
-                    self.texts[(row["r"], cell["col"])] = _Text(cell["text"], name)
+                    self.texts[(row["r"], cell["col"])] = _Text(cell["text"], name,
+                                                                f"{name}/{sheet['part']}/{row['r']}/{cell['col']}")
         self.template_row = next((row for row in rows if row["r"] == self.repeat), None)
         if self.template_row is None:
             return
         by_col = {cell["col"]: cell for cell in self.template_row["cells"]}
         self.columns = [by_col.get(c) for c in range(1, self.width + 1)]
-        self.cell_texts = [_Text(c["text"], name) if c and c["text"] is not None else None for c in self.columns]
+        self.cell_texts = [_Text(c["text"], name, f"{name}/{sheet['part']}/{self.repeat}/{c['col']}")
+                           if c and c["text"] is not None else None for c in self.columns]
         self.merged = {i for i, t in enumerate(self.cell_texts) if t is not None and t.merge}
         singles = [(i, t.expr) for i, t in enumerate(self.cell_texts) if t is not None and t.expr]
         self.single_cols = [i for i, _ in singles]
-        self.row_expr = _compile(tuple(e for _, e in singles), name) if singles else None
+        self.row_expr = _compile(tuple(e for _, e in singles), name, f"{name}/{sheet['part']}/{self.repeat}") \
+            if singles else None
         self.text_cols = [i for i, t in enumerate(self.cell_texts) if t is not None and t.expr is None]
         self.fixed = [_text_of(c["xml"], []) if c is not None and t is None else None
                       for c, t in zip(self.columns, self.cell_texts)]  # plain text in the repeated row

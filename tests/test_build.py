@@ -209,6 +209,22 @@ def test_missing_template_field_fails_loudly(archive):
     assert result.returncode == 2 and "no_such_field" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("cell, text, expected", [
+    ("B5", "{{ row.entity.no_such_field }}", "no_such_field"),  # the repeated row
+    ("A3", "抽查计划：{{ plan.no_such_field }}", "no_such_field"),  # a title row
+    ("A3", "抽查计划：{{ plan.title ", "语法错误"),
+])
+def test_excel_template_mistakes_fail_loudly(archive, cell, text, expected):
+    shutil.copytree(pathlib.Path(__file__).parent.parent / "templates", archive / "templates")
+    path = archive / "templates/07_公示表.xlsx"
+    workbook = openpyxl.load_workbook(path)  # saved again by openpyxl: shared strings, its own layout
+    workbook.active[cell] = text
+    workbook.save(path)
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "07_公示表.xlsx" in result.stderr and expected in result.stderr and "Traceback" not in result.stderr
+
+
 def tree_hashes(folder: pathlib.Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
