@@ -232,30 +232,39 @@ class Plan(NamedTuple):
     phone_content: str
 
 
+def _memo(index: Index, key: tuple, make):
+    """A view made once per run: a plan table shows the same inspectors, vehicles and entities
+    over and over, and the records do not change while it is built."""
+    if key not in index.views:
+        index.views[key] = make()
+    return index.views[key]
+
+
 def _person(index: Index, pid: str) -> Person | None:
-    """An inspector's view, made once per run (a plan table names each inspector many times)."""
-    key = ("person", pid)
-    if key in index.views:
-        return index.views[key]
-    found = index.inspectors.get(pid)
-    person = None
-    if found:
+    def make():
+        found = index.inspectors.get(pid)
+        if not found:
+            return None
         dep, pos = found
         data = dep.data["inspectors"][pos]
-        person = Person(pid, text(data.get("name")), text(data.get("badge")), text(data.get("phone")),
-                        text(dep.data.get("name")), text(dep.data.get("id")))
-    index.views[key] = person
-    return person
+        return Person(pid, text(data.get("name")), text(data.get("badge")), text(data.get("phone")),
+                      text(dep.data.get("name")), text(dep.data.get("id")))
+
+    return _memo(index, ("person", pid), make)
 
 
 def _vehicle(index: Index, plate: str | None) -> Vehicle | None:
     if not plate:
         return None
-    for dep in index.departments.values():
-        for v in dep.data.get("vehicles") or []:
-            if v.get("plate") == plate:
-                return Vehicle(plate, text(v.get("driver")), text(v.get("phone")))
-    return Vehicle(plate, "", "")
+
+    def make():
+        for dep in index.departments.values():
+            for v in dep.data.get("vehicles") or []:
+                if v.get("plate") == plate:
+                    return Vehicle(plate, text(v.get("driver")), text(v.get("phone")))
+        return Vehicle(plate, "", "")
+
+    return _memo(index, ("vehicle", plate), make)
 
 
 def entity_view(data: dict) -> Entity:
@@ -294,7 +303,7 @@ def department_views(plan: dict, index: Index) -> tuple[Department, ...]:
 def inspection_view(seq: int, record, plan: dict, index: Index, departments: tuple[Department, ...],
                     methods: tuple[str, ...], results: tuple[str, ...]) -> Inspection:
     data = record.data
-    entity = entity_view(index.entities[data["entity"]].data)
+    entity = _memo(index, ("entity", data["entity"]), lambda: entity_view(index.entities[data["entity"]].data))
     dep_names = {d.id: d.name for d in departments}
     team = data.get("inspectors") or {}
     members = tuple(p for d in departments for pid in team.get(d.id, []) if (p := _person(index, pid)))
