@@ -14,13 +14,29 @@ import jinja2
 _SOURCES: dict[str, str] = {}  # Jinja source of every template handed out, by name
 
 
+class _QuietCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, except that a cache that cannot be read or written only costs time."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged entry (pickle and marshal raise several kinds): compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def environment(**options) -> jinja2.Environment:
     from docgen import usercache
 
     folder = usercache.folder()
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: (_SOURCES[name], None, lambda: True) if name in _SOURCES else None),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(folder) if folder else None, **options)
+        bytecode_cache=_QuietCache(folder) if folder else None, **options)
 
 
 def template(env: jinja2.Environment, kind: str, key: str, source: str) -> jinja2.Template:

@@ -60,6 +60,9 @@ def folder() -> str | None:
 
 
 def _is_private(path: str) -> bool:
+    """The user's own folder, which the user can write to and nobody else can."""
+    if not os.access(path, os.W_OK):
+        return False
     if not hasattr(os, "getuid"):
         return True  # Windows: %LOCALAPPDATA% is the user's own
     st = os.stat(path)

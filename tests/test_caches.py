@@ -93,6 +93,13 @@ def test_build_keeps_compiled_templates_and_rebuilds_identically(archive, tmp_pa
     assert run_docgen("build", "--force", cwd=archive, env=env).returncode == 0
     again = {p.relative_to(archive): p.read_bytes() for p in (archive / "output").rglob("*.docx")}
     assert again == first
+    from jinja2.bccache import bc_magic
+
+    for entry in cache.glob("__jinja2_*.cache"):  # damaged entries are compiled again, not trusted
+        entry.write_bytes(bc_magic + b"\x80\x05damaged")  # the checksum pickle no longer loads
+    result = run_docgen("build", "--force", cwd=archive, env=env)
+    assert result.returncode == 0, result.stderr
+    assert {p.relative_to(archive): p.read_bytes() for p in (archive / "output").rglob("*.docx")} == first
 
 
 def test_editing_one_inspection_rewrites_only_its_folders_record_cache(archive):
