@@ -77,13 +77,20 @@ def _column_letters(number: int) -> str:
     return letters
 
 
+_PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)  # reading aids (ruby) are not part of the text
+
+
+def _plain(xml: str) -> str:
+    return "".join(html.unescape(m or "") for m in _TEXT.findall(_PHONETIC.sub("", xml)))
+
+
 def _text_of(cell_xml: str, shared: list[str]) -> str | None:
     """The text a cell shows, when it is text (inline or shared); None for numbers and formulas."""
     kind = _attrs(cell_xml).get("t")
     if "<f" in cell_xml:
         return None
     if kind == "inlineStr":
-        return "".join(html.unescape(m or "") for m in _TEXT.findall(cell_xml))
+        return _plain(cell_xml)
     if kind == "s":
         found = re.search(r"<v>(\d+)</v>", cell_xml)
         index = int(found.group(1)) if found else -1
@@ -95,8 +102,7 @@ def _shared_strings(parts: dict[str, bytes]) -> list[str]:
     blob = parts.get("xl/sharedStrings.xml")
     if blob is None:
         return []
-    return ["".join(html.unescape(t or "") for t in _TEXT.findall(item))
-            for item in re.findall(r"<si\b[^>]*?(?:/>|>.*?</si>)", blob.decode("utf-8"), re.S)]
+    return [_plain(item) for item in re.findall(r"<si\b[^>]*?(?:/>|>.*?</si>)", blob.decode("utf-8"), re.S)]
 
 
 def _font_sizes(parts: dict[str, bytes]) -> dict[str, float]:
