@@ -77,6 +77,7 @@ def _column_letters(number: int) -> str:
     return letters
 
 
+_FORMULA = re.compile(r"<f[\s>/]")
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)  # reading aids (ruby) are not part of the text
 
 
@@ -299,6 +300,11 @@ class _Sheet:
         self.template_row = next((row for row in rows if row["r"] == self.repeat), None)
         if self.template_row is None:
             return
+        moving = [f"{_column_letters(cell['col'])}{row['r']}" for row in rows if row["r"] >= self.repeat
+                  for cell in row["cells"] if _FORMULA.search(cell["xml"])]
+        if moving:  # its references would not follow the rows: wrong figures, silently
+            raise DocgenError(f"模板 {name} 的工作表“{sheet['title']}”中，单元格 {'、'.join(moving[:3])} 是公式。"
+                              "表格的行数随记录变化，公式引用的行不会随之调整；请改为普通文字，或移到表头的行中")
         by_col = {cell["col"]: cell for cell in self.template_row["cells"]}
         self.columns = [by_col.get(c) for c in range(1, self.width + 1)]
         self.cell_texts = [_Text(c["text"], name, f"{name}/{sheet['part']}/{self.repeat}/{c['col']}")

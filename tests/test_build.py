@@ -213,6 +213,7 @@ def test_missing_template_field_fails_loudly(archive):
     ("B5", "{{ row.entity.no_such_field }}", "no_such_field"),  # the repeated row
     ("A3", "抽查计划：{{ plan.no_such_field }}", "no_such_field"),  # a title row
     ("A3", "抽查计划：{{ plan.title ", "语法错误"),
+    ("G5", "=COUNTA(B5:B5)", "是公式"),  # would count the template row only, whatever the records
 ])
 def test_excel_template_mistakes_fail_loudly(archive, cell, text, expected):
     shutil.copytree(pathlib.Path(__file__).parent.parent / "templates", archive / "templates")
