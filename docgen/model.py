@@ -30,7 +30,18 @@ def cn_number(n: int) -> str:
 
 def cn_date(value) -> str:
     """2023-10-30 → 2023年10月30日; blank when absent."""
-    day = value if isinstance(value, dt.date) else parse_date(value)
+    if isinstance(value, str):
+        return _cn_date_text(value)
+    return _cn_day(value if isinstance(value, dt.date) else parse_date(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cn_date_text(value: str) -> str:
+    """(A plan's records use a few dozen dates thousands of times.)"""
+    return _cn_day(parse_date(value))
+
+
+def _cn_day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
