@@ -122,8 +122,8 @@ class Archive:
                 if data is None:
                     unparsed.append((kind, path))
                     continue
-                doc = Document(data, reparse=lambda p=path, s=shown: read_yaml_file(p, s)[0],
-                               known=cache.positions(path), noted=lambda p=path: cache.noted(p))
+                doc = Document(data, reparse=lambda p=path, s=shown: read_yaml_file(p, s)[0])
+                cache.attach(doc, path)
                 records.append(Record(kind, shown, path, doc, sha))
                 continue
             blob, found = read_limited(path, shown)
@@ -134,8 +134,8 @@ class Archive:
             hit = cache.get(path, blob) if cache is not None else None
             if hit is not None:
                 data, cached_problems, sha = hit
-                doc = Document(data, reparse=lambda b=blob, s=shown: parse_bytes(b, s)[0],
-                               known=cache.positions(path), noted=lambda p=path: cache.noted(p))
+                doc = Document(data, reparse=lambda b=blob, s=shown: parse_bytes(b, s)[0])
+                cache.attach(doc, path)
                 problems.extend(Problem(shown, *p) for p in cached_problems)
                 if doc.data is not None:
                     records.append(Record(kind, shown, path, doc, sha))
@@ -158,5 +158,5 @@ class Archive:
                 cache.put(path, blob, record.data if record else None,
                           [(p.line, p.column, p.message, p.severity) for p in found])
                 if record is not None:
-                    doc.known, doc.noted = cache.positions(path), (lambda p=path: cache.noted(p))
+                    cache.attach(doc, path)
         return records, problems, unparsed

@@ -61,13 +61,19 @@ def write_json(path: str | None, value) -> None:
         pass
 
 
-def remembered(cache_dir: str | None, *key: bytes, make, valid=lambda value: isinstance(value, dict)):
-    """`make()`'s JSON result, kept in `cache_dir` under the SHA-256 of `key` and docgen's source
-    (a template prepared by another docgen is prepared again); a damaged entry is made again."""
+def content_key(*parts: bytes | str) -> str:
+    """A cache entry's name: SHA-256 of docgen's own source and everything the entry is made of."""
     digest = hashlib.sha256(code_digest())
-    for part in key:
-        digest.update(len(part).to_bytes(8, "big") + part)
-    path = os.path.join(cache_dir, digest.hexdigest() + ".json") if cache_dir else None
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def remembered(cache_dir: str | None, *key: bytes, make, valid=lambda value: isinstance(value, dict)):
+    """`make()`'s JSON result, kept in `cache_dir` under `content_key(*key)` (a template prepared
+    by another docgen is prepared again); a damaged entry is made again."""
+    path = os.path.join(cache_dir, content_key(*key) + ".json") if cache_dir else None
     value = read_json(path)
     if value is None or not valid(value):
         value = make()
@@ -169,19 +175,16 @@ class RecordCache:
             "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
         self.dirty.add(record_folder)
 
-    def positions(self, path: str) -> dict | None:
-        """What was worked out from the file's bytes and kept with its entry: where parts of it stand,
-        as far as warnings asked, and digests of its fields (see `outputs.projection`)."""
+    def attach(self, doc, path: str) -> None:
+        """Give a document its entry's memo: what was worked out from the file's bytes later in a run
+        (positions warnings asked for, digests of its fields) and is kept with the entry."""
         entry = self._entry(path)
         if entry is None:
-            return None
-        known = entry.get("positions")
-        if not isinstance(known, dict):
-            known = entry["positions"] = {}
-        return known
-
-    def noted(self, path: str) -> None:
-        self.dirty.add(os.path.dirname(path))
+            return
+        if not isinstance(entry.get("memo"), dict):
+            entry["memo"] = {}
+        doc.memo = entry["memo"]
+        doc.noted = lambda: self.dirty.add(os.path.dirname(path))
 
     def start(self) -> None:
         """A new run over the records: files not looked at before the next `save` are forgotten."""

@@ -58,26 +58,35 @@ class Document:
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)
     reparse: Any = None  # for a document from the cache: parses the text again when a position is asked
-    known: dict | None = None  # positions asked before, kept in the record cache (see `docgen.cache`)
-    noted: Any = None  # called after a position is added to `known`
+    memo: dict | None = None  # what was worked out from the file before, kept in the record cache
+    noted: Any = None  # called after something is added to `memo`
+
+    def remembered(self, token: str, make, valid=lambda value: True):
+        """`make()`, or what it gave for this file before (see `RecordCache.attach`)."""
+        if self.memo is not None:
+            found = self.memo.get(token)
+            if found is not None and valid(found):
+                return found
+        value = make()
+        if self.memo is not None:
+            self.memo[token] = value
+            if self.noted is not None:
+                self.noted()
+        return value
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its nearest existing parent.
 
         A document from the cache has no marks; rather than parsing its file again for every
         warning in every build, a position once found is remembered beside the cached data."""
-        if self.known is None:
+        if self.memo is None:
             return self._position(path, key)
         import json
 
         token = ("key " if key else "") + json.dumps(list(path), ensure_ascii=False)
-        found = self.known.get(token)
-        if isinstance(found, list) and len(found) == 2 and all(isinstance(n, int) for n in found):
-            return found[0], found[1]
-        line, column = self._position(path, key)
-        self.known[token] = [line, column]
-        if self.noted is not None:
-            self.noted()
+        line, column = self.remembered(token, lambda: list(self._position(path, key)),
+                                       lambda v: isinstance(v, list) and len(v) == 2
+                                       and all(isinstance(n, int) for n in v))
         return line, column
 
     def _position(self, path: Path, key: bool = False) -> tuple[int, int]:

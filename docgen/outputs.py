@@ -146,16 +146,11 @@ def projection(record, fields: tuple[str, ...]) -> str:
     import hashlib
     import json
 
-    memo, token = record.doc.known, "projection " + " ".join(fields)
-    if memo is not None and isinstance(memo.get(token), str):
-        return memo[token]
-    part = {k: record.data.get(k) for k in fields}
-    digest = hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-    if memo is not None:
-        memo[token] = digest
-        if record.doc.noted is not None:
-            record.doc.noted()
-    return digest
+    def make() -> str:
+        part = {k: record.data.get(k) for k in fields}
+        return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    return record.doc.remembered("projection " + " ".join(fields), make, lambda v: isinstance(v, str))
 
 
 def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:

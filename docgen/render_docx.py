@@ -9,7 +9,6 @@ stored zip of the other, unchanged, parts.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import jinja2
@@ -66,12 +65,11 @@ class WordTemplate:
         with open(path, "rb") as handle:
             blob = handle.read()
         self.entries = read_package(blob)
-        sha = hashlib.sha256(blob).hexdigest()
         prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries))
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
             try:
-                self.compiled[part] = templating.template(self.env, "docx", f"{sha}/{part}", xml)
+                self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
                 raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
 

@@ -57,10 +57,10 @@ class _Checker:
 
     FORMATS = {"date": lambda v: parse_date(v) is not None}
 
-    def __init__(self, schema: dict, digest: str = ""):
+    def __init__(self, schema: dict, digest: str):
         self.schema = schema
         self._full = None
-        self._fast = self._validator(schema, digest or json.dumps(schema, sort_keys=True))
+        self._fast = self._validator(schema, digest)
 
     @classmethod
     def _validator(cls, schema: dict, digest: str):
@@ -188,7 +188,7 @@ class Schemas:
         return self._inlined
 
     def _load_inlined(self) -> dict[str, dict]:
-        digest = hashlib.sha256(self.digest_source()).hexdigest()
+        digest = self.digest()
         path = os.path.join(self.cache_dir, "schemas-inlined.json") if self.cache_dir else None
         stored = read_json(path)
         if isinstance(stored, dict) and stored.get("digest") == digest and isinstance(stored.get("schemas"), dict):
@@ -203,9 +203,7 @@ class Schemas:
         return inlined
 
     def compile(self, kind: str) -> "_Checker":
-        if self._digest is None:
-            self._digest = hashlib.sha256(self.digest_source()).hexdigest()
-        return _Checker(self.inlined[kind], f"{self._digest}/{kind}")
+        return _Checker(self.inlined[kind], f"{self.digest()}/{kind}")
 
     def inline(self, schema, resolver, depth: int = 0):
         """A copy of `schema` with every `$ref` replaced by what it names."""
@@ -224,6 +222,12 @@ class Schemas:
             schema = {**resolved.contents, **{k: v for k, v in schema.items() if k != "$ref"}}
         return {k: (self.inline(v, resolver, depth + 1) if k not in ("enum", "const", "required") else v)
                 for k, v in schema.items()}
+
+    def digest(self) -> str:
+        """SHA-256 of the schema files' contents (made once)."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.digest_source()).hexdigest()
+        return self._digest
 
     def digest_source(self) -> bytes:
         """The schema files' contents, for build manifests and cache keys (made once)."""

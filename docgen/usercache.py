@@ -16,12 +16,11 @@ docgen's own source and the Python release included, so a stale entry is never u
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 
-from docgen.cache import code_digest
+from docgen.cache import content_key
 from docgen.writer import write_atomic
 
 
@@ -73,11 +72,7 @@ def key(*parts: bytes | str) -> str:
     """An entry name from everything the entry is made of, docgen's source and this Python included."""
     # sys.version names the exact release, so also its bytecode format (importlib.util, which
     # has MAGIC_NUMBER, costs a few milliseconds to import)
-    digest = hashlib.sha256(f"{sys.implementation.cache_tag} {sys.version}".encode() + code_digest())
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
+    return content_key(f"{sys.implementation.cache_tag} {sys.version}", *parts)
 
 
 def load_code(name: str):
