@@ -42,12 +42,14 @@ _REF = re.compile(r"^([A-Z]+)([0-9]+)$")
 _SHEET_DATA = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>(.*?)</sheetData>", re.S)
 _MERGE_CELLS = re.compile(r"<mergeCells\b[^>]*?(?:/>|>.*?</mergeCells>)", re.S)
 _DIMENSION = re.compile(r"<dimension\b[^>]*/>")
+_FORMULA = re.compile(r"<f[\s>/]")
+_PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)  # reading aids (ruby) are not part of the text
 # elements that follow mergeCells in a worksheet, in schema order: a new mergeCells goes before them
 _AFTER_MERGES = ("<phoneticPr", "<conditionalFormatting", "<dataValidations", "<hyperlinks", "<printOptions",
                  "<pageMargins", "<pageSetup", "<headerFooter", "<rowBreaks", "<colBreaks", "<customProperties",
                  "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing", "<legacyDrawing", "<picture",
                  "<oleObjects", "<controls", "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
-FORMAT = "xlsx-2"  # of the prepared form below; part of its cache key
+FORMAT = "xlsx-3"  # of the prepared form below; part of its cache key
 
 
 def _finalize(value):
@@ -77,10 +79,6 @@ def _column_letters(number: int) -> str:
     return letters
 
 
-_FORMULA = re.compile(r"<f[\s>/]")
-_PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)  # reading aids (ruby) are not part of the text
-
-
 def _plain(xml: str) -> str:
     return "".join(html.unescape(m or "") for m in _TEXT.findall(_PHONETIC.sub("", xml)))
 
@@ -88,7 +86,7 @@ def _plain(xml: str) -> str:
 def _text_of(cell_xml: str, shared: list[str]) -> str | None:
     """The text a cell shows, when it is text (inline or shared); None for numbers and formulas."""
     kind = _attrs(cell_xml).get("t")
-    if "<f" in cell_xml:
+    if _FORMULA.search(cell_xml):
         return None
     if kind == "inlineStr":
         return _plain(cell_xml)
@@ -156,8 +154,8 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict:
             continue
         rows = []
         for row_xml in _ROW.findall(data.group(1) or ""):
-            head = row_xml[: row_xml.index(">") + 1]
-            attrs = {k: v for k, v in _ATTR.findall(head) if k != "r"}
+            row_attrs = _attrs(row_xml)
+            attrs = {k: v for k, v in row_attrs.items() if k != "r"}
             cells = []
             for cell_xml in _CELL.findall(row_xml):
                 cell_attrs = _attrs(cell_xml)
@@ -167,8 +165,8 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict:
                 text = _text_of(cell_xml, shared)
                 dynamic = isinstance(text, str) and ("{{" in text or "{%" in text or text.startswith(MERGE))
                 cells.append({"col": _column_number(ref.group(1)), "s": cell_attrs.get("s"),
-                              "xml": cell_xml, "text": text if dynamic else None})
-            rows.append({"r": int(_attrs(head).get("r", len(rows) + 1)), "attrs": attrs, "cells": cells})
+                              "xml": cell_xml, "text": text if dynamic else None, "shown": text})
+            rows.append({"r": int(row_attrs.get("r", len(rows) + 1)), "attrs": attrs, "cells": cells})
         repeat = next((row["r"] for row in rows for cell in row["cells"]
                        if cell["text"] is not None and ("row." in cell["text"] or cell["text"].startswith(MERGE))),
                       None)
@@ -315,7 +313,7 @@ class _Sheet:
         self.row_expr = _compile(tuple(e for _, e in singles), name, f"{name}/{sheet['part']}/{self.repeat}") \
             if singles else None
         self.text_cols = [i for i, t in enumerate(self.cell_texts) if t is not None and t.expr is None]
-        self.fixed = [_text_of(c["xml"], []) if c is not None and t is None else None
+        self.fixed = [c["shown"] if c is not None and t is None else None
                       for c, t in zip(self.columns, self.cell_texts)]  # plain text in the repeated row
         self.letters = [_column_letters(c) for c in range(1, self.width + 1)]
         self.widths = [float(sheet["widths"].get(str(c), 8.43)) for c in range(1, self.width + 1)]
