@@ -292,7 +292,12 @@ def git_setup() -> None:
 
 @cli.group("import", context_settings=CONTEXT)
 def import_group() -> None:
-    """从监管平台导出的 Excel 名录库导入记录（按表头中文列名识别，列的顺序不限）。"""
+    """从监管平台导出的名录库或任务清单导入记录（.xlsx、.xls、.csv；按表头中文列名识别，列的顺序不限）。"""
+
+
+sheet_option = click.option("--sheet", metavar="NAME", help="读取指定名称的工作表（默认第一个工作表）")
+column_option = click.option("--column", "columns", multiple=True, metavar="字段=表头",
+                             help="手工指定某列对应的字段，如 --column 联系电话=手机号码（可重复）")
 
 
 def _print_import(report, dry_run: bool) -> None:
@@ -311,12 +316,16 @@ def _print_import(report, dry_run: bool) -> None:
 @click.option("--update", is_flag=True, help="更新已有的记录（报告中列出改动的字段）")
 @click.option("--type", "default_type", help="表中没有“主体类型”列时使用的主体类型，如 校外培训机构")
 @click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
+@sheet_option
+@column_option
 @records_option
-def import_entities(roster: str, update: bool, default_type: str | None, dry_run: bool, records_dir: str) -> None:
+def import_entities(roster: str, update: bool, default_type: str | None, dry_run: bool, sheet: str | None,
+                    columns: tuple[str, ...], records_dir: str) -> None:
     """导入检查对象名录库（统一社会信用代码、企业名称、法定代表人、住所、联系电话、信用风险分类……）。"""
     from docgen.roster import import_entities as run_import
 
-    _print_import(run_import(Archive(records_dir).records_dir, roster, update, default_type, dry_run), dry_run)
+    _print_import(run_import(Archive(records_dir).records_dir, roster, update, default_type, dry_run, sheet, columns),
+                  dry_run)
 
 
 @import_group.command("departments", context_settings=CONTEXT)
@@ -325,11 +334,13 @@ def import_entities(roster: str, update: bool, default_type: str | None, dry_run
 @click.option("--name", help="新建部门时的部门名称")
 @click.option("--update", is_flag=True, help="更新已有人员的信息")
 @click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
+@sheet_option
+@column_option
 @records_option
 def import_departments(roster: str, department: str | None, name: str | None, update: bool, dry_run: bool,
-                       records_dir: str) -> None:
+                       sheet: str | None, columns: tuple[str, ...], records_dir: str) -> None:
     """导入执法人员名录库（姓名、执法证号、联系电话、所属部门、执法门类……）。"""
     from docgen.roster import import_inspectors
 
-    _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run),
-                  dry_run)
+    _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run,
+                                    sheet, columns), dry_run)

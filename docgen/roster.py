@@ -1,6 +1,6 @@
-"""`docgen import`: rosters exported by a supervision platform (Excel) into records.
+"""`docgen import`: rosters exported by a supervision platform (Excel or CSV) into records.
 
-Columns are found by their Chinese header names, in any order; blank rows are skipped;
+Columns are found by their Chinese header names, in any order (docgen.tables); blank rows are skipped;
 every row that cannot be imported is reported with its row number and the reason. A
 record that already exists is changed only with `--update`, and the report names the
 fields that changed.
@@ -16,12 +16,13 @@ from docgen import creditcode
 from docgen.archive import FOLDER_OF, is_record_file
 from docgen.loader import read_yaml_file
 from docgen.problems import DocgenError
+from docgen.tables import Header, HeaderMap, body_rows, nfkc, read_table
 from docgen.yamlout import record_path, record_text
 from docgen.writer import write_atomic
 
 ENTITY_COLUMNS = {
-    "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
-    "name": ("企业名称", "单位名称", "主体名称", "机构名称", "名称"),
+    "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "统一社会信用代码(注册号)"),
+    "name": ("企业名称", "单位名称", "主体名称", "机构名称", "名称", "企业名称(主体名称)"),
     "legal_rep": ("法定代表人", "法定代表人（负责人）", "法定代表人(负责人)", "负责人", "法人"),
     "address": ("住所", "地址", "住所（经营场所）", "住所(经营场所)", "经营场所", "注册地址", "办学地址"),
     "phone": ("联系电话", "电话", "手机", "联系方式"),
@@ -39,6 +40,11 @@ INSPECTOR_COLUMNS = {
     "qualifications": ("执法门类", "资格", "执法资格", "专业领域", "执法领域"),
 }
 STATUSES = {"存续", "停业", "注销", "吊销", "撤销", "迁出"}
+# field titles in change reports, as in the schemas
+ENTITY_TITLES = {"name": "企业名称", "credit_code": "统一社会信用代码", "type": "主体类型", "address": "住所",
+                 "legal_rep": "法定代表人", "contact.name": "联系人", "contact.phone": "联系电话",
+                 "credit_class": "信用风险分类", "status": "登记状态", "licence.number": "许可证号"}
+INSPECTOR_TITLES = {"name": "姓名", "badge": "执法证号", "phone": "电话", "qualifications": "资格"}
 
 
 @dataclass
@@ -49,41 +55,23 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _norm(header) -> str:
-    return re.sub(r"\s+", "", str(header or ""))
+def read_roster(path: str, columns: dict, sheet: str | None = None,
+               manual: tuple[str, ...] = ()) -> tuple[HeaderMap, Header, list[tuple[int, dict]]]:
+    """The roster's header and its (row number, field -> text) rows, in any of the supported formats."""
+    table = read_table(path, sheet)
+    fields = HeaderMap(columns, manual)
+    header = fields.find(table)
+    return fields, header, body_rows(table, header)
 
 
-def read_sheet(path: str, columns: dict) -> tuple[dict[str, int], list[tuple[int, dict]]]:
-    """Header map (field → column index) and (row number, values) for every non-blank row."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DocgenError(f"无法读取 {path}：{exc}") from None
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
-    lookup = {_norm(name): key for key, names in columns.items() for name in names}
-    for index, row in enumerate(rows[:20]):
-        found = {}
-        for col, header in enumerate(row):
-            key = lookup.get(_norm(header))
-            if key and key not in found:
-                found[key] = col
-        if len(found) >= 2:
-            body = []
-            for number, values in enumerate(rows[index + 1:], index + 2):
-                cells = {key: values[col] if col < len(values) else None for key, col in found.items()}
-                text = {k: ("" if v is None else str(v).strip()) for k, v in cells.items()}
-                if any(text.values()):
-                    body.append((number, text))
-            return found, body
-    raise DocgenError(f"{path}：前 20 行中找不到表头（需要如“统一社会信用代码”“企业名称”“姓名”“执法证号”等列名）")
+def _code(value: str) -> str:
+    """Codes and badge numbers: full-width forms and spaces gone, letters upper-case."""
+    return re.sub(r"\s+", "", nfkc(value)).upper()
 
 
 def _credit_class(value: str) -> str | None:
-    match = re.search(r"[ABCD]", value.upper())
+    value = nfkc(value).upper()
+    match = re.search(r"[ABCD]", value)
     if match:
         return match.group(0)
     for words, grade in (("低风险", "A"), ("一般风险", "B"), ("较高风险", "C"), ("高风险", "D")):
@@ -92,14 +80,24 @@ def _credit_class(value: str) -> str | None:
     return None
 
 
-def _changes(old: dict, new: dict, prefix: str = "") -> list[str]:
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _changes(old: dict, new: dict, titles: dict[str, str], prefix: str = "") -> list[str]:
+    """What changed, in the clerk's words: “住所：“旧” → “新””."""
     result = []
     for key, value in new.items():
         before = old.get(key)
         if isinstance(value, dict) and isinstance(before, dict):
-            result += _changes(before, value, f"{prefix}{key}.")
+            result += _changes(before, value, titles, f"{prefix}{key}.")
         elif before != value:
-            result.append(f"{prefix}{key}：“{before if before is not None else ''}” → “{value}”")
+            title = titles.get(f"{prefix}{key}", f"{prefix}{key}")
+            result.append(f"{title}：“{_shown(before)}” → “{_shown(value)}”")
     return result
 
 
@@ -119,22 +117,26 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
 
 
 def import_entities(records_dir: str, roster: str, update: bool = False, default_type: str | None = None,
-                    dry_run: bool = False) -> ImportReport:
+                    dry_run: bool = False, sheet: str | None = None, manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
-    columns, rows = read_sheet(roster, ENTITY_COLUMNS)
+    fields, header, rows = read_roster(roster, ENTITY_COLUMNS, sheet, manual)
+    columns = header.columns
     for needed in ("credit_code", "name"):
         if needed not in columns:
-            raise DocgenError(f"{roster}：找不到“{ENTITY_COLUMNS[needed][0]}”列")
+            raise DocgenError(f"{roster}：找不到“{ENTITY_COLUMNS[needed][0]}”列（可用 --column {ENTITY_COLUMNS[needed][0]}=表头 指定）")
+    if "type" not in columns and not default_type:
+        raise DocgenError(f"{roster}：表中没有“主体类型”列，请用 --type 指定全部主体的类型，如 --type 校外培训机构")
     existing = {data.get("credit_code"): (path, data) for path, data in _load_existing(records_dir, "entity").items()}
     seen: dict[str, int] = {}
     for number, row in rows:
         where = f"第 {number} 行"
-        code = row.get("credit_code", "").upper()
+        code = _code(row.get("credit_code", ""))
         if not code:
             report.problems.append(f"{where}：缺少统一社会信用代码")
             continue
         if not creditcode.is_valid(code):
-            reason = "位数不对" if len(code) != 18 else "校验位不正确"
+            reason = f"有 {len(code)} 位，应为 18 位" if len(code) != 18 else (
+                "含有不允许的字符（不含 I、O、Z、S、V）" if any(c not in creditcode.VALUE for c in code) else "校验位不正确")
             report.problems.append(f"{where}：统一社会信用代码“{code}”{reason}（GB 32100-2015）")
             continue
         if code in seen:
@@ -151,30 +153,41 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
             continue
         kind = row.get("type") or default_type
         if not kind:
-            report.problems.append(f"{where}：缺少主体类型（表中没有“主体类型”列时请用 --type 指定）")
+            report.problems.append(f"{where}：缺少主体类型")
             continue
         status = row.get("status") or "存续"
-        status = next((s for s in STATUSES if s in status), None)
+        status = next((s for s in sorted(STATUSES) if s in status), None)
         if status is None:
             report.problems.append(f"{where}：登记状态“{row.get('status')}”无法识别")
             continue
         data = {"name": row["name"], "credit_code": code, "type": kind, "address": row["address"],
                 "legal_rep": row["legal_rep"], "credit_class": grade, "status": status}
-        if row.get("phone"):
-            data["contact"] = {"name": row.get("contact") or row["legal_rep"], "phone": row["phone"]}
+        phone = nfkc(row.get("phone", "")).strip()
+        if phone:
+            data["contact"] = {"name": row.get("contact") or row["legal_rep"], "phone": phone}
         if row.get("licence"):
-            data["licence"] = {"number": row["licence"]}
-        _save("entity", records_dir, existing.get(code), code, data, update, where, report, dry_run)
+            data["licence"] = {"number": nfkc(row["licence"])}
+        old = existing.get(code)
+        changes = _changes(old[1], data, ENTITY_TITLES) if old else []
+        _save("entity", records_dir, old, code, data, changes, update, where, report, dry_run)
     return report
 
 
+def _person_changes(old: dict, new: dict) -> list[str]:
+    return [f"执法人员{old.get('name')}（{old.get('id')}）" + line
+            for line in _changes(old, new, INSPECTOR_TITLES)]
+
+
 def import_inspectors(records_dir: str, roster: str, department: str | None = None, name: str | None = None,
-                      update: bool = False, dry_run: bool = False) -> ImportReport:
+                      update: bool = False, dry_run: bool = False, sheet: str | None = None,
+                      manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
-    columns, rows = read_sheet(roster, INSPECTOR_COLUMNS)
+    fields, header, rows = read_roster(roster, INSPECTOR_COLUMNS, sheet, manual)
     for needed in ("name", "badge"):
-        if needed not in columns:
-            raise DocgenError(f"{roster}：找不到“{INSPECTOR_COLUMNS[needed][0]}”列")
+        if needed not in header.columns:
+            raise DocgenError(f"{roster}：找不到“{INSPECTOR_COLUMNS[needed][0]}”列（可用 --column {INSPECTOR_COLUMNS[needed][0]}=表头 指定）")
+    if "department" not in header.columns and not department:
+        raise DocgenError(f"{roster}：表中没有“部门”列，请用 --department 指定全部人员所属的部门（编号）")
     existing = _load_existing(records_dir, "department")
     by_key = {}
     for path, data in existing.items():
@@ -184,7 +197,7 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
     for number, row in rows:
         target = department or row.get("department")
         if not target:
-            report.problems.append(f"第 {number} 行：缺少所属部门（表中没有“部门”列时请用 --department 指定）")
+            report.problems.append(f"第 {number} 行：缺少所属部门")
             continue
         groups.setdefault(target, []).append((number, row))
     for target, members in groups.items():
@@ -200,8 +213,9 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
         people = {p.get("badge"): p for p in data["inspectors"]}
         used = {p.get("id") for p in data["inspectors"]}
         seen: dict[str, int] = {}
+        changes: list[str] = []
         for number, row in members:
-            badge = row.get("badge", "")
+            badge = _code(row.get("badge", ""))
             if not row.get("name") or not badge:
                 report.problems.append(f"第 {number} 行：缺少姓名或执法证号")
                 continue
@@ -210,16 +224,18 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 continue
             seen[badge] = number
             person = {"name": row["name"], "badge": badge}
-            if row.get("phone"):
-                person["phone"] = row["phone"]
+            phone = nfkc(row.get("phone", "")).strip()
+            if phone:
+                person["phone"] = phone
             if row.get("qualifications"):
                 person["qualifications"] = [q for q in re.split(r"[、,，;；\s]+", row["qualifications"]) if q]
             if badge in people:
                 differs = {k: v for k, v in person.items() if people[badge].get(k) != v}
                 if differs and not update:
                     report.unchanged.append(f"第 {number} 行：执法证号“{badge}”（{people[badge].get('id')}）已在名录中，"
-                                            f"信息不同，未修改（加 --update 更新）")
+                                            f"信息不同，未修改（加 --update 更新）：" + "；".join(_person_changes(people[badge], differs)))
                 elif differs:
+                    changes += _person_changes(people[badge], differs)
                     people[badge].update(person)
             else:
                 n = 1
@@ -229,26 +245,30 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 used.add(person["id"])
                 data["inspectors"].append(person)
                 people[badge] = person
+                changes.append(f"新增执法人员{person['name']}（{person['id']}，执法证号 {badge}）")
+        if path and data.get("name") != old.get("name"):
+            changes.insert(0, f"部门名称：“{_shown(old.get('name'))}” → “{_shown(data.get('name'))}”")
         # new inspectors are always added; existing ones were changed above only with --update
-        _save("department", records_dir, (path, old) if path else None, data["id"], data, True,
+        _save("department", records_dir, (path, old) if path else None, data["id"], data, changes, True,
               f"部门“{data.get('name')}”", report, dry_run)
     return report
 
 
-def _save(kind: str, records_dir: str, existing, rid: str, data: dict, update: bool, where: str,
+def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: list[str], update: bool, where: str,
           report: ImportReport, dry_run: bool) -> None:
+    """Write a new record, or an existing one that changed when `update`; `changes` say how it changed."""
     if existing is not None:
         path, old = existing
         rid = old.get("id", rid)
         merged = {"id": rid, **{k: v for k, v in old.items() if k not in ("id", "$schema")}}
         merged.update(data)
         merged["id"] = rid
-        changes = _changes(old, merged)
-        if not changes:
+        if merged == {"id": rid, **{k: v for k, v in old.items() if k not in ("id", "$schema")}}:
             report.unchanged.append(f"{where}：{os.path.relpath(path)} 无变化")
             return
         if not update:
-            report.unchanged.append(f"{where}：{os.path.relpath(path)} 已存在，有 {len(changes)} 处不同，未修改（加 --update 更新）")
+            report.unchanged.append(f"{where}：{os.path.relpath(path)} 已存在，有 {len(changes)} 处不同，未修改"
+                                    f"（加 --update 更新）：" + "；".join(changes))
             return
         report.updated.append(f"{where}：更新 {os.path.relpath(path)}：" + "；".join(changes))
         if not dry_run:

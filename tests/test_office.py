@@ -163,7 +163,7 @@ def test_import_entities_shuffled_blank_duplicate_bad_code(archive, tmp_path):
     assert "未修改（加 --update 更新）" in kept.stdout
     assert yaml.safe_load(created.read_text(encoding="utf-8"))["address"] == "迁安市甲路1号"
     updated = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
-    assert updated.returncode == 0 and "address：“迁安市甲路1号” → “迁安市甲路100号”" in updated.stdout
+    assert updated.returncode == 0 and "住所：“迁安市甲路1号” → “迁安市甲路100号”" in updated.stdout
     assert yaml.safe_load(created.read_text(encoding="utf-8"))["address"] == "迁安市甲路100号"
 
 
