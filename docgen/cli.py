@@ -129,6 +129,14 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
 
     checked = check_archive(Archive(records_dir))
     if verify_only:
+        from docgen.platform import platform_draw
+
+        by_platform = platform_draw(checked, plan_id)
+        if by_platform is not None:  # drawn by the provincial platform: nothing to recompute
+            ok, lines = by_platform
+            for line in lines:
+                click.echo(line)
+            sys.exit(0 if ok else 1)
         ok, findings = verify(checked, plan_id)
         for line in findings:
             click.echo(line)
@@ -344,3 +352,63 @@ def import_departments(roster: str, department: str | None, name: str | None, up
 
     _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run,
                                     sheet, columns), dry_run)
+
+
+@import_group.command("task", context_settings=CONTEXT)
+@click.argument("task_list", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--plan", "plan_id", required=True, metavar="ID", help="任务所属的抽查计划编号")
+@click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
+@sheet_option
+@column_option
+@records_option
+def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, columns: tuple[str, ...],
+                records_dir: str) -> None:
+    """导入省级监管平台导出的检查任务清单，写成该计划的抽查记录（平台抽取，不再用 docgen draw）。
+
+    按统一社会信用代码对应检查对象，按执法证号在检查实施机关的名录库中对应执法人员；
+    无法对应的行逐行列出，已有的抽查记录不会被覆盖。
+    """
+    from docgen.check import check_archive
+    from docgen.platform import import_task as run_import
+
+    report = run_import(check_archive(Archive(records_dir)), task_list, plan_id, sheet, columns, dry_run)
+    for line in report.created + report.kept:
+        click.echo(line)
+    for line in report.notes:
+        click.echo(f"提示：{line}")
+    for line in report.problems:
+        click.echo(f"未导入：{line}")
+    verb = "将" if dry_run else "已"
+    click.echo(f"{verb}新建 {len(report.created)} 份抽查记录，已存在未覆盖 {len(report.kept)} 份，"
+               f"{len(report.problems)} 处无法导入。")
+    sys.exit(1 if report.problems else 0)
+
+
+@cli.group("export", context_settings=CONTEXT)
+def export_group() -> None:
+    """导出数据，供录入省级监管平台或公示使用。"""
+
+
+@export_group.command("results", context_settings=CONTEXT)
+@click.argument("plan_id", metavar="PLAN")
+@click.option("--department", metavar="ID", help="只导出这个部门（编号或名称）的结果")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+              help="文件格式：xlsx（Excel）或 csv（UTF-8，带 BOM）")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="导出文件路径，默认 output/计划编号/检查结果导出-计划编号[-部门].xlsx；已有的同名文件会被替换")
+@records_option
+def export_results(plan_id: str, department: str | None, fmt: str, out_path: str | None, records_dir: str) -> None:
+    """按部门导出检查结果：每个检查对象、每个部门一行（任务编号、统一社会信用代码、企业名称、检查实施机关、
+    检查完成日期、检查结果、后续处置、检查人员、执法证号），不含任何电话号码。"""
+    from docgen.check import check_archive
+    from docgen.platform import default_out, plan_department, result_rows, results_bytes
+    from docgen.writer import write_atomic
+
+    checked = check_archive(Archive(records_dir))
+    dep_id = plan_department(checked, plan_id, department) if department is not None else None
+    rows = result_rows(checked, plan_id, dep_id)
+    out = out_path or default_out(plan_id, dep_id, fmt)
+    write_atomic(out, results_bytes(rows, fmt, f"{plan_id} 检查结果"))
+    pending = sum(1 for row in rows if not row[5])
+    note = f"，其中 {pending} 行尚无检查结果" if pending else ""
+    click.echo(f"已导出 {len(rows)} 行到 {out}{note}。")

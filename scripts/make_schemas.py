@@ -246,7 +246,9 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
     "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
     "plan": ref("id", "抽查计划", "所属抽查计划的编号"),
     "entity": ref("id", "检查对象", "检查对象（主体）的编号"),
-    "draw": text("抽取批次", "产生本记录的随机抽取记录编号（由 docgen draw 写入）"),
+    "draw": text("抽取批次", "产生本记录的随机抽取记录编号（由 docgen draw 写入）；"
+                 "platform 表示由省级平台抽取、用 docgen import task 导入"),
+    "task_number": text("平台任务编号", "省级监管平台派发的检查任务编号（由 docgen import task 写入）"),
     "group": {"type": "integer", "minimum": 1, "title": "组别", "description": "联合检查组的组号"},
     "leader": ref("id", "组长", "组长的执法人员编号"),
     "inspectors": {"type": "object", "title": "检查人员",
