@@ -1,0 +1,183 @@
+"""Issue 15: working beside the provincial platform — task list import, draw --verify, results export."""
+
+import csv
+import io
+import shutil
+
+import openpyxl
+import pytest
+import yaml
+
+from conftest import inspection_files, run_docgen
+
+PLAN = "qa-2023-30"
+DRAWN = ("plan", "entity", "draw", "group", "leader", "inspectors", "vehicle")
+
+
+def load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def platform_archive(archive):
+    """The example archive as if the platform had drawn qa-2023-30: no draw record, no inspections.
+    Returns the archive and the removed inspections (what the platform's draw and the clerks' entries were)."""
+    originals = {load(p)["entity"]: load(p) for p in inspection_files(archive)}
+    shutil.rmtree(archive / "records/inspections" / PLAN)
+    (archive / "records/draws/qa-2023-30-draw-1.yaml").unlink()
+    return archive, originals
+
+
+def rosters(root):
+    departments = {d["id"]: d for d in (load(p) for p in (root / "records/departments").glob("*.yaml"))}
+    entities = {e["id"]: e for e in (load(p) for p in (root / "records/entities").glob("*.yaml"))}
+    people = {p["id"]: p for d in departments.values() for p in d["inspectors"]}
+    return departments, entities, people
+
+
+def task_number(n):
+    return f"HB2023-1100{n:02d}"
+
+
+def write_task_list(path, originals, root, extra_rows=()):
+    """The platform's export: a title row, then one row per entity × department."""
+    departments, entities, people = rosters(root)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["河北省双随机执法监管平台 检查任务清单"])
+    ws.merge_cells("A1:H1")
+    ws.append(["任务编号", "统一社会信用代码", "主体名称", "检查实施机关", "执法人员", "执法证号", "组别", "组长"])
+    for n, (entity_id, data) in enumerate(sorted(originals.items()), 1):
+        for dep_id, ids in data["inspectors"].items():
+            ws.append([task_number(n), entities[entity_id]["credit_code"], entities[entity_id]["name"],
+                       departments[dep_id]["name"], "、".join(people[i]["name"] for i in ids),
+                       "，".join(people[i]["badge"] for i in ids), f"第{data['group']}组", people[data["leader"]]["name"]])
+    for row in extra_rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_task_import_build_export_verify(platform_archive, tmp_path):
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    # two rows the import cannot match: an unknown credit code, and a badge of another department
+    spare = sorted(e for e in entities if e not in originals)[0]
+    tasks = tmp_path / "任务清单.xlsx"
+    write_task_list(tasks, originals, root, extra_rows=[
+        ["HB2023-110099", "91130283MA0000000X", "不存在的公司", "迁安市教育局", "胡明", "1302830100001", "第1组", "胡明"],
+        ["HB2023-110098", entities[spare]["credit_code"], entities[spare]["name"], "迁安市教育局", "韩立新",
+         "1302830200003", "第1组", "韩立新"],
+    ])
+    first_extra = 2 + sum(len(d["inspectors"]) for d in originals.values()) + 1
+    result = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"未导入：第 {first_extra} 行：统一社会信用代码“91130283MA0000000X”“不存在的公司”在检查对象名录库中找不到" in result.stdout
+    assert f"未导入：第 {first_extra + 1} 行：执法证号“1302830200003”不在“迁安市教育局”的执法人员名录库中" in result.stdout
+    assert not (root / f"records/inspections/{PLAN}/{spare}.yaml").exists()
+    written = {p.stem: p for p in inspection_files(root)}
+    assert set(written) == set(originals)
+    for n, entity_id in enumerate(sorted(originals), 1):
+        data = load(written[entity_id])
+        assert data["draw"] == "platform" and data["task_number"] == task_number(n)
+        for key in ("plan", "entity", "group", "leader", "inspectors"):
+            assert data[key] == originals[entity_id][key], (entity_id, key)
+        assert list(data["inspectors"]) == ["jyj", "gaj", "xfjy"]  # the plan's order
+        assert "平台任务编号" in written[entity_id].read_text(encoding="utf-8")
+
+    # the clerks enter their results in the records docgen wrote
+    for entity_id, path in written.items():
+        entered = {k: v for k, v in originals[entity_id].items() if k not in DRAWN}
+        if entered:
+            path.write_text(path.read_text(encoding="utf-8") + yaml.safe_dump(entered, allow_unicode=True, sort_keys=False),
+                            encoding="utf-8")
+    before = {p: p.read_bytes() for p in written.values()}
+    again = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert again.stdout.count("已存在，未覆盖") == len(originals)
+    assert {p: p.read_bytes() for p in written.values()} == before  # never overwritten
+
+    assert run_docgen("validate", "--as-of", "2023-12-31", cwd=root).returncode == 0
+    build = run_docgen("build", cwd=root)
+    assert build.returncode == 0, build.stdout + build.stderr
+    groups = openpyxl.load_workbook(root / "output" / PLAN / "06_人员分组及车辆安排情况表.xlsx").active
+    shown = "\n".join(str(c.value) for row in groups.iter_rows() for c in row if c.value)
+    assert all(entities[e]["name"] in shown and people[d["leader"]]["name"] in shown for e, d in originals.items())
+    for entity_id in originals:
+        assert (root / "output" / PLAN / f"04_实地核查记录表_{entities[entity_id]['name']}.docx").exists()
+
+    verify = run_docgen("draw", PLAN, "--verify", cwd=root)
+    assert verify.returncode == 0, verify.stdout
+    assert "省级监管平台" in verify.stdout and f"平台任务编号 {task_number(1)}" in verify.stdout
+
+    export = run_docgen("export", "results", PLAN, cwd=root)
+    assert export.returncode == 0, export.stdout + export.stderr
+    out = root / "output" / PLAN / f"检查结果导出-{PLAN}.xlsx"
+    sheet = openpyxl.load_workbook(out).active
+    rows = [[c.value or "" for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["任务编号", "统一社会信用代码", "企业名称", "检查实施机关", "检查完成日期", "检查结果", "后续处置",
+                       "检查人员", "执法证号"]
+    expected = []
+    numbers = {e: task_number(n) for n, e in enumerate(sorted(originals), 1)}
+    for entity_id, data in sorted(originals.items(), key=lambda kv: (kv[1]["group"], kv[0])):
+        for dep_id in ("jyj", "gaj", "xfjy"):
+            mine = [f for f in data.get("follow_ups") or [] if f.get("department") in (None, dep_id)]
+            follow = "；".join(f"{f['measure']}：{f['issue']}" for f in mine) or ("无需后续处置" if data.get("result") else "")
+            team = data["inspectors"][dep_id]
+            expected.append([numbers[entity_id], entities[entity_id]["credit_code"], entities[entity_id]["name"],
+                             departments[dep_id]["name"], (data.get("dates") or {}).get("completed", ""),
+                             data.get("result", ""), follow, "、".join(people[i]["name"] for i in team),
+                             "、".join(people[i]["badge"] for i in team)])
+    assert rows[1:] == expected
+    assert any(r[5] == "发现问题已责令改正" and r[6].startswith("责令改正：") for r in rows[1:])
+    phones = {p["phone"] for p in people.values() if p.get("phone")}
+    phones |= {e["contact"]["phone"] for e in entities.values() if e.get("contact")}
+    assert not any(phone in cell for phone in phones for row in rows for cell in row)
+
+    # byte-reproducible, whatever the time; one department; CSV in UTF-8 with a BOM
+    again = run_docgen("export", "results", PLAN, "--out", "again.xlsx", cwd=root, env={"TZ": "Asia/Shanghai"})
+    assert again.returncode == 0 and (root / "again.xlsx").read_bytes() == out.read_bytes()
+    single = run_docgen("export", "results", PLAN, "--department", "迁安市公安局", "--format", "csv", cwd=root)
+    assert single.returncode == 0, single.stdout + single.stderr
+    blob = (root / "output" / PLAN / f"检查结果导出-{PLAN}-gaj.csv").read_bytes()
+    assert blob.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(blob.decode("utf-8-sig"), newline="")))
+    assert table[0] == rows[0] and table[1:] == [r for r in expected if r[3] == "迁安市公安局"]
+    run_docgen("export", "results", PLAN, "--department", "gaj", "--format", "csv", "--out", "b.csv", cwd=root)
+    assert (root / "b.csv").read_bytes() == blob
+
+
+def test_task_import_refuses_unreadable_header_and_conflicts(platform_archive, tmp_path):
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    entity_id, data = sorted(originals.items())[0]
+    code = entities[entity_id]["credit_code"]
+    jyj = data["inspectors"]["jyj"]
+    path = tmp_path / "tasks.csv"
+    lines = ["任务编号,统一社会信用代码,检查部门,检查人员,执法证号",
+             f"T-1,{code},迁安市教育局,{people[jyj[0]]['name']},{people[jyj[0]]['badge']}",
+             f"T-2,{code},jyj,{people[jyj[1]]['name']},{people[jyj[1]]['badge']}",
+             f"T-3,{code},迁安市教育局,张三、李四,{people[jyj[0]]['badge']}"]
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 1
+    assert "未导入：第 4 行：检查人员有 2 人，执法证号有 1 个，无法一一对应" in result.stdout
+    assert not inspection_files(root)
+    path.write_bytes("\n".join(lines[:3]).encode("gbk"))
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 1 and "任务编号不一致（第 2 行为“T-1”、第 3 行为“T-2”）" in result.stdout
+    assert not inspection_files(root)
+    # a name that does not match the badge is refused, never "corrected"
+    path.write_bytes(f"任务编号,统一社会信用代码,检查部门,检查人员,执法证号\nT-1,{code},jyj,王五,{people[jyj[0]]['badge']}\n"
+                     .encode("utf-8"))
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert f"第 2 行：执法证号“{people[jyj[0]]['badge']}”在名录库中是{people[jyj[0]]['name']}，表中写的是王五" in result.stdout
+    # two columns that both read as the department: an error naming them
+    path.write_bytes(f"任务编号,统一社会信用代码,检查部门,检查实施机关,执法证号\nT-1,{code},jyj,jyj,1\n".encode("utf-8"))
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 2
+    assert "“检查部门”（C 列）、“检查实施机关”（D 列）都对应“检查实施机关”" in result.stderr
+    assert "Traceback" not in result.stderr and not inspection_files(root)
+
+
+def test_verify_on_a_docgen_draw_is_unchanged(archive):
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert result.returncode == 0 and "核对通过" in result.stdout and "省级监管平台" not in result.stdout
