@@ -235,6 +235,8 @@ class HeaderMap:
         rows = table.rows
         for i in range(min(HEADER_ROWS_SEARCHED, len(rows))):
             row = rows[i]
+            if not any(self.field_of(cell) for cell in row):
+                continue  # a title row, or a row of group names over a complete header
             names = list(row)
             below = rows[i + 1] if i + 1 < len(rows) else []
             sub = [c for c, cell in enumerate(below)
