@@ -79,10 +79,15 @@ def _text(value) -> str:
 def read_table(path: str, sheet: str | None = None) -> Table:
     """The rows of `path` (the first sheet, or `sheet`), as text."""
     suffix = os.path.splitext(path)[1].lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
-    if suffix == ".xls":
-        return _read_xls(path, sheet)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        # by content: some platforms save a .xlsx workbook under the name .xls, or the reverse
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+        if magic.startswith(b"PK"):
+            return _read_xlsx(path, sheet)
+        if magic.startswith(b"\xd0\xcf\x11\xe0"):
+            return _read_xls(path, sheet)
+        return _read_xlsx(path, sheet) if suffix != ".xls" else _read_xls(path, sheet)
     if suffix == ".csv":
         if sheet:
             raise DocgenError(f"{path}：CSV 文件没有工作表，不能使用 --sheet")
@@ -114,9 +119,14 @@ def _fill_merged(grid: list[list], ranges) -> None:
 def _read_xlsx(path: str, sheet: str | None) -> Table:
     from openpyxl import load_workbook
 
+    import warnings
+
     try:
         # not read_only: read-only mode trusts the <dimension> element, which some exporters leave stale
-        wb = load_workbook(path, data_only=True)
+        with warnings.catch_warnings():  # openpyxl's English notes ("no default style") mean nothing to a clerk
+            warnings.simplefilter("ignore")
+            with open(path, "rb") as handle:  # a file object: openpyxl would refuse a .xls name
+                wb = load_workbook(handle, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise DocgenError(f"{path}：无法读取，不是有效的 Excel（.xlsx/.xlsm）文件") from None
     names = wb.sheetnames
@@ -132,7 +142,11 @@ def _read_xls(path: str, sheet: str | None) -> Table:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(path, formatting_info=True)
+        with open(os.devnull, "w") as quiet:  # xlrd writes its English warnings to a log file
+            try:
+                book = xlrd.open_workbook(path, formatting_info=True, logfile=quiet)
+            except NotImplementedError:  # formatting (needed for merged cells) is not read from every BIFF version
+                book = xlrd.open_workbook(path, logfile=quiet)
     except Exception:  # xlrd raises several kinds for a file that is not a BIFF workbook
         raise DocgenError(f"{path}：无法读取，不是有效的 Excel 97-2003（.xls）文件") from None
     names = book.sheet_names()

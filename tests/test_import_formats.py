@@ -231,6 +231,15 @@ def test_change_reports_in_the_clerks_words(archive, tmp_path):
     assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
 
 
+def test_workbook_read_by_its_content_not_its_name(archive, tmp_path):
+    """Some platforms save an .xlsx workbook under the name .xls."""
+    path = tmp_path / "名录库.xlsx"
+    save_xlsx(path, [HEADERS] + ROWS)
+    misnamed = tmp_path / "名录库.xls"
+    shutil.copy(path, misnamed)
+    assert_imported(archive, run_docgen("import", "entities", str(misnamed), cwd=archive))
+
+
 def test_not_a_workbook_and_unknown_format(archive, tmp_path):
     fake = tmp_path / "名录库.xls"
     fake.write_text("not a workbook", encoding="utf-8")
