@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from docgen.check import Checked
 from docgen.problems import DocgenError
-from docgen.tables import HeaderMap, body_rows, nfkc, read_table
+from docgen.tables import HeaderMap, body_rows, code as _code, nfkc, read_table
 
 PLATFORM = "platform"  # the `draw` of an inspection record imported from a platform task list
 TASK_COLUMNS = {
@@ -34,10 +34,6 @@ TASK_COMMENT = ("由 docgen import task 从省级监管平台的任务清单导�
                 "其余内容由经办人员填写。")
 CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九十")}
 SEPARATORS = r"[、,，;；/\s]+"
-
-
-def _code(value: str) -> str:
-    return re.sub(r"\s+", "", nfkc(value)).upper()
 
 
 def _name(value) -> str:

@@ -16,7 +16,7 @@ from docgen import creditcode
 from docgen.archive import FOLDER_OF, is_record_file
 from docgen.loader import read_yaml_file
 from docgen.problems import DocgenError
-from docgen.tables import Header, HeaderMap, body_rows, nfkc, read_table
+from docgen.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
 from docgen.yamlout import record_path, record_text
 from docgen.writer import write_atomic
 
@@ -56,17 +56,11 @@ class ImportReport:
 
 
 def read_roster(path: str, columns: dict, sheet: str | None = None,
-               manual: tuple[str, ...] = ()) -> tuple[HeaderMap, Header, list[tuple[int, dict]]]:
+                manual: tuple[str, ...] = ()) -> tuple[Header, list[tuple[int, dict]]]:
     """The roster's header and its (row number, field -> text) rows, in any of the supported formats."""
     table = read_table(path, sheet)
-    fields = HeaderMap(columns, manual)
-    header = fields.find(table)
-    return fields, header, body_rows(table, header)
-
-
-def _code(value: str) -> str:
-    """Codes and badge numbers: full-width forms and spaces gone, letters upper-case."""
-    return re.sub(r"\s+", "", nfkc(value)).upper()
+    header = HeaderMap(columns, manual).find(table)
+    return header, body_rows(table, header)
 
 
 def _credit_class(value: str) -> str | None:
@@ -119,7 +113,7 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
 def import_entities(records_dir: str, roster: str, update: bool = False, default_type: str | None = None,
                     dry_run: bool = False, sheet: str | None = None, manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
-    fields, header, rows = read_roster(roster, ENTITY_COLUMNS, sheet, manual)
+    header, rows = read_roster(roster, ENTITY_COLUMNS, sheet, manual)
     columns = header.columns
     for needed in ("credit_code", "name"):
         if needed not in columns:
@@ -182,7 +176,7 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                       update: bool = False, dry_run: bool = False, sheet: str | None = None,
                       manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
-    fields, header, rows = read_roster(roster, INSPECTOR_COLUMNS, sheet, manual)
+    header, rows = read_roster(roster, INSPECTOR_COLUMNS, sheet, manual)
     for needed in ("name", "badge"):
         if needed not in header.columns:
             raise DocgenError(f"{roster}：找不到“{INSPECTOR_COLUMNS[needed][0]}”列（可用 --column {INSPECTOR_COLUMNS[needed][0]}=表头 指定）")

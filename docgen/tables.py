@@ -49,6 +49,11 @@ def nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
 
 
+def code(value: str) -> str:
+    """A credit code or badge number as compared and stored: NFKC, no spaces, letters upper-case."""
+    return re.sub(r"\s+", "", nfkc(value)).upper()
+
+
 def column_letter(index: int) -> str:
     """Excel's name of a column (0 → A, 26 → AA), also used for CSV files as Excel shows them."""
     name = ""
