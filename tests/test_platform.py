@@ -181,3 +181,22 @@ def test_task_import_refuses_unreadable_header_and_conflicts(platform_archive, t
 def test_verify_on_a_docgen_draw_is_unchanged(archive):
     result = run_docgen("draw", PLAN, "--verify", cwd=archive)
     assert result.returncode == 0 and "核对通过" in result.stdout and "省级监管平台" not in result.stdout
+
+
+def test_task_list_one_row_per_inspector(platform_archive, tmp_path):
+    """Rows of one entity × one inspector, departments by id, the leader by badge, no group column."""
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    entity_id, data = sorted(originals.items())[0]
+    leader = people[data["inspectors"]["gaj"][1]]
+    lines = ["任务编号,统一社会信用代码,检查部门,执法证号,组长"]
+    for dep_id, ids in data["inspectors"].items():
+        lines += [f"T-9,{entities[entity_id]['credit_code']},{dep_id},{people[i]['badge']}," for i in ids]
+    lines[1] += leader["badge"]
+    path = tmp_path / "tasks.csv"
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")
+    assert record == {"plan": PLAN, "entity": entity_id, "draw": "platform", "task_number": "T-9",
+                      "leader": leader["id"], "inspectors": data["inspectors"]}
