@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 from docgen import templating
 from docgen.cache import remembered
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
-from docgen.problems import DocgenError
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -56,7 +55,8 @@ class WordTemplate:
     """One .docx template, ready to render documents.
 
     The preprocessed XML is kept in `cache_dir` under the template's SHA-256, so that a
-    later build neither imports docxtpl nor patches the template again.
+    later build neither imports docxtpl nor patches the template again (an entry this user's
+    docgen did not write from these very bytes is prepared again, see `cache.remembered`).
     """
 
     def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
@@ -65,13 +65,17 @@ class WordTemplate:
         with open(path, "rb") as handle:
             blob = handle.read()
         self.entries = read_package(blob)
-        prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries))
+        parts = {part for part, _ in self.entries}
+        prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries),
+                              valid=lambda value: isinstance(value, dict) and all(
+                                  part in parts and _RENDERED.match(part) and isinstance(xml, str)
+                                  for part, xml in value.items()))
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
             try:
                 self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
-                raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
+                raise templating.syntax_error(name, exc) from None
 
     def render(self, context: dict, title: str, when: str) -> bytes:
         out = []
@@ -79,10 +83,8 @@ class WordTemplate:
             if part in self.compiled:
                 try:
                     xml = self.compiled[part].render(context)
-                except jinja2.UndefinedError as exc:
-                    raise DocgenError(f"模板 {self.name} 引用了不存在的字段：{exc.message}") from None
-                except jinja2.TemplateError as exc:
-                    raise DocgenError(f"模板 {self.name} 渲染出错：{exc}") from None
+                except templating.TEMPLATE_FAULTS as exc:
+                    raise templating.failure(self.name, exc) from None
                 xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
                 data = xml.encode("utf-8")
             elif part == CORE_PATH:
