@@ -42,13 +42,15 @@ _HEAD = b'{"mac":"'
 _BODY = b'","value":'
 
 
-def _mac(key: bytes, path: str, body: bytes) -> bytes:
+def _mac(key: bytes, path: str, body) -> bytes:
     """HMAC-SHA256 of an entry, bound to its place in the cache (`records/<shard>.json`), so that
     entries cannot be swapped for one another either."""
     import hmac
 
     place = "/".join(os.path.abspath(path).split(os.sep)[-2:]).encode("utf-8", "surrogateescape")
-    return hmac.new(key, place + b"\0" + body, hashlib.sha256).hexdigest().encode()
+    mac = hmac.new(key, place + b"\0", hashlib.sha256)
+    mac.update(body)
+    return mac.hexdigest().encode()
 
 
 def read_json(path: str | None):
@@ -72,12 +74,11 @@ def read_json(path: str | None):
         return None
     import hmac
 
-    body = raw[start + len(_BODY):-1]
-    if not hmac.compare_digest(raw[len(_HEAD):start], _mac(key, path, body)):
+    if not hmac.compare_digest(raw[len(_HEAD):start], _mac(key, path, memoryview(raw)[start + len(_BODY):-1])):
         return None
     try:
-        return json.loads(body)
-    except ValueError:
+        return json.loads(raw)["value"]  # the signed bytes are exactly the value's
+    except (ValueError, KeyError, TypeError):
         return None
 
 

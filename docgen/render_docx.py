@@ -10,6 +10,7 @@ stored zip of the other, unchanged, parts.
 from __future__ import annotations
 
 import re
+import zipfile
 
 import jinja2
 from markupsafe import Markup, escape
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 from docgen import templating
 from docgen.cache import remembered
 from docgen.package import CORE_PATH, core_xml, read_package, write_package
+from docgen.problems import DocgenError
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -64,9 +66,19 @@ class WordTemplate:
         self.env = env or make_env()
         with open(path, "rb") as handle:
             blob = handle.read()
-        self.entries = read_package(blob)
+        try:
+            self.entries = read_package(blob)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Word 文件（.docx），可能已损坏，或只是改了扩展名") from None
+
+        def make():
+            try:
+                return prepare(self.entries)
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise DocgenError(f"模板 {name} 无法读取：{exc}") from None
+
         parts = {part for part, _ in self.entries}
-        prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries),
+        prepared = remembered(cache_dir, b"docx", blob, make=make,
                               valid=lambda value: isinstance(value, dict) and all(
                                   part in parts and _RENDERED.match(part) and isinstance(xml, str)
                                   for part, xml in value.items()))

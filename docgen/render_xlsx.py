@@ -22,6 +22,7 @@ import html
 import math
 import posixpath
 import re
+import zipfile
 
 import jinja2
 
@@ -414,7 +415,11 @@ class WorkbookTemplate:
         self.name = name
         with open(path, "rb") as handle:
             blob = handle.read()
-        self.entries = read_package(blob)
+        try:
+            self.entries = read_package(blob)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Excel 文件（.xlsx），可能已损坏，或只是改了扩展名") from None
+
         def make():
             try:
                 return prepare(self.entries)

@@ -266,3 +266,12 @@ def test_doctored_output_hashes_do_not_get_an_edited_document_deleted(archive, t
     assert result.returncode == 0, result.stdout + result.stderr
     assert document.read_bytes() == edited
     assert not list((archive / "output" / PLAN).glob(f"02_告知书_{name}*"))  # its untouched sibling went
+
+
+@pytest.mark.parametrize("name", ["00_通知.docx", "07_公示表.xlsx"])
+def test_a_template_that_is_not_a_document_is_a_clear_error(archive, name):
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    (archive / "templates" / name).write_bytes(b"PK\x03\x04 not really a zip")
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"模板 {name} 无法读取" in result.stderr and "Traceback" not in result.stderr
