@@ -187,7 +187,10 @@ class RecordCache:
             else:
                 outdated.append(os.path.join(folder, name))
         cache = cls(folder, key, shards)
-        cache.outdated = [path for path in outdated if os.path.exists(path)]
+        from docgen import usercache
+
+        if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone
+            cache.outdated = [path for path in outdated if os.path.exists(path)]
         return cache
 
     @staticmethod
