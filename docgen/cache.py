@@ -7,6 +7,11 @@ Checking a thousand records against their schemas takes about a second; a build 
 nothing changed should not pay for it again. The cache lives in `.docgen/` beside
 `records/`, is keyed by each file's SHA-256, docgen's version and source, and the schemas' content,
 and is plain JSON (never unpickled). A missing or damaged cache only costs time.
+
+An archive may come from anybody, and so may its `.docgen/`: every file there is signed with
+a key kept in the user's own cache folder (`read_json`, `write_json`). An entry another user or
+machine wrote, or that was edited, is ignored and made again; only the entries this user's docgen
+wrote are believed, and only for them is an unchanged stat stamp taken as unchanged bytes.
 """
 
 from __future__ import annotations
@@ -33,24 +38,64 @@ def code_digest() -> bytes:
     return digest.digest()
 
 
+_HEAD = b'{"mac":"'
+_BODY = b'","value":'
+
+
+def _mac(key: bytes, path: str, body) -> bytes:
+    """HMAC-SHA256 of an entry, bound to its place in the cache (`records/<shard>.json`), so that
+    entries cannot be swapped for one another either."""
+    import hmac
+
+    place = "/".join(os.path.abspath(path).split(os.sep)[-2:]).encode("utf-8", "surrogateescape")
+    mac = hmac.new(key, place + b"\0", hashlib.sha256)
+    mac.update(body)
+    return mac.hexdigest().encode()
+
+
 def read_json(path: str | None):
-    """A cache file's content, or None when it is missing or damaged (a cache only saves time)."""
+    """A cache file's content, or None when it is missing, damaged, or not written by this user's
+    docgen: the archive may come from anybody, so only an entry signed with the user's own key
+    (`usercache.secret`) is believed. A cache only saves time; a refused one is made again."""
     if not path:
         return None
+    from docgen import usercache
+
+    key = usercache.secret()
+    if key is None:
+        return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    start = len(_HEAD) + 64
+    if not (raw.startswith(_HEAD) and raw[start:start + len(_BODY)] == _BODY and raw.endswith(b"}")):
+        return None
+    import hmac
+
+    if not hmac.compare_digest(raw[len(_HEAD):start], _mac(key, path, memoryview(raw)[start + len(_BODY):-1])):
+        return None
+    try:
+        return json.loads(raw)["value"]  # the signed bytes are exactly the value's
+    except (ValueError, KeyError, TypeError):
         return None
 
 
 def write_json(path: str | None, value) -> None:
-    """Write a cache file atomically; the `.docgen/` folder holding it ignores itself in git.
-    A read-only archive is not an error: it only stays slower."""
+    """Write a cache file atomically, signed (see `read_json`); the `.docgen/` folder holding it
+    ignores itself in git. A read-only archive, or no private user cache folder to keep the key
+    in, is not an error: it only stays slower."""
     if not path:
         return
+    from docgen import usercache
+
+    key = usercache.secret()
+    if key is None:
+        return
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
-        write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        write_atomic(path, _HEAD + _mac(key, path, body) + _BODY + body + b"}")
         folder = os.path.dirname(os.path.abspath(path))
         while os.path.basename(folder) != CACHE_DIR and os.path.dirname(folder) != folder:
             folder = os.path.dirname(folder)
@@ -70,14 +115,20 @@ def content_key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def remembered(cache_dir: str | None, *key: bytes, make, valid=lambda value: isinstance(value, dict)):
-    """`make()`'s JSON result, kept in `cache_dir` under `content_key(*key)` (a template prepared
-    by another docgen is prepared again); a damaged entry is made again."""
-    path = os.path.join(cache_dir, content_key(*key) + ".json") if cache_dir else None
-    value = read_json(path)
-    if value is None or not valid(value):
-        value = make()
-        write_json(path, value)
+def remembered(cache_dir: str | None, kind: bytes, source: bytes, *, make, valid=lambda value: isinstance(value, dict)):
+    """`make()`'s JSON result for `source` (a template file's bytes), kept in `cache_dir` under
+    `content_key(kind, source)` (a template prepared by another docgen is prepared again).
+
+    The entry is data, never code, and carries the SHA-256 of the source it was made from: it is used
+    only when signed by this user's docgen (`read_json`), made from these very bytes, and of the
+    expected shape; anything else is made again."""
+    path = os.path.join(cache_dir, content_key(kind, source) + ".json") if cache_dir else None
+    digest = hashlib.sha256(source).hexdigest()
+    stored = read_json(path)
+    if isinstance(stored, dict) and stored.get("source") == digest and valid(stored.get("value")):
+        return stored["value"]
+    value = make()
+    write_json(path, {"source": digest, "value": value})
     return value
 
 
@@ -136,7 +187,10 @@ class RecordCache:
             else:
                 outdated.append(os.path.join(folder, name))
         cache = cls(folder, key, shards)
-        cache.outdated = [path for path in outdated if os.path.exists(path)]
+        from docgen import usercache
+
+        if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone
+            cache.outdated = [path for path in outdated if os.path.exists(path)]
         return cache
 
     @staticmethod

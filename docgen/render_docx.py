@@ -10,6 +10,7 @@ stored zip of the other, unchanged, parts.
 from __future__ import annotations
 
 import re
+import zipfile
 
 import jinja2
 from markupsafe import Markup, escape
@@ -56,7 +57,8 @@ class WordTemplate:
     """One .docx template, ready to render documents.
 
     The preprocessed XML is kept in `cache_dir` under the template's SHA-256, so that a
-    later build neither imports docxtpl nor patches the template again.
+    later build neither imports docxtpl nor patches the template again (an entry this user's
+    docgen did not write from these very bytes is prepared again, see `cache.remembered`).
     """
 
     def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
@@ -64,14 +66,28 @@ class WordTemplate:
         self.env = env or make_env()
         with open(path, "rb") as handle:
             blob = handle.read()
-        self.entries = read_package(blob)
-        prepared = remembered(cache_dir, b"docx", blob, make=lambda: prepare(self.entries))
+        try:
+            self.entries = read_package(blob)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Word 文件（.docx），可能已损坏，或只是改了扩展名") from None
+
+        def make():
+            try:
+                return prepare(self.entries)
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise DocgenError(f"模板 {name} 无法读取：{exc}") from None
+
+        parts = {part for part, _ in self.entries}
+        prepared = remembered(cache_dir, b"docx", blob, make=make,
+                              valid=lambda value: isinstance(value, dict) and all(
+                                  part in parts and _RENDERED.match(part) and isinstance(xml, str)
+                                  for part, xml in value.items()))
         self.compiled: dict[str, jinja2.Template] = {}
         for part, xml in prepared.items():
             try:
                 self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
-                raise DocgenError(f"模板 {name} 有语法错误：{exc.message}") from None
+                raise templating.syntax_error(name, exc) from None
 
     def render(self, context: dict, title: str, when: str) -> bytes:
         out = []
@@ -79,10 +95,8 @@ class WordTemplate:
             if part in self.compiled:
                 try:
                     xml = self.compiled[part].render(context)
-                except jinja2.UndefinedError as exc:
-                    raise DocgenError(f"模板 {self.name} 引用了不存在的字段：{exc.message}") from None
-                except jinja2.TemplateError as exc:
-                    raise DocgenError(f"模板 {self.name} 渲染出错：{exc}") from None
+                except templating.TEMPLATE_FAULTS as exc:
+                    raise templating.failure(self.name, exc) from None
                 xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
                 data = xml.encode("utf-8")
             elif part == CORE_PATH:

@@ -22,6 +22,7 @@ import html
 import math
 import posixpath
 import re
+import zipfile
 
 import jinja2
 
@@ -222,7 +223,7 @@ class _Text:
         try:
             self.tpl = templating.template(ENV, "xlsx", key, body)
         except jinja2.TemplateSyntaxError as exc:
-            raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
+            raise templating.syntax_error(template, exc) from None
 
     def render(self, context: dict, template: str):
         if self.static:
@@ -233,10 +234,8 @@ class _Text:
             return _evaluate(self.compiled, context, template)[0]
         try:
             return self.tpl.render(context)
-        except jinja2.UndefinedError as exc:
-            raise DocgenError(f"模板 {template} 引用了不存在的字段：{exc.message}") from None
-        except jinja2.TemplateError as exc:
-            raise DocgenError(f"模板 {template} 渲染出错：{exc}") from None
+        except templating.TEMPLATE_FAULTS as exc:
+            raise templating.failure(template, exc) from None
 
 
 def _compile(expressions: tuple[str, ...], template: str, key: str):
@@ -244,7 +243,7 @@ def _compile(expressions: tuple[str, ...], template: str, key: str):
     try:
         return templating.expressions(ENV, "xlsx", key, expressions)
     except jinja2.TemplateSyntaxError as exc:
-        raise DocgenError(f"模板 {template} 有语法错误：{exc.message}") from None
+        raise templating.syntax_error(template, exc) from None
 
 
 def _evaluate(compiled, context: dict, template: str) -> tuple:
@@ -253,10 +252,8 @@ def _evaluate(compiled, context: dict, template: str) -> tuple:
         for value in values:
             if isinstance(value, jinja2.Undefined):
                 str(value)  # raises for StrictUndefined
-    except jinja2.UndefinedError as exc:
-        raise DocgenError(f"模板 {template} 引用了不存在的字段：{exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise DocgenError(f"模板 {template} 渲染出错：{exc}") from None
+    except templating.TEMPLATE_FAULTS as exc:
+        raise templating.failure(template, exc) from None
     return values
 
 
@@ -418,7 +415,11 @@ class WorkbookTemplate:
         self.name = name
         with open(path, "rb") as handle:
             blob = handle.read()
-        self.entries = read_package(blob)
+        try:
+            self.entries = read_package(blob)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Excel 文件（.xlsx），可能已损坏，或只是改了扩展名") from None
+
         def make():
             try:
                 return prepare(self.entries)

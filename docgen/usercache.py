@@ -12,6 +12,10 @@ The folder is where platformdirs would put it (XDG_CACHE_HOME, ~/Library/Caches,
 rebuild it would help to save. `DOCGEN_CACHE_DIR` chooses another folder; an empty value
 turns the cache off. Entries are named by the SHA-256 of everything that went into them,
 docgen's own source and the Python release included, so a stale entry is never used, only left behind.
+
+The folder also holds this user's secret key (`archive-cache.key`), with which docgen signs the
+JSON it keeps in an archive's `.docgen/`: an entry is used only when this user's docgen wrote it
+(see `docgen.cache.read_json`).
 """
 
 from __future__ import annotations
@@ -66,6 +70,69 @@ def _is_private(path: str) -> bool:
         return True  # Windows: %LOCALAPPDATA% is the user's own
     st = os.stat(path)
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+_secrets: dict[str, bytes | None] = {}  # cache folder -> its key, read once per process
+SECRET_NAME = "archive-cache.key"
+
+
+def secret() -> bytes | None:
+    """This user's key for signing archive caches (made on first use), or None when there is no
+    private cache folder: then nothing in an archive's `.docgen/` can be told apart from a forgery."""
+    base = folder()
+    if not base:
+        return None
+    if base not in _secrets:
+        path = os.path.join(base, SECRET_NAME)
+        value = _read_secret(path)
+        if value is None and not os.path.lexists(path):
+            _make_secret(path)
+            value = _read_secret(path)
+        _secrets[base] = value
+    return _secrets[base]
+
+
+def _read_secret(path: str) -> bytes | None:
+    """The key, when it is a regular file of the user's that nobody else can read or write."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+            return None
+        value = handle.read(65)
+    import stat
+
+    return value if stat.S_ISREG(st.st_mode) and len(value) == 32 else None
+
+
+def _make_secret(path: str) -> None:
+    """A new random key; of two processes making one at once, the first to link its file wins."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".key-", dir=os.path.dirname(path))  # mode 0600
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not os.path.lexists(path):
+                os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def key(*parts: bytes | str) -> str:

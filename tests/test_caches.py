@@ -12,6 +12,11 @@ import pytest
 from conftest import check, edit, inspection_files, run_docgen
 from docgen import usercache
 
+def _folder(shard: bytes) -> str:
+    """The record folder a shard of the record cache is about (shards are signed: {"mac", "value"})."""
+    return json.loads(shard)["value"]["folder"]
+
+
 def _problems(root):
     return sorted((p.path.split("records")[-1], p.line, p.column, p.message) for p in check(root).problems)
 
@@ -82,6 +87,8 @@ def test_empty_cache_setting_turns_the_user_cache_off(archive, tmp_path):
     assert result.returncode == 1
     assert "2023-02-30" in result.stdout + result.stderr
     assert not home.exists() and not (tmp_path / "xdg").exists()
+    # without a key of the user's own, the archive's cache could not be told from a forgery
+    assert not (archive / ".docgen").exists()
 
 
 def test_build_keeps_compiled_templates_and_rebuilds_identically(archive, tmp_path):
@@ -106,21 +113,21 @@ def test_editing_one_inspection_rewrites_only_its_folders_record_cache(archive):
     assert run_docgen("build", cwd=archive).returncode == 0
     shards = archive / ".docgen" / "records"
     before = {p.name: p.read_bytes() for p in shards.glob("*.json")}
-    folders = {json.loads(b)["folder"] for b in before.values()}
+    folders = {_folder(b) for b in before.values()}
     assert any(f.endswith(os.path.join("inspections", "qa-2023-30")) for f in folders)
     assert any(f.endswith("entities") for f in folders)
     target = inspection_files(archive)[0]
     target.write_text(target.read_text(encoding="utf-8") + "\n# 记录员补记\n", encoding="utf-8")
     assert run_docgen("build", cwd=archive).returncode == 0
     after = {p.name: p.read_bytes() for p in shards.glob("*.json")}
-    changed = {json.loads(after[n])["folder"] for n in after if before.get(n) != after[n]}
+    changed = {_folder(after[n]) for n in after if before.get(n) != after[n]}
     assert changed == {str(target.parent)}
     # a damaged shard only costs time
-    victim = next(p for p in shards.glob("*.json") if json.loads(p.read_bytes())["folder"].endswith("entities"))
+    victim = next(p for p in shards.glob("*.json") if _folder(p.read_bytes()).endswith("entities"))
     victim.write_text("{not json", encoding="utf-8")
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0 and "没有变化" in result.stdout
-    assert json.loads(victim.read_bytes())["folder"].endswith("entities")
+    assert _folder(victim.read_bytes()).endswith("entities")
 
 
 def _warnings(root):
@@ -146,3 +153,40 @@ def test_positions_of_warnings_are_remembered_and_follow_edits(archive, monkeypa
     target.write_text("# 记录员补记\n# 第二行\n" + target.read_text(encoding="utf-8"), encoding="utf-8")
     moved = [w for w in _warnings(archive) if w[0] == path and w[3] == first[0][3]]
     assert moved and moved[0][1] == line + 2
+
+
+def test_archive_cache_entries_are_signed_for_their_place_only(tmp_path, monkeypatch):
+    from docgen.cache import read_json, write_json
+
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "user-cache"))
+    first, second = tmp_path / ".docgen" / "templates" / "a.json", tmp_path / ".docgen" / "templates" / "b.json"
+    write_json(str(first), {"value": "A"})
+    write_json(str(second), {"value": "B"})
+    assert read_json(str(first)) == {"value": "A"} and read_json(str(second)) == {"value": "B"}
+    shutil.copyfile(first, second)  # a genuine entry under another entry's name
+    assert read_json(str(second)) is None
+    first.write_bytes(first.read_bytes().replace(b'"A"', b'"Z"'))
+    assert read_json(str(first)) is None
+    assert (tmp_path / ".docgen" / ".gitignore").read_bytes() == b"*\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_the_signing_key_is_private_and_made_once(tmp_path, monkeypatch):
+    from docgen.cache import read_json, write_json
+
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(folder))
+    key = usercache.secret()
+    path = folder / usercache.SECRET_NAME
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert path.stat().st_mode & 0o777 == 0o600
+    entry = tmp_path / ".docgen" / "output-hashes.json"
+    write_json(str(entry), {"x": 1})
+    # a key others can read could sign forgeries: neither used nor replaced
+    path.chmod(0o644)
+    usercache._secrets.clear()
+    assert usercache.secret() is None and path.read_bytes() == key
+    assert read_json(str(entry)) is None
+    path.chmod(0o600)
+    usercache._secrets.clear()
+    assert usercache.secret() == key and read_json(str(entry)) == {"x": 1}

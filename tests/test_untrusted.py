@@ -1,0 +1,277 @@
+"""Issue 11, class 2: an archive is untrusted input. Its templates run sandboxed, and nothing in its
+`.docgen/` cache changes what is validated or rendered unless this user's docgen wrote it."""
+
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+
+import docx
+import openpyxl
+import pytest
+import yaml
+
+from conftest import inspection_files, run_docgen
+
+PLAN = "qa-2023-30"
+PACKAGED_TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
+
+
+def docx_text(path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def tree(folder: pathlib.Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def all_text(folder: pathlib.Path) -> str:
+    """Every text docgen put in the documents of `folder`."""
+    texts = []
+    for path in sorted(folder.rglob("*.docx")):
+        texts.append(docx_text(path))
+    for path in sorted(folder.rglob("*.xlsx")):
+        workbook = openpyxl.load_workbook(path)
+        texts += [str(c.value) for sheet in workbook for row in sheet.iter_rows() for c in row if c.value is not None]
+    return "\n".join(texts)
+
+
+# -- hostile templates --------------------------------------------------------------------
+def payloads(marker: pathlib.Path) -> list[str]:
+    """Ways out of a Jinja template into Python: shell commands, file reads, changing data."""
+    return [
+        f"{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}",
+        f"{{{{ lipsum.__globals__['os'].system('touch {marker}') }}}}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        f"{{% for c in ().__class__.__base__.__subclasses__() %}}{{% if c.__name__ == 'Popen' %}}"
+        f"{{{{ c('touch {marker}', shell=True) }}}}{{% endif %}}{{% endfor %}}",
+        "{{ joiner.__init__.__globals__.__builtins__.open('/etc/hostname').read() }}",
+        "{{ '{0.__class__.__init__.__globals__}'.format(plan) }}",
+        "{{ {}.update(x=1) or [].append(1) }}",
+    ]
+
+
+def _hostile_build(archive, marker, template):
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    said = result.stdout + result.stderr
+    assert result.returncode != 0, said
+    assert template in said and "不允许" in said, said
+    assert "Traceback" not in said
+    assert not marker.exists(), "the template ran a command"
+    return said
+
+
+@pytest.mark.parametrize("payload", range(len(payloads(pathlib.Path("m")))))
+def test_hostile_word_template_is_refused(archive, payload):
+    marker = archive / "pwned"
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/00_通知.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("附：" + payloads(marker)[payload])
+    document.save(str(path))
+    _hostile_build(archive, marker, "00_通知.docx")
+    assert not (archive / "output" / PLAN / "00_通知.docx").exists()
+    # the second run compiles nothing: its code comes from the user's bytecode cache, sandboxed too
+    _hostile_build(archive, marker, "00_通知.docx")
+
+
+@pytest.mark.parametrize("cell", ["A3", "B5"])  # a title row (a template); the repeated row (an expression)
+@pytest.mark.parametrize("payload", range(len(payloads(pathlib.Path("m")))))
+def test_hostile_excel_template_is_refused(archive, payload, cell):
+    marker = archive / "pwned"
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/07_公示表.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    text = payloads(marker)[payload]
+    workbook.active[cell] = ("抽查计划：" + text) if cell == "A3" else text
+    workbook.save(path)
+    _hostile_build(archive, marker, "07_公示表.xlsx")
+    assert not (archive / "output" / PLAN / "07_公示表.xlsx").exists()
+
+
+def test_sandboxed_templates_still_do_what_templates_do(archive):
+    """Loops, filters, conditions and reading fields are not refused."""
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/00_通知.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("{% for d in plan.departments %}[{{ d.name|trim }}]{% endfor %}"
+                           "{{ '有' if plan.title else '无' }}{{ plan.title|length > 0 }}")
+    document.save(str(path))
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = docx_text(archive / "output" / PLAN / "00_通知.docx")
+    assert "][" in text and "有True" in text
+
+
+# -- doctored caches ------------------------------------------------------------------------
+def read_entry(path: pathlib.Path):
+    return json.loads(path.read_bytes())["value"]
+
+
+def forge(path: pathlib.Path, value, how: str, tmp_path: pathlib.Path, monkeypatch) -> None:
+    """Write `value` to a cache file as somebody without this user's key could."""
+    if how == "signature kept":  # the genuine file's signature over other content
+        mac = json.loads(path.read_bytes())["mac"]
+        path.write_bytes(b'{"mac":"' + mac.encode() + b'","value":'
+                         + json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"}")
+    elif how == "plain JSON":  # as docgen kept its cache before
+        path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    else:  # "another user's key": a whole docgen of one's own, signing what it likes
+        from docgen.cache import write_json
+
+        monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "attacker-cache"))
+        write_json(str(path), value)
+        monkeypatch.undo()
+        assert read_entry(path) == value
+
+
+FORGERIES = ["signature kept", "plain JSON", "another user's key"]
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_doctored_prepared_templates_are_not_run(archive, tmp_path, monkeypatch, how):
+    marker = archive / "pwned"
+    assert run_docgen("build", cwd=archive).returncode == 0
+    clean = tree(archive / "output")
+    entries = sorted((archive / ".docgen" / "templates").glob("*.json"))
+    assert len(entries) == 9
+    payload = f"FORGED{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}"
+    for entry in entries:
+        stored = read_entry(entry)
+        prepared = stored["value"]
+        if "word/document.xml" in prepared:
+            xml = prepared["word/document.xml"]
+            at = xml.index('<w:t xml:space="preserve">') + len('<w:t xml:space="preserve">')
+            prepared["word/document.xml"] = xml[:at] + payload + xml[at:]
+        else:
+            sheet = prepared["sheets"][0]
+            cell = sheet["rows"][0]["cells"][0]
+            cell["text"] = cell["shown"] = payload
+            sheet["before"] = sheet["before"].replace("<sheetData", "<!-- FORGED --><sheetData")
+        forge(entry, stored, how, tmp_path, monkeypatch)
+    result = run_docgen("build", "--force", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not marker.exists()
+    assert tree(archive / "output") == clean
+    assert "FORGED" not in all_text(archive / "output")
+    for entry in entries:  # prepared again and signed by this user
+        assert b"FORGED" not in entry.read_bytes()
+
+
+def _shard_of(archive: pathlib.Path, folder: str) -> pathlib.Path:
+    return next(p for p in (archive / ".docgen" / "records").glob("*.json")
+                if read_entry(p)["folder"].endswith(os.sep + folder))
+
+
+def _entity_of_first_inspection(archive) -> pathlib.Path:
+    entity = yaml.safe_load(inspection_files(archive)[0].read_text(encoding="utf-8"))["entity"]
+    return archive / "records" / "entities" / f"{entity}.yaml"
+
+
+def _forge_record(archive, path: pathlib.Path, change, how, tmp_path, monkeypatch) -> None:
+    """A cache entry for `path` that matches its current bytes and stat, but not its content."""
+    shard = _shard_of(archive, "entities")
+    stored = read_entry(shard)
+    entry = stored["files"][str(path)]
+    st = path.stat()
+    entry["stat"] = [st.st_mtime_ns, st.st_size, st.st_ino]
+    entry["sha"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry["problems"] = []
+    change(entry["data"])
+    forge(shard, stored, how, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_doctored_record_cache_does_not_replace_a_record(archive, tmp_path, monkeypatch, how):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    path = _entity_of_first_inspection(archive)
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    real = "迁安市真实名称培训学校（示例）"
+    path.write_text(text.replace(f"name: {data['name']}", f"name: {real}"), encoding="utf-8")
+    _forge_record(archive, path, lambda d: d.update(name="伪造名称培训学校"), how, tmp_path, monkeypatch)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = archive / "output" / PLAN
+    assert list(out.glob(f"04_实地核查记录表_{real}.docx")) and not list(out.glob("*伪造*"))
+    assert real in docx_text(out / f"02_告知书_{real}.docx")
+    assert "伪造" not in all_text(out)
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_doctored_record_cache_does_not_pass_validation(archive, tmp_path, monkeypatch, how):
+    assert run_docgen("validate", cwd=archive).returncode == 0
+    path = _entity_of_first_inspection(archive)
+    text = path.read_text(encoding="utf-8")
+    code = yaml.safe_load(text)["credit_code"]
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")  # a wrong check digit
+    path.write_text(text.replace(code, wrong), encoding="utf-8")
+    _forge_record(archive, path, lambda d: d.update(credit_code=code), how, tmp_path, monkeypatch)
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = next(n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "credit_code" in t)
+    assert f"{path.name}:{line}:" in result.stdout and wrong in result.stdout
+
+
+def _output_hashes(archive) -> pathlib.Path:
+    return archive / ".docgen" / "output-hashes.json"
+
+
+def _clerk_edit(path: pathlib.Path) -> None:
+    document = docx.Document(str(path))
+    document.add_paragraph("记录员手写补充：现场另有说明。")
+    document.save(str(path))
+
+
+def _forge_intact(archive, path: pathlib.Path, how, tmp_path, monkeypatch) -> None:
+    """Claim that `path`, as it is now, holds what docgen wrote there."""
+    manifest = json.loads((archive / "output" / ".docgen-manifest.json").read_text(encoding="utf-8"))
+    written = manifest["outputs"][str(path.relative_to(archive / "output")).replace(os.sep, "/")]["sha256"]
+    known = read_entry(_output_hashes(archive))
+    st = path.stat()
+    known[str(path)] = [[st.st_mtime_ns, st.st_size, st.st_ino], written]
+    forge(_output_hashes(archive), known, how, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_doctored_output_hashes_do_not_hide_an_edited_document(archive, tmp_path, monkeypatch, how):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    target = archive / "output" / PLAN / "00_通知.docx"
+    clean = hashlib.sha256(target.read_bytes()).hexdigest()
+    _clerk_edit(target)
+    _forge_intact(archive, target, how, tmp_path, monkeypatch)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "没有变化" not in result.stdout  # the edited document was noticed
+    shas = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (archive / "output").rglob("*.docx")}
+    assert clean in shas  # docgen's own document is there again (in its place, or beside the edited one)
+
+
+@pytest.mark.parametrize("how", FORGERIES)
+def test_doctored_output_hashes_do_not_get_an_edited_document_deleted(archive, tmp_path, monkeypatch, how):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    victim = inspection_files(archive)[-1]
+    entity = yaml.safe_load(victim.read_text(encoding="utf-8"))["entity"]
+    name = yaml.safe_load((archive / f"records/entities/{entity}.yaml").read_text(encoding="utf-8"))["name"]
+    document = archive / "output" / PLAN / f"04_实地核查记录表_{name}.docx"
+    _clerk_edit(document)
+    edited = document.read_bytes()
+    _forge_intact(archive, document, how, tmp_path, monkeypatch)
+    victim.unlink()
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert document.read_bytes() == edited
+    assert not list((archive / "output" / PLAN).glob(f"02_告知书_{name}*"))  # its untouched sibling went
+
+
+@pytest.mark.parametrize("name", ["00_通知.docx", "07_公示表.xlsx"])
+def test_a_template_that_is_not_a_document_is_a_clear_error(archive, name):
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    (archive / "templates" / name).write_bytes(b"PK\x03\x04 not really a zip")
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"模板 {name} 无法读取" in result.stderr and "Traceback" not in result.stderr
