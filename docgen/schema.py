@@ -260,10 +260,19 @@ class Schemas:
         if validator is None:
             return [record.problem((), f"找不到“{record.kind}”类记录的模式文件 {record.kind}.schema.json")]
         self.coerce(record.data, validator.schema, record.doc, ())
+        from docgen import textcheck
+
+        problems = textcheck.check(record, lambda path: self._title_or_none(record.kind, path))
         if validator.is_valid(record.data):
-            return []
-        problems = [self._problem(record, error) for error in validator.iter_errors(record.data)]
+            return problems
+        problems += [self._problem(record, error) for error in validator.iter_errors(record.data)]
         return sorted(set(problems))
+
+    def _title_or_none(self, kind: str, path: tuple) -> str | None:
+        try:
+            return self.title_at(kind, path)
+        except (KeyError, AttributeError, TypeError):
+            return None
 
     def _title(self, schema: dict, fallback: Any) -> str:
         return schema.get("title") or str(fallback)
