@@ -24,7 +24,9 @@ BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 
 CONTROL_RE = re.compile(f"[{CONTROL}]")
 # in the text of a file a CR is fine before a LF (a Windows line ending)
-LITERAL_RE = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# and a byte order mark is only at the start of a file (the loader strips it there): one further in
+# comes from pasting files together, and would silently become part of a field name or value
+LITERAL_RE = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 NOTABLE_RE = re.compile(f"[{CONTROL}{BIDI}]")  # what the loader notes the position of
 
 # fields that name a person, an organisation or a document: shown as names, used in file names
@@ -37,7 +39,7 @@ _CONTROL_NAMES = {
     0x00: "空字符 NUL", 0x07: "响铃 BEL", 0x08: "退格 BS", 0x0B: "垂直制表符 VT", 0x0C: "换页符 FF",
     0x0D: "单独的回车符 CR", 0x1B: "转义符 ESC", 0x7F: "删除符 DEL", 0x85: "下一行 NEL",
     0x2028: "行分隔符 LINE SEPARATOR", 0x2029: "段分隔符 PARAGRAPH SEPARATOR",
-    0xFFFE: "非字符", 0xFFFF: "非字符",
+    0xFFFE: "非字符", 0xFFFF: "非字符", 0xFEFF: "字节顺序标记 BOM",
 }
 
 

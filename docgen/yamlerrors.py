@@ -93,6 +93,8 @@ def explain(exc, text: str) -> tuple[int, int, str]:
     if "mapping keys are not allowed" in problem:
         return line, column, "此处不能出现“? ”：以“?”开头的值请用引号括起来"
     if "expected ':'" in problem or "simple key" in context:
+        if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
+            line, column = cmark.line + 1, cmark.column + 1
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
                               "值太长换了行时，请用引号把整个值括起来")
     if _has(problem, "',' or ']'"):
