@@ -139,7 +139,8 @@ class _Builder:
                 if key == "<<" and key_node.tag != _STR:
                     raise YamlProblem(*_mark(key_node), "记录中不允许使用合并键“<<”，请直接写出内容")
                 if key in result:
-                    self.problems.append((*_mark(key_node), f"字段「{key}」重复出现，只能写一次"))
+                    shown = self.notable(key) and repr(key)[1:-1] or key  # no control character reaches a terminal
+                    self.problems.append((*_mark(key_node), f"字段「{shown}」重复出现，只能写一次"))
                     continue
                 self.doc.key_marks[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,))

@@ -368,3 +368,11 @@ def test_damaged_document_is_a_clean_exception(tmp_path):
     with pytest.raises(DamagedDocument) as caught:
         textconv(str(target))
     assert isinstance(caught.value, DocgenError) and caught.value.path == str(target)
+
+
+def test_values_quoted_in_messages_cannot_drive_the_terminal(archive):
+    path = archive / INSPECTION
+    edit(path, "result: 发现问题已责令改正", 'result: "\\e[2J\\e]0;owned\\a已整改"')
+    messages = [m for _l, _c, m in located(check(archive), path)]
+    assert any("<U+001B>" in m for m in messages), messages
+    assert not any("\x1b" in m or "\x07" in m for m in messages)
