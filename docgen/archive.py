@@ -120,48 +120,59 @@ class Archive:
         refused: list[tuple[str, str]] = []
         visited: set[str] = set()
 
-        def visit(path: str, kind: str, is_dir: bool) -> None:
+        def kind_of(path: str, kind: str, entry=None) -> int | None:
+            """The stat mode of what `path` leads to, or None (reported) when it must not be read.
+            A directory entry tells a plain file or folder without a stat call."""
             name = os.path.basename(path)
-            wanted = is_dir or is_record_file(name)
+            wanted = entry is None or is_record_file(name)
             try:
-                info = os.lstat(path)
-                if stat.S_ISLNK(info.st_mode):
+                if entry is not None and not entry.is_symlink():
+                    if entry.is_file(follow_symlinks=False):
+                        return stat.S_IFREG
+                    if entry.is_dir(follow_symlinks=False):
+                        return stat.S_IFDIR
+                elif os.path.islink(path):
                     real = os.path.realpath(path)
                     if not inside(real):
                         if wanted or os.path.isdir(path):
                             problems.append(Problem(display(path), 1, 1, f"这是指向档案之外（{real}）的符号链接，docgen 不读取档案"
                                                                         "之外的文件；请把文件复制到档案中，或删除这个链接"))
                             refused.append((kind, path))
-                        return
-                    info = os.stat(path)
+                        return None
+                return stat.S_IFMT(os.stat(path).st_mode)
             except OSError as exc:
                 if wanted:
                     problems.append(Problem(display(path), 1, 1, f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）"))
+                return None
+
+        def visit(folder: str, kind: str) -> None:
+            real = os.path.realpath(folder)
+            if real in visited:  # a link back up the tree
                 return
-            if stat.S_ISDIR(info.st_mode):
-                real = os.path.realpath(path)
-                if real in visited:  # a link back up the tree
-                    return
-                visited.add(real)
-                try:
-                    names = sorted(os.listdir(path))
-                except OSError as exc:
-                    problems.append(Problem(display(path), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
-                    return
-                for child in names:
-                    if not child.startswith("."):
-                        visit(os.path.join(path, child), kind, False)
-            elif stat.S_ISREG(info.st_mode):
-                if is_record_file(name):
-                    found.append((kind, path))
-            elif not is_dir:
-                problems.append(Problem(display(path), 1, 1, "这不是普通文件（可能是管道、套接字或设备），已跳过；"
-                                                             "记录目录中只应放记录文件", WARNING))
+            visited.add(real)
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as exc:
+                problems.append(Problem(display(folder), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
+                return
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                mode = kind_of(entry.path, kind, entry)
+                if mode == stat.S_IFDIR:
+                    visit(entry.path, kind)
+                elif mode == stat.S_IFREG:
+                    if is_record_file(entry.name):
+                        found.append((kind, entry.path))
+                elif mode is not None:
+                    problems.append(Problem(display(entry.path), 1, 1, "这不是普通文件（可能是管道、套接字或设备），已跳过；"
+                                                                       "记录目录中只应放记录文件", WARNING))
 
         for folder, kind in KIND_FOLDERS.items():
             base = os.path.join(self.records_dir, folder)
-            if os.path.lexists(base):
-                visit(base, kind, True)
+            if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
+                visit(base, kind)
         problems.extend(self._case_collisions(found))
         return found, problems, refused
 
@@ -172,7 +183,7 @@ class Archive:
         folders: dict[str, str] = {}
         reported: set[str] = set()
         for _kind, path in found:
-            relative = os.path.relpath(path, self.records_dir)
+            relative = path[len(self.records_dir) + 1:]  # every path found starts with it
             first = files.setdefault(relative.casefold(), path)
             if first != path:
                 for one, other in ((path, first), (first, path)):
