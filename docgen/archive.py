@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen.loader import Document, parse_bytes, read_limited, read_yaml_file
-from docgen.problems import DocgenError, Problem
+from docgen.problems import WARNING, DocgenError, Problem
 
 # folder under records/ -> record kind
 KIND_FOLDERS = {
@@ -95,15 +95,108 @@ class Archive:
 
     def record_files(self) -> list[tuple[str, str]]:
         """(kind, absolute path) of every record file, in a stable order."""
+        return self.walk()[0]
+
+    def walk(self) -> tuple[list[tuple[str, str]], list[Problem], list[tuple[str, str]]]:
+        """Every record file under records/, what is wrong with the tree, and the files refused.
+
+        Nothing but a regular file is ever opened: a FIFO, socket or device is skipped with a
+        warning (reading one would block). A symbolic link is followed only when it leads inside
+        the archive; one leading out is an error, and its file is refused (an archive received
+        from elsewhere must not read this machine's files). Names that differ only in case are an
+        error: on Windows and macOS they are the same file.
+        """
+        import stat
+
         if not os.path.isdir(self.records_dir):
             raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
-        found = []
+        bounds = {os.path.realpath(self.root), os.path.realpath(self.records_dir)}
+
+        def inside(real: str) -> bool:
+            return any(real == b or real.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
+
+        found: list[tuple[str, str]] = []
+        problems: list[Problem] = []
+        refused: list[tuple[str, str]] = []
+        visited: set[str] = set()
+
+        def kind_of(path: str, kind: str, entry=None) -> int | None:
+            """The stat mode of what `path` leads to, or None (reported) when it must not be read.
+            A directory entry tells a plain file or folder without a stat call."""
+            name = os.path.basename(path)
+            wanted = entry is None or is_record_file(name)
+            try:
+                if entry is not None and not entry.is_symlink():
+                    if entry.is_file(follow_symlinks=False):
+                        return stat.S_IFREG
+                    if entry.is_dir(follow_symlinks=False):
+                        return stat.S_IFDIR
+                elif os.path.islink(path):
+                    real = os.path.realpath(path)
+                    if not inside(real):
+                        if wanted or os.path.isdir(path):
+                            problems.append(Problem(display(path), 1, 1, f"这是指向档案之外（{real}）的符号链接，docgen 不读取档案"
+                                                                        "之外的文件；请把文件复制到档案中，或删除这个链接"))
+                            refused.append((kind, path))
+                        return None
+                return stat.S_IFMT(os.stat(path).st_mode)
+            except OSError as exc:
+                if wanted:
+                    problems.append(Problem(display(path), 1, 1, f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）"))
+                return None
+
+        def visit(folder: str, kind: str) -> None:
+            real = os.path.realpath(folder)
+            if real in visited:  # a link back up the tree
+                return
+            visited.add(real)
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as exc:
+                problems.append(Problem(display(folder), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
+                return
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                mode = kind_of(entry.path, kind, entry)
+                if mode == stat.S_IFDIR:
+                    visit(entry.path, kind)
+                elif mode == stat.S_IFREG:
+                    if is_record_file(entry.name):
+                        found.append((kind, entry.path))
+                elif mode is not None:
+                    problems.append(Problem(display(entry.path), 1, 1, "这不是普通文件（可能是管道、套接字或设备），已跳过；"
+                                                                       "记录目录中只应放记录文件", WARNING))
+
         for folder, kind in KIND_FOLDERS.items():
             base = os.path.join(self.records_dir, folder)
-            for dirpath, dirnames, filenames in os.walk(base):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend((kind, os.path.join(dirpath, name)) for name in sorted(filenames) if is_record_file(name))
-        return found
+            if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
+                visit(base, kind)
+        problems.extend(self._case_collisions(found))
+        return found, problems, refused
+
+    def _case_collisions(self, found: list[tuple[str, str]]) -> list[Problem]:
+        """Files, or folders, whose paths under records/ differ only in case."""
+        problems = []
+        files: dict[str, str] = {}
+        folders: dict[str, str] = {}
+        reported: set[str] = set()
+        for _kind, path in found:
+            relative = path[len(self.records_dir) + 1:]  # every path found starts with it
+            first = files.setdefault(relative.casefold(), path)
+            if first != path:
+                for one, other in ((path, first), (first, path)):
+                    problems.append(Problem(display(one), 1, 1, f"文件名与 {display(other)} 只有大小写不同，在 Windows 和 macOS 上"
+                                                                f"会被当作同一个文件；编号不区分大小写，请改用不同的编号"))
+                continue
+            folder = os.path.dirname(relative)
+            first_folder = folders.setdefault(folder.casefold(), folder)
+            if first_folder != folder and folder not in reported:
+                reported.add(folder)  # once per folder, on its first file
+                problems.append(Problem(display(path), 1, 1, f"所在文件夹 {folder} 与 {first_folder} 只有大小写不同，在 Windows 和"
+                                                             f" macOS 上会被当作同一个文件夹；请合并为一个"))
+        return problems
 
     def load(self, check=None, cache=None) -> tuple[list[Record], list[Problem], list[tuple[str, str]]]:
         """Parse every record file and run `check(record)` on it; problems are collected, never raised.
@@ -112,8 +205,9 @@ class Archive:
         neither parsed nor checked again. Also returns (kind, path) of the files that could not be
         read as a record at all: nobody knows what they hold, so their plans are left as they are.
         """
-        records, problems, unparsed = [], [], []
-        for kind, path in self.record_files():
+        found, problems, unparsed = self.walk()
+        records = []
+        for kind, path in found:
             shown = display(path)
             hit = cache.get_unchanged(path) if cache is not None else None
             if hit is not None:

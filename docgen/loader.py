@@ -18,6 +18,8 @@ from docgen.problems import Problem
 # cache (see docgen.cache) never needs it.
 
 MAX_RECORD_BYTES = 1_000_000
+MAX_DEPTH = 64  # records nest four or five levels; deeper is a mistake or an attack
+DEPTH_MESSAGE = f"嵌套层数过多：列表和字段最多嵌套 {MAX_DEPTH} 层，记录不需要这么深的结构（请检查是否有多余的“[”“{{”或缩进）"
 
 Path = tuple  # a path of keys and indexes into a record, e.g. ("dates", "visit")
 
@@ -31,24 +33,6 @@ _SCALAR_TAGS = {
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
-_YAML_MESSAGES = {
-    "mapping values are not allowed here": "此处不能出现“键: 值”（可能缩进不对，或值里含有冒号——请给值加引号）",
-    "could not find expected ':'": "缺少冒号“:”（每一行应写成“字段: 值”）",
-    "did not find expected key": "缩进不一致，找不到下一个字段（请检查这一行和上一行的缩进）",
-    "did not find expected '-' indicator": "列表缩进不一致（列表项应以“- ”开头并对齐）",
-    "found character '\\t' that cannot start any token": "不能用制表符（Tab）缩进，请改用空格",
-    "found unexpected end of stream": "文件意外结束（可能有引号或括号没有闭合）",
-    "found unknown escape character": "双引号字符串中有无法识别的转义符“\\”（可改用单引号）",
-    "expected a single document in the stream": "一个文件只能包含一条记录（请删除多余的“---”）",
-    "found undefined alias": "使用了未定义的别名“*”",
-    "while scanning a quoted scalar": "引号没有闭合",
-    "while scanning a simple key": "缺少冒号“:”（每一行应写成“字段: 值”）",
-    "did not find expected ',' or ']'": "方括号“[ ]”没有闭合，或列表项之间缺少逗号",
-    "did not find expected ',' or '}'": "花括号“{ }”没有闭合，或字段之间缺少逗号",
-    "found unexpected ':'": "多余的冒号“:”（值里含有冒号时请给值加引号）",
-}
-
-
 @dataclass
 class Document:
     """Parsed YAML data plus where each part of it stands in the source file."""
@@ -60,6 +44,8 @@ class Document:
     reparse: Any = None  # for a document from the cache: parses the text again when a position is asked
     memo: dict | None = None  # what was worked out from the file before, kept in the record cache
     noted: Any = None  # called after something is added to `memo`
+    # (path, is_key) -> [(character, line, column)] for scalars holding characters `textcheck` judges
+    odd: dict = field(default_factory=dict)
 
     def remembered(self, token: str, make, valid=lambda value: True):
         """`make()`, or what it gave for this file before (see `RecordCache.attach`)."""
@@ -115,17 +101,28 @@ def _mark(node) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
         import yaml
 
+        from docgen.textcheck import NOTABLE_RE
+
         self.yaml = yaml
+        self.text = text
+        self.notable = NOTABLE_RE.search
         self.doc = Document(None)
         self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")
         self.problems: list[tuple[int, int, str]] = []
 
+    def note(self, node, value: str, path: Path, key: bool) -> None:
+        """Remember where the characters `textcheck` judges stand, while the node is at hand."""
+        if self.notable(value):
+            self.doc.odd[(path, key)] = _locate(self.text, node, value)
+
     def build(self, node, path: Path) -> Any:
         yaml = self.yaml
+        if len(path) > MAX_DEPTH:
+            raise YamlProblem(*_mark(node), DEPTH_MESSAGE)
         if id(node) in self.seen:
             raise YamlProblem(*_mark(node), "记录中不允许使用 YAML 锚点和别名（& 与 *），请直接写出内容")
         self.seen.add(id(node))
@@ -138,10 +135,12 @@ class _Builder:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise YamlProblem(*_mark(key_node), "字段名必须是简单的文字")
                 key = key_node.value
+                self.note(key_node, key, path + (key,), True)
                 if key == "<<" and key_node.tag != _STR:
                     raise YamlProblem(*_mark(key_node), "记录中不允许使用合并键“<<”，请直接写出内容")
                 if key in result:
-                    self.problems.append((*_mark(key_node), f"字段「{key}」重复出现，只能写一次"))
+                    shown = self.notable(key) and repr(key)[1:-1] or key  # no control character reaches a terminal
+                    self.problems.append((*_mark(key_node), f"字段「{shown}」重复出现，只能写一次"))
                     continue
                 self.doc.key_marks[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,))
@@ -155,6 +154,7 @@ class _Builder:
 
         tag = node.tag
         if tag == _STR:
+            self.note(node, node.value, path, False)
             return node.value
         self.doc.raw[path] = node.value
         if tag == _TIMESTAMP:
@@ -167,20 +167,57 @@ class _Builder:
         raise YamlProblem(*_mark(node), f"不支持的 YAML 标签 {tag}（记录只能包含普通的文字、数字、列表和字段）")
 
 
-def _translate(problem: str | None) -> str:
-    problem = (problem or "").strip()
-    for english, chinese in _YAML_MESSAGES.items():
-        if problem.startswith(english):
-            return chinese
-    return f"YAML 语法错误：{problem}"
+# YAML double-quoted escapes: what each stands for (\x, \u, \U take 2, 4, 8 hex digits)
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+            "L": "\u2028", "P": "\u2029"}
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _locate(text: str, node, value: str) -> list[tuple[str, int, int]]:
+    """(character, line, column) of each character of `value` that `textcheck` judges, found in the
+    source of `node`: written as such, or as an escape in a double-quoted scalar (then the position
+    is that of its backslash)."""
+    from docgen.textcheck import NOTABLE_RE, line_column
+
+    start, end = node.start_mark.index, node.end_mark.index
+    found = []
+    if text[start:end].find("\\") >= 0 and node.style == '"':
+        i = start
+        while i < end:
+            char, width = text[i], 1
+            if char == "\\" and i + 1 < end:
+                code = text[i + 1]
+                if code in _HEX:
+                    width = 2 + _HEX[code]
+                    try:
+                        char = chr(int(text[i + 2:i + width], 16))
+                    except ValueError:
+                        char = ""
+                else:
+                    char, width = _ESCAPES.get(code, ""), 2
+            if char and NOTABLE_RE.match(char):
+                found.append((char, *line_column(text, i)))
+            i += width
+    else:
+        for match in NOTABLE_RE.finditer(text, start, end):
+            found.append((match.group(), *line_column(text, match.start())))
+    if not found:  # not where expected (should not happen): at least the value's own position
+        found = [(match.group(), *_mark(node)) for match in NOTABLE_RE.finditer(value)]
+    return found
 
 
 def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Problem]]:
     """Parse one YAML document into a `Document`; syntax errors become Problems."""
     import yaml
 
+    from docgen.textcheck import literal_problems
+
+    literal = literal_problems(text)
+    if literal:  # the YAML reader refuses most of them too, but only the first and not always where it is
+        return None, [Problem(display_path, line, column, message) for line, column, message in literal]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes several times faster
-    builder = _Builder()
+    builder = _Builder(text)
     try:
         node = yaml.compose(text, Loader=loader)
         if node is None:
@@ -188,32 +225,39 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
         builder.doc.data = builder.build(node, ())
     except YamlProblem as exc:
         return None, [Problem(display_path, exc.line, exc.column, exc.message)]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = _translate(exc.problem)
-        if exc.context and "quoted scalar" in exc.context:
-            message = _YAML_MESSAGES["while scanning a quoted scalar"]
-            if exc.context_mark:
-                line, column = exc.context_mark.line + 1, exc.context_mark.column + 1
-        return None, [Problem(display_path, line, column, message)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(display_path, 1, 1, _translate(str(exc)))]
+    except (yaml.YAMLError, RecursionError) as exc:
+        from docgen.yamlerrors import explain
+
+        return None, [Problem(display_path, *explain(exc, text))]
     problems = [Problem(display_path, line, col, msg) for line, col, msg in builder.problems]
     return builder.doc, problems
 
 
 def read_limited(path: str, display_path: str) -> tuple[bytes | None, list[Problem]]:
-    """The bytes of a record file, refusing files too large to be a record."""
+    """The bytes of a record file, refusing files too large to be a record.
+
+    Only a regular file is read: a FIFO, socket or device put where a record is expected would
+    block the read (or never end). The archive's walk skips them already; opening without
+    blocking and checking what was opened also covers one swapped in since."""
+    import stat
+
     try:
-        size = os.path.getsize(path)
-        if size > MAX_RECORD_BYTES:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        return None, [Problem(display_path, 1, 1, f"无法读取文件：{exc.strerror or exc}")]
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(display_path, 1, 1, "这不是普通文件（可能是管道、套接字或设备），不能作为记录读取")]
+        if info.st_size > MAX_RECORD_BYTES:
             return None, [Problem(display_path, 1, 1,
-                                  f"文件过大（{size / 1e6:.1f} MB），一条记录最多 {MAX_RECORD_BYTES // 1000} KB，请检查是否放错了文件")]
-        with open(path, "rb") as handle:
+                                  f"文件过大（{info.st_size / 1e6:.1f} MB），一条记录最多 {MAX_RECORD_BYTES // 1000} KB，请检查是否放错了文件")]
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             blob = handle.read(MAX_RECORD_BYTES + 1)
     except OSError as exc:
         return None, [Problem(display_path, 1, 1, f"无法读取文件：{exc.strerror or exc}")]
+    finally:
+        os.close(fd)
     if len(blob) > MAX_RECORD_BYTES:
         return None, [Problem(display_path, 1, 1, f"文件过大，一条记录最多 {MAX_RECORD_BYTES // 1000} KB")]
     return blob, []
@@ -224,7 +268,9 @@ def parse_bytes(blob: bytes, display_path: str) -> tuple[Document | None, list[P
         text = blob.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = blob[: exc.start].count(b"\n") + 1
-        return None, [Problem(display_path, line, 1, "文件不是 UTF-8 编码，请在编辑器中另存为 UTF-8")]
+        before = blob[blob.rfind(b"\n", 0, exc.start) + 1: exc.start]
+        column = len(before.decode("utf-8", "replace")) + 1
+        return None, [Problem(display_path, line, column, "文件不是 UTF-8 编码，请在编辑器中另存为 UTF-8")]
     return parse_yaml(text, display_path)
 
 

@@ -133,6 +133,14 @@ class _Validators(dict):
             return default
 
 
+def _shown(value: Any) -> str:
+    """A value quoted in a message: characters that would act on the clerk's terminal, or hide,
+    are written as their code (a record may hold an escape sequence; it is reported, not run)."""
+    from docgen.textcheck import BIDI, CONTROL
+
+    return re.sub(f"[{CONTROL}{BIDI}]", lambda m: f"<U+{ord(m.group()):04X}>", str(value))
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "是否值"
@@ -260,10 +268,19 @@ class Schemas:
         if validator is None:
             return [record.problem((), f"找不到“{record.kind}”类记录的模式文件 {record.kind}.schema.json")]
         self.coerce(record.data, validator.schema, record.doc, ())
+        from docgen import textcheck
+
+        problems = textcheck.check(record, lambda path: self._title_or_none(record.kind, path))
         if validator.is_valid(record.data):
-            return []
-        problems = [self._problem(record, error) for error in validator.iter_errors(record.data)]
+            return problems
+        problems += [self._problem(record, error) for error in validator.iter_errors(record.data)]
         return sorted(set(problems))
+
+    def _title_or_none(self, kind: str, path: tuple) -> str | None:
+        try:
+            return self.title_at(kind, path)
+        except (KeyError, AttributeError, TypeError):
+            return None
 
     def _title(self, schema: dict, fallback: Any) -> str:
         return schema.get("title") or str(fallback)
@@ -301,19 +318,19 @@ class Schemas:
 
             hint = difflib.get_close_matches(key, known, n=1)
             tip = f"，是否想写「{hint[0]}」？" if hint else f"；可用的字段有：{'、'.join(known)}"
-            return record.problem(path + (key,), f"「{title}」中有未知字段「{key}」{tip}", key=True)
+            return record.problem(path + (key,), f"「{title}」中有未知字段「{_shown(key)}」{tip}", key=True)
         if kind == "type":
             expected = error.validator_value
             names = "或".join(_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
             return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}")
         if kind == "enum":
             options = "、".join(str(o) for o in error.validator_value)
-            return record.problem(path, f"「{title}」的值“{value}”不在可选范围内，应为：{options}")
+            return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内，应为：{options}")
         if kind in ("pattern", "format"):
             hint = schema.get("x-hint") or schema.get("description", "")
             if kind == "format" and error.validator_value == "date":
                 hint = "应为真实存在的日期，写成 YYYY-MM-DD，如 2023-10-30"
-            return record.problem(path, f"「{title}」的值“{value}”格式不正确：{hint}")
+            return record.problem(path, f"「{title}」的值“{_shown(value)}”格式不正确：{hint}")
         if kind == "minLength":
             return record.problem(path, f"「{title}」不能为空")
         if kind == "maxLength":

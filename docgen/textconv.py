@@ -10,6 +10,40 @@ from docgen.problems import DocgenError
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+class DamagedDocument(DocgenError):
+    """A .docx / .xlsx that cannot be read as one: not a zip, cut short, a part missing, bad XML.
+    The clerk's file, not docgen, is at fault (exit 2, never "program bug")."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path} 已损坏，或不是有效的 {os.path.splitext(path)[1].lstrip('.').lower()} 文件：{reason}")
+        self.path, self.reason = path, reason
+
+
+def _reason(exc: BaseException, path: str) -> str:
+    """Why a document could not be read, in the clerk's words."""
+    import re
+    import zlib
+
+    cut_short = "压缩包不完整或已损坏（可能复制、下载时中断），请重新生成或重新复制"
+    if isinstance(exc, zipfile.BadZipFile):
+        try:
+            with open(path, "rb") as handle:
+                starts_as_zip = handle.read(4) == b"PK\x03\x04"
+        except OSError:
+            starts_as_zip = False
+        if starts_as_zip or "File is not a zip file" not in str(exc):
+            return cut_short
+        return "它不是 zip 压缩包（Word 和 Excel 文件实际上都是 zip 压缩包），可能是改了扩展名的其他文件"
+    if isinstance(exc, (EOFError, zlib.error)):
+        return cut_short
+    if isinstance(exc, KeyError):
+        named = re.search(r"'([^']+)'", str(exc.args[0])) if exc.args else None
+        return f"缺少其中的部件 {named.group(1) if named else (exc.args[0] if exc.args else '')}".rstrip()
+    if type(exc).__name__ in ("XMLSyntaxError", "ParseError") and hasattr(exc, "lineno"):
+        return f"其中的 XML 无法解析（第 {exc.lineno} 行）"
+    return f"无法读取其内容（{type(exc).__name__}）"
+
+
 def _paragraph_text(element) -> str:
     parts = []
     for node in element.iter():
@@ -28,6 +62,8 @@ def docx_text(path: str) -> str:
     with zipfile.ZipFile(path) as archive:
         root = etree.fromstring(archive.read("word/document.xml"))
     body = root.find(W + "body")
+    if body is None:
+        raise KeyError("word/document.xml 中的正文（w:body）")
     lines = []
     for child in body:
         if child.tag == W + "p":
@@ -60,12 +96,15 @@ def xlsx_text(path: str) -> str:
 
 
 def textconv(path: str) -> str:
+    """The text of a .docx or .xlsx; a damaged one raises `DamagedDocument`."""
     suffix = os.path.splitext(path)[1].lower()
+    if suffix not in (".docx", ".xlsx"):
+        raise DocgenError(f"只能显示 .docx 和 .xlsx 文件的文字：{path}")
     try:
-        if suffix == ".docx":
-            return docx_text(path)
-        if suffix == ".xlsx":
-            return xlsx_text(path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DocgenError(f"{path} 不是有效的 {suffix[1:]} 文件：{exc}") from None
-    raise DocgenError(f"只能显示 .docx 和 .xlsx 文件的文字：{path}")
+        return docx_text(path) if suffix == ".docx" else xlsx_text(path)
+    except OSError as exc:
+        if exc.filename:  # the file could not be opened: the machine's problem (permissions, disk)
+            raise
+        raise DamagedDocument(path, _reason(exc, path)) from None  # a seek past the end of a cut-short zip
+    except Exception as exc:  # whatever a damaged zip or XML makes zipfile, lxml or openpyxl raise
+        raise DamagedDocument(path, _reason(exc, path)) from None
