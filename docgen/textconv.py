@@ -78,6 +78,14 @@ def docx_text(path: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def excel_text(value: str) -> str:
+    """A cell's text as Excel shows it: docgen writes a literal `_xHHHH_` as `_x005F_xHHHH_`, which
+    openpyxl does not decode in inline strings."""
+    import re
+
+    return re.sub(r"_x005F(?=_x[0-9A-Fa-f]{4}_)", "", value)
+
+
 def xlsx_text(path: str) -> str:
     from openpyxl import load_workbook
 
@@ -86,7 +94,7 @@ def xlsx_text(path: str) -> str:
     for ws in wb.worksheets:
         lines.append(f"== 工作表：{ws.title} ==")
         for number, row in enumerate(ws.iter_rows(values_only=True), 1):
-            values = ["" if v is None else str(v).replace("\n", " ") for v in row]
+            values = ["" if v is None else excel_text(str(v)).replace("\n", " ") for v in row]
             while values and values[-1] == "":
                 values.pop()
             if values:
