@@ -16,11 +16,12 @@ import os
 from dataclasses import dataclass
 
 from docgen.archive import FOLDER_OF, display
+from docgen.cache import CACHE_DIR
 from docgen.check import Checked
 from docgen.draw import ALGORITHM, Draw, DrawImpossible, Inputs, make_draw
 from docgen.problems import DocgenError
 from docgen.yamlout import record_path, record_text
-from docgen.writer import file_sha256, remove_stale_temps, write_atomic, write_new
+from docgen.writer import file_sha256, remove_stale_temps, sync_folder, write_atomic, write_new
 
 INSPECTION_COMMENT = ("由 docgen draw 随机抽取生成（抽取记录 {draw}）。plan、entity、group、leader、inspectors、vehicle\n"
                       "是抽取结果，请勿手工修改（docgen draw {plan} --verify 会核对）；其余内容由经办人员填写。")
@@ -152,7 +153,7 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
     ctx = context_for(checked, plan_id)
     records_dir = checked.archive.records_dir
     if not dry_run:
-        remove_stale_temps(records_dir)
+        _tidy(checked)
     pending = unfinished_draws(checked, plan_id)
     if pending and not dry_run:
         record = pending[-1]
@@ -208,7 +209,13 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
     except FileExistsError:
         raise DocgenError(f"{_shown(draw_path)} 刚刚被创建（是否有另一个 docgen draw 正在运行？），本次抽取未写入任何文件") \
             from None
+    sync_folder(os.path.dirname(draw_path))  # on disk before any file it lists, even across a power cut
     return lines + _finish(records_dir, draw_path, journal, old_texts)
+
+
+def _tidy(checked: Checked) -> None:
+    """Remove what killed runs left: temporary files in records/ and in the archive's cache."""
+    remove_stale_temps(checked.archive.records_dir, os.path.join(checked.archive.root, CACHE_DIR))
 
 
 def _taken(path: str) -> bool:
@@ -269,6 +276,7 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
             write_new(path, texts[entity_id])
         except FileExistsError:
             in_the_way.append(path)
+    sync_folder(os.path.dirname(inspection_file(records_dir, plan_id, "x")))
     if in_the_way:
         raise DocgenError(f"以下文件在抽取中断后被改动或新建，docgen 不会覆盖或删除它们，抽取仍未完成（{_shown(draw_path)}）。"
                           f"请核对后移走它们，再运行 docgen draw {plan_id} --resume；"
@@ -277,6 +285,7 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
     final = {k: v for k, v in journal.items() if k not in JOURNAL_KEYS}
     write_atomic(draw_path, record_text("draw", final, draw_path, records_dir,
                                         DRAW_COMMENT.format(plan=plan_id)).encode("utf-8"), durable=True)
+    sync_folder(os.path.dirname(draw_path))
     folder = os.path.dirname(inspection_file(records_dir, plan_id, "x"))
     return [f"已写入抽取记录 {_shown(draw_path)} 和 {len(writes)} 份抽查记录（{_shown(folder)}/）"]
 
@@ -304,7 +313,7 @@ def _journal_of(checked: Checked, plan_id: str):
 
 def resume(checked: Checked, plan_id: str) -> list[str]:
     """Finish the plan's interrupted draw exactly as it was begun."""
-    remove_stale_temps(checked.archive.records_dir)
+    _tidy(checked)
     record = _journal_of(checked, plan_id)
     return [f"继续完成中断的抽取 {record.path}", *_finish(checked.archive.records_dir, record.abspath,
                                                                   record.data, _old_texts(checked, record.data))]
@@ -314,7 +323,7 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
     """Undo the plan's interrupted draw: delete the records it wrote (only while unchanged), put back the
     unfilled records of the replaced draw it deleted, and delete its draw record last."""
     records_dir = checked.archive.records_dir
-    remove_stale_temps(records_dir)
+    _tidy(checked)
     record = _journal_of(checked, plan_id)
     journal = record.data
     texts = drawn_texts(records_dir, journal)

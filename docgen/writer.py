@@ -43,9 +43,10 @@ def _fill(fd: int, data: bytes, mode: int, durable: bool, tmp: str) -> None:
     os.chmod(tmp, mode)
 
 
-def _sync_folder(folder: str) -> None:
-    """Make a rename in `folder` survive a power cut (POSIX; Windows has no folder handles)."""
-    if os.name != "posix":
+def sync_folder(folder: str) -> None:
+    """Make the renames done in `folder` survive a power cut (POSIX; Windows has no folder handles).
+    Once after a series of durable writes to one folder is enough."""
+    if os.name != "posix" or not os.path.isdir(folder):
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -82,8 +83,6 @@ def _install(path: str, data: bytes, mode: int, durable: bool, exclusive: bool) 
         finally:
             if not closed:
                 os.close(fd)
-        if durable:
-            _sync_folder(folder)
         return
 
 
@@ -110,7 +109,8 @@ def _discard(tmp: str) -> None:
 
 def write_atomic(path: str, data: bytes, mode: int = 0o644, durable: bool = False) -> None:
     """Replace `path` with `data` so that a reader sees the old file or the new one, never half.
-    `durable` also flushes it to disk (records a clerk cannot regenerate; outputs can be)."""
+    `durable` flushes the bytes to disk before the rename (records a clerk cannot regenerate;
+    outputs can be); `sync_folder` then makes the rename itself durable."""
     _install(path, data, mode, durable, exclusive=False)
 
 
