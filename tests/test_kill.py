@@ -52,6 +52,21 @@ def timed_run(*args, cwd) -> float:
     return time.perf_counter() - began
 
 
+def leave_temps(*folders) -> None:
+    """What a docgen killed while writing leaves: a half-written temporary file in each folder, made
+    by a real process holding its lock, then killed."""
+    script = ("import sys, time\nfrom docgen import writer\n"
+              "for folder in sys.argv[1:]:\n    fd, tmp = writer._temp(folder)\n    writer.os.write(fd, b'PK half')\n"
+              "print('ready', flush=True)\ntime.sleep(600)\n")
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([sys.executable, "-c", script, *map(str, folders)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stdout.close()
+
+
 def kill_after(process: subprocess.Popen, delay: float) -> None:
     time.sleep(delay)
     if process.poll() is None:
@@ -82,7 +97,8 @@ def restore(saved, root) -> None:
 
 @pytest.fixture(scope="module")
 def build_states(tmp_path_factory):
-    """An archive built once and then edited (old outputs, new records), and what building it gives."""
+    """An archive built once and then edited (old outputs, new records), with temporary files an earlier
+    killed run left, and what building it gives."""
     root = tmp_path_factory.mktemp("kill-build") / "archive"
     shutil.copytree(EXAMPLE, root / "records")
     assert run_docgen("build", cwd=root).returncode == 0
@@ -94,8 +110,10 @@ def build_states(tmp_path_factory):
         assert before in text
         target.write_text(text.replace(before, after, 1), encoding="utf-8")
     assert run_docgen("validate", cwd=root).returncode == 0  # the record cache knows the edited records
+    leave_temps(root / f"output/{PLAN}", root / "output", root / ".docgen/records", root / "records/entities")
     saved = root.parent / "saved"
     shutil.copytree(root, saved)
+    assert len(temps(root)) == 4
     seconds = timed_run("build", cwd=root)
     new = files(root / "output")
     assert new != old and set(new) != set(old)  # documents change, some are renamed
@@ -145,8 +163,8 @@ def timed_draw(root) -> tuple[subprocess.CompletedProcess, float, float]:
 
 @pytest.fixture(scope="module")
 def draw_states(tmp_path_factory):
-    """An archive ready for a draw of many entities (many files: many points to be killed at), and
-    what that draw writes."""
+    """An archive ready for a draw of many entities (many files: many points to be killed at), with
+    temporary files an earlier killed run left, and what that draw writes."""
     root = tmp_path_factory.mktemp("kill-draw") / "archive"
     shutil.copytree(EXAMPLE, root / "records")
     shutil.rmtree(root / f"records/inspections/{PLAN}")
@@ -156,9 +174,11 @@ def draw_states(tmp_path_factory):
     assert "  A: 10\n  B: 15\n  C: 30\n" in text
     plan.write_text(text.replace("  A: 10\n  B: 15\n  C: 30\n", "  A: 50\n  B: 50\n  C: 100\n"), encoding="utf-8")
     assert run_docgen("validate", cwd=root).returncode == 0
+    leave_temps(root / "records/draws", root / f"records/inspections/{PLAN}", root / ".docgen")
     before = files(root / "records")
     saved = root.parent / "saved"
     shutil.copytree(root, saved)
+    assert len(temps(root)) == 3
     result, _seconds, _writing = timed_draw(root)
     assert result.returncode == 0, result.stderr
     after = files(root / "records")
