@@ -199,7 +199,8 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
         lines.append("（试算，未写入任何文件）")
         return lines
 
-    journal = {**data, "status": IN_PROGRESS, "writes": {e: _sha(t) for e, t in texts.items()}}
+    journal = {"id": draw_id, "plan": plan_id, "status": IN_PROGRESS, **data,  # status near the top: seen first
+               "writes": {e: _sha(t) for e, t in texts.items()}}
     if removes:
         journal["removes"] = removes
     draw_path = record_path(records_dir, "draw", draw_id)
@@ -239,7 +240,9 @@ def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
             removes[entity_id] = _sha(old_texts[entity_id])
         else:
             blocked.add(os.path.abspath(record.abspath))
-    blocked.update(os.path.abspath(p) for p in index.broken_by_plan.get(plan_id, []))
+    inspections = os.path.join(records_dir, FOLDER_OF["inspection"]) + os.sep
+    blocked.update(os.path.abspath(p) for p in index.broken_by_plan.get(plan_id, [])
+                   if os.path.abspath(p).startswith(inspections))
     for entity_id in texts:
         path = inspection_file(records_dir, plan_id, entity_id)
         for candidate in (path, path[:-len(".yaml")] + ".yml"):
@@ -329,12 +332,13 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
     texts = drawn_texts(records_dir, journal)
     writes = journal.get("writes") or {}
     removes = journal.get("removes") or {}
-    kept = []
+    kept, deleted, restored = [], 0, 0
     for entity_id, sha in sorted(writes.items()):
         path = inspection_file(records_dir, plan_id, entity_id)
         current = file_sha256(path)
         if current == sha and entity_id in texts and _sha(texts[entity_id]) == sha:
             os.unlink(path)
+            deleted += 1
         elif os.path.lexists(path) and not (current is not None and current == removes.get(entity_id)):
             kept.append(path)
     old_texts = _old_texts(checked, journal)
@@ -347,13 +351,14 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
             kept.append(path)
             continue
         write_new(path, text)
+        restored += 1
     if kept:
         raise DocgenError(f"以下文件与抽取写入的不同（被改动过或无法恢复），docgen 没有删除或覆盖它们，"
                           f"抽取记录 {record.path} 保留。请核对后自行处理这些文件，再运行 docgen draw {plan_id} --rollback：\n"
                           + "\n".join(_shown(p) for p in kept))
     os.unlink(record.abspath)
-    return [f"已撤销未完成的抽取 {record.path}（删除它写入的 {len(writes)} 份抽查记录"
-            + (f"，恢复 {len(removes)} 份被替换的抽查记录" if removes else "") + "）"]
+    return [f"已撤销未完成的抽取 {record.path}（删除它已写入的 {deleted} 份抽查记录"
+            + (f"，恢复 {restored} 份被替换的抽查记录" if restored else "") + "）"]
 
 
 def _assignments_of(draw_record: dict) -> dict[str, dict]:
