@@ -21,7 +21,7 @@ from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha
 from docgen.check import Checked, check_archive
 from docgen.outputs import Output, plan_outputs
 from docgen.problems import DocgenError, Problem
-from docgen.writer import write_atomic
+from docgen.writer import remove_stale_temps, write_atomic
 
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -121,6 +121,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
           cache=None) -> BuildReport:
     """Build every plan (or those named); returns what was written, kept and removed."""
     started = time.perf_counter()
+    remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
     report = BuildReport()
     checked = checked or check_archive(archive, cache=cache, save_cache=False)
     report.problems = checked.problems

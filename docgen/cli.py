@@ -118,16 +118,25 @@ def _run() -> None:
 @click.option("--verify", "verify_only", is_flag=True, help="按抽取记录中的种子重新计算，核对抽查记录是否被改动")
 @click.option("--redraw", is_flag=True, help="计划已有抽取时重新抽取（旧的抽取记录保留，未改动的抽查记录被替换）")
 @click.option("--dry-run", is_flag=True, help="只显示抽取结果和输入摘要，不写入文件")
+@click.option("--resume", is_flag=True, help="完成被中断的抽取（docgen validate 报告“抽取未完成”时）")
+@click.option("--rollback", is_flag=True, help="撤销被中断的抽取：删除它写入且未被改动的抽查记录和抽取记录")
 @records_option
-def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_run: bool, records_dir: str) -> None:
+def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_run: bool, resume: bool,
+         rollback: bool, records_dir: str) -> None:
     """随机抽取检查对象和执法人员（双随机），或核对已有的抽取。
 
     抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
     """
     from docgen.check import check_archive
-    from docgen.drawing import run_draw, verify
+    from docgen.drawing import resume as resume_draw, rollback as rollback_draw, run_draw, verify
 
     checked = check_archive(Archive(records_dir))
+    if resume or rollback:
+        if resume and rollback:
+            raise click.UsageError("--resume 和 --rollback 只能选一个")
+        for line in (resume_draw if resume else rollback_draw)(checked, plan_id):
+            click.echo(line)
+        return
     if verify_only:
         from docgen.platform import platform_draw
 

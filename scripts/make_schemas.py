@@ -13,6 +13,7 @@ import pathlib
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "schemas"
 COMMON = "common.schema.json#/$defs/"
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 def ref(name: str, title: str, description: str) -> dict:
@@ -293,6 +294,12 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
     "note": text("备注", "备注"),
 }, ["plan", "entity"])
 
+def file_hashes(title: str, description: str) -> dict:
+    return {"type": "object", "title": title, "description": description, "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$", "title": "SHA-256",
+                                     "description": "文件内容的 SHA-256 十六进制摘要"}}
+
+
 draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录，用于公开复核；请勿手工修改", {
     "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
     "id": ref("id", "抽取编号", "抽取记录编号"),
@@ -306,10 +313,28 @@ draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录�
     "drawn": {"type": "object", "title": "抽取数量", "description": "各信用分类抽取的主体数量",
               "additionalProperties": {"type": "integer", "title": "数量", "description": "主体数量"}},
     "entities": array("抽中主体", "抽中的主体编号，按抽取顺序", ref("id", "主体编号", "主体编号")),
-    "groups": array("检查组", "各检查组", {"type": "object", "title": "检查组", "description": "一个检查组"}),
-    "substitutions": array("回避替换", "因回避而替换的检查人员",
-                           {"type": "object", "title": "回避替换", "description": "一次替换"}),
+    "groups": array("检查组", "各检查组", obj("检查组", "一个检查组", {
+        "group": {"type": "integer", "minimum": 1, "title": "组别", "description": "检查组的组号"},
+        "leader": ref("id", "组长", "组长的执法人员编号"),
+        "inspectors": {"type": "object", "title": "检查人员", "description": "按部门列出的本组执法人员编号",
+                       "propertyNames": {"pattern": ID_PATTERN},
+                       "additionalProperties": array("检查人员", "该部门的执法人员编号",
+                                                     ref("id", "人员编号", "执法人员编号"), minItems=1)},
+        "vehicle": text("车牌号", "本组使用车辆的车牌号"),
+        "entities": array("检查对象", "分到本组的主体编号", ref("id", "主体编号", "主体编号")),
+    }, required=["group", "leader", "inspectors", "entities"])),
+    "substitutions": array("回避替换", "因回避而替换的检查人员", obj("回避替换", "一次替换", {
+        "entity": ref("id", "检查对象", "需要回避的主体编号"),
+        "department": ref("id", "部门", "部门编号"),
+        "replaced": ref("id", "被替换人员", "须回避的执法人员编号"),
+        "by": ref("id", "替换人员", "代替其检查的执法人员编号"),
+    }, required=["entity", "department", "replaced", "by"])),
     "replaces": ref("id", "取代的抽取", "被本次重新抽取取代的抽取记录编号"),
+    # present only while the draw writes its inspection records (docs/draw-algorithm.md, section 7)
+    "status": {"type": "string", "enum": ["in-progress"], "title": "抽取状态",
+               "description": "in-progress：抽取尚未完成（被中断时用 docgen draw 计划 --resume 完成或 --rollback 撤销）"},
+    "writes": file_hashes("待写入的抽查记录", "本次抽取将写入的抽查记录：主体编号: 文件内容的 SHA-256"),
+    "removes": file_hashes("待删除的抽查记录", "重新抽取将删除的原抽取未填写的抽查记录：主体编号: 文件内容的 SHA-256"),
 }, ["id", "plan", "seed", "algorithm", "digests", "entities", "groups"])
 
 calendar = record("calendar", "工作日历", "某一年的法定节假日和调休上班日（补充或修正内置日历）", {
