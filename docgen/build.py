@@ -120,9 +120,9 @@ def load_manifest(out_dir: str) -> tuple[dict, list[str]]:
         return {}, ["上次生成的清单文件已损坏，本次全部重新生成"]
     odd = [rel for rel in outputs if not plain_relpath(rel)]
     notes = [f"警告：清单文件 {MANIFEST} 中的路径“{shown(rel)}”不在输出目录之内或不是 docgen 会用的文件名，已忽略"
-             "（docgen 不会读取、覆盖或删除它指向的文件）" for rel in odd[:5]]
-    if len(odd) > 5:
-        notes.append(f"警告：清单文件 {MANIFEST} 中另有 {len(odd) - 5} 个这样的路径，已忽略")
+             "（docgen 不会读取、覆盖或删除它指向的文件）" for rel in odd[:10]]
+    if len(odd) > 10:
+        notes.append(f"警告：清单文件 {MANIFEST} 中另有 {len(odd) - 10} 个这样的路径，已忽略")
     return {rel: entry for rel, entry in outputs.items() if rel not in odd}, notes
 
 
