@@ -16,28 +16,34 @@ import stat
 OTHER = object()  # the state of a path that holds something other than a regular file
 BESIDE = "（docgen新生成）"  # ends the name of a new document written beside a clerk's file
 
-_ODD = re.compile(r'[\\:*?"<>|\x00-\x1f\x7f]')
-_ODD_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+# characters that are invisible or change how text displays: controls (Cc), line and paragraph
+# separators, surrogates, and the format characters (Cf: bidi controls, zero-width ones). A list,
+# not Unicode categories: the same paths are accepted whatever Python's Unicode version.
+INVISIBLE = re.compile('[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2'
+                        '\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb'
+                        '\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a'
+                        '\U000e0001\U000e0020-\U000e007f]')
+_RESERVED = re.compile(r'[\\:*?"<>|]')  # names some system reserves (and Windows' separator)
 
 
 def plain_relpath(rel) -> bool:
     """Whether a manifest path is one docgen could have written: "/"-separated plain names, no
     "..", no absolute or drive path, no hidden, control, bidi or other format characters."""
-    if not isinstance(rel, str) or not rel or len(rel) > 1024 or _ODD.search(rel):
+    if not isinstance(rel, str) or not 0 < len(rel) <= 1024 or _RESERVED.search(rel):
         return False
-    import unicodedata
-
-    if any(unicodedata.category(c) in _ODD_CATEGORIES for c in rel):
+    if not rel.isprintable() and INVISIBLE.search(rel):  # isprintable: a quick test for the common case
         return False
-    return all(part and not part.startswith(".") and not part.endswith((" ", ".")) and
-               len(part.encode("utf-8")) <= 255 for part in rel.split("/"))
+    # no empty part ("//", a leading or trailing "/"), none starting with "." (".", "..", hidden
+    # names) or ending with a space or "." (which Windows drops)
+    framed = "/" + rel + "/"
+    if "//" in framed or "/." in framed or " /" in framed or "./" in framed:
+        return False
+    return len(rel.encode("utf-8")) <= 255 or all(len(part.encode("utf-8")) <= 255 for part in rel.split("/"))
 
 
 def shown(rel: str, limit: int = 200) -> str:
     """A path as it may be printed: control and format characters (bidi overrides) as \\u escapes."""
-    import unicodedata
-
-    text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _ODD_CATEGORIES else c for c in rel[:limit])
+    text = INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", rel[:limit])
     return text + ("…" if len(rel) > limit else "")
 
 

@@ -14,8 +14,10 @@ from typing import Any, Callable
 
 from docgen import model
 from docgen.check import Checked
+from docgen.outfolder import INVISIBLE
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|]')
+_NOT_WORD = re.compile(r"[^\w.\- ]")  # letters and digits (\w) are never of the categories below
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}  # not Cn: names must not depend on the Unicode version
 NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file systems allow 255)
 
@@ -87,7 +89,10 @@ def safe_name(name: str, budget: int = NAME_BYTES) -> str:
     the whole name, so that two long names sharing their beginning still give two files."""
     import unicodedata
 
-    cleaned = "".join("_" if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in _UNSAFE.sub("_", name))
+    cleaned = INVISIBLE.sub("_", _UNSAFE.sub("_", name))
+    odd = {c for c in _NOT_WORD.findall(cleaned) if unicodedata.category(c) in _UNSAFE_CATEGORIES}
+    if odd:
+        cleaned = "".join("_" if c in odd else c for c in cleaned)
     cleaned = cleaned.strip(" .") or "未命名"
     if len(cleaned.encode("utf-8")) <= budget:
         return cleaned
