@@ -302,7 +302,7 @@ class _Placer:
             self.new_manifest[rel] = old
             self.report.unchanged += 1
             return True
-        if not self.force and current is not None and old_side and old_side.get("key") == key:
+        if not self.force and current not in (None, last) and old_side and old_side.get("key") == key:
             if current == old_side["sha256"]:  # the clerk took the new document over: nothing is beside any more
                 self.new_manifest[rel] = {**old_side}
                 self.report.unchanged += 1

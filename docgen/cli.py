@@ -155,7 +155,8 @@ def _progress(total: int):
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
               help="文书输出目录")
 @click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="只生成指定计划（可重复）")
-@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成；生成后被手工修改过的文书也用新生成的替换")
+@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成；生成后被手工修改过的文书也用新生成的替换"
+                                                 "（不是 docgen 写入的文件从不替换）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="统计表的统计日期（YYYY-MM-DD）；默认取记录中最近的日期，使结果可重现")
@@ -164,9 +165,10 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
     """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表、统计表）。
 
     只重新生成内容有变化的文书；有错误的记录会列出，其文书不生成也不删除，其余照常生成。
-    生成后被手工修改过的文书、以及不是 docgen 写入的同名文件都保留不动，新生成的文书写在旁边
-    （文件名末尾加“（docgen新生成）”）。退出码：0 成功，1 记录有错误，2 命令用法或模板有误、
-    有文书未能生成，4 磁盘已满、没有写入权限等机器的问题。
+
+    生成后被手工修改过的文书、以及不是 docgen 写入的同名文件都保留不动，新生成的文书写在旁边（文件名末尾加“（docgen新生成）”）。
+
+    退出码：0 成功，1 记录有错误，2 命令用法或模板有误（或有文书未能生成），3 docgen 内部错误，4 磁盘已满、没有写入权限等机器的问题。
     """
     from docgen.build import BuildFailed, build as run_build
 

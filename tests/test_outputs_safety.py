@@ -167,6 +167,14 @@ def test_edited_document_kept_new_one_beside_then_force_replaces(archive):
     assert "经复核无异议" in "\n".join(c.text for t in docx.Document(str(side)).tables for r in t.rows for c in r.cells)
     newest = side.read_bytes()
 
+    # the clerk restores what docgen wrote there last (git checkout): docgen's to replace again
+    doc.write_bytes(original)
+    restored = run_docgen("build", cwd=archive)
+    assert restored.returncode == 0 and "没有覆盖" not in restored.stdout
+    assert doc.read_bytes() == newest and not side.exists()
+    doc.write_bytes(edited)
+    assert "docgen 没有覆盖它" in run_docgen("build", cwd=archive).stdout and side.read_bytes() == newest
+
     # --force replaces after saying so; the document beside is gone, and so is its manifest entry
     forced = run_docgen("build", "--force", cwd=archive)
     assert forced.returncode == 0, forced.stdout + forced.stderr
