@@ -4,7 +4,10 @@ A manifest in the output folder records, for every file docgen wrote, the finger
 what went into it (template, context, schemas, docgen version, options) and the hash of
 the bytes written. An output whose fingerprint is unchanged and whose file is intact is
 not rendered again; files docgen wrote for records that are gone are removed; files
-docgen did not write (or that someone edited since) are never deleted.
+docgen did not write (or that someone edited since) are never deleted, nor replaced: the
+new document goes beside them (see `_Placer`). The manifest's paths are checked before use
+(`outfolder`): it travels in git, and docgen touches nothing outside its output folder.
+One document that cannot be made does not stop the others (`BuildFailed` comes at the end).
 """
 
 from __future__ import annotations
@@ -292,9 +295,10 @@ class _Placer:
     def place(self, output: Output, key: str) -> bool:
         """True when the output's own path now holds what docgen made for it."""
         rel, side = output.relpath, beside(output.relpath)
-        target, side_target = self.folder.target(rel), self.folder.target(side)
-        if target is None or side_target is None:
+        target = self.folder.target(rel)
+        if target is None:
             raise DocgenError("所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里")
+        side_target = beside(target)  # the same folder
         old, old_side = self.manifest.get(rel), self.manifest.get(side)
         last = old["sha256"] if old else None
         current = self.folder.state(target)

@@ -64,13 +64,12 @@ class OutputFolder:
 
     def target(self, rel: str) -> str | None:
         """The file for a manifest or output path, or None when its folder leads out of the output folder."""
-        path = os.path.join(self.root, *rel.split("/"))
-        parent = os.path.dirname(path)
-        inside = self._parents.get(parent)
+        folder = rel.rpartition("/")[0]
+        inside = self._parents.get(folder)
         if inside is None:
-            real = os.path.realpath(parent)
-            inside = self._parents[parent] = real == self.real or real.startswith(self.real + os.sep)
-        return path if inside else None
+            real = os.path.realpath(os.path.join(self.root, *folder.split("/")))
+            inside = self._parents[folder] = real == self.real or real.startswith(self.real + os.sep)
+        return self.root + os.sep + rel.replace("/", os.sep) if inside else None
 
     def state(self, path: str):
         """None when nothing is there, OTHER when it is not a regular file, else its SHA-256."""
