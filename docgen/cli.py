@@ -95,10 +95,12 @@ def _run() -> None:
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)
         sys.exit(130)
-    except OSError as exc:  # the machine's problem (permissions, full disk), not docgen's nor the records'
-        where = f"{exc.filename}：" if exc.filename else ""
-        click.echo(f"错误：{where}{exc.strerror or exc}（请检查文件权限和磁盘空间）", err=True)
-        sys.exit(2)
+    except OSError as exc:  # the machine's problem (permissions, full disk) or a wrong path, not the records'
+        from docgen.problems import EXIT_MACHINE, os_error_text
+
+        text, machine = os_error_text(exc)
+        click.echo(f"错误：{text}", err=True)
+        sys.exit(EXIT_MACHINE if machine else 2)
     except SystemExit:
         raise
     except Exception as exc:  # a bug in docgen, not in the records
@@ -170,7 +172,8 @@ def _progress(total: int):
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
               help="文书输出目录")
 @click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="只生成指定计划（可重复）")
-@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成")
+@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成；生成后被手工修改过的文书也用新生成的替换"
+                                                 "（不是 docgen 写入的文件从不替换）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="统计表的统计日期（YYYY-MM-DD）；默认取记录中最近的日期，使结果可重现")
@@ -179,11 +182,25 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
     """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表、统计表）。
 
     只重新生成内容有变化的文书；有错误的记录会列出，其文书不生成也不删除，其余照常生成。
-    """
-    from docgen.build import build as run_build
 
-    report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
-                       progress=_progress, as_of=parse_as_of(as_of) if as_of else None)
+    生成后被手工修改过的文书、以及不是 docgen 写入的同名文件都保留不动，新生成的文书写在旁边（文件名末尾加“（docgen新生成）”）。
+
+    退出码：0 成功，1 记录有错误，2 命令用法或模板有误（或有文书未能生成），3 docgen 内部错误，4 磁盘已满、没有写入权限等机器的问题。
+    """
+    from docgen.build import BuildFailed, build as run_build
+
+    try:
+        report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
+                           progress=_progress, as_of=parse_as_of(as_of) if as_of else None)
+    except BuildFailed as failed:  # the other documents were built: say what was done, then what was not
+        echo_problems(failed.report.problems)
+        print_report(failed.report, out_dir)
+        for line in failed.lines():
+            click.echo(f"错误：{line}", err=True)
+        if os.environ.get("DOCGEN_DEBUG"):
+            for failure in failed.report.failures:
+                click.echo(failure.details, err=True, nl=False)
+        sys.exit(failed.exit_code)
     echo_problems(report.problems)
     print_report(report, out_dir)
     sys.exit(1 if report.has_errors else 0)
@@ -191,7 +208,7 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
 
 def print_report(report, out_dir: str) -> None:
     for note in report.notes:
-        click.echo(f"提示：{note}")
+        click.echo(note if note.startswith("警告：") else f"提示：{note}")
     for path in report.kept_edited:
         click.echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
     if not report.written and not report.removed and not report.pdfs:

@@ -17,13 +17,14 @@ from markupsafe import Markup, escape
 
 from docgen import templating
 from docgen.cache import remembered
-from docgen.package import CORE_PATH, core_xml, read_package, write_package
+from docgen.package import CORE_PATH, NOT_XML, core_xml, read_package, write_package
 from docgen.problems import DocgenError
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+# docxtpl's way of writing a literal "{{" (and "}}", "{%", "%}") in a template's own text
+_LITERAL = re.compile(r"\{_\{|\}_\}|\{_%|%_\}")
 
 
 def word_text(value) -> Markup:
@@ -32,7 +33,7 @@ def word_text(value) -> Markup:
         return Markup("")
     if isinstance(value, Markup):
         return value
-    text = _INVALID_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
 
 
@@ -49,8 +50,16 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
     for part, data in entries:
         if _RENDERED.match(part):
             xml = DocxTemplate.patch_xml(None, data.decode("utf-8"))
-            prepared[part] = xml.replace("<w:t>", '<w:t xml:space="preserve">')
+            prepared[part] = literal_escapes(xml.replace("<w:t>", '<w:t xml:space="preserve">'))
     return prepared
+
+
+def literal_escapes(source: str) -> str:
+    """docxtpl's `{_{` `}_}` `{_%` `%_}` in the template's text as Jinja string expressions.
+
+    docxtpl replaces them in the rendered XML, which alters a record's text that happens to
+    contain them; made part of the template here, they never touch what the records say."""
+    return _LITERAL.sub(lambda m: "{{ %r }}" % m.group(0).replace("_", ""), source)
 
 
 class WordTemplate:
@@ -97,7 +106,6 @@ class WordTemplate:
                     xml = self.compiled[part].render(context)
                 except templating.TEMPLATE_FAULTS as exc:
                     raise templating.failure(self.name, exc) from None
-                xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
                 data = xml.encode("utf-8")
             elif part == CORE_PATH:
                 data = core_xml(title, when)
