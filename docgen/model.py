@@ -260,6 +260,7 @@ class Plan(NamedTuple):
     departments: tuple[Department, ...]
     departments_text: str
     notice_title: str
+    notice_title_lines: tuple[str, ...]
     legal_basis: str
     materials: tuple[str, ...]
     notice_contact: str
@@ -424,22 +425,25 @@ def _ems(value: str) -> float:
 def title_lines(value: str, per_line: int = TITLE_CHARS) -> tuple[str, ...]:
     """A title's printed lines: the clerk's own line breaks, else breaks between words.
 
-    A title that fits stays one line. A longer one is cut only outside quotes and book-title
-    marks, before words such as 关于 or 的通知 and after 、》”, choosing the fewest, most even
-    lines; when no such cut fits, the title stays one paragraph and the word processor wraps it.
+    A title that fits stays one line. A longer one is cut only outside quotation marks, before
+    words such as 关于 or 的通知 and after 、》”, choosing the fewest, most even lines (inside
+    《》 only when nothing else fits); when no such cut fits, the title stays one paragraph and
+    the word processor wraps it.
     """
     lines = tuple(line.strip() for line in str(value or "").splitlines() if line.strip())
     if len(lines) != 1 or _ems(lines[0]) <= per_line:
         return lines
     title = lines[0]
-    cuts, depth = [], 0
+    cuts, quoted, book = {}, 0, 0  # cut position → penalty (a cut inside 《》 only when nothing else fits)
     for i, char in enumerate(title):
-        if i and depth == 0 and (title.startswith(_BREAK_BEFORE, i) or title[i - 1] in _BREAK_AFTER):
-            cuts.append(i)
-        depth += (char in "“《（") - (char in "”》）")
-    best: dict[int, tuple] = {0: (0, 0.0, ())}  # position → (lines, squared slack, cut positions)
-    for end in sorted(set(cuts) | {len(title)}):
-        options = [(lines_ + 1, slack + (per_line - _ems(title[start:end])) ** 2, made + (end,))
+        if i and quoted == 0 and (title.startswith(_BREAK_BEFORE, i) or title[i - 1] in _BREAK_AFTER):
+            cuts[i] = 400 if book else 0
+        quoted += (char in "“（") - (char in "”）")
+        book += (char == "《") - (char == "》")
+    cuts[len(title)] = 0
+    best: dict[int, tuple] = {0: (0, 0.0, ())}  # position → (lines, squared slack + penalties, cuts)
+    for end in sorted(cuts):
+        options = [(lines_ + 1, slack + cuts[end] + (per_line - _ems(title[start:end])) ** 2, made + (end,))
                    for start, (lines_, slack, made) in best.items()
                    if start < end and _ems(title[start:end]) <= per_line]
         if options:
@@ -494,6 +498,7 @@ def plan_view(plan: dict, index: Index) -> Plan:
     raw_recipients = plan.get("recipients")
     recipients = (raw_recipients,) if isinstance(raw_recipients, str) else tuple(raw_recipients or ())
     lines = title_lines(text(plan.get("title")))
+    notice_title = "".join(text(notice.get("title")).split("\n")) or "“双随机、一公开”跨部门联合抽查告知书"
     scheme_lines = title_lines(text(scheme.get("title")))
     return Plan(
         id=plan["id"], type=text(plan.get("type")), is_joint=plan.get("type") == "联合抽查",
@@ -510,7 +515,7 @@ def plan_view(plan: dict, index: Index) -> Plan:
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
         check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
-        notice_title=text(notice.get("title")) or "“双随机、一公开”跨部门联合抽查告知书",
+        notice_title=notice_title, notice_title_lines=title_lines(notice_title),
         legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
         notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
         notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),

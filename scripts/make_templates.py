@@ -373,10 +373,18 @@ def foot_frame(paragraph) -> None:
         xAlign="center", yAlign="bottom")
 
 
-def attachment_label(doc, label: str = "附件{{ plan.attachment_number }}"):
+def attachment_label(doc, label: str):
     """"附件N" top left, 黑体 3号 (GB/T 9704 8.2): fixed form text, not a clerk's wording."""
-    p = para(doc, style="Normal", runs=[(label, None)], east=HEITI)
+    p = para(doc, style="Normal", runs=[(label, None)], east=HEITI, size=16)
+    ppr(p, "ind", left=0, firstLine=0)
     return p
+
+
+def compact_titles(doc, line: float = 32) -> None:
+    """Title lines off the 22-line grid (a grid line is too short for 2号, so each would take two)."""
+    title = doc.styles["Title"]
+    put(title.element.get_or_add_pPr(), PPR_ORDER, "snapToGrid", val="0")
+    title.paragraph_format.line_spacing = Pt(line)
 
 
 HEADER_TOP = 35 * 72 / 25.4  # 发文机关标志 top edge below the text block's top (pt)
@@ -385,11 +393,12 @@ HEADER_TOP = 35 * 72 / 25.4  # 发文机关标志 top edge below the text block'
 def notice() -> None:
     """00 通知: 版头 (标志, 发文字号, red rule), title, 主送, body, 附件说明, 落款, 附注, 版记 (GB/T 9704)."""
     doc = setup_document()
+    compact_titles(doc)
     # 发文机关标志, one line: the model condenses the characters (w:w) to fit the 156 mm text block.
     # The line is exactly the font size; its glyphs' top edge sits 35 mm below the text block's top.
     tag(doc, "if plan.head.text")
     head = para(doc, style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, runs=[("{{ plan.head.text }}", None)])
-    off_grid(head, before=HEADER_TOP - 4, line=36)
+    off_grid(head, before=HEADER_TOP - 3, line=36)
     run = head.runs[0]
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
@@ -431,9 +440,9 @@ def notice() -> None:
     # 发文字号 two lines below the 标志, the red rule 4 mm below it, the title two lines below the rule
     number = para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
     off_grid(number, before=2 * LINE.pt, line=16)
-    rule(number, ("bottom",), 8, color="FF0000", space=11)
+    rule(number, ("bottom",), 8, color="FF0000", space=10)
     title = doc.add_paragraph("{{ plan.title_lines | join('\\n') }}", style="Title")
-    title.paragraph_format.space_before = LINE * 2
+    off_grid(title, before=2 * LINE.pt - 10, line=32)
     para(doc, style="Normal")
     para(doc, "{{ plan.recipients_text }}", style="Normal")
     tag(doc, "for text in plan.body")
@@ -496,6 +505,7 @@ def notice() -> None:
 def scheme() -> None:
     """01 实施方案: every word from the plan's scheme; "附件1" only when the notice lists it."""
     doc = setup_document()
+    compact_titles(doc)
     tag(doc, "if plan.attachments")
     attachment_label(doc, "附件1")
     para(doc, style="Normal")
@@ -527,7 +537,9 @@ def scheme() -> None:
 def notice_letter() -> None:
     """02 告知书: one per inspected entity."""
     doc = setup_document()
-    doc.add_paragraph("{{ plan.notice_title }}", style="Title")
+    attachment_label(doc, "附件2")
+    para(doc, style="Normal")
+    doc.add_paragraph("{{ plan.notice_title_lines | join('\\n') }}", style="Title")
     para(doc, style="Normal")
     para(doc, "{{ i.entity.name }}（统一社会信用代码：{{ i.entity.credit_code }}）：", style="Normal")
     para(doc, "{% if plan.legal_basis %}{{ plan.legal_basis }}，{% endif %}经随机抽取，你单位被确定为"
@@ -571,6 +583,8 @@ def notice_letter() -> None:
 def onsite_record() -> None:
     """04 实地核查记录表 ("一企一表"): one page per entity, signature blocks at the foot."""
     doc = setup_document(top=25, bottom=20, left=25, right=20, body_size=10.5, grid=False, line=Pt(16))
+    label = attachment_label(doc, "附件4")
+    label.paragraph_format.line_spacing = Pt(20)
     title = doc.add_paragraph("“双随机、一公开”实地核查记录表", style="Title")
     title.paragraph_format.line_spacing = Pt(30)
     fonts(title.runs[0]._element, XIAOBIAOSONG, 18)
