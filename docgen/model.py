@@ -413,6 +413,8 @@ def plan_sections(plan: dict) -> tuple[Section, ...]:
 TITLE_CHARS = 20      # 2号 (22 pt) characters in the 156 mm text block
 HEADER_PT = 30        # 发文机关标志 size before it is condensed to fit
 TEXT_BLOCK_PT = 442   # 156 mm
+JOINT_COLUMN_PT = 318  # the joint 标志's left column in templates/00_通知.docx: 116 mm less the cell margins
+JOINT_SUFFIX_PT = 48   # the largest “文件” that fits the 40 mm right column
 _BREAK_BEFORE = ("关于", "《", "“", "跨部门", "联合", "监管工作", "实施方案", "工作方案", "的通知", "的意见")
 _BREAK_AFTER = "、，》”）"
 
@@ -464,10 +466,9 @@ def header_view(plan: dict) -> Header:
     bodies = tuple(text(b) for b in plan.get("header_bodies") or ())
     if bodies:
         suffix = text(plan.get("header_suffix")) or "文件"
-        suffix_pt = min(HEADER_PT * len(bodies), 72)
-        column = TEXT_BLOCK_PT - _ems(suffix) * suffix_pt - HEADER_PT
+        suffix_pt = int(min(HEADER_PT * len(bodies) * 0.8, JOINT_SUFFIX_PT * 2 / max(_ems(suffix), 1)))
         widest = max(bodies, key=_ems)
-        return Header("", bodies, suffix, 100, _fit(widest, HEADER_PT, column), suffix_pt * 2)
+        return Header("", bodies, suffix, 100, _fit(widest, HEADER_PT, JOINT_COLUMN_PT), suffix_pt * 2)
     header = text(plan.get("header"))
     return Header(header, (), "", _fit(header, HEADER_PT), 100, HEADER_PT * 2)
 

@@ -404,7 +404,10 @@ def notice() -> None:
     rpr(run, "spacing", val=0)
     rpr(run, "w", val="{{ plan.head.scale }}")
     tag(doc, "else")
-    # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.)
+    # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.);
+    # an empty line of exactly the single 标志's space-before puts the first body at the same height
+    spacer = para(doc, style="Normal")
+    off_grid(spacer, line=HEADER_TOP - 3)
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
@@ -420,7 +423,8 @@ def notice() -> None:
     left.add_paragraph("{%p endfor %}")
     suffix = right.paragraphs[0]
     suffix.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    off_grid(suffix)
+    off_grid(suffix, line=60)
+    ppr(suffix, "spacing", line="{{ plan.head.suffix_size * 10 }}")
     run = suffix.add_run("{{ plan.head.suffix }}")
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)

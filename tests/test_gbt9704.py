@@ -23,19 +23,31 @@ TOLERANCE = 2.0
 PLANS = ("qa-2023-30", "qx-2024-6")
 
 
+JOINT = ["中共迁西县委教育工作委员会", "迁西县教育局"]
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
+    """The example's two notices, and qx-2024-6 again with the joint 标志 (联合行文) of its two bodies."""
     root = tmp_path_factory.mktemp("gbt9704")
-    shutil.copytree(EXAMPLE, root / "records")
-    result = run_docgen("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    copies = []
-    for plan in PLANS:
-        copies.append(root / f"{plan}.docx")
-        shutil.copy(root / "output" / plan / "00_通知.docx", copies[-1])
-    pdfs = to_pdf(copies, root)
     plans = {p: yaml.safe_load((EXAMPLE / "plans" / f"{p}.yaml").read_text(encoding="utf-8")) for p in PLANS}
-    return {plan: (plans[plan], lines(pdf), rules(pdf)) for plan, pdf in zip(PLANS, pdfs)}
+    copies = []
+    for variant in ("example", "joint"):
+        shutil.copytree(EXAMPLE, root / variant / "records")
+        if variant == "joint":
+            path = root / variant / "records" / "plans" / "qx-2024-6.yaml"
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            del data["header"]
+            data["header_bodies"] = JOINT
+            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            plans["joint"] = data
+        result = run_docgen("build", cwd=root / variant)
+        assert result.returncode == 0, result.stdout + result.stderr
+        for plan in PLANS if variant == "example" else ("qx-2024-6",):
+            copies.append(root / f"{variant if variant == 'joint' else plan}.docx")
+            shutil.copy(root / variant / "output" / plan / "00_通知.docx", copies[-1])
+    pdfs = to_pdf(copies, root)
+    return {pdf.stem: (plans[pdf.stem], lines(pdf), rules(pdf)) for pdf in pdfs}
 
 
 def only(found, what):
@@ -88,3 +100,21 @@ def test_colophon_at_the_foot_of_the_last_even_page(printed):
 def test_no_colophon_where_the_seed_has_none(printed):
     _, text, _ = printed["qx-2024-6"]
     assert not [l for l in text if l.text.endswith("印发")]
+
+
+def test_joint_issuing_bodies_stacked_with_the_suffix_centred_right_of_them(printed):
+    record, text, ruled = printed["joint"]
+    page_one = [l for l in text if l.page == 1]
+    number = only([l for l in page_one if l.text == record["doc_number"]], "发文字号")
+    head = [l for l in page_one if l.baseline < number.top]   # the title names the bodies again
+    bodies = [only([l for l in head if l.text == name], name) for name in JOINT]
+    suffix = only([l for l in page_one if l.text == "文件"], "文件")
+    assert bodies[0].top == pytest.approx(TEXT_TOP + 35, abs=TOLERANCE)
+    assert bodies[0].baseline < bodies[1].baseline
+    assert bodies[0].left == pytest.approx(bodies[1].left, abs=0.5)         # stacked, spread to one width
+    assert suffix.left > bodies[0].left + 60
+    middle = (bodies[0].top + bodies[-1].bottom) / 2
+    assert (suffix.top + suffix.bottom) / 2 == pytest.approx(middle, abs=TOLERANCE)
+    assert number.top - bodies[-1].bottom == pytest.approx(2 * LINE_MM, abs=TOLERANCE)
+    red = [r for r in ruled if r.page == 1 and r.color[0] > 0.8 and max(r.color[1:]) < 0.2]
+    assert min(r.y for r in red) - number.bottom == pytest.approx(4, abs=1.5)
