@@ -43,7 +43,8 @@ def docx_paragraphs(path: pathlib.Path) -> list[str]:
         root = etree.fromstring(package.read("word/document.xml"))
     found = []
     for p in root.iter(W + "p"):
-        text = "".join(el.text or "" if el.tag == W + "t" else "\n" for el in p.iter(W + "t", W + "br", W + "tab"))
+        text = "".join(el.text or "" if el.tag == W + "t" else "\n"
+                       for el in p.iter(W + "t", W + "br", W + "tab") if el.getparent().tag == W + "r")
         if squeeze(text):
             found.append(squeeze(text))
     return found
