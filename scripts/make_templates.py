@@ -541,6 +541,7 @@ def scheme() -> None:
 def notice_letter() -> None:
     """02 告知书: one per inspected entity."""
     doc = setup_document()
+    compact_titles(doc)
     attachment_label(doc, "附件2")
     para(doc, style="Normal")
     doc.add_paragraph("{{ plan.notice_title_lines | join('\\n') }}", style="Title")
