@@ -28,14 +28,18 @@ from openpyxl.utils import get_column_letter
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "templates"
 FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
-LATIN = "Times New Roman"
 LINE = Pt(28.95)  # 225 mm / 22 lines
 
 
 # -- Word helpers -----------------------------------------------------------------------------
-def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bold: bool | None = None,
+def fonts(element, east: str, size: float | None = None, latin: str | None = None, bold: bool | None = None,
           color: str | None = None) -> None:
-    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses)."""
+    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses).
+
+    Latin text takes the same Chinese face unless told otherwise (digits in 仿宋 as in most offices'
+    documents): a quote or dash opening a paragraph or a line is taken for Latin by LibreOffice, and
+    must still print full-width."""
+    latin = latin or east
     rpr = element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -109,10 +113,11 @@ def setup_document(top=37, bottom=35, left=28, right=26, body_size=16, grid=True
         dgrid.set(qn("w:linePitch"), str(int(line.pt * 20)))
         sectpr.append(dgrid)
     styles = doc.styles
-    # Chinese is the document's east-Asian language: Word and LibreOffice then set quotes, dashes and
-    # ellipses full-width in the CJK font, and break lines by Chinese rules
+    # Chinese is the document's language, east-Asian and Latin alike (every face is a Chinese one):
+    # Word and LibreOffice then set quotes, dashes and ellipses full-width in the CJK font, break
+    # lines by Chinese rules, and a missing face falls back to a Chinese one
     defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    put(defaults, RPR_ORDER, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    put(defaults, RPR_ORDER, "lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA")
     normal = styles["Normal"]
     fonts(normal.element, FANGSONG, body_size)
     if grid:  # 28 characters of 3号 in 156 mm: condense each character by 0.25 pt
@@ -381,7 +386,8 @@ def attachment_label(doc, label: str):
 
 
 def compact_titles(doc, line: float = 32) -> None:
-    """Title lines off the 22-line grid (a grid line is too short for 2号, so each would take two)."""
+    """Title lines off the 22-line grid (a grid line is too short for 2号, so each would take two),
+    set in 方正小标宋简体 throughout."""
     title = doc.styles["Title"]
     put(title.element.get_or_add_pPr(), PPR_ORDER, "snapToGrid", val="0")
     title.paragraph_format.line_spacing = Pt(line)

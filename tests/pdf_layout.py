@@ -117,3 +117,17 @@ def rules(pdf: pathlib.Path) -> list[Rule]:
                                       state["width"] * abs(c[3] or 1) * MM))
                 start = point
     return found
+
+
+def text_fonts(pdf: pathlib.Path) -> list[tuple[str, str]]:
+    """(text shown, base font name) for every text fragment of the PDF."""
+    from pypdf import PdfReader
+
+    found = []
+    for page in PdfReader(str(pdf)).pages:
+        def visit(text, cm, tm, font, size):
+            if text.strip() and font:
+                found.append((text, str(font.get("/BaseFont", ""))))
+
+        page.extract_text(visitor_text=visit)
+    return found

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_docgen
-from pdf_layout import lines, rules, to_pdf
+from pdf_layout import lines, rules, text_fonts, to_pdf
 
 pytestmark = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
                                 reason="LibreOffice (soffice) is not installed")
@@ -47,7 +47,9 @@ def printed(tmp_path_factory):
             copies.append(root / f"{variant if variant == 'joint' else plan}.docx")
             shutil.copy(root / variant / "output" / plan / "00_通知.docx", copies[-1])
     pdfs = to_pdf(copies, root)
-    return {pdf.stem: (plans[pdf.stem], lines(pdf), rules(pdf)) for pdf in pdfs}
+    found = {pdf.stem: (plans[pdf.stem], lines(pdf), rules(pdf)) for pdf in pdfs}
+    found.update({("fonts", pdf.stem): text_fonts(pdf) for pdf in pdfs})
+    return found
 
 
 def only(found, what):
@@ -118,3 +120,12 @@ def test_joint_issuing_bodies_stacked_with_the_suffix_centred_right_of_them(prin
     assert number.top - bodies[-1].bottom == pytest.approx(2 * LINE_MM, abs=TOLERANCE)
     red = [r for r in ruled if r.page == 1 and r.color[0] > 0.8 and max(r.color[1:]) < 0.2]
     assert min(r.y for r in red) - number.bottom == pytest.approx(4, abs=1.5)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_chinese_quotes_print_in_the_chinese_font(printed, plan):
+    """“ ” ‘ ’ — … belong to both scripts; with zh-CN and the east-Asian hint they take the CJK font."""
+    fragments = printed[("fonts", plan)]
+    chinese = {font for text, font in fragments if any("\u4e00" <= c <= "\u9fff" for c in text)}
+    marks = {font for text, font in fragments if any(c in "“”‘’—…" for c in text)}
+    assert marks and chinese and marks <= chinese, (marks, chinese)
