@@ -194,8 +194,8 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     view = functools.cache(lambda: model.plan_view(plan, index))
     when = plan.get("issue_date")
     base = [plan_rec.path] + [d.path for d in dep_records]
-    title = str(plan.get("title", ""))
-    scheme_title = str((plan.get("scheme") or {}).get("title") or title)
+    title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
+    scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
     for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
                                      sources=tuple(base), depends=tuple(base_digests), when=when))

@@ -345,6 +345,8 @@ class Schemas:
             return record.problem(path, f"「{title}」应不大于 {error.validator_value}，而这里是 {value}")
         if kind == "uniqueItems":
             return record.problem(path, f"「{title}」中有重复的项")
+        if kind in ("oneOf", "anyOf"):
+            return record.problem(path, f"「{title}」的写法不正确：{schema.get('description', '')}")
         if kind == "propertyNames":
             return record.problem(path, f"「{title}」中的编号格式不正确：只能包含字母、数字、“-”和“_”")
         return record.problem(path, f"「{title}」不符合要求：{error.message}")

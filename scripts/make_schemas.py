@@ -90,13 +90,18 @@ common = {
 }
 
 section_item = obj("小节", "带（一）（二）编号的小节", {
+    "number": text("编号", "小节编号照原文书写，如 （一） 或 (一)；不写时按顺序编为（一）（二）……"),
     "heading": text("小节标题", "小节标题，不写编号，如 加强组织领导"),
+    "inline": {"type": "boolean", "title": "标题与正文同段",
+               "description": "true：标题后加“。”与正文排在同一段，如 （一）加强组织领导。……；false：标题单独成行。"
+                              "不写时，只有一段正文的小节与正文同段"},
     "text": texts("小节正文", "小节正文，每项一段"),
     "owner": text("责任单位", "完成该项任务的责任单位"),
     "deadline": text("完成时限", "完成时限，如 全年、长期推进"),
 }, required=["heading"])
 
 section = obj("章节", "实施方案中带一、二、编号的章节", {
+    "number": text("编号", "章节编号照原文书写，如 一、；不写时按顺序编为一、二、……"),
     "heading": text("章节标题", "章节标题，不写编号，如 工作要求"),
     "paragraphs": texts("段落", "章节开头的正文段落，每项一段"),
     "items": array("小节", "带（一）（二）编号的小节", section_item),
@@ -107,15 +112,29 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "id": ref("id", "计划编号", "计划编号，也是文件名，如 qa-2023-30"),
     "type": {"type": "string", "enum": ["联合抽查", "年度方案"], "title": "计划类型",
              "description": "联合抽查：生成全部七个附件；年度方案：只生成通知和方案正文"},
-    "header": text("版头", "发文机关标志，如 迁安市“双随机一公开”工作领导小组办公室文件"),
+    "header": text("版头", "发文机关标志，照原文书写，如 迁安市“双随机一公开”工作领导小组办公室文件；"
+                         "排在一行内，过长时自动压缩字宽"),
+    "header_bodies": texts("联合行文机关", "联合行文时版头上下排列的各发文机关名称（主办机关在前），"
+                                     "“文件”二字（见 header_suffix）排在其右侧、上下居中；写了本项时不用 header",
+                           minItems=2),
+    "header_suffix": text("版头后缀", "联合行文版头右侧的字，默认“文件”"),
     "doc_number": text("发文字号", "发文字号，年份用六角括号，如 迁双随机办〔2023〕30号",
                        pattern="^.+〔[0-9]{4}〕[0-9]+号$",
                        **{"x-hint": "应写成“机关代字〔年份〕序号号”，年份用六角括号〔〕，如 迁双随机办〔2023〕30号"}),
-    "issuer": text("发文机关", "落款的发文机关名称（多个机关联合发文时每行一个）"),
-    "issue_date": ref("date", "成文日期", "成文（印发）日期，如 2023-10-30"),
-    "title": text("标题", "通知标题，如 关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知"),
+    "issuer": text("发文机关", "发文机关名称（多个机关联合发文时每行一个），用于告知书等处；"
+                             "通知落款见 signers"),
+    "issue_date": ref("date", "成文日期", "成文日期，如 2023-10-30；原文没有日期时不写，文书中留空"),
+    "signers": texts("落款", "通知落款的发文机关署名，照原文书写，每行一个；不写则不排落款。"
+                            "写了成文日期时排在署名下方"),
+    "title": text("标题", "通知标题，如 关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知。"
+                        "需要在特定位置换行时分行书写（YAML 的 |- 写法），文书按所写的行排版；"
+                        "只写一行时，过长的标题在词语之间自动换行"),
     "disclosure": text("公开属性", "公开属性，如 主动公开"),
-    "recipients": texts("主送机关", "主送机关，每项一个", minItems=1),
+    "recipients": {"title": "主送机关",
+                   "description": "主送机关：写成列表时每项一个，文书中用“、”连接并加“：”；"
+                                  "写成一段文字时照原文排印（含标点），如 各学区中心校，民办校（园），机关相关科室：",
+                   "oneOf": [texts("主送机关", "主送机关，每项一个", minItems=1),
+                             text("主送机关", "主送机关原文，含标点")]},
     "body": texts("正文", "通知正文，每项一段", minItems=1),
     "contacts": obj("联系方式", "通知中的联系人", {
         "names": texts("联系人", "联系人姓名，每项一人", minItems=1),
@@ -123,12 +142,18 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
                       **{"x-hint": "应为电子邮箱地址，如 qasssj@126.com"}),
     }, required=["names"]),
-    "attachments": texts("附件", "附件名称，按顺序每项一个"),
+    "attachments": texts("附件", "附件说明中的附件名称，按顺序每项一个，照原文书写（如 《公示表》）；"
+                                 "原文没有附件说明时不写"),
+    "colophon": obj("版记", "版记：抄送机关、印发机关和印发日期，排在最后一页下端；原文没有版记时不写", {
+        "cc": texts("抄送机关", "抄送机关，每项一个"),
+        "printer": text("印发机关", "印发机关名称，如 迁安市“双随机”工作领导小组办公室"),
+        "date": ref("date", "印发日期", "印发日期；不写时留空待填"),
+    }, required=["printer"]),
     "scheme": obj("实施方案", "附件1 实施方案的标题、前言和章节", {
-        "title": text("方案标题", "实施方案标题"),
+        "title": text("方案标题", "实施方案标题；需要在特定位置换行时分行书写（YAML 的 |- 写法）"),
         "preamble": texts("前言", "方案开头的段落，每项一段"),
-        "sections": array("章节", "方案章节；联合抽查的“抽查时间”至“抽查内容”四章由系统生成，这里写其后的章节",
-                          section),
+        "sections": array("章节", "方案的全部章节，照原文书写（一、抽查时间 …… 六、工作要求）；"
+                                  "文书只印这里写的文字", section),
     }, required=["title"]),
     "period": obj("抽查时间", "抽查实施的起止日期", {
         "start": ref("date", "开始日期", "抽查开始日期"),
@@ -143,7 +168,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         c: ref("percent", f"{c}类比例", f"信用风险分类为 {c} 的主体抽查比例（%）") for c in "ABCD"
     }),
     "ratio_floor": ref("percent", "最低比例", "各类抽查比例的下限（%），默认 3"),
-    "ratio_note": text("比例说明", "抽查比例的文字说明，写入实施方案"),
+    "ratio_note": text("比例说明", "抽查比例的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
     "check_type": text("抽查类型", "公示表中的抽查类型，如 跨部门联合双随机抽查"),
     "credit_driven": {"type": "boolean", "title": "运用信用风险分类",
                       "description": "本次抽查是否运用企业信用风险分类结果（计入“信用风险分类抽查占比”）"},
@@ -151,7 +176,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "departments": array("实施部门", "参与抽查的部门及其抽查事项（含牵头部门）", obj(
         "实施部门", "一个参与部门", {
             "department": ref("id", "部门", "部门编号，对应 departments 中的记录"),
-            "content": text("抽查内容", "该部门抽查内容的文字说明，写入实施方案"),
+            "content": text("抽查内容", "该部门抽查内容的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
             "items": texts("抽查事项", "该部门的抽查事项，每项一个，用于告知书和实地核查记录表", minItems=1),
             "qualification": text("所需资格", "被抽取执法人员须具备的资格；不写表示不限"),
         }, required=["department", "items"])),
@@ -175,7 +200,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         "phone_content": text("电话告知内容", "电话告知时说明的内容，写入电话告知记录表"),
     }),
     "goals": texts("工作目标", "年度方案的量化目标说明（可选）"),
-}, ["id", "type", "doc_number", "issuer", "issue_date", "title", "recipients", "body"])
+}, ["id", "type", "doc_number", "issuer", "title", "recipients", "body"])
 plan["allOf"] = [{
     "if": {"properties": {"type": {"const": "联合抽查"}}},
     "then": {"required": ["period", "scope", "departments", "lead_department"]},

@@ -28,14 +28,18 @@ from openpyxl.utils import get_column_letter
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "templates"
 FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
-LATIN = "Times New Roman"
 LINE = Pt(28.95)  # 225 mm / 22 lines
 
 
 # -- Word helpers -----------------------------------------------------------------------------
-def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bold: bool | None = None,
+def fonts(element, east: str, size: float | None = None, latin: str | None = None, bold: bool | None = None,
           color: str | None = None) -> None:
-    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses)."""
+    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses).
+
+    Latin text takes the same Chinese face unless told otherwise (digits in 仿宋 as in most offices'
+    documents): a quote or dash opening a paragraph or a line is taken for Latin by LibreOffice, and
+    must still print full-width."""
+    latin = latin or east
     rpr = element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -44,6 +48,7 @@ def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bol
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), latin)
     rfonts.set(qn("w:eastAsia"), east)
+    rfonts.set(qn("w:hint"), "eastAsia")  # “ ” ‘ ’ — … are shared by both scripts: print them full-width
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(theme), None)
     if size is not None:
@@ -108,6 +113,11 @@ def setup_document(top=37, bottom=35, left=28, right=26, body_size=16, grid=True
         dgrid.set(qn("w:linePitch"), str(int(line.pt * 20)))
         sectpr.append(dgrid)
     styles = doc.styles
+    # Chinese is the document's language, east-Asian and Latin alike (every face is a Chinese one):
+    # Word and LibreOffice then set quotes, dashes and ellipses full-width in the CJK font, break
+    # lines by Chinese rules, and a missing face falls back to a Chinese one
+    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    put(defaults, RPR_ORDER, "lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA")
     normal = styles["Normal"]
     fonts(normal.element, FANGSONG, body_size)
     if grid:  # 28 characters of 3号 in 156 mm: condense each character by 0.25 pt
@@ -306,23 +316,143 @@ def widths(table, mm: list[float]) -> None:
 
 
 # -- the Word templates -----------------------------------------------------------------------
+# Schema order of pPr / rPr children (ECMA-376 CT_PPrBase, CT_RPr): elements added to a template's
+# paragraphs and runs here go in at their place, whatever python-docx already put there.
+PPR_ORDER = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr "
+             "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN "
+             "bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+             "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+RPR_ORDER = ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+             "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+             "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split()
+
+
+def put(parent, order: tuple | list, tag: str, **attrs):
+    """Set (or add, at its schema position) child `w:tag` of a pPr/rPr with the given w: attributes."""
+    el = parent.find(qn("w:" + tag))
+    if el is None:
+        el = OxmlElement("w:" + tag)
+        rank = order.index(tag)
+        later = [c for c in parent if c.tag.startswith("{") and c.tag.split("}")[1] in order
+                 and order.index(c.tag.split("}")[1]) > rank]
+        if later:
+            later[0].addprevious(el)
+        else:
+            parent.append(el)
+    for key, value in attrs.items():
+        el.set(qn("w:" + key), str(value))
+    return el
+
+
+def ppr(paragraph, tag: str, **attrs):
+    return put(paragraph._element.get_or_add_pPr(), PPR_ORDER, tag, **attrs)
+
+
+def rpr(run, tag: str, **attrs):
+    return put(run._element.get_or_add_rPr(), RPR_ORDER, tag, **attrs)
+
+
+def off_grid(paragraph, before: float = 0, line: float | None = None, after: float = 0) -> None:
+    """A paragraph placed by exact points rather than by the 22-line grid (版头, 版记)."""
+    ppr(paragraph, "snapToGrid", val="0")
+    spacing = {"before": int(before * 20), "after": int(after * 20)}
+    if line is not None:
+        spacing.update(line=int(line * 20), lineRule="exact")
+    ppr(paragraph, "spacing", **spacing)
+
+
+def rule(paragraph, edges: tuple[str, ...], size: int, color: str = "000000", space: int = 0) -> None:
+    """Paragraph rules (GB/T 9704 separators): size in eighths of a point, space in points."""
+    pbdr = ppr(paragraph, "pBdr")
+    for edge in edges:
+        el = OxmlElement(f"w:{edge}")
+        for key, value in (("val", "single"), ("sz", size), ("space", space), ("color", color)):
+            el.set(qn("w:" + key), str(value))
+        pbdr.append(el)
+
+
+def foot_frame(paragraph) -> None:
+    """Put a paragraph in the frame anchored at the foot of the text block (版记); consecutive
+    paragraphs with the same frame properties share one frame in Word and LibreOffice."""
+    ppr(paragraph, "framePr", w=int(156 * 56.7), hSpace=0, wrap="around", vAnchor="margin", hAnchor="margin",
+        xAlign="center", yAlign="bottom")
+
+
+def attachment_label(doc, label: str):
+    """"附件N" top left, 黑体 3号 (GB/T 9704 8.2): fixed form text, not a clerk's wording."""
+    p = para(doc, style="Normal", runs=[(label, None)], east=HEITI, size=16)
+    ppr(p, "ind", left=0, firstLine=0)
+    return p
+
+
+def compact_titles(doc, line: float = 32) -> None:
+    """Title lines off the 22-line grid (a grid line is too short for 2号, so each would take two),
+    set in 方正小标宋简体 throughout."""
+    title = doc.styles["Title"]
+    put(title.element.get_or_add_pPr(), PPR_ORDER, "snapToGrid", val="0")
+    title.paragraph_format.line_spacing = Pt(line)
+
+
+HEADER_TOP = 35 * 72 / 25.4  # 发文机关标志 top edge below the text block's top (pt)
+
+
 def notice() -> None:
-    """00 通知: the cover notice with its 附件 list."""
+    """00 通知: 版头 (标志, 发文字号, red rule), title, 主送, body, 附件说明, 落款, 附注, 版记 (GB/T 9704)."""
     doc = setup_document()
-    head = para(doc, "{{ plan.header }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
-    head.paragraph_format.line_spacing = Pt(48)
-    fonts(head.runs[0]._element, XIAOBIAOSONG, 26, color="C00000")
-    para(doc, style="Normal")
-    para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
-    rule = para(doc, style="Normal")
-    pbdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "C00000")):
-        bottom.set(qn(key), value)
-    pbdr.append(bottom)
-    rule._element.get_or_add_pPr().append(pbdr)
-    para(doc, style="Normal")
-    doc.add_paragraph("{{ plan.title }}", style="Title")
+    compact_titles(doc)
+    # 发文机关标志, one line: the model condenses the characters (w:w) to fit the 156 mm text block.
+    # The line is exactly the font size; its glyphs' top edge sits 35 mm below the text block's top.
+    tag(doc, "if plan.head.text")
+    head = para(doc, style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, runs=[("{{ plan.head.text }}", None)])
+    off_grid(head, before=HEADER_TOP - 3, line=36)
+    run = head.runs[0]
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    rpr(run, "w", val="{{ plan.head.scale }}")
+    tag(doc, "else")
+    # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.);
+    # an empty line of exactly the single 标志's space-before puts the first body at the same height
+    spacer = para(doc, style="Normal")
+    off_grid(spacer, line=HEADER_TOP - 3)
+    table = doc.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    first = left.paragraphs[0]
+    first.add_run("{%p for body in plan.head.bodies %}")
+    body = left.add_paragraph(style="Normal")
+    body.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE
+    off_grid(body, line=36)
+    run = body.add_run("{{ body }}")
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    rpr(run, "w", val="{{ plan.head.body_scale }}")
+    left.add_paragraph("{%p endfor %}")
+    suffix = right.paragraphs[0]
+    suffix.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    off_grid(suffix, line=60)
+    ppr(suffix, "spacing", line="{{ plan.head.suffix_size * 10 }}")
+    run = suffix.add_run("{{ plan.head.suffix }}")
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    rpr(run, "sz", val="{{ plan.head.suffix_size }}")
+    rpr(run, "szCs", val="{{ plan.head.suffix_size }}")
+    tcpr = right._tc.get_or_add_tcPr()
+    valign = OxmlElement("w:vAlign")
+    valign.set(qn("w:val"), "center")
+    tcpr.append(valign)
+    widths(table, [116, 40])
+    tblpr = table._tbl.tblPr
+    tblpr_ind = OxmlElement("w:tblInd")
+    tblpr_ind.set(qn("w:w"), "0")
+    tblpr_ind.set(qn("w:type"), "dxa")
+    tblpr.append(tblpr_ind)
+    tag(doc, "endif")
+    # 发文字号 two lines below the 标志, the red rule 4 mm below it, the title two lines below the rule
+    number = para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
+    off_grid(number, before=2 * LINE.pt, line=16)
+    rule(number, ("bottom",), 8, color="FF0000", space=10)
+    title = doc.add_paragraph("{{ plan.title_lines | join('\\n') }}", style="Title")
+    off_grid(title, before=2 * LINE.pt - 10, line=32)
     para(doc, style="Normal")
     para(doc, "{{ plan.recipients_text }}", style="Normal")
     tag(doc, "for text in plan.body")
@@ -337,51 +467,66 @@ def notice() -> None:
     tag(doc, "if plan.contact_email")
     para(doc, "电子邮箱：{{ plan.contact_email }}")
     tag(doc, "endif")
+    # 附件说明: one line below the body, two characters in; later names align with the first one's number
     tag(doc, "if plan.attachments")
     para(doc, style="Normal")
     tag(doc, "endif")
     tag(doc, "for name in plan.attachments")
-    para(doc, "{% if loop.first %}附件：{% else %}　　　{% endif %}{{ loop.index }}．{{ name }}",
-         style="Normal", indent={"left": 700, "hanging": 500})
+    tag(doc, "if loop.first")
+    para(doc, "附件：{{ loop.index }}.{{ name }}", style="Normal", indent={"left": 600, "hanging": 400})
+    tag(doc, "else")
+    para(doc, "{{ loop.index }}.{{ name }}", style="Normal", indent={"left": 600, "hanging": 100})
+    tag(doc, "endif")
     tag(doc, "endfor")
+    # 落款 and 成文日期, only as the records give them
+    tag(doc, "if plan.signers")
     para(doc, style="Normal")
     para(doc, style="Normal")
-    tag(doc, "for line in plan.issuer_lines")
+    tag(doc, "endif")
+    tag(doc, "for line in plan.signers")
     para(doc, "{{ line }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
     tag(doc, "endfor")
+    tag(doc, "if plan.signers and plan.issue_date")
     para(doc, "{{ plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
+    tag(doc, "endif")
     tag(doc, "if plan.disclosure")
     para(doc, "（信息公开类型：{{ plan.disclosure }}）")
     tag(doc, "endif")
-    para(doc, style="Normal")
-    record = para(doc, "{{ plan.issuer_lines[0] }}\t{{ plan.issue_date }}印发", style="Normal",
+    # 版记 in a frame at the foot of the text block: thick first and last rules, 4号 仿宋
+    tag(doc, "if plan.colophon")
+    tag(doc, "if plan.colophon.cc")
+    cc = para(doc, "抄送：{{ plan.colophon.cc }}。", style="Normal", indent={"left": 100, "right": 100})
+    foot_frame(cc)
+    off_grid(cc, line=26)
+    rule(cc, ("top", "bottom"), 6)
+    fonts(cc.runs[0]._element, FANGSONG, 14)
+    tag(doc, "endif")
+    record = para(doc, "{{ plan.colophon.printer }}\t{{ plan.colophon.date }}印发", style="Normal",
                   indent={"left": 100, "right": 100})
-    record.paragraph_format.tab_stops.add_tab_stop(Mm(150), WD_TAB_ALIGNMENT.RIGHT)
+    foot_frame(record)
+    off_grid(record, line=26)
+    record.paragraph_format.tab_stops.add_tab_stop(Mm(154), WD_TAB_ALIGNMENT.RIGHT)
     fonts(record.runs[0]._element, FANGSONG, 14)
-    pbdr = OxmlElement("w:pBdr")
-    for edge in ("top", "bottom"):
-        el = OxmlElement(f"w:{edge}")
-        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
-            el.set(qn(key), value)
-        pbdr.append(el)
-    record._element.get_or_add_pPr().append(pbdr)
+    rule(record, ("top", "bottom"), 8)
+    tag(doc, "endif")
     save(doc, "00_通知.docx")
 
 
 def scheme() -> None:
-    """01 实施方案: joint inspections and annual work plans through one template."""
+    """01 实施方案: every word from the plan's scheme; "附件1" only when the notice lists it."""
     doc = setup_document()
+    compact_titles(doc)
     tag(doc, "if plan.attachments")
-    para(doc, "附件1", style="Normal", runs=[("附件1", None)], east=HEITI)
+    attachment_label(doc, "附件1")
     para(doc, style="Normal")
     tag(doc, "endif")
-    doc.add_paragraph("{{ plan.scheme_title }}", style="Title")
+    doc.add_paragraph("{{ plan.scheme_title_lines | join('\\n') }}", style="Title")
     para(doc, style="Normal")
     tag(doc, "for text in plan.preamble")
     para(doc, "{{ text }}")
     tag(doc, "endfor")
     tag(doc, "for section in plan.sections")
-    doc.add_paragraph("{{ section.number }}、{{ section.heading }}", style="Heading 1")
+    doc.add_paragraph("{{ section.number }}{{ section.heading }}", style="Heading 1")
     tag(doc, "for text in section.paragraphs")
     para(doc, "{{ text }}")
     tag(doc, "endfor")
@@ -402,7 +547,10 @@ def scheme() -> None:
 def notice_letter() -> None:
     """02 告知书: one per inspected entity."""
     doc = setup_document()
-    doc.add_paragraph("{{ plan.notice_title }}", style="Title")
+    compact_titles(doc)
+    attachment_label(doc, "附件2")
+    para(doc, style="Normal")
+    doc.add_paragraph("{{ plan.notice_title_lines | join('\\n') }}", style="Title")
     para(doc, style="Normal")
     para(doc, "{{ i.entity.name }}（统一社会信用代码：{{ i.entity.credit_code }}）：", style="Normal")
     para(doc, "{% if plan.legal_basis %}{{ plan.legal_basis }}，{% endif %}经随机抽取，你单位被确定为"
@@ -446,6 +594,8 @@ def notice_letter() -> None:
 def onsite_record() -> None:
     """04 实地核查记录表 ("一企一表"): one page per entity, signature blocks at the foot."""
     doc = setup_document(top=25, bottom=20, left=25, right=20, body_size=10.5, grid=False, line=Pt(16))
+    label = attachment_label(doc, "附件4")
+    label.paragraph_format.line_spacing = Pt(20)
     title = doc.add_paragraph("“双随机、一公开”实地核查记录表", style="Title")
     title.paragraph_format.line_spacing = Pt(30)
     fonts(title.runs[0]._element, XIAOBIAOSONG, 18)
