@@ -136,6 +136,8 @@ class Renderer:
         self.dir = templates_dir
         self.cache_dir = cache_dir
         self.digests: dict[str, str] = {}
+        self.wanted: set[str] = set()  # parts of this build's print sets, whose bytes are kept once rendered
+        self.rendered: dict[str, bytes] = {}
 
     def path(self, name: str) -> str:
         path = os.path.join(self.dir, name)
@@ -148,7 +150,34 @@ class Renderer:
             self.digests[name] = file_sha(self.path(name)) or ""
         return self.digests[name]
 
+    def output_digest(self, output: Output) -> str:
+        """The digest of an output's template, or of every template of a print set's parts."""
+        if not output.parts:
+            return self.digest(output.template)
+        names = sorted({p.template for p in output.parts})
+        return hashlib.sha256(" ".join(f"{n}={self.digest(n)}" for n in names).encode("utf-8")).hexdigest()
+
     def render(self, output: Output) -> bytes:
+        if output.parts:
+            return self._compose(output)
+        data = self.rendered.get(output.relpath)
+        if data is None:
+            data = self._render(output)
+            if self.keep(output):
+                self.rendered[output.relpath] = data
+        return data
+
+    def keep(self, output: Output) -> bool:
+        """Whether a print set of this build will use the output's bytes again."""
+        return output.relpath in self.wanted
+
+    def _compose(self, output: Output) -> bytes:
+        from docgen.printset import Part, compose
+
+        parts = [Part(self.render(p), "docx" if p.is_docx else "xlsx", output.restart) for p in output.parts]
+        return compose(parts, output.title, _when(output.when), colophon_last=not output.restart)
+
+    def _render(self, output: Output) -> bytes:
         path = self.path(output.template)
         when = _when(output.when)
         # the backends are imported when something needs rendering: a no-op build never loads them
@@ -216,7 +245,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         if not result.complete:
             keep_prefixes.add(result.plan_id + "/")
         for output in result.outputs:
-            jobs.append((output, fingerprint(salt, output, renderer.digest(output.template), options)))
+            jobs.append((output, fingerprint(salt, output, renderer.output_digest(output), options)))
+            renderer.wanted.update(p.relpath for p in output.parts)
     placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs})
     done: list[Output] = []  # outputs whose own path holds what this build made
     bar = progress(len(jobs)) if progress and len(jobs) > 20 else None

@@ -52,6 +52,8 @@ class Output:
     depends: tuple[str, ...]              # what the context is made from (see above)
     sources: tuple[str, ...] = ()         # record paths, for the manifest and messages
     when: str = ""        # the date for document properties (from the records)
+    parts: tuple["Output", ...] = ()  # a print set: these documents in one (see docgen/printset.py)
+    restart: bool = False             # a print set's parts number their pages from 1 each
     _made: tuple | None = field(default=None, repr=False)
 
     @property
@@ -200,6 +202,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
                                      sources=tuple(base), depends=tuple(base_digests), when=when))
     if plan.get("type") != "联合抽查":
+        result.outputs += print_sets(plan_id, title, when, result.outputs, {})
         return result
 
     methods = choices(checked, "method", model.DEFAULT_METHODS)
@@ -207,6 +210,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     records = sorted(index.by_plan.get(plan_id, []),
                      key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
     valid = []
+    visits: dict[str, tuple] = {}  # 02/04 relpath → (group, visit date, entity name): the order of the print sets
     used_names: dict[str, str] = {}
     for record in records:
         entity_rec = index.entities.get(record.data.get("entity"))
@@ -235,6 +239,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                         ("04_实地核查记录表", "04_实地核查记录表.docx", "实地核查记录表")):
             result.outputs.append(Output(f"{plan_id}/{prefix}_{name}.docx", template, f"{label} {entity_name}",
                                          context, sources=sources, depends=depends[prefix[:2]], when=when))
+            visits[result.outputs[-1].relpath] = (record.data.get("group") or 0,
+                                                  str((record.data.get("dates") or {}).get("visit") or "9999"),
+                                                  entity_name)
     for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False
         result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
@@ -293,4 +300,39 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
     result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
                                  statistics, sources=all_sources, depends=stats_depends, when=when))
+    result.outputs += print_sets(plan_id, title, when, result.outputs, visits)
+    return result
+
+
+PRINT_SET = "00_全套文书（打印）.docx"
+ATTACHMENTS = ("00", "01", "02", "03", "04", "05", "06", "07")  # 08 is the office's own statistics
+
+
+def print_set(relpath: str, title: str, when: str, parts: list[Output], restart: bool = False) -> Output:
+    """An output made of other outputs, fingerprinted by theirs: it changes when any of them does."""
+    depends = tuple(f"{p.relpath}|{p.template}|{d}" for p in parts for d in p.depends)
+    sources = tuple(dict.fromkeys(s for p in parts for s in p.sources))
+    return Output(relpath, parts[0].template, title, lambda: ({}, None), depends=depends, sources=sources,
+                  when=when, parts=tuple(parts), restart=restart)
+
+
+def print_sets(plan_id: str, title: str, when, outputs: list[Output], visits: dict[str, tuple]) -> list[Output]:
+    """The plan's bound set (notice and attachments in order, each entity's 告知书 and 核查记录表 in
+    visiting order) and one packet per inspection group: each entity's 告知书 and 核查记录表."""
+    def name(o: Output) -> str:
+        return o.relpath.rsplit("/", 1)[-1]
+
+    order = {key: n for n, key in enumerate(ATTACHMENTS)}
+    parts = sorted((o for o in outputs if name(o)[:2] in order),
+                   key=lambda o: (order[name(o)[:2]], visits.get(o.relpath, ())))
+    result = [print_set(f"{plan_id}/{PRINT_SET}", f"{title}（全套文书）", when, parts)]
+    groups: dict[int, list[Output]] = {}
+    for o in outputs:
+        if o.relpath in visits:
+            groups.setdefault(visits[o.relpath][0], []).append(o)
+    for group in sorted(groups):
+        members = sorted(groups[group], key=lambda o: (visits[o.relpath], name(o)[:2]))
+        label = f"第{group}组" if group else "未分组"
+        result.append(print_set(f"{plan_id}/09_{label}_随身文书.docx", f"{label}随身文书", when, members,
+                                restart=True))
     return result
