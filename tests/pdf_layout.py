@@ -39,11 +39,16 @@ class Rule(NamedTuple):
     width: float     # line width in mm
 
 
-def to_pdf(documents: list[pathlib.Path], folder: pathlib.Path) -> list[pathlib.Path]:
-    """Convert with LibreOffice in one call and its own profile (a running LibreOffice is left alone)."""
+BLANK_PAGES = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+
+
+def to_pdf(documents: list[pathlib.Path], folder: pathlib.Path, blank_pages: bool = False) -> list[pathlib.Path]:
+    """Convert with LibreOffice in one call and its own profile (a running LibreOffice is left alone);
+    `blank_pages` keeps the blank pages a section starting on an odd page inserts (two-sided printing)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     profile = folder / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                    BLANK_PAGES if blank_pages else "pdf",
                     "--outdir", str(folder), *map(str, documents)], capture_output=True, timeout=600,
                    check=False, env={**os.environ, "HOME": str(folder)})
     pdfs = [folder / (d.stem + ".pdf") for d in documents]

@@ -1,0 +1,221 @@
+"""Issue 12: print sets — the notice with all its attachments as one document, and each inspection
+group's packet of 告知书 and 实地核查记录表 in visiting order."""
+
+import hashlib
+import io
+import re
+import shutil
+import zipfile
+
+import pytest
+import yaml
+from lxml import etree
+from openpyxl import load_workbook
+
+from conftest import EXAMPLE, edit, inspection_files, run_docgen
+
+PLAN = "qa-2023-30"
+SET = "00_全套文书（打印）.docx"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def body(path):
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read("word/document.xml")).find(W + "body")
+
+
+def texts(path, skip_framed=False):
+    """Every paragraph's text in document order (table cells included), empty ones left out."""
+    found = []
+    for p in body(path).iter(W + "p"):
+        if skip_framed and p.find(f"{W}pPr/{W}framePr") is not None:
+            continue
+        text = "".join(t.text or "" for t in p.iter(W + "t"))
+        if text.strip():
+            found.append(text)
+    return found
+
+
+def sheet_texts(path):
+    """A workbook's non-empty cells, row by row, sheet by sheet (as the set prints them)."""
+    found = []
+    for ws in load_workbook(path).worksheets:
+        for row in ws.iter_rows():
+            found += [str(c.value) for c in row if c.value not in (None, "")]
+    return found
+
+
+def sections(path):
+    b = body(path)
+    return [s for s in b.iter(W + "sectPr")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("printsets")
+    shutil.copytree(EXAMPLE, root / "records")
+    result = run_docgen("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+def visiting_order(root):
+    """(group, visit date, entity name) of every inspection of the plan, in visiting order."""
+    found = []
+    for path in inspection_files(root):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        name = yaml.safe_load((root / "records/entities" / f"{data['entity']}.yaml").read_text(encoding="utf-8"))["name"]
+        found.append((data["group"], str((data.get("dates") or {}).get("visit") or "9999"), name))  # undated last
+    return sorted(found)
+
+
+def expected_parts(root):
+    out = root / "output" / PLAN
+    parts = [out / "00_通知.docx", out / "01_实施方案.docx"]
+    order = visiting_order(root)
+    parts += [out / f"02_告知书_{name}.docx" for _, _, name in order]
+    parts.append(out / "03_随机抽查后续处置工作台账.xlsx")
+    parts += [out / f"04_实地核查记录表_{name}.docx" for _, _, name in order]
+    parts += [out / name for name in ("05_电话告知记录表.xlsx", "06_人员分组及车辆安排情况表.xlsx", "07_公示表.xlsx")]
+    return parts
+
+
+def assert_contains_in_order(whole, parts):
+    """Each part's paragraphs appear in `whole` as one run, the parts one after the other."""
+    at = 0
+    for name, part in parts:
+        assert part, name
+        starts = [i for i in range(at, len(whole) - len(part) + 1) if whole[i:i + len(part)] == part]
+        assert starts, f"{name} is not in the print set (after paragraph {at}): {part[:3]}…"
+        at = starts[0] + len(part)
+    return at
+
+
+def test_plan_set_holds_the_notice_and_every_attachment_in_order(built):
+    out = built / "output" / PLAN
+    whole = texts(out / SET)
+    parts = []
+    for path in expected_parts(built):
+        if path.suffix == ".docx":
+            parts.append((path.name, texts(path, skip_framed=path.name == "00_通知.docx")))
+        else:
+            parts.append((path.name, sheet_texts(path)))
+    end = assert_contains_in_order(whole, parts)
+    # the notice's 版记 closes the set, after the last attachment
+    colophon = texts(out / "00_通知.docx")[len(parts[0][1]):]
+    assert colophon and any("印发" in t for t in colophon)
+    assert whole[end:] == colophon
+    assert sum("印发" in t for t in whole) == 1
+    # the set's own title, not the notice's
+    with zipfile.ZipFile(out / SET) as z:
+        assert "全套文书" in z.read("docProps/core.xml").decode("utf-8")
+
+
+def test_each_part_starts_on_an_odd_page_and_page_numbers_continue(built):
+    found = sections(built / "output" / PLAN / SET)
+    parts = expected_parts(built)
+    assert len(found) == len(parts) + 1  # one section per part, and the 版记's
+    first, *middle, colophon = found
+    assert first.find(W + "pgNumType").get(W + "start") == "1"
+    for sect in middle:
+        assert sect.find(W + "type").get(W + "val") == "oddPage"
+        assert sect.find(W + "pgNumType") is None, "page numbers must continue across the set"
+        assert sect.find(W + "footerReference") is not None, "every section prints its page numbers"
+    assert colophon.find(W + "type").get(W + "val") == "evenPage"  # the 版记 on the set's last, even, page
+    # Excel attachments print as tables on landscape pages
+    landscape = [s for s in middle if s.find(W + "pgSz").get(W + "orient") == "landscape"]
+    assert len(landscape) == 4
+
+
+def test_qx_plan_set_is_notice_and_scheme(built):
+    out = built / "output" / "qx-2024-6"
+    whole = texts(out / SET)
+    notice, scheme = texts(out / "00_通知.docx", skip_framed=True), texts(out / "01_实施方案.docx")
+    assert_contains_in_order(whole, [("00", notice), ("01", scheme)])
+    assert len(sections(out / SET)) in (2, 3)
+
+
+def test_group_packets_hold_notice_and_record_of_each_entity_in_visiting_order(built):
+    out = built / "output" / PLAN
+    order = visiting_order(built)
+    groups = sorted({g for g, _, _ in order})
+    packets = sorted(p.name for p in out.glob("09_*"))
+    assert packets == [f"09_第{g}组_随身文书.docx" for g in groups]
+    for group in groups:
+        names = [name for g, _, name in order if g == group]
+        parts = []
+        for name in names:
+            parts.append((name, texts(out / f"02_告知书_{name}.docx")))
+            parts.append((name, texts(out / f"04_实地核查记录表_{name}.docx")))
+        packet = out / f"09_第{group}组_随身文书.docx"
+        whole = texts(packet)
+        assert assert_contains_in_order(whole, parts) == len(whole)
+        others = [name for g, _, name in order if g != group]
+        assert not any(name in t for t in whole for name in others)
+        # separate documents: each numbers its pages from 1 and starts on a sheet of its own
+        found = sections(packet)
+        assert len(found) == 2 * len(names)
+        assert all(s.find(W + "pgNumType").get(W + "start") == "1" for s in found)
+        assert all(s.find(W + "type").get(W + "val") == "oddPage" for s in found[1:])
+
+
+def digests(out):
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in out.rglob("*.docx")
+            if p.name.startswith(("00_全套", "09_"))}
+
+
+def test_print_sets_are_reproducible_and_incremental(built, tmp_path):
+    # two clean builds elsewhere: the same bytes
+    shutil.copytree(EXAMPLE, tmp_path / "records")
+    assert run_docgen("build", cwd=tmp_path).returncode == 0
+    first = digests(built / "output")
+    assert digests(tmp_path / "output") == first
+    # a no-op build writes nothing
+    result = run_docgen("build", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "没有变化，未写入任何文件" in result.stdout
+    assert digests(tmp_path / "output") == first
+    # an attachment's record changes: the set and that entity's group packet are made again, no other packet
+    target = next(p for p in inspection_files(tmp_path) if "opinion:" in p.read_text(encoding="utf-8"))
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    edit(target, "opinion: ", "opinion: 已知悉，")
+    result = run_docgen("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = digests(tmp_path / "output")
+    changed = {name for name in after if after[name] != first[name]}
+    assert changed == {f"{PLAN}/{SET}", f"{PLAN}/09_第{data['group']}组_随身文书.docx"}
+    assert any("已知悉，" in t for t in texts(tmp_path / "output" / PLAN / SET))
+    # and equals a clean build of the edited records
+    clean = tmp_path / "clean"
+    shutil.copytree(tmp_path / "records", clean / "records")
+    assert run_docgen("build", cwd=clean).returncode == 0
+    assert digests(clean / "output") == after
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
+                    reason="LibreOffice (soffice) is not installed")
+def test_printed_set_numbers_pages_continuously_and_ends_with_the_colophon(built, tmp_path):
+    from pdf_layout import lines, to_pdf
+
+    copy = tmp_path / "set.docx"
+    shutil.copy(built / "output" / PLAN / SET, copy)
+    pdf, = to_pdf([copy], tmp_path, blank_pages=True)
+    printed = lines(pdf)
+    pages = max(line.page for line in printed)
+    numbers = {}
+    for line in printed:
+        match = re.fullmatch(r"—\s*(\d+)\s*—", line.text.strip())
+        if match and line.baseline > 260:
+            numbers[line.page] = int(match.group(1))
+    # every page that prints something shows its own number; blank pages inserted before an odd page do not
+    assert numbers, "no page numbers found"
+    assert all(numbers[page] == page for page in numbers), numbers
+    assert pages % 2 == 0, "two-sided: the set ends on an even page"
+    assert numbers.get(pages) == pages
+    starts = [line.page for line in printed if re.fullmatch(r"附件\s*\d+", line.text.strip())]
+    assert starts and all(page % 2 == 1 for page in starts), starts
+    assert len(starts) == len(expected_parts(built)) - 1  # every attachment, each on a page of its own
+    # the 版记 at the foot of the last page, alone after the last attachment
+    colophon = [line for line in printed if "印发" in line.text]
+    assert len(colophon) == 1 and colophon[0].page == pages
+    assert colophon[0].baseline > 240
