@@ -45,14 +45,23 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @records_option
 @click.option("--as-of", "as_of", metavar="DATE", help="按此日期判断是否逾期（YYYY-MM-DD），默认今天")
-def validate(records_dir: str, as_of: str | None) -> None:
+@click.option("--staged", is_flag=True,
+              help="校验 git 暂存区中（即将提交）的记录，而不是工作目录中的文件（提交前钩子用）")
+def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
     """校验全部记录：格式、必填字段、相互引用、信用代码、日期顺序和工作时限。
 
     每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
     """
     from docgen.check import check_archive
 
-    checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
+    if staged:
+        from docgen.staged import staged_archive
+
+        with staged_archive(records_dir) as (archive, real):
+            checked = check_archive(archive, use_cache=False, today=parse_as_of(as_of))
+            checked.problems = [real(p) for p in checked.problems]
+    else:
+        checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
     echo_problems(checked.problems)
     click.echo(summary(checked))
     sys.exit(1 if checked.errors else 0)
@@ -272,8 +281,15 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False))
-def textconv(path: str) -> None:
+@click.option("--for-git", "for_git", is_flag=True,
+              help="供 git 调用（docgen git-setup 这样设置）：打不开的文件（如 Word 锁文件 ~$….docx）只输出一行说明，退出码总为 0")
+def textconv(path: str, for_git: bool) -> None:
     """以纯文本显示 .docx / .xlsx 文书的内容（供 git diff 使用）。"""
+    if for_git:
+        from docgen.textconv import textconv_for_git
+
+        click.echo(textconv_for_git(path), nl=False)
+        return
     from docgen.textconv import textconv as convert
 
     if not os.path.exists(path):

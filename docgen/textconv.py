@@ -69,3 +69,18 @@ def textconv(path: str) -> str:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise DocgenError(f"{path} 不是有效的 {suffix[1:]} 文件：{exc}") from None
     raise DocgenError(f"只能显示 .docx 和 .xlsx 文件的文字：{path}")
+
+
+def textconv_for_git(path: str) -> str:
+    """`textconv`, or one line saying why not: git aborts `diff` and `log -p` for good when a
+    textconv command fails, so a lock file (~$x.docx) or a damaged document must not fail."""
+    try:
+        return textconv(path)
+    except DocgenError as exc:
+        return f"（docgen 无法显示此文件的文字：{_one_line(str(exc))}）\n"
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, git must go on
+        return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc))}）\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
