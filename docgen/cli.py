@@ -297,6 +297,30 @@ def textconv(path: str, for_git: bool) -> None:
     click.echo(convert(path), nl=False)
 
 
+@cli.command("fmt", context_settings=CONTEXT, short_help="按标准形式整理记录：给会被误读为数字的文本加引号。")
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="只列出需要整理的文件，不改动（有需要整理的文件时退出码为 1）")
+@records_option
+def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> None:
+    """按标准形式整理记录（默认整理 records/ 下全部记录，也可指定文件或目录）。
+
+    模式要求是文本、却没有加引号而会被读成数字、是否值的值（如电话 13800000000、编号 001、yes），
+    原地加上引号；注释、字段顺序和其余内容一概不变。编辑器和 check-jsonschema 因此与 docgen 结论一致。
+    """
+    from docgen.fmt import fmt
+
+    report = fmt(list(paths) or [records_dir], check_only)
+    for path in report.changed:
+        click.echo(f"需要整理：{path}" if check_only else f"已整理：{path}")
+    echo_problems(report.problems)
+    if check_only:
+        click.echo(f"检查了 {report.checked} 个记录文件，{len(report.changed)} 个需要整理"
+                   + ("（运行 docgen fmt 整理）。" if report.changed else "。"))
+        sys.exit(1 if report.changed or report.problems else 0)
+    click.echo(f"检查了 {report.checked} 个记录文件，整理了 {len(report.changed)} 个。")
+    sys.exit(1 if report.problems else 0)
+
+
 @cli.command("git-setup", context_settings=CONTEXT)
 def git_setup() -> None:
     """在当前 git 仓库中设置 diff.docgen.textconv，使 git diff 显示文书中文字的变化。"""

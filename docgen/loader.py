@@ -8,7 +8,9 @@ duplicate keys. Scalars keep their source text so that a phone number such as
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,71 @@ _SCALAR_TAGS = {
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+# Plain (unquoted) scalars are read as YAML 1.2 reads them: as ruamel.yaml does, which
+# check-jsonschema uses, and as the editor's YAML language server does. So `yes` and `on` are
+# text, while 13800000000, 001 and 1e5 are numbers: a record docgen accepts is one the other
+# tools accept too. (PyYAML alone would read YAML 1.1.) Dates stay text, as check-jsonschema
+# keeps them. The patterns are ruamel.yaml's for YAML 1.2.
+CORE_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:float", re.compile(r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", re.X), "-+0123456789."),
+    ("tag:yaml.org,2002:int", re.compile(r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", re.X), "-+0123456789"),
+    ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), "<"),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
+]
+
+
+def plain_tag(value: str) -> str:
+    """The tag YAML 1.2 gives `value` written without quotes ("…:str" when it stays text)."""
+    first = value[:1]
+    for tag, pattern, starts in CORE_RESOLVERS:
+        if (first in starts or (tag.endswith("null") and not value)) and pattern.match(value):
+            return tag
+    return _STR
+
+
+def core_value(tag: str, text: str) -> Any:
+    """A YAML 1.2 null, bool, int or float from its text, as ruamel.yaml constructs it."""
+    if tag.endswith(":null"):
+        return None
+    if tag.endswith(":bool"):
+        return text.lower() == "true"
+    digits = text.replace("_", "")
+    if tag.endswith(":int"):
+        sign = -1 if digits.startswith("-") else 1
+        digits = digits.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+            if digits.startswith(prefix):
+                return sign * int(digits[2:], base)
+        return sign * int(digits)
+    lowered = digits.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(digits)
+
+
+@functools.cache
+def core_loader(pure: bool = False):
+    """PyYAML's safe loader resolving plain scalars by YAML 1.2 (`CORE_RESOLVERS`): libyaml's,
+    several times faster, unless `pure` (whose marks count characters, for editing the text)."""
+    import yaml
+
+    base = yaml.SafeLoader if pure else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("CoreLoader", (base,), {"yaml_implicit_resolvers": {}})
+    for tag, pattern, starts in CORE_RESOLVERS:
+        loader.add_implicit_resolver(tag, pattern, list(starts) + ([""] if tag.endswith("null") else []))
+    return loader
 
 _YAML_MESSAGES = {
     "mapping values are not allowed here": "此处不能出现“键: 值”（可能缩进不对，或值里含有冒号——请给值加引号）",
@@ -121,7 +188,6 @@ class _Builder:
         self.yaml = yaml
         self.doc = Document(None)
         self.seen: set[int] = set()
-        self.constructor = yaml.SafeLoader("")
         self.problems: list[tuple[int, int, str]] = []
 
     def build(self, node, path: Path) -> Any:
@@ -151,8 +217,6 @@ class _Builder:
         return self.scalar(node, path)
 
     def scalar(self, node, path: Path) -> Any:
-        yaml = self.yaml
-
         tag = node.tag
         if tag == _STR:
             return node.value
@@ -161,8 +225,8 @@ class _Builder:
             return node.value
         if tag in _SCALAR_TAGS:
             try:
-                return self.constructor.construct_object(node, deep=True)
-            except (ValueError, yaml.YAMLError):
+                return core_value(tag, node.value)
+            except ValueError:  # an explicit tag on text that is not one (`!!int abc`)
                 return node.value
         raise YamlProblem(*_mark(node), f"不支持的 YAML 标签 {tag}（记录只能包含普通的文字、数字、列表和字段）")
 
@@ -179,7 +243,7 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
     """Parse one YAML document into a `Document`; syntax errors become Problems."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes several times faster
+    loader = core_loader()
     builder = _Builder()
     try:
         node = yaml.compose(text, Loader=loader)
