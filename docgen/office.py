@@ -40,7 +40,7 @@ CLERK_README = """# “双随机、一公开”抽查档案
 ## 日常操作
 
 1. 修改或新增记录：`docgen new entity 主体编号`、`docgen new inspection 计划编号/主体编号` 等会生成带说明的空白记录。
-2. 校验：`docgen validate`，按“文件:行:列: 说明”逐条改正。
+2. 校验：`docgen validate`，按“文件:行:列: 说明”逐条改正（电话、编号等文本请加引号，`docgen fmt` 可自动加上）。
 3. 生成文书：`docgen build`（或 `docgen watch`，保存后自动生成）。
 4. 查看进度和考核指标：`docgen status`。
 5. 提交：`git add -A && git commit -m "说明"`。
@@ -52,7 +52,14 @@ CLERK_README = """# “双随机、一公开”抽查档案
 
 ## 查看文书的改动
 
-运行一次 `docgen git-setup` 后，`git diff`、`git log -p` 会显示 Word / Excel 文书中文字的变化。
+运行一次 `docgen git-setup` 后，`git diff`、`git log -p` 会显示 Word / Excel 文书中文字的变化，
+`git diff --word-diff` 按单个汉字标出改动，中文文件名原样显示。
+
+## 提交前自动校验
+
+`docgen git-setup` 之后，`pip install pre-commit && pre-commit install`：每次提交前校验暂存区中即将提交的记录
+（只删除记录的提交也校验）。不用 pre-commit 时：
+`printf '#!/bin/sh\\nexec git docgen validate --staged\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit`。
 
 ## 名录库导入
 
