@@ -173,9 +173,10 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
 JOINT_REQUIRED = ["period", "scope", "departments", "lead_department"]
 plan["allOf"] = [{
     "if": {"properties": {"type": {"const": "联合抽查"}}},
-    # the empty "properties" entries name what is required here (ajv's strictRequired); the
-    # fields themselves are defined above
-    "then": {"properties": {name: {} for name in JOINT_REQUIRED}, "required": JOINT_REQUIRED},
+    # ajv's strictRequired wants what is required here named in "properties" beside it: the
+    # fields are defined above, these entries only repeat their names
+    "then": {"properties": {name: {key: plan["properties"][name][key] for key in ("title", "description")}
+                            for name in JOINT_REQUIRED}, "required": JOINT_REQUIRED},
 }]
 
 inspector = obj("执法人员", "执法人员名录库中的一人", {

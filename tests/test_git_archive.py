@@ -165,3 +165,17 @@ def test_readme_plain_hook_blocks_delete_only_commit(office):
     blocked = git("commit", "-m", "删除主体", cwd=office, check=False, env=_bare_path_env())
     assert blocked.returncode != 0
     assert "检查对象“example-org”不存在" in text_of(blocked) + blocked.stderr.decode("utf-8", "replace")
+
+
+def test_docgen_repository_hook_manifest():
+    """The hook other archives use from docgen's repository: valid for pre-commit, installs docgen
+    itself (language: python), runs on every commit and checks what is staged."""
+    pytest.importorskip("pre_commit")
+    from pre_commit.clientlib import load_manifest
+
+    from conftest import ROOT
+
+    [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    assert hook["id"] == "docgen-validate" and hook["language"] == "python"
+    assert hook["always_run"] is True and hook["pass_filenames"] is False
+    assert hook["entry"] == "docgen validate --staged"
