@@ -169,24 +169,30 @@ def test_fmt_leaves_numbers_where_numbers_are_wanted_and_bad_yaml_alone(archive)
     assert result.returncode == 1 and "records/entities/org-001.yaml:1:1: YAML 格式有误" in result.stdout
 
 
-def _ajv_modules(tmp_path_factory):
-    for candidate in (os.environ.get("DOCGEN_AJV_MODULES"), str(ROOT / ".ci/node/node_modules")):
-        if candidate and os.path.isdir(os.path.join(candidate, "ajv-formats")):
+NODE_PACKAGES = ("ajv@8", "ajv-formats@3", "yaml@2")
+
+
+@pytest.fixture(scope="module")
+def node_modules(tmp_path_factory):
+    """node_modules holding NODE_PACKAGES: the one .ci/run installs, else installed here with npm."""
+    if not shutil.which("node"):
+        pytest.skip("没有 Node.js：.ci/run 会安装它")
+    names = [package.rsplit("@", 1)[0] for package in NODE_PACKAGES]
+    for candidate in (os.environ.get("DOCGEN_NODE_MODULES"), str(ROOT / ".ci/node/node_modules")):
+        if candidate and all(os.path.isdir(os.path.join(candidate, name)) for name in names):
             return candidate
     if not shutil.which("npm"):
-        pytest.skip("没有 Node.js / npm：.ci/run 会安装它们和 ajv")
-    prefix = tmp_path_factory.mktemp("ajv")
+        pytest.skip("没有 npm：.ci/run 会安装它和 ajv、yaml")
+    prefix = tmp_path_factory.mktemp("node")
     installed = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                                "ajv@8", "ajv-formats@3"], capture_output=True, text=True, timeout=300)
+                                *NODE_PACKAGES], capture_output=True, text=True, timeout=300)
     if installed.returncode != 0:
-        pytest.skip(f"无法从 npm 安装 ajv：{installed.stderr[-300:]}")
+        pytest.skip(f"无法从 npm 安装 {'、'.join(NODE_PACKAGES)}：{installed.stderr[-300:]}")
     return str(prefix / "node_modules")
 
 
-def test_schemas_pass_ajv_strict_mode(tmp_path_factory, tmp_path):
-    if not shutil.which("node"):
-        pytest.skip("没有 Node.js：.ci/run 会安装它和 ajv")
-    modules = _ajv_modules(tmp_path_factory)
+def test_schemas_pass_ajv_strict_mode(node_modules, tmp_path):
+    modules = node_modules
     env = {**os.environ, "NODE_PATH": modules}
     script = str(ROOT / "scripts/ajv_strict.js")
     result = subprocess.run(["node", script, str(SCHEMAS)], capture_output=True, text=True, env=env)
@@ -200,3 +206,37 @@ def test_schemas_pass_ajv_strict_mode(tmp_path_factory, tmp_path):
     refused = subprocess.run(["node", script, str(tmp_path / "schemas")], capture_output=True, text=True, env=env)
     assert refused.returncode == 1 and 'refused entity.schema.json: strict mode: unknown keyword: "x-kind"' \
         in refused.stdout
+
+
+# Plain values the YAML library of the editor's language server (yaml, YAML 1.2 core schema) reads
+# as text while docgen reads them as ruamel.yaml and check-jsonschema do, as numbers: docgen is the
+# stricter one there, and `docgen fmt` quotes them, after which all of them read text.
+EDITOR_READS_TEXT = {"1_000", "0b101", "-0x1F", "-0o7"}
+PLAIN_VALUES = ["001", "017", "0o17", "0x1F", "1e5", "+1", ".5", "1.", "yes", "on", "off", "True", "FALSE",
+                "tRue", "~", "null", "2023-10-30", "0315-7665600", "13800000000", "9113028300000000E8", ".inf",
+                ".NaN", "9:30", "+.5", "1.5e3", "09", "0.", "-.inf", "91130283MA0DEM5N6T", "org-001", "存续",
+                *sorted(EDITOR_READS_TEXT)]
+
+
+def test_docgen_reads_plain_values_as_the_editor_does(node_modules):
+    import json
+
+    from docgen.fmt import misread
+    from docgen.loader import parse_yaml
+
+    script = ("const YAML = require('yaml'); const out = {};"
+              "for (const v of JSON.parse(process.argv[1])) { const d = YAML.parse('k: ' + v + '\\n').k;"
+              " out[v] = d === null ? 'null' : typeof d; } console.log(JSON.stringify(out));")
+    result = subprocess.run(["node", "-e", script, json.dumps(PLAIN_VALUES)], capture_output=True, text=True,
+                            env={**os.environ, "NODE_PATH": node_modules})
+    assert result.returncode == 0, result.stderr
+    editor = json.loads(result.stdout)
+    names = {str: "string", bool: "boolean", int: "number", float: "number", type(None): "null"}
+    for value in PLAIN_VALUES:
+        ours = names[type(parse_yaml(f"k: {value}\n", "x.yaml")[0].data["k"])]
+        if value in EDITOR_READS_TEXT:
+            assert (editor[value], ours) == ("string", "number") and misread(value), value
+        else:
+            assert ours == editor[value], (value, ours, editor[value])
+            if ours in ("number", "boolean"):
+                assert misread(value), value  # fmt quotes it where text is wanted
