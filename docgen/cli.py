@@ -323,7 +323,12 @@ def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> N
 
 @cli.command("git-setup", context_settings=CONTEXT)
 def git_setup() -> None:
-    """在当前 git 仓库中设置 diff.docgen.textconv，使 git diff 显示文书中文字的变化。"""
+    """在当前 git 仓库中设置审阅档案所需的 git 配置（只影响本机的这个仓库）。
+
+    git diff / git log -p 显示 Word、Excel 文书中文字的变化（结果缓存；锁文件等打不开的文件只显示一行说明），
+    中文文件名原样显示（core.quotePath false），git diff --word-diff 按单个汉字比较，
+    并把本机的 docgen 记为 git 命令“git docgen”（提交前钩子用它，不依赖 PATH）。
+    """
     from docgen.office import git_setup as run_setup
 
     for line in run_setup("."):

@@ -2,8 +2,9 @@
 
 Only the safe subset of YAML is accepted: no Python tags, no aliases (they are how
 "billion laughs" bombs work, and a record never needs them), no merge keys, no
-duplicate keys. Scalars keep their source text so that a phone number such as
-03157665600 is not read as an octal integer when the schema says it is text.
+duplicate keys. Plain scalars are read as YAML 1.2 reads them (see CORE_RESOLVERS), so an
+unquoted phone number such as 13800000000 is a number here as in every other tool; those that
+are not text keep their source text, for the schema check to show the quoted fix.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def core_value(tag: str, text: str) -> Any:
     if tag.endswith(":null"):
         return None
     if tag.endswith(":bool"):
+        if text.lower() not in ("true", "false"):
+            raise ValueError(text)
         return text.lower() == "true"
     digits = text.replace("_", "")
     if tag.endswith(":int"):
