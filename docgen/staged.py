@@ -46,8 +46,8 @@ def staged_archive(records_dir: str):
     rel_records = os.path.normpath(os.path.join(rel_root, os.path.basename(os.path.abspath(records_dir))))
     rel_schemas = os.path.normpath(os.path.join(rel_root, "schemas"))
     listed = _git(["ls-files", "-z", "--stage", "--", rel_records, rel_schemas], top)
-    paths = [entry.split(b"\t", 1)[1] for entry in listed.split(b"\0")
-             if entry and not entry.startswith(b"160000 ")]  # a submodule has no content to copy
+    paths = list(dict.fromkeys(entry.split(b"\t", 1)[1] for entry in listed.split(b"\0")
+                               if entry and not entry.startswith(b"160000 ")))  # a submodule: no content
     temp = tempfile.mkdtemp(prefix="docgen-staged-")
     try:
         if paths:
