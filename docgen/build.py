@@ -360,11 +360,23 @@ class _Placer:
 
 
 def manifest_bytes(outputs: dict) -> bytes:
-    """The manifest as JSON with one output per line (readable in a diff; C-speed encoding)."""
-    lines = [f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(outputs[k], ensure_ascii=False, sort_keys=True)}"
-             for k in sorted(outputs)]
-    head = f'{{"docgen": {json.dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
-    return (head + ",\n".join(lines) + "\n}}\n").encode("utf-8")
+    """The manifest as JSON with one field, and one source, per line: a commit's diff shows which
+    output changed and why in short lines (json.dumps of each scalar keeps the C-speed encoder)."""
+    dumps = json.dumps
+    parts = []
+    for relpath in sorted(outputs):
+        entry = outputs[relpath]
+        fields = []
+        for name in sorted(entry):
+            value = entry[name]
+            if isinstance(value, list) and value:
+                items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
+                fields.append(f'  {dumps(name)}: [\n    {items}\n  ]')
+            else:
+                fields.append(f"  {dumps(name)}: {dumps(value, ensure_ascii=False, sort_keys=True)}")
+        parts.append(f"{dumps(relpath, ensure_ascii=False)}: {{\n" + ",\n".join(fields) + "\n}")
+    head = f'{{"docgen": {dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
+    return (head + ",\n".join(parts) + "\n}}\n").encode("utf-8")
 
 
 def _prune_empty(folder: str, stop: str) -> None:
