@@ -238,12 +238,70 @@ def slim(entries: dict[str, bytes]) -> dict[str, bytes]:
     return kept
 
 
+# Child order the OOXML schemas require (ECMA-376, as the Open XML SDK validates it). The builders
+# above and python-docx/openpyxl append children as they go; `schema_order` sorts them once at save.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RPR = ("ins del moveFrom moveTo rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss "
+        "imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr "
+        "shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath rPrChange")
+_PPR = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+        "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+        "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+        "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange")
+SCHEMA_ORDER = {
+    _W + "rPr": _RPR,
+    _W + "pPr": _PPR,
+    _W + "tblPr": ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+                   "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription "
+                   "tblPrChange"),
+    _W + "trPr": ("cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing "
+                  "jc hidden ins del trPrChange"),
+    _W + "tcPr": ("cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
+                  "hideMark headers cellIns cellDel cellMerge tcPrChange"),
+    _W + "sectPr": ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+                    "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+                    "docGrid printerSettings sectPrChange"),
+    _W + "style": ("name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed "
+                   "qFormat locked personal personalCompose personalReply rsid pPr rPr tblPr trPr tcPr tblStylePr"),
+    _S + "font": "b i strike condense extend outline shadow u vertAlign sz color name family charset scheme",
+}
+_RANKS = {parent: {parent[:parent.index("}") + 1] + name: n for n, name in enumerate(order.split())}
+          for parent, order in SCHEMA_ORDER.items()}
+
+
+def schema_order(data: bytes) -> bytes:
+    """An XML part with the children of rPr, pPr, tblPr, … in the order the schema requires."""
+    from lxml import etree
+
+    tree = etree.fromstring(data)
+    changed = False
+    for parent in tree.iter(*_RANKS):
+        ranks = _RANKS[parent.tag]
+        children = list(parent)
+        ordered = sorted(children, key=lambda el: ranks.get(el.tag, len(ranks)))
+        if ordered != children:
+            changed = True
+            for el in ordered:
+                parent.append(el)  # appending an existing child moves it
+    # on/off-only properties take "on"/"off", not "1"/"0"
+    for el in tree.iter(_W + "tblHeader", _W + "cantSplit"):
+        if el.get(_W + "val") in ("1", "true"):
+            el.set(_W + "val", "on")
+            changed = True
+    if not changed:
+        return data
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def normalise(blob: bytes, path: pathlib.Path) -> None:
     """Fixed entry times so that regenerating an unchanged template gives the same bytes."""
     with zipfile.ZipFile(io.BytesIO(blob)) as src:
         entries = {info.filename: src.read(info.filename) for info in src.infolist()}
     if path.suffix == ".docx":
         entries = slim(entries)
+    entries = {name: schema_order(data) if name.endswith(".xml") and name.startswith(("word/", "xl/")) else data
+               for name, data in entries.items()}
     entries["docProps/core.xml"] = CORE
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
