@@ -553,10 +553,22 @@ THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
+# Page geometry of the Excel forms. Text is 11 pt and must print at no less than 9 pt on A4, so the
+# columns are sized to fit the printable width at 100 % (fit-to-width stays on only as a safety net
+# and then shrinks by a few per cent at most); long text wraps and the table runs on to more pages.
+# The footer sits inside the bottom margin (footer distance < bottom margin), the header likewise.
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.75, "header": 0.3, "footer": 0.3}  # inches
+BODY_PT = 11
+
+
 def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[str, str, float]],
                    landscape: bool = True, footer: str = "", wb=None, sheet: str | None = None,
-                   save_now: bool = True):
-    """A table form: 附件 label, title, plan line, header row, one `{{ row.… }}` row, optional footer."""
+                   save_now: bool = True, groups: list[tuple[str, int, int]] = ()):
+    """A table form: 附件 label, title, plan line, header row(s), one `{{ row.… }}` row, optional footer.
+
+    `groups` puts a spanning header (e.g. 成员) over columns start..end (1-based) in a second header
+    row; the other headers then span both rows.
+    """
     if wb is None:
         wb = Workbook()
         ws = wb.active
@@ -573,34 +585,47 @@ def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[s
     ws.row_dimensions[2].height = 36
     ws.merge_cells(f"A3:{last}3")
     ws["A3"] = "抽查计划：{{ plan.title }}（{{ plan.doc_number }}）"
-    ws["A3"].font = Font(name=FANGSONG, size=11)
+    ws["A3"].font = Font(name=FANGSONG, size=BODY_PT)
     ws["A3"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     ws.row_dimensions[3].height = 30
+    head_rows = 2 if groups else 1
+    data_row = 4 + head_rows
+    grouped = {c for _, start, end in groups for c in range(start, end + 1)}
+    for label, start, end in groups:
+        ws.merge_cells(start_row=4, start_column=start, end_row=4, end_column=end)
+        ws.cell(row=4, column=start, value=label)
     for c, (header, field, width) in enumerate(columns, 1):
-        head = ws.cell(row=4, column=c, value=header)
-        head.font = Font(name=HEITI, size=11)
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        head.border = BOX
-        body = ws.cell(row=5, column=c, value=field)
-        body.font = Font(name=FANGSONG, size=11)
+        head = ws.cell(row=5 if c in grouped else 4, column=c, value=header)
+        if groups and c not in grouped:
+            ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+        for r in range(4, data_row):
+            cell = ws.cell(row=r, column=c)
+            cell.font = Font(name=HEITI, size=BODY_PT)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BOX
+        body = ws.cell(row=data_row, column=c, value=field)
+        body.font = Font(name=FANGSONG, size=BODY_PT)
         body.alignment = Alignment(horizontal="center" if width < 10 else "left", vertical="center", wrap_text=True)
         body.border = BOX
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[4].height = 30
+    for r in range(4, data_row):
+        ws.row_dimensions[r].height = 30 if head_rows == 1 else 20
     if footer:
-        ws.merge_cells(f"A7:{last}7")
-        ws["A7"] = footer
-        ws["A7"].font = Font(name=FANGSONG, size=11)
-    ws.print_title_rows = "4:4"
+        ws.merge_cells(f"A{data_row + 2}:{last}{data_row + 2}")
+        ws[f"A{data_row + 2}"] = footer
+        ws[f"A{data_row + 2}"].font = Font(name=FANGSONG, size=BODY_PT)
+    ws.print_title_rows = f"4:{data_row - 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = f"{FANGSONG},常规"
+    ws.oddFooter.center.size = BODY_PT
     wb.properties.creator = "docgen"
     if save_now:
         buffer = io.BytesIO()
@@ -626,29 +651,31 @@ def statistics_sheet() -> None:
 def sheets() -> None:
     signed = "填表人：　　　　　　　审核人：　　　　　　　填报日期：　　　年　　月　　日"
     sheet_template("03_随机抽查后续处置工作台账.xlsx", "附件3", "随机抽查后续处置工作台账", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查日期", "{{ row.visit }}", 14),
-        ("检查部门", "{{ row.department }}", 16), ("发现问题", "{{ row.action.issue }}", 26),
-        ("处置措施", "{{ row.action.measure }}", 16), ("处置结果", "{{ row.action.outcome }}", 22),
-        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 14),
-        ("责任人", "{{ row.action.responsible }}", 9), ("备注", "{{ row.note }}", 14)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 16),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查日期", "{{ row.visit }}", 15),
+        ("检查部门", "{{ row.department }}", 10), ("发现问题", "{{ row.action.issue }}", 13),
+        ("处置措施", "{{ row.action.measure }}", 11), ("处置结果", "{{ row.action.outcome }}", 12),
+        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 15),
+        ("责任人", "{{ row.action.responsible }}", 7), ("备注", "{{ row.note }}", 6)], footer=signed)
     sheet_template("05_电话告知记录表.xlsx", "附件5", "市场主体“双随机”抽查电话告知记录表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 10),
-        ("联系电话", "{{ row.call.phone }}", 15), ("告知时间", "{{ row.call.time }}", 20),
-        ("告知内容", "{{ row.content }}", 28), ("告知人", "{{ row.call.caller }}", 9),
-        ("接听人", "{{ row.call.reached }}", 9), ("备注", "{{ row.call.outcome }}", 20)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 18),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23),
+        ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 8),
+        ("联系电话", "{{ row.call.phone }}", 13), ("告知时间", "{{ row.call.time }}", 20),
+        ("告知内容", "{{ row.content }}", 21), ("告知人", "{{ row.call.caller }}", 8),
+        ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.call.outcome }}", 15)], footer=signed)
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
-        ("组别", "{# merge #}{{ row.group.label }}", 8), ("组长", "{# merge #}{{ row.leader }}", 9),
-        ("部门", "{{ row.person.department }}", 20), ("姓名", "{{ row.person.name }}", 9),
-        ("执法证号", "{{ row.person.badge }}", 16), ("电话", "{{ row.person.phone }}", 14),
-        ("检查对象", "{# merge #}{{ row.group.entities_text }}", 34), ("检查日期", "{# merge #}{{ row.group.dates_text }}", 16),
-        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 12), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 9)], footer=signed)
+        ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
+        ("部门", "{{ row.person.department }}", 18), ("姓名", "{{ row.person.name }}", 8),
+        ("执法证号", "{{ row.person.badge }}", 14), ("电话", "{{ row.person.phone }}", 13),
+        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 30),
+        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 11), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
+        footer=signed, groups=[("成员", 3, 6)])
     sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 30),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查实施机关", "{{ row.authorities }}", 30),
-        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 14),
-        ("抽查结果", "{{ row.result }}", 22)])
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 28),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查实施机关", "{{ row.authorities }}", 30),
+        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 15),
+        ("抽查结果", "{{ row.result }}", 20)])
     statistics_sheet()
 
 
