@@ -243,7 +243,7 @@ def _document_time(source: str) -> bytes:
         found = re.search(rb"<dcterms:created[^>]*>(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)", core)
         if found:
             return b"".join(found.groups())
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         pass
     return b"19800101000000"
 
