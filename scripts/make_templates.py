@@ -17,7 +17,7 @@ import zipfile
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -319,17 +319,27 @@ CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProper
         '<dc:creator>docgen</dc:creator></cp:coreProperties>').encode()
 
 
+def off_grid(paragraph) -> None:
+    """Single-spaced text in a table cell, not snapped to the 22-line document grid."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._element.get_or_add_pPr().append(snap)
+
+
 def cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=10.5, east=FANGSONG):
+    """Text in a table cell; a label's "\n" breaks it at a meaningful place (住所 / （经营场所）)."""
     p = cell.paragraphs[0]
     p.style = "Normal"
     p.alignment = align
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    off_grid(p)
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if n:
             p = cell.add_paragraph(style="Normal")
             p.alignment = align
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            off_grid(p)
         if line:
             run = p.add_run(line)
             fonts(run._element, HEITI if bold else east, size)
@@ -489,15 +499,22 @@ def notice_letter() -> None:
         cell_text(cell, field, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     cell_text(table.rows[3].cells[0], "{%tr endfor %}", size=14)
     widths(table, [62, 40, 54])
+    for row in table.rows:  # off the grid: a little air around 4号 text, not a 10 mm grid line
+        row.height = Mm(8)
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
               "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
     doc.add_paragraph("五、联系方式", style="Heading 1")
-    para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}")
-    para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
-         align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
-    para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
-         indent={"right": 400})
-    para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")
+    closing = [
+        para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
+        para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
+             align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400}),
+        para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
+             indent={"right": 400}),
+        para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")]
+    for p in closing[:-1]:  # contact, issuer, date and receipt line turn the page together
+        p.paragraph_format.keep_with_next = True
     save(doc, "02_告知书.docx")
 
 
@@ -510,9 +527,9 @@ def onsite_record() -> None:
     para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
                style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, size=10.5)
     rows = [
-        ("被检查单位", "{{ i.entity.name }}", "统一社会信用代码", "{{ i.entity.credit_code }}"),
-        ("住所（经营场所）", "{{ i.entity.address }}", None, None),
-        ("法定代表人（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
+        ("被检查单位", "{{ i.entity.name }}", "统一社会\n信用代码", "{{ i.entity.credit_code }}"),
+        ("住所\n（经营场所）", "{{ i.entity.address }}", None, None),
+        ("法定代表人\n（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
         ("检查日期", "{{ i.dates.visit }}", "许可证号", "{{ i.entity.licence }}"),
         ("检查部门", "检查事项", "发现问题情况", "处置情况"),
         ("{%tr for it in i.items %}", None, None, None),
@@ -528,7 +545,7 @@ def onsite_record() -> None:
     table = doc.add_table(rows=len(rows), cols=4)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders(table)
-    widths(table, [32, 48, 33, 52])
+    widths(table, [38, 42, 33, 52])  # 检查部门 column takes 迁安市消防救援大队 on one line
     for r, values in enumerate(rows):
         cells = table.rows[r].cells
         header_row = r == 4
@@ -542,9 +559,11 @@ def onsite_record() -> None:
             cells[1].merge(cells[3])
     for row in table.rows:
         row.height = Mm(8)
+    table.rows[6].height = Mm(11)  # each inspected item: room for a handwritten finding and measure
+    table.rows[10].height = Mm(16)  # 后续处置
     for r in (11, 12):
-        table.rows[r].height = Mm(34)
-    table.rows[13].height = Mm(16)
+        table.rows[r].height = Mm(36)
+    table.rows[13].height = Mm(18)
     save(doc, "04_实地核查记录表.docx")
 
 
