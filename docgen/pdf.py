@@ -56,11 +56,13 @@ def soffice_path() -> str | None:
 
 
 def fonts_conf() -> str:
-    """A fontconfig configuration: the system's, the Fandol folder, and the official-font mapping."""
+    """A fontconfig configuration: the system's (or the user's own), the Fandol folder, and the
+    official-font mapping."""
     from docgen.package import escape
 
+    base = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
     lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>",
-             '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>']
+             f'  <include ignore_missing="yes">{escape(base)}</include>']
     lines += [f"  <dir>{escape(folder)}</dir>" for folder in FONT_DIRS if os.path.isdir(folder)]
     # Chinese documents: when a font has no glyph, prefer the Simplified-Chinese faces (never CJK JP)
     lines += ['  <match target="pattern">', '    <edit name="lang" mode="assign" binding="strong">'

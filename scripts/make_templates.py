@@ -614,7 +614,7 @@ def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[s
         ws.merge_cells(start_row=4, start_column=start, end_row=4, end_column=end)
         ws.cell(row=4, column=start, value=label)
     for c, (header, field, width) in enumerate(columns, 1):
-        head = ws.cell(row=5 if c in grouped else 4, column=c, value=header)
+        ws.cell(row=5 if c in grouped else 4, column=c, value=header)
         if groups and c not in grouped:
             ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
         for r in range(4, data_row):
