@@ -657,9 +657,9 @@ def statistics_sheet() -> None:
     """08 抽查情况统计表: the office's targets (seed 001) and deadlines, two sheets."""
     name = "08_抽查情况统计表.xlsx"
     wb = sheet_template(name, "统计", "“双随机、一公开”抽查情况统计表（按信用风险分类）", [
-        ("信用风险分类", "{{ row.credit_class }}", 14), ("范围内主体数", "{{ row.population }}", 14),
-        ("应抽数量", "{{ row.required }}", 12), ("实抽数量", "{{ row.drawn }}", 12),
-        ("抽查比例", "{{ row.ratio_text }}", 12), ("情况", "{{ row.state }}", 12)],
+        ("信用风险分类", "{{ row.credit_class }}", 16), ("范围内主体数", "{{ row.population }}", 16),
+        ("应抽数量", "{{ row.required }}", 14), ("实抽数量", "{{ row.drawn }}", 14),
+        ("抽查比例", "{{ row.ratio_text }}", 14), ("情况", "{{ row.state }}", 14)],  # the title's width
         landscape=False, footer="统计截至：{{ stats.as_of }}", sheet="分类抽查情况", save_now=False)
     sheet_template(name, "统计", "“双随机、一公开”工作指标完成情况", [
         ("指标", "{{ row.name }}", 26), ("目标", "{{ row.target }}", 12), ("实际", "{{ row.actual }}", 12),
