@@ -23,7 +23,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-BATCH = 100  # files per LibreOffice call, well below the ~246 where 7.4 stops converting; each call costs ~2 s of CPU to start
+# files per LibreOffice call: well below the ~246 where 7.4 stops, and few calls (a start costs ~2 s of CPU)
+BATCH = 100
 SECONDS_PER_FILE = 30  # a batch is given up (its process group killed) after this long per file, plus START
 START = 120
 
