@@ -234,7 +234,9 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if bar:
         bar.finish()
     if pdf:
-        _pdfs(out_dir, done, manifest, new_manifest, report, force)
+        from docgen.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
+
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]
@@ -386,55 +388,3 @@ def _prune_empty(folder: str, stop: str) -> None:
         except OSError:
             return
         folder = os.path.dirname(folder)
-
-
-def soffice_path() -> str | None:
-    import shutil
-
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
-          force: bool) -> None:
-    """Convert documents to PDF through LibreOffice, only those whose source changed."""
-    import subprocess  # only PDFs need these: a build without them does not import them
-    import tempfile
-
-    office = soffice_path()
-    if office is None:
-        report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
-                            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
-        return
-    todo: dict[str, list[str]] = {}
-    for output in outputs:
-        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
-        source_sha = new_manifest[output.relpath]["sha256"]
-        old = manifest.get(pdf_rel)
-        target = os.path.join(out_dir, *pdf_rel.split("/"))
-        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
-            new_manifest[pdf_rel] = old
-            continue
-        source = os.path.join(out_dir, *output.relpath.split("/"))
-        todo.setdefault(os.path.dirname(source), []).append(source)
-        new_manifest[pdf_rel] = {"key": source_sha, "sha256": "", "sources": [output.relpath]}
-    for folder, sources in todo.items():
-        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
-            profile = "file://" + os.path.join(tmp, "profile")
-            command = [office, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                       "--convert-to", "pdf", "--outdir", tmp, *sources]
-            try:
-                subprocess.run(command, check=True, capture_output=True, timeout=600)
-            except (subprocess.SubprocessError, OSError) as exc:
-                raise DocgenError(f"LibreOffice 转换 PDF 失败：{exc}") from None
-            for source in sources:
-                name = os.path.splitext(os.path.basename(source))[0] + ".pdf"
-                produced = os.path.join(tmp, name)
-                if not os.path.exists(produced):
-                    raise DocgenError(f"LibreOffice 没有生成 {name}")
-                with open(produced, "rb") as handle:
-                    data = handle.read()
-                target = os.path.join(folder, name)
-                write_atomic(target, data)
-                rel = os.path.relpath(target, out_dir).replace(os.sep, "/")
-                new_manifest[rel]["sha256"] = hashlib.sha256(data).hexdigest()
-                report.pdfs.append(rel)
