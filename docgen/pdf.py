@@ -161,6 +161,7 @@ class _Runner:
         self.calls += 1
         outdir = os.path.join(self.tmp, f"out-{self.calls}")
         os.makedirs(outdir)
+        keep_blank_pages(os.path.join(self.tmp, f"profile-{slot}"))
         profile = "file://" + os.path.join(self.tmp, f"profile-{slot}")
         command = [self.office, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
                    "--convert-to", "pdf", "--outdir", outdir, *group]
@@ -183,6 +184,22 @@ class _Runner:
                 result.pdfs[source] = reproducible(data, source)
             else:
                 result.failed[source] = "LibreOffice 超时" if timed_out else "LibreOffice 没有生成 PDF"
+
+
+_SETTINGS = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+             'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+             '<item oor:path="/org.openoffice.Office.Common/Filter/PDF/Export">'
+             '<prop oor:name="IsSkipEmptyPages" oor:op="fuse"><value>false</value></prop></item></oor:items>\n')
+
+
+def keep_blank_pages(profile: str) -> None:
+    """A new profile's PDF export keeps the blank pages Word documents ask for (a print set's part
+    starting on an odd page): printed two-sided, every part then starts on a sheet of its own."""
+    path = os.path.join(profile, "user", "registrymodifications.xcu")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(_SETTINGS)
 
 
 def _kill(process: subprocess.Popen) -> None:
