@@ -709,11 +709,11 @@ def onsite_record() -> None:
             cells[1].merge(cells[3])
     for row in table.rows:
         row.height = Mm(8)
-    table.rows[6].height = Mm(11)  # each inspected item: room for a handwritten finding and measure
-    table.rows[10].height = Mm(16)  # 后续处置
-    for r in (11, 12):
-        table.rows[r].height = Mm(36)
-    table.rows[13].height = Mm(18)
+    table.rows[6].height = Mm(10)  # each inspected item: room for a handwritten finding and measure
+    table.rows[10].height = Mm(12)  # 后续处置
+    table.rows[11].height = Mm(26)  # 被检查单位意见, signature
+    table.rows[12].height = Mm(30)  # 检查人员签名
+    table.rows[13].height = Mm(12)  # 拒签情况记录: the form, five items and all, ends within one page
     save(doc, "04_实地核查记录表.docx")
 
 
