@@ -651,8 +651,11 @@ def notice_letter() -> None:
         row.height = Mm(8)
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
-              "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
+    last_body = para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
+                          "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
+    # the closing block never starts a page alone: the last lines of the body turn the page with it
+    last_body.paragraph_format.keep_with_next = True
+    last_body.paragraph_format.widow_control = True
     doc.add_paragraph("五、联系方式", style="Heading 1")
     closing = [
         para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
