@@ -306,23 +306,31 @@ def _paragraph(text: str, font: str, size: float, align: str = "left", before: i
 
 
 def _sheet(sheet) -> list:
-    """One worksheet of a docgen form: rows 1–3 label, title, plan line; row 4 the header; then the
-    table's rows, and rows merged across the whole width (signature lines) after the table."""
-    columns = [c for c in range(1, sheet.max_column + 1) if sheet.cell(row=4, column=c).value not in (None, "")]
-    if not columns:
-        return []
-    full_width = set()
-    vertical = {}  # (row, column) → "restart" | "continue"
+    """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
+    row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
+    across the whole width (signature lines) follow the table."""
+    title_span = [m for m in sheet.merged_cells.ranges if m.min_row == 2 and m.min_col == 1]
+    width = title_span[0].max_col if title_span else sheet.max_column
+    columns = list(range(1, width + 1))
+    full_width, spans, covered = set(), {}, set()
     for merged in sheet.merged_cells.ranges:
-        if merged.min_col == 1 and merged.max_col >= columns[-1]:
+        if merged.min_row < 4:
+            continue
+        if merged.min_col == 1 and merged.max_col >= width:
             full_width.update(range(merged.min_row, merged.max_row + 1))
-        elif merged.min_col == merged.max_col and merged.max_row > merged.min_row:
-            for row in range(merged.min_row, merged.max_row + 1):
-                vertical[(row, merged.min_col)] = "restart" if row == merged.min_row else "continue"
+            continue
+        span = merged.max_col - merged.min_col + 1
+        for row in range(merged.min_row, merged.max_row + 1):
+            spans[(row, merged.min_col)] = (span, None if merged.max_row == merged.min_row else
+                                            "restart" if row == merged.min_row else "continue")
+            covered.update((row, c) for c in range(merged.min_col + 1, merged.max_col + 1))
+    header_end = max([m.max_row for m in sheet.merged_cells.ranges if m.min_row == 4 and 4 not in full_width] + [4])
     out = [_paragraph(_text(sheet.cell(row=1, column=1).value), "黑体", 16),
            _paragraph(_text(sheet.cell(row=2, column=1).value), "方正小标宋简体", 18, "center", after=120),
            _paragraph(_text(sheet.cell(row=3, column=1).value), "仿宋_GB2312", 12, after=120)]
-    widths = [sheet.column_dimensions[sheet.cell(row=4, column=c).column_letter].width or 9 for c in columns]
+    from openpyxl.utils import get_column_letter
+
+    widths = [sheet.column_dimensions[get_column_letter(c)].width or 9 for c in columns]
     twips = [int(_TEXT_WIDTH * x / sum(widths)) for x in widths]
     table = etree.Element(w("tbl"))
     tblpr = etree.SubElement(table, w("tblPr"))
@@ -337,8 +345,8 @@ def _sheet(sheet) -> list:
             el.set(w(key), value)
     etree.SubElement(tblpr, w("tblLayout")).set(w("type"), "fixed")
     grid = etree.SubElement(table, w("tblGrid"))
-    for width in twips:
-        etree.SubElement(grid, w("gridCol")).set(w("w"), str(width))
+    for twip in twips:
+        etree.SubElement(grid, w("gridCol")).set(w("w"), str(twip))
     notes = []
     for row in range(4, sheet.max_row + 1):
         values = [_text(sheet.cell(row=row, column=c).value) for c in columns]
@@ -346,26 +354,31 @@ def _sheet(sheet) -> list:
             if values[0]:
                 notes.append(values[0])
             continue
-        if not any(values) and not any((row, c) in vertical for c in columns):
+        if not any(values) and not any((row, c) in spans for c in columns):
             continue
+        head = row <= header_end
         tr = etree.SubElement(table, w("tr"))
         trpr = etree.SubElement(tr, w("trPr"))
         etree.SubElement(trpr, w("cantSplit"))
-        if row == 4:
+        if head:
             etree.SubElement(trpr, w("tblHeader"))
-        for c, value, width in zip(columns, values, twips):
+        for c, value in zip(columns, values):
+            if (row, c) in covered:
+                continue
+            span, vmerge = spans.get((row, c), (1, None))
             tc = etree.SubElement(tr, w("tc"))
             tcpr = etree.SubElement(tc, w("tcPr"))
             tcw = etree.SubElement(tcpr, w("tcW"))
-            tcw.set(w("w"), str(width))
+            tcw.set(w("w"), str(sum(twips[c - 1:c - 1 + span])))
             tcw.set(w("type"), "dxa")
-            if (row, c) in vertical:
-                etree.SubElement(tcpr, w("vMerge")).set(w("val"), vertical[(row, c)])
+            if span > 1:
+                etree.SubElement(tcpr, w("gridSpan")).set(w("val"), str(span))
+            if vmerge:
+                etree.SubElement(tcpr, w("vMerge")).set(w("val"), vmerge)
             etree.SubElement(tcpr, w("vAlign")).set(w("val"), "center")
-            horizontal = sheet.cell(row=row, column=c).alignment.horizontal
-            align = "center" if row == 4 or horizontal == "center" else "left"
-            tc.append(_paragraph("" if vertical.get((row, c)) == "continue" else value,
-                                 "黑体" if row == 4 else "仿宋_GB2312", 10.5, align))
+            horizontal = getattr(sheet.cell(row=row, column=c).alignment, "horizontal", None)
+            align = "center" if head or horizontal == "center" else "left"
+            tc.append(_paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5, align))
     out.append(table)
     for note in notes:
         out.append(_paragraph(note, "仿宋_GB2312", 12, before=240))
