@@ -138,6 +138,7 @@ class Renderer:
         self.digests: dict[str, str] = {}
         self.wanted: set[str] = set()  # parts of this build's print sets, whose bytes are kept once rendered
         self.rendered: dict[str, bytes] = {}
+        self.on_disk: dict[str, tuple[str, str]] = {}  # such parts at their paths: relpath → (path, sha256)
 
     def path(self, name: str) -> str:
         path = os.path.join(self.dir, name)
@@ -160,12 +161,25 @@ class Renderer:
     def render(self, output: Output) -> bytes:
         if output.parts:
             return self._compose(output)
-        data = self.rendered.get(output.relpath)
+        data = self.rendered.get(output.relpath) or self._written(output.relpath)
         if data is None:
             data = self._render(output)
             if self.keep(output):
                 self.rendered[output.relpath] = data
         return data
+
+    def _written(self, relpath: str) -> bytes | None:
+        """A part this build left unchanged on disk: its bytes are read, not rendered again (an
+        edit to one record then re-renders one document, not all of a print set's parts)."""
+        path, digest = self.on_disk.get(relpath, (None, None))
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
 
     def keep(self, output: Output) -> bool:
         """Whether a print set of this build will use the output's bytes again."""
@@ -254,6 +268,9 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         try:
             if placer.place(output, key):
                 done.append(output)
+                if output.relpath in renderer.wanted and output.relpath not in renderer.rendered:
+                    renderer.on_disk[output.relpath] = (folder.target(output.relpath),
+                                                        new_manifest[output.relpath]["sha256"])
         except Exception as exc:  # one document's failure never stops the others
             report.failures.append(Failure.of(output.relpath, exc))
             for rel in (output.relpath, beside(output.relpath)):  # what docgen knew stays known

@@ -20,7 +20,8 @@ import re
 
 from lxml import etree
 
-from docgen.package import CORE_PATH, core_xml, read_package, write_package
+from docgen.package import CORE_PATH, core_xml, escape, read_package, write_package
+from docgen.problems import DocgenError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -32,7 +33,6 @@ _DOC, _RELS, _STYLES, _TYPES = ("word/document.xml", "word/_rels/document.xml.re
 _SECT_ORDER = ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
                "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
                "docGrid printerSettings sectPrChange").split()
-_PPR_TAIL = ("rPr", "sectPr", "pPrChange")  # what follows a pPr's other children
 
 
 def w(tag: str) -> str:
@@ -46,71 +46,73 @@ class Part:
         self.data, self.kind, self.restart, self.label = data, kind, restart, label
 
 
+_ROOT = re.compile(r"<w:document\b[^>]*>")
+_XMLNS = re.compile(r'\sxmlns:(\w+)="([^"]*)"')
+_BODY = re.compile(r"<w:body>(.*)</w:body>", re.S)
+_FINAL_SECT = re.compile(r"<w:sectPr\b(?:(?!<w:sectPr\b).)*</w:sectPr>\s*$", re.S)
+_PARAGRAPH = re.compile(r"<w:p(?=[ >/])(?:[^>]*/>|.*?</w:p>)", re.S)  # paragraphs never nest here
+_P_START = re.compile(r"<w:p(?=[ >/])[^>]*?(/?)>")
+_STYLE_REF = re.compile(r'<w:(pStyle|rStyle|tblStyle) w:val="([^"]*)"')
+
+
 def compose(parts: list[Part], title: str, when: str, colophon_last: bool = False) -> bytes:
     """The parts as one document. With `colophon_last`, the first part's 版记 (the paragraphs
     framed at the foot of its text block) moves to the end of the set, at the foot of its last
-    page, which is an even page (GB/T 9704 7.4: the 版记 closes the bound set, on its back)."""
+    page, which is an even page (GB/T 9704 7.4: the 版记 closes the bound set, on its back).
+
+    Bodies are spliced as text (every part's root declares the same namespaces, checked): moving
+    lxml elements between documents costs a namespace fix-up per element, seconds for a large set."""
     base_entries = read_package(parts[0].data)
     entries = dict(base_entries)
     order = [name for name, _ in base_entries]
     styles = etree.fromstring(entries[_STYLES])
     rels = etree.fromstring(entries[_RELS])
     types = etree.fromstring(entries[_TYPES])
-    document = etree.fromstring(entries[_DOC])
-    body = document.find(w("body"))
-    base_sect = body.find(w("sectPr"))
+    document = entries[_DOC].decode("utf-8")
+    root = _ROOT.search(document)
+    namespaces = dict(_XMLNS.findall(root.group(0)))
+    base_body = _BODY.search(document).group(1)
+    base_sect = _FINAL_SECT.search(base_body).group(0)
     base_styles = {s.get(w("styleId")): etree.tostring(s) for s in styles.findall(w("style"))}
     renamed_sets: dict[bytes, dict[str, str]] = {}
-    composed = []
-    colophon = []
+    colophon = ""
+    out = []
     for n, part in enumerate(parts):
         if part.kind == "xlsx":
             content, sect = sheet_section(part.data, base_sect)
         else:
             part_entries = dict(read_package(part.data)) if n else entries
-            part_doc = etree.fromstring(part_entries[_DOC]) if n else document
-            part_body = part_doc.find(w("body"))
-            sect = part_body.find(w("sectPr"))
-            content = [el for el in part_body if el is not sect]
+            xml = part_entries[_DOC].decode("utf-8") if n else document
+            for prefix, uri in _XMLNS.findall(_ROOT.search(xml).group(0)):
+                if namespaces.setdefault(prefix, uri) != uri:
+                    raise DocgenError(f"无法合成打印文书：文书中的命名空间 {prefix} 与通知不一致")
+            body_xml = _BODY.search(xml).group(1)
+            found = _FINAL_SECT.search(body_xml)
+            content, sect = body_xml[:found.start()], found.group(0)
             if n:
                 mapping = renamed_sets.get(part_entries[_STYLES])
                 if mapping is None:
                     mapping = renamed_sets[part_entries[_STYLES]] = _merge_styles(
                         styles, base_styles, etree.fromstring(part_entries[_STYLES]), len(renamed_sets) + 1)
-                _restyle(content, mapping)
-                _map_references(sect, part_entries, entries, order, rels, types)
+                content = _restyle(content, mapping)
+                sect = _map_references(sect, part_entries, entries, order, rels, types)
             if n == 0 and colophon_last:
-                colophon = [el for el in content if el.tag == w("p") and el.find(f"{w('pPr')}/{w('framePr')}") is not None]
-                content = [el for el in content if not any(el is c for c in colophon)]
-        sect = _copy(sect)
-        _set_child(sect, "type", val="oddPage" if n else "nextPage")
-        if part.restart or n == 0:
-            _set_child(sect, "pgNumType", start="1")
-        else:
-            old = sect.find(w("pgNumType"))
-            if old is not None:
-                sect.remove(old)
-        composed.append((content, sect))
-    for child in list(body):
-        body.remove(child)
-    last = len(composed) - 1
-    for n, (content, sect) in enumerate(composed):
-        for el in content:
-            body.append(el)
-        if n < last or colophon:
-            _close_section(body, content, sect)
-        else:
-            body.append(sect)
-    if colophon:  # the 版记 alone on the set's last even page, at its foot, page number kept
-        for el in colophon:
-            body.append(el)
-        sect = _copy(base_sect)
-        _set_child(sect, "type", val="evenPage")
-        old = sect.find(w("pgNumType"))
-        if old is not None:
-            sect.remove(old)
-        body.append(sect)
-    entries[_DOC] = _xml(document)
+                framed = [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
+                colophon = "".join(m.group(0) for m in framed)
+                for m in reversed(framed):
+                    content = content[:m.start()] + content[m.end():]
+        sect = _section(sect, "oddPage" if n else "nextPage", "1" if part.restart or n == 0 else None)
+        out.append((content, sect))
+    body = []
+    last = len(out) - 1
+    for n, (content, sect) in enumerate(out):
+        body.append(_close_section(content, sect) if n < last or colophon else content + sect)
+    if colophon:  # the 版记 alone on the set's last even page, at its foot, page numbers kept
+        body.append(colophon + _section(base_sect, "evenPage", None))
+    declarations = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in namespaces.items())
+    head = _XMLNS.sub("", root.group(0))[:-1] + declarations + ">"
+    document = document[:root.start()] + head + "<w:body>" + "".join(body) + "</w:body></w:document>"
+    entries[_DOC] = document.encode("utf-8")
     entries[_STYLES] = _xml(styles)
     entries[_RELS] = _xml(rels)
     entries[_TYPES] = _xml(types)
@@ -122,8 +124,28 @@ def _xml(tree) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _copy(el):
-    return etree.fromstring(etree.tostring(el))
+_SECT_NS = f'<root xmlns:w="{W}" xmlns:r="{R}">'
+
+
+def _parse_sect(sect: str):
+    return etree.fromstring(_SECT_NS + sect + "</root>")[0]
+
+
+def _unparse_sect(el) -> str:
+    return re.sub(r'\sxmlns:(w|r)="[^"]*"', "", etree.tostring(el, encoding="unicode"))
+
+
+def _section(sect: str, kind: str, start: str | None) -> str:
+    """A section's properties starting it as `kind`, its page numbers from `start` or continuing."""
+    el = _parse_sect(sect)
+    _set_child(el, "type", val=kind)
+    if start:
+        _set_child(el, "pgNumType", start=start)
+    else:
+        old = el.find(w("pgNumType"))
+        if old is not None:
+            el.remove(old)
+    return _unparse_sect(el)
 
 
 def _set_child(sect, tag: str, **attrs) -> None:
@@ -143,28 +165,29 @@ def _set_child(sect, tag: str, **attrs) -> None:
         el.set(w(key), value)
 
 
-def _close_section(body, content, sect) -> None:
-    """End a section after `content`: in its last paragraph's properties, or in an empty paragraph
-    of no height after a table (a paragraph of its own could spill onto a page of its own)."""
-    last = content[-1] if content else None
-    if last is None or last.tag != w("p") or last.find(f"{w('pPr')}/{w('framePr')}") is not None:
-        last = etree.SubElement(body, w("p"))
-        ppr = etree.SubElement(last, w("pPr"))
-        etree.SubElement(ppr, w("snapToGrid")).set(w("val"), "0")
-        spacing = etree.SubElement(ppr, w("spacing"))
-        for key, value in (("before", "0"), ("after", "0"), ("line", "20"), ("lineRule", "exact")):
-            spacing.set(w(key), value)
-        rpr = etree.SubElement(ppr, w("rPr"))
-        etree.SubElement(rpr, w("sz")).set(w("val"), "2")
-    ppr = last.find(w("pPr"))
-    if ppr is None:
-        ppr = etree.Element(w("pPr"))
-        last.insert(0, ppr)
-    tail = [c for c in ppr if etree.QName(c).localname in ("sectPr", "pPrChange")]
-    if tail:
-        tail[0].addprevious(sect)
+_NO_HEIGHT = ('<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" '
+              'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr>{}</w:pPr></w:p>')
+
+
+def _close_section(content: str, sect: str) -> str:
+    """`content` ending its section: the section's properties go in its last paragraph's, or in an
+    empty paragraph of no height after a table (a paragraph of its own could spill onto a page)."""
+    if not content.rstrip().endswith("</w:p>"):
+        return content + _NO_HEIGHT.format(sect)
+    starts = list(_P_START.finditer(content))
+    last = starts[-1]
+    paragraph = content[last.start():]
+    if "<w:framePr " in paragraph or "<w:sectPr" in paragraph:
+        return content + _NO_HEIGHT.format(sect)
+    if "<w:pPr/>" in paragraph[:len(last.group(0)) + 8]:
+        paragraph = paragraph.replace("<w:pPr/>", f"<w:pPr>{sect}</w:pPr>", 1)
+    elif paragraph[len(last.group(0)):].startswith("<w:pPr>"):
+        end = paragraph.index("</w:pPr>")
+        paragraph = paragraph[:end] + sect + paragraph[end:]
     else:
-        ppr.append(sect)
+        at = len(last.group(0))
+        paragraph = paragraph[:at] + f"<w:pPr>{sect}</w:pPr>" + paragraph[at:]
+    return content[:last.start()] + paragraph
 
 
 def _merge_styles(styles, base_styles: dict[str, bytes], part_styles, number: int) -> dict[str, str]:
@@ -182,7 +205,7 @@ def _merge_styles(styles, base_styles: dict[str, bytes], part_styles, number: in
                 changed = True
     mapping = {sid: f"{sid}-{number}" for sid in sorted(differ)}
     for sid in sorted(differ):
-        copy = _copy(own[sid])
+        copy = etree.fromstring(etree.tostring(own[sid]))
         copy.set(w("styleId"), mapping[sid])
         copy.attrib.pop(w("default"), None)
         copy.set(w("customStyle"), "1")
@@ -201,32 +224,44 @@ def _merge_styles(styles, base_styles: dict[str, bytes], part_styles, number: in
     return mapping
 
 
-def _restyle(content, mapping: dict[str, str]) -> None:
-    """Point a part's paragraphs, runs and tables at its own styles' ids."""
+def _restyle(content: str, mapping: dict[str, str]) -> str:
+    """Point a part's paragraphs, runs and tables at its own styles' ids (a paragraph naming no
+    style gets the part's own default one)."""
     if not mapping:
-        return
-    for el in content:
-        for ref in el.iter(w("pStyle"), w("rStyle"), w("tblStyle")):
-            if ref.get(w("val")) in mapping:
-                ref.set(w("val"), mapping[ref.get(w("val"))])
-        if "" in mapping:
-            for p in el.iter(w("p")):
-                ppr = p.find(w("pPr"))
-                if ppr is None:
-                    ppr = etree.Element(w("pPr"))
-                    p.insert(0, ppr)
-                if ppr.find(w("pStyle")) is None:
-                    style = etree.Element(w("pStyle"))
-                    style.set(w("val"), mapping[""])
-                    ppr.insert(0, style)
+        return content
+    content = _STYLE_REF.sub(lambda m: f'<w:{m.group(1)} w:val="{mapping.get(m.group(2), m.group(2))}"', content)
+    default = mapping.get("")
+    if not default:
+        return content
+    style = f'<w:pStyle w:val="{default}"/>'
+    pieces, at = [], 0
+    for m in _P_START.finditer(content):
+        pieces.append(content[at:m.start()])
+        tag, at = m.group(0), m.end()
+        if m.group(1):  # <w:p/>
+            pieces.append(tag[:-2] + f"><w:pPr>{style}</w:pPr></w:p>")
+        elif content.startswith("<w:pPr/>", at):
+            pieces.append(tag + f"<w:pPr>{style}</w:pPr>")
+            at += len("<w:pPr/>")
+        elif content.startswith("<w:pPr>", at):
+            if content.startswith("<w:pStyle ", at + 7):
+                pieces.append(tag)
+            else:
+                pieces.append(tag + "<w:pPr>" + style)
+                at += len("<w:pPr>")
+        else:
+            pieces.append(tag + f"<w:pPr>{style}</w:pPr>")
+    pieces.append(content[at:])
+    return "".join(pieces)
 
 
-def _map_references(sect, part_entries: dict, entries: dict, order: list, rels, types) -> None:
+def _map_references(sect: str, part_entries: dict, entries: dict, order: list, rels, types) -> str:
     """Header and footer references of a part's section, pointed at the set's identical parts
     (added to the set when it has none)."""
+    el = _parse_sect(sect)
     part_rels = {r.get("Id"): r for r in etree.fromstring(part_entries[_RELS])}
     base_rels = list(rels)
-    for ref in sect:
+    for ref in el:
         if etree.QName(ref).localname not in ("headerReference", "footerReference"):
             continue
         rel = part_rels[ref.get(f"{{{R}}}id")]
@@ -246,22 +281,21 @@ def _map_references(sect, part_entries: dict, entries: dict, order: list, rels, 
             etree.SubElement(types, f"{{{CT}}}Override", PartName="/word/" + target,
                              ContentType=f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
         ref.set(f"{{{R}}}id", same.get("Id"))
+    return _unparse_sect(el)
 
 
 # -- Excel attachments as Word tables -----------------------------------------------------------
 _TEXT_WIDTH = 16838 - 2 * 1134  # landscape A4, 20 mm margins (twips)
 
 
-def sheet_section(data: bytes, base_sect) -> tuple[list, object]:
-    """A rendered Excel form (附件 label, title, plan line, header row, rows, note lines) as Word
+def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
+    """A rendered Excel form (附件 label, title, plan line, header rows, rows, note lines) as Word
     paragraphs and a table on landscape pages; each sheet of the workbook in turn."""
     from openpyxl import load_workbook  # only a set with Excel attachments needs it
 
     book = load_workbook(io.BytesIO(data))
-    content = []
-    for sheet in book.worksheets:
-        content += _sheet(sheet)
-    sect = _copy(base_sect)
+    content = "".join(_sheet(sheet) for sheet in book.worksheets)
+    sect = _parse_sect(base_sect)
     for child in list(sect):
         if etree.QName(child).localname not in ("headerReference", "footerReference"):
             sect.remove(child)
@@ -269,46 +303,35 @@ def sheet_section(data: bytes, base_sect) -> tuple[list, object]:
     _set_child(sect, "pgMar", top="1247", right="1134", bottom="1247", left="1134", header="567", footer="567",
                gutter="0")
     _set_child(sect, "cols", space="720")
-    return content, sect
+    return content, _unparse_sect(sect)
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value)
+    return "" if value is None else escape(str(value))
 
 
-def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0):
-    p = etree.Element(w("p"))
-    ppr = etree.SubElement(p, w("pPr"))
-    etree.SubElement(ppr, w("snapToGrid")).set(w("val"), "0")
-    spacing = etree.SubElement(ppr, w("spacing"))
-    for key, value in (("before", str(before)), ("after", str(after)), ("line", "240"), ("lineRule", "auto")):
-        spacing.set(w(key), value)
-    ind = etree.SubElement(ppr, w("ind"))
-    ind.set(w("firstLine"), "0")
-    ind.set(w("firstLineChars"), "0")
-    etree.SubElement(ppr, w("jc")).set(w("val"), align)
-    for n, line in enumerate(text.split("\n")):
-        run = etree.SubElement(p, w("r"))
-        rpr = etree.SubElement(run, w("rPr"))
-        fonts = etree.SubElement(rpr, w("rFonts"))
-        for key in ("ascii", "hAnsi", "eastAsia", "cs"):
-            fonts.set(w(key), font)
-        fonts.set(w("hint"), "eastAsia")
-        etree.SubElement(rpr, w("spacing")).set(w("val"), "0")
-        etree.SubElement(rpr, w("sz")).set(w("val"), str(int(size * 2)))
-        etree.SubElement(rpr, w("szCs")).set(w("val"), str(int(size * 2)))
-        if n:
-            etree.SubElement(run, w("br"))
-        t = etree.SubElement(run, w("t"))
-        t.text = line
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return p
+def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0) -> str:
+    """A paragraph of escaped text off the grid, in the given face and size (points)."""
+    half = int(size * 2)
+    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
+           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    runs = "".join(run + ("<w:br/>" if n else "") + f'<w:t xml:space="preserve">{line}</w:t></w:r>'
+                   for n, line in enumerate(text.split("\n")))
+    return (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
+            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>'
+            f"{runs}</w:p>")
 
 
-def _sheet(sheet) -> list:
+_BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+                   for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
+
+
+def _sheet(sheet) -> str:
     """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
     row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
     across the whole width (signature lines) follow the table."""
+    from openpyxl.utils import get_column_letter
+
     title_span = [m for m in sheet.merged_cells.ranges if m.min_row == 2 and m.min_col == 1]
     width = title_span[0].max_col if title_span else sheet.max_column
     columns = list(range(1, width + 1))
@@ -328,28 +351,15 @@ def _sheet(sheet) -> list:
     out = [_paragraph(_text(sheet.cell(row=1, column=1).value), "黑体", 16),
            _paragraph(_text(sheet.cell(row=2, column=1).value), "方正小标宋简体", 18, "center", after=120),
            _paragraph(_text(sheet.cell(row=3, column=1).value), "仿宋_GB2312", 12, after=120)]
-    from openpyxl.utils import get_column_letter
-
     widths = [sheet.column_dimensions[get_column_letter(c)].width or 9 for c in columns]
     twips = [int(_TEXT_WIDTH * x / sum(widths)) for x in widths]
-    table = etree.Element(w("tbl"))
-    tblpr = etree.SubElement(table, w("tblPr"))
-    tblw = etree.SubElement(tblpr, w("tblW"))
-    tblw.set(w("w"), str(sum(twips)))
-    tblw.set(w("type"), "dxa")
-    etree.SubElement(tblpr, w("jc")).set(w("val"), "center")
-    borders = etree.SubElement(tblpr, w("tblBorders"))
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = etree.SubElement(borders, w(edge))
-        for key, value in (("val", "single"), ("sz", "6"), ("space", "0"), ("color", "000000")):
-            el.set(w(key), value)
-    etree.SubElement(tblpr, w("tblLayout")).set(w("type"), "fixed")
-    grid = etree.SubElement(table, w("tblGrid"))
-    for twip in twips:
-        etree.SubElement(grid, w("gridCol")).set(w("w"), str(twip))
+    out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+               f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
+               "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
     notes = []
-    for row in range(4, sheet.max_row + 1):
-        values = [_text(sheet.cell(row=row, column=c).value) for c in columns]
+    rows = sheet.iter_rows(min_row=4, max_row=sheet.max_row, max_col=width)
+    for row, cells in enumerate(rows, 4):
+        values = [_text(cell.value) for cell in cells]
         if row in full_width:
             if values[0]:
                 notes.append(values[0])
@@ -357,29 +367,18 @@ def _sheet(sheet) -> list:
         if not any(values) and not any((row, c) in spans for c in columns):
             continue
         head = row <= header_end
-        tr = etree.SubElement(table, w("tr"))
-        trpr = etree.SubElement(tr, w("trPr"))
-        etree.SubElement(trpr, w("cantSplit"))
-        if head:
-            etree.SubElement(trpr, w("tblHeader"))
-        for c, value in zip(columns, values):
+        out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
+        for c, value, cell in zip(columns, values, cells):
             if (row, c) in covered:
                 continue
             span, vmerge = spans.get((row, c), (1, None))
-            tc = etree.SubElement(tr, w("tc"))
-            tcpr = etree.SubElement(tc, w("tcPr"))
-            tcw = etree.SubElement(tcpr, w("tcW"))
-            tcw.set(w("w"), str(sum(twips[c - 1:c - 1 + span])))
-            tcw.set(w("type"), "dxa")
-            if span > 1:
-                etree.SubElement(tcpr, w("gridSpan")).set(w("val"), str(span))
-            if vmerge:
-                etree.SubElement(tcpr, w("vMerge")).set(w("val"), vmerge)
-            etree.SubElement(tcpr, w("vAlign")).set(w("val"), "center")
-            horizontal = getattr(sheet.cell(row=row, column=c).alignment, "horizontal", None)
-            align = "center" if head or horizontal == "center" else "left"
-            tc.append(_paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5, align))
-    out.append(table)
-    for note in notes:
-        out.append(_paragraph(note, "仿宋_GB2312", 12, before=240))
-    return out
+            horizontal = getattr(getattr(cell, "alignment", None), "horizontal", None)
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips[c - 1:c - 1 + span])}" w:type="dxa"/>' +
+                       (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
+                       (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>' +
+                       _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5,
+                                  "center" if head or horizontal == "center" else "left") + "</w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    out += [_paragraph(note, "仿宋_GB2312", 12, before=240) for note in notes]
+    return "".join(out)
