@@ -81,7 +81,7 @@ def compose(parts: list[Part], title: str, when: str, colophon_last: bool = Fals
         if part.kind == "xlsx":
             content, sect = sheet_section(part.data, base_sect)
         else:
-            part_entries = dict(read_package(part.data)) if n else entries
+            part_entries = _Lazy(part.data) if n else entries
             xml = part_entries[_DOC].decode("utf-8") if n else document
             for prefix, uri in _XMLNS.findall(_ROOT.search(xml).group(0)):
                 if namespaces.setdefault(prefix, uri) != uri:
@@ -118,6 +118,22 @@ def compose(parts: list[Part], title: str, when: str, colophon_last: bool = Fals
     entries[_TYPES] = _xml(types)
     entries[CORE_PATH] = core_xml(title, when)
     return write_package([(name, entries[name]) for name in order])
+
+
+class _Lazy:
+    """A part's package entries, each read when first asked for (a set reads three or four of
+    each part's fourteen)."""
+
+    def __init__(self, data: bytes):
+        import zipfile
+
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.read:
+            self.read[name] = self.zip.read(name)
+        return self.read[name]
 
 
 def _xml(tree) -> bytes:
@@ -258,6 +274,10 @@ def _restyle(content: str, mapping: dict[str, str]) -> str:
 def _map_references(sect: str, part_entries: dict, entries: dict, order: list, rels, types) -> str:
     """Header and footer references of a part's section, pointed at the set's identical parts
     (added to the set when it has none)."""
+    if part_entries[_RELS] == entries[_RELS] and all(
+            part_entries["word/" + t] == entries.get("word/" + t)
+            for t in re.findall(r'Target="((?:header|footer)\d+\.xml)"', entries[_RELS].decode("utf-8"))):
+        return sect  # the same relationships to the same headers and footers: ids stand as they are
     el = _parse_sect(sect)
     part_rels = {r.get("Id"): r for r in etree.fromstring(part_entries[_RELS])}
     base_rels = list(rels)
@@ -290,11 +310,16 @@ _TEXT_WIDTH = 16838 - 2 * 1134  # landscape A4, 20 mm margins (twips)
 
 def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
     """A rendered Excel form (附件 label, title, plan line, header rows, rows, note lines) as Word
-    paragraphs and a table on landscape pages; each sheet of the workbook in turn."""
-    from openpyxl import load_workbook  # only a set with Excel attachments needs it
+    paragraphs and a table on landscape pages; each sheet of the workbook in turn. The sheets'
+    XML is read directly (openpyxl takes seconds for a few hundred rows)."""
+    import zipfile
 
-    book = load_workbook(io.BytesIO(data))
-    content = "".join(_sheet(sheet) for sheet in book.worksheets)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        names = sorted((n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+                       key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
+        aligns = _alignments(book.read("xl/styles.xml")) if "xl/styles.xml" in book.namelist() else []
+        shared = _shared_strings(book.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in book.namelist() else []
+        content = "".join(_sheet(Sheet(book.read(name), aligns, shared)) for name in names)
     sect = _parse_sect(base_sect)
     for child in list(sect):
         if etree.QName(child).localname not in ("headerReference", "footerReference"):
@@ -304,6 +329,67 @@ def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
                gutter="0")
     _set_child(sect, "cols", space="720")
     return content, _unparse_sect(sect)
+
+
+S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _alignments(xml: bytes) -> list[str | None]:
+    """Each cell format's horizontal alignment (index = a cell's s attribute)."""
+    xfs = etree.fromstring(xml).find(S + "cellXfs")
+    found = []
+    for xf in (xfs if xfs is not None else []):
+        align = xf.find(S + "alignment")
+        found.append(align.get("horizontal") if align is not None else None)
+    return found
+
+
+def _shared_strings(xml: bytes) -> list[str]:
+    return ["".join(t.text or "" for t in si.iter(S + "t")) for si in etree.fromstring(xml).findall(S + "si")]
+
+
+def _column(ref: str) -> int:
+    number = 0
+    for ch in re.match(r"[A-Z]+", ref).group(0):
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+class Sheet:
+    """What `_sheet` reads of a worksheet: cell values and alignments, merges, column widths."""
+
+    def __init__(self, xml: bytes, aligns: list, shared: list):
+        tree = etree.fromstring(xml)
+        self.cells: dict[tuple[int, int], tuple[str, str | None]] = {}
+        self.max_row = self.max_column = 0
+        for c in tree.iter(S + "c"):
+            ref = c.get("r")
+            row, col = int(re.search(r"\d+", ref).group(0)), _column(ref)
+            kind, value = c.get("t"), c.find(S + "v")
+            if kind == "inlineStr":
+                text = "".join(t.text or "" for t in c.iter(S + "t"))
+            elif kind == "s" and value is not None:
+                text = shared[int(value.text)]
+            else:
+                text = value.text if value is not None and value.text else ""
+            style = int(c.get("s") or 0)
+            self.cells[(row, col)] = (text, aligns[style] if style < len(aligns) else None)
+            self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, col)
+        self.merges = []
+        for merged in tree.iter(S + "mergeCell"):
+            first, last = merged.get("ref").split(":")
+            self.merges.append((int(re.search(r"\d+", first).group(0)), _column(first),
+                                int(re.search(r"\d+", last).group(0)), _column(last)))
+        self.widths = {}
+        for col in tree.iter(S + "col"):
+            for n in range(int(col.get("min")), int(col.get("max")) + 1):
+                self.widths[n] = float(col.get("width") or 9)
+
+    def value(self, row: int, col: int) -> str:
+        return self.cells.get((row, col), ("", None))[0]
+
+    def align(self, row: int, col: int) -> str | None:
+        return self.cells.get((row, col), ("", None))[1]
 
 
 def _text(value) -> str:
@@ -326,40 +412,36 @@ _BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="0000
                    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
 
 
-def _sheet(sheet) -> str:
+def _sheet(sheet: Sheet) -> str:
     """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
     row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
     across the whole width (signature lines) follow the table."""
-    from openpyxl.utils import get_column_letter
-
-    title_span = [m for m in sheet.merged_cells.ranges if m.min_row == 2 and m.min_col == 1]
-    width = title_span[0].max_col if title_span else sheet.max_column
+    title_span = [m for m in sheet.merges if m[0] == 2 and m[1] == 1]
+    width = title_span[0][3] if title_span else sheet.max_column
     columns = list(range(1, width + 1))
     full_width, spans, covered = set(), {}, set()
-    for merged in sheet.merged_cells.ranges:
-        if merged.min_row < 4:
+    for min_row, min_col, max_row, max_col in sheet.merges:
+        if min_row < 4:
             continue
-        if merged.min_col == 1 and merged.max_col >= width:
-            full_width.update(range(merged.min_row, merged.max_row + 1))
+        if min_col == 1 and max_col >= width:
+            full_width.update(range(min_row, max_row + 1))
             continue
-        span = merged.max_col - merged.min_col + 1
-        for row in range(merged.min_row, merged.max_row + 1):
-            spans[(row, merged.min_col)] = (span, None if merged.max_row == merged.min_row else
-                                            "restart" if row == merged.min_row else "continue")
-            covered.update((row, c) for c in range(merged.min_col + 1, merged.max_col + 1))
-    header_end = max([m.max_row for m in sheet.merged_cells.ranges if m.min_row == 4 and 4 not in full_width] + [4])
-    out = [_paragraph(_text(sheet.cell(row=1, column=1).value), "黑体", 16),
-           _paragraph(_text(sheet.cell(row=2, column=1).value), "方正小标宋简体", 18, "center", after=120),
-           _paragraph(_text(sheet.cell(row=3, column=1).value), "仿宋_GB2312", 12, after=120)]
-    widths = [sheet.column_dimensions[get_column_letter(c)].width or 9 for c in columns]
+        span = max_col - min_col + 1
+        for row in range(min_row, max_row + 1):
+            spans[(row, min_col)] = (span, None if max_row == min_row else "restart" if row == min_row else "continue")
+            covered.update((row, c) for c in range(min_col + 1, max_col + 1))
+    header_end = max([m[2] for m in sheet.merges if m[0] == 4 and 4 not in full_width] + [4])
+    out = [_paragraph(_text(sheet.value(1, 1)), "黑体", 16),
+           _paragraph(_text(sheet.value(2, 1)), "方正小标宋简体", 18, "center", after=120),
+           _paragraph(_text(sheet.value(3, 1)), "仿宋_GB2312", 12, after=120)]
+    widths = [sheet.widths.get(c, 9) for c in columns]
     twips = [int(_TEXT_WIDTH * x / sum(widths)) for x in widths]
     out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
                f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
                "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
     notes = []
-    rows = sheet.iter_rows(min_row=4, max_row=sheet.max_row, max_col=width)
-    for row, cells in enumerate(rows, 4):
-        values = [_text(cell.value) for cell in cells]
+    for row in range(4, sheet.max_row + 1):
+        values = [_text(sheet.value(row, c)) for c in columns]
         if row in full_width:
             if values[0]:
                 notes.append(values[0])
@@ -368,16 +450,15 @@ def _sheet(sheet) -> str:
             continue
         head = row <= header_end
         out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
-        for c, value, cell in zip(columns, values, cells):
+        for c, value in zip(columns, values):
             if (row, c) in covered:
                 continue
             span, vmerge = spans.get((row, c), (1, None))
-            horizontal = getattr(getattr(cell, "alignment", None), "horizontal", None)
             out.append(f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips[c - 1:c - 1 + span])}" w:type="dxa"/>' +
                        (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
                        (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>' +
                        _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5,
-                                  "center" if head or horizontal == "center" else "left") + "</w:tc>")
+                                  "center" if head or sheet.align(row, c) == "center" else "left") + "</w:tc>")
         out.append("</w:tr>")
     out.append("</w:tbl>")
     out += [_paragraph(note, "仿宋_GB2312", 12, before=240) for note in notes]
