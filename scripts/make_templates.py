@@ -412,6 +412,16 @@ def put(parent, order: tuple | list, tag: str, **attrs):
     return el
 
 
+def computed(el, attr: str, expression: str, default) -> None:
+    """An attribute whose value the records decide: the template keeps a valid `default` (so that it
+    passes the OOXML schema and opens as it is) and says the Jinja expression in a comment inside the
+    element, which docgen's renderer turns into the attribute when it prepares the template."""
+    from lxml import etree
+
+    el.set(qn("w:" + attr), str(default))
+    el.append(etree.Comment(f"docgen:{attr}={{{{ {expression} }}}}"))
+
+
 def ppr(paragraph, tag: str, **attrs):
     return put(paragraph._element.get_or_add_pPr(), PPR_ORDER, tag, **attrs)
 
@@ -476,7 +486,7 @@ def notice() -> None:
     run = head.runs[0]
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "w", val="{{ plan.head.scale }}")
+    computed(rpr(run, "w"), "val", "plan.head.scale", 100)
     tag(doc, "else")
     # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.);
     # an empty line of exactly the single 标志's space-before puts the first body at the same height
@@ -493,17 +503,17 @@ def notice() -> None:
     run = body.add_run("{{ body }}")
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "w", val="{{ plan.head.body_scale }}")
+    computed(rpr(run, "w"), "val", "plan.head.body_scale", 100)
     left.add_paragraph("{%p endfor %}")
     suffix = right.paragraphs[0]
     suffix.alignment = WD_ALIGN_PARAGRAPH.CENTER
     off_grid(suffix, line=60)
-    ppr(suffix, "spacing", line="{{ plan.head.suffix_size * 10 }}")
+    computed(ppr(suffix, "spacing"), "line", "plan.head.suffix_size * 10", 600)
     run = suffix.add_run("{{ plan.head.suffix }}")
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "sz", val="{{ plan.head.suffix_size }}")
-    rpr(run, "szCs", val="{{ plan.head.suffix_size }}")
+    computed(rpr(run, "sz"), "val", "plan.head.suffix_size", 60)
+    computed(rpr(run, "szCs"), "val", "plan.head.suffix_size", 60)
     tcpr = right._tc.get_or_add_tcPr()
     valign = OxmlElement("w:vAlign")
     valign.set(qn("w:val"), "center")
