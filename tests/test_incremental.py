@@ -37,7 +37,10 @@ def test_edit_one_inspection_rewrites_only_its_documents_and_tables(archive):
     after = hashes(out)
     changed = {k for k in after if after[k] != before.get(k)}
     name = entity_name(archive, target)
-    assert changed == {f"{PLAN}/04_实地核查记录表_{name}.docx"}, changed
+    group = yaml.safe_load(target.read_text(encoding="utf-8"))["group"]
+    # and the print sets holding that document: the plan's set and its group's packet, no other packet
+    assert changed == {f"{PLAN}/04_实地核查记录表_{name}.docx", f"{PLAN}/00_全套文书（打印）.docx",
+                       f"{PLAN}/09_第{group}组_随身文书.docx"}, changed
     # a change that reaches the plan-wide tables too
     edit(target, "result: ", "note: 复查\nresult: ")
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
