@@ -54,7 +54,7 @@ def test_all_document_kinds_written(built):
     assert sum(n.startswith("02_告知书_") for n in names) == inspections
     assert sum(n.startswith("04_实地核查记录表_") for n in names) == inspections
     annual = sorted(p.name for p in (built / "output" / "qx-2024-6").iterdir())
-    assert annual == ["00_通知.docx", "01_实施方案.docx"]
+    assert annual == ["00_全套文书（打印）.docx", "00_通知.docx", "01_实施方案.docx"]
 
 
 def test_notice_content(built):
