@@ -75,6 +75,7 @@ def test_lock_file_never_breaks_diff_or_log(office):
     assert "+" in document and "燕山大街100号" in document and "××市××路1号" in document  # old and new text
     assert "Binary files" not in shown
     assert "docgen 无法显示此文件的文字" in shown  # the lock file: one line, not an abort
+    assert "git-blob" not in shown  # the note names no temporary copy git made of the lock file
     assert "diff --git a/output/example-plan/~$00_通知.docx" in shown  # core.quotePath false: no octal escapes
     assert "\\351" not in shown
 
@@ -105,6 +106,7 @@ def test_textconv_for_git_notes_unreadable_files(tmp_path):
         result = run_docgen("textconv", "--for-git", str(path), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("（docgen 无法显示此文件的文字：") and result.stdout.count("\n") == 1
+        assert str(path) not in result.stdout and "此文件" in result.stdout[len("（docgen 无法显示此文件的文字："):]
 
 
 def _delete_referenced_entity(office):
