@@ -65,6 +65,14 @@ CLERK_README = """# “双随机、一公开”抽查档案
 ## 名录库导入
 
 `docgen import entities 名录库.xlsx`；执法人员名录：`docgen import departments 执法人员.xlsx --department 部门编号`。
+文件可以是 .xlsx、.xls 或 .csv（UTF-8 或 GBK），按中文表头识别；表头有歧义时用 `--column 字段=表头` 指定，
+名录在其他工作表时用 `--sheet 工作表名`，表中没有“主体类型”列时用 `--type`。已有记录加 `--update` 才更新。
+
+## 与省级监管平台配合
+
+由平台抽取时不用 `docgen draw`：`docgen import task 任务清单.xlsx --plan 计划编号` 把平台导出的任务清单写成
+抽查记录（按统一社会信用代码和执法证号对应，已有的记录不覆盖）；照常填写结果、`docgen build`；
+`docgen export results 计划编号 [--department 部门] [--format csv]` 按部门导出平台录入所需的结果（不含电话）。
 
 ## 自定义
 
