@@ -24,12 +24,18 @@ PRE_COMMIT = """# pre-commit 框架：每次提交前校验暂存区中的记录
 # 先在本机运行一次 docgen git-setup：它把 docgen 所在的 Python 记为 git 命令“git docgen”，
 # 因此图形界面的 git 客户端找不到 docgen 命令时，钩子照样能运行。
 # always_run：只删除记录的提交也要校验（删掉的记录可能仍被别的记录引用）。
+# 本机没有运行过 docgen git-setup（如刚 git clone 的档案）或之后重装了 docgen 时，钩子说明怎么办。
 repos:
   - repo: local
     hooks:
       - id: docgen-validate
         name: docgen validate --staged
-        entry: git docgen validate --staged
+        entry: >-
+          sh -c 'if ! git config alias.docgen >/dev/null; then
+          echo "本机还没有为这个档案运行过 docgen git-setup（没有 git docgen 命令）：请在档案目录中运行一次 docgen git-setup，然后再提交" >&2;
+          exit 1; fi; git docgen validate --staged; status=$?; if [ $status -eq 127 ]; then
+          echo "git docgen 指向的 Python 已不存在（docgen 重装或换了位置）：请在档案目录中重新运行一次 docgen git-setup，然后再提交" >&2;
+          fi; exit $status'
         language: system
         pass_filenames: false
         always_run: true
