@@ -54,3 +54,19 @@ def test_readme_tells_import_formats_and_platform_workflow():
     assert "import entities" not in git_section
     for told in (".xls", ".csv", "import task", "export results"):
         assert told in CLERK_README, told
+
+
+def test_column_examples_in_help_name_each_commands_own_fields():
+    """`docgen import task --help` once suggested --column 联系电话=…, a field a task list does not have."""
+    from docgen.cli import COLUMN_EXAMPLES
+    from docgen.platform import TASK_COLUMNS
+    from docgen.roster import ENTITY_COLUMNS, INSPECTOR_COLUMNS
+    from docgen.tables import HeaderMap
+
+    fields = {"entities": ENTITY_COLUMNS, "departments": INSPECTOR_COLUMNS, "task": TASK_COLUMNS}
+    for name, example in COLUMN_EXAMPLES.items():
+        command = cli.commands["import"].commands[name]
+        assert f"--column {example}" in command.get_help(click.Context(command, info_name=name))
+        header = example.split("=", 1)[1]
+        assert HeaderMap(fields[name]).field_of(header) is None  # a header the aliases do not know
+        assert HeaderMap(fields[name], (example,)).field_of(header) is not None
