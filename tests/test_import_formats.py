@@ -245,6 +245,10 @@ def test_not_a_workbook_and_unknown_format(archive, tmp_path):
     fake.write_text("not a workbook", encoding="utf-8")
     result = run_docgen("import", "entities", str(fake), cwd=archive)
     assert result.returncode == 2 and "不是有效的 Excel 97-2003（.xls）文件" in result.stderr
+    # a web page saved as .xls, as some platforms export: told what it is and how to convert it
+    fake.write_bytes("\ufeff<html><table><tr><td>统一社会信用代码</td></tr></table></html>".encode("utf-8"))
+    result = run_docgen("import", "entities", str(fake), cwd=archive)
+    assert result.returncode == 2 and "实际上是网页（HTML）或 XML 格式" in result.stderr and "另存为 .xlsx" in result.stderr
     other = tmp_path / "名录库.ods"
     shutil.copy(fake, other)
     result = run_docgen("import", "entities", str(other), cwd=archive)
