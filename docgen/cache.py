@@ -16,6 +16,7 @@ wrote are believed, and only for them is an unchanged stat stamp taken as unchan
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -65,8 +66,7 @@ def read_json(path: str | None):
     if key is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path)
     except OSError:
         return None
     start = len(_HEAD) + 64
@@ -132,10 +132,25 @@ def remembered(cache_dir: str | None, kind: bytes, source: bytes, *, make, valid
     return value
 
 
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file. The archive (its `.docgen/`, `schemas/`, `templates/`) may hold a
+    FIFO, socket or device where a file is expected; a plain open() of a FIFO waits forever for a
+    writer. Opened without blocking and checked before reading: anything else raises OSError."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件（可能是管道、套接字或设备）", path)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def file_sha(path: str) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return hashlib.sha256(read_regular(path)).hexdigest()
     except OSError:
         return None
 
