@@ -212,7 +212,10 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         entity_rec = index.entities.get(record.data.get("entity"))
         if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
             result.complete = False
-            result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            if checked.is_valid(record) and entity_rec is not None:  # name the file that has the error
+                result.skipped.append(f"{entity_rec.path} 有错误，{record.path} 的文书和本计划的汇总表未更新")
+            else:
+                result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
             continue
         valid.append((record, entity_rec))
         seq = len(valid)

@@ -410,3 +410,11 @@ def test_values_quoted_in_messages_cannot_drive_the_terminal(archive):
     messages = [m for _l, _c, m in located(check(archive), path)]
     assert any("<U+001B>" in m for m in messages), messages
     assert not any("\x1b" in m or "\x07" in m for m in messages)
+
+
+def test_build_names_the_entity_file_whose_error_holds_back_an_inspections_documents(archive):
+    """The inspection is fine, its entity is not: the build's note sends the clerk to the entity's file."""
+    edit(archive / ENTITY, "name: 迁安市育才体育培训学校（示例）", 'name: "迁安市\\x07学校"')
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1
+    assert f"{ENTITY.as_posix()} 有错误，{INSPECTION.as_posix()} 的文书和本计划的汇总表未更新" in result.stdout, result.stdout
