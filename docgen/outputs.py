@@ -212,10 +212,11 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         entity_rec = index.entities.get(record.data.get("entity"))
         if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
             result.complete = False
-            if checked.is_valid(record) and entity_rec is not None:  # name the file that has the error
-                result.skipped.append(f"{entity_rec.path} 有错误，{record.path} 的文书和本计划的汇总表未更新")
-            else:
+            if not checked.is_valid(record):
                 result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            else:  # the inspection is fine: send the clerk to the entity's record, where the error is
+                where = entity_rec.path if entity_rec is not None else f"检查对象“{record.data.get('entity')}”的记录"
+                result.skipped.append(f"{where} 有错误，{record.path} 的文书和本计划的汇总表未更新")
             continue
         valid.append((record, entity_rec))
         seq = len(valid)
