@@ -103,6 +103,14 @@ def safe_name(name: str, budget: int = NAME_BYTES) -> str:
     return head + tag
 
 
+def same_file_key(name: str) -> str:
+    """What a file name is on Windows and macOS, which ignore case (and macOS, Unicode normalisation):
+    two entities whose names differ only so would share one file there."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
     """An enumeration from the archive's schemas (offices may extend them)."""
     common = checked.schemas.raw.get("common", {}).get("$defs", {})
@@ -222,9 +230,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         seq = len(valid)
         entity_name = str(entity_rec.data.get("name", ""))
         name = safe_name(entity_name)
-        if name in used_names and used_names[name] != entity_rec.data.get("id"):
+        if same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_rec.data.get("id"):
             name = safe_name(f"{name}_{entity_rec.data.get('id')}")
-        used_names[name] = entity_rec.data.get("id")
+        used_names[same_file_key(name)] = entity_rec.data.get("id")
         sources = tuple(base + [record.path, entity_rec.path])
         own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
         depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),

@@ -320,6 +320,24 @@ def test_long_names_shortened_with_a_hash_and_unique(archive):
     assert all(any(full in text for text in texts) for full in names.values())  # full names inside
 
 
+def test_names_equal_but_for_case_or_normalisation_get_files_of_their_own(archive):
+    """Windows and macOS ignore case in file names (macOS also Unicode normalisation): entities named
+    "Abc学校" and "ABC学校", or "Café" written composed and decomposed, must not share one file there."""
+    import unicodedata
+
+    files = inspection_files(archive)[:4]
+    wanted = ["Abc培训学校", "ABC培训学校", unicodedata.normalize("NFC", "Café培训学校"),
+              unicodedata.normalize("NFD", "Café培训学校")]
+    for inspection, name in zip(files, wanted):
+        rename_entity(archive, entity_of(archive, inspection)[0], name)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [p.name for p in (archive / "output" / PLAN).iterdir()]
+    folded = {unicodedata.normalize("NFC", n).casefold() for n in names}
+    assert len(folded) == len(names), sorted(names)
+    assert len([n for n in names if n.startswith("04_") and "迁安市" not in n]) == 4, sorted(names)
+
+
 def test_unsafe_characters_never_reach_file_names():
     for raw in ("甲\u202e乙", "甲\u2066乙\u2069", "a\u200fb", "x/y\\z:*?\"<>|", "行\n分\r隔\x00", "\u2028\u2029p",
                 " .隐藏. ", "\ud800孤"):
