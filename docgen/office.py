@@ -16,7 +16,7 @@ from docgen.writer import write_atomic
 from docgen.yamlout import record_path, schema_line
 
 GITATTRIBUTES = "# docgen：git diff 显示 Word / Excel 文书里的文字变化（配合 docgen git-setup）\n*.docx diff=docgen\n*.xlsx diff=docgen\n"
-GITIGNORE = "# docgen 的缓存\n.docgen/\n# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
+GITIGNORE = "# docgen 的缓存\n.docgen/\n# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n.docgen-manifest.pending\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
 PRE_COMMIT = """# pre-commit 框架：提交前自动校验记录（pip install pre-commit && pre-commit install）
 repos:
   - repo: local
