@@ -293,7 +293,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if bar:
         bar.finish()
     if pdf:
-        _pdfs(out_dir, done, manifest, new_manifest, report, force)
+        _pdfs(out_dir, done, manifest, new_manifest, report, force, folder)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]
@@ -447,7 +447,7 @@ def soffice_path() -> str | None:
 
 
 def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
-          force: bool) -> None:
+          force: bool, files: OutputFolder) -> None:
     """Convert documents to PDF through LibreOffice, only those whose source changed."""
     import subprocess  # only PDFs need these: a build without them does not import them
     import tempfile
@@ -486,7 +486,35 @@ def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dic
                 with open(produced, "rb") as handle:
                     data = handle.read()
                 target = os.path.join(folder, name)
-                write_atomic(target, data)
                 rel = os.path.relpath(target, out_dir).replace(os.sep, "/")
-                new_manifest[rel]["sha256"] = hashlib.sha256(data).hexdigest()
-                report.pdfs.append(rel)
+                entry = new_manifest.pop(rel)
+                try:
+                    placed, target = _pdf_place(files, rel, target, manifest, report, force, new_manifest)
+                    write_atomic(target, data)
+                except Exception as exc:  # one PDF's failure never stops the others
+                    report.failures.append(Failure.of(rel, exc))
+                    if rel in manifest:
+                        new_manifest.setdefault(rel, manifest[rel])
+                    continue
+                new_manifest[placed] = {**entry, "sha256": hashlib.sha256(data).hexdigest()}
+                report.pdfs.append(placed)
+
+
+def _pdf_place(files: OutputFolder, rel: str, target: str, manifest: dict, report: BuildReport, force: bool,
+               new_manifest: dict) -> tuple[str, str]:
+    """Where a new PDF goes: its own path, unless a file docgen did not write (or that was changed since)
+    is there; then beside it, like a document (`_Placer`). A PDF's bytes differ at every conversion, so
+    only what docgen last wrote tells its own PDF from a clerk's (a signed or scanned copy, say)."""
+    old = manifest.get(rel)
+    current = files.state(target)
+    if current is None or (old and current == old.get("sha256")) or (force and old and current is not OTHER):
+        return rel, target
+    if old:  # keep knowing what docgen last wrote there
+        new_manifest[rel] = old
+    side, side_target = beside(rel), beside(target)
+    side_now, side_old = files.state(side_target), manifest.get(side)
+    if side_now is not None and not (side_old and side_now == side_old.get("sha256")):
+        raise DocgenError(f"{rel} 和旁边的 {side} 都不是 docgen 写入的文件，新生成的 PDF 无处可写；请核对后把其中一个改名或移走")
+    report.notes.append(f"{rel} 不是 docgen 上次写入的 PDF（被修改过，或是别人放的文件），docgen 没有覆盖它；"
+                        f"新生成的 PDF 写在旁边的 {side.rsplit('/', 1)[-1]}")
+    return side, side_target

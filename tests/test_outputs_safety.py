@@ -425,3 +425,25 @@ def test_readme_lists_the_exit_codes():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     said = text[text.index("退出码：0"):].split("\n4. ")[0]  # up to the next step of 经办人员的日常操作
     assert "2 命令用法" in said and "4 机器的问题" in said and "磁盘已满" in said
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="needs LibreOffice")
+def test_build_pdf_never_replaces_a_pdf_docgen_did_not_write(tmp_path):
+    """A clerk's own PDF at a PDF's path (a signed, scanned copy) stays; the new PDF goes beside it, and
+    takes its own place again once the clerk's file is moved away."""
+    assert run_docgen("init", "office", cwd=tmp_path).returncode == 0
+    root = tmp_path / "office"
+    assert run_docgen("build", cwd=root).returncode == 0
+    out = root / "output/example-plan"
+    clerks = out / "00_通知.pdf"
+    clerks.write_bytes(b"%PDF-1.4 a clerk's signed scan")
+    result = run_docgen("build", "--pdf", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert clerks.read_bytes() == b"%PDF-1.4 a clerk's signed scan"
+    side = out / f"00_通知{BESIDE}.pdf"
+    assert side.read_bytes().startswith(b"%PDF") and "00_通知.pdf" in result.stdout
+    assert (out / "01_实施方案.pdf").read_bytes().startswith(b"%PDF")
+    clerks.unlink()
+    result = run_docgen("build", "--pdf", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert clerks.read_bytes().startswith(b"%PDF-") and not side.exists()
