@@ -144,7 +144,15 @@ class Journal:
         self.path = os.path.join(out_dir, JOURNAL)
         self.handle = None
 
+    def _regular(self) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.path).st_mode)
+        except OSError:
+            return False
+
     def entries(self) -> list[tuple[str, str]]:
+        if not self._regular():
+            return []
         try:
             raw = read_regular(self.path)
         except OSError:
@@ -167,19 +175,34 @@ class Journal:
             if target is not None and folder.state(target) == sha:
                 old = manifest.get(rel) or {"sources": []}
                 manifest[rel] = {**old, "key": "", "sha256": sha}  # "": render it again to be sure
-        return bool(entries) or os.path.lexists(self.path)
+        return bool(entries) or self._regular()
 
     def note(self, rel: str, sha: str) -> None:
         if self.handle is None:
-            self.handle = open(self.path, "a", encoding="utf-8")
+            self.handle = self._open()
+        if self.handle is False:
+            return
         self.handle.write(json.dumps([rel, sha], ensure_ascii=False) + "\n")
         self.handle.flush()  # in the operating system's hands: survives the process being killed
 
+    def _open(self):
+        """The journal for appending; False when its place holds a link or anything but a regular file
+        (the output folder travels in git: a link there would have docgen write elsewhere)."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError:
+            return False
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return False
+        return os.fdopen(fd, "a", encoding="utf-8")
+
     def finish(self, manifest_written: bool) -> None:
-        if self.handle is not None:
+        if self.handle:
             self.handle.close()
-            self.handle = None
-        if manifest_written:
+        self.handle = None
+        if manifest_written and self._regular():
             try:
                 os.unlink(self.path)
             except FileNotFoundError:

@@ -447,3 +447,18 @@ def test_build_pdf_never_replaces_a_pdf_docgen_did_not_write(tmp_path):
     result = run_docgen("build", "--pdf", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert clerks.read_bytes().startswith(b"%PDF-") and not side.exists()
+
+
+def test_a_link_at_the_build_journal_leads_nowhere(archive, tmp_path):
+    """The output folder travels in git: a link at the journal's place must not have docgen append to
+    (or read, or delete) a file elsewhere."""
+    from docgen.build import JOURNAL
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    outside = tmp_path / "outside.txt"
+    outside.write_text("someone's file\n")
+    (archive / "output" / JOURNAL).symlink_to(outside)
+    edit(archive / "records/inspections/qa-2023-30/org-002.yaml", "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "写入 1 份" in result.stdout, result.stdout + result.stderr
+    assert outside.read_text() == "someone's file\n"
