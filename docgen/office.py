@@ -19,7 +19,7 @@ GITATTRIBUTES = "# docgen：git diff 显示 Word / Excel 文书里的文字变�
 GITIGNORE = ("# docgen 的缓存\n.docgen/\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
              "# Word / WPS / Excel / LibreOffice 打开文件时留下的锁文件和临时文件（不是文书，不能提交）\n"
              "~$*\n.~lock.*#\n.~*\n*.tmp\n"
-             "# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n")
+             "# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n.docgen-manifest.pending\n")
 PRE_COMMIT = """# pre-commit 框架：每次提交前校验暂存区中的记录（pip install pre-commit && pre-commit install）。
 # 先在本机运行一次 docgen git-setup：它把 docgen 所在的 Python 记为 git 命令“git docgen”，
 # 因此图形界面的 git 客户端找不到 docgen 命令时，钩子照样能运行。
