@@ -460,5 +460,6 @@ def test_a_link_at_the_build_journal_leads_nowhere(archive, tmp_path):
     (archive / "output" / JOURNAL).symlink_to(outside)
     edit(archive / "records/inspections/qa-2023-30/org-002.yaml", "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
     result = run_docgen("build", cwd=archive)
-    assert result.returncode == 0 and "写入 1 份" in result.stdout, result.stdout + result.stderr
+    # the entity's 04, the plan's print set and its group's packet
+    assert result.returncode == 0 and "写入 3 份" in result.stdout, result.stdout + result.stderr
     assert outside.read_text() == "someone's file\n"
