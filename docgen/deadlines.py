@@ -136,12 +136,13 @@ def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]
     today = today or dt.date.today()
     deadlines, problems = all_deadlines(index)
     for d in deadlines:
-        step = d.step
+        whose = ""
         if d.department and d.keys[0] == "departments":  # a department's own result
             dep = index.departments.get(d.department)
-            step = f"{dep.data.get('name', d.department) if dep else d.department}{d.step}"
+            whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
-            problems.append(d.record.problem(d.keys, f"「{step}」逾期：应在 {d.due} 前完成，实际 {d.done} 才完成", ERROR))
+            problems.append(d.record.problem(d.keys, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成",
+                                             ERROR))
         elif d.overdue(today):
-            problems.append(d.record.problem(d.keys, f"「{step}」已逾期：应在 {d.due} 前完成，尚未完成", WARNING))
+            problems.append(d.record.problem(d.keys, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成", WARNING))
     return problems

@@ -162,12 +162,12 @@ def _check_dates(record: Record) -> Iterator[Problem]:
 
 def _check_completion(record: Record) -> Iterator[Problem]:
     data = record.data
-    any_completed = False
+    first_completed = None
     for dep_id, part in results.parts(data):
         where = ("departments", dep_id)
         found = results.part_results(part)
         if part.get("completed"):
-            any_completed = True
+            first_completed = first_completed or where + ("completed",)
             if not found:
                 yield record.problem(where + ("completed",), "本部门检查已完成，应填写「抽查结果」（results）")
         for keys, message in results.contradictions(part):
@@ -185,12 +185,12 @@ def _check_completion(record: Record) -> Iterator[Problem]:
                                      WARNING)
         if part.get("approval") and not found:
             yield record.problem(where + ("approval",), "尚未填写「抽查结果」（results），不能审核批准")
-    if any_completed:
+    if first_completed:
         if not data.get("signature") and not data.get("refusal"):
-            yield record.problem(("departments",),
+            yield record.problem(first_completed,
                                  "检查已完成，应填写法定代表人签字确认（signature），或如实记录拒签情况（refusal）")
         if not data.get("methods"):
-            yield record.problem(("departments",), "检查已完成，应填写「检查方式」（methods）")
+            yield record.problem(first_completed, "检查已完成，应填写「检查方式」（methods）")
     if data.get("signature") and data.get("refusal"):
         yield record.problem(("refusal",), "已有签字确认，又记录了拒签，两者只能有一个")
 
