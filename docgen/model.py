@@ -191,7 +191,7 @@ class Inspection(NamedTuple):
     method_boxes: str
     parts: tuple[Part, ...]
     results_text: str             # each department's result(s), one line per department
-    signatures_text: str          # each department's inspectors' signatures, one line per department
+    signatures_text: str          # each department's inspectors who signed
     opinion: str
     signer: str
     signature_date: str
@@ -396,8 +396,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         method_boxes=_boxes(methods, chosen),
         parts=parts,
         results_text="\n".join(f"{p.department}：{p.results_text}" for p in parts if p.results),
-        signatures_text="\n".join(f"{p.department}：{p.signers_text}　{p.signature_date}".rstrip()
-                                  for p in parts if p.signers),
+        signatures_text="；".join(f"{p.department} {p.signers_text}" for p in parts if p.signers),
         opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,

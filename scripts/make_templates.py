@@ -614,7 +614,7 @@ def onsite_record() -> None:
         ("抽查结果", "{{ i.results_text }}", None, None),
         ("后续处置", "{{ i.measures_text }}", None, None),
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
-        ("检查人员签名", "{{ i.members_text }}\n\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
+        ("检查人员签名", "{{ i.members_text }}\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
     table = doc.add_table(rows=len(rows), cols=4)
@@ -635,7 +635,7 @@ def onsite_record() -> None:
     for row in table.rows:
         row.height = Mm(8)
     for r in (11, 12):
-        table.rows[r].height = Mm(34)
+        table.rows[r].height = Mm(28)  # the results row above holds a line per department
     table.rows[13].height = Mm(16)
     save(doc, "04_实地核查记录表.docx")
 
