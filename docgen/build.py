@@ -234,7 +234,9 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if bar:
         bar.finish()
     if pdf:
-        _pdfs(out_dir, done, manifest, new_manifest, report, force)
+        from docgen.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
+
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]
@@ -360,11 +362,23 @@ class _Placer:
 
 
 def manifest_bytes(outputs: dict) -> bytes:
-    """The manifest as JSON with one output per line (readable in a diff; C-speed encoding)."""
-    lines = [f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(outputs[k], ensure_ascii=False, sort_keys=True)}"
-             for k in sorted(outputs)]
-    head = f'{{"docgen": {json.dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
-    return (head + ",\n".join(lines) + "\n}}\n").encode("utf-8")
+    """The manifest as JSON with one field, and one source, per line: a commit's diff shows which
+    output changed and why in short lines (json.dumps of each scalar keeps the C-speed encoder)."""
+    dumps = json.dumps
+    parts = []
+    for relpath in sorted(outputs):
+        entry = outputs[relpath]
+        fields = []
+        for name in sorted(entry):
+            value = entry[name]
+            if isinstance(value, list) and value:
+                items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
+                fields.append(f'  {dumps(name)}: [\n    {items}\n  ]')
+            else:
+                fields.append(f"  {dumps(name)}: {dumps(value, ensure_ascii=False, sort_keys=True)}")
+        parts.append(f"{dumps(relpath, ensure_ascii=False)}: {{\n" + ",\n".join(fields) + "\n}")
+    head = f'{{"docgen": {dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
+    return (head + ",\n".join(parts) + "\n}}\n").encode("utf-8")
 
 
 def _prune_empty(folder: str, stop: str) -> None:
@@ -374,55 +388,3 @@ def _prune_empty(folder: str, stop: str) -> None:
         except OSError:
             return
         folder = os.path.dirname(folder)
-
-
-def soffice_path() -> str | None:
-    import shutil
-
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
-          force: bool) -> None:
-    """Convert documents to PDF through LibreOffice, only those whose source changed."""
-    import subprocess  # only PDFs need these: a build without them does not import them
-    import tempfile
-
-    office = soffice_path()
-    if office is None:
-        report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
-                            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
-        return
-    todo: dict[str, list[str]] = {}
-    for output in outputs:
-        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
-        source_sha = new_manifest[output.relpath]["sha256"]
-        old = manifest.get(pdf_rel)
-        target = os.path.join(out_dir, *pdf_rel.split("/"))
-        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
-            new_manifest[pdf_rel] = old
-            continue
-        source = os.path.join(out_dir, *output.relpath.split("/"))
-        todo.setdefault(os.path.dirname(source), []).append(source)
-        new_manifest[pdf_rel] = {"key": source_sha, "sha256": "", "sources": [output.relpath]}
-    for folder, sources in todo.items():
-        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
-            profile = "file://" + os.path.join(tmp, "profile")
-            command = [office, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                       "--convert-to", "pdf", "--outdir", tmp, *sources]
-            try:
-                subprocess.run(command, check=True, capture_output=True, timeout=600)
-            except (subprocess.SubprocessError, OSError) as exc:
-                raise DocgenError(f"LibreOffice 转换 PDF 失败：{exc}") from None
-            for source in sources:
-                name = os.path.splitext(os.path.basename(source))[0] + ".pdf"
-                produced = os.path.join(tmp, name)
-                if not os.path.exists(produced):
-                    raise DocgenError(f"LibreOffice 没有生成 {name}")
-                with open(produced, "rb") as handle:
-                    data = handle.read()
-                target = os.path.join(folder, name)
-                write_atomic(target, data)
-                rel = os.path.relpath(target, out_dir).replace(os.sep, "/")
-                new_manifest[rel]["sha256"] = hashlib.sha256(data).hexdigest()
-                report.pdfs.append(rel)

@@ -45,14 +45,23 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @records_option
 @click.option("--as-of", "as_of", metavar="DATE", help="按此日期判断是否逾期（YYYY-MM-DD），默认今天")
-def validate(records_dir: str, as_of: str | None) -> None:
+@click.option("--staged", is_flag=True,
+              help="校验 git 暂存区中（即将提交）的记录，而不是工作目录中的文件（提交前钩子用）")
+def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
     """校验全部记录：格式、必填字段、相互引用、信用代码、日期顺序和工作时限。
 
     每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
     """
     from docgen.check import check_archive
 
-    checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
+    if staged:
+        from docgen.staged import staged_archive
+
+        with staged_archive(records_dir) as (archive, real):
+            checked = check_archive(archive, use_cache=False, today=parse_as_of(as_of))
+            checked.problems = [real(p) for p in checked.problems]
+    else:
+        checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
     echo_problems(checked.problems)
     click.echo(summary(checked))
     sys.exit(1 if checked.errors else 0)
@@ -335,8 +344,15 @@ def migrate(dry_run: bool, records_dir: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False))
-def textconv(path: str) -> None:
+@click.option("--for-git", "for_git", is_flag=True,
+              help="供 git 调用（docgen git-setup 这样设置）：打不开的文件（如 Word 锁文件 ~$….docx）只输出一行说明，退出码总为 0")
+def textconv(path: str, for_git: bool) -> None:
     """以纯文本显示 .docx / .xlsx 文书的内容（供 git diff 使用）。"""
+    if for_git:
+        from docgen.textconv import textconv_for_git
+
+        click.echo(textconv_for_git(path), nl=False)
+        return
     from docgen.textconv import textconv as convert
 
     if not os.path.exists(path):
@@ -344,9 +360,38 @@ def textconv(path: str) -> None:
     click.echo(convert(path), nl=False)
 
 
+@cli.command("fmt", context_settings=CONTEXT, short_help="按标准形式整理记录：给会被误读为数字的文本加引号。")
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="只列出需要整理的文件，不改动（有需要整理的文件时退出码为 1）")
+@records_option
+def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> None:
+    """按标准形式整理记录（默认整理 records/ 下全部记录，也可指定文件或目录）。
+
+    模式要求是文本、却没有加引号而会被读成数字、是否值的值（如电话 13800000000、编号 001、yes），
+    原地加上引号；注释、字段顺序和其余内容一概不变。编辑器和 check-jsonschema 因此与 docgen 结论一致。
+    """
+    from docgen.fmt import fmt
+
+    report = fmt(list(paths) or [records_dir], check_only)
+    for path in report.changed:
+        click.echo(f"需要整理：{path}" if check_only else f"已整理：{path}")
+    echo_problems(report.problems)
+    if check_only:
+        click.echo(f"检查了 {report.checked} 个记录文件，{len(report.changed)} 个需要整理"
+                   + ("（运行 docgen fmt 整理）。" if report.changed else "。"))
+        sys.exit(1 if report.changed or report.problems else 0)
+    click.echo(f"检查了 {report.checked} 个记录文件，整理了 {len(report.changed)} 个。")
+    sys.exit(1 if report.problems else 0)
+
+
 @cli.command("git-setup", context_settings=CONTEXT)
 def git_setup() -> None:
-    """在当前 git 仓库中设置 diff.docgen.textconv，使 git diff 显示文书中文字的变化。"""
+    """在当前 git 仓库中设置审阅档案所需的 git 配置（只影响本机的这个仓库）。
+
+    git diff / git log -p 显示 Word、Excel 文书中文字的变化（结果缓存；锁文件等打不开的文件只显示一行说明），
+    中文文件名原样显示（core.quotePath false），git diff --word-diff 按单个汉字比较，
+    并把本机的 docgen 记为 git 命令“git docgen”（提交前钩子用它，不依赖 PATH）。
+    """
     from docgen.office import git_setup as run_setup
 
     for line in run_setup("."):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import NamedTuple
 
 from docgen import results
@@ -226,6 +227,7 @@ class Group(NamedTuple):
     entities_text: str
     dates_text: str
     vehicle: Vehicle | None
+    visits: tuple[tuple[str, Entity], ...] = ()  # (visit date, entity) in visiting order, undated last
 
 
 class Header(NamedTuple):
@@ -579,8 +581,14 @@ def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
     for number in sorted(groups):
         members = groups[number]
         first = members[0]
-        visits = sorted({i.dates.visit for i in members if i.dates.visit})
+        visited = sorted(members, key=lambda i: _date_key(i.dates.visit))  # stable: same day keeps record order
+        dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
         views.append(Group(number, first.group_label, first.leader, first.members,
                            tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
-                           "、".join(visits), first.vehicle))
+                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited)))
     return tuple(views)
+
+
+def _date_key(text: str) -> tuple:
+    """A printed date (2023年11月6日) as a sortable key: by calendar, not by text; blank last."""
+    return tuple(int(n) for n in re.findall(r"\d+", text)) or (10000,)

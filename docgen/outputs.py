@@ -265,10 +265,15 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content}
                       for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
         group_rows = []
+        nobody = model.Person("", "", "", "", "", "")
         for group in model.group_views(tuple(inspections)):
-            for person in group.members:
+            # members and visits side by side: each visit's date beside the entity visited that day
+            for n in range(max(len(group.members), len(group.visits))):
+                person = group.members[n] if n < len(group.members) else nobody
+                day, entity = group.visits[n] if n < len(group.visits) else ("", None)
                 group_rows.append({"merge_key": group.number, "group": group, "person": person,
                                    "leader": group.leader.name if group.leader else "",
+                                   "visit": {"date": day, "entity": entity.name if entity else ""},
                                    "vehicle": group.vehicle or model.Vehicle("", "", "")})
         # 谁检查、谁公示: a row per entity per department, its own approved result alone
         published = [(i, part) for i in inspections for part in i.parts if part.publishable]

@@ -24,6 +24,8 @@ _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
 # docxtpl's way of writing a literal "{{" (and "}}", "{%", "%}") in a template's own text
+_COMPUTED_ELEMENT = re.compile(r"<(w:\w+)([^<>]*?)>((?:<!--docgen:\w+=.*?-->)+)</\1>")
+_COMPUTED = re.compile(r"<!--docgen:(\w+)=(.*?)-->")
 _LITERAL = re.compile(r"\{_\{|\}_\}|\{_%|%_\}")
 
 
@@ -49,9 +51,26 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
     prepared = {}
     for part, data in entries:
         if _RENDERED.match(part):
-            xml = DocxTemplate.patch_xml(None, data.decode("utf-8"))
+            xml = DocxTemplate.patch_xml(None, computed_attributes(data.decode("utf-8")))
             prepared[part] = literal_escapes(xml.replace("<w:t>", '<w:t xml:space="preserve">'))
     return prepared
+
+
+def computed_attributes(xml: str) -> str:
+    """`<w:w w:val="100"><!--docgen:val={{ x }}--></w:w>` as `<w:w w:val="{{ x }}"/>`.
+
+    Jinja in an attribute would make the template itself invalid OOXML; the template keeps a
+    valid value and names the expression in a comment, which Word and validators pass over."""
+
+    def attribute(match: re.Match) -> str:
+        attrs = match.group(2)
+        for name, expression in _COMPUTED.findall(match.group(3)):
+            attrs, found = re.subn(rf'( w:{name}=")[^"]*(")', lambda m: m.group(1) + expression + m.group(2), attrs)
+            if not found:
+                attrs += f' w:{name}="{expression}"'
+        return f"<{match.group(1)}{attrs}/>"
+
+    return _COMPUTED_ELEMENT.sub(attribute, xml) if "<!--docgen:" in xml else xml
 
 
 def literal_escapes(source: str) -> str:

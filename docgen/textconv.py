@@ -116,3 +116,18 @@ def textconv(path: str) -> str:
         raise DamagedDocument(path, _reason(exc, path)) from None  # a seek past the end of a cut-short zip
     except Exception as exc:  # whatever a damaged zip or XML makes zipfile, lxml or openpyxl raise
         raise DamagedDocument(path, _reason(exc, path)) from None
+
+
+def textconv_for_git(path: str) -> str:
+    """`textconv`, or one line saying why not: git aborts `diff` and `log -p` for good when a
+    textconv command fails, so a lock file (~$x.docx) or a damaged document must not fail."""
+    try:
+        return textconv(path)
+    except DocgenError as exc:
+        return f"（docgen 无法显示此文件的文字：{_one_line(str(exc))}）\n"
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, git must go on
+        return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc))}）\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -4,6 +4,8 @@ The JSON files are committed and are what docgen reads; this script is how they 
 written. Every field carries a Chinese `title` and `description`: clerks see them in
 error messages and in their editor. Offices may edit the JSON copies in their archive
 (for example to extend an enumeration); re-running this script overwrites schemas/.
+Only standard keywords are written, so that strict validators (ajv in strict mode) accept the
+schemas; the hints docgen adds to pattern errors are in docgen.schema.PATTERN_HINTS.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ def array(title: str, description: str, items: dict, **extra) -> dict:
 def record(kind: str, title: str, description: str, properties: dict, required) -> dict:
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     schema.update(obj(title, description, properties, required))
-    schema["x-kind"] = kind
     return schema
 
 
@@ -64,17 +65,13 @@ common = {
     "description": "各类记录共用的字段定义",
     "$defs": {
         "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
-               "title": "编号", "description": "记录编号，也是文件名：字母、数字、“-”或“_”，不超过 64 个字符",
-               "x-hint": "只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-001"},
+               "title": "编号", "description": "记录编号，也是文件名：字母、数字、“-”或“_”，不超过 64 个字符"},
         "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                 "title": "日期", "description": "日期，格式 YYYY-MM-DD，如 2023-10-30",
-                 "x-hint": "应写成 YYYY-MM-DD，如 2023-10-30"},
+                 "title": "日期", "description": "日期，格式 YYYY-MM-DD，如 2023-10-30"},
         "datetime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{1,2}:[0-9]{2})?$",
-                     "title": "时间", "description": "日期和时间，格式 YYYY-MM-DD HH:MM，如 2023-10-31 09:30",
-                     "x-hint": "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30"},
+                     "title": "时间", "description": "日期和时间，格式 YYYY-MM-DD HH:MM，如 2023-10-31 09:30"},
         "phone": {"type": "string", "pattern": "^[0-9+（(][0-9 ()（）+-]{2,29}(转[0-9]{1,6})?$",
-                  "title": "电话", "description": "电话号码，如 0315-7665600 或 13800000000",
-                  "x-hint": "应为电话号码，如 0315-7665600 或 13800000000"},
+                  "title": "电话", "description": "电话号码，如 0315-7665600 或 13800000000"},
         "credit_class": {"type": "string", "enum": ["A", "B", "C", "D"],
                          "title": "信用风险分类", "description": "企业信用风险分类：A（低风险）、B、C、D（高风险）"},
         "result": {"type": "string", "enum": RESULTS, "title": "抽查结果",
@@ -124,8 +121,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
                            minItems=2),
     "header_suffix": text("版头后缀", "联合行文版头右侧的字，默认“文件”"),
     "doc_number": text("发文字号", "发文字号，年份用六角括号，如 迁双随机办〔2023〕30号",
-                       pattern="^.+〔[0-9]{4}〕[0-9]+号$",
-                       **{"x-hint": "应写成“机关代字〔年份〕序号号”，年份用六角括号〔〕，如 迁双随机办〔2023〕30号"}),
+                       pattern="^.+〔[0-9]{4}〕[0-9]+号$"),
     "issuer": text("发文机关", "发文机关名称（多个机关联合发文时每行一个），用于告知书等处；"
                              "通知落款见 signers"),
     "issue_date": ref("date", "成文日期", "成文日期，如 2023-10-30；原文没有日期时不写，文书中留空"),
@@ -144,8 +140,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "contacts": obj("联系方式", "通知中的联系人", {
         "names": texts("联系人", "联系人姓名，每项一人", minItems=1),
         "phone": ref("phone", "联系电话", "联系电话"),
-        "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
-                      **{"x-hint": "应为电子邮箱地址，如 qasssj@126.com"}),
+        "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"),
     }, required=["names"]),
     "attachments": texts("附件", "附件说明中的附件名称，按顺序每项一个，照原文书写（如 《公示表》）；"
                                  "原文没有附件说明时不写"),
@@ -213,9 +208,13 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     }),
     "goals": texts("工作目标", "年度方案的量化目标说明（可选）"),
 }, ["id", "type", "doc_number", "issuer", "title", "recipients", "body"])
+JOINT_REQUIRED = ["period", "scope", "departments", "lead_department"]
 plan["allOf"] = [{
     "if": {"properties": {"type": {"const": "联合抽查"}}},
-    "then": {"required": ["period", "scope", "departments", "lead_department"]},
+    # ajv's strictRequired wants what is required here named in "properties" beside it: the
+    # fields are defined above, these entries only repeat their names
+    "then": {"properties": {name: {key: plan["properties"][name][key] for key in ("title", "description")}
+                            for name in JOINT_REQUIRED}, "required": JOINT_REQUIRED},
 }]
 
 inspector = obj("执法人员", "执法人员名录库中的一人", {
@@ -248,8 +247,7 @@ entity = record("entity", "检查对象", "检查对象名录库中的一个市�
     "name": text("企业名称", "主体名称（以营业执照或办学许可证为准）"),
     "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
                     "title": "统一社会信用代码",
-                    "description": "18 位统一社会信用代码（GB 32100-2015），字母大写，不含 I、O、Z、S、V",
-                    "x-hint": "应为 18 位，由数字和大写字母组成（不含 I、O、Z、S、V）"},
+                    "description": "18 位统一社会信用代码（GB 32100-2015），字母大写，不含 I、O、Z、S、V"},
     "type": text("主体类型", "主体类型，如 校外培训机构"),
     "address": text("住所", "登记住所（经营场所）"),
     "legal_rep": text("法定代表人", "法定代表人（负责人）姓名"),

@@ -17,7 +17,7 @@ import zipfile
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -248,12 +248,70 @@ def slim(entries: dict[str, bytes]) -> dict[str, bytes]:
     return kept
 
 
+# Child order the OOXML schemas require (ECMA-376, as the Open XML SDK validates it). The builders
+# above and python-docx/openpyxl append children as they go; `schema_order` sorts them once at save.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RPR = ("ins del moveFrom moveTo rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss "
+        "imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr "
+        "shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath rPrChange")
+_PPR = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+        "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+        "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+        "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange")
+SCHEMA_ORDER = {
+    _W + "rPr": _RPR,
+    _W + "pPr": _PPR,
+    _W + "tblPr": ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+                   "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription "
+                   "tblPrChange"),
+    _W + "trPr": ("cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing "
+                  "jc hidden ins del trPrChange"),
+    _W + "tcPr": ("cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
+                  "hideMark headers cellIns cellDel cellMerge tcPrChange"),
+    _W + "sectPr": ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+                    "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+                    "docGrid printerSettings sectPrChange"),
+    _W + "style": ("name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed "
+                   "qFormat locked personal personalCompose personalReply rsid pPr rPr tblPr trPr tcPr tblStylePr"),
+    _S + "font": "b i strike condense extend outline shadow u vertAlign sz color name family charset scheme",
+}
+_RANKS = {parent: {parent[:parent.index("}") + 1] + name: n for n, name in enumerate(order.split())}
+          for parent, order in SCHEMA_ORDER.items()}
+
+
+def schema_order(data: bytes) -> bytes:
+    """An XML part with the children of rPr, pPr, tblPr, … in the order the schema requires."""
+    from lxml import etree
+
+    tree = etree.fromstring(data)
+    changed = False
+    for parent in tree.iter(*_RANKS):
+        ranks = _RANKS[parent.tag]
+        children = list(parent)
+        ordered = sorted(children, key=lambda el: ranks.get(el.tag, len(ranks)))
+        if ordered != children:
+            changed = True
+            for el in ordered:
+                parent.append(el)  # appending an existing child moves it
+    # on/off-only properties take "on"/"off", not "1"/"0"
+    for el in tree.iter(_W + "tblHeader", _W + "cantSplit"):
+        if el.get(_W + "val") in ("1", "true"):
+            el.set(_W + "val", "on")
+            changed = True
+    if not changed:
+        return data
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def normalise(blob: bytes, path: pathlib.Path) -> None:
     """Fixed entry times so that regenerating an unchanged template gives the same bytes."""
     with zipfile.ZipFile(io.BytesIO(blob)) as src:
         entries = {info.filename: src.read(info.filename) for info in src.infolist()}
     if path.suffix == ".docx":
         entries = slim(entries)
+    entries = {name: schema_order(data) if name.endswith(".xml") and name.startswith(("word/", "xl/")) else data
+               for name, data in entries.items()}
     entries["docProps/core.xml"] = CORE
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -271,17 +329,27 @@ CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProper
         '<dc:creator>docgen</dc:creator></cp:coreProperties>').encode()
 
 
+def off_grid(paragraph) -> None:
+    """Single-spaced text in a table cell, not snapped to the 22-line document grid."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._element.get_or_add_pPr().append(snap)
+
+
 def cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=10.5, east=FANGSONG):
+    """Text in a table cell; a label's "\n" breaks it at a meaningful place (住所 / （经营场所）)."""
     p = cell.paragraphs[0]
     p.style = "Normal"
     p.alignment = align
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    off_grid(p)
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if n:
             p = cell.add_paragraph(style="Normal")
             p.alignment = align
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            off_grid(p)
         if line:
             run = p.add_run(line)
             fonts(run._element, HEITI if bold else east, size)
@@ -342,6 +410,16 @@ def put(parent, order: tuple | list, tag: str, **attrs):
     for key, value in attrs.items():
         el.set(qn("w:" + key), str(value))
     return el
+
+
+def computed(el, attr: str, expression: str, default) -> None:
+    """An attribute whose value the records decide: the template keeps a valid `default` (so that it
+    passes the OOXML schema and opens as it is) and says the Jinja expression in a comment inside the
+    element, which docgen's renderer turns into the attribute when it prepares the template."""
+    from lxml import etree
+
+    el.set(qn("w:" + attr), str(default))
+    el.append(etree.Comment(f"docgen:{attr}={{{{ {expression} }}}}"))
 
 
 def ppr(paragraph, tag: str, **attrs):
@@ -408,7 +486,7 @@ def notice() -> None:
     run = head.runs[0]
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "w", val="{{ plan.head.scale }}")
+    computed(rpr(run, "w"), "val", "plan.head.scale", 100)
     tag(doc, "else")
     # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.);
     # an empty line of exactly the single 标志's space-before puts the first body at the same height
@@ -425,17 +503,17 @@ def notice() -> None:
     run = body.add_run("{{ body }}")
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "w", val="{{ plan.head.body_scale }}")
+    computed(rpr(run, "w"), "val", "plan.head.body_scale", 100)
     left.add_paragraph("{%p endfor %}")
     suffix = right.paragraphs[0]
     suffix.alignment = WD_ALIGN_PARAGRAPH.CENTER
     off_grid(suffix, line=60)
-    ppr(suffix, "spacing", line="{{ plan.head.suffix_size * 10 }}")
+    computed(ppr(suffix, "spacing"), "line", "plan.head.suffix_size * 10", 600)
     run = suffix.add_run("{{ plan.head.suffix }}")
     fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
     rpr(run, "spacing", val=0)
-    rpr(run, "sz", val="{{ plan.head.suffix_size }}")
-    rpr(run, "szCs", val="{{ plan.head.suffix_size }}")
+    computed(rpr(run, "sz"), "val", "plan.head.suffix_size", 60)
+    computed(rpr(run, "szCs"), "val", "plan.head.suffix_size", 60)
     tcpr = right._tc.get_or_add_tcPr()
     valign = OxmlElement("w:vAlign")
     valign.set(qn("w:val"), "center")
@@ -579,15 +657,22 @@ def notice_letter() -> None:
         cell_text(cell, field, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     cell_text(table.rows[3].cells[0], "{%tr endfor %}", size=14)
     widths(table, [62, 40, 54])
+    for row in table.rows:  # off the grid: a little air around 4号 text, not a 10 mm grid line
+        row.height = Mm(8)
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
               "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
     doc.add_paragraph("五、联系方式", style="Heading 1")
-    para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}")
-    para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
-         align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
-    para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
-         indent={"right": 400})
-    para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")
+    closing = [
+        para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
+        para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
+             align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400}),
+        para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
+             indent={"right": 400}),
+        para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")]
+    for p in closing[:-1]:  # contact, issuer, date and receipt line turn the page together
+        p.paragraph_format.keep_with_next = True
     save(doc, "02_告知书.docx")
 
 
@@ -602,9 +687,9 @@ def onsite_record() -> None:
     para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
                style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, size=10.5)
     rows = [
-        ("被检查单位", "{{ i.entity.name }}", "统一社会信用代码", "{{ i.entity.credit_code }}"),
-        ("住所（经营场所）", "{{ i.entity.address }}", None, None),
-        ("法定代表人（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
+        ("被检查单位", "{{ i.entity.name }}", "统一社会\n信用代码", "{{ i.entity.credit_code }}"),
+        ("住所\n（经营场所）", "{{ i.entity.address }}", None, None),
+        ("法定代表人\n（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
         ("检查日期", "{{ i.dates.visit }}", "许可证号", "{{ i.entity.licence }}"),
         ("检查部门", "检查事项", "发现问题情况", "处置情况"),
         ("{%tr for it in i.items %}", None, None, None),
@@ -620,7 +705,7 @@ def onsite_record() -> None:
     table = doc.add_table(rows=len(rows), cols=4)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders(table)
-    widths(table, [32, 48, 33, 52])
+    widths(table, [38, 42, 33, 52])  # 检查部门 column takes 迁安市消防救援大队 on one line
     for r, values in enumerate(rows):
         cells = table.rows[r].cells
         header_row = r == 4
@@ -634,8 +719,10 @@ def onsite_record() -> None:
             cells[1].merge(cells[3])
     for row in table.rows:
         row.height = Mm(8)
+    table.rows[6].height = Mm(11)  # each inspected item: room for a handwritten finding and measure
+    table.rows[10].height = Mm(16)  # 后续处置
     for r in (11, 12):
-        table.rows[r].height = Mm(28)  # the results row above holds a line per department
+        table.rows[r].height = Mm(30)  # the results row above holds a line per department
     table.rows[13].height = Mm(16)
     save(doc, "04_实地核查记录表.docx")
 
@@ -645,10 +732,22 @@ THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
+# Page geometry of the Excel forms. Text is 11 pt and must print at no less than 9 pt on A4, so the
+# columns are sized to fit the printable width at 100 % (fit-to-width stays on only as a safety net
+# and then shrinks by a few per cent at most); long text wraps and the table runs on to more pages.
+# The footer sits inside the bottom margin (footer distance < bottom margin), the header likewise.
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.75, "header": 0.3, "footer": 0.3}  # inches
+BODY_PT = 11
+
+
 def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[str, str, float]],
                    landscape: bool = True, footer: str = "", wb=None, sheet: str | None = None,
-                   save_now: bool = True):
-    """A table form: 附件 label, title, plan line, header row, one `{{ row.… }}` row, optional footer."""
+                   save_now: bool = True, groups: list[tuple[str, int, int]] = ()):
+    """A table form: 附件 label, title, plan line, header row(s), one `{{ row.… }}` row, optional footer.
+
+    `groups` puts a spanning header (e.g. 成员) over columns start..end (1-based) in a second header
+    row; the other headers then span both rows.
+    """
     if wb is None:
         wb = Workbook()
         ws = wb.active
@@ -665,34 +764,47 @@ def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[s
     ws.row_dimensions[2].height = 36
     ws.merge_cells(f"A3:{last}3")
     ws["A3"] = "抽查计划：{{ plan.title }}（{{ plan.doc_number }}）"
-    ws["A3"].font = Font(name=FANGSONG, size=11)
+    ws["A3"].font = Font(name=FANGSONG, size=BODY_PT)
     ws["A3"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     ws.row_dimensions[3].height = 30
+    head_rows = 2 if groups else 1
+    data_row = 4 + head_rows
+    grouped = {c for _, start, end in groups for c in range(start, end + 1)}
+    for label, start, end in groups:
+        ws.merge_cells(start_row=4, start_column=start, end_row=4, end_column=end)
+        ws.cell(row=4, column=start, value=label)
     for c, (header, field, width) in enumerate(columns, 1):
-        head = ws.cell(row=4, column=c, value=header)
-        head.font = Font(name=HEITI, size=11)
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        head.border = BOX
-        body = ws.cell(row=5, column=c, value=field)
-        body.font = Font(name=FANGSONG, size=11)
+        ws.cell(row=5 if c in grouped else 4, column=c, value=header)
+        if groups and c not in grouped:
+            ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+        for r in range(4, data_row):
+            cell = ws.cell(row=r, column=c)
+            cell.font = Font(name=HEITI, size=BODY_PT)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BOX
+        body = ws.cell(row=data_row, column=c, value=field)
+        body.font = Font(name=FANGSONG, size=BODY_PT)
         body.alignment = Alignment(horizontal="center" if width < 10 else "left", vertical="center", wrap_text=True)
         body.border = BOX
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[4].height = 30
+    for r in range(4, data_row):
+        ws.row_dimensions[r].height = 30 if head_rows == 1 else 20
     if footer:
-        ws.merge_cells(f"A7:{last}7")
-        ws["A7"] = footer
-        ws["A7"].font = Font(name=FANGSONG, size=11)
-    ws.print_title_rows = "4:4"
+        ws.merge_cells(f"A{data_row + 2}:{last}{data_row + 2}")
+        ws[f"A{data_row + 2}"] = footer
+        ws[f"A{data_row + 2}"].font = Font(name=FANGSONG, size=BODY_PT)
+    ws.print_title_rows = f"4:{data_row - 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = f"{FANGSONG},常规"
+    ws.oddFooter.center.size = BODY_PT
     wb.properties.creator = "docgen"
     if save_now:
         buffer = io.BytesIO()
@@ -705,9 +817,9 @@ def statistics_sheet() -> None:
     """08 抽查情况统计表: the office's targets (seed 001) and deadlines, two sheets."""
     name = "08_抽查情况统计表.xlsx"
     wb = sheet_template(name, "统计", "“双随机、一公开”抽查情况统计表（按信用风险分类）", [
-        ("信用风险分类", "{{ row.credit_class }}", 14), ("范围内主体数", "{{ row.population }}", 14),
-        ("应抽数量", "{{ row.required }}", 12), ("实抽数量", "{{ row.drawn }}", 12),
-        ("抽查比例", "{{ row.ratio_text }}", 12), ("情况", "{{ row.state }}", 12)],
+        ("信用风险分类", "{{ row.credit_class }}", 16), ("范围内主体数", "{{ row.population }}", 16),
+        ("应抽数量", "{{ row.required }}", 14), ("实抽数量", "{{ row.drawn }}", 14),
+        ("抽查比例", "{{ row.ratio_text }}", 14), ("情况", "{{ row.state }}", 14)],  # the title's width
         landscape=False, footer="统计截至：{{ stats.as_of }}", sheet="分类抽查情况", save_now=False)
     sheet_template(name, "统计", "“双随机、一公开”工作指标完成情况", [
         ("指标", "{{ row.name }}", 26), ("目标", "{{ row.target }}", 12), ("实际", "{{ row.actual }}", 12),
@@ -718,29 +830,31 @@ def statistics_sheet() -> None:
 def sheets() -> None:
     signed = "填表人：　　　　　　　审核人：　　　　　　　填报日期：　　　年　　月　　日"
     sheet_template("03_随机抽查后续处置工作台账.xlsx", "附件3", "随机抽查后续处置工作台账", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查日期", "{{ row.visit }}", 14),
-        ("检查部门", "{{ row.department }}", 16), ("发现问题", "{{ row.action.issue }}", 26),
-        ("处置措施", "{{ row.action.measure }}", 16), ("处置结果", "{{ row.action.outcome }}", 22),
-        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 14),
-        ("责任人", "{{ row.action.responsible }}", 9), ("备注", "{{ row.note }}", 14)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 16),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查日期", "{{ row.visit }}", 15),
+        ("检查部门", "{{ row.department }}", 10), ("发现问题", "{{ row.action.issue }}", 13),
+        ("处置措施", "{{ row.action.measure }}", 11), ("处置结果", "{{ row.action.outcome }}", 12),
+        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 15),
+        ("责任人", "{{ row.action.responsible }}", 7), ("备注", "{{ row.note }}", 6)], footer=signed)
     sheet_template("05_电话告知记录表.xlsx", "附件5", "市场主体“双随机”抽查电话告知记录表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 10),
-        ("联系电话", "{{ row.call.phone }}", 15), ("告知时间", "{{ row.call.time }}", 20),
-        ("告知内容", "{{ row.content }}", 28), ("告知人", "{{ row.call.caller }}", 9),
-        ("接听人", "{{ row.call.reached }}", 9), ("备注", "{{ row.call.outcome }}", 20)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 18),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23),
+        ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 8),
+        ("联系电话", "{{ row.call.phone }}", 13), ("告知时间", "{{ row.call.time }}", 20),
+        ("告知内容", "{{ row.content }}", 21), ("告知人", "{{ row.call.caller }}", 8),
+        ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.call.outcome }}", 15)], footer=signed)
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
-        ("组别", "{# merge #}{{ row.group.label }}", 8), ("组长", "{# merge #}{{ row.leader }}", 9),
-        ("部门", "{{ row.person.department }}", 20), ("姓名", "{{ row.person.name }}", 9),
-        ("执法证号", "{{ row.person.badge }}", 16), ("电话", "{{ row.person.phone }}", 14),
-        ("检查对象", "{# merge #}{{ row.group.entities_text }}", 34), ("检查日期", "{# merge #}{{ row.group.dates_text }}", 16),
-        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 12), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 9)], footer=signed)
+        ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
+        ("部门", "{{ row.person.department }}", 18), ("姓名", "{{ row.person.name }}", 8),
+        ("执法证号", "{{ row.person.badge }}", 14), ("电话", "{{ row.person.phone }}", 13),
+        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 30),
+        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 11), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
+        footer=signed, groups=[("成员", 3, 6)])
     sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 30),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查实施机关", "{{ row.authorities }}", 30),
-        ("抽查类型", "{{ row.check_type }}", 18), ("检查完成日期", "{{ row.completed }}", 14),
-        ("抽查结果", "{{ row.result }}", 22)])
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 28),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查实施机关", "{{ row.authorities }}", 30),
+        ("抽查类型", "{{ row.check_type }}", 18), ("检查完成日期", "{{ row.completed }}", 15),
+        ("抽查结果", "{{ row.result }}", 20)])
     statistics_sheet()
 
 

@@ -180,7 +180,7 @@ def test_excel_tables(built):
     names = {people[pid]["name"] for d in inspections for ids in d["inspectors"].values() for pid in ids}
     sheet_names = {r[3] for r in groups.iter_rows(min_row=5, values_only=True) if r[3]}
     assert names <= sheet_names
-    assert any(str(m).startswith("A5:A") for m in groups.merged_cells.ranges)
+    assert any(str(m).startswith("A6:A") for m in groups.merged_cells.ranges)  # data below the 成员 header rows
     assert "冀B·J0101" in {r[8] for r in groups.iter_rows(min_row=5, values_only=True)}
 
 
