@@ -51,7 +51,8 @@ def is_publishable(part: dict) -> bool:
 
 
 def awaiting_approval(part: dict) -> bool:
-    return bool(part_results(part)) and bool(part.get("completed")) and not is_approved(part)
+    """Entered, not yet approved: the department's 经办领导 has to approve it before it is published."""
+    return bool(part_results(part)) and bool(part.get("entered")) and not is_approved(part)
 
 
 def shown(result: str, department: dict | None) -> str:
