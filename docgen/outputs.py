@@ -113,7 +113,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     """The 08 workbook's rows: per credit class, and per target."""
     import datetime as dt
 
-    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent
 
     today = as_of or latest_record_date(checked, plan_id)
     status = compute(checked, today, [plan_id])
@@ -140,6 +140,18 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
          "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
                    f"（逾期 {p.follow_ups_overdue}）"},
     ]
+    for d in p.departments:  # 谁检查、谁录入、谁公示: each department's own on-time rates
+        entry, disclosure = (pct(percent(a, a + b)) for a, b in ((d.entered_on_time, d.entered_late),
+                                                                   (d.disclosed_on_time, d.disclosed_late)))
+        targets += [
+            {"name": f"{d.name}：结果按时录入率", "target": "100%", "actual": entry,
+             "state": "达标" if d.entered_late == 0 else "未达标",
+             "detail": f"按时 {d.entered_on_time}，逾期 {d.entered_late}，未到期 {d.entered_pending}"},
+            {"name": f"{d.name}：结果按时公示率", "target": "100%", "actual": disclosure,
+             "state": "达标" if d.disclosed_late == 0 else "未达标",
+             "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
+                       f"待审核批准 {d.awaiting_approval}"},
+        ]
     label = f"{today.year}年{today.month}月{today.day}日" if isinstance(today, dt.date) else str(today)
     return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": label}
 
