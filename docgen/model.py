@@ -364,7 +364,7 @@ def department_views(plan: dict, index: Index) -> tuple[Department, ...]:
 
 
 def inspection_view(seq: int, record, plan: dict, index: Index, departments: tuple[Department, ...],
-                    methods: tuple[str, ...], results: tuple[str, ...]) -> Inspection:
+                    methods: tuple[str, ...]) -> Inspection:
     data = record.data
     entity = _memo(index, ("entity", data["entity"]), lambda: entity_view(index.entities[data["entity"]].data))
     dep_names = {d.id: d.name for d in departments}

@@ -218,7 +218,6 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         return result
 
     methods = choices(checked, "method", model.DEFAULT_METHODS)
-    result_choices = choices(checked, "result", ())
     records = sorted(index.by_plan.get(plan_id, []),
                      key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
     valid = []
@@ -243,7 +242,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
         @functools.cache
         def context(record=record, seq=seq) -> tuple[dict, None]:
-            insp = model.inspection_view(seq, record, plan, index, view().departments, methods, result_choices)
+            insp = model.inspection_view(seq, record, plan, index, view().departments, methods)
             return {"plan": view(), "i": insp}, None
 
         for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
@@ -266,7 +265,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     @functools.cache
     def tables() -> dict[str, list]:
         plan_view = view()
-        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods, result_choices)
+        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods)
                        for n, (r, _) in enumerate(valid, 1)]
         ledger = []
         for insp in inspections:
