@@ -47,14 +47,17 @@ def make_archive(root: pathlib.Path, entities: int = 1000, inspections: int = 30
         entered = f"2023-11-{day + 1:02d}"
         data = {"plan": PLAN, "entity": f"b-{n:05d}", "group": group + 1, "leader": team["jyj"][0],
                 "inspectors": team,
-                "dates": {"phone_notice": visit, "notice_served": visit, "visit": visit, "completed": visit,
-                          "entered": entered, "disclosed": entered},
+                "dates": {"phone_notice": visit, "notice_served": visit, "visit": visit},
                 "phone_notice": {"time": f"{visit} 09:00", "caller": "郭玲玲", "reached": "李四"},
-                "items": [{"department": "jyj", "item": "从业人员资质", "finding": "未发现问题", "handling": "无"},
-                          {"department": "gaj", "item": "单位内部治安保卫情况", "finding": "未发现问题", "handling": "无"},
-                          {"department": "xfjy", "item": "履行法定消防安全职责情况", "finding": "灭火器过期",
-                           "handling": "责令更换"}],
-                "methods": ["实地检查"], "result": "发现问题已责令改正",
+                "departments": {
+                    dep: {"items": [{"item": item, "finding": finding, "handling": handling}],
+                          "results": [result], "completed": visit, "entered": entered,
+                          "approval": {"reviewer": "王五", "date": entered}, "disclosed": entered}
+                    for dep, item, finding, handling, result in (
+                        ("jyj", "从业人员资质", "未发现问题", "无", "未发现问题"),
+                        ("gaj", "单位内部治安保卫情况", "未发现问题", "无", "未发现问题"),
+                        ("xfjy", "履行法定消防安全职责情况", "灭火器过期", "责令更换", "发现问题已责令改正"))},
+                "methods": ["实地检查"],
                 "signature": {"signer": "张三", "date": visit},
                 "follow_ups": [{"issue": "灭火器过期", "measure": "责令改正", "department": "xfjy",
                                 "status": "已完结", "closed": visit, "outcome": "已更换"}]}

@@ -313,6 +313,35 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
     click.echo(f"已新建 {os.path.relpath(path)}，请填写后运行 docgen validate")
 
 
+@cli.command(context_settings=CONTEXT, short_help="把旧格式的抽查记录转为按部门记录结果的新格式。")
+@click.option("--dry-run", is_flag=True, help="只显示将要做的改动（diff），不写入文件")
+@records_option
+def migrate(dry_run: bool, records_dir: str) -> None:
+    """把旧格式的抽查记录（全部部门共用一个 result、items 和完成 / 录入 / 公示日期）改写为新格式：
+    每个部门在 departments 中有自己的检查事项、抽查结果和日期。注释和其他内容保持原样。"""
+    from docgen.migrate import apply, plan_changes
+
+    if not os.path.isdir(records_dir):
+        raise DocgenError(f"找不到记录目录 {records_dir}")
+    changes, problems = plan_changes(records_dir)
+    for change in changes:
+        shown = os.path.relpath(change.path)
+        if dry_run:
+            click.echo(change.diff(shown), nl=False)
+        for note in change.notes:
+            click.echo(f"{shown}：{note}")
+    for line in problems:
+        click.echo(line, err=True)
+    if not changes:
+        click.echo("没有需要转换的旧格式记录。")
+    elif dry_run:
+        click.echo(f"共 {len(changes)} 个记录需要转换（未写入；去掉 --dry-run 执行）。")
+    else:
+        apply(changes)
+        click.echo(f"已转换 {len(changes)} 个记录，请运行 docgen validate 检查，并为已公示的结果补填审核批准。")
+    sys.exit(1 if problems else 0)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--for-git", "for_git", is_flag=True,

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from docgen import results
 from docgen.index import Index, parse_date
 from docgen.problems import ERROR, WARNING, Problem
 from docgen.workdays import Calendar, NoCalendar
 
+DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments confirm the drawn list in 2 working days
 DEFAULT_ENTRY_DAYS = 3        # seed 000: results entered within 3 working days
 DEFAULT_DISCLOSURE_DAYS = 20  # national practice: results disclosed within 20 working days
 SOON_DAYS = 3                 # "due soon": within 3 working days
@@ -29,6 +31,7 @@ class Deadline:
     subject: str         # which entity
     due: dt.date
     done: dt.date | None
+    department: str = ""  # whose step it is, for a department's own result
 
     @property
     def late(self) -> bool:
@@ -50,22 +53,25 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
     subject = names.get(data.get("entity"), data.get("entity"))
     found, problems = [], []
     entry_days, disclosure_days = plan_days(plan)
-    completed = parse_date(dates.get("completed"))
     visit = parse_date(dates.get("visit"))
     if visit:
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
                                   step, subject, visit, parse_date(dates.get(key))))
-    if completed:
+    for dep_id, part in results.parts(data):
+        completed = parse_date(part.get("completed"))
+        if not completed:
+            continue
+        where = ("departments", dep_id)
         for key, step, days in (("entered", "录入抽查结果", entry_days), ("disclosed", "公示抽查结果", disclosure_days)):
             try:
                 due = calendar.add_workdays(completed, days)
             except NoCalendar as exc:
-                problems.append(record.problem(("dates", "completed"), f"无法计算「{step}」期限：{exc}"))
+                problems.append(record.problem(where + ("completed",), f"无法计算「{step}」期限：{exc}"))
                 continue
-            done = parse_date(dates.get(key))
-            found.append(Deadline(record.path, ("dates", key) if done else ("dates", "completed"), record,
-                                  step, subject, due, done))
+            done = parse_date(part.get(key))
+            found.append(Deadline(record.path, where + ((key,) if done else ("completed",)), record,
+                                  step, subject, due, done, dep_id))
     for i, action in enumerate(data.get("follow_ups") or []):
         due = parse_date(action.get("deadline"))
         if due:
@@ -73,6 +79,34 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
             found.append(Deadline(record.path, ("follow_ups", i, "closed" if done else "deadline"), record,
                                   f"后续处置“{action.get('issue', '')}”", subject, due, done))
     return found, problems
+
+
+def confirmation_deadlines(plan_rec, index: Index, calendar: Calendar) -> tuple[list[Deadline], list[Problem]]:
+    """Each cooperating department confirms the drawn list within `deadlines.confirmation` working
+    days of the draw (the plan's draw_date)."""
+    data = plan_rec.data
+    drawn = parse_date(data.get("draw_date"))
+    if drawn is None or data.get("type") != "联合抽查":
+        return [], []
+    days = (data.get("deadlines") or {}).get("confirmation", DEFAULT_CONFIRMATION_DAYS)
+    try:
+        due = calendar.add_workdays(drawn, days)
+    except NoCalendar as exc:
+        return [], [plan_rec.problem(("draw_date",), f"无法计算「确认被检查对象名单」期限：{exc}")]
+    confirmed = data.get("confirmations") if isinstance(data.get("confirmations"), dict) else {}
+    found = []
+    for dep_id in cooperating(data, index):
+        name = index.departments[dep_id].data.get("name", dep_id) if dep_id in index.departments else dep_id
+        done = parse_date(confirmed.get(dep_id))
+        found.append(Deadline(plan_rec.path, ("confirmations", dep_id) if done else ("draw_date",), plan_rec,
+                              f"{name}确认被检查对象名单", str(data.get("id", "")), due, done, dep_id))
+    return found, []
+
+
+def cooperating(plan: dict, index: Index) -> list[str]:
+    """The participating departments other than the lead: they confirm the drawn list."""
+    lead = plan.get("lead_department")
+    return [d for d in index.plan_department_ids(plan) if isinstance(d, str) and d != lead]
 
 
 def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[Deadline], list[Problem]]:
@@ -89,6 +123,10 @@ def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[
         found, trouble = inspection_deadlines(record, plan.data, calendar, names)
         deadlines.extend(found)
         problems.extend(trouble)
+    for plan in index.plans.values():
+        found, trouble = confirmation_deadlines(plan, index, calendar)
+        deadlines.extend(found)
+        problems.extend(trouble)
     index._deadlines = (deadlines, problems)
     return deadlines, problems
 
@@ -98,8 +136,13 @@ def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]
     today = today or dt.date.today()
     deadlines, problems = all_deadlines(index)
     for d in deadlines:
+        whose = ""
+        if d.department and d.keys[0] == "departments":  # a department's own result
+            dep = index.departments.get(d.department)
+            whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
-            problems.append(d.record.problem(d.keys, f"「{d.step}」逾期：应在 {d.due} 前完成，实际 {d.done} 才完成", ERROR))
+            problems.append(d.record.problem(d.keys, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成",
+                                             ERROR))
         elif d.overdue(today):
-            problems.append(d.record.problem(d.keys, f"「{d.step}」已逾期：应在 {d.due} 前完成，尚未完成", WARNING))
+            problems.append(d.record.problem(d.keys, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成", WARNING))
     return problems

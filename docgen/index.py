@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from docgen.archive import Record
 
-DATE_STEPS = ("phone_notice", "notice_served", "visit", "completed", "entered", "disclosed")
+DATE_STEPS = ("phone_notice", "notice_served", "visit")  # the joint steps; each department's own in results.py
 DEFAULT_STATUSES = ("存续",)
 
 

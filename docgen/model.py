@@ -15,10 +15,11 @@ import functools
 import re
 from typing import NamedTuple
 
+from docgen import results
 from docgen.index import Index, parse_date
 
 NUMERALS = "一二三四五六七八九十"
-DEFAULT_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助")
+DEFAULT_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助", "行政部门检查结果或专业意见")
 
 
 def cn_number(n: int) -> str:
@@ -140,9 +141,26 @@ class Dates(NamedTuple):
     phone_notice: str
     notice_served: str
     visit: str
+    completed: str   # the last department's completion (the joint record's date)
+
+
+class Part(NamedTuple):
+    """One department's own part of an inspection: its result(s), dates, approval, signatures."""
+
+    department: str
+    department_id: str
+    items: tuple[Item, ...]
+    results: tuple[str, ...]      # as printed (违反教育部门相关规定)
+    results_text: str
     completed: str
     entered: str
+    reviewer: str
+    approved: str                 # approval date
     disclosed: str
+    publishable: bool
+    signers: tuple[Person, ...]
+    signers_text: str
+    signature_date: str
 
 
 class Choice(NamedTuple):
@@ -172,8 +190,9 @@ class Inspection(NamedTuple):
     methods: tuple[str, ...]
     methods_text: str
     method_boxes: str
-    result: str
-    result_boxes: str
+    parts: tuple[Part, ...]
+    results_text: str             # each department's result(s), one line per department
+    signatures_text: str          # each department's inspectors who signed
     opinion: str
     signer: str
     signature_date: str
@@ -313,14 +332,20 @@ def entity_view(data: dict) -> Entity:
                   text((data.get("licence") or {}).get("number")), text(data.get("status")))
 
 
+def _part_dates(data: dict, key: str) -> list[tuple[str, str]]:
+    """(department id, date) of one step over the departments that have done it."""
+    return [(d, p[key]) for d, p in results.parts(data) if isinstance(p.get(key), str)]
+
+
 def inspection_state(data: dict) -> str:
-    """Where an inspection stands, in the words of the process."""
+    """Where an inspection stands, in the words of the process (every department's part done)."""
     dates = data.get("dates") or {}
-    if dates.get("disclosed"):
+    count = sum(1 for _ in results.parts(data))
+    if count and len(_part_dates(data, "disclosed")) == count:
         return "已公示"
-    if dates.get("entered"):
+    if count and len(_part_dates(data, "entered")) == count:
         return "已录入"
-    if dates.get("completed") or dates.get("visit"):
+    if _part_dates(data, "completed") or dates.get("visit"):
         return "已检查"
     if dates.get("notice_served") or dates.get("phone_notice"):
         return "已告知"
@@ -339,19 +364,16 @@ def department_views(plan: dict, index: Index) -> tuple[Department, ...]:
 
 
 def inspection_view(seq: int, record, plan: dict, index: Index, departments: tuple[Department, ...],
-                    methods: tuple[str, ...], results: tuple[str, ...]) -> Inspection:
+                    methods: tuple[str, ...]) -> Inspection:
     data = record.data
     entity = _memo(index, ("entity", data["entity"]), lambda: entity_view(index.entities[data["entity"]].data))
     dep_names = {d.id: d.name for d in departments}
     team = data.get("inspectors") or {}
     members = tuple(p for d in departments for pid in team.get(d.id, []) if (p := _person(index, pid)))
     leader = _person(index, data["leader"]) if data.get("leader") else None
-    if data.get("items"):
-        items = tuple(Item(dep_names.get(i.get("department"), text(i.get("department"))), text(i.get("department")),
-                           text(i.get("item")), text(i.get("finding")), text(i.get("handling")))
-                      for i in data["items"])
-    else:
-        items = tuple(Item(d.name, d.id, name, "", "") for d in departments for name in d.items)
+    parts = part_views(data, index, departments)
+    items = tuple(it for part in parts for it in part.items) or \
+        tuple(Item(d.name, d.id, name, "", "") for d in departments for name in d.items)
     dates = data.get("dates") or {}
     phone = data.get("phone_notice")
     notice = PhoneNotice(cn_datetime(phone.get("time")), text(phone.get("caller")), text(phone.get("reached")),
@@ -370,19 +392,45 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         leader=leader, members=members,
         members_text="；".join(f"{p.department} {p.name}（{p.badge}）" for p in members),
         vehicle=_vehicle(index, data.get("vehicle")),
-        dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit", "completed",
-                                                          "entered", "disclosed"))),
+        dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
+                    cn_date(max((p for _, p in _part_dates(data, "completed")), default=None))),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
-        result=text(data.get("result")),
-        result_boxes=_boxes(results, (data.get("result"),)),
+        parts=parts,
+        results_text="\n".join(f"{p.department}：{p.results_text}" for p in parts if p.results),
+        signatures_text="；".join(f"{p.department} {p.signers_text}" for p in parts if p.signers),
         opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,
         measures_text="；".join(f"{f.measure}：{f.issue}" for f in follow_ups) or
-        ("无需后续处置" if data.get("result") else ""),
+        ("无需后续处置" if any(p.results for p in parts) else ""),
         departments_text="、".join(d.name for d in departments),
         state=inspection_state(data), note=text(data.get("note")))
+
+
+def part_views(data: dict, index: Index, departments: tuple[Department, ...]) -> tuple[Part, ...]:
+    """Each department's part, in the plan's order of departments (then any other written)."""
+    written = dict(results.parts(data))
+    order = [d.id for d in departments if d.id in written] + [d for d in written if d not in {x.id for x in departments}]
+    names = {d.id: d.name for d in departments}
+    views = []
+    for dep_id in order:
+        part = written[dep_id]
+        dep_rec = index.departments.get(dep_id)
+        dep_data = dep_rec.data if dep_rec else {"id": dep_id}
+        name = names.get(dep_id) or text(dep_data.get("name")) or dep_id
+        items = tuple(Item(name, dep_id, text(i.get("item")), text(i.get("finding")), text(i.get("handling")))
+                      for i in part.get("items") or [] if isinstance(i, dict))
+        shown = tuple(results.shown(r, dep_data) for r in results.part_results(part))
+        approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+        signatures = [s for s in part.get("signatures") or [] if isinstance(s, dict)]
+        signers = tuple(p for s in signatures if (p := _person(index, s.get("inspector"))))
+        sign_dates = sorted(s["date"] for s in signatures if isinstance(s.get("date"), str))
+        views.append(Part(name, dep_id, items, shown, "、".join(shown), cn_date(part.get("completed")),
+                          cn_date(part.get("entered")), text(approval.get("reviewer")), cn_date(approval.get("date")),
+                          cn_date(part.get("disclosed")), results.is_publishable(part), signers,
+                          "、".join(p.name for p in signers), cn_date(sign_dates[-1]) if sign_dates else ""))
+    return tuple(views)
 
 
 @functools.lru_cache(maxsize=256)

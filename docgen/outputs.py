@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from docgen import model
+from docgen import model, results
 from docgen.check import Checked
 from docgen.outfolder import INVISIBLE
 
@@ -26,12 +26,12 @@ NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file 
 # edits every field left out here and checks that the incremental build still equals a clean one.
 # "plan", "entity" and "group" are in every table's list: they decide a record's row and its order.
 TABLE_FIELDS = {
-    "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账
+    "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账 (per department: follow_ups)
     "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
     "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates"),  # 人员分组及车辆安排
-    "07": ("plan", "entity", "group", "dates", "result"),  # 公示表
+    "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
 }
-STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "result")
+STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
 NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
 
@@ -123,7 +123,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     """The 08 workbook's rows: per credit class, and per target."""
     import datetime as dt
 
-    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent
 
     today = as_of or latest_record_date(checked, plan_id)
     status = compute(checked, today, [plan_id])
@@ -150,6 +150,18 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
          "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
                    f"（逾期 {p.follow_ups_overdue}）"},
     ]
+    for d in p.departments:  # 谁检查、谁录入、谁公示: each department's own on-time rates
+        entry, disclosure = (pct(percent(a, a + b)) for a, b in ((d.entered_on_time, d.entered_late),
+                                                                   (d.disclosed_on_time, d.disclosed_late)))
+        targets += [
+            {"name": f"{d.name}：结果按时录入率", "target": "100%", "actual": entry,
+             "state": "达标" if d.entered_late == 0 else "未达标",
+             "detail": f"按时 {d.entered_on_time}，逾期 {d.entered_late}，未到期 {d.entered_pending}"},
+            {"name": f"{d.name}：结果按时公示率", "target": "100%", "actual": disclosure,
+             "state": "达标" if d.disclosed_late == 0 else "未达标",
+             "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
+                       f"待审核批准 {d.awaiting_approval}"},
+        ]
     label = f"{today.year}年{today.month}月{today.day}日" if isinstance(today, dt.date) else str(today)
     return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": label}
 
@@ -164,6 +176,9 @@ def latest_record_date(checked: Checked, plan_id: str):
     for record in checked.index.by_plan.get(plan_id, []):
         data = record.data
         found += [parse_date(v) for v in (data.get("dates") or {}).values()]
+        for _, part in results.parts(data):
+            approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+            found += [parse_date(part.get(k)) for k in results.PART_STEPS] + [parse_date(approval.get("date"))]
         found += [parse_date(a.get(k)) for a in data.get("follow_ups") or [] for k in ("closed",)]
     found = [d for d in found if d]
     return max(found) if found else dt.date(1980, 1, 1)
@@ -214,7 +229,6 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         return result
 
     methods = choices(checked, "method", model.DEFAULT_METHODS)
-    results = choices(checked, "result", ())
     records = sorted(index.by_plan.get(plan_id, []),
                      key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
     valid = []
@@ -244,7 +258,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
         @functools.cache
         def context(record=record, seq=seq) -> tuple[dict, None]:
-            insp = model.inspection_view(seq, record, plan, index, view().departments, methods, results)
+            insp = model.inspection_view(seq, record, plan, index, view().departments, methods)
             return {"plan": view(), "i": insp}, None
 
         for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
@@ -270,7 +284,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     @functools.cache
     def tables() -> dict[str, list]:
         plan_view = view()
-        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods, results)
+        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods)
                        for n, (r, _) in enumerate(valid, 1)]
         ledger = []
         for insp in inspections:
@@ -291,9 +305,12 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                    "leader": group.leader.name if group.leader else "",
                                    "visit": {"date": day, "entity": entity.name if entity else ""},
                                    "vehicle": group.vehicle or model.Vehicle("", "", "")})
-        public_rows = [{"seq": n, "entity": i.entity, "authorities": plan_view.departments_text,
-                        "check_type": plan_view.check_type, "visit": i.dates.visit, "result": i.result}
-                       for n, i in enumerate((i for i in inspections if i.result and i.dates.completed), 1)]
+        # 谁检查、谁公示: a row per entity per department, its own approved result alone
+        published = [(i, part) for i in inspections for part in i.parts if part.publishable]
+        public_rows = [{"seq": n, "entity": i.entity, "authorities": part.department,
+                        "check_type": plan_view.check_type, "completed": part.completed, "visit": i.dates.visit,
+                        "result": part.results_text}
+                       for n, (i, part) in enumerate(published, 1)]
         return {"03": ledger, "05": phone_rows, "06": group_rows, "07": public_rows}
 
     for relname, doc_title in (("03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账"),

@@ -262,14 +262,16 @@ def platform_draw(checked: Checked, plan_id: str) -> tuple[bool, list[str]] | No
     return not findings, lines + findings
 
 
-def department_outcome(data: dict, department: str) -> tuple[str, str, str]:
-    """(completion date, result, follow-up) of one department's part of an inspection.
+def department_outcome(data: dict, department: str, dep_data: dict | None = None) -> tuple[str, str, str]:
+    """(completion date, result, follow-up) of one department's own part of an inspection
+    ("谁检查、谁录入"): its completion date and result(s) from `departments`, and the
+    follow-ups it registered (or that name no department). Entry precedes approval, so an
+    unapproved result is exported too; only 07 公示表 waits for the approval."""
+    from docgen import results
 
-    An inspection holds one result for all its departments today; a department's follow-up is
-    the follow-ups it registered (or that name no department). Per-department results will be
-    read here when the records hold them."""
-    completed = str((data.get("dates") or {}).get("completed") or "")
-    result = str(data.get("result") or "")
+    part = dict(results.parts(data)).get(department, {})
+    completed = str(part.get("completed") or "")
+    result = "、".join(results.shown(r, dep_data or {"id": department}) for r in results.part_results(part))
     measures = [f"{f.get('measure')}：{f.get('issue')}" for f in data.get("follow_ups") or []
                 if isinstance(f, dict) and f.get("department") in (None, department)]
     follow_up = "；".join(measures) or ("无需后续处置" if result else "")
@@ -302,7 +304,8 @@ def result_rows(checked: Checked, plan_id: str, department: str | None = None) -
         team = data.get("inspectors") or {}
         for dep_id, dep_name in departments.items():
             people = [index.inspector(pid) or {} for pid in team.get(dep_id) or []]
-            completed, result, follow_up = department_outcome(data, dep_id)
+            dep_rec = index.departments.get(dep_id)
+            completed, result, follow_up = department_outcome(data, dep_id, dep_rec.data if dep_rec else None)
             rows.append([str(data.get("task_number") or ""), str(entity.get("credit_code") or ""),
                          str(entity.get("name") or ""), dep_name, completed, result, follow_up,
                          "、".join(str(p.get("name") or "") for p in people),

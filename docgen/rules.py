@@ -8,15 +8,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator
 
-from docgen import creditcode
+from docgen import creditcode, results
 from docgen.archive import Record
 from docgen.index import DATE_STEPS, Index, parse_date, record_stem
 from docgen.problems import WARNING, Problem
 
-STEP_TITLES = {
-    "phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期",
-    "completed": "检查完成日期", "entered": "结果录入日期", "disclosed": "结果公示日期",
-}
+STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 
 
 def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
@@ -84,6 +81,14 @@ def check_plans(index: Index) -> Iterator[Problem]:
         lead = data.get("lead_department")
         if isinstance(lead, str) and lead not in ids:
             yield plan.problem(("lead_department",), f"牵头部门“{lead}”应同时列在「实施部门」中")
+        confirmed = data.get("confirmations") if isinstance(data.get("confirmations"), dict) else {}
+        for dep in confirmed:
+            if dep == lead:
+                yield plan.problem(("confirmations", dep), f"“{dep}”是牵头部门，名单由协同单位确认，不需要填写", key=True)
+            elif dep not in ids:
+                yield plan.problem(("confirmations", dep), f"部门“{dep}”没有参与本计划", key=True)
+        if confirmed and not data.get("draw_date"):
+            yield plan.problem(("confirmations",), "填写了协同单位确认日期，还应填写「抽取日期」（draw_date），以便核对确认时限")
         period = data.get("period") or {}
         start, end = parse_date(period.get("start")), parse_date(period.get("end"))
         if start and end and start > end:
@@ -126,8 +131,23 @@ def _check_dates(record: Record) -> Iterator[Problem]:
             continue
         if previous and when < previous[1]:
             yield record.problem(("dates", step), f"「{STEP_TITLES[step]}」{when} 早于「{STEP_TITLES[previous[0]]}」{previous[1]}，"
-                                                  "各环节应依次为：电话告知 ≤ 告知书送达 ≤ 检查 ≤ 完成 ≤ 录入 ≤ 公示")
+                                                  "各环节应依次为：电话告知 ≤ 告知书送达 ≤ 检查")
         previous = (step, when)
+    visit = parse_date(dates.get("visit"))
+    for dep_id, part in results.parts(record.data):
+        previous = ("visit", visit) if visit else None
+        approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+        for keys, title in ((("completed",), "检查完成日期"), (("entered",), "结果录入日期"),
+                            (("approval", "date"), "批准日期"), (("disclosed",), "结果公示日期")):
+            when = parse_date(approval.get("date") if keys[0] == "approval" else part.get(keys[0]))
+            if when is None:
+                continue
+            if previous and when < previous[1]:
+                before = STEP_TITLES.get(previous[0], previous[0])
+                yield record.problem(("departments", dep_id) + keys,
+                                     f"「{title}」{when} 早于「{before}」{previous[1]}，"
+                                     "各环节应依次为：检查 ≤ 完成 ≤ 录入 ≤ 审核批准 ≤ 公示")
+            previous = (title, when)
     for i, action in enumerate(record.data.get("follow_ups") or []):
         if not isinstance(action, dict):
             continue
@@ -135,28 +155,44 @@ def _check_dates(record: Record) -> Iterator[Problem]:
             yield record.problem(("follow_ups", i, "status"), "后续处置已完结时应填写「完结日期」（closed）")
         if action.get("closed") and action.get("status") != "已完结":
             yield record.problem(("follow_ups", i, "closed"), "已填写「完结日期」，但「完结情况」不是“已完结”")
-        closed, visit = parse_date(action.get("closed")), parse_date(dates.get("visit"))
+        closed = parse_date(action.get("closed"))
         if closed and visit and closed < visit:
             yield record.problem(("follow_ups", i, "closed"), f"「完结日期」{closed} 早于「检查日期」{visit}")
 
 
 def _check_completion(record: Record) -> Iterator[Problem]:
     data = record.data
-    dates = data.get("dates") or {}
-    if dates.get("completed"):
+    first_completed = None
+    for dep_id, part in results.parts(data):
+        where = ("departments", dep_id)
+        found = results.part_results(part)
+        if part.get("completed"):
+            first_completed = first_completed or where + ("completed",)
+            if not found:
+                yield record.problem(where + ("completed",), "本部门检查已完成，应填写「抽查结果」（results）")
+        for keys, message in results.contradictions(part):
+            yield record.problem(where + keys, message)
+        if results.PENDING in found and not any(isinstance(a, dict) and a.get("department") in (dep_id, None)
+                                                for a in data.get("follow_ups") or []):
+            yield record.problem(where + ("results",), f"抽查结果为“{results.PENDING}”，"
+                                                       "应在「后续处置」（follow_ups）中登记本部门的处置措施")
+        if part.get("disclosed"):
+            if not found:
+                yield record.problem(where + ("disclosed",), "结果已公示，应填写「抽查结果」（results）")
+            if not results.is_approved(part):  # a warning: archives migrated from the old shape have none
+                yield record.problem(where + ("disclosed",), "结果已公示，但没有经办领导的审核批准（approval）："
+                                                             "抽查结果须经批准后才能公示，请补填；未补填前不列入公示表",
+                                     WARNING)
+        if part.get("approval") and not found:
+            yield record.problem(where + ("approval",), "尚未填写「抽查结果」（results），不能审核批准")
+    if first_completed:
         if not data.get("signature") and not data.get("refusal"):
-            yield record.problem(("dates", "completed"),
+            yield record.problem(first_completed,
                                  "检查已完成，应填写法定代表人签字确认（signature），或如实记录拒签情况（refusal）")
-        if not data.get("result"):
-            yield record.problem(("dates", "completed"), "检查已完成，应填写「抽查结果」（result）")
         if not data.get("methods"):
-            yield record.problem(("dates", "completed"), "检查已完成，应填写「检查方式」（methods）")
+            yield record.problem(first_completed, "检查已完成，应填写「检查方式」（methods）")
     if data.get("signature") and data.get("refusal"):
         yield record.problem(("refusal",), "已有签字确认，又记录了拒签，两者只能有一个")
-    if data.get("result") == "发现问题待后续处理" and not data.get("follow_ups"):
-        yield record.problem(("result",), "抽查结果为“发现问题待后续处理”，应在「后续处置」（follow_ups）中登记处置措施")
-    if (data.get("disclosed") or dates.get("disclosed")) and not data.get("result"):
-        yield record.problem(("dates", "disclosed"), "结果已公示，应填写「抽查结果」（result）")
 
 
 def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
@@ -198,9 +234,16 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
     leader = data.get("leader")
     if isinstance(leader, str) and leader not in everyone:
         yield record.problem(("leader",), f"组长“{leader}”应是本组的检查人员之一")
-    for i, item in enumerate(data.get("items") or []):
-        if isinstance(item, dict) and isinstance(item.get("department"), str) and item["department"] not in participating:
-            yield record.problem(("items", i, "department"), f"部门“{item['department']}”没有参与本计划")
+    for dep_id, part in results.parts(data):
+        if dep_id not in participating:
+            yield record.problem(("departments", dep_id), f"部门“{dep_id}”没有参与本计划", key=True)
+            continue
+        own = team.get(dep_id) if isinstance(team.get(dep_id), list) else []
+        for i, signature in enumerate(part.get("signatures") or []):
+            signer = signature.get("inspector") if isinstance(signature, dict) else None
+            if isinstance(signer, str) and signer not in own:
+                yield record.problem(("departments", dep_id, "signatures", i, "inspector"),
+                                     f"签名人“{signer}”不是本部门在本次检查中的检查人员（{'、'.join(own) or '无'}）")
     for i, action in enumerate(data.get("follow_ups") or []):
         if isinstance(action, dict) and isinstance(action.get("department"), str) and action["department"] not in participating:
             yield record.problem(("follow_ups", i, "department"), f"部门“{action['department']}”没有参与本计划")

@@ -306,6 +306,11 @@ class Schemas:
             known = list(schema.get("properties", {}))
             extras = [k for k in value if k not in known] if isinstance(value, dict) else []
             key = extras[0] if extras else "?"
+            if record.kind == "inspection" and _old_shape(path, key):
+                return record.problem(path + (key,), f"「{_shown(key)}」是旧格式的写法（全部部门共用一个抽查结果）："
+                                                     "现在每个部门在 departments 中分别记录自己的检查事项、结果和日期，"
+                                                     "请运行 docgen migrate 转换（先用 docgen migrate --dry-run 查看改动）",
+                                      key=True)
             import difflib
 
             hint = difflib.get_close_matches(key, known, n=1)
@@ -348,3 +353,10 @@ class Schemas:
         if kind == "propertyNames":
             return record.problem(path, f"「{title}」中的编号格式不正确：只能包含字母、数字、“-”和“_”")
         return record.problem(path, f"「{title}」不符合要求：{error.message}")
+
+
+def _old_shape(path: tuple, key) -> bool:
+    """An inspection field of the shape before departments had their own results."""
+    from docgen.results import OLD_DATE_KEYS, OLD_TOP_KEYS
+
+    return (path == () and key in OLD_TOP_KEYS) or (path == ("dates",) and key in OLD_DATE_KEYS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from docgen import results
 from docgen.check import Checked
 from docgen.deadlines import SOON_DAYS, Deadline, all_deadlines
 from docgen.draw import CLASSES, DEFAULT_FLOOR, class_quota
@@ -45,6 +46,32 @@ class Item:
 
 
 @dataclass
+class DepartmentRow:
+    """One department's own results ("谁检查、谁录入、谁公示") over a plan's (or a year's) records."""
+
+    department: str
+    name: str
+    results: int               # parts with results
+    entered_on_time: int
+    entered_late: int
+    entered_pending: int
+    disclosed_on_time: int
+    disclosed_late: int
+    disclosed_pending: int
+    awaiting_approval: int
+    follow_ups_open: int
+
+
+@dataclass
+class Confirmation:
+    department: str
+    name: str
+    due: str
+    confirmed: str
+    state: str  # 按时确认 / 逾期确认 / 未确认（已逾期）/ 未确认
+
+
+@dataclass
 class PlanStatus:
     plan: str
     title: str
@@ -66,6 +93,30 @@ class PlanStatus:
     follow_ups_closed: int
     closure_rate: float | None
     items: list[Item] = field(default_factory=list)
+    departments: list[DepartmentRow] = field(default_factory=list)
+    awaiting_approval: list[str] = field(default_factory=list)  # "path：entity（department）"
+    confirmations: list[Confirmation] = field(default_factory=list)
+
+
+@dataclass
+class AnnualStatus:
+    """An annual work plan (seed 001): the year's targets over the joint plans of that year."""
+
+    plan: str
+    title: str
+    year: int | None
+    covers: list[str]
+    roster: int
+    inspected: int
+    coverage: float | None
+    inspections: int
+    credit_driven: int
+    credit_share: float | None
+    entry_rate: float | None
+    disclosure_rate: float | None
+    follow_ups_total: int
+    follow_ups_open: int
+    departments: list[DepartmentRow] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +135,7 @@ class Status:
     year: YearStatus
     overdue: int
     problems: list[str] = field(default_factory=list)
+    annual: list[AnnualStatus] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -121,14 +173,25 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
                           and parse_date(a.get("deadline")) < today)
     items = []
     for d in mine:
+        dep = index.departments.get(d.department) if d.department else None
+        step = f"{d.step}（{dep.data.get('name', d.department)}）" if dep else d.step
         if d.overdue(today):
-            items.append(Item(d.path, d.subject, d.step, d.due.isoformat(), "逾期"))
+            items.append(Item(d.path, d.subject, step, d.due.isoformat(), "逾期"))
         elif d.done is None:
             try:
                 if calendar.workdays_between(today, d.due) <= SOON_DAYS:
-                    items.append(Item(d.path, d.subject, d.step, d.due.isoformat(), "即将到期"))
+                    items.append(Item(d.path, d.subject, step, d.due.isoformat(), "即将到期"))
             except NoCalendar:
                 pass
+    confirmations = []
+    for d in deadlines:
+        if d.record is index.plans[plan_id]:
+            name = d.step[:-len("确认被检查对象名单")]
+            state = ("逾期确认" if d.late else "按时确认") if d.done else ("未确认（已逾期）" if d.overdue(today) else "未确认")
+            confirmations.append(Confirmation(d.department, name, d.due.isoformat(),
+                                              d.done.isoformat() if d.done else "", state))
+            if d.overdue(today):
+                items.append(Item(d.path, plan_id, d.step, d.due.isoformat(), "逾期"))
     items.sort(key=lambda i: (i.state != "逾期", i.due, i.path, i.step))
     return PlanStatus(
         plan=plan_id, title="".join(str(plan.get("title", "")).split("\n")), inspections=len(records), classes=classes,
@@ -137,7 +200,78 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
         disclosed_on_time=disclosure[0], disclosed_late=disclosure[1], disclosed_pending=disclosure[2],
         disclosure_rate=disclosure[3], follow_ups_total=len(actions), follow_ups_open=len(actions) - closed,
         follow_ups_overdue=overdue_actions, follow_ups_closed=closed, closure_rate=percent(closed, len(actions)),
-        items=items)
+        items=items, departments=department_rows(index, records, mine, today),
+        awaiting_approval=awaiting(index, records), confirmations=confirmations)
+
+
+def department_rows(index, records, deadlines: list[Deadline], today: dt.date) -> list[DepartmentRow]:
+    """Per department: its results, their entry and disclosure on time, approvals awaited, open follow-ups."""
+    order: list[str] = []
+    for record in records:
+        for dep_id, _ in results.parts(record.data):
+            if dep_id not in order:
+                order.append(dep_id)
+    rows = []
+    for dep_id in order:
+        parts = [p for r in records for d, p in results.parts(r.data) if d == dep_id]
+        entry = _rates([d for d in deadlines if d.department == dep_id and d.step == "录入抽查结果"], today)
+        disclosure = _rates([d for d in deadlines if d.department == dep_id and d.step == "公示抽查结果"], today)
+        open_actions = sum(1 for r in records for a in r.data.get("follow_ups") or []
+                           if isinstance(a, dict) and a.get("department") == dep_id and a.get("status") != "已完结")
+        dep = index.departments.get(dep_id)
+        rows.append(DepartmentRow(dep_id, str(dep.data.get("name", dep_id)) if dep else dep_id,
+                                  sum(1 for p in parts if results.part_results(p)), *entry[:3], *disclosure[:3],
+                                  sum(1 for p in parts if results.awaiting_approval(p)), open_actions))
+    return rows
+
+
+def awaiting(index, records) -> list[str]:
+    """Results entered but not yet approved: they stay out of 07 公示表 until approved."""
+    found = []
+    for record in sorted(records, key=lambda r: r.path):
+        entity = index.entities.get(record.data.get("entity"))
+        subject = entity.data.get("name", record.data.get("entity")) if entity else record.data.get("entity")
+        for dep_id, part in results.parts(record.data):
+            if results.awaiting_approval(part):
+                dep = index.departments.get(dep_id)
+                found.append(f"{record.path}：{subject}（{dep.data.get('name', dep_id) if dep else dep_id}）")
+    return found
+
+
+def plan_year(plan: dict) -> int | None:
+    """The year an annual plan is for: its period, its issue date, or the year in its 发文字号."""
+    import re
+
+    for value in ((plan.get("period") or {}).get("start"), plan.get("issue_date")):
+        when = parse_date(value)
+        if when:
+            return when.year
+    found = re.search(r"〔([0-9]{4})〕", str(plan.get("doc_number") or ""))
+    return int(found.group(1)) if found else None
+
+
+def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[Deadline]) -> AnnualStatus:
+    """The year's targets (seed 001) over the joint plans whose period starts in that year."""
+    index = checked.index
+    plan = index.plans[plan_id].data
+    year = plan_year(plan)
+    covers = sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查" and year is not None
+                    and plan_year(r.data) == year)
+    records = [r for p in covers for r in index.by_plan.get(p, [])]
+    mine = [d for d in deadlines if d.record.data.get("plan") in covers]
+    roster = sum(1 for e in index.entities.values() if e.data.get("status") == "存续")
+    inspected = {r.data.get("entity") for r in records if (r.data.get("dates") or {}).get("visit")}
+    driven = sum(1 for r in records
+                 if r.data.get("credit_driven", index.plans[r.data["plan"]].data.get("credit_driven", True)))
+    actions = [a for r in records for a in r.data.get("follow_ups") or [] if isinstance(a, dict)]
+    return AnnualStatus(
+        plan=plan_id, title="".join(str(plan.get("title", "")).split("\n")), year=year, covers=covers,
+        roster=roster, inspected=len(inspected), coverage=percent(len(inspected), roster),
+        inspections=len(records), credit_driven=driven, credit_share=percent(driven, len(records)),
+        entry_rate=_rates([d for d in mine if d.step == "录入抽查结果"], today)[3],
+        disclosure_rate=_rates([d for d in mine if d.step == "公示抽查结果"], today)[3],
+        follow_ups_total=len(actions), follow_ups_open=sum(1 for a in actions if a.get("status") != "已完结"),
+        departments=department_rows(index, records, mine, today))
 
 
 def year_status(checked: Checked, year: int) -> YearStatus:
@@ -154,10 +288,11 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
     calendar = Calendar.from_records(index.calendars.values())
     deadlines, problems = all_deadlines(index)
     wanted = plan_ids or sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查")
-    plans = [plan_status(checked, p, today, deadlines, calendar) for p in wanted]
+    annual = [p for p in wanted if index.plans[p].data.get("type") != "联合抽查"]
+    plans = [plan_status(checked, p, today, deadlines, calendar) for p in wanted if p not in annual]
     overdue = sum(1 for p in plans for i in p.items if i.state == "逾期")
     return Status(today.isoformat(), plans, year_status(checked, today.year), overdue,
-                  [str(p) for p in problems])
+                  [str(p) for p in problems], [annual_status(checked, p, today, deadlines) for p in annual])
 
 
 def _cell(text, width: int, right: bool = False) -> str:
@@ -199,10 +334,21 @@ def render_text(status: Status) -> str:
             label("后续处置") + f"共 {p.follow_ups_total} 项：已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
             f"（其中逾期 {p.follow_ups_overdue}），完结率 {_fmt(p.closure_rate)}",
         ]
+        lines += _department_lines(p.departments)
+        if p.confirmations:
+            lines += ["", "  协同单位确认被检查对象名单："]
+            for c in p.confirmations:
+                done = f"，{c.confirmed} 确认" if c.confirmed else ""
+                lines.append(f"    {_cell(c.name, 20)}{c.state}（期限 {c.due}{done}）")
+        if p.awaiting_approval:
+            lines += ["", f"  待审核批准的抽查结果（{len(p.awaiting_approval)} 项，批准后才列入公示表）："]
+            lines += [f"    {entry}" for entry in p.awaiting_approval]
         if p.items:
             lines += ["", "  逾期和 3 个工作日内到期的事项："]
             for i in p.items:
                 lines.append(f"    [{i.state}] {i.due}  {i.subject}：{i.step}  ({i.path})")
+    for a in status.annual:
+        lines += _annual_lines(a)
     y = status.year
     lines += ["", f"{y.year} 年名录库抽查覆盖率：{y.inspected} / {y.roster} = {_fmt(y.share)}"
               f"（目标 ≥ {TARGET_ROSTER_SHARE:g}%，{_mark(y.met)}）"]
@@ -211,3 +357,38 @@ def render_text(status: Status) -> str:
     lines.append("")
     lines.append(f"有 {status.overdue} 项逾期。" if status.overdue else "没有逾期事项。")
     return "\n".join(lines)
+
+
+def _department_lines(rows: list[DepartmentRow]) -> list[str]:
+    """Each department's own results: entered and disclosed on time, approvals awaited, follow-ups open."""
+    if not rows:
+        return []
+    lines = ["", "  各部门（谁检查、谁录入、谁公示）："]
+    for r in rows:
+        lines.append(f"    {_cell(r.name, 20)}结果 {r.results} 项；录入 按时 {r.entered_on_time}，逾期 {r.entered_late}，"
+                     f"未到期 {r.entered_pending}；公示 按时 {r.disclosed_on_time}，逾期 {r.disclosed_late}，"
+                     f"未到期 {r.disclosed_pending}；待审核 {r.awaiting_approval}；后续处置未完结 {r.follow_ups_open}")
+    return lines
+
+
+def _annual_lines(a: AnnualStatus) -> list[str]:
+    """An annual plan is not drawn: its status is the year's targets over the joint plans of the year."""
+    label = lambda text: "  " + _cell(text, 26)  # noqa: E731
+    covers = "、".join(a.covers) if a.covers else "无（尚无该年度的联合抽查计划）"
+    lines = ["", f"年度方案 {a.plan}：{a.title}", f"  {a.year or '年度不明'} 年的联合抽查计划：{covers}；"
+                                                f"抽查记录 {a.inspections} 份", ""]
+    lines += [
+        label("名录库抽查覆盖率") + f"{a.inspected} / {a.roster} = {_fmt(a.coverage)}（目标 ≥ {TARGET_ROSTER_SHARE:g}%，"
+        f"{_mark((a.coverage or 0) >= TARGET_ROSTER_SHARE)}）",
+        label("运用信用风险分类抽查占比") + f"{_fmt(a.credit_share)}（目标 ≥ {TARGET_CREDIT_SHARE:g}%，"
+        f"{_judged(a.credit_share, lambda v: v >= TARGET_CREDIT_SHARE)}）",
+        label("结果按时录入率") + f"{_fmt(a.entry_rate)}（目标 100%，{_judged(a.entry_rate, lambda v: v == 100.0)}）",
+        label("结果按时公示率") + f"{_fmt(a.disclosure_rate)}（目标 100%，{_judged(a.disclosure_rate, lambda v: v == 100.0)}）",
+        label("后续处置") + f"共 {a.follow_ups_total} 项，未完结 {a.follow_ups_open}"
+        f"（目标全部完结，{_mark(a.follow_ups_open == 0)}）",
+    ]
+    return lines + _department_lines(a.departments)
+
+
+def _judged(value: float | None, met) -> str:
+    return "尚无数据" if value is None else _mark(met(value))

@@ -1,7 +1,7 @@
 """Fill the drawn example inspections with what clerks record during the inspection.
 
 Run after `docgen draw qa-2023-30 --seed …`. Each drawn entity gets one state, in draw
-order, so that the example shows every state: planned, notified, inspected with and
+order (written jointly, then split into each department's own part as `docgen migrate` does), so that the example shows every state: planned, notified, inspected with and
 without problems, refused signature, follow-up open and closed, entered but not yet
 disclosed. The draw's own fields are left as they are (`docgen draw --verify` passes).
 """
@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import yaml  # noqa: E402
 
 from docgen.drawing import INSPECTION_COMMENT  # noqa: E402
+from docgen.migrate import convert  # noqa: E402
 from docgen.yamlout import record_path, write_record  # noqa: E402
 
 RECORDS = os.path.join(os.path.dirname(__file__), "..", "records")
@@ -23,6 +24,32 @@ PLAN = "qa-2023-30"
 ITEMS = {"jyj": ["从业人员资质", "教材使用情况", "监管平台购销课情况"], "gaj": ["单位内部治安保卫情况"],
          "xfjy": ["履行法定消防安全职责情况"]}
 METHODS = ["实地检查", "书面检查"]
+DRAWN = ("plan", "entity", "draw", "task_number", "group", "leader", "inspectors", "vehicle")
+REVIEWERS = {"jyj": "李建国", "gaj": "王志刚", "xfjy": "刘海涛"}  # each department's 经办领导
+
+
+def per_department(data: dict, position: int) -> dict:
+    """Each department's own part (docgen migrate's reading of the joint values), approved by the
+    department's 经办领导 on the entry day and signed by its drawn inspectors on the visit day.
+    One state leaves 公安局's result waiting for approval, so status shows one."""
+    departments = convert(data)
+    for key in ("items", "result"):
+        data.pop(key, None)
+    dates = data.get("dates") or {}
+    visit = dates.get("visit")
+    for key in ("completed", "entered", "disclosed"):
+        dates.pop(key, None)
+    for dep, part in departments.items():
+        if part.get("entered") and not (position == 4 and dep == "gaj"):
+            part["approval"] = {"reviewer": REVIEWERS[dep], "date": part["entered"]}
+        if visit and part.get("completed"):
+            part["signatures"] = [{"inspector": pid, "date": visit} for pid in data["inspectors"][dep]]
+        # keep the key order of the schema
+        departments[dep] = {k: part[k] for k in ("items", "results", "completed", "entered", "approval",
+                                                 "disclosed", "signatures") if k in part}
+    if departments:
+        data["departments"] = departments
+    return data
 
 
 def items(problem: tuple[str, str, str, str] | None = None) -> list[dict]:
@@ -108,7 +135,9 @@ def main() -> None:
             data = yaml.safe_load(handle)
         with open(record_path(RECORDS, "entity", entity_id), encoding="utf-8") as handle:
             entity = yaml.safe_load(handle)
+        data = {k: data[k] for k in DRAWN if k in data}
         data.update(states(entity)[position % 10])
+        data = per_department(data, position % 10)
         write_record("inspection", data, path, RECORDS, INSPECTION_COMMENT.format(draw=draw["id"], plan=PLAN),
                      overwrite=True)
 

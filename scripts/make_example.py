@@ -125,6 +125,8 @@ def plans() -> None:
         ],
         "inspectors_per_department": 2,
         "deadlines": {"confirmation": 2, "results_entry": 3, "disclosure": 20},
+        "draw_date": "2023-10-31",
+        "confirmations": {"gaj": "2023-11-01", "xfjy": "2023-11-02"},
         "notice": {
             "title": "迁安市“双随机、一公开”跨部门联合抽查告知书",
             "legal_basis": "根据《国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见》（国发〔2019〕5号）和《2023年迁安市教育局校外培训机构跨部门“双随机、一公开”联合抽查实施工作方案》",

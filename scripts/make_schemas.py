@@ -53,10 +53,11 @@ def record(kind: str, title: str, description: str, properties: dict, required) 
 
 RESULTS = ["未发现问题", "发现问题已责令改正", "发现问题待后续处理", "未发现开展本次抽查涉及的经营活动",
            "不配合检查情节严重", "通过登记的住所（经营场所）无法联系", "已关闭停业或正在组织清算",
-           "检查对象已注销", "检查对象已被吊销", "检查对象已被撤销", "检查对象已迁出"]
+           "检查对象已注销", "检查对象已被吊销", "检查对象已被撤销", "检查对象已迁出",
+           "未按规定公示应当公示的信息", "公示信息隐瞒真实情况弄虚作假", "违反〔部门〕相关规定"]
 MEASURES = ["无需后续处置", "反馈日常监管部门依法处理", "责令改正", "移送办案机构（案件线索）",
             "抄告相关部门", "其他"]
-METHODS = ["实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助"]
+METHODS = ["实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助", "行政部门检查结果或专业意见"]
 
 common = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -74,7 +75,11 @@ common = {
         "credit_class": {"type": "string", "enum": ["A", "B", "C", "D"],
                          "title": "信用风险分类", "description": "企业信用风险分类：A（低风险）、B、C、D（高风险）"},
         "result": {"type": "string", "enum": RESULTS, "title": "抽查结果",
-                   "description": "抽查结果（全国通用口径，可在本档案的 schemas 中扩充）"},
+                   "description": "抽查结果（国家企业信用信息公示系统和省级监管平台的口径，可在本档案的 schemas 中扩充）。"
+                                  "一个部门可同时有几项结果（如 发现问题已责令改正 和 未按规定公示应当公示的信息）；"
+                                  "“未发现问题”不能与发现问题的结果同时选；主体无法检查的结果（无法联系、已注销等）只能单独选。"
+                                  "“违反〔部门〕相关规定”印作“违反教育部门相关规定”：〔部门〕换成该部门记录的「行业领域」（sector），"
+                                  "没写时换成部门名称"},
         "measure": {"type": "string", "enum": MEASURES, "title": "后续处置措施",
                     "description": "后续处置措施（可在本档案的 schemas 中扩充）"},
         "method": {"type": "string", "enum": METHODS, "title": "检查方式",
@@ -184,6 +189,13 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         "results_entry": ref("days", "结果录入时限", "检查完成后录入结果的时限（工作日），默认 3"),
         "disclosure": ref("days", "结果公示时限", "检查完成后公示结果的时限（工作日），默认 20"),
     }),
+    "draw_date": ref("date", "抽取日期", "随机抽取被检查对象并派发给各参与部门的日期；协同单位确认名单的期限从这天起算"),
+    "confirmations": {"type": "object", "title": "协同单位确认",
+                      "description": "各协同单位（牵头部门以外的参与部门）确认随机抽取的被检查对象名单的日期：部门编号: 日期，"
+                                     "如 gaj: '2023-11-01'。应在抽取后「确认时限」个工作日内确认（逾期确认是错误，"
+                                     "未确认且已过期限是警告），docgen status 列出各部门的确认情况",
+                      "propertyNames": {"pattern": ID_PATTERN},
+                      "additionalProperties": ref("date", "确认日期", "该部门确认被检查对象名单的日期")},
     "notice": obj("告知书", "附件2 告知书的内容", {
         "title": text("告知书标题", "告知书标题"),
         "legal_basis": text("检查依据", "告知书中的检查依据"),
@@ -220,6 +232,7 @@ department = record("department", "部门", "一个参与抽查的部门：执�
     "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
     "id": ref("id", "部门编号", "部门编号，也是文件名，如 jyj"),
     "name": text("部门名称", "部门全称，如 迁安市教育局"),
+    "sector": text("行业领域", "部门主管的行业领域，如 教育、公安、消防；抽查结果“违反〔部门〕相关规定”印作“违反教育部门相关规定”"),
     "inspectors": array("执法人员", "执法人员名录库", inspector, minItems=1),
     "vehicles": array("车辆", "可安排的车辆", obj("车辆", "一辆车", {
         "plate": text("车牌号", "车牌号，如 冀B·A1234"),
@@ -266,6 +279,29 @@ follow_up = obj("后续处置", "一项发现问题的后续处置", {
     "note": text("备注", "备注"),
 }, required=["issue", "measure", "status"])
 
+department_part = obj("部门检查情况", "一个部门在本次联合检查中的检查事项、结果和办理情况", {
+    "items": array("检查事项", "本部门的检查事项及发现问题情况", obj("检查事项", "一个检查事项", {
+        "item": text("检查事项", "检查事项"),
+        "finding": text("发现问题情况", "发现问题情况；没有问题时写 未发现问题"),
+        "handling": text("处置情况", "处置情况，如 无、当场责令改正"),
+    }, required=["item"])),
+    "results": array("抽查结果", "本部门的抽查结果，可有几项（见公共定义中抽查结果的说明）；"
+                              "选了“未发现问题”时各检查事项的发现问题情况只能是 未发现问题",
+                     ref("result", "抽查结果", "本部门的一项抽查结果"), minItems=1, uniqueItems=True),
+    "completed": ref("date", "检查完成日期", "本部门完成检查的日期（公示表的检查完成日期），录入、公示期限从这天起算"),
+    "entered": ref("date", "结果录入日期", "本部门将抽查结果录入监管平台的日期"),
+    "approval": obj("审核批准", "本部门经办领导对抽查结果的审核批准；未经批准的结果不公示、不列入公示表", {
+        "reviewer": text("审核人", "批准公示的经办领导姓名"),
+        "date": ref("date", "批准日期", "批准公示的日期"),
+    }, required=["reviewer", "date"]),
+    "disclosed": ref("date", "结果公示日期", "本部门抽查结果向社会公示的日期"),
+    "signatures": array("检查人员签名", "本部门检查人员在实地核查记录表上的签名", obj("签名", "一名检查人员的签名", {
+        "inspector": ref("id", "检查人员", "签名的执法人员编号（应是本部门的检查人员）"),
+        "date": ref("date", "签名日期", "签名日期"),
+    }, required=["inspector"])),
+    "note": text("备注", "备注"),
+})
+
 inspection = record("inspection", "抽查记录", "对一个检查对象的一次联合检查（“一企一表”）", {
     "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
     "plan": ref("id", "抽查计划", "所属抽查计划的编号"),
@@ -286,10 +322,7 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
     "dates": obj("日期", "各环节日期", {
         "phone_notice": ref("date", "电话告知日期", "电话告知的日期"),
         "notice_served": ref("date", "告知书送达日期", "告知书送达的日期"),
-        "visit": ref("date", "检查日期", "实地检查日期"),
-        "completed": ref("date", "检查完成日期", "检查完成日期"),
-        "entered": ref("date", "结果录入日期", "抽查结果录入监管平台的日期"),
-        "disclosed": ref("date", "结果公示日期", "抽查结果向社会公示的日期"),
+        "visit": ref("date", "检查日期", "联合检查组实地检查的日期；各部门的完成、录入、审核、公示日期写在 departments 中"),
     }),
     "phone_notice": obj("电话告知", "电话告知情况", {
         "time": ref("datetime", "告知时间", "电话告知的时间"),
@@ -299,14 +332,13 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
         "outcome": text("告知结果", "告知结果，如 已告知并确认检查时间"),
         "note": text("备注", "备注"),
     }, required=["time", "caller", "reached"]),
-    "items": array("检查事项", "各部门检查事项及结果", obj("检查事项", "一个检查事项", {
-        "department": ref("id", "部门", "检查部门编号"),
-        "item": text("检查事项", "检查事项"),
-        "finding": text("发现问题情况", "发现问题情况，如 未发现问题"),
-        "handling": text("处置情况", "处置情况，如 无"),
-    }, required=["department", "item"])),
+    "departments": {"type": "object", "title": "各部门检查情况",
+                    "description": "“谁检查、谁录入、谁公示”：每个参与部门一项，部门编号: {检查事项、抽查结果、完成、录入、审核、"
+                                   "公示日期和本部门检查人员签名}。各部门的结果分别录入、分别经本部门领导审核批准后公示，"
+                                   "公示表中每个部门单独一行",
+                    "propertyNames": {"pattern": ID_PATTERN},
+                    "additionalProperties": department_part},
     "methods": array("检查方式", "本次采用的检查方式", ref("method", "检查方式", "检查方式"), uniqueItems=True),
-    "result": ref("result", "抽查结果", "抽查结果"),
     "opinion": text("被检查单位意见", "被检查单位对检查结果的意见"),
     "signature": obj("签字确认", "法定代表人或负责人签字盖章确认", {
         "signer": text("签字人", "签字（盖章）人姓名"),

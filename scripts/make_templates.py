@@ -699,10 +699,10 @@ def onsite_record() -> None:
         ("{{ it.department }}", "{{ it.item }}", "{{ it.finding }}", "{{ it.handling }}"),
         ("{%tr endfor %}", None, None, None),
         ("检查方式", "{{ i.method_boxes }}", None, None),
-        ("抽查结果", "{{ i.result_boxes }}", None, None),
+        ("抽查结果", "{{ i.results_text }}", None, None),
         ("后续处置", "{{ i.measures_text }}", None, None),
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
-        ("检查人员签名", "{{ i.members_text }}\n\n签名：\n日期：{{ i.dates.completed }}", None, None),
+        ("检查人员签名", "{{ i.members_text }}\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
     table = doc.add_table(rows=len(rows), cols=4)
@@ -856,7 +856,7 @@ def sheets() -> None:
     sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
         ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 28),
         ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查实施机关", "{{ row.authorities }}", 30),
-        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 15),
+        ("抽查类型", "{{ row.check_type }}", 18), ("检查完成日期", "{{ row.completed }}", 15),
         ("抽查结果", "{{ row.result }}", 20)])
     statistics_sheet()
 

@@ -97,14 +97,18 @@ def test_per_entity_documents_content(built):
                 assert people[pid]["name"] in letter and people[pid]["badge"] in letter
         record = docx_text(matches[0].parent / matches[0].name.replace("02_告知书_", "04_实地核查记录表_"))
         assert entity["credit_code"] in record and entity["address"] in record
-        if data.get("result"):
-            assert "☑" + data["result"] in record
+        for dep, part in (data.get("departments") or {}).items():  # each department's own result
+            if part.get("results"):
+                assert f"{departments[dep]['name']}：{'、'.join(part['results'])}" in record
+            for signed in part.get("signatures") or []:
+                assert people[signed["inspector"]]["name"] in record.split("签名：", 1)[1]
         if data.get("signature"):
             assert data["signature"]["signer"] in record
         if data.get("refusal"):
             assert data["refusal"] in record
-        for item in data.get("items") or []:
-            assert item["finding"] in record
+        for part in (data.get("departments") or {}).values():
+            for item in part.get("items") or []:
+                assert item["finding"] in record
 
 
 def test_word_page_setup_and_fonts(built):
@@ -134,11 +138,16 @@ def test_excel_tables(built):
     public = openpyxl.load_workbook(out / "07_公示表.xlsx").active
     assert "“双随机、一公开”抽查结果公示表" == public["A2"].value
     assert "迁双随机办〔2023〕30号" in public["A3"].value
-    assert [c.value for c in public[4]] == ["序号", "企业名称", "统一社会信用代码", "检查实施机关", "抽查类型", "检查日期", "抽查结果"]
-    done = [d for d in inspections if d.get("result") and d["dates"].get("completed")]
+    assert [c.value for c in public[4]] == ["序号", "企业名称", "统一社会信用代码", "检查实施机关", "抽查类型", "检查完成日期", "抽查结果"]
+    # one row per entity per department, for each department's approved result
+    done = [(d, dep, part) for d in inspections for dep, part in (d.get("departments") or {}).items()
+            if part.get("results") and part.get("completed") and part.get("approval")]
     rows = [r for r in public.iter_rows(min_row=5, values_only=True) if r[0] is not None]
     assert len(rows) == len(done)
-    assert {r[2] for r in rows} == {entities[d["entity"]]["credit_code"] for d in done}
+    assert {r[2] for r in rows} == {entities[d["entity"]]["credit_code"] for d, _, _ in done}
+    dep_names = {k: v["name"] for k, v in records_of(built, "departments").items()}
+    assert sorted((r[2], r[3], r[6]) for r in rows) == sorted(
+        (entities[d["entity"]]["credit_code"], dep_names[dep], "、".join(part["results"])) for d, dep, part in done)
     assert rows[0][0] == 1 and isinstance(rows[0][0], int)
     ps = public.page_setup
     assert ps.orientation == "landscape" and int(ps.paperSize) == 9 and ps.fitToWidth == 1
@@ -178,7 +187,7 @@ def test_excel_tables(built):
 def test_verbatim_special_text_and_no_formula(archive):
     tricky = '=SUM(A1)&<b>"{{ x }}" {% y %} \'q\' 1<2 _x0041_'  # _xHHHH_ is an escape in Excel cells
     inspected = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in inspection_files(archive)]
-    target = next(d for d in inspected if d.get("result"))["entity"]
+    target = next(d for d in inspected if any(p.get("approval") for p in (d.get("departments") or {}).values()))["entity"]
     epath = archive / f"records/entities/{target}.yaml"
     edata = yaml.safe_load(epath.read_text(encoding="utf-8"))
     edit(epath, f"name: {edata['name']}", "name: " + yaml.safe_dump(tricky, allow_unicode=True).strip().split("\n")[0])
@@ -248,7 +257,7 @@ def test_byte_identical_across_builds_and_checkouts(built, tmp_path):
 
 def test_invalid_record_skipped_rest_built(archive):
     bad = inspection_files(archive)[0]
-    edit(bad, "plan: qa-2023-30", "plan: qa-2023-30\nresult: 不存在的结果")
+    edit(bad, "    - 未发现问题", "    - 不存在的结果")
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 1
     assert "不在可选范围内" in result.stdout

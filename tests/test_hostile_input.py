@@ -406,7 +406,7 @@ def test_damaged_document_is_a_clean_exception(tmp_path):
 
 def test_values_quoted_in_messages_cannot_drive_the_terminal(archive):
     path = archive / INSPECTION
-    edit(path, "result: 发现问题已责令改正", 'result: "\\e[2J\\e]0;owned\\a已整改"')
+    edit(path, "    - 发现问题已责令改正", '    - "\\e[2J\\e]0;owned\\a已整改"')
     messages = [m for _l, _c, m in located(check(archive), path)]
     assert any("<U+001B>" in m for m in messages), messages
     assert not any("\x1b" in m or "\x07" in m for m in messages)

@@ -42,7 +42,7 @@ def test_edit_one_inspection_rewrites_only_its_documents_and_tables(archive):
     assert changed == {f"{PLAN}/04_实地核查记录表_{name}.docx", f"{PLAN}/00_全套文书（打印）.docx",
                        f"{PLAN}/09_第{group}组_随身文书.docx"}, changed
     # a change that reaches the plan-wide tables too
-    edit(target, "result: ", "note: 复查\nresult: ")
+    edit(target, "    - 未发现问题\n", "    - 未发现问题\n    note: 复查\n")  # a department's own part
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     action_file = next(p for p in inspection_files(archive)
                        if "follow_ups" in p.read_text(encoding="utf-8") and "处置中" in p.read_text(encoding="utf-8"))
@@ -257,12 +257,17 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
     def having(text):
         return next(p for p in paths if text in p.read_text(encoding="utf-8"))
 
-    disclosed = next(p for p in paths if (d := yaml.safe_load(p.read_text(encoding="utf-8"))["dates"]).get("disclosed")
-                     and d["disclosed"] != d["entered"])
-    entered_on = yaml.safe_load(disclosed.read_text(encoding="utf-8"))["dates"]["entered"]
+    def first_part(path):
+        return next(iter((yaml.safe_load(path.read_text(encoding="utf-8")).get("departments") or {None: {}}).values()))
+
+    disclosed = next(p for p in paths if (d := first_part(p)).get("disclosed") and d["disclosed"] != d["entered"])
+    entered_on = first_part(disclosed)["entered"]
+    served = next(p for p in paths if (d := yaml.safe_load(p.read_text(encoding="utf-8"))["dates"]).get("visit")
+                  and d["visit"] != d["notice_served"])
+    visit_on = yaml.safe_load(served.read_text(encoding="utf-8"))["dates"]["visit"]
     edits = {
-        "dates": replace(disclosed, r"disclosed: .*", f"disclosed: '{entered_on}'"),
-        "items": replace(having("finding: 未发现问题"), "finding: 未发现问题", "finding: 未发现任何问题"),
+        "dates": replace(served, r"notice_served: .*", f"notice_served: '{visit_on}'"),
+        "departments": replace(disclosed, r"    disclosed: .*", f"    disclosed: '{entered_on}'"),
         "methods": replace(having("- 书面检查"), "- 书面检查", "- 网络监测"),
         "opinion": replace(signed, "opinion: ", "opinion: 再次确认，"),
         "signature": replace(signed, "signer: ", "signer: 代"),
@@ -274,7 +279,6 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
         "phone_notice": replace(called, "reached: ", "reached: 转"),
         "vehicle": replace(signed, "vehicle: .*", "vehicle: 冀B·X0301"),
         "group": replace(signed, "group: [0-9]+", "group: 9"),
-        "result": replace(having("result: 未发现问题"), "result: 未发现问题", "result: 未发现开展本次抽查涉及的经营活动"),
         "follow_ups": replace(refused, "responsible: ", "responsible: 代"),
         "leader": replace(signed, "leader: .*",
                           "leader: " + yaml.safe_load(signed.read_text(encoding="utf-8"))["inspectors"]["gaj"][1]),

@@ -119,12 +119,14 @@ def test_task_import_build_export_verify(platform_archive, tmp_path):
     numbers = {e: task_number(n) for n, e in enumerate(sorted(originals), 1)}
     for entity_id, data in sorted(originals.items(), key=lambda kv: (kv[1]["group"], kv[0])):
         for dep_id in ("jyj", "gaj", "xfjy"):
+            part = (data.get("departments") or {}).get(dep_id, {})  # the department's own result
+            result = "、".join(part.get("results") or [])
             mine = [f for f in data.get("follow_ups") or [] if f.get("department") in (None, dep_id)]
-            follow = "；".join(f"{f['measure']}：{f['issue']}" for f in mine) or ("无需后续处置" if data.get("result") else "")
+            follow = "；".join(f"{f['measure']}：{f['issue']}" for f in mine) or ("无需后续处置" if result else "")
             team = data["inspectors"][dep_id]
             expected.append([numbers[entity_id], entities[entity_id]["credit_code"], entities[entity_id]["name"],
-                             departments[dep_id]["name"], (data.get("dates") or {}).get("completed", ""),
-                             data.get("result", ""), follow, "、".join(people[i]["name"] for i in team),
+                             departments[dep_id]["name"], part.get("completed", ""),
+                             result, follow, "、".join(people[i]["name"] for i in team),
                              "、".join(people[i]["badge"] for i in team)])
     assert rows[1:] == expected
     assert any(r[5] == "发现问题已责令改正" and r[6].startswith("责令改正：") for r in rows[1:])

@@ -35,7 +35,7 @@ FIELDS = {
     "name": (ENTITY, "name: ", "name: ", True),
     "address": (ENTITY, "address: ", "address: ", False),
     "legal_rep": (ENTITY, "legal_rep: ", "legal_rep: ", True),
-    "finding": (INSPECTION, "  finding: 二楼疏散通道", "  finding: ", False),
+    "finding": (INSPECTION, "      finding: 二楼疏散通道", "      finding: ", False),  # in xfjy's own part
 }
 CATEGORIES = ["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi",
               "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"]

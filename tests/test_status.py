@@ -47,8 +47,13 @@ def latest_completed(root):
     import yaml
     for path in inspection_files(root):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if data.get("dates", {}).get("completed"):
-            return path, data
+        parts = list((data.get("departments") or {}).values())
+        if parts and parts[0].get("completed"):
+            # the joint dates and the first department's own (every department's, when they agree)
+            own = {k: parts[0][k] for k in ("completed", "entered", "disclosed") if k in parts[0]}
+            if parts[0].get("approval"):
+                own["approval"] = parts[0]["approval"]["date"]
+            return path, {**data, "dates": {**data.get("dates", {}), **own}}
     raise AssertionError
 
 
@@ -58,8 +63,8 @@ def test_deadline_in_unknown_year_reported_and_override_honoured(archive):
     path, data = latest_completed(archive)
     dates = data["dates"]
     text = path.read_text(encoding="utf-8")
-    for key, value in dates.items():
-        text = text.replace(f"{key}: '{value}'", f"{key}: '{last}'")
+    for key, value in dates.items():  # every department's dates (and approvals) with them
+        text = text.replace(f"'{value}'", f"'{last}'")
     text = text.replace(f"date: '{data['signature']['date']}'", f"date: '{last}'") if data.get("signature") else text
     for action in data.get("follow_ups") or []:
         for key in ("deadline", "closed"):
@@ -88,8 +93,10 @@ def test_override_adds_a_local_holiday(archive):
 
 def test_late_step_is_error_open_step_is_warning(archive):
     path, data = latest_completed(archive)
-    if data["dates"].get("entered"):
+    if data["dates"].get("entered"):  # the first department's entry (and its approval and disclosure)
         edit(path, f"entered: '{data['dates']['entered']}'", "entered: '2023-12-29'")
+        if data["dates"].get("approval"):
+            edit(path, f"date: '{data['dates']['approval']}'", "date: '2023-12-29'")
         if data["dates"].get("disclosed"):
             edit(path, f"disclosed: '{data['dates']['disclosed']}'", "disclosed: '2023-12-29'")
     checked = check(archive)
@@ -114,7 +121,7 @@ def test_status_text_shows_each_state(archive):
     out = result.stdout
     assert "统计日期：2023-11-24" in out
     assert "[逾期]" in out and "records/inspections/qa-2023-30/" in out
-    assert "按时 7，逾期 1" in out        # entered on time vs. late
+    assert "按时 21，逾期 3" in out       # entered on time vs. late, each department's own result
     assert "未完结 1" in out and "已完结 2" in out
     assert "运用信用风险分类抽查占比" in out and "100%（目标 ≥ 85%，达标）" in out
     assert "名录库抽查覆盖率" in out

@@ -18,8 +18,9 @@ def find(checked, path, text):
 def completed_inspection(root):
     for path in inspection_files(root):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if data.get("signature") and (data.get("dates") or {}).get("completed"):
-            return path, data
+        parts = list((data.get("departments") or {}).values())
+        if data.get("signature") and parts and parts[0].get("completed"):
+            return path, {**data, "dates": {**data.get("dates", {}), **parts[0]}}  # the first department's dates
     raise AssertionError("example has no signed inspection")
 
 
