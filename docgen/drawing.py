@@ -32,9 +32,10 @@ def context_for(checked: Checked, plan_id: str) -> Context:
         raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{known}")
     if plan_rec.data.get("type") != "联合抽查":
         raise DocgenError(f"计划“{plan_id}”是{plan_rec.data.get('type')}，不是联合抽查，无需随机抽取")
-    bad = [p for p in checked.errors
-           if p.path == plan_rec.path or any(p.path == r.path for r in index.entities.values())
-           or any(p.path == r.path for r in index.departments.values())]
+    rosters = {plan_rec.path}  # a set: a thousand errors over a large roster must not cost errors × records
+    rosters.update(r.path for r in index.entities.values())
+    rosters.update(r.path for r in index.departments.values())
+    bad = [p for p in checked.errors if p.path in rosters]
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
