@@ -35,8 +35,11 @@ DOCGEN = [sys.executable, "-m", "docgen"]
 RESULTS = ("发现问题已责令改正", "发现问题待后续处理")  # both valid for a record with follow-ups
 
 
-def run(args, cwd: pathlib.Path, env: dict, expect=(0,)) -> tuple[float, float, float, str]:
-    """(wall seconds, docgen's own seconds or nan, peak RSS in MiB, last line of output)."""
+def run(args, cwd: pathlib.Path, env: dict, expect=(0,)) -> tuple[float, float, float, str, float]:
+    """(wall seconds, docgen's own seconds or nan, peak RSS in MiB, last line of output, CPU seconds).
+
+    CPU time (user + system) is shown beside the wall time: on a machine shared with other work,
+    a command waits for a core much longer than it computes."""
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(DOCGEN + args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -50,7 +53,8 @@ def run(args, cwd: pathlib.Path, env: dict, expect=(0,)) -> tuple[float, float, 
     reported = re.search(r"([0-9.]+) 秒）", text)
     rss = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
     lines = text.strip().splitlines()
-    return wall, float(reported.group(1)) if reported else float("nan"), rss, lines[-1] if lines else ""
+    return (wall, float(reported.group(1)) if reported else float("nan"), rss, lines[-1] if lines else "",
+            usage.ru_utime + usage.ru_stime)
 
 
 def edit_own(target: pathlib.Path, n: int) -> None:
@@ -103,14 +107,14 @@ def measure(base: pathlib.Path, entities: int, inspections: int, repeat: int) ->
         add("validate, no .docgen/", ["validate"], lambda: shutil.rmtree(cache, ignore_errors=True))
     for _ in range(repeat):
         add("draw --dry-run, no .docgen/", draw, lambda: shutil.rmtree(cache, ignore_errors=True))
-    results["(writing the synthetic archive)"] = [(made, float("nan"), float("nan"), "")]
+    results["(writing the synthetic archive)"] = [(made, float("nan"), float("nan"), "", float("nan"))]
     shutil.rmtree(root, ignore_errors=True)
     return results
 
 
 def report(entities: int, inspections: int, results: dict[str, list[tuple]]) -> None:
     print(f"\n{entities:,} entities / {inspections:,} inspections"
-          f"{'':<14}whole command: median (min–max)   docgen's own   peak RSS")
+          f"{'':<14}whole command: median (min–max)   docgen's own   CPU (median)   peak RSS")
     for label, runs in results.items():
         walls = sorted(r[0] for r in runs)
         own = [r[1] for r in runs if r[1] == r[1]]
@@ -118,7 +122,9 @@ def report(entities: int, inspections: int, results: dict[str, list[tuple]]) -> 
         spread = f"({walls[0]:.2f}–{walls[-1]:.2f})" if len(walls) > 1 else ""
         own_text = f"{statistics.median(own):6.2f} s" if own else " " * 8
         rss_text = f"{max(rss):6.0f} MiB" if rss else ""
-        print(f"  {label:<34} {statistics.median(walls):7.2f} s {spread:<14} {own_text}     {rss_text}")
+        cpu = [r[4] for r in runs if r[4] == r[4]]
+        cpu_text = f"{statistics.median(cpu):6.2f} s" if cpu else " " * 8
+        print(f"  {label:<34} {statistics.median(walls):7.2f} s {spread:<14} {own_text}     {cpu_text}     {rss_text}")
     print(f"  last output: {results['no-op build'][-1][3]}")
 
 
