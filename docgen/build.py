@@ -4,7 +4,10 @@ A manifest in the output folder records, for every file docgen wrote, the finger
 what went into it (template, context, schemas, docgen version, options) and the hash of
 the bytes written. An output whose fingerprint is unchanged and whose file is intact is
 not rendered again; files docgen wrote for records that are gone are removed; files
-docgen did not write (or that someone edited since) are never deleted.
+docgen did not write (or that someone edited since) are never deleted, nor replaced: the
+new document goes beside them (see `_Placer`). The manifest's paths are checked before use
+(`outfolder`): it travels in git, and docgen touches nothing outside its output folder.
+One document that cannot be made does not stop the others (`BuildFailed` comes at the end).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 
@@ -19,9 +23,10 @@ from docgen import __version__
 from docgen.archive import Archive
 from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha
 from docgen.check import Checked, check_archive
+from docgen.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.outputs import Output, plan_outputs
-from docgen.problems import DocgenError, Problem
-from docgen.writer import write_atomic
+from docgen.problems import EXIT_MACHINE, DocgenError, Problem, os_error_text
+from docgen.writer import remove_stale_temps, write_atomic
 
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -38,11 +43,57 @@ class BuildReport:
     kept_edited: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pdfs: list[str] = field(default_factory=list)
+    failures: list["Failure"] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
+
+
+@dataclass
+class Failure:
+    """A document that could not be made, why (in Chinese), and the exit code that kind of failure gets."""
+
+    relpath: str
+    message: str
+    code: int  # 2: the archive or its templates; 3: a bug in docgen; 4: the machine (disk, permissions)
+    details: str = ""  # a bug's traceback, shown with DOCGEN_DEBUG
+
+    @classmethod
+    def of(cls, relpath: str, exc: Exception) -> "Failure":
+        if isinstance(exc, DocgenError):
+            return cls(relpath, str(exc), 2)
+        if isinstance(exc, OSError):
+            text, machine = os_error_text(exc, with_path=False)
+            return cls(relpath, text, EXIT_MACHINE if machine else 2)
+        import traceback
+
+        return cls(relpath, f"docgen 内部错误：{type(exc).__name__}: {exc}", 3, traceback.format_exc())
+
+
+class BuildFailed(DocgenError):
+    """Some documents could not be made; all the others were built, and `report` says what was done."""
+
+    def __init__(self, report: BuildReport):
+        self.report = report
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per reason, naming the documents (a broken template fails all of its documents)."""
+        by_message: dict[str, list[str]] = {}
+        for failure in self.report.failures:
+            by_message.setdefault(failure.message, []).append(failure.relpath)
+        lines = []
+        for message, paths in by_message.items():
+            names = "、".join(paths[:3]) + (f" 等 {len(paths)} 份文书" if len(paths) > 3 else "")
+            lines.append(f"{names} 未能生成：{message}")
+        return lines
+
+    @property
+    def exit_code(self) -> int:
+        codes = {failure.code for failure in self.report.failures}
+        return 3 if 3 in codes else EXIT_MACHINE if EXIT_MACHINE in codes else 2
 
 
 def fingerprint(salt: bytes, output: Output, template_digest: str, options: str) -> str:
@@ -51,21 +102,31 @@ def fingerprint(salt: bytes, output: Output, template_digest: str, options: str)
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-def load_manifest(out_dir: str) -> tuple[dict, str | None]:
-    """The previous build's manifest; a missing or damaged one means a full build."""
+def load_manifest(out_dir: str) -> tuple[dict, list[str]]:
+    """The previous build's manifest, with notes; a missing or damaged one means a full build.
+
+    Paths that are not plain relative paths (`..`, absolute, odd names) are left out, with a
+    warning: the manifest travels in git, and docgen only ever touches its own output folder."""
     path = os.path.join(out_dir, MANIFEST)
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would hang the build, a link lead elsewhere
+            raise ValueError("not a regular file")
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
         outputs = data["outputs"]
         if data.get("version") != MANIFEST_VERSION or not isinstance(outputs, dict) or \
                 not all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in outputs.values()):
             raise ValueError("unexpected shape")
-        return outputs, None
     except FileNotFoundError:
-        return {}, None
+        return {}, []
     except (OSError, ValueError, KeyError, TypeError):
-        return {}, "上次生成的清单文件已损坏，本次全部重新生成"
+        return {}, ["上次生成的清单文件已损坏，本次全部重新生成"]
+    odd = [rel for rel in outputs if not plain_relpath(rel)]
+    notes = [f"警告：清单文件 {MANIFEST} 中的路径“{shown(rel)}”不在输出目录之内或不是 docgen 会用的文件名，已忽略"
+             "（docgen 不会读取、覆盖或删除它指向的文件）" for rel in odd[:10]]
+    if len(odd) > 10:
+        notes.append(f"警告：清单文件 {MANIFEST} 中另有 {len(odd) - 10} 个这样的路径，已忽略")
+    return {rel: entry for rel, entry in outputs.items() if rel not in odd}, notes
 
 
 class Renderer:
@@ -119,8 +180,12 @@ def _when(date_text: str | None) -> str:
 def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, force: bool = False,
           pdf: bool = False, progress=None, checked: Checked | None = None, as_of=None,
           cache=None) -> BuildReport:
-    """Build every plan (or those named); returns what was written, kept and removed."""
+    """Build every plan (or those named); returns what was written, kept and removed.
+
+    Raises BuildFailed, after building all the others and writing the manifest, when some
+    documents could not be made."""
     started = time.perf_counter()
+    remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
     report = BuildReport()
     checked = checked or check_archive(archive, cache=cache, save_cache=False)
     report.problems = checked.problems
@@ -130,10 +195,11 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         if plan_id not in index.plans:
             raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{'、'.join(sorted(index.plans)) or '（无）'}")
     out_dir = os.path.abspath(out_dir)
-    manifest, note = load_manifest(out_dir)
+    os.makedirs(out_dir, exist_ok=True)  # an --out that cannot be a folder is one clear error, not one per document
+    manifest, notes = load_manifest(out_dir)
+    report.notes.extend(notes)
     hashes = OutputHashes(os.path.join(archive.root, CACHE_DIR, "output-hashes.json"))
-    if note:
-        report.notes.append(note)
+    folder = OutputFolder(out_dir, hashes)
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
     salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
     # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
@@ -151,29 +217,26 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             keep_prefixes.add(result.plan_id + "/")
         for output in result.outputs:
             jobs.append((output, fingerprint(salt, output, renderer.digest(output.template), options)))
+    placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs})
+    done: list[Output] = []  # outputs whose own path holds what this build made
     bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
     for output, key in jobs:
-        target = os.path.join(out_dir, *output.relpath.split("/"))
-        old = manifest.get(output.relpath)
-        if not force and old and old.get("key") == key and hashes.sha(target) == old["sha256"]:
-            new_manifest[output.relpath] = old
-            report.unchanged += 1
-        else:
-            data = renderer.render(output)
-            digest = hashlib.sha256(data).hexdigest()
-            if hashes.sha(target) != digest or force:
-                write_atomic(target, data)
-                hashes.wrote(target, digest)
-                report.written.append(output.relpath)
-            else:
-                report.unchanged += 1
-            new_manifest[output.relpath] = {"key": key, "sha256": digest, "sources": list(output.sources)}
+        try:
+            if placer.place(output, key):
+                done.append(output)
+        except Exception as exc:  # one document's failure never stops the others
+            report.failures.append(Failure.of(output.relpath, exc))
+            for rel in (output.relpath, beside(output.relpath)):  # what docgen knew stays known
+                if rel in manifest:
+                    new_manifest[rel] = manifest[rel]
         if bar:
             bar.update(1)
     if bar:
         bar.finish()
     if pdf:
-        _pdfs(out_dir, [o for o, _ in jobs], manifest, new_manifest, report, force)
+        from docgen.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
+
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]
@@ -189,8 +252,11 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         if hold_all or any(relpath.startswith(prefix) for prefix in keep_prefixes):
             new_manifest[relpath] = entry
             continue
-        target = os.path.join(out_dir, *relpath.split("/"))
-        current = hashes.sha(target)
+        target = folder.target(relpath)
+        if target is None:
+            report.notes.append(f"{relpath} 所在的文件夹是指向输出目录之外的链接，docgen 没有删除它")
+            continue
+        current = folder.state(target)
         if current is None:
             continue
         if current == entry["sha256"]:
@@ -201,17 +267,118 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             report.kept_edited.append(relpath)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
     if new_manifest != manifest or not os.path.exists(os.path.join(out_dir, MANIFEST)):
-        write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))
+        try:
+            write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))
+        except OSError as exc:
+            if not report.failures:
+                raise
+            report.failures.append(Failure.of(MANIFEST, exc))
     report.seconds = time.perf_counter() - started
+    if report.failures:
+        raise BuildFailed(report)
     return report
 
 
+class _Placer:
+    """Puts each rendered document at its path, or beside a file there that docgen did not write.
+
+    `last` is what docgen last wrote at a path (the manifest's hash). A file holding exactly that
+    is docgen's to replace; a file holding what this build makes is adopted as it is; anything
+    else is a clerk's (edited since, or never written by docgen) and stays: the new document goes
+    to `outfolder.beside(path)`, which the manifest tracks like any document docgen wrote, so
+    that it is removed again once the conflict is gone. `--force` replaces a document docgen
+    wrote and someone edited since, never a file docgen did not write.
+    """
+
+    def __init__(self, folder: OutputFolder, renderer: "Renderer", manifest: dict, new_manifest: dict,
+                 report: BuildReport, force: bool, planned: set[str]):
+        self.folder, self.renderer, self.report, self.force = folder, renderer, report, force
+        self.manifest, self.new_manifest, self.planned = manifest, new_manifest, planned
+
+    def place(self, output: Output, key: str) -> bool:
+        """True when the output's own path now holds what docgen made for it."""
+        rel, side = output.relpath, beside(output.relpath)
+        target = self.folder.target(rel)
+        if target is None:
+            raise DocgenError("所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里")
+        side_target = beside(target)  # the same folder
+        old, old_side = self.manifest.get(rel), self.manifest.get(side)
+        last = old["sha256"] if old else None
+        current = self.folder.state(target)
+        if not self.force and old and old.get("key") == key and current == last:
+            self.new_manifest[rel] = old
+            self.report.unchanged += 1
+            return True
+        if not self.force and current not in (None, last) and old_side and old_side.get("key") == key:
+            if current == old_side["sha256"]:  # the clerk took the new document over: nothing is beside any more
+                self.new_manifest[rel] = {**old_side}
+                self.report.unchanged += 1
+                return True
+            if self.folder.state(side_target) == old_side["sha256"]:  # still in conflict, the new one up to date
+                self._conflict(rel, side, old, old_side, last)
+                self.report.unchanged += 1
+                return False
+        data = self.renderer.render(output)
+        digest = hashlib.sha256(data).hexdigest()
+        entry = {"key": key, "sha256": digest, "sources": list(output.sources)}
+        replaceable = current is None or current == last or current == digest
+        if not replaceable and self.force and last is not None and current is not OTHER:
+            self.report.notes.append(f"{rel} 在上次生成后被修改过，已按 --force 用新生成的文书替换")
+            replaceable = True
+        if replaceable:
+            self._write(rel, target, data, digest, current)
+            self.new_manifest[rel] = entry
+            return True
+        if side in self.planned:
+            raise DocgenError(f"原位置有不是 docgen 写入的文件，而旁边的 {side} 又是另一份文书的名字；"
+                              f"请把 {rel} 改名或移走")
+        side_now = self.folder.state(side_target)
+        if side_now not in (None, digest) and not (old_side and side_now == old_side["sha256"]):
+            raise DocgenError(f"原位置的文件和旁边的 {side} 都不是 docgen 写入的，新生成的文书无处可写；"
+                              f"请核对后把其中一个改名或移走")
+        self._write(side, side_target, data, digest, side_now)
+        self._conflict(rel, side, old, entry, last)
+        return False
+
+    def _write(self, rel: str, target: str, data: bytes, digest: str, current) -> None:
+        if current != digest or self.force:
+            write_atomic(target, data)
+            self.folder.hashes.wrote(target, digest)
+            self.report.written.append(rel)
+        else:
+            self.report.unchanged += 1
+
+    def _conflict(self, rel: str, side: str, old: dict | None, side_entry: dict, last: str | None) -> None:
+        self.new_manifest[side] = side_entry
+        if old:  # what docgen last wrote there: a file restored to it is docgen's to replace again
+            self.new_manifest[rel] = old
+        name = side.rsplit("/", 1)[-1]
+        if last is None:
+            self.report.notes.append(f"{rel} 不是 docgen 生成的文件（或生成记录已丢失），docgen 没有覆盖它；"
+                                     f"新生成的文书写在旁边的 {name}。请核对后把原文件改名或移走，再运行 docgen build")
+        else:
+            self.report.notes.append(f"{rel} 在上次生成后被修改过，docgen 没有覆盖它；新生成的文书写在旁边的 {name}。"
+                                     "不需要保留所做的修改时，运行 docgen build --force 用新生成的文书替换")
+
+
 def manifest_bytes(outputs: dict) -> bytes:
-    """The manifest as JSON with one output per line (readable in a diff; C-speed encoding)."""
-    lines = [f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(outputs[k], ensure_ascii=False, sort_keys=True)}"
-             for k in sorted(outputs)]
-    head = f'{{"docgen": {json.dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
-    return (head + ",\n".join(lines) + "\n}}\n").encode("utf-8")
+    """The manifest as JSON with one field, and one source, per line: a commit's diff shows which
+    output changed and why in short lines (json.dumps of each scalar keeps the C-speed encoder)."""
+    dumps = json.dumps
+    parts = []
+    for relpath in sorted(outputs):
+        entry = outputs[relpath]
+        fields = []
+        for name in sorted(entry):
+            value = entry[name]
+            if isinstance(value, list) and value:
+                items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
+                fields.append(f'  {dumps(name)}: [\n    {items}\n  ]')
+            else:
+                fields.append(f"  {dumps(name)}: {dumps(value, ensure_ascii=False, sort_keys=True)}")
+        parts.append(f"{dumps(relpath, ensure_ascii=False)}: {{\n" + ",\n".join(fields) + "\n}")
+    head = f'{{"docgen": {dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
+    return (head + ",\n".join(parts) + "\n}}\n").encode("utf-8")
 
 
 def _prune_empty(folder: str, stop: str) -> None:
@@ -221,55 +388,3 @@ def _prune_empty(folder: str, stop: str) -> None:
         except OSError:
             return
         folder = os.path.dirname(folder)
-
-
-def soffice_path() -> str | None:
-    import shutil
-
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def _pdfs(out_dir: str, outputs: list[Output], manifest: dict, new_manifest: dict, report: BuildReport,
-          force: bool) -> None:
-    """Convert documents to PDF through LibreOffice, only those whose source changed."""
-    import subprocess  # only PDFs need these: a build without them does not import them
-    import tempfile
-
-    office = soffice_path()
-    if office is None:
-        report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
-                            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
-        return
-    todo: dict[str, list[str]] = {}
-    for output in outputs:
-        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
-        source_sha = new_manifest[output.relpath]["sha256"]
-        old = manifest.get(pdf_rel)
-        target = os.path.join(out_dir, *pdf_rel.split("/"))
-        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
-            new_manifest[pdf_rel] = old
-            continue
-        source = os.path.join(out_dir, *output.relpath.split("/"))
-        todo.setdefault(os.path.dirname(source), []).append(source)
-        new_manifest[pdf_rel] = {"key": source_sha, "sha256": "", "sources": [output.relpath]}
-    for folder, sources in todo.items():
-        with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
-            profile = "file://" + os.path.join(tmp, "profile")
-            command = [office, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                       "--convert-to", "pdf", "--outdir", tmp, *sources]
-            try:
-                subprocess.run(command, check=True, capture_output=True, timeout=600)
-            except (subprocess.SubprocessError, OSError) as exc:
-                raise DocgenError(f"LibreOffice 转换 PDF 失败：{exc}") from None
-            for source in sources:
-                name = os.path.splitext(os.path.basename(source))[0] + ".pdf"
-                produced = os.path.join(tmp, name)
-                if not os.path.exists(produced):
-                    raise DocgenError(f"LibreOffice 没有生成 {name}")
-                with open(produced, "rb") as handle:
-                    data = handle.read()
-                target = os.path.join(folder, name)
-                write_atomic(target, data)
-                rel = os.path.relpath(target, out_dir).replace(os.sep, "/")
-                new_manifest[rel]["sha256"] = hashlib.sha256(data).hexdigest()
-                report.pdfs.append(rel)

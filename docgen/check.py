@@ -71,6 +71,9 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
     from docgen.rules import check_all
 
     problems.extend(check_all(valid_shape, index))
+    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
     problems.extend(deadlines.check_deadlines(index, today))
     if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for

@@ -45,14 +45,23 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT)
 @records_option
 @click.option("--as-of", "as_of", metavar="DATE", help="按此日期判断是否逾期（YYYY-MM-DD），默认今天")
-def validate(records_dir: str, as_of: str | None) -> None:
+@click.option("--staged", is_flag=True,
+              help="校验 git 暂存区中（即将提交）的记录，而不是工作目录中的文件（提交前钩子用）")
+def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
     """校验全部记录：格式、必填字段、相互引用、信用代码、日期顺序和工作时限。
 
     每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
     """
     from docgen.check import check_archive
 
-    checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
+    if staged:
+        from docgen.staged import staged_archive
+
+        with staged_archive(records_dir) as (archive, real):
+            checked = check_archive(archive, use_cache=False, today=parse_as_of(as_of))
+            checked.problems = [real(p) for p in checked.problems]
+    else:
+        checked = check_archive(Archive(records_dir), today=parse_as_of(as_of))
     echo_problems(checked.problems)
     click.echo(summary(checked))
     sys.exit(1 if checked.errors else 0)
@@ -95,10 +104,12 @@ def _run() -> None:
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)
         sys.exit(130)
-    except OSError as exc:  # the machine's problem (permissions, full disk), not docgen's nor the records'
-        where = f"{exc.filename}：" if exc.filename else ""
-        click.echo(f"错误：{where}{exc.strerror or exc}（请检查文件权限和磁盘空间）", err=True)
-        sys.exit(2)
+    except OSError as exc:  # the machine's problem (permissions, full disk) or a wrong path, not the records'
+        from docgen.problems import EXIT_MACHINE, os_error_text
+
+        text, machine = os_error_text(exc)
+        click.echo(f"错误：{text}", err=True)
+        sys.exit(EXIT_MACHINE if machine else 2)
     except SystemExit:
         raise
     except Exception as exc:  # a bug in docgen, not in the records
@@ -118,16 +129,25 @@ def _run() -> None:
 @click.option("--verify", "verify_only", is_flag=True, help="按抽取记录中的种子重新计算，核对抽查记录是否被改动")
 @click.option("--redraw", is_flag=True, help="计划已有抽取时重新抽取（旧的抽取记录保留，未改动的抽查记录被替换）")
 @click.option("--dry-run", is_flag=True, help="只显示抽取结果和输入摘要，不写入文件")
+@click.option("--resume", is_flag=True, help="完成被中断的抽取（docgen validate 报告“抽取未完成”时）")
+@click.option("--rollback", is_flag=True, help="撤销被中断的抽取：删除它写入且未被改动的抽查记录和抽取记录")
 @records_option
-def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_run: bool, records_dir: str) -> None:
+def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_run: bool, resume: bool,
+         rollback: bool, records_dir: str) -> None:
     """随机抽取检查对象和执法人员（双随机），或核对已有的抽取。
 
     抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
     """
     from docgen.check import check_archive
-    from docgen.drawing import run_draw, verify
+    from docgen.drawing import resume as resume_draw, rollback as rollback_draw, run_draw, verify
 
     checked = check_archive(Archive(records_dir))
+    if resume or rollback:
+        if resume and rollback:
+            raise click.UsageError("--resume 和 --rollback 只能选一个")
+        for line in (resume_draw if resume else rollback_draw)(checked, plan_id):
+            click.echo(line)
+        return
     if verify_only:
         from docgen.platform import platform_draw
 
@@ -161,7 +181,8 @@ def _progress(total: int):
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False),
               help="文书输出目录")
 @click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="只生成指定计划（可重复）")
-@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成")
+@click.option("--force", is_flag=True, help="忽略上次生成的记录，全部重新生成；生成后被手工修改过的文书也用新生成的替换"
+                                                 "（不是 docgen 写入的文件从不替换）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="统计表的统计日期（YYYY-MM-DD）；默认取记录中最近的日期，使结果可重现")
@@ -170,11 +191,25 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
     """校验记录并生成全部文书（通知、实施方案、告知书、台账、核查记录表、告知记录表、分组表、公示表、统计表）。
 
     只重新生成内容有变化的文书；有错误的记录会列出，其文书不生成也不删除，其余照常生成。
-    """
-    from docgen.build import build as run_build
 
-    report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
-                       progress=_progress, as_of=parse_as_of(as_of) if as_of else None)
+    生成后被手工修改过的文书、以及不是 docgen 写入的同名文件都保留不动，新生成的文书写在旁边（文件名末尾加“（docgen新生成）”）。
+
+    退出码：0 成功，1 记录有错误，2 命令用法或模板有误（或有文书未能生成），3 docgen 内部错误，4 磁盘已满、没有写入权限等机器的问题。
+    """
+    from docgen.build import BuildFailed, build as run_build
+
+    try:
+        report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
+                           progress=_progress, as_of=parse_as_of(as_of) if as_of else None)
+    except BuildFailed as failed:  # the other documents were built: say what was done, then what was not
+        echo_problems(failed.report.problems)
+        print_report(failed.report, out_dir)
+        for line in failed.lines():
+            click.echo(f"错误：{line}", err=True)
+        if os.environ.get("DOCGEN_DEBUG"):
+            for failure in failed.report.failures:
+                click.echo(failure.details, err=True, nl=False)
+        sys.exit(failed.exit_code)
     echo_problems(report.problems)
     print_report(report, out_dir)
     sys.exit(1 if report.has_errors else 0)
@@ -182,7 +217,7 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
 
 def print_report(report, out_dir: str) -> None:
     for note in report.notes:
-        click.echo(f"提示：{note}")
+        click.echo(note if note.startswith("警告：") else f"提示：{note}")
     for path in report.kept_edited:
         click.echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
     if not report.written and not report.removed and not report.pdfs:
@@ -280,8 +315,15 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(dir_okay=False))
-def textconv(path: str) -> None:
+@click.option("--for-git", "for_git", is_flag=True,
+              help="供 git 调用（docgen git-setup 这样设置）：打不开的文件（如 Word 锁文件 ~$….docx）只输出一行说明，退出码总为 0")
+def textconv(path: str, for_git: bool) -> None:
     """以纯文本显示 .docx / .xlsx 文书的内容（供 git diff 使用）。"""
+    if for_git:
+        from docgen.textconv import textconv_for_git
+
+        click.echo(textconv_for_git(path), nl=False)
+        return
     from docgen.textconv import textconv as convert
 
     if not os.path.exists(path):
@@ -289,9 +331,38 @@ def textconv(path: str) -> None:
     click.echo(convert(path), nl=False)
 
 
+@cli.command("fmt", context_settings=CONTEXT, short_help="按标准形式整理记录：给会被误读为数字的文本加引号。")
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="只列出需要整理的文件，不改动（有需要整理的文件时退出码为 1）")
+@records_option
+def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> None:
+    """按标准形式整理记录（默认整理 records/ 下全部记录，也可指定文件或目录）。
+
+    模式要求是文本、却没有加引号而会被读成数字、是否值的值（如电话 13800000000、编号 001、yes），
+    原地加上引号；注释、字段顺序和其余内容一概不变。编辑器和 check-jsonschema 因此与 docgen 结论一致。
+    """
+    from docgen.fmt import fmt
+
+    report = fmt(list(paths) or [records_dir], check_only)
+    for path in report.changed:
+        click.echo(f"需要整理：{path}" if check_only else f"已整理：{path}")
+    echo_problems(report.problems)
+    if check_only:
+        click.echo(f"检查了 {report.checked} 个记录文件，{len(report.changed)} 个需要整理"
+                   + ("（运行 docgen fmt 整理）。" if report.changed else "。"))
+        sys.exit(1 if report.changed or report.problems else 0)
+    click.echo(f"检查了 {report.checked} 个记录文件，整理了 {len(report.changed)} 个。")
+    sys.exit(1 if report.problems else 0)
+
+
 @cli.command("git-setup", context_settings=CONTEXT)
 def git_setup() -> None:
-    """在当前 git 仓库中设置 diff.docgen.textconv，使 git diff 显示文书中文字的变化。"""
+    """在当前 git 仓库中设置审阅档案所需的 git 配置（只影响本机的这个仓库）。
+
+    git diff / git log -p 显示 Word、Excel 文书中文字的变化（结果缓存；锁文件等打不开的文件只显示一行说明），
+    中文文件名原样显示（core.quotePath false），git diff --word-diff 按单个汉字比较，
+    并把本机的 docgen 记为 git 命令“git docgen”（提交前钩子用它，不依赖 PATH）。
+    """
     from docgen.office import git_setup as run_setup
 
     for line in run_setup("."):

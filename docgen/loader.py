@@ -2,13 +2,16 @@
 
 Only the safe subset of YAML is accepted: no Python tags, no aliases (they are how
 "billion laughs" bombs work, and a record never needs them), no merge keys, no
-duplicate keys. Scalars keep their source text so that a phone number such as
-03157665600 is not read as an octal integer when the schema says it is text.
+duplicate keys. Plain scalars are read as YAML 1.2 reads them (see CORE_RESOLVERS), so an
+unquoted phone number such as 13800000000 is a number here as in every other tool; those that
+are not text keep their source text, for the schema check to show the quoted fix.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +35,74 @@ _SCALAR_TAGS = {
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+# Plain (unquoted) scalars are read as YAML 1.2 reads them: as ruamel.yaml does, which
+# check-jsonschema uses, and as the editor's YAML language server does. So `yes` and `on` are
+# text, while 13800000000, 001 and 1e5 are numbers: a record docgen accepts is one the other
+# tools accept too. (PyYAML alone would read YAML 1.1.) Dates stay text, as check-jsonschema
+# keeps them. The patterns are ruamel.yaml's for YAML 1.2.
+CORE_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:float", re.compile(r"""^(?:
+         [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""", re.X), "-+0123456789."),
+    ("tag:yaml.org,2002:int", re.compile(r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""", re.X), "-+0123456789"),
+    ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), "<"),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
+]
+
+
+def plain_tag(value: str) -> str:
+    """The tag YAML 1.2 gives `value` written without quotes ("…:str" when it stays text)."""
+    first = value[:1]
+    for tag, pattern, starts in CORE_RESOLVERS:
+        if (first in starts or (tag.endswith("null") and not value)) and pattern.match(value):
+            return tag
+    return _STR
+
+
+def core_value(tag: str, text: str) -> Any:
+    """A YAML 1.2 null, bool, int or float from its text, as ruamel.yaml constructs it."""
+    if tag.endswith(":null"):
+        return None
+    if tag.endswith(":bool"):
+        if text.lower() not in ("true", "false"):
+            raise ValueError(text)
+        return text.lower() == "true"
+    digits = text.replace("_", "")
+    if tag.endswith(":int"):
+        sign = -1 if digits.startswith("-") else 1
+        digits = digits.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+            if digits.startswith(prefix):
+                return sign * int(digits[2:], base)
+        return sign * int(digits)
+    lowered = digits.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(digits)
+
+
+@functools.cache
+def core_loader(pure: bool = False):
+    """PyYAML's safe loader resolving plain scalars by YAML 1.2 (`CORE_RESOLVERS`): libyaml's,
+    several times faster, unless `pure` (whose marks count characters, for editing the text)."""
+    import yaml
+
+    base = yaml.SafeLoader if pure else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("CoreLoader", (base,), {"yaml_implicit_resolvers": {}})
+    for tag, pattern, starts in CORE_RESOLVERS:
+        loader.add_implicit_resolver(tag, pattern, list(starts) + ([""] if tag.endswith("null") else []))
+    return loader
+
 
 @dataclass
 class Document:
@@ -111,7 +182,6 @@ class _Builder:
         self.notable = NOTABLE_RE.search
         self.doc = Document(None)
         self.seen: set[int] = set()
-        self.constructor = yaml.SafeLoader("")
         self.problems: list[tuple[int, int, str]] = []
 
     def note(self, node, value: str, path: Path, key: bool) -> None:
@@ -150,8 +220,6 @@ class _Builder:
         return self.scalar(node, path)
 
     def scalar(self, node, path: Path) -> Any:
-        yaml = self.yaml
-
         tag = node.tag
         if tag == _STR:
             self.note(node, node.value, path, False)
@@ -161,8 +229,8 @@ class _Builder:
             return node.value
         if tag in _SCALAR_TAGS:
             try:
-                return self.constructor.construct_object(node, deep=True)
-            except (ValueError, yaml.YAMLError):
+                return core_value(tag, node.value)
+            except ValueError:  # an explicit tag on text that is not one (`!!int abc`)
                 return node.value
         raise YamlProblem(*_mark(node), f"不支持的 YAML 标签 {tag}（记录只能包含普通的文字、数字、列表和字段）")
 
@@ -216,7 +284,7 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
     literal = literal_problems(text)
     if literal:  # the YAML reader refuses most of them too, but only the first and not always where it is
         return None, [Problem(display_path, line, column, message) for line, column, message in literal]
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes several times faster
+    loader = core_loader()  # libyaml, resolving plain scalars by YAML 1.2
     builder = _Builder(text)
     try:
         node = yaml.compose(text, Loader=loader)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import NamedTuple
 
 from docgen.index import Index, parse_date
@@ -207,6 +208,26 @@ class Group(NamedTuple):
     entities_text: str
     dates_text: str
     vehicle: Vehicle | None
+    visits: tuple[tuple[str, Entity], ...] = ()  # (visit date, entity) in visiting order, undated last
+
+
+class Header(NamedTuple):
+    """The 发文机关标志, fitted to one line of the 156 mm text block (or the joint form's column)."""
+
+    text: str                     # one-line 标志 (empty for the joint form)
+    bodies: tuple[str, ...]       # 联合行文: the issuing bodies, stacked
+    suffix: str                   # 联合行文: “文件”, right of the bodies
+    scale: int                    # character width in percent (w:w), 100 when it fits
+    body_scale: int               # the same for the stacked bodies
+    suffix_size: int              # half-points of the suffix (spans the stacked bodies)
+
+
+class Colophon(NamedTuple):
+    """版记: 抄送 and 印发机关/印发日期, printed at the foot of the last page."""
+
+    cc: str
+    printer: str
+    date: str
 
 
 class Plan(NamedTuple):
@@ -214,11 +235,14 @@ class Plan(NamedTuple):
     type: str
     is_joint: bool
     header: str
+    head: Header
     doc_number: str
     issuer: str
     issuer_lines: tuple[str, ...]
     issue_date: str
+    signers: tuple[str, ...]
     title: str
+    title_lines: tuple[str, ...]
     disclosure: str
     recipients: tuple[str, ...]
     recipients_text: str
@@ -227,7 +251,9 @@ class Plan(NamedTuple):
     contact_phone: str
     contact_email: str
     attachments: tuple[str, ...]
+    colophon: Colophon | None
     scheme_title: str
+    scheme_title_lines: tuple[str, ...]
     preamble: tuple[str, ...]
     sections: tuple[Section, ...]
     period_text: str
@@ -236,6 +262,7 @@ class Plan(NamedTuple):
     departments: tuple[Department, ...]
     departments_text: str
     notice_title: str
+    notice_title_lines: tuple[str, ...]
     legal_basis: str
     materials: tuple[str, ...]
     notice_contact: str
@@ -364,7 +391,7 @@ def _boxes(options: tuple[str, ...], chosen: tuple) -> str:
     return "  ".join(Choice(o, o in chosen).box for o in options)
 
 
-def _subsections(items, inline_single: bool) -> tuple[Subsection, ...]:
+def _subsections(items) -> tuple[Subsection, ...]:
     result = []
     for n, item in enumerate(items, 1):
         body = list(item.get("text") or [])
@@ -372,38 +399,95 @@ def _subsections(items, inline_single: bool) -> tuple[Subsection, ...]:
                                             f"完成时限：{item['deadline']}" if item.get("deadline") else "") if part)
         if extra:
             body = body[:-1] + [(body[-1] if body else "") + f"（{extra}）"]
-        result.append(Subsection(f"（{cn_number(n)}）", text(item.get("heading")), tuple(body),
-                                 inline_single and len(body) == 1))
+        inline = item.get("inline")
+        result.append(Subsection(text(item.get("number")) or f"（{cn_number(n)}）", text(item.get("heading")),
+                                 tuple(body), len(body) == 1 if inline is None else bool(inline and body)))
     return tuple(result)
 
 
-def plan_sections(plan: dict, departments: tuple[Department, ...]) -> tuple[Section, ...]:
-    """The scheme's sections: for a joint inspection the first four come from the plan's data."""
-    raw: list[tuple[str, tuple, tuple]] = []
-    if plan.get("type") == "联合抽查":
-        period = plan.get("period") or {}
-        ratios = plan.get("ratios") or {}
-        floor = plan.get("ratio_floor", 3)
-        ratio_line = "各信用风险分类的抽查比例：" + "，".join(
-            f"{c}类{_percent(max(ratios.get(c) or floor, floor))}" for c in "ABCD") + "。"
-        scope = plan.get("scope") or {}
-        raw.append(("抽查时间", (f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}",), ()))
-        raw.append(("抽查对象及比例", (), (
-            Subsection("（一）", "抽查对象范围", (text(scope.get("description")),), False),
-            Subsection("（二）", "抽查比例", tuple(p for p in (text(plan.get("ratio_note")), ratio_line) if p), False))))
-        raw.append(("抽查实施部门", ("、".join(d.name for d in departments) + "。",), ()))
-        raw.append(("抽查内容", (), tuple(Subsection(f"（{cn_number(n)}）", d.name, (d.content,), False)
-                                      for n, d in enumerate(departments, 1))))
-    for section in (plan.get("scheme") or {}).get("sections") or []:
-        raw.append((text(section.get("heading")), tuple(section.get("paragraphs") or ()),
-                    _subsections(section.get("items") or [], True)))
-    return tuple(Section(cn_number(n), heading, paragraphs, items)
-                 for n, (heading, paragraphs, items) in enumerate(raw, 1))
+def plan_sections(plan: dict) -> tuple[Section, ...]:
+    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given)."""
+    return tuple(Section(text(section.get("number")) or cn_number(n) + "、", text(section.get("heading")),
+                         tuple(section.get("paragraphs") or ()), _subsections(section.get("items") or []))
+                 for n, section in enumerate((plan.get("scheme") or {}).get("sections") or [], 1))
 
 
-def _percent(value) -> str:
-    number = float(value)
-    return f"{int(number)}%" if number == int(number) else f"{number:g}%"
+TITLE_CHARS = 20      # 2号 (22 pt) characters in the 156 mm text block
+HEADER_PT = 30        # 发文机关标志 size before it is condensed to fit
+TEXT_BLOCK_PT = 442   # 156 mm
+JOINT_COLUMN_PT = 318  # the joint 标志's left column in templates/00_通知.docx: 116 mm less the cell margins
+JOINT_SUFFIX_PT = 48   # the largest “文件” that fits the 40 mm right column
+_BREAK_BEFORE = ("关于", "《", "“", "跨部门", "联合", "监管工作", "实施方案", "工作方案", "的通知", "的意见")
+_BREAK_AFTER = "、，》”）"
+
+
+def _ems(value: str) -> float:
+    """Width in ems of a line set in a CJK font: ASCII letters and digits take half an em."""
+    return sum(0.5 if c.isascii() else 1.0 for c in value)
+
+
+def title_lines(value: str, per_line: int = TITLE_CHARS) -> tuple[str, ...]:
+    """A title's printed lines: the clerk's own line breaks, else breaks between words.
+
+    A title that fits stays one line. A longer one is cut only outside quotation marks, before
+    words such as 关于 or 的通知 and after 、》”, choosing the fewest, most even lines (inside
+    《》 only when nothing else fits); when no such cut fits, the title stays one paragraph and
+    the word processor wraps it.
+    """
+    lines = tuple(line.strip() for line in str(value or "").splitlines() if line.strip())
+    if len(lines) != 1 or _ems(lines[0]) <= per_line:
+        return lines
+    title = lines[0]
+    cuts, quoted, book = {}, 0, 0  # cut position → penalty (a cut inside 《》 only when nothing else fits)
+    for i, char in enumerate(title):
+        if i and quoted == 0 and (title.startswith(_BREAK_BEFORE, i) or title[i - 1] in _BREAK_AFTER):
+            cuts[i] = 400 if book else 0
+        quoted += (char in "“（") - (char in "”）")
+        book += (char == "《") - (char == "》")
+    cuts[len(title)] = 0
+    best: dict[int, tuple] = {0: (0, 0.0, ())}  # position → (lines, squared slack + penalties, cuts)
+    for end in sorted(cuts):
+        options = [(lines_ + 1, slack + cuts[end] + (per_line - _ems(title[start:end])) ** 2, made + (end,))
+                   for start, (lines_, slack, made) in best.items()
+                   if start < end and _ems(title[start:end]) <= per_line]
+        if options:
+            best[end] = min(options)
+    if len(title) not in best:
+        return lines
+    ends = best[len(title)][2]
+    return tuple(title[a:b] for a, b in zip((0,) + ends, ends))
+
+
+def _fit(value: str, size_pt: float, width_pt: float = TEXT_BLOCK_PT) -> int:
+    """Character width (percent) that fits `value` at `size_pt` into `width_pt`, as offices condense it."""
+    natural = _ems(value) * size_pt
+    return 100 if natural <= width_pt else max(33, int(width_pt * 98 / natural))
+
+
+def header_view(plan: dict) -> Header:
+    bodies = tuple(text(b) for b in plan.get("header_bodies") or ())
+    if bodies:
+        suffix = text(plan.get("header_suffix")) or "文件"
+        suffix_pt = int(min(HEADER_PT * len(bodies) * 0.8, JOINT_SUFFIX_PT * 2 / max(_ems(suffix), 1)))
+        widest = max(bodies, key=_ems)
+        return Header("", bodies, suffix, 100, _fit(widest, HEADER_PT, JOINT_COLUMN_PT), suffix_pt * 2)
+    header = text(plan.get("header"))
+    return Header(header, (), "", _fit(header, HEADER_PT), 100, HEADER_PT * 2)
+
+
+def colophon_view(plan: dict) -> Colophon | None:
+    data = plan.get("colophon")
+    if not data:
+        return None
+    return Colophon("、".join(data.get("cc") or ()), text(data.get("printer")),
+                    cn_date(data.get("date")) or "　　　　年　　月　　日")
+
+
+def recipients_text(value) -> str:
+    """主送: a list joined with 、 and a colon, or the office's own wording as written."""
+    if isinstance(value, str):
+        return value
+    return "、".join(value or ()) + "：" if value else ""
 
 
 def plan_view(plan: dict, index: Index) -> Plan:
@@ -414,21 +498,27 @@ def plan_view(plan: dict, index: Index) -> Plan:
     period = plan.get("period") or {}
     lead = next((d for d in departments if d.id == plan.get("lead_department")), None)
     issuer = text(plan.get("issuer"))
-    recipients = tuple(plan.get("recipients") or ())
+    raw_recipients = plan.get("recipients")
+    recipients = (raw_recipients,) if isinstance(raw_recipients, str) else tuple(raw_recipients or ())
+    lines = title_lines(text(plan.get("title")))
+    notice_title = "".join(text(notice.get("title")).split("\n")) or "“双随机、一公开”跨部门联合抽查告知书"
+    scheme_lines = title_lines(text(scheme.get("title")))
     return Plan(
         id=plan["id"], type=text(plan.get("type")), is_joint=plan.get("type") == "联合抽查",
-        header=text(plan.get("header")), doc_number=text(plan.get("doc_number")), issuer=issuer,
-        issuer_lines=tuple(issuer.splitlines()), issue_date=cn_date(plan.get("issue_date")),
-        title=text(plan.get("title")), disclosure=text(plan.get("disclosure")), recipients=recipients,
-        recipients_text="、".join(recipients) + "：", body=tuple(plan.get("body") or ()),
+        header=text(plan.get("header")), head=header_view(plan), doc_number=text(plan.get("doc_number")),
+        issuer=issuer, issuer_lines=tuple(issuer.splitlines()), issue_date=cn_date(plan.get("issue_date")),
+        signers=tuple(plan.get("signers") or ()), title="".join(lines), title_lines=lines,
+        disclosure=text(plan.get("disclosure")), recipients=recipients,
+        recipients_text=recipients_text(raw_recipients), body=tuple(plan.get("body") or ()),
         contact_names="、".join(contacts.get("names") or ()), contact_phone=text(contacts.get("phone")),
         contact_email=text(contacts.get("email")),
-        attachments=tuple(plan.get("attachments") or ()), scheme_title=text(scheme.get("title")),
-        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan, departments),
+        attachments=tuple(plan.get("attachments") or ()), colophon=colophon_view(plan),
+        scheme_title="".join(scheme_lines), scheme_title_lines=scheme_lines,
+        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan),
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
         check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
-        notice_title=text(notice.get("title")) or "“双随机、一公开”跨部门联合抽查告知书",
+        notice_title=notice_title, notice_title_lines=title_lines(notice_title),
         legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
         notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
         notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),
@@ -443,8 +533,14 @@ def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
     for number in sorted(groups):
         members = groups[number]
         first = members[0]
-        visits = sorted({i.dates.visit for i in members if i.dates.visit})
+        visited = sorted(members, key=lambda i: _date_key(i.dates.visit))  # stable: same day keeps record order
+        dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
         views.append(Group(number, first.group_label, first.leader, first.members,
                            tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
-                           "、".join(visits), first.vehicle))
+                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited)))
     return tuple(views)
+
+
+def _date_key(text: str) -> tuple:
+    """A printed date (2023年11月6日) as a sortable key: by calendar, not by text; blank last."""
+    return tuple(int(n) for n in re.findall(r"\d+", text)) or (10000,)

@@ -16,17 +16,23 @@ from docgen.writer import write_atomic
 from docgen.yamlout import record_path, schema_line
 
 GITATTRIBUTES = "# docgen：git diff 显示 Word / Excel 文书里的文字变化（配合 docgen git-setup）\n*.docx diff=docgen\n*.xlsx diff=docgen\n"
-GITIGNORE = "# docgen 的缓存\n.docgen/\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
-PRE_COMMIT = """# pre-commit 框架：提交前自动校验记录（pip install pre-commit && pre-commit install）
+GITIGNORE = ("# docgen 的缓存\n.docgen/\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
+             "# Word / WPS / Excel / LibreOffice 打开文件时留下的锁文件和临时文件（不是文书，不能提交）\n"
+             "~$*\n.~lock.*#\n.~*\n*.tmp\n"
+             "# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n")
+PRE_COMMIT = """# pre-commit 框架：每次提交前校验暂存区中的记录（pip install pre-commit && pre-commit install）。
+# 先在本机运行一次 docgen git-setup：它把 docgen 所在的 Python 记为 git 命令“git docgen”，
+# 因此图形界面的 git 客户端找不到 docgen 命令时，钩子照样能运行。
+# always_run：只删除记录的提交也要校验（删掉的记录可能仍被别的记录引用）。
 repos:
   - repo: local
     hooks:
       - id: docgen-validate
-        name: docgen validate
-        entry: docgen validate
+        name: docgen validate --staged
+        entry: git docgen validate --staged
         language: system
         pass_filenames: false
-        files: ^(records|schemas)/
+        always_run: true
 """
 CLERK_README = """# “双随机、一公开”抽查档案
 
@@ -35,7 +41,7 @@ CLERK_README = """# “双随机、一公开”抽查档案
 ## 日常操作
 
 1. 修改或新增记录：`docgen new entity 主体编号`、`docgen new inspection 计划编号/主体编号` 等会生成带说明的空白记录。
-2. 校验：`docgen validate`，按“文件:行:列: 说明”逐条改正。
+2. 校验：`docgen validate`，按“文件:行:列: 说明”逐条改正（电话、编号等文本请加引号，`docgen fmt` 可自动加上）。
 3. 生成文书：`docgen build`（或 `docgen watch`，保存后自动生成）。
 4. 查看进度和考核指标：`docgen status`。
 5. 提交：`git add -A && git commit -m "说明"`。
@@ -47,7 +53,14 @@ CLERK_README = """# “双随机、一公开”抽查档案
 
 ## 查看文书的改动
 
-运行一次 `docgen git-setup` 后，`git diff`、`git log -p` 会显示 Word / Excel 文书中文字的变化。
+运行一次 `docgen git-setup` 后，`git diff`、`git log -p` 会显示 Word / Excel 文书中文字的变化，
+`git diff --word-diff` 按单个汉字标出改动，中文文件名原样显示。
+
+## 提交前自动校验
+
+`docgen git-setup` 之后，`pip install pre-commit && pre-commit install`：每次提交前校验暂存区中即将提交的记录
+（只删除记录的提交也校验）。不用 pre-commit 时：
+`printf '#!/bin/sh\\nexec git docgen validate --staged\\n' > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit`。
 
 ## 名录库导入
 
@@ -153,17 +166,39 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
     return path
 
 
+# A "word" for `git diff --word-diff`: a run of ASCII letters and digits (a date or phone number
+# with its separators stays whole), or else one character. The second branch matches a UTF-8
+# lead byte and its continuation bytes, so each Chinese character is a word whatever the
+# locale git runs in (a byte-wise C locale or a UTF-8 one); the raw bytes are intended.
+WORD_REGEX = b"[A-Za-z0-9_]+([-.:/@][A-Za-z0-9_]+)*|[^[:space:]\x80-\xbf][\x80-\xbf]*"
+
+
+def _git_config(top: str, key: str, value: str | bytes) -> None:
+    subprocess.run([b"git", b"config", key.encode(), value if isinstance(value, bytes) else value.encode("utf-8")],
+                   cwd=top, check=True, capture_output=True)
+
+
 def git_setup(folder: str = ".") -> list[str]:
-    """Point git's `diff.docgen.textconv` at docgen in this repository; add the attributes if missing."""
+    """Set this repository up for reviewing an archive: document text in diffs (cached, never
+    failing on a lock file), Chinese paths unescaped, one Chinese character per word in
+    `--word-diff`, and `git docgen` naming this docgen for hooks run where it is not on PATH."""
     try:
         top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise DocgenError("当前目录不在 git 仓库中（先运行 git init）") from None
-    command = f"{json.dumps(sys.executable)} -m docgen textconv"
-    subprocess.run(["git", "config", "diff.docgen.textconv", command], cwd=top, check=True)
-    subprocess.run(["git", "config", "diff.docgen.cachetextconv", "false"], cwd=top, check=True)
-    done = [f"已设置 git config diff.docgen.textconv = {command}"]
+    python = json.dumps(sys.executable)
+    command = f"{python} -m docgen textconv --for-git"
+    _git_config(top, "diff.docgen.textconv", command)
+    _git_config(top, "diff.docgen.cachetextconv", "true")
+    _git_config(top, "diff.docgen.wordRegex", WORD_REGEX)
+    _git_config(top, "diff.wordRegex", WORD_REGEX)
+    _git_config(top, "core.quotePath", "false")
+    _git_config(top, "alias.docgen", f"!{python} -m docgen")
+    done = [f"已设置 git config diff.docgen.textconv = {command}（结果缓存，打不开的文件只显示一行说明）",
+            "已设置 core.quotePath = false（中文文件名不再显示为八进制转义）",
+            "已设置 diff.wordRegex（git diff --word-diff 按单个汉字比较）",
+            f"已设置 git 命令 git docgen = {python} -m docgen（提交前钩子用它，不依赖 PATH）"]
     attributes = os.path.join(top, ".gitattributes")
     existing = open(attributes, encoding="utf-8").read() if os.path.exists(attributes) else ""
     missing = [line for line in ("*.docx diff=docgen", "*.xlsx diff=docgen") if line not in existing]

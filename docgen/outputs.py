@@ -14,8 +14,12 @@ from typing import Any, Callable
 
 from docgen import model
 from docgen.check import Checked
+from docgen.outfolder import INVISIBLE
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_UNSAFE = re.compile(r'[\\/:*?"<>|]')
+_NOT_WORD = re.compile(r"[^\w.\- ]")  # letters and digits (\w) are never of the categories below
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}  # not Cn: names must not depend on the Unicode version
+NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file systems allow 255)
 
 # The inspection fields each plan-wide document reads. An edit to any other field (a finding, an
 # opinion, a signature) re-renders only that entity's own documents. tests/test_incremental.py
@@ -76,10 +80,27 @@ class PlanOutputs:
     skipped: list[str] = field(default_factory=list)  # why parts were not built
 
 
-def safe_name(name: str) -> str:
-    """An entity name usable as part of a file name on every system, otherwise unchanged."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
-    return cleaned[:80] or "未命名"
+def safe_name(name: str, budget: int = NAME_BYTES) -> str:
+    """An entity name usable as part of a file name on every system.
+
+    Characters file systems refuse or that change how a name displays (controls, bidi and other
+    format characters, line and paragraph separators, surrogates, private use) become "_". A name
+    longer than `budget` UTF-8 bytes is cut on a character boundary and ends with a short hash of
+    the whole name, so that two long names sharing their beginning still give two files."""
+    import unicodedata
+
+    cleaned = INVISIBLE.sub("_", _UNSAFE.sub("_", name))
+    odd = {c for c in _NOT_WORD.findall(cleaned) if unicodedata.category(c) in _UNSAFE_CATEGORIES}
+    if odd:
+        cleaned = "".join("_" if c in odd else c for c in cleaned)
+    cleaned = cleaned.strip(" .") or "未命名"
+    if len(cleaned.encode("utf-8")) <= budget:
+        return cleaned
+    import hashlib
+
+    tag = "_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    head = cleaned.encode("utf-8")[: budget - len(tag)].decode("utf-8", "ignore").rstrip(" .")
+    return head + tag
 
 
 def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
@@ -173,8 +194,8 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     view = functools.cache(lambda: model.plan_view(plan, index))
     when = plan.get("issue_date")
     base = [plan_rec.path] + [d.path for d in dep_records]
-    title = str(plan.get("title", ""))
-    scheme_title = str((plan.get("scheme") or {}).get("title") or title)
+    title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
+    scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
     for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
                                      sources=tuple(base), depends=tuple(base_digests), when=when))
@@ -198,7 +219,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         entity_name = str(entity_rec.data.get("name", ""))
         name = safe_name(entity_name)
         if name in used_names and used_names[name] != entity_rec.data.get("id"):
-            name = f"{name}_{entity_rec.data.get('id')}"
+            name = safe_name(f"{name}_{entity_rec.data.get('id')}")
         used_names[name] = entity_rec.data.get("id")
         sources = tuple(base + [record.path, entity_rec.path])
         own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
@@ -241,10 +262,15 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content}
                       for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
         group_rows = []
+        nobody = model.Person("", "", "", "", "", "")
         for group in model.group_views(tuple(inspections)):
-            for person in group.members:
+            # members and visits side by side: each visit's date beside the entity visited that day
+            for n in range(max(len(group.members), len(group.visits))):
+                person = group.members[n] if n < len(group.members) else nobody
+                day, entity = group.visits[n] if n < len(group.visits) else ("", None)
                 group_rows.append({"merge_key": group.number, "group": group, "person": person,
                                    "leader": group.leader.name if group.leader else "",
+                                   "visit": {"date": day, "entity": entity.name if entity else ""},
                                    "vehicle": group.vehicle or model.Vehicle("", "", "")})
         public_rows = [{"seq": n, "entity": i.entity, "authorities": plan_view.departments_text,
                         "check_type": plan_view.check_type, "visit": i.dates.visit, "result": i.result}

@@ -9,15 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 CORE_PATH = "docProps/core.xml"
 
 
+# what XML 1.0 cannot carry at all, not even as a character reference (lone surrogates come
+# from YAML's "\ud800" escapes): dropped, the rest of the text kept
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def escape(text: str) -> str:
-    """XML text escaping (xml.sax.saxutils would pull in urllib and http at import time)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Any text as XML element content or attribute value: markup characters escaped, characters
+    XML 1.0 forbids dropped, a carriage return kept as a reference (a parser would turn a raw one
+    into a line feed). xml.sax.saxutils would pull in urllib and http at import time."""
+    text = NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;").replace("\r", "&#13;")
 
 
 def fixed_time(date_text: str | None) -> str:

@@ -29,3 +29,28 @@ class Problem:
 
 class DocgenError(Exception):
     """An error whose message (in Chinese) is shown to the clerk as it is, without a traceback."""
+
+
+EXIT_MACHINE = 4  # the machine refused (disk full, no permission, read-only): not the records, not docgen
+
+
+def os_error_text(exc: OSError, with_path: bool = True) -> tuple[str, bool]:
+    """A failed file operation in Chinese, and whether it is the machine's fault (exit code 4)
+    rather than a path given wrongly (a folder that is a file, a name too long: exit code 2)."""
+    import errno
+
+    table = (
+        ("ENOSPC", ("磁盘空间不足", True)), ("EDQUOT", ("超出磁盘配额", True)),
+        ("EFBIG", ("文件超出文件系统允许的大小", True)), ("EACCES", ("没有权限", True)),
+        ("EPERM", ("操作不被允许（没有权限）", True)), ("EROFS", ("文件系统是只读的", True)),
+        ("EIO", ("读写出错（磁盘或网络存储故障）", True)), ("EMFILE", ("同时打开的文件过多", True)),
+        ("ENFILE", ("同时打开的文件过多", True)), ("ENOMEM", ("内存不足", True)),
+        ("ENOTDIR", ("路径中有一级不是文件夹", False)), ("EISDIR", ("这是一个文件夹，不是文件", False)),
+        ("ENAMETOOLONG", ("文件名或路径太长", False)), ("ENOENT", ("找不到文件或文件夹", False)),
+        ("ELOOP", ("路径中的链接形成循环", False)), ("EEXIST", ("文件已存在", False)))
+    reasons = {getattr(errno, name): found for name, found in table if hasattr(errno, name)}
+    reason, machine = reasons.get(exc.errno, (exc.strerror or str(exc), False))
+    if machine:
+        reason += "（请检查磁盘空间和文件权限）"
+    where = f"{exc.filename}：" if with_path and exc.filename else ""
+    return where + reason, machine

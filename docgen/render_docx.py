@@ -17,13 +17,16 @@ from markupsafe import Markup, escape
 
 from docgen import templating
 from docgen.cache import remembered
-from docgen.package import CORE_PATH, core_xml, read_package, write_package
+from docgen.package import CORE_PATH, NOT_XML, core_xml, read_package, write_package
 from docgen.problems import DocgenError
 
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 _TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+# docxtpl's way of writing a literal "{{" (and "}}", "{%", "%}") in a template's own text
+_COMPUTED_ELEMENT = re.compile(r"<(w:\w+)([^<>]*?)>((?:<!--docgen:\w+=.*?-->)+)</\1>")
+_COMPUTED = re.compile(r"<!--docgen:(\w+)=(.*?)-->")
+_LITERAL = re.compile(r"\{_\{|\}_\}|\{_%|%_\}")
 
 
 def word_text(value) -> Markup:
@@ -32,7 +35,7 @@ def word_text(value) -> Markup:
         return Markup("")
     if isinstance(value, Markup):
         return value
-    text = _INVALID_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
 
 
@@ -48,9 +51,34 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
     prepared = {}
     for part, data in entries:
         if _RENDERED.match(part):
-            xml = DocxTemplate.patch_xml(None, data.decode("utf-8"))
-            prepared[part] = xml.replace("<w:t>", '<w:t xml:space="preserve">')
+            xml = DocxTemplate.patch_xml(None, computed_attributes(data.decode("utf-8")))
+            prepared[part] = literal_escapes(xml.replace("<w:t>", '<w:t xml:space="preserve">'))
     return prepared
+
+
+def computed_attributes(xml: str) -> str:
+    """`<w:w w:val="100"><!--docgen:val={{ x }}--></w:w>` as `<w:w w:val="{{ x }}"/>`.
+
+    Jinja in an attribute would make the template itself invalid OOXML; the template keeps a
+    valid value and names the expression in a comment, which Word and validators pass over."""
+
+    def attribute(match: re.Match) -> str:
+        attrs = match.group(2)
+        for name, expression in _COMPUTED.findall(match.group(3)):
+            attrs, found = re.subn(rf'( w:{name}=")[^"]*(")', lambda m: m.group(1) + expression + m.group(2), attrs)
+            if not found:
+                attrs += f' w:{name}="{expression}"'
+        return f"<{match.group(1)}{attrs}/>"
+
+    return _COMPUTED_ELEMENT.sub(attribute, xml) if "<!--docgen:" in xml else xml
+
+
+def literal_escapes(source: str) -> str:
+    """docxtpl's `{_{` `}_}` `{_%` `%_}` in the template's text as Jinja string expressions.
+
+    docxtpl replaces them in the rendered XML, which alters a record's text that happens to
+    contain them; made part of the template here, they never touch what the records say."""
+    return _LITERAL.sub(lambda m: "{{ %r }}" % m.group(0).replace("_", ""), source)
 
 
 class WordTemplate:
@@ -97,7 +125,6 @@ class WordTemplate:
                     xml = self.compiled[part].render(context)
                 except templating.TEMPLATE_FAULTS as exc:
                     raise templating.failure(self.name, exc) from None
-                xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
                 data = xml.encode("utf-8")
             elif part == CORE_PATH:
                 data = core_xml(title, when)

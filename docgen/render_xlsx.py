@@ -34,6 +34,7 @@ from docgen.problems import DocgenError
 
 MERGE = "{# merge #}"
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _SINGLE = re.compile(r"^\s*\{\{(.*?)\}\}\s*$", re.S)
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
@@ -195,7 +196,8 @@ def _cell_xml(ref: str, style: str | None, value) -> str:
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    text = escape(_INVALID.sub("", str(value)))
+    # `_xHHHH_` in a cell is an escape to Excel: its underscore is written as `_x005F_` to stay text
+    text = _OOXML_ESCAPE.sub(r"_x005F\g<0>", escape(_INVALID.sub("", str(value))))
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 

@@ -228,9 +228,14 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
 
 
 def check_draws(index: Index) -> Iterator[Problem]:
+    """Plans exist; a draw still marked in progress was interrupted: its inspection records may be missing."""
     for draw in index.draws.values():
         if isinstance(draw.data.get("plan"), str) and not index.exists("plan", draw.data["plan"]):
             yield draw.problem(("plan",), f"抽查计划“{draw.data['plan']}”不存在")
+        if "status" in draw.data:  # the schema allows one value, in-progress (see docgen.drawing)
+            from docgen.drawing import unfinished_message
+
+            yield draw.problem(("status",), unfinished_message(draw, draw.data.get("plan")))
 
 
 def check_all(records: list[Record], index: Index) -> list[Problem]:

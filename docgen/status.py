@@ -131,7 +131,7 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
                 pass
     items.sort(key=lambda i: (i.state != "逾期", i.due, i.path, i.step))
     return PlanStatus(
-        plan=plan_id, title=plan.get("title", ""), inspections=len(records), classes=classes,
+        plan=plan_id, title="".join(str(plan.get("title", "")).split("\n")), inspections=len(records), classes=classes,
         credit_driven=driven, credit_share=percent(driven, len(records)),
         entered_on_time=entry[0], entered_late=entry[1], entered_pending=entry[2], entry_rate=entry[3],
         disclosed_on_time=disclosure[0], disclosed_late=disclosure[1], disclosed_pending=disclosure[2],

@@ -78,6 +78,14 @@ def docx_text(path: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def excel_text(value: str) -> str:
+    """A cell's text as Excel shows it: docgen writes a literal `_xHHHH_` as `_x005F_xHHHH_`, which
+    openpyxl does not decode in inline strings."""
+    import re
+
+    return re.sub(r"_x005F(?=_x[0-9A-Fa-f]{4}_)", "", value)
+
+
 def xlsx_text(path: str) -> str:
     from openpyxl import load_workbook
 
@@ -86,7 +94,7 @@ def xlsx_text(path: str) -> str:
     for ws in wb.worksheets:
         lines.append(f"== 工作表：{ws.title} ==")
         for number, row in enumerate(ws.iter_rows(values_only=True), 1):
-            values = ["" if v is None else str(v).replace("\n", " ") for v in row]
+            values = ["" if v is None else excel_text(str(v)).replace("\n", " ") for v in row]
             while values and values[-1] == "":
                 values.pop()
             if values:
@@ -108,3 +116,18 @@ def textconv(path: str) -> str:
         raise DamagedDocument(path, _reason(exc, path)) from None  # a seek past the end of a cut-short zip
     except Exception as exc:  # whatever a damaged zip or XML makes zipfile, lxml or openpyxl raise
         raise DamagedDocument(path, _reason(exc, path)) from None
+
+
+def textconv_for_git(path: str) -> str:
+    """`textconv`, or one line saying why not: git aborts `diff` and `log -p` for good when a
+    textconv command fails, so a lock file (~$x.docx) or a damaged document must not fail."""
+    try:
+        return textconv(path)
+    except DocgenError as exc:
+        return f"（docgen 无法显示此文件的文字：{_one_line(str(exc))}）\n"
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, git must go on
+        return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc))}）\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,24 +1,177 @@
-"""Write files atomically: a temporary name in the same folder, then a rename over the target."""
+"""Write files atomically: a temporary name in the same folder, then a rename over the target.
+
+A run killed mid-write leaves at most a temporary file `.docgen-*.tmp`. The writer holds an
+advisory lock on its temporary file until the rename, so `remove_stale_temps` (called at the
+start of the next run) can tell a leftover from a file another docgen is writing right now.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import tempfile
+import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: a file being written cannot be deleted there anyway
+    fcntl = None
+
+TEMP_PREFIX = ".docgen-"
+TEMP_SUFFIX = ".tmp"
+UNLOCKABLE_AGE = 3600  # seconds: where locks are not supported, a temporary file this old is a leftover
 
 
-def write_atomic(path: str, data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` with `data` so that a reader sees the old file or the new one, never half."""
+def _temp(folder: str) -> tuple[int, str]:
+    """A new temporary file in `folder`, locked while this process writes it."""
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: the age rule of remove_stale_temps applies
+            pass
+    return fd, tmp
+
+
+def _fill(fd: int, data: bytes, mode: int, durable: bool, tmp: str) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    if durable:
+        os.fsync(fd)
+    os.chmod(tmp, mode)
+
+
+def sync_folder(folder: str) -> None:
+    """Make the renames done in `folder` survive a power cut (POSIX; Windows has no folder handles).
+    Once after a series of durable writes to one folder is enough."""
+    if os.name != "posix" or not os.path.isdir(folder):
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _install(path: str, data: bytes, mode: int, durable: bool, exclusive: bool) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".docgen-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
+    for attempt in range(5):
+        fd, tmp = _temp(folder)
+        closed = False
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+            _fill(fd, data, mode, durable, tmp)
+            if fcntl is None:  # Windows cannot rename a file that is still open
+                os.close(fd)
+                closed = True
+            if exclusive:
+                _link_new(tmp, path)
+            else:
+                os.replace(tmp, path)
+        except FileNotFoundError:
+            if os.path.exists(tmp) or not os.path.isdir(folder) or attempt == 4:
+                _discard(tmp)
+                raise
+            continue  # another run's remove_stale_temps took the file before it was locked: again
+        except BaseException:
+            _discard(tmp)
+            raise
+        finally:
+            if not closed:
+                os.close(fd)
+        return
+
+
+def _link_new(tmp: str, path: str) -> None:
+    """Give `tmp` the name `path` only if nothing is there yet (FileExistsError otherwise)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
         raise
+    except OSError:  # no hard links on this file system (FAT, some network shares)
+        if os.path.lexists(path):
+            raise FileExistsError(path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def write_atomic(path: str, data: bytes, mode: int = 0o644, durable: bool = False) -> None:
+    """Replace `path` with `data` so that a reader sees the old file or the new one, never half.
+    `durable` flushes the bytes to disk before the rename (records a clerk cannot regenerate;
+    outputs can be); `sync_folder` then makes the rename itself durable."""
+    _install(path, data, mode, durable, exclusive=False)
+
+
+def write_new(path: str, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+    """Create `path` with `data`, atomically and only if no file is there: FileExistsError otherwise,
+    even when one appears between a caller's check and this write."""
+    _install(path, data, mode, durable, exclusive=True)
+
+
+def file_sha256(path: str) -> str | None:
+    """SHA-256 of a regular file's bytes; None when there is no regular file at `path`."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def remove_stale_temps(*folders: str) -> list[str]:
+    """Delete the temporary files an interrupted docgen left in `folders` (walked, symlinks not
+    followed). Only docgen's own names, only files no running docgen holds: a concurrent run
+    keeps its file (and one taken in the instant before its lock is made is simply written again)."""
+    removed = []
+    for folder in folders:
+        for dirpath, _dirnames, filenames in os.walk(folder):
+            for name in filenames:
+                if is_temp_name(name):
+                    path = os.path.join(dirpath, name)
+                    if _remove_if_abandoned(path):
+                        removed.append(path)
+    return removed
+
+
+def _remove_if_abandoned(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        if fcntl is None:
+            os.unlink(path)  # refused while the writing process has it open
+            return True
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # being written right now
+        except OSError:  # no locks here: only the age tells
+            if time.time() - info.st_mtime < UNLOCKABLE_AGE:
+                return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -17,7 +17,10 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
+    from docgen.loader import plain_tag
+
+    # quoted also where only YAML 1.2 (docgen, the editor, check-jsonschema) reads a number: 1e5, 0o17
+    style = "|" if "\n" in value else ("'" if plain_tag(value) != "tag:yaml.org,2002:str" else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

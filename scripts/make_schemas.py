@@ -4,6 +4,8 @@ The JSON files are committed and are what docgen reads; this script is how they 
 written. Every field carries a Chinese `title` and `description`: clerks see them in
 error messages and in their editor. Offices may edit the JSON copies in their archive
 (for example to extend an enumeration); re-running this script overwrites schemas/.
+Only standard keywords are written, so that strict validators (ajv in strict mode) accept the
+schemas; the hints docgen adds to pattern errors are in docgen.schema.PATTERN_HINTS.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pathlib
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "schemas"
 COMMON = "common.schema.json#/$defs/"
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 def ref(name: str, title: str, description: str) -> dict:
@@ -45,7 +48,6 @@ def array(title: str, description: str, items: dict, **extra) -> dict:
 def record(kind: str, title: str, description: str, properties: dict, required) -> dict:
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     schema.update(obj(title, description, properties, required))
-    schema["x-kind"] = kind
     return schema
 
 
@@ -62,17 +64,13 @@ common = {
     "description": "各类记录共用的字段定义",
     "$defs": {
         "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
-               "title": "编号", "description": "记录编号，也是文件名：字母、数字、“-”或“_”，不超过 64 个字符",
-               "x-hint": "只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-001"},
+               "title": "编号", "description": "记录编号，也是文件名：字母、数字、“-”或“_”，不超过 64 个字符"},
         "date": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-                 "title": "日期", "description": "日期，格式 YYYY-MM-DD，如 2023-10-30",
-                 "x-hint": "应写成 YYYY-MM-DD，如 2023-10-30"},
+                 "title": "日期", "description": "日期，格式 YYYY-MM-DD，如 2023-10-30"},
         "datetime": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{1,2}:[0-9]{2})?$",
-                     "title": "时间", "description": "日期和时间，格式 YYYY-MM-DD HH:MM，如 2023-10-31 09:30",
-                     "x-hint": "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30"},
+                     "title": "时间", "description": "日期和时间，格式 YYYY-MM-DD HH:MM，如 2023-10-31 09:30"},
         "phone": {"type": "string", "pattern": "^[0-9+（(][0-9 ()（）+-]{2,29}(转[0-9]{1,6})?$",
-                  "title": "电话", "description": "电话号码，如 0315-7665600 或 13800000000",
-                  "x-hint": "应为电话号码，如 0315-7665600 或 13800000000"},
+                  "title": "电话", "description": "电话号码，如 0315-7665600 或 13800000000"},
         "credit_class": {"type": "string", "enum": ["A", "B", "C", "D"],
                          "title": "信用风险分类", "description": "企业信用风险分类：A（低风险）、B、C、D（高风险）"},
         "result": {"type": "string", "enum": RESULTS, "title": "抽查结果",
@@ -89,13 +87,18 @@ common = {
 }
 
 section_item = obj("小节", "带（一）（二）编号的小节", {
+    "number": text("编号", "小节编号照原文书写，如 （一） 或 (一)；不写时按顺序编为（一）（二）……"),
     "heading": text("小节标题", "小节标题，不写编号，如 加强组织领导"),
+    "inline": {"type": "boolean", "title": "标题与正文同段",
+               "description": "true：标题后加“。”与正文排在同一段，如 （一）加强组织领导。……；false：标题单独成行。"
+                              "不写时，只有一段正文的小节与正文同段"},
     "text": texts("小节正文", "小节正文，每项一段"),
     "owner": text("责任单位", "完成该项任务的责任单位"),
     "deadline": text("完成时限", "完成时限，如 全年、长期推进"),
 }, required=["heading"])
 
 section = obj("章节", "实施方案中带一、二、编号的章节", {
+    "number": text("编号", "章节编号照原文书写，如 一、；不写时按顺序编为一、二、……"),
     "heading": text("章节标题", "章节标题，不写编号，如 工作要求"),
     "paragraphs": texts("段落", "章节开头的正文段落，每项一段"),
     "items": array("小节", "带（一）（二）编号的小节", section_item),
@@ -106,28 +109,46 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "id": ref("id", "计划编号", "计划编号，也是文件名，如 qa-2023-30"),
     "type": {"type": "string", "enum": ["联合抽查", "年度方案"], "title": "计划类型",
              "description": "联合抽查：生成全部七个附件；年度方案：只生成通知和方案正文"},
-    "header": text("版头", "发文机关标志，如 迁安市“双随机一公开”工作领导小组办公室文件"),
+    "header": text("版头", "发文机关标志，照原文书写，如 迁安市“双随机一公开”工作领导小组办公室文件；"
+                         "排在一行内，过长时自动压缩字宽"),
+    "header_bodies": texts("联合行文机关", "联合行文时版头上下排列的各发文机关名称（主办机关在前），"
+                                     "“文件”二字（见 header_suffix）排在其右侧、上下居中；写了本项时不用 header",
+                           minItems=2),
+    "header_suffix": text("版头后缀", "联合行文版头右侧的字，默认“文件”"),
     "doc_number": text("发文字号", "发文字号，年份用六角括号，如 迁双随机办〔2023〕30号",
-                       pattern="^.+〔[0-9]{4}〕[0-9]+号$",
-                       **{"x-hint": "应写成“机关代字〔年份〕序号号”，年份用六角括号〔〕，如 迁双随机办〔2023〕30号"}),
-    "issuer": text("发文机关", "落款的发文机关名称（多个机关联合发文时每行一个）"),
-    "issue_date": ref("date", "成文日期", "成文（印发）日期，如 2023-10-30"),
-    "title": text("标题", "通知标题，如 关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知"),
+                       pattern="^.+〔[0-9]{4}〕[0-9]+号$"),
+    "issuer": text("发文机关", "发文机关名称（多个机关联合发文时每行一个），用于告知书等处；"
+                             "通知落款见 signers"),
+    "issue_date": ref("date", "成文日期", "成文日期，如 2023-10-30；原文没有日期时不写，文书中留空"),
+    "signers": texts("落款", "通知落款的发文机关署名，照原文书写，每行一个；不写则不排落款。"
+                            "写了成文日期时排在署名下方"),
+    "title": text("标题", "通知标题，如 关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知。"
+                        "需要在特定位置换行时分行书写（YAML 的 |- 写法），文书按所写的行排版；"
+                        "只写一行时，过长的标题在词语之间自动换行"),
     "disclosure": text("公开属性", "公开属性，如 主动公开"),
-    "recipients": texts("主送机关", "主送机关，每项一个", minItems=1),
+    "recipients": {"title": "主送机关",
+                   "description": "主送机关：写成列表时每项一个，文书中用“、”连接并加“：”；"
+                                  "写成一段文字时照原文排印（含标点），如 各学区中心校，民办校（园），机关相关科室：",
+                   "oneOf": [texts("主送机关", "主送机关，每项一个", minItems=1),
+                             text("主送机关", "主送机关原文，含标点")]},
     "body": texts("正文", "通知正文，每项一段", minItems=1),
     "contacts": obj("联系方式", "通知中的联系人", {
         "names": texts("联系人", "联系人姓名，每项一人", minItems=1),
         "phone": ref("phone", "联系电话", "联系电话"),
-        "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
-                      **{"x-hint": "应为电子邮箱地址，如 qasssj@126.com"}),
+        "email": text("电子邮箱", "电子邮箱", pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"),
     }, required=["names"]),
-    "attachments": texts("附件", "附件名称，按顺序每项一个"),
+    "attachments": texts("附件", "附件说明中的附件名称，按顺序每项一个，照原文书写（如 《公示表》）；"
+                                 "原文没有附件说明时不写"),
+    "colophon": obj("版记", "版记：抄送机关、印发机关和印发日期，排在最后一页下端；原文没有版记时不写", {
+        "cc": texts("抄送机关", "抄送机关，每项一个"),
+        "printer": text("印发机关", "印发机关名称，如 迁安市“双随机”工作领导小组办公室"),
+        "date": ref("date", "印发日期", "印发日期；不写时留空待填"),
+    }, required=["printer"]),
     "scheme": obj("实施方案", "附件1 实施方案的标题、前言和章节", {
-        "title": text("方案标题", "实施方案标题"),
+        "title": text("方案标题", "实施方案标题；需要在特定位置换行时分行书写（YAML 的 |- 写法）"),
         "preamble": texts("前言", "方案开头的段落，每项一段"),
-        "sections": array("章节", "方案章节；联合抽查的“抽查时间”至“抽查内容”四章由系统生成，这里写其后的章节",
-                          section),
+        "sections": array("章节", "方案的全部章节，照原文书写（一、抽查时间 …… 六、工作要求）；"
+                                  "文书只印这里写的文字", section),
     }, required=["title"]),
     "period": obj("抽查时间", "抽查实施的起止日期", {
         "start": ref("date", "开始日期", "抽查开始日期"),
@@ -142,7 +163,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         c: ref("percent", f"{c}类比例", f"信用风险分类为 {c} 的主体抽查比例（%）") for c in "ABCD"
     }),
     "ratio_floor": ref("percent", "最低比例", "各类抽查比例的下限（%），默认 3"),
-    "ratio_note": text("比例说明", "抽查比例的文字说明，写入实施方案"),
+    "ratio_note": text("比例说明", "抽查比例的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
     "check_type": text("抽查类型", "公示表中的抽查类型，如 跨部门联合双随机抽查"),
     "credit_driven": {"type": "boolean", "title": "运用信用风险分类",
                       "description": "本次抽查是否运用企业信用风险分类结果（计入“信用风险分类抽查占比”）"},
@@ -150,7 +171,7 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "departments": array("实施部门", "参与抽查的部门及其抽查事项（含牵头部门）", obj(
         "实施部门", "一个参与部门", {
             "department": ref("id", "部门", "部门编号，对应 departments 中的记录"),
-            "content": text("抽查内容", "该部门抽查内容的文字说明，写入实施方案"),
+            "content": text("抽查内容", "该部门抽查内容的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
             "items": texts("抽查事项", "该部门的抽查事项，每项一个，用于告知书和实地核查记录表", minItems=1),
             "qualification": text("所需资格", "被抽取执法人员须具备的资格；不写表示不限"),
         }, required=["department", "items"])),
@@ -174,10 +195,14 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         "phone_content": text("电话告知内容", "电话告知时说明的内容，写入电话告知记录表"),
     }),
     "goals": texts("工作目标", "年度方案的量化目标说明（可选）"),
-}, ["id", "type", "doc_number", "issuer", "issue_date", "title", "recipients", "body"])
+}, ["id", "type", "doc_number", "issuer", "title", "recipients", "body"])
+JOINT_REQUIRED = ["period", "scope", "departments", "lead_department"]
 plan["allOf"] = [{
     "if": {"properties": {"type": {"const": "联合抽查"}}},
-    "then": {"required": ["period", "scope", "departments", "lead_department"]},
+    # ajv's strictRequired wants what is required here named in "properties" beside it: the
+    # fields are defined above, these entries only repeat their names
+    "then": {"properties": {name: {key: plan["properties"][name][key] for key in ("title", "description")}
+                            for name in JOINT_REQUIRED}, "required": JOINT_REQUIRED},
 }]
 
 inspector = obj("执法人员", "执法人员名录库中的一人", {
@@ -209,8 +234,7 @@ entity = record("entity", "检查对象", "检查对象名录库中的一个市�
     "name": text("企业名称", "主体名称（以营业执照或办学许可证为准）"),
     "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
                     "title": "统一社会信用代码",
-                    "description": "18 位统一社会信用代码（GB 32100-2015），字母大写，不含 I、O、Z、S、V",
-                    "x-hint": "应为 18 位，由数字和大写字母组成（不含 I、O、Z、S、V）"},
+                    "description": "18 位统一社会信用代码（GB 32100-2015），字母大写，不含 I、O、Z、S、V"},
     "type": text("主体类型", "主体类型，如 校外培训机构"),
     "address": text("住所", "登记住所（经营场所）"),
     "legal_rep": text("法定代表人", "法定代表人（负责人）姓名"),
@@ -293,6 +317,12 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
     "note": text("备注", "备注"),
 }, ["plan", "entity"])
 
+def file_hashes(title: str, description: str) -> dict:
+    return {"type": "object", "title": title, "description": description, "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$", "title": "SHA-256",
+                                     "description": "文件内容的 SHA-256 十六进制摘要"}}
+
+
 draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录，用于公开复核；请勿手工修改", {
     "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
     "id": ref("id", "抽取编号", "抽取记录编号"),
@@ -306,10 +336,28 @@ draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录�
     "drawn": {"type": "object", "title": "抽取数量", "description": "各信用分类抽取的主体数量",
               "additionalProperties": {"type": "integer", "title": "数量", "description": "主体数量"}},
     "entities": array("抽中主体", "抽中的主体编号，按抽取顺序", ref("id", "主体编号", "主体编号")),
-    "groups": array("检查组", "各检查组", {"type": "object", "title": "检查组", "description": "一个检查组"}),
-    "substitutions": array("回避替换", "因回避而替换的检查人员",
-                           {"type": "object", "title": "回避替换", "description": "一次替换"}),
+    "groups": array("检查组", "各检查组", obj("检查组", "一个检查组", {
+        "group": {"type": "integer", "minimum": 1, "title": "组别", "description": "检查组的组号"},
+        "leader": ref("id", "组长", "组长的执法人员编号"),
+        "inspectors": {"type": "object", "title": "检查人员", "description": "按部门列出的本组执法人员编号",
+                       "propertyNames": {"pattern": ID_PATTERN},
+                       "additionalProperties": array("检查人员", "该部门的执法人员编号",
+                                                     ref("id", "人员编号", "执法人员编号"), minItems=1)},
+        "vehicle": text("车牌号", "本组使用车辆的车牌号"),
+        "entities": array("检查对象", "分到本组的主体编号", ref("id", "主体编号", "主体编号")),
+    }, required=["group", "leader", "inspectors", "entities"])),
+    "substitutions": array("回避替换", "因回避而替换的检查人员", obj("回避替换", "一次替换", {
+        "entity": ref("id", "检查对象", "需要回避的主体编号"),
+        "department": ref("id", "部门", "部门编号"),
+        "replaced": ref("id", "被替换人员", "须回避的执法人员编号"),
+        "by": ref("id", "替换人员", "代替其检查的执法人员编号"),
+    }, required=["entity", "department", "replaced", "by"])),
     "replaces": ref("id", "取代的抽取", "被本次重新抽取取代的抽取记录编号"),
+    # present only while the draw writes its inspection records (docs/draw-algorithm.md, section 7)
+    "status": {"type": "string", "enum": ["in-progress"], "title": "抽取状态",
+               "description": "in-progress：抽取尚未完成（被中断时用 docgen draw 计划 --resume 完成或 --rollback 撤销）"},
+    "writes": file_hashes("待写入的抽查记录", "本次抽取将写入的抽查记录：主体编号: 文件内容的 SHA-256"),
+    "removes": file_hashes("待删除的抽查记录", "重新抽取将删除的原抽取未填写的抽查记录：主体编号: 文件内容的 SHA-256"),
 }, ["id", "plan", "seed", "algorithm", "digests", "entities", "groups"])
 
 calendar = record("calendar", "工作日历", "某一年的法定节假日和调休上班日（补充或修正内置日历）", {

@@ -17,7 +17,7 @@ import zipfile
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -28,14 +28,18 @@ from openpyxl.utils import get_column_letter
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "templates"
 FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
-LATIN = "Times New Roman"
 LINE = Pt(28.95)  # 225 mm / 22 lines
 
 
 # -- Word helpers -----------------------------------------------------------------------------
-def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bold: bool | None = None,
+def fonts(element, east: str, size: float | None = None, latin: str | None = None, bold: bool | None = None,
           color: str | None = None) -> None:
-    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses)."""
+    """Set Latin and East-Asian fonts on a style's or run's rPr (w:eastAsia is what Chinese text uses).
+
+    Latin text takes the same Chinese face unless told otherwise (digits in 仿宋 as in most offices'
+    documents): a quote or dash opening a paragraph or a line is taken for Latin by LibreOffice, and
+    must still print full-width."""
+    latin = latin or east
     rpr = element.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -44,6 +48,7 @@ def fonts(element, east: str, size: float | None = None, latin: str = LATIN, bol
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), latin)
     rfonts.set(qn("w:eastAsia"), east)
+    rfonts.set(qn("w:hint"), "eastAsia")  # “ ” ‘ ’ — … are shared by both scripts: print them full-width
     for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(theme), None)
     if size is not None:
@@ -108,6 +113,11 @@ def setup_document(top=37, bottom=35, left=28, right=26, body_size=16, grid=True
         dgrid.set(qn("w:linePitch"), str(int(line.pt * 20)))
         sectpr.append(dgrid)
     styles = doc.styles
+    # Chinese is the document's language, east-Asian and Latin alike (every face is a Chinese one):
+    # Word and LibreOffice then set quotes, dashes and ellipses full-width in the CJK font, break
+    # lines by Chinese rules, and a missing face falls back to a Chinese one
+    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    put(defaults, RPR_ORDER, "lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA")
     normal = styles["Normal"]
     fonts(normal.element, FANGSONG, body_size)
     if grid:  # 28 characters of 3号 in 156 mm: condense each character by 0.25 pt
@@ -238,12 +248,70 @@ def slim(entries: dict[str, bytes]) -> dict[str, bytes]:
     return kept
 
 
+# Child order the OOXML schemas require (ECMA-376, as the Open XML SDK validates it). The builders
+# above and python-docx/openpyxl append children as they go; `schema_order` sorts them once at save.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RPR = ("ins del moveFrom moveTo rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss "
+        "imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr "
+        "shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath rPrChange")
+_PPR = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+        "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+        "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+        "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange")
+SCHEMA_ORDER = {
+    _W + "rPr": _RPR,
+    _W + "pPr": _PPR,
+    _W + "tblPr": ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+                   "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription "
+                   "tblPrChange"),
+    _W + "trPr": ("cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing "
+                  "jc hidden ins del trPrChange"),
+    _W + "tcPr": ("cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign "
+                  "hideMark headers cellIns cellDel cellMerge tcPrChange"),
+    _W + "sectPr": ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+                    "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+                    "docGrid printerSettings sectPrChange"),
+    _W + "style": ("name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed "
+                   "qFormat locked personal personalCompose personalReply rsid pPr rPr tblPr trPr tcPr tblStylePr"),
+    _S + "font": "b i strike condense extend outline shadow u vertAlign sz color name family charset scheme",
+}
+_RANKS = {parent: {parent[:parent.index("}") + 1] + name: n for n, name in enumerate(order.split())}
+          for parent, order in SCHEMA_ORDER.items()}
+
+
+def schema_order(data: bytes) -> bytes:
+    """An XML part with the children of rPr, pPr, tblPr, … in the order the schema requires."""
+    from lxml import etree
+
+    tree = etree.fromstring(data)
+    changed = False
+    for parent in tree.iter(*_RANKS):
+        ranks = _RANKS[parent.tag]
+        children = list(parent)
+        ordered = sorted(children, key=lambda el: ranks.get(el.tag, len(ranks)))
+        if ordered != children:
+            changed = True
+            for el in ordered:
+                parent.append(el)  # appending an existing child moves it
+    # on/off-only properties take "on"/"off", not "1"/"0"
+    for el in tree.iter(_W + "tblHeader", _W + "cantSplit"):
+        if el.get(_W + "val") in ("1", "true"):
+            el.set(_W + "val", "on")
+            changed = True
+    if not changed:
+        return data
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def normalise(blob: bytes, path: pathlib.Path) -> None:
     """Fixed entry times so that regenerating an unchanged template gives the same bytes."""
     with zipfile.ZipFile(io.BytesIO(blob)) as src:
         entries = {info.filename: src.read(info.filename) for info in src.infolist()}
     if path.suffix == ".docx":
         entries = slim(entries)
+    entries = {name: schema_order(data) if name.endswith(".xml") and name.startswith(("word/", "xl/")) else data
+               for name, data in entries.items()}
     entries["docProps/core.xml"] = CORE
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -261,17 +329,27 @@ CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProper
         '<dc:creator>docgen</dc:creator></cp:coreProperties>').encode()
 
 
+def off_grid(paragraph) -> None:
+    """Single-spaced text in a table cell, not snapped to the 22-line document grid."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._element.get_or_add_pPr().append(snap)
+
+
 def cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=10.5, east=FANGSONG):
+    """Text in a table cell; a label's "\n" breaks it at a meaningful place (住所 / （经营场所）)."""
     p = cell.paragraphs[0]
     p.style = "Normal"
     p.alignment = align
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    off_grid(p)
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if n:
             p = cell.add_paragraph(style="Normal")
             p.alignment = align
             p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            off_grid(p)
         if line:
             run = p.add_run(line)
             fonts(run._element, HEITI if bold else east, size)
@@ -306,23 +384,153 @@ def widths(table, mm: list[float]) -> None:
 
 
 # -- the Word templates -----------------------------------------------------------------------
+# Schema order of pPr / rPr children (ECMA-376 CT_PPrBase, CT_RPr): elements added to a template's
+# paragraphs and runs here go in at their place, whatever python-docx already put there.
+PPR_ORDER = ("pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr "
+             "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN "
+             "bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+             "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split()
+RPR_ORDER = ("rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof "
+             "snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+             "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath").split()
+
+
+def put(parent, order: tuple | list, tag: str, **attrs):
+    """Set (or add, at its schema position) child `w:tag` of a pPr/rPr with the given w: attributes."""
+    el = parent.find(qn("w:" + tag))
+    if el is None:
+        el = OxmlElement("w:" + tag)
+        rank = order.index(tag)
+        later = [c for c in parent if c.tag.startswith("{") and c.tag.split("}")[1] in order
+                 and order.index(c.tag.split("}")[1]) > rank]
+        if later:
+            later[0].addprevious(el)
+        else:
+            parent.append(el)
+    for key, value in attrs.items():
+        el.set(qn("w:" + key), str(value))
+    return el
+
+
+def computed(el, attr: str, expression: str, default) -> None:
+    """An attribute whose value the records decide: the template keeps a valid `default` (so that it
+    passes the OOXML schema and opens as it is) and says the Jinja expression in a comment inside the
+    element, which docgen's renderer turns into the attribute when it prepares the template."""
+    from lxml import etree
+
+    el.set(qn("w:" + attr), str(default))
+    el.append(etree.Comment(f"docgen:{attr}={{{{ {expression} }}}}"))
+
+
+def ppr(paragraph, tag: str, **attrs):
+    return put(paragraph._element.get_or_add_pPr(), PPR_ORDER, tag, **attrs)
+
+
+def rpr(run, tag: str, **attrs):
+    return put(run._element.get_or_add_rPr(), RPR_ORDER, tag, **attrs)
+
+
+def off_grid(paragraph, before: float = 0, line: float | None = None, after: float = 0) -> None:
+    """A paragraph placed by exact points rather than by the 22-line grid (版头, 版记)."""
+    ppr(paragraph, "snapToGrid", val="0")
+    spacing = {"before": int(before * 20), "after": int(after * 20)}
+    if line is not None:
+        spacing.update(line=int(line * 20), lineRule="exact")
+    ppr(paragraph, "spacing", **spacing)
+
+
+def rule(paragraph, edges: tuple[str, ...], size: int, color: str = "000000", space: int = 0) -> None:
+    """Paragraph rules (GB/T 9704 separators): size in eighths of a point, space in points."""
+    pbdr = ppr(paragraph, "pBdr")
+    for edge in edges:
+        el = OxmlElement(f"w:{edge}")
+        for key, value in (("val", "single"), ("sz", size), ("space", space), ("color", color)):
+            el.set(qn("w:" + key), str(value))
+        pbdr.append(el)
+
+
+def foot_frame(paragraph) -> None:
+    """Put a paragraph in the frame anchored at the foot of the text block (版记); consecutive
+    paragraphs with the same frame properties share one frame in Word and LibreOffice."""
+    ppr(paragraph, "framePr", w=int(156 * 56.7), hSpace=0, wrap="around", vAnchor="margin", hAnchor="margin",
+        xAlign="center", yAlign="bottom")
+
+
+def attachment_label(doc, label: str):
+    """"附件N" top left, 黑体 3号 (GB/T 9704 8.2): fixed form text, not a clerk's wording."""
+    p = para(doc, style="Normal", runs=[(label, None)], east=HEITI, size=16)
+    ppr(p, "ind", left=0, firstLine=0)
+    return p
+
+
+def compact_titles(doc, line: float = 32) -> None:
+    """Title lines off the 22-line grid (a grid line is too short for 2号, so each would take two),
+    set in 方正小标宋简体 throughout."""
+    title = doc.styles["Title"]
+    put(title.element.get_or_add_pPr(), PPR_ORDER, "snapToGrid", val="0")
+    title.paragraph_format.line_spacing = Pt(line)
+
+
+HEADER_TOP = 35 * 72 / 25.4  # 发文机关标志 top edge below the text block's top (pt)
+
+
 def notice() -> None:
-    """00 通知: the cover notice with its 附件 list."""
+    """00 通知: 版头 (标志, 发文字号, red rule), title, 主送, body, 附件说明, 落款, 附注, 版记 (GB/T 9704)."""
     doc = setup_document()
-    head = para(doc, "{{ plan.header }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
-    head.paragraph_format.line_spacing = Pt(48)
-    fonts(head.runs[0]._element, XIAOBIAOSONG, 26, color="C00000")
-    para(doc, style="Normal")
-    para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
-    rule = para(doc, style="Normal")
-    pbdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "C00000")):
-        bottom.set(qn(key), value)
-    pbdr.append(bottom)
-    rule._element.get_or_add_pPr().append(pbdr)
-    para(doc, style="Normal")
-    doc.add_paragraph("{{ plan.title }}", style="Title")
+    compact_titles(doc)
+    # 发文机关标志, one line: the model condenses the characters (w:w) to fit the 156 mm text block.
+    # The line is exactly the font size; its glyphs' top edge sits 35 mm below the text block's top.
+    tag(doc, "if plan.head.text")
+    head = para(doc, style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, runs=[("{{ plan.head.text }}", None)])
+    off_grid(head, before=HEADER_TOP - 3, line=36)
+    run = head.runs[0]
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    computed(rpr(run, "w"), "val", "plan.head.scale", 100)
+    tag(doc, "else")
+    # 联合行文: the bodies stacked on the left, “文件” right of them and centred on them (GB/T 9704 fig.);
+    # an empty line of exactly the single 标志's space-before puts the first body at the same height
+    spacer = para(doc, style="Normal")
+    off_grid(spacer, line=HEADER_TOP - 3)
+    table = doc.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    first = left.paragraphs[0]
+    first.add_run("{%p for body in plan.head.bodies %}")
+    body = left.add_paragraph(style="Normal")
+    body.alignment = WD_ALIGN_PARAGRAPH.DISTRIBUTE
+    off_grid(body, line=36)
+    run = body.add_run("{{ body }}")
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    computed(rpr(run, "w"), "val", "plan.head.body_scale", 100)
+    left.add_paragraph("{%p endfor %}")
+    suffix = right.paragraphs[0]
+    suffix.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    off_grid(suffix, line=60)
+    computed(ppr(suffix, "spacing"), "line", "plan.head.suffix_size * 10", 600)
+    run = suffix.add_run("{{ plan.head.suffix }}")
+    fonts(run._element, XIAOBIAOSONG, 30, color="FF0000")
+    rpr(run, "spacing", val=0)
+    computed(rpr(run, "sz"), "val", "plan.head.suffix_size", 60)
+    computed(rpr(run, "szCs"), "val", "plan.head.suffix_size", 60)
+    tcpr = right._tc.get_or_add_tcPr()
+    valign = OxmlElement("w:vAlign")
+    valign.set(qn("w:val"), "center")
+    tcpr.append(valign)
+    widths(table, [116, 40])
+    tblpr = table._tbl.tblPr
+    tblpr_ind = OxmlElement("w:tblInd")
+    tblpr_ind.set(qn("w:w"), "0")
+    tblpr_ind.set(qn("w:type"), "dxa")
+    tblpr.append(tblpr_ind)
+    tag(doc, "endif")
+    # 发文字号 two lines below the 标志, the red rule 4 mm below it, the title two lines below the rule
+    number = para(doc, "{{ plan.doc_number }}", style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER)
+    off_grid(number, before=2 * LINE.pt, line=16)
+    rule(number, ("bottom",), 8, color="FF0000", space=10)
+    title = doc.add_paragraph("{{ plan.title_lines | join('\\n') }}", style="Title")
+    off_grid(title, before=2 * LINE.pt - 10, line=32)
     para(doc, style="Normal")
     para(doc, "{{ plan.recipients_text }}", style="Normal")
     tag(doc, "for text in plan.body")
@@ -337,51 +545,66 @@ def notice() -> None:
     tag(doc, "if plan.contact_email")
     para(doc, "电子邮箱：{{ plan.contact_email }}")
     tag(doc, "endif")
+    # 附件说明: one line below the body, two characters in; later names align with the first one's number
     tag(doc, "if plan.attachments")
     para(doc, style="Normal")
     tag(doc, "endif")
     tag(doc, "for name in plan.attachments")
-    para(doc, "{% if loop.first %}附件：{% else %}　　　{% endif %}{{ loop.index }}．{{ name }}",
-         style="Normal", indent={"left": 700, "hanging": 500})
+    tag(doc, "if loop.first")
+    para(doc, "附件：{{ loop.index }}.{{ name }}", style="Normal", indent={"left": 600, "hanging": 400})
+    tag(doc, "else")
+    para(doc, "{{ loop.index }}.{{ name }}", style="Normal", indent={"left": 600, "hanging": 100})
+    tag(doc, "endif")
     tag(doc, "endfor")
+    # 落款 and 成文日期, only as the records give them
+    tag(doc, "if plan.signers")
     para(doc, style="Normal")
     para(doc, style="Normal")
-    tag(doc, "for line in plan.issuer_lines")
+    tag(doc, "endif")
+    tag(doc, "for line in plan.signers")
     para(doc, "{{ line }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
     tag(doc, "endfor")
+    tag(doc, "if plan.signers and plan.issue_date")
     para(doc, "{{ plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
+    tag(doc, "endif")
     tag(doc, "if plan.disclosure")
     para(doc, "（信息公开类型：{{ plan.disclosure }}）")
     tag(doc, "endif")
-    para(doc, style="Normal")
-    record = para(doc, "{{ plan.issuer_lines[0] }}\t{{ plan.issue_date }}印发", style="Normal",
+    # 版记 in a frame at the foot of the text block: thick first and last rules, 4号 仿宋
+    tag(doc, "if plan.colophon")
+    tag(doc, "if plan.colophon.cc")
+    cc = para(doc, "抄送：{{ plan.colophon.cc }}。", style="Normal", indent={"left": 100, "right": 100})
+    foot_frame(cc)
+    off_grid(cc, line=26)
+    rule(cc, ("top", "bottom"), 6)
+    fonts(cc.runs[0]._element, FANGSONG, 14)
+    tag(doc, "endif")
+    record = para(doc, "{{ plan.colophon.printer }}\t{{ plan.colophon.date }}印发", style="Normal",
                   indent={"left": 100, "right": 100})
-    record.paragraph_format.tab_stops.add_tab_stop(Mm(150), WD_TAB_ALIGNMENT.RIGHT)
+    foot_frame(record)
+    off_grid(record, line=26)
+    record.paragraph_format.tab_stops.add_tab_stop(Mm(154), WD_TAB_ALIGNMENT.RIGHT)
     fonts(record.runs[0]._element, FANGSONG, 14)
-    pbdr = OxmlElement("w:pBdr")
-    for edge in ("top", "bottom"):
-        el = OxmlElement(f"w:{edge}")
-        for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
-            el.set(qn(key), value)
-        pbdr.append(el)
-    record._element.get_or_add_pPr().append(pbdr)
+    rule(record, ("top", "bottom"), 8)
+    tag(doc, "endif")
     save(doc, "00_通知.docx")
 
 
 def scheme() -> None:
-    """01 实施方案: joint inspections and annual work plans through one template."""
+    """01 实施方案: every word from the plan's scheme; "附件1" only when the notice lists it."""
     doc = setup_document()
+    compact_titles(doc)
     tag(doc, "if plan.attachments")
-    para(doc, "附件1", style="Normal", runs=[("附件1", None)], east=HEITI)
+    attachment_label(doc, "附件1")
     para(doc, style="Normal")
     tag(doc, "endif")
-    doc.add_paragraph("{{ plan.scheme_title }}", style="Title")
+    doc.add_paragraph("{{ plan.scheme_title_lines | join('\\n') }}", style="Title")
     para(doc, style="Normal")
     tag(doc, "for text in plan.preamble")
     para(doc, "{{ text }}")
     tag(doc, "endfor")
     tag(doc, "for section in plan.sections")
-    doc.add_paragraph("{{ section.number }}、{{ section.heading }}", style="Heading 1")
+    doc.add_paragraph("{{ section.number }}{{ section.heading }}", style="Heading 1")
     tag(doc, "for text in section.paragraphs")
     para(doc, "{{ text }}")
     tag(doc, "endfor")
@@ -402,7 +625,10 @@ def scheme() -> None:
 def notice_letter() -> None:
     """02 告知书: one per inspected entity."""
     doc = setup_document()
-    doc.add_paragraph("{{ plan.notice_title }}", style="Title")
+    compact_titles(doc)
+    attachment_label(doc, "附件2")
+    para(doc, style="Normal")
+    doc.add_paragraph("{{ plan.notice_title_lines | join('\\n') }}", style="Title")
     para(doc, style="Normal")
     para(doc, "{{ i.entity.name }}（统一社会信用代码：{{ i.entity.credit_code }}）：", style="Normal")
     para(doc, "{% if plan.legal_basis %}{{ plan.legal_basis }}，{% endif %}经随机抽取，你单位被确定为"
@@ -431,30 +657,39 @@ def notice_letter() -> None:
         cell_text(cell, field, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     cell_text(table.rows[3].cells[0], "{%tr endfor %}", size=14)
     widths(table, [62, 40, 54])
+    for row in table.rows:  # off the grid: a little air around 4号 text, not a 10 mm grid line
+        row.height = Mm(8)
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
               "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
     doc.add_paragraph("五、联系方式", style="Heading 1")
-    para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}")
-    para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
-         align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400})
-    para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
-         indent={"right": 400})
-    para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")
+    closing = [
+        para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
+        para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
+             align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400}),
+        para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
+             indent={"right": 400}),
+        para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")]
+    for p in closing[:-1]:  # contact, issuer, date and receipt line turn the page together
+        p.paragraph_format.keep_with_next = True
     save(doc, "02_告知书.docx")
 
 
 def onsite_record() -> None:
     """04 实地核查记录表 ("一企一表"): one page per entity, signature blocks at the foot."""
     doc = setup_document(top=25, bottom=20, left=25, right=20, body_size=10.5, grid=False, line=Pt(16))
+    label = attachment_label(doc, "附件4")
+    label.paragraph_format.line_spacing = Pt(20)
     title = doc.add_paragraph("“双随机、一公开”实地核查记录表", style="Title")
     title.paragraph_format.line_spacing = Pt(30)
     fonts(title.runs[0]._element, XIAOBIAOSONG, 18)
     para(doc, "抽查计划：{{ plan.doc_number }}　　检查组：{{ i.group_label }}　　组长：{{ i.leader.name if i.leader else '' }}",
                style="Normal", align=WD_ALIGN_PARAGRAPH.CENTER, size=10.5)
     rows = [
-        ("被检查单位", "{{ i.entity.name }}", "统一社会信用代码", "{{ i.entity.credit_code }}"),
-        ("住所（经营场所）", "{{ i.entity.address }}", None, None),
-        ("法定代表人（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
+        ("被检查单位", "{{ i.entity.name }}", "统一社会\n信用代码", "{{ i.entity.credit_code }}"),
+        ("住所\n（经营场所）", "{{ i.entity.address }}", None, None),
+        ("法定代表人\n（负责人）", "{{ i.entity.legal_rep }}", "联系人及电话", "{{ i.entity.contact_name }} {{ i.entity.contact_phone }}"),
         ("检查日期", "{{ i.dates.visit }}", "许可证号", "{{ i.entity.licence }}"),
         ("检查部门", "检查事项", "发现问题情况", "处置情况"),
         ("{%tr for it in i.items %}", None, None, None),
@@ -470,7 +705,7 @@ def onsite_record() -> None:
     table = doc.add_table(rows=len(rows), cols=4)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders(table)
-    widths(table, [32, 48, 33, 52])
+    widths(table, [38, 42, 33, 52])  # 检查部门 column takes 迁安市消防救援大队 on one line
     for r, values in enumerate(rows):
         cells = table.rows[r].cells
         header_row = r == 4
@@ -484,9 +719,11 @@ def onsite_record() -> None:
             cells[1].merge(cells[3])
     for row in table.rows:
         row.height = Mm(8)
+    table.rows[6].height = Mm(11)  # each inspected item: room for a handwritten finding and measure
+    table.rows[10].height = Mm(16)  # 后续处置
     for r in (11, 12):
-        table.rows[r].height = Mm(34)
-    table.rows[13].height = Mm(16)
+        table.rows[r].height = Mm(36)
+    table.rows[13].height = Mm(18)
     save(doc, "04_实地核查记录表.docx")
 
 
@@ -495,10 +732,22 @@ THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
+# Page geometry of the Excel forms. Text is 11 pt and must print at no less than 9 pt on A4, so the
+# columns are sized to fit the printable width at 100 % (fit-to-width stays on only as a safety net
+# and then shrinks by a few per cent at most); long text wraps and the table runs on to more pages.
+# The footer sits inside the bottom margin (footer distance < bottom margin), the header likewise.
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.7, "bottom": 0.75, "header": 0.3, "footer": 0.3}  # inches
+BODY_PT = 11
+
+
 def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[str, str, float]],
                    landscape: bool = True, footer: str = "", wb=None, sheet: str | None = None,
-                   save_now: bool = True):
-    """A table form: 附件 label, title, plan line, header row, one `{{ row.… }}` row, optional footer."""
+                   save_now: bool = True, groups: list[tuple[str, int, int]] = ()):
+    """A table form: 附件 label, title, plan line, header row(s), one `{{ row.… }}` row, optional footer.
+
+    `groups` puts a spanning header (e.g. 成员) over columns start..end (1-based) in a second header
+    row; the other headers then span both rows.
+    """
     if wb is None:
         wb = Workbook()
         ws = wb.active
@@ -515,34 +764,47 @@ def sheet_template(name: str, attachment: str, title: str, columns: list[tuple[s
     ws.row_dimensions[2].height = 36
     ws.merge_cells(f"A3:{last}3")
     ws["A3"] = "抽查计划：{{ plan.title }}（{{ plan.doc_number }}）"
-    ws["A3"].font = Font(name=FANGSONG, size=11)
+    ws["A3"].font = Font(name=FANGSONG, size=BODY_PT)
     ws["A3"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     ws.row_dimensions[3].height = 30
+    head_rows = 2 if groups else 1
+    data_row = 4 + head_rows
+    grouped = {c for _, start, end in groups for c in range(start, end + 1)}
+    for label, start, end in groups:
+        ws.merge_cells(start_row=4, start_column=start, end_row=4, end_column=end)
+        ws.cell(row=4, column=start, value=label)
     for c, (header, field, width) in enumerate(columns, 1):
-        head = ws.cell(row=4, column=c, value=header)
-        head.font = Font(name=HEITI, size=11)
-        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        head.border = BOX
-        body = ws.cell(row=5, column=c, value=field)
-        body.font = Font(name=FANGSONG, size=11)
+        ws.cell(row=5 if c in grouped else 4, column=c, value=header)
+        if groups and c not in grouped:
+            ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
+        for r in range(4, data_row):
+            cell = ws.cell(row=r, column=c)
+            cell.font = Font(name=HEITI, size=BODY_PT)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BOX
+        body = ws.cell(row=data_row, column=c, value=field)
+        body.font = Font(name=FANGSONG, size=BODY_PT)
         body.alignment = Alignment(horizontal="center" if width < 10 else "left", vertical="center", wrap_text=True)
         body.border = BOX
         ws.column_dimensions[get_column_letter(c)].width = width
-    ws.row_dimensions[4].height = 30
+    for r in range(4, data_row):
+        ws.row_dimensions[r].height = 30 if head_rows == 1 else 20
     if footer:
-        ws.merge_cells(f"A7:{last}7")
-        ws["A7"] = footer
-        ws["A7"].font = Font(name=FANGSONG, size=11)
-    ws.print_title_rows = "4:4"
+        ws.merge_cells(f"A{data_row + 2}:{last}{data_row + 2}")
+        ws[f"A{data_row + 2}"] = footer
+        ws[f"A{data_row + 2}"].font = Font(name=FANGSONG, size=BODY_PT)
+    ws.print_title_rows = f"4:{data_row - 1}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = f"{FANGSONG},常规"
+    ws.oddFooter.center.size = BODY_PT
     wb.properties.creator = "docgen"
     if save_now:
         buffer = io.BytesIO()
@@ -555,9 +817,9 @@ def statistics_sheet() -> None:
     """08 抽查情况统计表: the office's targets (seed 001) and deadlines, two sheets."""
     name = "08_抽查情况统计表.xlsx"
     wb = sheet_template(name, "统计", "“双随机、一公开”抽查情况统计表（按信用风险分类）", [
-        ("信用风险分类", "{{ row.credit_class }}", 14), ("范围内主体数", "{{ row.population }}", 14),
-        ("应抽数量", "{{ row.required }}", 12), ("实抽数量", "{{ row.drawn }}", 12),
-        ("抽查比例", "{{ row.ratio_text }}", 12), ("情况", "{{ row.state }}", 12)],
+        ("信用风险分类", "{{ row.credit_class }}", 16), ("范围内主体数", "{{ row.population }}", 16),
+        ("应抽数量", "{{ row.required }}", 14), ("实抽数量", "{{ row.drawn }}", 14),
+        ("抽查比例", "{{ row.ratio_text }}", 14), ("情况", "{{ row.state }}", 14)],  # the title's width
         landscape=False, footer="统计截至：{{ stats.as_of }}", sheet="分类抽查情况", save_now=False)
     sheet_template(name, "统计", "“双随机、一公开”工作指标完成情况", [
         ("指标", "{{ row.name }}", 26), ("目标", "{{ row.target }}", 12), ("实际", "{{ row.actual }}", 12),
@@ -568,29 +830,31 @@ def statistics_sheet() -> None:
 def sheets() -> None:
     signed = "填表人：　　　　　　　审核人：　　　　　　　填报日期：　　　年　　月　　日"
     sheet_template("03_随机抽查后续处置工作台账.xlsx", "附件3", "随机抽查后续处置工作台账", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查日期", "{{ row.visit }}", 14),
-        ("检查部门", "{{ row.department }}", 16), ("发现问题", "{{ row.action.issue }}", 26),
-        ("处置措施", "{{ row.action.measure }}", 16), ("处置结果", "{{ row.action.outcome }}", 22),
-        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 14),
-        ("责任人", "{{ row.action.responsible }}", 9), ("备注", "{{ row.note }}", 14)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 16),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查日期", "{{ row.visit }}", 15),
+        ("检查部门", "{{ row.department }}", 10), ("发现问题", "{{ row.action.issue }}", 13),
+        ("处置措施", "{{ row.action.measure }}", 11), ("处置结果", "{{ row.action.outcome }}", 12),
+        ("完结情况", "{{ row.action.status }}", 9), ("完结日期", "{{ row.action.closed }}", 15),
+        ("责任人", "{{ row.action.responsible }}", 7), ("备注", "{{ row.note }}", 6)], footer=signed)
     sheet_template("05_电话告知记录表.xlsx", "附件5", "市场主体“双随机”抽查电话告知记录表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 26),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 10),
-        ("联系电话", "{{ row.call.phone }}", 15), ("告知时间", "{{ row.call.time }}", 20),
-        ("告知内容", "{{ row.content }}", 28), ("告知人", "{{ row.call.caller }}", 9),
-        ("接听人", "{{ row.call.reached }}", 9), ("备注", "{{ row.call.outcome }}", 20)], footer=signed)
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 18),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23),
+        ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 8),
+        ("联系电话", "{{ row.call.phone }}", 13), ("告知时间", "{{ row.call.time }}", 20),
+        ("告知内容", "{{ row.content }}", 21), ("告知人", "{{ row.call.caller }}", 8),
+        ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.call.outcome }}", 15)], footer=signed)
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
-        ("组别", "{# merge #}{{ row.group.label }}", 8), ("组长", "{# merge #}{{ row.leader }}", 9),
-        ("部门", "{{ row.person.department }}", 20), ("姓名", "{{ row.person.name }}", 9),
-        ("执法证号", "{{ row.person.badge }}", 16), ("电话", "{{ row.person.phone }}", 14),
-        ("检查对象", "{# merge #}{{ row.group.entities_text }}", 34), ("检查日期", "{# merge #}{{ row.group.dates_text }}", 16),
-        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 12), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 9)], footer=signed)
+        ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
+        ("部门", "{{ row.person.department }}", 18), ("姓名", "{{ row.person.name }}", 8),
+        ("执法证号", "{{ row.person.badge }}", 14), ("电话", "{{ row.person.phone }}", 13),
+        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 30),
+        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 11), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
+        footer=signed, groups=[("成员", 3, 6)])
     sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
-        ("序号", "{{ row.seq }}", 6), ("企业名称", "{{ row.entity.name }}", 30),
-        ("统一社会信用代码", "{{ row.entity.credit_code }}", 21), ("检查实施机关", "{{ row.authorities }}", 30),
-        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 14),
-        ("抽查结果", "{{ row.result }}", 22)])
+        ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 28),
+        ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查实施机关", "{{ row.authorities }}", 30),
+        ("抽查类型", "{{ row.check_type }}", 18), ("检查日期", "{{ row.visit }}", 15),
+        ("抽查结果", "{{ row.result }}", 20)])
     statistics_sheet()
 
 

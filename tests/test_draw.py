@@ -7,7 +7,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from conftest import check, edit, inspection_files, run_docgen
+from conftest import EXAMPLE, check, edit, inspection_files, line_of, run_docgen
 from docgen.draw import DrawImpossible, Inputs, class_quota, make_draw
 from docgen.drawing import run_draw, verify
 from docgen.problems import DocgenError
@@ -230,3 +230,240 @@ def test_impossible_draw_writes_nothing(archive):
         run_draw(check(archive), PLAN, "s")
     assert not (archive / "records/inspections").exists()
     assert not list((archive / "records/draws").glob("*.yaml"))
+
+
+# -- issue 11: never over a clerk's file; all or nothing ------------------------------------------
+
+def fresh(archive):
+    """The example archive without the plan's draw: what `docgen draw` starts from."""
+    shutil.rmtree(archive / "records/inspections")
+    (archive / f"records/draws/{PLAN}-draw-1.yaml").unlink()
+    return archive
+
+
+def snapshot(archive) -> dict:
+    """Every file under records/ with its bytes (the state a draw changes)."""
+    return {p.relative_to(archive).as_posix(): p.read_bytes()
+            for p in sorted((archive / "records").rglob("*")) if p.is_file()}
+
+
+def drawn_entities(archive, seed="公开种子 1") -> list[str]:
+    return make_draw(Inputs.from_records(
+        yaml.safe_load((archive / f"records/plans/{PLAN}.yaml").read_text(encoding="utf-8")),
+        [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (archive / "records/entities").glob("*.yaml")],
+        {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (archive / "records/departments").glob("*.yaml")}),
+        seed).entities
+
+
+@pytest.mark.parametrize("content", ["plan: [unclosed\nentity: x\n", f"plan: {PLAN}x\nentity: ENTITY\nresult: 未发现问题\n",
+                                     "", "just text\n"])
+def test_any_file_where_draw_would_write_blocks_the_whole_draw(archive, content):
+    fresh(archive)
+    entity = drawn_entities(archive)[3]
+    target = archive / f"records/inspections/{PLAN}/{entity}.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(content.replace("ENTITY", entity), encoding="utf-8")
+    before = snapshot(archive)
+    result = run_docgen("draw", PLAN, "--seed", "公开种子 1", cwd=archive)
+    assert result.returncode == 2
+    assert "不会覆盖或删除" in result.stderr and f"records/inspections/{PLAN}/{entity}.yaml" in result.stderr
+    assert "未写入任何文件" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(archive) == before  # all or nothing: not even the other entities' records
+
+
+def test_a_record_of_the_plan_that_cannot_be_read_blocks_the_draw(archive):
+    fresh(archive)
+    drawn = set(drawn_entities(archive))
+    other = next(f"org-{n:03d}" for n in range(1, 45) if f"org-{n:03d}" not in drawn)
+    stray = archive / f"records/inspections/{PLAN}/{other}.yaml"
+    stray.parent.mkdir(parents=True)
+    stray.write_text(f"plan: {PLAN}\nentity: {other}\ngroup: 一\n", encoding="utf-8")  # schema error
+    result = run_docgen("draw", PLAN, "--seed", "公开种子 1", cwd=archive)
+    assert result.returncode == 2 and stray.name in result.stderr
+    assert not (archive / f"records/draws/{PLAN}-draw-1.yaml").exists()
+
+
+def test_redraw_keeps_a_filled_record_and_replaces_nothing(archive):
+    fresh(archive)
+    assert run_docgen("draw", PLAN, "--seed", "s1", cwd=archive).returncode == 0
+    path = inspection_files(archive)[0]
+    path.write_text(path.read_text(encoding="utf-8") + "note: 已电话联系\n", encoding="utf-8")
+    before = snapshot(archive)
+    redo = run_docgen("draw", PLAN, "--seed", "s2", "--redraw", cwd=archive)
+    assert redo.returncode == 2 and path.name in redo.stderr
+    assert snapshot(archive) == before
+
+
+def test_draw_on_an_invalid_plan_shows_its_errors(archive):
+    plan = archive / f"records/plans/{PLAN}.yaml"
+    edit(plan, "type: 联合抽查", "type: 联合检查")
+    result = run_docgen("draw", PLAN, "--seed", "s", cwd=archive)
+    assert result.returncode == 2
+    assert "找不到" not in result.stderr
+    line = line_of(plan, "type: 联合检查")
+    assert f"records/plans/{PLAN}.yaml:{line}:7:" in result.stderr, result.stderr
+    plan.write_text("id: [\n", encoding="utf-8")  # does not even parse
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert result.returncode == 2 and f"records/plans/{PLAN}.yaml:2:1:" in result.stderr and "找不到" not in result.stderr
+
+
+def test_a_roster_record_with_errors_stops_the_draw(archive):
+    fresh(archive)
+    edit(archive / "records/entities/org-005.yaml", "credit_class: ", "credit_class: E")
+    result = run_docgen("draw", PLAN, "--seed", "s", cwd=archive)
+    assert result.returncode == 2 and "records/entities/org-005.yaml:" in result.stderr
+    assert not list((archive / "records/draws").glob("*.yaml"))
+
+
+class Killed(BaseException):
+    """Stands for the process dying (not an Exception: nothing may catch it)."""
+
+
+def interrupted(archive, monkeypatch, after: int, seed="公开种子 1", redraw=False):
+    """Run a draw in this process that dies after `after` files were created."""
+    from docgen import drawing, writer
+
+    calls = {"n": 0}
+    real = writer.write_new
+
+    def dying(path, data, **kw):
+        if calls["n"] == after:
+            raise Killed()
+        calls["n"] += 1
+        real(path, data, **kw)
+
+    monkeypatch.setattr(drawing, "write_new", dying)
+    with pytest.raises(Killed):
+        run_draw(check(archive), PLAN, seed, redraw=redraw)
+    monkeypatch.setattr(drawing, "write_new", real)
+
+
+def clean_draw(tmp_path, seeds=("公开种子 1",)) -> dict:
+    """What uninterrupted draws give, in an archive of their own."""
+    other = tmp_path / "clean"
+    shutil.copytree(EXAMPLE, other / "records")
+    fresh(other)
+    for n, seed in enumerate(seeds):
+        args = ("--redraw",) if n else ()
+        assert run_docgen("draw", PLAN, "--seed", seed, *args, cwd=other).returncode == 0
+    return snapshot(other)
+
+
+def test_interrupted_draw_is_reported_then_resumed(archive, tmp_path, monkeypatch):
+    fresh(archive)
+    interrupted(archive, monkeypatch, after=4)  # the draw record and three inspection records
+    assert len(inspection_files(archive)) == 3
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    draw_path = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    line = line_of(draw_path, "status: in-progress")
+    assert f"records/draws/{PLAN}-draw-1.yaml:{line}:9: 抽取未完成" in result.stdout, result.stdout
+    assert f"docgen draw {PLAN} --resume" in result.stdout and "--rollback" in result.stdout
+    assert run_docgen("draw", PLAN, "--verify", cwd=archive).returncode == 1
+    built = run_docgen("build", cwd=archive)  # the plan's tables wait for the whole draw
+    assert built.returncode == 1 and f"{PLAN}-draw-1.yaml 有错误，本计划的汇总表未更新" in built.stdout, built.stdout
+    assert not (archive / f"output/{PLAN}/06_人员分组及车辆安排情况表.xlsx").exists()
+    other = run_docgen("draw", PLAN, "--seed", "另一个种子", cwd=archive)
+    assert other.returncode == 2 and "抽取未完成" in other.stderr
+    done = run_docgen("draw", PLAN, "--resume", cwd=archive)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(archive) == clean_draw(tmp_path)
+    assert run_docgen("validate", cwd=archive).returncode == 0
+    assert run_docgen("draw", PLAN, "--verify", cwd=archive).returncode == 0
+
+
+def test_the_same_draw_again_finishes_the_interrupted_one(archive, tmp_path, monkeypatch):
+    fresh(archive)
+    interrupted(archive, monkeypatch, after=7)
+    again = run_docgen("draw", PLAN, "--seed", "公开种子 1", cwd=archive)
+    assert again.returncode == 0 and "继续完成" in again.stdout, again.stderr
+    assert snapshot(archive) == clean_draw(tmp_path)
+
+
+def test_interrupted_draw_rolled_back(archive, monkeypatch):
+    fresh(archive)
+    before = snapshot(archive)
+    interrupted(archive, monkeypatch, after=5)
+    done = run_docgen("draw", PLAN, "--rollback", cwd=archive)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(archive) == before
+    assert run_docgen("draw", PLAN, "--resume", cwd=archive).returncode == 2  # nothing left to resume
+
+
+def test_interrupted_redraw_rolled_back_restores_the_replaced_records(archive, tmp_path, monkeypatch):
+    fresh(archive)
+    assert run_docgen("draw", PLAN, "--seed", "s1", cwd=archive).returncode == 0
+    before = snapshot(archive)
+    interrupted(archive, monkeypatch, after=3, seed="s2", redraw=True)
+    assert run_docgen("validate", cwd=archive).returncode == 1
+    assert run_docgen("draw", PLAN, "--rollback", cwd=archive).returncode == 0
+    assert snapshot(archive) == before
+    interrupted(archive, monkeypatch, after=6, seed="s2", redraw=True)
+    assert run_docgen("draw", PLAN, "--resume", cwd=archive).returncode == 0
+    assert snapshot(archive) == clean_draw(tmp_path, ("s1", "s2"))
+
+
+def test_resume_and_rollback_never_touch_an_edited_file(archive, monkeypatch):
+    fresh(archive)
+    interrupted(archive, monkeypatch, after=3)
+    edited = inspection_files(archive)[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "note: 已填写\n", encoding="utf-8")
+    kept = edited.read_bytes()
+    back = run_docgen("draw", PLAN, "--rollback", cwd=archive)
+    assert back.returncode == 2 and edited.name in back.stderr
+    assert edited.read_bytes() == kept
+    assert (archive / f"records/draws/{PLAN}-draw-1.yaml").exists()  # still reported as unfinished
+    assert "抽取未完成" in run_docgen("validate", cwd=archive).stdout
+
+
+def test_a_doctored_journal_cannot_delete_a_clerks_record(archive, monkeypatch):
+    """`writes` names the hash of a filled record: rollback deletes only what the draw record itself makes."""
+    fresh(archive)
+    interrupted(archive, monkeypatch, after=2)
+    written = inspection_files(archive)[0]
+    written.write_text(written.read_text(encoding="utf-8") + "note: 已填写\n", encoding="utf-8")
+    import hashlib
+
+    draw_path = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    text = draw_path.read_text(encoding="utf-8")
+    journal = yaml.safe_load(text)
+    old_sha = journal["writes"][written.stem]
+    draw_path.write_text(text.replace(old_sha, hashlib.sha256(written.read_bytes()).hexdigest()), encoding="utf-8")
+    kept = written.read_bytes()
+    assert run_docgen("draw", PLAN, "--rollback", cwd=archive).returncode == 2
+    assert written.read_bytes() == kept
+    assert run_docgen("draw", PLAN, "--resume", cwd=archive).returncode == 2
+    assert written.read_bytes() == kept
+
+
+def test_old_draw_records_stay_valid_and_keep_their_bytes(archive):
+    """The example's draw record (written before draws were journalled) validates and verifies."""
+    path = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    before = path.read_bytes()
+    checked = check(archive)
+    assert not [p for p in checked.problems if p.path.endswith(path.name)]
+    assert verify(checked, PLAN)[0]
+    assert path.read_bytes() == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.text(min_size=1, max_size=10),
+       conflicted=st.lists(st.tuples(st.sampled_from(["d1", "d2"]), st.integers(0, 5), st.integers(0, 19)),
+                           max_size=20))
+def test_records_made_from_the_draw_record_match_the_draw(seed, conflicted):
+    """The draw record alone rebuilds every assignment (what --resume, --rollback and --redraw rely on),
+    also when the lead department is not listed first and a leader must step aside."""
+    from docgen.drawing import _assignments_of, draw_data
+
+    conflicts = collections.defaultdict(list)
+    for dep, person, entity in conflicted:
+        conflicts[f"{dep}-{person}"].append(f"eA{entity:04d}")
+    inputs = make_inputs(per_class=(20, 0, 0, 0), ratios={"A": 50}, departments=(("d1", 6), ("d2", 6)),
+                         conflicts=conflicts)
+    inputs.plan["lead_department"] = "d2"
+    try:
+        draw = make_draw(inputs, seed)
+    except DrawImpossible:
+        return
+    rebuilt = _assignments_of(draw_data("p-draw-1", "p", draw, None))
+    assert rebuilt == {e: {**a, "vehicle": a["vehicle"]} for e, a in draw.assignments.items()}

@@ -72,7 +72,8 @@ def test_manifest_missing_or_garbled_means_full_correct_build(archive, tmp_path)
     reference = hashes(out)
     manifest = out / ".docgen-manifest.json"
     for damage in (b"{not json", b'{"version": 1, "outputs": {"x": 3}}', None):
-        # a document edited behind docgen's back must be rebuilt, not skipped
+        # a document edited behind docgen's back must be rebuilt, not skipped; with the record of what
+        # docgen wrote gone, the edited file is a clerk's: kept, the rebuilt document written beside it
         doc = next(out.glob(f"{PLAN}/02_*.docx"))
         doc.write_bytes(b"scribbled")
         if damage is None:
@@ -82,6 +83,11 @@ def test_manifest_missing_or_garbled_means_full_correct_build(archive, tmp_path)
         result = run_docgen("build", cwd=archive)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
+        rel = str(doc.relative_to(out))
+        assert doc.read_bytes() == b"scribbled" and "docgen 没有覆盖它" in result.stdout
+        assert hashes(out)[rel.replace(".docx", "（docgen新生成）.docx")] == reference[rel]
+        doc.unlink()  # the clerk lets docgen's document take its place: the one beside it goes
+        assert run_docgen("build", cwd=archive).returncode == 0
         assert hashes(out) == reference
 
 

@@ -77,13 +77,20 @@ def test_schema_type_and_date_format(archive):
 
 
 def test_phone_number_kept_as_text(archive):
+    """Quoted, a phone number is text with its leading zero. Unquoted, YAML (and so the editor and
+    check-jsonschema) reads a number: issue 15 makes docgen say so, with the fix, instead of
+    silently reading it as text as it did before."""
     path = archive / "records/entities/org-003.yaml"
     text = path.read_text(encoding="utf-8")
     import re
-    path.write_text(re.sub(r"phone: '\d+'", "phone: 03157665600", text), encoding="utf-8")
+    path.write_text(re.sub(r"phone: '\d+'", "phone: '03157665600'", text), encoding="utf-8")
     checked = check(archive)
     assert not problems_for(checked, path)
     assert checked.index.entities["org-003"].data["contact"]["phone"] == "03157665600"
+    path.write_text(re.sub(r"phone: '\d+'", "phone: 03157665600", text), encoding="utf-8")
+    [problem] = problems_for(check(archive), path)
+    assert (problem.line, problem.column) == (line_of(path, "phone: 03157665600"), 10)
+    assert "请加引号：'03157665600'" in problem.message and "docgen fmt" in problem.message
 
 
 def test_yaml_syntax_error_position(archive):

@@ -1,0 +1,82 @@
+"""Where in the output folder docgen may read, replace and delete files.
+
+The manifest travels in git with the documents, so the paths in it are input like any
+other: a path is used only when it is relative and made of plain names, and leads to a
+place inside the output folder without passing through a link to somewhere else. Only
+regular files are hashed, replaced or removed; a link, folder or FIFO at a document's
+path belongs to someone else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+OTHER = object()  # the state of a path that holds something other than a regular file
+BESIDE = "（docgen新生成）"  # ends the name of a new document written beside a clerk's file
+
+# characters that are invisible or change how text displays: controls (Cc), line and paragraph
+# separators, surrogates, and the format characters (Cf: bidi controls, zero-width ones). A list,
+# not Unicode categories: the same paths are accepted whatever Python's Unicode version.
+INVISIBLE = re.compile('[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2'
+                        '\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb'
+                        '\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a'
+                        '\U000e0001\U000e0020-\U000e007f]')
+_RESERVED = re.compile(r'[\\:*?"<>|]')  # names some system reserves (and Windows' separator)
+
+
+def plain_relpath(rel) -> bool:
+    """Whether a manifest path is one docgen could have written: "/"-separated plain names, no
+    "..", no absolute or drive path, no hidden, control, bidi or other format characters."""
+    if not isinstance(rel, str) or not 0 < len(rel) <= 1024 or _RESERVED.search(rel):
+        return False
+    if not rel.isprintable() and INVISIBLE.search(rel):  # isprintable: a quick test for the common case
+        return False
+    # no empty part ("//", a leading or trailing "/"), none starting with "." (".", "..", hidden
+    # names) or ending with a space or "." (which Windows drops)
+    framed = "/" + rel + "/"
+    if "//" in framed or "/." in framed or " /" in framed or "./" in framed:
+        return False
+    return len(rel.encode("utf-8")) <= 255 or all(len(part.encode("utf-8")) <= 255 for part in rel.split("/"))
+
+
+def shown(rel: str, limit: int = 200) -> str:
+    """A path as it may be printed: control and format characters (bidi overrides) as \\u escapes."""
+    text = INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", rel[:limit])
+    return text + ("…" if len(rel) > limit else "")
+
+
+def beside(rel: str) -> str:
+    """Where a new document goes when a file docgen did not write (or that was edited) holds its path."""
+    stem, ext = os.path.splitext(rel)
+    return stem + BESIDE + ext
+
+
+class OutputFolder:
+    """The output folder, as far as docgen may touch it."""
+
+    def __init__(self, root: str, hashes):
+        self.root = os.path.abspath(root)
+        self.real = os.path.realpath(self.root)
+        self.hashes = hashes  # cache.OutputHashes: a file's SHA-256, read again only when touched
+        self._parents: dict[str, bool] = {}
+
+    def target(self, rel: str) -> str | None:
+        """The file for a manifest or output path, or None when its folder leads out of the output folder."""
+        folder = rel.rpartition("/")[0]
+        inside = self._parents.get(folder)
+        if inside is None:
+            real = os.path.realpath(os.path.join(self.root, *folder.split("/")))
+            inside = self._parents[folder] = real == self.real or real.startswith(self.real + os.sep)
+        return self.root + os.sep + rel.replace("/", os.sep) if inside else None
+
+    def state(self, path: str):
+        """None when nothing is there, OTHER when it is not a regular file, else its SHA-256."""
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat.S_ISREG(mode):
+            return OTHER
+        return self.hashes.sha(path)

@@ -1,0 +1,409 @@
+"""Issue 11: what `docgen build` writes, replaces and deletes — and only that.
+
+Manifest paths stay inside the output folder; documents a clerk edited, and files docgen never
+wrote, are kept; hostile text gives valid files and appears verbatim; long names give short file
+names; one document's failure does not stop the others; the machine's failures have their own
+exit code.
+"""
+
+import dataclasses
+import errno
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import xml.dom.minidom
+import zipfile
+
+import docx
+import openpyxl
+import pytest
+import yaml
+
+from conftest import ROOT, check, edit, inspection_files, run_docgen
+from docgen.archive import Archive, packaged_dir
+from docgen.build import MANIFEST, BuildFailed, Renderer, build
+from docgen.outputs import plan_outputs, safe_name
+
+PLAN = "qa-2023-30"
+BESIDE = "（docgen新生成）"
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(out) -> dict:
+    return json.loads((out / MANIFEST).read_text(encoding="utf-8"))["outputs"]
+
+
+def write_manifest(out, outputs: dict) -> None:
+    (out / MANIFEST).write_text(json.dumps({"docgen": "x", "version": 1, "outputs": outputs}), encoding="utf-8")
+
+
+def xml_parts_parse(blob_or_path) -> dict[str, str]:
+    """Every XML part of a package, parsed (raises on an invalid one); returns their text."""
+    parsed = {}
+    with zipfile.ZipFile(blob_or_path) as package:
+        for name in package.namelist():
+            if name.endswith((".xml", ".rels")):
+                dom = xml.dom.minidom.parseString(package.read(name))
+                parsed[name] = dom
+    return parsed
+
+
+def all_text(dom) -> str:
+    out = []
+
+    def walk(node):
+        if node.nodeType == node.TEXT_NODE:
+            out.append(node.data)
+        for child in node.childNodes:
+            walk(child)
+    walk(dom)
+    return "".join(out)
+
+
+def entity_of(root, inspection) -> tuple[str, dict]:
+    entity = yaml.safe_load(inspection.read_text(encoding="utf-8"))["entity"]
+    path = root / f"records/entities/{entity}.yaml"
+    return entity, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def rename_entity(root, entity: str, name: str) -> None:
+    path = root / f"records/entities/{entity}.yaml"
+    old = yaml.safe_load(path.read_text(encoding="utf-8"))["name"]
+    edit(path, f"name: {old}", "name: " + json.dumps(name, ensure_ascii=False))
+
+
+# -- 1. manifest paths --------------------------------------------------------------------------
+
+def test_manifest_paths_outside_the_output_folder_are_ignored(archive, tmp_path):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    record = archive / "records/entities/org-001.yaml"
+    outside = tmp_path / "outside.txt"
+    outside.write_text("someone's file")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.docx"
+    victim.write_bytes(b"a document outside the archive")
+    (out / PLAN / "linked").symlink_to(elsewhere, target_is_directory=True)
+    before = {p: p.read_bytes() for p in (record, outside, victim)}
+    manifest = read_manifest(out)
+    hostile = {
+        "../records/entities/org-001.yaml": sha(record),
+        f"{PLAN}/../../records/entities/org-001.yaml": sha(record),
+        str(outside): sha(outside),                       # absolute
+        f"{PLAN}/linked/victim.docx": sha(victim),        # through a link leading out
+        f"{PLAN}\\..\\..\\outside.txt": sha(outside),     # Windows separators
+        ".docgen-manifest.json": "0" * 64,                # hidden names
+        f"{PLAN}/\u202eevil.docx": "0" * 64,              # a bidi override
+    }
+    for rel, digest in hostile.items():
+        manifest[rel] = {"key": "k", "sha256": digest, "sources": []}
+    write_manifest(out, manifest)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in (record, outside, victim)} == before
+    assert result.stdout.count("已忽略") == 6 and "警告：" in result.stdout
+    assert "\u202e" not in result.stdout and "\\u202e" in result.stdout  # shown, not obeyed by the terminal
+    assert f"{PLAN}/linked/victim.docx 所在的文件夹是指向输出目录之外的链接" in result.stdout
+    assert not set(hostile) & set(read_manifest(out))  # forgotten: no warning next time, nothing done ever
+    assert run_docgen("build", cwd=archive).stdout.count("已忽略") == 0
+
+
+def test_no_write_through_a_folder_linked_outside(archive, tmp_path):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(out / "qx-2024-6", elsewhere)
+    shutil.rmtree(out / "qx-2024-6")
+    (out / "qx-2024-6").symlink_to(elsewhere, target_is_directory=True)
+    edit(archive / "records/plans/qx-2024-6.yaml", "title: ", "title: 新")
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
+    assert "qx-2024-6/00_通知.docx" in result.stderr and "指向输出目录之外的链接" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(list((out / PLAN).glob("02_告知书_*.docx"))) == len(inspection_files(archive))  # the rest built
+
+
+# -- 2. documents a clerk edited, files docgen never wrote -------------------------------------
+
+def test_edited_document_kept_new_one_beside_then_force_replaces(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    inspection = next(p for p in inspection_files(archive) if "opinion:" in p.read_text(encoding="utf-8"))
+    _, entity = entity_of(archive, inspection)
+    doc = out / f"04_实地核查记录表_{entity['name']}.docx"
+    side = out / f"04_实地核查记录表_{entity['name']}{BESIDE}.docx"
+    original = doc.read_bytes()
+    document = docx.Document(str(doc))
+    document.add_paragraph("经办人手工补充的说明")
+    document.save(str(doc))
+    edited = doc.read_bytes()
+
+    # no record changed: the edit is kept all the same, docgen's document goes beside it
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert doc.read_bytes() == edited and side.read_bytes() == original
+    assert f"{PLAN}/{doc.name} 在上次生成后被修改过，docgen 没有覆盖它" in result.stdout
+    assert side.name in result.stdout and "--force" in result.stdout
+    assert f"{PLAN}/{side.name}" in read_manifest(archive / "output")
+
+    # a build with nothing new reminds and writes nothing
+    again = run_docgen("build", cwd=archive)
+    assert "没有变化" in again.stdout and "docgen 没有覆盖它" in again.stdout
+
+    # the record changes: the document beside is brought up to date, the edited one still kept
+    edit(inspection, "opinion: ", "opinion: 经复核无异议，")
+    changed = run_docgen("build", cwd=archive)
+    assert changed.returncode == 0 and doc.read_bytes() == edited
+    assert "经复核无异议" in "\n".join(c.text for t in docx.Document(str(side)).tables for r in t.rows for c in r.cells)
+    newest = side.read_bytes()
+
+    # the clerk restores what docgen wrote there last (git checkout): docgen's to replace again
+    doc.write_bytes(original)
+    restored = run_docgen("build", cwd=archive)
+    assert restored.returncode == 0 and "没有覆盖" not in restored.stdout
+    assert doc.read_bytes() == newest and not side.exists()
+    doc.write_bytes(edited)
+    assert "docgen 没有覆盖它" in run_docgen("build", cwd=archive).stdout and side.read_bytes() == newest
+
+    # --force replaces after saying so; the document beside is gone, and so is its manifest entry
+    forced = run_docgen("build", "--force", cwd=archive)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert f"{PLAN}/{doc.name} 在上次生成后被修改过，已按 --force 用新生成的文书替换" in forced.stdout
+    assert doc.read_bytes() == newest and not side.exists()
+    assert not [k for k in read_manifest(archive / "output") if BESIDE in k]
+
+
+def test_conflict_resolved_by_taking_the_new_document(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    doc = out / "00_通知.docx"
+    side = out / f"00_通知{BESIDE}.docx"
+    doc.write_bytes(b"edited")
+    run_docgen("build", cwd=archive)
+    shutil.copy(side, doc)  # the clerk takes docgen's version over, and leaves the copy beside it
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "没有覆盖" not in result.stdout
+    assert not side.exists() and BESIDE not in json.dumps(read_manifest(archive / "output"), ensure_ascii=False)
+
+
+def test_edited_document_beside_is_not_touched_either(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    (out / "00_通知.docx").write_bytes(b"edited")
+    run_docgen("build", cwd=archive)
+    (out / f"00_通知{BESIDE}.docx").write_bytes(b"edited too")
+    edit(archive / "records/plans/qa-2023-30.yaml", "check_type: ", "check_type: 新")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 2 and "00_通知.docx 未能生成" in result.stderr and "改名或移走" in result.stderr
+    assert (out / "00_通知.docx").read_bytes() == b"edited"
+    assert (out / f"00_通知{BESIDE}.docx").read_bytes() == b"edited too"
+    assert (out / "07_公示表.xlsx").exists()
+
+
+def test_file_docgen_never_wrote_is_never_replaced(archive):
+    assert run_docgen("build", "--out", "reference", cwd=archive).returncode == 0
+    expected = (archive / "reference" / PLAN / "00_通知.docx").read_bytes()
+    out = archive / "output" / PLAN
+    out.mkdir(parents=True)
+    mine = out / "00_通知.docx"
+    mine.write_bytes(b"the clerk's own notice, typed before the first build")
+    for args in (("build",), ("build", "--force")):
+        result = run_docgen(*args, cwd=archive)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert mine.read_bytes() == b"the clerk's own notice, typed before the first build"
+        assert f"{PLAN}/00_通知.docx 不是 docgen 生成的文件" in result.stdout
+        assert (out / f"00_通知{BESIDE}.docx").read_bytes() == expected
+    # the clerk moves the file away: the document takes its place, the copy beside it goes
+    mine.rename(archive / "my-notice.docx")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    assert not (out / f"00_通知{BESIDE}.docx").exists() and (out / "00_通知.docx").read_bytes() == expected
+
+
+def test_something_not_a_file_at_a_document_path_is_left_alone(archive):
+    out = archive / "output" / PLAN
+    out.mkdir(parents=True)
+    os.mkfifo(out / "00_通知.docx")  # reading it would hang the build
+    (out / "01_实施方案.docx").symlink_to(archive / "records/plans/qa-2023-30.yaml")
+    plan_bytes = (archive / "records/plans/qa-2023-30.yaml").read_bytes()
+    result = run_docgen("build", "--force", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (out / "00_通知.docx").is_fifo() and (out / "01_实施方案.docx").is_symlink()
+    assert (archive / "records/plans/qa-2023-30.yaml").read_bytes() == plan_bytes
+    assert (out / f"00_通知{BESIDE}.docx").exists() and (out / f"01_实施方案{BESIDE}.docx").exists()
+
+
+# -- 3. text in files -----------------------------------------------------------------------------
+
+def test_control_characters_in_titles_give_valid_packages(archive):
+    checked = check(archive)
+    renderer = Renderer(Archive(str(archive / "records")).templates_dir)
+    hostile = "抽查\x00\x01\x08\x0b\x0c\x1f\ud800\ufffe计划 & <b> \"引号\" 'x' \r\n\t末尾]]>"
+    outputs = plan_outputs(checked, PLAN).outputs
+    kinds = {o.template: o for o in outputs}
+    assert {"00_通知.docx", "04_实地核查记录表.docx", "07_公示表.xlsx"} <= set(kinds)
+    for template in ("00_通知.docx", "04_实地核查记录表.docx", "07_公示表.xlsx"):
+        blob = renderer.render(dataclasses.replace(kinds[template], title=hostile))
+        parts = xml_parts_parse(io.BytesIO(blob))  # every XML part parses
+        title = parts["docProps/core.xml"].getElementsByTagName("dc:title")[0]
+        assert all_text(title) == "抽查计划 & <b> \"引号\" 'x' \r\n\t末尾]]>", template
+        if template.endswith(".docx"):
+            docx.Document(io.BytesIO(blob))
+        else:
+            openpyxl.load_workbook(io.BytesIO(blob))
+
+
+VERBATIM = "甲{_{ a }_}乙 & < > \" { } = {{ x }} {% if %} {_% b %_} 丙"
+
+
+def test_record_text_verbatim_in_documents_and_tables(archive):
+    inspected = [(p, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in inspection_files(archive)]
+    shown = next(p for p, d in inspected if d.get("result") and (d.get("dates") or {}).get("completed"))
+    entity, _ = entity_of(archive, shown)
+    rename_entity(archive, entity, VERBATIM)
+    assert not check(archive).errors
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = archive / "output" / PLAN
+    for prefix, title in (("02_告知书_", "告知书"), ("04_实地核查记录表_", "实地核查记录表")):
+        [doc] = [p for p in out.glob(f"{prefix}*.docx") if "{_{ a }_}" in p.name]
+        parts = xml_parts_parse(doc)
+        assert VERBATIM in all_text(parts["word/document.xml"]), prefix
+        assert all_text(parts["docProps/core.xml"].getElementsByTagName("dc:title")[0]) == f"{title} {VERBATIM}"
+    sheet = openpyxl.load_workbook(out / "07_公示表.xlsx").active
+    assert VERBATIM in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_template_literal_escapes_still_work(archive):
+    """docxtpl's `{_{` in a template's own text still prints `{{` (only record text is left alone)."""
+    shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
+    path = archive / "templates/00_通知.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("模板示例：{_{ plan.title }_} 和 {_% if %_}")
+    document.save(str(path))
+    edit(archive / "records/plans/qa-2023-30.yaml", "title: ", "title: 标题{_{ t }_}")
+    assert run_docgen("build", "--plan", PLAN, cwd=archive).returncode == 0
+    text = all_text(xml_parts_parse(archive / "output" / PLAN / "00_通知.docx")["word/document.xml"])
+    assert "模板示例：{{ plan.title }} 和 {% if %}" in text and "标题{_{ t }_}" in text
+
+
+# -- 4. long names, unsafe names, one failure ----------------------------------------------------
+
+def test_long_names_shortened_with_a_hash_and_unique(archive):
+    common = "迁安市" + "某" * 77  # 80 characters shared
+    files = inspection_files(archive)[:2]
+    names = {}
+    for n, inspection in enumerate(files):
+        entity, _ = entity_of(archive, inspection)
+        names[entity] = common + ("甲乙丙丁戊己庚辛壬癸" * 2 if n == 0 else "子丑寅卯辰巳午未申酉" * 2)
+        rename_entity(archive, entity, names[entity])
+    assert all(len(name) == 100 for name in names.values())
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = archive / "output" / PLAN
+    long = sorted(p.name for p in out.iterdir() if "某某某" in p.name)
+    assert len(long) == 4  # 02 and 04 for each: two entities, never one file for both
+    for name in long:
+        assert len(name.encode("utf-8")) <= 200 and re.search(r"_[0-9a-f]{8}\.docx$", name), name
+        assert len((name.replace(".docx", BESIDE + ".docx")).encode("utf-8")) <= 200
+    letters = [p for p in out.glob("02_告知书_迁安市某*.docx")]
+    texts = {all_text(xml_parts_parse(p)["word/document.xml"]) for p in letters}
+    assert all(any(full in text for text in texts) for full in names.values())  # full names inside
+
+
+def test_unsafe_characters_never_reach_file_names():
+    for raw in ("甲\u202e乙", "甲\u2066乙\u2069", "a\u200fb", "x/y\\z:*?\"<>|", "行\n分\r隔\x00", "\u2028\u2029p",
+                " .隐藏. ", "\ud800孤"):
+        name = safe_name(raw)
+        assert not re.search(r'[\\/:*?"<>|\x00-\x1f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]',
+                             name), repr(raw)
+        assert name and not name.startswith((" ", ".")) and not name.endswith((" ", "."))
+    assert safe_name("迁安市启明星书法培训学校（示例）") == "迁安市启明星书法培训学校（示例）"
+    assert safe_name("甲" * 300) != safe_name("甲" * 301)
+
+
+def test_one_broken_template_fails_its_documents_only(archive):
+    shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
+    path = archive / "templates/02_告知书.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("{{ i.no_such_field }}")
+    document.save(str(path))
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "未能生成" in result.stderr and "02_告知书_" in result.stderr and "no_such_field" in result.stderr
+    assert "Traceback" not in result.stderr
+    out = archive / "output" / PLAN
+    assert not list(out.glob("02_告知书_*"))
+    assert len(list(out.glob("04_实地核查记录表_*.docx"))) == len(inspection_files(archive))
+    assert (out / "07_公示表.xlsx").exists() and (archive / "output/qx-2024-6/00_通知.docx").exists()
+    assert "写入" in result.stdout  # what was done is said too
+
+
+def test_one_document_failing_to_write_does_not_stop_the_others(archive, monkeypatch):
+    import docgen.build as build_module
+
+    real = build_module.write_atomic
+
+    def full_for_one(path, data, *args, **kwargs):
+        if os.path.basename(path).startswith("04_") and "fail" not in seen:
+            seen.add("fail")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return real(path, data, *args, **kwargs)
+
+    seen = set()
+    monkeypatch.setattr(build_module, "write_atomic", full_for_one)
+    with pytest.raises(BuildFailed) as caught:
+        build(Archive(str(archive / "records")), str(archive / "output"))
+    failed = caught.value
+    assert failed.exit_code == 4 and len(failed.report.failures) == 1
+    assert "04_实地核查记录表_" in str(failed) and "磁盘空间不足" in str(failed)
+    out = archive / "output" / PLAN
+    assert len(list(out.glob("04_*.docx"))) == len(inspection_files(archive)) - 1
+    assert len(list(out.glob("02_*.docx"))) == len(inspection_files(archive))
+    monkeypatch.setattr(build_module, "write_atomic", real)
+    report = build(Archive(str(archive / "records")), str(archive / "output"))
+    assert [p for p in report.written if "/04_" in p] and len(list(out.glob("04_*.docx"))) == len(inspection_files(archive))
+
+
+# -- 5. exit codes --------------------------------------------------------------------------------
+
+FAILING = """
+import errno, os, sys
+def refuse(*args, **kwargs):
+    raise OSError(errno.{code}, os.strerror(errno.{code}), args[-1])
+os.{function} = refuse
+sys.argv = ["docgen", "build"]
+from docgen.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("function, code, words", [
+    ("replace", "ENOSPC", "磁盘空间不足"),
+    ("replace", "EROFS", "只读"),
+    ("makedirs", "EACCES", "没有权限"),
+])
+def test_machine_failure_has_its_own_exit_code(archive, function, code, words):
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", FAILING.format(function=function, code=code)], cwd=archive,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert words in result.stderr and "Traceback" not in result.stderr and result.stderr.startswith("错误：")
+    leftovers = [p for p in archive.rglob(".docgen-*.tmp")]
+    assert not leftovers
+
+
+def test_readme_lists_the_exit_codes():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = text[text.index("退出码：0"):].split("\n4. ")[0]  # up to the next step of 经办人员的日常操作
+    assert "2 命令用法" in said and "4 机器的问题" in said and "磁盘已满" in said
