@@ -20,7 +20,7 @@ DRAW_PLAN = "bench-draw"
 
 ENTITY = """id: b-{n:05d}
 name: 基准测试第{n}号培训学校（示例）
-credit_code: {code}
+credit_code: '{code}'
 type: 校外培训机构
 address: 河北省迁安市测试路{n}号
 legal_rep: 张三
