@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.archive import Archive
-from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, read_regular
 from docgen.check import Checked, check_archive
 from docgen.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.outputs import Output, plan_outputs
@@ -30,6 +30,7 @@ from docgen.writer import remove_stale_temps, write_atomic
 
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
+JOURNAL = ".docgen-manifest.pending"  # what a build is writing, until its manifest is written
 
 _templates: dict[tuple, object] = {}  # prepared templates, kept across builds in one process
 
@@ -129,6 +130,85 @@ def load_manifest(out_dir: str) -> tuple[dict, list[str]]:
     return {rel: entry for rel, entry in outputs.items() if rel not in odd}, notes
 
 
+class Journal:
+    """Documents a build is about to write, one line each, until the manifest says so.
+
+    The manifest is written once, at the end of a build. A build killed before that leaves
+    documents the manifest does not know; after a later edit of their records the next build
+    would take them for documents a clerk changed, keep them and write beside them. Each
+    document is noted here just before it is written (path and SHA-256, appended, flushed); the
+    next build takes a noted hash as what docgen last wrote when the file holds exactly it
+    (`adopt`), and a build that wrote its manifest removes the journal."""
+
+    def __init__(self, out_dir: str):
+        self.path = os.path.join(out_dir, JOURNAL)
+        self.handle = None
+
+    def _regular(self) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.path).st_mode)
+        except OSError:
+            return False
+
+    def entries(self) -> list[tuple[str, str]]:
+        if not self._regular():
+            return []
+        try:
+            raw = read_regular(self.path)
+        except OSError:
+            return []
+        found = []
+        for line in raw.decode("utf-8", "replace").splitlines():
+            try:
+                rel, sha = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # the line being written when the build was killed
+            if isinstance(rel, str) and isinstance(sha, str) and plain_relpath(rel):
+                found.append((rel, sha))
+        return found
+
+    def adopt(self, manifest: dict, folder: OutputFolder) -> bool:
+        """Put what an interrupted build wrote into `manifest`; True when there was such a build."""
+        entries = self.entries()
+        for rel, sha in entries:
+            target = folder.target(rel)
+            if target is not None and folder.state(target) == sha:
+                old = manifest.get(rel) or {"sources": []}
+                manifest[rel] = {**old, "key": "", "sha256": sha}  # "": render it again to be sure
+        return bool(entries) or self._regular()
+
+    def note(self, rel: str, sha: str) -> None:
+        if self.handle is None:
+            self.handle = self._open()
+        if self.handle is False:
+            return
+        self.handle.write(json.dumps([rel, sha], ensure_ascii=False) + "\n")
+        self.handle.flush()  # in the operating system's hands: survives the process being killed
+
+    def _open(self):
+        """The journal for appending; False when its place holds a link or anything but a regular file
+        (the output folder travels in git: a link there would have docgen write elsewhere)."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError:
+            return False
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return False
+        return os.fdopen(fd, "a", encoding="utf-8")
+
+    def finish(self, manifest_written: bool) -> None:
+        if self.handle:
+            self.handle.close()
+        self.handle = None
+        if manifest_written and self._regular():
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
 class Renderer:
     """Templates of one archive, prepared once (and reused across builds while unchanged)."""
 
@@ -200,6 +280,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     report.notes.extend(notes)
     hashes = OutputHashes(os.path.join(archive.root, CACHE_DIR, "output-hashes.json"))
     folder = OutputFolder(out_dir, hashes)
+    journal = Journal(out_dir)
+    interrupted = journal.adopt(manifest, folder)  # documents a killed build wrote are docgen's own
     renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
     salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
     # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
@@ -217,7 +299,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             keep_prefixes.add(result.plan_id + "/")
         for output in result.outputs:
             jobs.append((output, fingerprint(salt, output, renderer.digest(output.template), options)))
-    placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs})
+    placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs}, journal)
     done: list[Output] = []  # outputs whose own path holds what this build made
     bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
     for output, key in jobs:
@@ -236,7 +318,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if pdf:
         from docgen.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
 
-        write_pdfs(out_dir, done, manifest, new_manifest, report, force)
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force, folder)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]
@@ -266,13 +348,17 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         else:
             report.kept_edited.append(relpath)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
-    if new_manifest != manifest or not os.path.exists(os.path.join(out_dir, MANIFEST)):
+    written = True
+    if new_manifest != manifest or interrupted or not os.path.exists(os.path.join(out_dir, MANIFEST)):
         try:
             write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))
         except OSError as exc:
+            written = False
             if not report.failures:
+                journal.finish(False)
                 raise
             report.failures.append(Failure.of(MANIFEST, exc))
+    journal.finish(written)
     report.seconds = time.perf_counter() - started
     if report.failures:
         raise BuildFailed(report)
@@ -291,9 +377,9 @@ class _Placer:
     """
 
     def __init__(self, folder: OutputFolder, renderer: "Renderer", manifest: dict, new_manifest: dict,
-                 report: BuildReport, force: bool, planned: set[str]):
+                 report: BuildReport, force: bool, planned: set[str], journal: Journal):
         self.folder, self.renderer, self.report, self.force = folder, renderer, report, force
-        self.manifest, self.new_manifest, self.planned = manifest, new_manifest, planned
+        self.manifest, self.new_manifest, self.planned, self.journal = manifest, new_manifest, planned, journal
 
     def place(self, output: Output, key: str) -> bool:
         """True when the output's own path now holds what docgen made for it."""
@@ -342,6 +428,7 @@ class _Placer:
 
     def _write(self, rel: str, target: str, data: bytes, digest: str, current) -> None:
         if current != digest or self.force:
+            self.journal.note(rel, digest)
             write_atomic(target, data)
             self.folder.hashes.wrote(target, digest)
             self.report.written.append(rel)

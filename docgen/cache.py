@@ -16,6 +16,7 @@ wrote are believed, and only for them is an unchanged stat stamp taken as unchan
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -53,6 +54,23 @@ def _mac(key: bytes, path: str, body) -> bytes:
     return mac.hexdigest().encode()
 
 
+def in_own_cache(path: str) -> bool:
+    """Whether `path` is in the archive's `.docgen/` without passing through a symbolic link.
+
+    `.docgen/` comes with the archive (a zip, a shared drive): a `.docgen` or `.docgen/records` that
+    is a link to another folder would have docgen write there, and delete the entries it does not
+    recognise there. Such a cache is not used at all."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.islink(folder):
+        if os.path.basename(folder) == CACHE_DIR:
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return True  # not in an archive's cache (a cache folder given by a caller)
+        folder = parent
+    return False
+
+
 def read_json(path: str | None):
     """A cache file's content, or None when it is missing, damaged, or not written by this user's
     docgen: the archive may come from anybody, so only an entry signed with the user's own key
@@ -62,11 +80,10 @@ def read_json(path: str | None):
     from docgen import usercache
 
     key = usercache.secret()
-    if key is None:
+    if key is None or not in_own_cache(path):
         return None
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_regular(path)
     except OSError:
         return None
     start = len(_HEAD) + 64
@@ -91,7 +108,7 @@ def write_json(path: str | None, value) -> None:
     from docgen import usercache
 
     key = usercache.secret()
-    if key is None:
+    if key is None or not in_own_cache(path):
         return
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
@@ -132,10 +149,25 @@ def remembered(cache_dir: str | None, kind: bytes, source: bytes, *, make, valid
     return value
 
 
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file. The archive (its `.docgen/`, `schemas/`, `templates/`) may hold a
+    FIFO, socket or device where a file is expected; a plain open() of a FIFO waits forever for a
+    writer. Opened without blocking and checked before reading: anything else raises OSError."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "不是普通文件（可能是管道、套接字或设备）", path)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def file_sha(path: str) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return hashlib.sha256(read_regular(path)).hexdigest()
     except OSError:
         return None
 
@@ -182,7 +214,8 @@ class RecordCache:
         layout: dict[str, set[str]] = {}
         outdated = [os.path.join(archive.root, CACHE_DIR, "records-cache.json")]  # before shards
         try:
-            names = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".json")) \
+                if in_own_cache(os.path.join(folder, "x.json")) else []
         except OSError:
             names = []
         for name in names:
@@ -292,7 +325,8 @@ class RecordCache:
             return
         for path in self.outdated:
             try:
-                os.unlink(path)
+                if in_own_cache(path):
+                    os.unlink(path)
             except OSError:
                 pass
         self.outdated = []
@@ -326,12 +360,15 @@ class RecordCache:
                 elif name in on_disk or not split:
                     on_disk.discard(name)
                     try:
-                        os.unlink(target)
+                        if in_own_cache(target):
+                            os.unlink(target)
                     except OSError:
                         pass
             for name in on_disk - set(wanted):
                 try:
-                    os.unlink(os.path.join(self.folder, name))
+                    stale_shard = os.path.join(self.folder, name)
+                    if in_own_cache(stale_shard):
+                        os.unlink(stale_shard)
                 except OSError:
                     pass
             on_disk &= set(wanted)

@@ -375,8 +375,13 @@ def import_group() -> None:
 
 
 sheet_option = click.option("--sheet", metavar="NAME", help="读取指定名称的工作表（默认第一个工作表）")
-column_option = click.option("--column", "columns", multiple=True, metavar="字段=表头",
-                             help="手工指定某列对应的字段，如 --column 联系电话=手机号码（可重复）")
+# an example of --column per command, in that command's own fields (tests/test_readme_commands.py tries each)
+COLUMN_EXAMPLES = {"entities": "联系电话=手机号码", "departments": "执法证号=证件编号", "task": "任务编号=检查任务号"}
+
+
+def column_option(command: str):
+    return click.option("--column", "columns", multiple=True, metavar="字段=表头",
+                        help=f"手工指定某列对应的字段，如 --column {COLUMN_EXAMPLES[command]}（可重复）")
 
 
 def _print_import(report, dry_run: bool) -> None:
@@ -396,7 +401,7 @@ def _print_import(report, dry_run: bool) -> None:
 @click.option("--type", "default_type", help="表中没有“主体类型”列时使用的主体类型，如 校外培训机构")
 @click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
 @sheet_option
-@column_option
+@column_option("entities")
 @records_option
 def import_entities(roster: str, update: bool, default_type: str | None, dry_run: bool, sheet: str | None,
                     columns: tuple[str, ...], records_dir: str) -> None:
@@ -414,7 +419,7 @@ def import_entities(roster: str, update: bool, default_type: str | None, dry_run
 @click.option("--update", is_flag=True, help="更新已有人员的信息")
 @click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
 @sheet_option
-@column_option
+@column_option("departments")
 @records_option
 def import_departments(roster: str, department: str | None, name: str | None, update: bool, dry_run: bool,
                        sheet: str | None, columns: tuple[str, ...], records_dir: str) -> None:
@@ -430,7 +435,7 @@ def import_departments(roster: str, department: str | None, name: str | None, up
 @click.option("--plan", "plan_id", required=True, metavar="ID", help="任务所属的抽查计划编号")
 @click.option("--dry-run", is_flag=True, help="只报告，不写入文件")
 @sheet_option
-@column_option
+@column_option("task")
 @records_option
 def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, columns: tuple[str, ...],
                 records_dir: str) -> None:

@@ -19,17 +19,23 @@ GITATTRIBUTES = "# docgen：git diff 显示 Word / Excel 文书里的文字变�
 GITIGNORE = ("# docgen 的缓存\n.docgen/\n# PDF 是打印件（每次转换的字节不同），不纳入版本管理\n*.pdf\n"
              "# Word / WPS / Excel / LibreOffice 打开文件时留下的锁文件和临时文件（不是文书，不能提交）\n"
              "~$*\n.~lock.*#\n.~*\n*.tmp\n"
-             "# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n")
+             "# docgen 被中断时留下的临时文件（下次运行时自动清除）\n.docgen-*.tmp\n.docgen-manifest.pending\n")
 PRE_COMMIT = """# pre-commit 框架：每次提交前校验暂存区中的记录（pip install pre-commit && pre-commit install）。
 # 先在本机运行一次 docgen git-setup：它把 docgen 所在的 Python 记为 git 命令“git docgen”，
 # 因此图形界面的 git 客户端找不到 docgen 命令时，钩子照样能运行。
 # always_run：只删除记录的提交也要校验（删掉的记录可能仍被别的记录引用）。
+# 本机没有运行过 docgen git-setup（如刚 git clone 的档案）或之后重装了 docgen 时，钩子说明怎么办。
 repos:
   - repo: local
     hooks:
       - id: docgen-validate
         name: docgen validate --staged
-        entry: git docgen validate --staged
+        entry: >-
+          sh -c 'if ! git config alias.docgen >/dev/null; then
+          echo "本机还没有为这个档案运行过 docgen git-setup（没有 git docgen 命令）：请在档案目录中运行一次 docgen git-setup，然后再提交" >&2;
+          exit 1; fi; git docgen validate --staged; status=$?; if [ $status -eq 127 ]; then
+          echo "git docgen 指向的 Python 已不存在（docgen 重装或换了位置）：请在档案目录中重新运行一次 docgen git-setup，然后再提交" >&2;
+          fi; exit $status'
         language: system
         pass_filenames: false
         always_run: true
@@ -65,6 +71,14 @@ CLERK_README = """# “双随机、一公开”抽查档案
 ## 名录库导入
 
 `docgen import entities 名录库.xlsx`；执法人员名录：`docgen import departments 执法人员.xlsx --department 部门编号`。
+文件可以是 .xlsx、.xls 或 .csv（UTF-8 或 GBK），按中文表头识别；表头有歧义时用 `--column 字段=表头` 指定，
+名录在其他工作表时用 `--sheet 工作表名`，表中没有“主体类型”列时用 `--type`。已有记录加 `--update` 才更新。
+
+## 与省级监管平台配合
+
+由平台抽取时不用 `docgen draw`：`docgen import task 任务清单.xlsx --plan 计划编号` 把平台导出的任务清单写成
+抽查记录（按统一社会信用代码和执法证号对应，已有的记录不覆盖）；照常填写结果、`docgen build`；
+`docgen export results 计划编号 [--department 部门] [--format csv]` 按部门导出平台录入所需的结果（不含电话）。
 
 ## 自定义
 

@@ -103,6 +103,14 @@ def safe_name(name: str, budget: int = NAME_BYTES) -> str:
     return head + tag
 
 
+def same_file_key(name: str) -> str:
+    """What a file name is on Windows and macOS, which ignore case (and macOS, Unicode normalisation):
+    two entities whose names differ only so would share one file there."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
     """An enumeration from the archive's schemas (offices may extend them)."""
     common = checked.schemas.raw.get("common", {}).get("$defs", {})
@@ -212,15 +220,19 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         entity_rec = index.entities.get(record.data.get("entity"))
         if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
             result.complete = False
-            result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            if not checked.is_valid(record):
+                result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            else:  # the inspection is fine: send the clerk to the entity's record, where the error is
+                where = entity_rec.path if entity_rec is not None else f"检查对象“{record.data.get('entity')}”的记录"
+                result.skipped.append(f"{where} 有错误，{record.path} 的文书和本计划的汇总表未更新")
             continue
         valid.append((record, entity_rec))
         seq = len(valid)
         entity_name = str(entity_rec.data.get("name", ""))
         name = safe_name(entity_name)
-        if name in used_names and used_names[name] != entity_rec.data.get("id"):
+        if same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_rec.data.get("id"):
             name = safe_name(f"{name}_{entity_rec.data.get('id')}")
-        used_names[name] = entity_rec.data.get("id")
+        used_names[same_file_key(name)] = entity_rec.data.get("id")
         sources = tuple(base + [record.path, entity_rec.path])
         own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
         depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),

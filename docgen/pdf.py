@@ -251,7 +251,8 @@ def _document_time(source: str) -> bytes:
     return b"19800101000000"
 
 
-def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, report, force: bool) -> None:
+def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, report, force: bool,
+               files) -> None:
     """PDFs beside the documents whose bytes changed (or whose PDF is missing or was edited).
 
     A document LibreOffice cannot convert is reported as an error naming it (the build then
@@ -286,7 +287,38 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
                                            f"转换为 PDF 失败：{result.failed.get(source, 'LibreOffice 没有生成 PDF')}"
                                            "（其余 PDF 已生成；请用 LibreOffice 打开此文书检查，或重新运行 docgen build --pdf）"))
             continue
-        write_atomic(os.path.join(out_dir, *pdf_rel.split("/")), data)
-        new_manifest[pdf_rel] = {"key": source_sha, "sha256": hashlib.sha256(data).hexdigest(),
-                                 "sources": [relpath]}
-        report.pdfs.append(pdf_rel)
+        try:
+            placed, target = _place(files, pdf_rel, os.path.join(out_dir, *pdf_rel.split("/")), manifest, report,
+                                    force, new_manifest)
+            write_atomic(target, data)
+        except Exception as exc:  # one PDF's failure never stops the others
+            from docgen.build import Failure
+
+            report.failures.append(Failure.of(pdf_rel, exc))
+            if pdf_rel in manifest:
+                new_manifest.setdefault(pdf_rel, manifest[pdf_rel])
+            continue
+        new_manifest[placed] = {"key": source_sha, "sha256": hashlib.sha256(data).hexdigest(), "sources": [relpath]}
+        report.pdfs.append(placed)
+
+
+def _place(files, rel: str, target: str, manifest: dict, report, force: bool, new_manifest: dict) -> tuple[str, str]:
+    """Where a new PDF goes: its own path, unless a file docgen did not write (or that was changed since)
+    is there; then beside it, like a document (`build._Placer`). A PDF's bytes differ from one LibreOffice
+    to another, so only what docgen last wrote tells its own PDF from a clerk's (a signed scan, say)."""
+    from docgen.outfolder import OTHER, beside
+    from docgen.problems import DocgenError
+
+    old = manifest.get(rel)
+    current = files.state(target)
+    if current is None or (old and current == old.get("sha256")) or (force and old and current is not OTHER):
+        return rel, target
+    if old:  # keep knowing what docgen last wrote there
+        new_manifest[rel] = old
+    side, side_target = beside(rel), beside(target)
+    side_now, side_old = files.state(side_target), manifest.get(side)
+    if side_now is not None and not (side_old and side_now == side_old.get("sha256")):
+        raise DocgenError(f"{rel} 和旁边的 {side} 都不是 docgen 写入的文件，新生成的 PDF 无处可写；请核对后把其中一个改名或移走")
+    report.notes.append(f"{rel} 不是 docgen 上次写入的 PDF（被修改过，或是别人放的文件），docgen 没有覆盖它；"
+                        f"新生成的 PDF 写在旁边的 {side.rsplit('/', 1)[-1]}")
+    return side, side_target

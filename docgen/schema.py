@@ -15,7 +15,7 @@ from typing import Any
 
 
 from docgen.archive import Record
-from docgen.cache import read_json, write_json
+from docgen.cache import read_json, read_regular, write_json
 from docgen.index import parse_date
 from docgen.problems import DocgenError, Problem
 
@@ -189,10 +189,10 @@ class Schemas:
             raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
         for name in names:
             try:
-                with open(os.path.join(schemas_dir, name), encoding="utf-8") as handle:
-                    schema = json.load(handle)
+                schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
             except (OSError, ValueError) as exc:
-                raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{exc}") from None
+                reason = (exc.strerror or exc) if isinstance(exc, OSError) else exc
+                raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{reason}") from None
             schema = dict(schema, **{"$id": BASE + name})
             self.raw[name[: -len(".schema.json")]] = schema
         self._inlined: dict[str, dict] | None = None

@@ -92,6 +92,10 @@ def read_table(path: str, sheet: str | None = None) -> Table:
             return _read_xlsx(path, sheet)
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
             return _read_xls(path, sheet)
+        if magic.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            # platforms often export a web page (an HTML table) or Excel 2003 XML under the name .xls
+            raise DocgenError(f"{path}：这个文件实际上是网页（HTML）或 XML 格式，只是扩展名为 {suffix}（有的平台这样导出）。"
+                              "请用 Excel 或 WPS 打开它，另存为 .xlsx 后再导入")
         return _read_xlsx(path, sheet) if suffix != ".xls" else _read_xls(path, sheet)
     if suffix == ".csv":
         if sheet:

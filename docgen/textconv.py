@@ -124,10 +124,14 @@ def textconv_for_git(path: str) -> str:
     try:
         return textconv(path)
     except DocgenError as exc:
-        return f"（docgen 无法显示此文件的文字：{_one_line(str(exc))}）\n"
+        return f"（docgen 无法显示此文件的文字：{_one_line(str(exc), path)}）\n"
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, git must go on
-        return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc))}）\n"
+        return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc), path)}）\n"
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, path: str) -> str:
+    """The note on one line, the file named as 此文件: git hands textconv a temporary copy
+    (/tmp/git-blob-…), whose name would mislead the reader and vary in git's textconv cache."""
+    for name in sorted({path, os.path.abspath(path)}, key=len, reverse=True):
+        text = text.replace(name, "此文件")
     return " ".join(text.split())

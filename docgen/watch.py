@@ -19,6 +19,7 @@ from watchdog.observers import Observer
 from docgen.archive import Archive
 from docgen.build import build
 from docgen.cache import RecordCache
+from docgen.problems import DocgenError, os_error_text
 
 QUIET_SECONDS = 0.25
 IGNORED = ("*.swp", "*.swx", "*.swo", "4913", "*~", ".#*", "#*#", "~$*", ".goutputstream-*", "*.tmp",
@@ -81,29 +82,53 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     cache_holder: list[RecordCache | None] = [None]
 
     def rebuild(label: str, changed: set[str] | None) -> None:
+        from docgen.build import BuildFailed
         from docgen.check import check_archive
 
         started = time.perf_counter()
         checked = check_archive(archive, cache=cache_holder[0], save_cache=False)  # build saves it
         cache_holder[0] = checked.cache
-        report = build(archive, out_dir, checked=checked)
+        failed: list[str] = []
+        try:
+            report = build(archive, out_dir, checked=checked)
+        except BuildFailed as exc:  # the other documents were built: say what was done, then what was not
+            report, failed = exc.report, exc.lines()
         shown = {os.path.abspath(p) for p in changed or ()}
         for problem in report.problems:
             if problem.is_error or os.path.abspath(problem.path) in shown:
                 echo(str(problem))
         for note in report.notes:
-            echo(f"提示：{note}")
+            echo(note if note.startswith("警告：") else f"提示：{note}")
+        for path in report.kept_edited:
+            echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
+        for line in failed:
+            echo(f"错误：{line}")
         written = report.written + [f"删除 {p}" for p in report.removed]
         what = "、".join(os.path.basename(p) for p in written[:4]) + (f" 等 {len(written)} 份" if len(written) > 4 else "")
         errors = sum(p.is_error for p in report.problems)
         tail = f"，{errors} 个错误" if errors else ""
+        if report.failures:
+            tail += f"，{len(report.failures)} 份文书未能生成"
         elapsed = time.perf_counter() - started
         if written:
             echo(f"[{time.strftime('%H:%M:%S')}] {label} → 重写 {what}（{elapsed:.2f} 秒{tail}）")
         else:
             echo(f"[{time.strftime('%H:%M:%S')}] {label} → 文书无变化（{elapsed:.2f} 秒{tail}）")
 
-    rebuild("首次生成", None)
+    def attempt(label: str, changed: set[str] | None) -> None:
+        """One rebuild; whatever stops it is reported and the watcher keeps going: the next save may fix it."""
+        try:
+            rebuild(label, changed)
+        except DocgenError as exc:
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → 错误：{exc}")
+        except OSError as exc:  # a full disk, a folder without permission: the machine's problem
+            text, _ = os_error_text(exc)
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → 错误：{text}")
+        except Exception as exc:  # a bug in docgen: say so, keep watching the clerk's other edits
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → docgen 内部错误：{type(exc).__name__}: {exc}"
+                 "（这是程序的问题，不是记录的问题，请报告给维护人员）")
+
+    attempt("首次生成", None)
     changes = Changes(quiet)
     observer = Observer()
     watched = [archive.records_dir] + [os.path.join(archive.root, d) for d in ("templates", "schemas")
@@ -117,14 +142,7 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
             paths = changes.wait(stop)
             if paths is None:
                 break
-            try:
-                rebuild(f"变更 {describe(paths, archive.root)}", paths)
-            except Exception as exc:  # keep watching: the next save may fix it
-                from docgen.problems import DocgenError
-
-                if not isinstance(exc, DocgenError):
-                    raise
-                echo(f"错误：{exc}")
+            attempt(f"变更 {describe(paths, archive.root)}", paths)
     finally:
         observer.stop()
         observer.join(timeout=5)

@@ -141,6 +141,8 @@ def remove_stale_temps(*folders: str) -> list[str]:
     keeps its file (and one taken in the instant before its lock is made is simply written again)."""
     removed = []
     for folder in folders:
+        if os.path.islink(folder):  # a folder of the archive that leads elsewhere: not docgen's to tidy
+            continue
         for dirpath, _dirnames, filenames in os.walk(folder):
             for name in filenames:
                 if is_temp_name(name):

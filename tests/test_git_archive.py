@@ -75,6 +75,7 @@ def test_lock_file_never_breaks_diff_or_log(office):
     assert "+" in document and "燕山大街100号" in document and "××市××路1号" in document  # old and new text
     assert "Binary files" not in shown
     assert "docgen 无法显示此文件的文字" in shown  # the lock file: one line, not an abort
+    assert "git-blob" not in shown  # the note names no temporary copy git made of the lock file
     assert "diff --git a/output/example-plan/~$00_通知.docx" in shown  # core.quotePath false: no octal escapes
     assert "\\351" not in shown
 
@@ -105,6 +106,7 @@ def test_textconv_for_git_notes_unreadable_files(tmp_path):
         result = run_docgen("textconv", "--for-git", str(path), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("（docgen 无法显示此文件的文字：") and result.stdout.count("\n") == 1
+        assert str(path) not in result.stdout and "此文件" in result.stdout[len("（docgen 无法显示此文件的文字："):]
 
 
 def _delete_referenced_entity(office):
@@ -153,6 +155,36 @@ def test_pre_commit_framework_blocks_delete_only_commit(office, tmp_path):
     git("rm", "-q", "-r", "records/inspections/example-plan", cwd=office)
     passed = git("commit", "-m", "删除主体及其抽查记录", cwd=office, check=False, env=env)
     assert passed.returncode == 0, text_of(passed) + passed.stderr.decode("utf-8", "replace")
+
+
+def test_pre_commit_hook_says_what_to_do_where_git_setup_never_ran(office, tmp_path):
+    """A colleague's clone has no `git docgen` until git-setup runs there; a reinstall leaves it
+    pointing at a Python that is gone. Either way the hook blocks the commit and says so in Chinese."""
+    pytest.importorskip("pre_commit")
+    clone = tmp_path / "副本"
+    git("clone", "-q", str(office), str(clone), cwd=tmp_path)
+    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=clone, capture_output=True,
+                               text=True, env={**os.environ, **GIT_ENV, **env})
+    assert installed.returncode == 0, installed.stderr
+    env.update(_bare_path_env())
+    entity = clone / "records/entities/example-org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    git("add", "-A", cwd=clone)
+
+    def commit():
+        result = git("commit", "-m", "改备注", cwd=clone, check=False, env=env)
+        return result.returncode, text_of(result) + result.stderr.decode("utf-8", "replace")
+
+    code, output = commit()
+    assert code != 0 and "请在档案目录中运行一次 docgen git-setup" in output, output
+    assert "is not a git command" not in output
+    git("config", "alias.docgen", "!/nonexistent/python -m docgen", cwd=clone)
+    code, output = commit()
+    assert code != 0 and "git docgen 指向的 Python 已不存在" in output, output
+    assert run_docgen("git-setup", cwd=clone).returncode == 0
+    code, output = commit()
+    assert code == 0, output
 
 
 def test_readme_plain_hook_blocks_delete_only_commit(office):

@@ -140,6 +140,40 @@ def test_fifo_in_records_is_skipped_with_a_warning_validate_and_build_do_not_blo
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifos_in_the_archives_own_caches_and_schemas_do_not_block(archive):
+    """`.docgen/` and `schemas/` travel with an archive too: a FIFO where a cache entry or a schema is
+    expected is not waited on. A cache entry that is not a file is simply missing (the run checks every
+    record, as for an archive from elsewhere); a schema that is not a file is a clear error."""
+    assert run_limited("build", cwd=archive, seconds=300).returncode == 0
+    cache = archive / ".docgen"
+    shards = sorted((cache / "records").glob("*.json"))
+    assert shards and (cache / "output-hashes.json").exists()
+    for victim in shards + [cache / "output-hashes.json", cache / "schemas-inlined.json",
+                            *sorted((cache / "templates").glob("*.json"))]:
+        victim.unlink(missing_ok=True)
+        os.mkfifo(victim)
+    edit(archive / INSPECTION, "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
+    for command in (["validate"], ["build"], ["status", "--as-of", "2023-11-01"], ["draw", "qa-2023-30", "--verify"]):
+        result = run_limited(*command, cwd=archive, seconds=300)
+        assert result.returncode in (0, 1) and "Traceback" not in result.stderr, (command, result.stdout, result.stderr)
+    assert "马上整改" in "".join(docx_texts(archive / "output/qa-2023-30"))
+    shutil.copytree(EXAMPLE.parent / "schemas", archive / "schemas")
+    schema = archive / "schemas/entity.schema.json"
+    schema.unlink()
+    os.mkfifo(schema)
+    result = run_limited("validate", cwd=archive)
+    assert result.returncode == 2 and "entity.schema.json" in result.stderr and "不是普通文件" in result.stderr, result.stderr
+
+
+def docx_texts(folder: pathlib.Path) -> list[str]:
+    import docx
+
+    return ["\n".join(p.text for p in docx.Document(str(path)).paragraphs) +
+            "".join(c.text for t in docx.Document(str(path)).tables for r in t.rows for c in r.cells)
+            for path in sorted(folder.glob("04_*.docx"))]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_read_directly_does_not_block(tmp_path):
     from docgen.loader import read_limited
 
@@ -376,3 +410,13 @@ def test_values_quoted_in_messages_cannot_drive_the_terminal(archive):
     messages = [m for _l, _c, m in located(check(archive), path)]
     assert any("<U+001B>" in m for m in messages), messages
     assert not any("\x1b" in m or "\x07" in m for m in messages)
+
+
+def test_build_names_the_entity_file_whose_error_holds_back_an_inspections_documents(archive):
+    """The inspection is fine, its entity is not: the build's note sends the clerk to the entity's file."""
+    edit(archive / ENTITY, "name: 迁安市育才体育培训学校（示例）", 'name: "迁安市\\x07学校"')
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1
+    assert f"检查对象“org-002”的记录 有错误，{INSPECTION.as_posix()} 的文书和本计划的汇总表未更新" in result.stdout, result.stdout
+    assert f"{INSPECTION.as_posix()} 有错误" not in result.stdout
+    assert f"{ENTITY.as_posix()}:4:11: 有不可见的控制字符" in result.stdout  # where the error is

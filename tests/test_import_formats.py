@@ -245,7 +245,26 @@ def test_not_a_workbook_and_unknown_format(archive, tmp_path):
     fake.write_text("not a workbook", encoding="utf-8")
     result = run_docgen("import", "entities", str(fake), cwd=archive)
     assert result.returncode == 2 and "不是有效的 Excel 97-2003（.xls）文件" in result.stderr
+    # a web page saved as .xls, as some platforms export: told what it is and how to convert it
+    fake.write_bytes("\ufeff<html><table><tr><td>统一社会信用代码</td></tr></table></html>".encode("utf-8"))
+    result = run_docgen("import", "entities", str(fake), cwd=archive)
+    assert result.returncode == 2 and "实际上是网页（HTML）或 XML 格式" in result.stderr and "另存为 .xlsx" in result.stderr
     other = tmp_path / "名录库.ods"
     shutil.copy(fake, other)
     result = run_docgen("import", "entities", str(other), cwd=archive)
     assert result.returncode == 2 and "不支持的文件格式“.ods”" in result.stderr
+
+
+def test_all_digit_credit_code_is_written_quoted(archive, tmp_path):
+    """A credit code of digits only (a 事业单位's, 12…) becomes the record's id and code: both quoted,
+    since every YAML 1.2 reader takes 121302830000000060 unquoted for a number."""
+    digits = next(c for c in (creditcode.complete(f"121302830000000{n:02d}") for n in range(100)) if c.isdigit())
+    path = tmp_path / "名录库.csv"
+    path.write_text(",".join(HEADERS) + "\n" + ",".join([digits, "数字代码事业单位", "丁某", "丁路4号", "", "A", "事业单位"]),
+                    encoding="utf-8")
+    result = run_docgen("import", "entities", str(path), cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (archive / f"records/entities/{digits}.yaml").read_text(encoding="utf-8")
+    assert f"id: '{digits}'\n" in text and f"credit_code: '{digits}'\n" in text
+    assert run_docgen("fmt", "--check", cwd=archive).returncode == 0
+    assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0

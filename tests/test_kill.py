@@ -20,6 +20,7 @@ import yaml
 from conftest import EXAMPLE, run_docgen
 from docgen import writer
 from docgen.archive import Archive
+from docgen.build import JOURNAL
 from docgen.check import check_archive
 
 PLAN = "qa-2023-30"
@@ -29,14 +30,19 @@ TRIALS = 20
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
 
+def working(name: str) -> bool:
+    """docgen's files of a run in progress: temporary files, and the journal of documents a build writes."""
+    return writer.is_temp_name(name) or name == JOURNAL
+
+
 def files(root) -> dict[str, bytes]:
     """Every file under `root` but docgen's temporary ones, by relative path."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not writer.is_temp_name(p.name)}
+            if p.is_file() and not working(p.name)}
 
 
 def temps(root) -> list:
-    return [p for p in root.rglob("*") if writer.is_temp_name(p.name)]
+    return [p for p in root.rglob("*") if working(p.name)]
 
 
 def start(*args, cwd) -> subprocess.Popen:
@@ -142,6 +148,50 @@ def test_build_killed_at_random_points(build_states):
         assert again.returncode == 0, f"trial {trial}: {again.stdout}{again.stderr}"
         assert files(root / "output") == new, f"trial {trial}: the next build differs from a clean one"
         assert temps(root) == [], f"trial {trial}: {temps(root)}"
+
+
+class Killed(BaseException):
+    """Stands for the process dying (not an Exception: nothing may catch it)."""
+
+
+def test_documents_of_a_build_killed_before_its_manifest_are_still_docgens(archive, monkeypatch):
+    """A build killed after writing documents but before its manifest: once a record changes again,
+    the next build must replace those documents, not take them for a clerk's edits and write beside."""
+    from docgen import build as build_module
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    record = archive / f"records/inspections/{PLAN}/org-002.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert "opinion: 认可检查结果，立即整改" in text
+    record.write_text(text.replace("立即整改", "马上整改"), encoding="utf-8")
+    real = build_module.write_atomic
+
+    def dying(path, data, **kw):
+        if os.path.basename(path) == build_module.MANIFEST:
+            raise Killed()
+        real(path, data, **kw)
+
+    monkeypatch.setattr(build_module, "write_atomic", dying)
+    with pytest.raises(Killed):
+        build_module.build(Archive(str(archive / "records")), str(archive / "output"))
+    monkeypatch.setattr(build_module, "write_atomic", real)
+    assert (archive / "output" / JOURNAL).exists()
+    record.write_text(text.replace("立即整改", "当天整改"), encoding="utf-8")
+    again = run_docgen("build", cwd=archive)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "被修改过" not in again.stdout and "docgen新生成" not in again.stdout, again.stdout
+    out = archive / "output" / PLAN
+    assert not list(out.glob("*docgen新生成*"))
+    [document] = [p for p in out.glob("04_*.docx") if "育才体育" in p.name]
+    import docx
+
+    body = "".join(c.text for t in docx.Document(str(document)).tables for r in t.rows for c in r.cells)
+    assert "当天整改" in body and "马上整改" not in body
+    assert temps(archive) == []
+    clean = archive / "clean"
+    shutil.copytree(archive / "records", clean / "records")
+    assert run_docgen("build", cwd=clean).returncode == 0
+    assert files(archive / "output") == files(clean / "output")
 
 
 # -- draw ------------------------------------------------------------------------------------------
@@ -323,7 +373,7 @@ def test_init_gitignore_covers_temporary_files(tmp_path):
     assert result.returncode == 0, result.stderr
     patterns = [line for line in (tmp_path / "office/.gitignore").read_text(encoding="utf-8").splitlines()
                 if line and not line.startswith("#")]
-    for name in (".docgen-k2x9a1b.tmp", ".docgen-manifest.json.tmp"):
+    for name in (".docgen-k2x9a1b.tmp", ".docgen-manifest.json.tmp", JOURNAL):
         assert any(fnmatch.fnmatch(name, p) for p in patterns), name
     for name in ("02_告知书_x.docx", "org-001.yaml", ".docgen-manifest.json"):
         assert not any(fnmatch.fnmatch(name, p) for p in patterns), name

@@ -320,6 +320,24 @@ def test_long_names_shortened_with_a_hash_and_unique(archive):
     assert all(any(full in text for text in texts) for full in names.values())  # full names inside
 
 
+def test_names_equal_but_for_case_or_normalisation_get_files_of_their_own(archive):
+    """Windows and macOS ignore case in file names (macOS also Unicode normalisation): entities named
+    "Abc学校" and "ABC学校", or "Café" written composed and decomposed, must not share one file there."""
+    import unicodedata
+
+    files = inspection_files(archive)[:4]
+    wanted = ["Abc培训学校", "ABC培训学校", unicodedata.normalize("NFC", "Café培训学校"),
+              unicodedata.normalize("NFD", "Café培训学校")]
+    for inspection, name in zip(files, wanted):
+        rename_entity(archive, entity_of(archive, inspection)[0], name)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = [p.name for p in (archive / "output" / PLAN).iterdir()]
+    folded = {unicodedata.normalize("NFC", n).casefold() for n in names}
+    assert len(folded) == len(names), sorted(names)
+    assert len([n for n in names if n.startswith("04_") and "迁安市" not in n]) == 4, sorted(names)
+
+
 def test_unsafe_characters_never_reach_file_names():
     for raw in ("甲\u202e乙", "甲\u2066乙\u2069", "a\u200fb", "x/y\\z:*?\"<>|", "行\n分\r隔\x00", "\u2028\u2029p",
                 " .隐藏. ", "\ud800孤"):
@@ -407,3 +425,40 @@ def test_readme_lists_the_exit_codes():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     said = text[text.index("退出码：0"):].split("\n4. ")[0]  # up to the next step of 经办人员的日常操作
     assert "2 命令用法" in said and "4 机器的问题" in said and "磁盘已满" in said
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="needs LibreOffice")
+def test_build_pdf_never_replaces_a_pdf_docgen_did_not_write(tmp_path):
+    """A clerk's own PDF at a PDF's path (a signed, scanned copy) stays; the new PDF goes beside it, and
+    takes its own place again once the clerk's file is moved away."""
+    assert run_docgen("init", "office", cwd=tmp_path).returncode == 0
+    root = tmp_path / "office"
+    assert run_docgen("build", cwd=root).returncode == 0
+    out = root / "output/example-plan"
+    clerks = out / "00_通知.pdf"
+    clerks.write_bytes(b"%PDF-1.4 a clerk's signed scan")
+    result = run_docgen("build", "--pdf", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert clerks.read_bytes() == b"%PDF-1.4 a clerk's signed scan"
+    side = out / f"00_通知{BESIDE}.pdf"
+    assert side.read_bytes().startswith(b"%PDF") and "00_通知.pdf" in result.stdout
+    assert (out / "01_实施方案.pdf").read_bytes().startswith(b"%PDF")
+    clerks.unlink()
+    result = run_docgen("build", "--pdf", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert clerks.read_bytes().startswith(b"%PDF-") and not side.exists()
+
+
+def test_a_link_at_the_build_journal_leads_nowhere(archive, tmp_path):
+    """The output folder travels in git: a link at the journal's place must not have docgen append to
+    (or read, or delete) a file elsewhere."""
+    from docgen.build import JOURNAL
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    outside = tmp_path / "outside.txt"
+    outside.write_text("someone's file\n")
+    (archive / "output" / JOURNAL).symlink_to(outside)
+    edit(archive / "records/inspections/qa-2023-30/org-002.yaml", "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and "写入 1 份" in result.stdout, result.stdout + result.stderr
+    assert outside.read_text() == "someone's file\n"

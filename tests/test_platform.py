@@ -200,3 +200,42 @@ def test_task_list_one_row_per_inspector(platform_archive, tmp_path):
     record = load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")
     assert record == {"plan": PLAN, "entity": entity_id, "draw": "platform", "task_number": "T-9",
                       "leader": leader["id"], "inspectors": data["inspectors"]}
+
+
+def test_task_list_xls_with_numbers_and_full_width_is_written_quoted(platform_archive, tmp_path):
+    """An .xls task list as a platform exports it: task numbers stored as numbers, full-width codes and
+    badges, groups in Chinese numerals. What docgen writes is text where the schema wants text
+    (quoted), so docgen, the editor and check-jsonschema read it alike and `docgen fmt` has nothing to do."""
+    import xlwt
+
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    full = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("任务")
+    sheet.write_merge(0, 0, 0, 6, "检查任务清单")
+    for c, title in enumerate(["任务编号", "*统一社会信用代码", "企业名称", "检查实施机关", "检查人员", "执法证号", "组别"]):
+        sheet.write(1, c, title)
+    r = 2
+    chosen = sorted(originals.items())[:2]
+    for n, (entity_id, data) in enumerate(chosen, 1):
+        for dep_id, ids in data["inspectors"].items():
+            row = [float(20231100000 + n), entities[entity_id]["credit_code"].translate(full), entities[entity_id]["name"],
+                   departments[dep_id]["name"], "、".join(people[i]["name"] for i in ids),
+                   "、".join(people[i]["badge"].translate(full) for i in ids), "第" + "一二三"[data["group"] - 1] + "组"]
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+            r += 1
+    path = tmp_path / "任务清单.xls"
+    book.save(str(path))
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for n, (entity_id, data) in enumerate(chosen, 1):
+        written = root / f"records/inspections/{PLAN}/{entity_id}.yaml"
+        assert f"task_number: '{20231100000 + n}'\n" in written.read_text(encoding="utf-8")
+        record = load(written)
+        assert record["group"] == data["group"] and record["inspectors"] == data["inspectors"]
+    fmt = run_docgen("fmt", "--check", cwd=root)
+    assert fmt.returncode == 0 and "0 个需要整理" in fmt.stdout, fmt.stdout
+    checked = run_docgen("validate", "--as-of", "2023-11-01", cwd=root)
+    assert checked.returncode == 0, checked.stdout

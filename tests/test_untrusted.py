@@ -275,3 +275,23 @@ def test_a_template_that_is_not_a_document_is_a_clear_error(archive, name):
     result = run_docgen("build", "--plan", PLAN, cwd=archive)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"模板 {name} 无法读取" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("linked", [".docgen", ".docgen/records"])
+def test_a_cache_folder_linked_out_of_the_archive_is_not_used(archive, tmp_path_factory, linked):
+    """An archive (a zip, a shared drive) whose `.docgen` or `.docgen/records` is a link to another folder:
+    docgen neither writes there nor deletes the files it does not recognise there."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "records").mkdir()
+    (elsewhere / "records/notes.json").write_text('{"precious": 1}')
+    (elsewhere / "records/.docgen-x.tmp").write_text("someone's")
+    (elsewhere / "output-hashes.json").write_text("{}")
+    before = tree(elsewhere)
+    link = archive / linked
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(elsewhere if linked == ".docgen" else elsewhere / "records", target_is_directory=True)
+    for command in (["build"], ["validate"], ["build"]):
+        result = run_docgen(*command, cwd=archive)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert tree(elsewhere) == before
+    assert (archive / "output" / PLAN / "07_公示表.xlsx").exists()

@@ -1,0 +1,83 @@
+"""Issue 11 finishing: `docgen watch` reports a document that could not be made, or a build that could
+not run at all, as an error, and keeps watching: the next save may fix it (first build included)."""
+
+import os
+import pathlib
+import shutil
+import threading
+import time
+
+import docx
+
+from conftest import edit
+
+PLAN = "qa-2023-30"
+PACKAGED_TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
+INSPECTION = "records/inspections/qa-2023-30/org-002.yaml"
+
+
+class InProcessWatcher:
+    def __init__(self, archive):
+        from docgen.watch import watch
+
+        self.lines: list[str] = []
+        self.stop_event = threading.Event()
+        self.worker = threading.Thread(target=watch, args=(str(archive / "records"), str(archive / "output"),
+                                                           self.lines.append, self.stop_event),
+                                       kwargs={"quiet": 0.05}, daemon=True)
+        self.worker.start()
+
+    def wait_for(self, predicate, after: int = 0, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.lines[after:]:
+                if predicate(line):
+                    return line
+            assert time.monotonic() < deadline and self.worker.is_alive(), "\n".join(self.lines)
+            time.sleep(0.05)
+
+    def stop(self):
+        self.stop_event.set()
+        self.worker.join(timeout=60)
+        assert not self.worker.is_alive()
+
+
+def test_watch_reports_failed_documents_as_errors_and_keeps_running(archive):
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    template = archive / "templates/00_通知.docx"
+    document = docx.Document(str(template))
+    document.add_paragraph("{{ ''.__class__.__mro__ }}")
+    document.save(str(template))
+    notice = archive / "output" / PLAN / "00_通知.docx"
+    watcher = InProcessWatcher(archive)
+    try:
+        watcher.wait_for(lambda l: "正在监视" in l)
+        first = "\n".join(watcher.lines)
+        assert f"错误：{PLAN}/00_通知.docx" in first and "未能生成" in first and "不允许" in first, first
+        assert "首次生成" in first and "份文书未能生成" in first, first
+        assert not notice.exists()
+        assert (archive / "output" / PLAN / "07_公示表.xlsx").exists()  # the others were built
+        seen = len(watcher.lines)
+        shutil.copy(PACKAGED_TEMPLATES / "00_通知.docx", template)  # the template fixed: rebuilt
+        watcher.wait_for(lambda l: "重写" in l and "00_通知.docx" in l, after=seen)
+        assert notice.exists()
+        assert not any("未能生成" in l for l in watcher.lines[seen:]), watcher.lines[seen:]
+    finally:
+        watcher.stop()
+
+
+def test_watch_survives_a_first_build_that_cannot_run(archive):
+    """An output folder that cannot be made (a file is in its place): said at once, and the watcher
+    builds once that is put right and a record is saved."""
+    (archive / "output").write_text("a clerk's file")
+    watcher = InProcessWatcher(archive)
+    try:
+        watcher.wait_for(lambda l: "正在监视" in l)
+        assert any("首次生成" in l and "错误：" in l and "output" in l for l in watcher.lines), watcher.lines
+        seen = len(watcher.lines)
+        (archive / "output").unlink()
+        edit(archive / INSPECTION, "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
+        watcher.wait_for(lambda l: "变更" in l and "重写" in l, after=seen)
+        assert (archive / "output" / PLAN / "00_通知.docx").exists()
+    finally:
+        watcher.stop()
