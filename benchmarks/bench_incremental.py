@@ -87,9 +87,9 @@ RESULTS = ("发现问题已责令改正", "发现问题待后续处理")  # both
 
 def toggle(target: pathlib.Path) -> None:
     text = target.read_text(encoding="utf-8")
-    now = next(r for r in RESULTS if f"result: {r}" in text)
+    now = next(r for r in RESULTS if f"- {r}\n" in text)  # a department's results list
     other = RESULTS[1 - RESULTS.index(now)]
-    target.write_text(text.replace(f"result: {now}", f"result: {other}", 1), encoding="utf-8")
+    target.write_text(text.replace(f"- {now}\n", f"- {other}\n", 1), encoding="utf-8")
 
 
 def timed_python() -> float:

@@ -157,8 +157,17 @@ class Archive:
                 problems.append(Problem(display(folder), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
                 return
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name.startswith("."):
                     continue
+                if not entry.is_symlink():  # the directory entry says what it is: no stat call
+                    if entry.is_file(follow_symlinks=False):
+                        if is_record_file(name):
+                            found.append((kind, entry.path))
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        visit(entry.path, kind)
+                        continue
                 mode = kind_of(entry.path, kind, entry)
                 if mode == stat.S_IFDIR:
                     visit(entry.path, kind)
@@ -178,6 +187,12 @@ class Archive:
 
     def _case_collisions(self, found: list[tuple[str, str]]) -> list[Problem]:
         """Files, or folders, whose paths under records/ differ only in case."""
+        start = len(self.records_dir) + 1  # every path found starts with it
+        relatives = [path[start:] for _kind, path in found]
+        folders_seen = {relative.rpartition(os.sep)[0] for relative in relatives}
+        if len({r.casefold() for r in relatives}) == len(set(relatives)) \
+                and len({f.casefold() for f in folders_seen}) == len(folders_seen):
+            return []  # the usual case, decided in C for 100,000 files: no name differs from another only in case
         problems = []
         files: dict[str, str] = {}
         folders: dict[str, str] = {}
@@ -207,8 +222,9 @@ class Archive:
         """
         found, problems, unparsed = self.walk()
         records = []
+        here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
-            shown = display(path)
+            shown = path[len(here):] if path.startswith(here) else path
             hit = cache.get_unchanged(path) if cache is not None else None
             if hit is not None:
                 data, cached_problems, sha = hit

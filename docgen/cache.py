@@ -185,17 +185,22 @@ class RecordCache:
     """Per record file: its SHA-256, stat stamp, parsed data and problems.
 
     Kept as one JSON file per record folder (`.docgen/records/`), so that editing one
-    inspection rewrites the cache of its plan's folder, not that of a thousand entities.
+    inspection rewrites the cache of its plan's folder, not that of a thousand entities. A folder
+    of more than `SPLIT_AT` files (a county's 100,000 entities) is kept in 256 shards by a hash of
+    each file's path, so that editing one of them rewrites a few hundred entries, not all.
     """
 
     FOLDER = "records"
+    SPLIT_AT = 2000
+    BUCKETS = 256
 
     def __init__(self, folder: str | None, key: str, shards: dict[str, dict]):
         self.folder, self.key = folder, key
         self.shards = shards  # record folder -> {record path -> entry}
         self.seen: set[str] = set()
-        self.dirty: set[str] = set()
+        self.dirty: set[tuple[str, str]] = set()  # (record folder, bucket) whose shard must be written
         self.outdated: list[str] = []  # cache files of another docgen or other schemas
+        self.layout: dict[str, set[str]] = {}  # record folder -> names of its shard files now on disk
 
     @staticmethod
     def key_for(schemas) -> str:
@@ -206,6 +211,7 @@ class RecordCache:
         key = cls.key_for(schemas)
         folder = os.path.join(archive.root, CACHE_DIR, cls.FOLDER)
         shards: dict[str, dict] = {}
+        layout: dict[str, set[str]] = {}
         outdated = [os.path.join(archive.root, CACHE_DIR, "records-cache.json")]  # before shards
         try:
             names = sorted(n for n in os.listdir(folder) if n.endswith(".json")) \
@@ -215,11 +221,14 @@ class RecordCache:
         for name in names:
             stored = read_json(os.path.join(folder, name))
             if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("folder"), str) \
-                    and isinstance(stored.get("files"), dict) and name == cls._shard_name(stored["folder"]):
-                shards[stored["folder"]] = stored["files"]
+                    and isinstance(stored.get("files"), dict) \
+                    and name == cls._shard_name(stored["folder"], stored.get("bucket")):
+                shards.setdefault(stored["folder"], {}).update(stored["files"])
+                layout.setdefault(stored["folder"], set()).add(name)
             else:
                 outdated.append(os.path.join(folder, name))
         cache = cls(folder, key, shards)
+        cache.layout = layout
         from docgen import usercache
 
         if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone
@@ -227,11 +236,26 @@ class RecordCache:
         return cache
 
     @staticmethod
-    def _shard_name(record_folder: str) -> str:
-        return hashlib.sha256(record_folder.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".json"
+    def _shard_name(record_folder: str, bucket=None) -> str:
+        """A shard's file name: the folder's own, or with its bucket for a split folder. `open`
+        checks it against the signed content, so a shard cannot stand in for another."""
+        name = record_folder if bucket is None else f"{record_folder}\0{bucket}"
+        return hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".json"
+
+    @classmethod
+    def _bucket(cls, path: str) -> str:
+        import zlib
+
+        return format(zlib.crc32(path.encode("utf-8", "surrogateescape")) % cls.BUCKETS, "02x")
+
+    def _touch(self, path: str) -> None:
+        self.dirty.add((os.path.dirname(path), self._bucket(path)))
 
     def _entry(self, path: str):
-        entry = self.shards.get(os.path.dirname(path), {}).get(path)
+        # paths come from the archive's walk (folder + separator + name): their folder is what
+        # precedes the last separator, without os.path.dirname's cost per call on 100,000 files
+        shard = self.shards.get(path.rpartition(os.sep)[0])
+        entry = shard.get(path) if shard is not None else None
         return entry if isinstance(entry, dict) else None
 
     stamp = staticmethod(file_stamp)
@@ -239,10 +263,20 @@ class RecordCache:
     def get_unchanged(self, path: str):
         """The cached result when the file's modification time, size and inode are as recorded."""
         entry = self._entry(path)
-        if entry is not None and entry.get("stat") is not None and entry.get("stat") == self.stamp(path):
-            self.seen.add(path)
-            return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry.get("sha", "")
-        return None
+        if entry is None:
+            return None
+        stat = entry.get("stat")
+        if stat is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if stat != [st.st_mtime_ns, st.st_size, st.st_ino]:
+            return None
+        self.seen.add(path)
+        problems = entry.get("problems")
+        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
 
     def get(self, path: str, blob: bytes):
         self.seen.add(path)
@@ -251,7 +285,7 @@ class RecordCache:
             stamp = self.stamp(path)
             if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
                 entry["stat"] = stamp
-                self.dirty.add(os.path.dirname(path))
+                self._touch(path)
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
@@ -260,7 +294,7 @@ class RecordCache:
         record_folder = os.path.dirname(path)
         self.shards.setdefault(record_folder, {})[path] = {
             "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
-        self.dirty.add(record_folder)
+        self._touch(path)
 
     def attach(self, doc, path: str) -> None:
         """Give a document its entry's memo: what was worked out from the file's bytes later in a run
@@ -268,24 +302,24 @@ class RecordCache:
         entry = self._entry(path)
         if entry is None:
             return
-        if not isinstance(entry.get("memo"), dict):
-            entry["memo"] = {}
-        doc.memo = entry["memo"]
-        doc.noted = lambda: self.dirty.add(os.path.dirname(path))
+        memo = entry.get("memo")
+        if not isinstance(memo, dict):
+            memo = entry["memo"] = {}
+        doc.memo = memo
+        doc.noted = functools.partial(self._touch, path)
 
     def start(self) -> None:
         """A new run over the records: files not looked at before the next `save` are forgotten."""
         self.seen = set()
 
     def save(self) -> None:
-        """Write the folders whose entries changed; forget files that were not looked at this run.
+        """Write the shards whose entries changed; forget files that were not looked at this run.
         Saving again later in the same run writes only what was added since (see `outputs.projection`)."""
         for record_folder, files in self.shards.items():
             stale = [path for path in files if path not in self.seen]
             for path in stale:
                 del files[path]
-            if stale:
-                self.dirty.add(record_folder)
+                self._touch(path)
         if self.folder is None:
             self.dirty = set()
             return
@@ -296,18 +330,51 @@ class RecordCache:
             except OSError:
                 pass
         self.outdated = []
-        for record_folder in sorted(self.dirty):
-            target = os.path.join(self.folder, self._shard_name(record_folder))
-            files = self.shards.get(record_folder)
-            if files:
-                write_json(target, {"key": self.key, "folder": record_folder, "files": files})
+        buckets: dict[str, set[str]] = {}
+        for record_folder, bucket in self.dirty:
+            buckets.setdefault(record_folder, set()).add(bucket)
+        for record_folder in sorted(buckets):
+            files = self.shards.get(record_folder) or {}
+            split = len(files) > self.SPLIT_AT
+            wanted = {self._shard_name(record_folder, b if split else None): b for b in (
+                [format(n, "02x") for n in range(self.BUCKETS)] if split else [None])}
+            on_disk = self.layout.get(record_folder, set())
+            if on_disk - set(wanted):  # the folder grew past SPLIT_AT or shrank below it: all of it again
+                dirty = set(wanted.values())
             else:
-                self.shards.pop(record_folder, None)
+                dirty = buckets[record_folder] if split else {None}
+            groups: dict = {}
+            for path, entry in files.items():
+                groups.setdefault(self._bucket(path) if split else None, {})[path] = entry
+            for name, bucket in wanted.items():
+                target = os.path.join(self.folder, name)
+                part = groups.get(bucket)
+                if bucket not in dirty:
+                    continue
+                if part:
+                    shard = {"key": self.key, "folder": record_folder, "files": part}
+                    if split:
+                        shard["bucket"] = bucket
+                    write_json(target, shard)
+                    on_disk.add(name)
+                elif name in on_disk or not split:
+                    on_disk.discard(name)
+                    try:
+                        if in_own_cache(target):
+                            os.unlink(target)
+                    except OSError:
+                        pass
+            for name in on_disk - set(wanted):
                 try:
-                    if in_own_cache(target):
-                        os.unlink(target)
+                    stale_shard = os.path.join(self.folder, name)
+                    if in_own_cache(stale_shard):
+                        os.unlink(stale_shard)
                 except OSError:
                     pass
+            on_disk &= set(wanted)
+            self.layout[record_folder] = on_disk
+            if not files:
+                self.shards.pop(record_folder, None)
         self.dirty = set()
 
 

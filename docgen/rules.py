@@ -16,17 +16,20 @@ from docgen.problems import WARNING, Problem
 STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 
 
+_CODE_CHARS = frozenset(creditcode.ALPHABET)
+
+
 def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
     """Ids match file names and are unique; inspectors and credit codes are unique."""
     seen: dict[tuple[str, str], Record] = {}
     for record in records:
         if record.kind in ("inspection", "calendar"):
             continue
+        for keys, message in _own(record):
+            yield record.problem(tuple(keys), message)
         rid = record.data.get("id")
         if not isinstance(rid, str):
             continue
-        if rid != record_stem(record):
-            yield record.problem(("id",), f"编号“{rid}”与文件名“{record_stem(record)}”不一致，请让两者相同")
         first = seen.setdefault((record.kind, rid), record)
         if first is not record:
             yield record.problem(("id",), f"编号“{rid}”重复，已在 {first.path} 中使用")
@@ -58,14 +61,32 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                     yield record.problem(("vehicles",), f"车牌号“{plate}”重复")
         if record.kind == "entity":
             code = record.data.get("credit_code")
-            if isinstance(code, str) and len(code) == 18 and all(c in creditcode.ALPHABET for c in code):
-                if not creditcode.is_valid(code):
-                    yield record.problem(("credit_code",),
-                                         f"「统一社会信用代码」“{code}”的校验位不正确（按 GB 32100-2015 计算，"
-                                         f"第 18 位应为“{creditcode.check_char(code[:17])}”），请核对是否录错")
+            if isinstance(code, str) and len(code) == 18 and _CODE_CHARS.issuperset(code):
                 first = codes.setdefault(code, record.path)
                 if first != record.path:
                     yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first} 中使用")
+
+
+def _own(record: Record) -> list:
+    """[(keys, message)] of what `check_ids` finds in one record alone: its id against its file
+    name, an entity's credit-code check digit. Both depend only on the file's bytes and name, so
+    the verdict is remembered with the record's cache entry: 100,000 check digits are not
+    recomputed in every run."""
+
+    def make() -> list:
+        found = []
+        rid = record.data.get("id")
+        if isinstance(rid, str) and rid != record_stem(record):
+            found.append([["id"], f"编号“{rid}”与文件名“{record_stem(record)}”不一致，请让两者相同"])
+        code = record.data.get("credit_code") if record.kind == "entity" else None
+        if isinstance(code, str) and len(code) == 18 and all(c in creditcode.ALPHABET for c in code) \
+                and not creditcode.is_valid(code):
+            found.append([["credit_code"], f"「统一社会信用代码」“{code}”的校验位不正确（按 GB 32100-2015 计算，"
+                                           f"第 18 位应为“{creditcode.check_char(code[:17])}”），请核对是否录错"])
+        return found
+
+    return record.doc.remembered("own rules", make, lambda v: isinstance(v, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], list) and isinstance(p[1], str) for p in v))
 
 
 def check_plans(index: Index) -> Iterator[Problem]:

@@ -190,3 +190,37 @@ def test_the_signing_key_is_private_and_made_once(tmp_path, monkeypatch):
     path.chmod(0o600)
     usercache._secrets.clear()
     assert usercache.secret() == key and read_json(str(entry)) == {"x": 1}
+
+
+def test_a_large_folder_is_cached_in_shards_and_an_edit_rewrites_one(archive, monkeypatch):
+    """Issue 16: a folder of many records (a county's roster) is kept in many small shards, so that
+    an edit writes a few entries rather than all; growing past the limit and shrinking back below it
+    leaves one consistent layout, and every verdict is the same as without the cache."""
+    from docgen.cache import RecordCache
+
+    monkeypatch.setattr(RecordCache, "SPLIT_AT", 5)
+    monkeypatch.setattr(RecordCache, "BUCKETS", 8)
+    expected = _problems(archive)
+    shards = archive / ".docgen" / "records"
+    entities = str(archive / "records" / "entities")
+
+    def entity_shards():
+        return {p.name: p.read_bytes() for p in shards.glob("*.json") if _folder(p.read_bytes()) == entities}
+
+    before = entity_shards()
+    assert len(before) > 1
+    stored = [json.loads(b)["value"] for b in before.values()]
+    assert all(RecordCache._bucket(path) == s["bucket"] for s in stored for path in s["files"])
+    assert sum(len(s["files"]) for s in stored) == len(list((archive / "records" / "entities").glob("*.yaml")))
+    target = sorted((archive / "records" / "entities").glob("*.yaml"))[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\n# 补记\n", encoding="utf-8")
+    assert _problems(archive) == expected
+    after = entity_shards()
+    assert set(after) == set(before)
+    assert [n for n in after if after[n] != before[n]] == [RecordCache._shard_name(entities, RecordCache._bucket(str(target)))]
+    monkeypatch.setattr(RecordCache, "SPLIT_AT", 10_000)  # below the limit again: one shard
+    target.write_text(target.read_text(encoding="utf-8") + "# 再补记\n", encoding="utf-8")
+    assert _problems(archive) == expected
+    assert list(entity_shards()) == [RecordCache._shard_name(entities)]
+    shutil.rmtree(archive / ".docgen")
+    assert _problems(archive) == expected
