@@ -32,6 +32,15 @@ def archive(tmp_path) -> pathlib.Path:
     return tmp_path
 
 
+def build_example(tmp_path_factory, name: str) -> pathlib.Path:
+    """A fresh copy of the example archive, built once with the command a clerk runs; returns its root."""
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(EXAMPLE, root / "records")
+    result = run_docgen("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
 def run_docgen(*args, cwd, env=None, input=None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "docgen", *args], cwd=cwd, capture_output=True, text=True,

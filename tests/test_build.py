@@ -12,7 +12,7 @@ import yaml
 from docx.shared import Pt
 from docx.oxml.ns import qn
 
-from conftest import EXAMPLE, check, edit, inspection_files, run_docgen
+from conftest import EXAMPLE, build_example, check, edit, inspection_files, run_docgen
 from docgen.archive import Archive
 from docgen.build import build
 from docgen.problems import DocgenError
@@ -23,11 +23,7 @@ PLAN = "qa-2023-30"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("built")
-    shutil.copytree(EXAMPLE, root / "records")
-    result = run_docgen("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+    return build_example(tmp_path_factory, "built")
 
 
 def docx_text(path) -> str:

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 import yaml
 
-from conftest import EXAMPLE, check, edit, line_of, run_docgen
+from conftest import EXAMPLE, build_example, check, edit, line_of, run_docgen
 from docgen.loader import parse_yaml
 
 ENTITY = pathlib.Path("records/entities/org-002.yaml")
@@ -355,11 +355,7 @@ def test_yaml_error_via_validate_cli(archive):
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory):
-    root = tmp_path_factory.mktemp("docs")
-    shutil.copytree(EXAMPLE, root / "records")
-    result = run_docgen("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "output" / "qa-2023-30"
+    return build_example(tmp_path_factory, "docs") / "output" / "qa-2023-30"
 
 
 def _rewrite(source, target, change):

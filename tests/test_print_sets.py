@@ -12,7 +12,7 @@ import yaml
 from lxml import etree
 from openpyxl import load_workbook
 
-from conftest import EXAMPLE, edit, inspection_files, run_docgen
+from conftest import EXAMPLE, build_example, edit, inspection_files, run_docgen
 
 PLAN = "qa-2023-30"
 SET = "00_全套文书（打印）.docx"
@@ -52,11 +52,7 @@ def sections(path):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("printsets")
-    shutil.copytree(EXAMPLE, root / "records")
-    result = run_docgen("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+    return build_example(tmp_path_factory, "printsets")
 
 
 def visiting_order(root):

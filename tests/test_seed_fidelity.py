@@ -21,7 +21,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from conftest import EXAMPLE, run_docgen
+from conftest import EXAMPLE, build_example, run_docgen
 
 SEEDS = pathlib.Path(__file__).resolve().parent / "seeds"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -74,11 +74,7 @@ def align(printed: list[str], seed: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("seeds")
-    shutil.copytree(EXAMPLE, root / "records")
-    result = run_docgen("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "output"
+    return build_example(tmp_path_factory, "seeds") / "output"
 
 
 @pytest.mark.parametrize("plan", sorted(PLANS))
