@@ -18,11 +18,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from docxtpl import DocxTemplate  # noqa: E402
 
-from docgen.archive import Archive  # noqa: E402
-from docgen.build import Renderer, build  # noqa: E402
-from docgen.check import check_archive  # noqa: E402
-from docgen.outputs import plan_outputs  # noqa: E402
-from docgen.render_docx import make_env  # noqa: E402
+from docgen.records.archive import Archive  # noqa: E402
+from docgen.documents.build import Renderer, build  # noqa: E402
+from docgen.records.check import check_archive  # noqa: E402
+from docgen.documents.outputs import plan_outputs  # noqa: E402
+from docgen.documents.render_docx import make_env  # noqa: E402
 from synthetic import PLAN, make_archive  # noqa: E402
 
 

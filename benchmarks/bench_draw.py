@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from docgen.draw import Inputs, make_draw
+from docgen.draw.algorithm import Inputs, make_draw
 
 
 def roster(size: int) -> tuple[dict, list[dict], dict]:

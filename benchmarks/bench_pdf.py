@@ -20,7 +20,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from synthetic import make_archive  # noqa: E402
 
-from docgen.pdf import soffice_path  # noqa: E402
+from docgen.documents.pdf import soffice_path  # noqa: E402
 
 
 def main() -> None:

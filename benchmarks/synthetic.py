@@ -12,7 +12,7 @@ import os
 import pathlib
 import shutil
 
-from docgen import creditcode
+from docgen.records import creditcode
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PLAN = "qa-2023-30"

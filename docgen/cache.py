@@ -33,7 +33,11 @@ def code_digest() -> bytes:
     """docgen's own source (all its modules): a changed model or renderer means changed outputs, version bump or not."""
     folder = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
-    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):
+    names = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
+        names += [os.path.relpath(os.path.join(top, n), folder) for n in files if n.endswith(".py")]
+    for name in sorted(n.replace(os.sep, "/") for n in names):
         with open(os.path.join(folder, name), "rb") as handle:
             digest.update(name.encode() + b"\0" + handle.read())
     return digest.digest()

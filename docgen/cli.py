@@ -8,8 +8,8 @@ import sys
 import click
 
 from docgen import __version__, cli_i18n
-from docgen.archive import Archive
-from docgen.problems import DocgenError
+from docgen.records.archive import Archive
+from docgen.records.problems import DocgenError
 
 cli_i18n.install()
 
@@ -52,10 +52,10 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
 
     每个问题一行，格式为“文件:行:列: 说明”。没有错误时退出码为 0，有错误时为 1。
     """
-    from docgen.check import check_archive
+    from docgen.records.check import check_archive
 
     if staged:
-        from docgen.staged import staged_archive
+        from docgen.office.staged import staged_archive
 
         with staged_archive(records_dir) as (archive, real):
             checked = check_archive(archive, use_cache=False, today=parse_as_of(as_of))
@@ -105,7 +105,7 @@ def _run() -> None:
         click.echo("已中断。", err=True)
         sys.exit(130)
     except OSError as exc:  # the machine's problem (permissions, full disk) or a wrong path, not the records'
-        from docgen.problems import EXIT_MACHINE, os_error_text
+        from docgen.records.problems import EXIT_MACHINE, os_error_text
 
         text, machine = os_error_text(exc)
         click.echo(f"错误：{text}", err=True)
@@ -138,8 +138,8 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
 
     抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
     """
-    from docgen.check import check_archive
-    from docgen.drawing import resume as resume_draw, rollback as rollback_draw, run_draw, verify
+    from docgen.records.check import check_archive
+    from docgen.draw.run import resume as resume_draw, rollback as rollback_draw, run_draw, verify
 
     checked = check_archive(Archive(records_dir))
     if resume or rollback:
@@ -149,7 +149,7 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
             click.echo(line)
         return
     if verify_only:
-        from docgen.platform import platform_draw
+        from docgen.office.platform import platform_draw
 
         by_platform = platform_draw(checked, plan_id)
         if by_platform is not None:  # drawn by the provincial platform: nothing to recompute
@@ -196,7 +196,7 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
 
     退出码：0 成功，1 记录有错误，2 命令用法或模板有误（或有文书未能生成），3 docgen 内部错误，4 磁盘已满、没有写入权限等机器的问题。
     """
-    from docgen.build import BuildFailed, build as run_build
+    from docgen.documents.build import BuildFailed, build as run_build
 
     try:
         report = run_build(Archive(records_dir), out_dir, list(plan_ids) or None, force=force, pdf=pdf,
@@ -253,7 +253,7 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     以及逾期和 3 个工作日内到期的事项。有逾期事项时退出码为 1。"""
     import json
 
-    from docgen.check import check_archive
+    from docgen.records.check import check_archive
     from docgen.status import compute, render_text
 
     today = parse_as_of(as_of)
@@ -292,7 +292,7 @@ def watch(records_dir: str, out_dir: str) -> None:
 @click.option("--force", is_flag=True, help="目录不为空时也建立（已有的文件一律不覆盖）")
 def init(directory: str, force: bool) -> None:
     """建立一个新的抽查档案：records/（各类记录示例）、templates/、schemas/、.gitattributes 和说明。"""
-    from docgen.office import init as run_init
+    from docgen.office.setup import init as run_init
 
     created, skipped = run_init(directory, force)
     for path in skipped:
@@ -306,7 +306,7 @@ def init(directory: str, force: bool) -> None:
 @records_option
 def new(kind: str, record_id: str | None, records_dir: str) -> None:
     """新建一条带字段说明的空白记录。KIND：plan、department、entity、inspection（ID 写成 计划/主体）、calendar（ID 为年份）。"""
-    from docgen.office import new_record
+    from docgen.office.setup import new_record
 
     archive = Archive(records_dir)
     path = new_record(archive.records_dir, archive.schemas_dir, kind, record_id)
@@ -319,7 +319,7 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
 def migrate(dry_run: bool, records_dir: str) -> None:
     """把旧格式的抽查记录（全部部门共用一个 result、items 和完成 / 录入 / 公示日期）改写为新格式：
     每个部门在 departments 中有自己的检查事项、抽查结果和日期。注释和其他内容保持原样。"""
-    from docgen.migrate import apply, plan_changes
+    from docgen.records.migrate import apply, plan_changes
 
     if not os.path.isdir(records_dir):
         raise DocgenError(f"找不到记录目录 {records_dir}")
@@ -349,11 +349,11 @@ def migrate(dry_run: bool, records_dir: str) -> None:
 def textconv(path: str, for_git: bool) -> None:
     """以纯文本显示 .docx / .xlsx 文书的内容（供 git diff 使用）。"""
     if for_git:
-        from docgen.textconv import textconv_for_git
+        from docgen.documents.textconv import textconv_for_git
 
         click.echo(textconv_for_git(path), nl=False)
         return
-    from docgen.textconv import textconv as convert
+    from docgen.documents.textconv import textconv as convert
 
     if not os.path.exists(path):
         raise DocgenError(f"找不到文件 {path}")
@@ -370,7 +370,7 @@ def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> N
     模式要求是文本、却没有加引号而会被读成数字、是否值的值（如电话 13800000000、编号 001、yes），
     原地加上引号；注释、字段顺序和其余内容一概不变。编辑器和 check-jsonschema 因此与 docgen 结论一致。
     """
-    from docgen.fmt import fmt
+    from docgen.records.fmt import fmt
 
     report = fmt(list(paths) or [records_dir], check_only)
     for path in report.changed:
@@ -392,7 +392,7 @@ def git_setup() -> None:
     中文文件名原样显示（core.quotePath false），git diff --word-diff 按单个汉字比较，
     并把本机的 docgen 记为 git 命令“git docgen”（提交前钩子用它，不依赖 PATH）。
     """
-    from docgen.office import git_setup as run_setup
+    from docgen.office.setup import git_setup as run_setup
 
     for line in run_setup("."):
         click.echo(line)
@@ -435,7 +435,7 @@ def _print_import(report, dry_run: bool) -> None:
 def import_entities(roster: str, update: bool, default_type: str | None, dry_run: bool, sheet: str | None,
                     columns: tuple[str, ...], records_dir: str) -> None:
     """导入检查对象名录库（统一社会信用代码、企业名称、法定代表人、住所、联系电话、信用风险分类……）。"""
-    from docgen.roster import import_entities as run_import
+    from docgen.office.roster import import_entities as run_import
 
     _print_import(run_import(Archive(records_dir).records_dir, roster, update, default_type, dry_run, sheet, columns),
                   dry_run)
@@ -453,7 +453,7 @@ def import_entities(roster: str, update: bool, default_type: str | None, dry_run
 def import_departments(roster: str, department: str | None, name: str | None, update: bool, dry_run: bool,
                        sheet: str | None, columns: tuple[str, ...], records_dir: str) -> None:
     """导入执法人员名录库（姓名、执法证号、联系电话、所属部门、执法门类……）。"""
-    from docgen.roster import import_inspectors
+    from docgen.office.roster import import_inspectors
 
     _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run,
                                     sheet, columns), dry_run)
@@ -473,8 +473,8 @@ def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, 
     按统一社会信用代码对应检查对象，按执法证号在检查实施机关的名录库中对应执法人员；
     无法对应的行逐行列出，已有的抽查记录不会被覆盖。
     """
-    from docgen.check import check_archive
-    from docgen.platform import import_task as run_import
+    from docgen.records.check import check_archive
+    from docgen.office.platform import import_task as run_import
 
     report = run_import(check_archive(Archive(records_dir)), task_list, plan_id, sheet, columns, dry_run)
     for line in report.created + report.kept:
@@ -505,8 +505,8 @@ def export_group() -> None:
 def export_results(plan_id: str, department: str | None, fmt: str, out_path: str | None, records_dir: str) -> None:
     """按部门导出检查结果：每个检查对象、每个部门一行（任务编号、统一社会信用代码、企业名称、检查实施机关、
     检查完成日期、检查结果、后续处置、检查人员、执法证号），不含任何电话号码。"""
-    from docgen.check import check_archive
-    from docgen.platform import default_out, plan_department, result_rows, results_bytes
+    from docgen.records.check import check_archive
+    from docgen.office.platform import default_out, plan_department, result_rows, results_bytes
     from docgen.writer import write_atomic
 
     checked = check_archive(Archive(records_dir))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from docgen import results
-from docgen.check import Checked
-from docgen.deadlines import SOON_DAYS, Deadline, all_deadlines
-from docgen.draw import CLASSES, DEFAULT_FLOOR, class_quota
-from docgen.index import parse_date
-from docgen.model import display_width
+from docgen.records import results
+from docgen.records.check import Checked
+from docgen.records.deadlines import SOON_DAYS, Deadline, all_deadlines
+from docgen.draw.algorithm import CLASSES, DEFAULT_FLOOR, class_quota
+from docgen.records.index import parse_date
+from docgen.records.model import display_width
 from docgen.workdays import Calendar, NoCalendar
 
 TARGET_CREDIT_SHARE = 85.0

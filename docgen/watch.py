@@ -16,10 +16,10 @@ import time
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from docgen.archive import Archive
-from docgen.build import build
+from docgen.records.archive import Archive
+from docgen.documents.build import build
 from docgen.cache import RecordCache
-from docgen.problems import DocgenError, os_error_text
+from docgen.records.problems import DocgenError, os_error_text
 
 QUIET_SECONDS = 0.25
 IGNORED = ("*.swp", "*.swx", "*.swo", "4913", "*~", ".#*", "#*#", "~$*", ".goutputstream-*", "*.tmp",
@@ -82,8 +82,8 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     cache_holder: list[RecordCache | None] = [None]
 
     def rebuild(label: str, changed: set[str] | None) -> None:
-        from docgen.build import BuildFailed
-        from docgen.check import check_archive
+        from docgen.documents.build import BuildFailed
+        from docgen.records.check import check_archive
 
         started = time.perf_counter()
         checked = check_archive(archive, cache=cache_holder[0], save_cache=False)  # build saves it

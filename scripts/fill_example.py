@@ -15,9 +15,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import yaml  # noqa: E402
 
-from docgen.drawing import INSPECTION_COMMENT  # noqa: E402
-from docgen.migrate import convert  # noqa: E402
-from docgen.yamlout import record_path, write_record  # noqa: E402
+from docgen.draw.run import INSPECTION_COMMENT  # noqa: E402
+from docgen.records.migrate import convert  # noqa: E402
+from docgen.records.yamlout import record_path, write_record  # noqa: E402
 
 RECORDS = os.path.join(os.path.dirname(__file__), "..", "records")
 PLAN = "qa-2023-30"

@@ -14,8 +14,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from docgen import creditcode  # noqa: E402
-from docgen.yamlout import record_path, write_record  # noqa: E402
+from docgen.records import creditcode  # noqa: E402
+from docgen.records.yamlout import record_path, write_record  # noqa: E402
 
 RECORDS = os.path.join(os.path.dirname(__file__), "..", "records")
 EXAMPLE = "示例数据：人员、机构、证号和电话均为虚构。"

@@ -2,7 +2,7 @@
 
 The README shows them so that a clerk sees what prints before installing anything. The example
 archive (records/) is built into a temporary folder, one document of each kind is converted to
-PDF through docgen's own pipeline (LibreOffice with the fonts docgen maps, docgen/pdf.py), and
+PDF through docgen's own pipeline (LibreOffice with the fonts docgen maps, docgen/documents/pdf.py), and
 its first page becomes a small PNG (poppler's pdftoppm, then ImageMagick's palette reduction).
 
 Needs: LibreOffice, poppler-utils (pdftoppm), ImageMagick (convert, montage); run after changing a template:
@@ -65,7 +65,7 @@ def png(pdf: pathlib.Path, target: pathlib.Path, pages: int = 1) -> None:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from docgen.pdf import convert, soffice_path
+    from docgen.documents.pdf import convert, soffice_path
 
     office = soffice_path()
     missing = [tool for tool in ("pdftoppm", "convert", "montage") if shutil.which(tool) is None]

@@ -5,7 +5,7 @@ written. Every field carries a Chinese `title` and `description`: clerks see the
 error messages and in their editor. Offices may edit the JSON copies in their archive
 (for example to extend an enumeration); re-running this script overwrites schemas/.
 Only standard keywords are written, so that strict validators (ajv in strict mode) accept the
-schemas; the hints docgen adds to pattern errors are in docgen.schema.PATTERN_HINTS.
+schemas; the hints docgen adds to pattern errors are in docgen.records.schema.PATTERN_HINTS.
 """
 
 from __future__ import annotations

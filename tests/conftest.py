@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from docgen.archive import Archive
-from docgen.check import check_archive
+from docgen.records.archive import Archive
+from docgen.records.check import check_archive
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "records"

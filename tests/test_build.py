@@ -13,10 +13,10 @@ from docx.shared import Pt
 from docx.oxml.ns import qn
 
 from conftest import EXAMPLE, build_example, check, edit, inspection_files, run_docgen
-from docgen.archive import Archive
-from docgen.build import build
-from docgen.problems import DocgenError
-from docgen.textconv import excel_text
+from docgen.records.archive import Archive
+from docgen.documents.build import build
+from docgen.records.problems import DocgenError
+from docgen.documents.textconv import excel_text
 
 PLAN = "qa-2023-30"
 
@@ -313,7 +313,7 @@ def test_excel_template_saved_again_by_an_office_suite(archive, tmp_path):
     layout, the extra parts such a suite writes. The tables must come out the same."""
     import subprocess
 
-    from docgen.archive import packaged_dir
+    from docgen.records.archive import packaged_dir
 
     shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
     name = "06_人员分组及车辆安排情况表.xlsx"

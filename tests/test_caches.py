@@ -40,7 +40,7 @@ def test_validators_from_the_user_cache_give_the_same_verdicts(archive, tmp_path
     assert _problems(archive) == first
     # a later process takes the validator from the cache and never imports fastjsonschema
     shutil.rmtree(archive / ".docgen")
-    probe = ("import sys; from docgen.archive import Archive; from docgen.check import check_archive;"
+    probe = ("import sys; from docgen.records.archive import Archive; from docgen.records.check import check_archive;"
              f"c = check_archive(Archive({str(archive / 'records')!r}));"
              "print(len([p for p in c.problems if p.is_error]), 'fastjsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -139,12 +139,12 @@ def test_positions_of_warnings_are_remembered_and_follow_edits(archive, monkeypa
     assert first, "the example archive has overdue warnings"
     assert _warnings(archive) == first  # this run finds the positions again and keeps them
 
-    import docgen.archive
+    import docgen.records.archive
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("an unchanged record was parsed again")
 
-    monkeypatch.setattr(docgen.archive, "read_yaml_file", no_parsing)
+    monkeypatch.setattr(docgen.records.archive, "read_yaml_file", no_parsing)
     assert _warnings(archive) == first
     monkeypatch.undo()
 

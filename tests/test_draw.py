@@ -8,9 +8,9 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from conftest import EXAMPLE, check, edit, inspection_files, line_of, run_docgen
-from docgen.draw import DrawImpossible, Inputs, class_quota, make_draw
-from docgen.drawing import run_draw, verify
-from docgen.problems import DocgenError
+from docgen.draw.algorithm import DrawImpossible, Inputs, class_quota, make_draw
+from docgen.draw.run import run_draw, verify
+from docgen.records.problems import DocgenError
 
 PLAN = "qa-2023-30"
 
@@ -321,7 +321,8 @@ class Killed(BaseException):
 
 def interrupted(archive, monkeypatch, after: int, seed="公开种子 1", redraw=False):
     """Run a draw in this process that dies after `after` files were created."""
-    from docgen import drawing, writer
+    from docgen import writer
+    from docgen.draw import run as drawing
 
     calls = {"n": 0}
     real = writer.write_new
@@ -453,7 +454,7 @@ def test_old_draw_records_stay_valid_and_keep_their_bytes(archive):
 def test_records_made_from_the_draw_record_match_the_draw(seed, conflicted):
     """The draw record alone rebuilds every assignment (what --resume, --rollback and --redraw rely on),
     also when the lead department is not listed first and a leader must step aside."""
-    from docgen.drawing import _assignments_of, draw_data
+    from docgen.draw.run import _assignments_of, draw_data
 
     conflicts = collections.defaultdict(list)
     for dep, person, entity in conflicted:

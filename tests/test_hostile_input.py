@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, build_example, check, edit, line_of, run_docgen
-from docgen.loader import parse_yaml
+from docgen.records.loader import parse_yaml
 
 ENTITY = pathlib.Path("records/entities/org-002.yaml")
 INSPECTION = pathlib.Path("records/inspections/qa-2023-30/org-002.yaml")
@@ -175,7 +175,7 @@ def docx_texts(folder: pathlib.Path) -> list[str]:
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_read_directly_does_not_block(tmp_path):
-    from docgen.loader import read_limited
+    from docgen.records.loader import read_limited
 
     fifo = tmp_path / "x.yaml"
     os.mkfifo(fifo)
@@ -303,7 +303,7 @@ YAML_ERRORS = {
 
 
 def _yaml_problem(text):
-    from docgen.loader import parse_bytes
+    from docgen.records.loader import parse_bytes
 
     if text is None:
         return parse_bytes("id: org-002\nname: 迁安".encode() + "甲".encode("gbk") + b"\n", "x.yaml")[1]
@@ -337,7 +337,7 @@ def test_every_yaml_error_in_chinese_at_its_place(kind, yaml_flavour):
 def test_unforeseen_yaml_error_still_chinese_with_position():
     import yaml as pyyaml
 
-    from docgen.yamlerrors import explain
+    from docgen.records.yamlerrors import explain
 
     mark = pyyaml.Mark("x", 12, 2, 5, None, None)
     line, column, message = explain(pyyaml.scanner.ScannerError(None, None, "something new", mark), "ab\ncd\nefghijk")
@@ -390,8 +390,8 @@ def test_textconv_on_a_damaged_document_exits_2_in_chinese(documents, tmp_path, 
 
 
 def test_damaged_document_is_a_clean_exception(tmp_path):
-    from docgen.problems import DocgenError
-    from docgen.textconv import DamagedDocument, textconv
+    from docgen.records.problems import DocgenError
+    from docgen.documents.textconv import DamagedDocument, textconv
 
     target = tmp_path / "x.docx"
     target.write_bytes(b"PK\x03\x04 cut")

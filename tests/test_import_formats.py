@@ -11,7 +11,7 @@ import xlwt
 import yaml
 
 from conftest import run_docgen
-from docgen import creditcode
+from docgen.records import creditcode
 
 CODES = [creditcode.complete(f"91130283MA10000{n:02d}") for n in range(1, 4)]
 HEADERS = ["统一社会信用代码", "企业名称", "法定代表人", "住所", "联系电话", "信用风险分类", "主体类型"]

@@ -235,9 +235,9 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
     import re
     import shutil
 
-    from docgen.archive import Archive
-    from docgen.build import build
-    from docgen.outputs import NOTICE_FIELDS, STATISTICS_FIELDS, TABLE_FIELDS
+    from docgen.records.archive import Archive
+    from docgen.documents.build import build
+    from docgen.documents.outputs import NOTICE_FIELDS, STATISTICS_FIELDS, TABLE_FIELDS
 
     records = str(archive / "records")
     build(Archive(records), str(archive / "output"))

@@ -19,9 +19,9 @@ import yaml
 
 from conftest import EXAMPLE, run_docgen
 from docgen import writer
-from docgen.archive import Archive
-from docgen.build import JOURNAL
-from docgen.check import check_archive
+from docgen.records.archive import Archive
+from docgen.documents.build import JOURNAL
+from docgen.records.check import check_archive
 
 PLAN = "qa-2023-30"
 SEED = "2023-10-31 福彩3D 开奖号码 527"
@@ -157,7 +157,7 @@ class Killed(BaseException):
 def test_documents_of_a_build_killed_before_its_manifest_are_still_docgens(archive, monkeypatch):
     """A build killed after writing documents but before its manifest: once a record changes again,
     the next build must replace those documents, not take them for a clerk's edits and write beside."""
-    from docgen import build as build_module
+    from docgen.documents import build as build_module
 
     assert run_docgen("build", cwd=archive).returncode == 0
     record = archive / f"records/inspections/{PLAN}/org-002.yaml"

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, run_docgen
-from docgen import creditcode
+from docgen.records import creditcode
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1"}

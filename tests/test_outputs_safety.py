@@ -24,9 +24,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, check, edit, inspection_files, run_docgen
-from docgen.archive import Archive, packaged_dir
-from docgen.build import MANIFEST, BuildFailed, Renderer, build
-from docgen.outputs import plan_outputs, safe_name
+from docgen.records.archive import Archive, packaged_dir
+from docgen.documents.build import MANIFEST, BuildFailed, Renderer, build
+from docgen.documents.outputs import plan_outputs, safe_name
 
 PLAN = "qa-2023-30"
 BESIDE = "（docgen新生成）"
@@ -367,7 +367,7 @@ def test_one_broken_template_fails_its_documents_only(archive):
 
 
 def test_one_document_failing_to_write_does_not_stop_the_others(archive, monkeypatch):
-    import docgen.build as build_module
+    import docgen.documents.build as build_module
 
     real = build_module.write_atomic
 
@@ -452,7 +452,7 @@ def test_build_pdf_never_replaces_a_pdf_docgen_did_not_write(tmp_path):
 def test_a_link_at_the_build_journal_leads_nowhere(archive, tmp_path):
     """The output folder travels in git: a link at the journal's place must not have docgen append to
     (or read, or delete) a file elsewhere."""
-    from docgen.build import JOURNAL
+    from docgen.documents.build import JOURNAL
 
     assert run_docgen("build", cwd=archive).returncode == 0
     outside = tmp_path / "outside.txt"

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import run_docgen
-from docgen import pdf
+from docgen.documents import pdf
 
 FAKE = textwrap.dedent("""\
     #!{python}

@@ -6,7 +6,7 @@ address and legal representative and into an inspection finding of a copy of the
 then checks and builds in-process. Property: every document written opens (a zip whose XML parts
 all parse), and either the record was rejected with a Chinese message at path:line:column on the
 field's line, or the documents carry the text verbatim. A record is rejected exactly when it holds
-what `docgen.textcheck` refuses, so both halves are exercised.
+what `docgen.records.textcheck` refuses, so both halves are exercised.
 """
 
 import os
@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import EXAMPLE
-from docgen import textcheck
-from docgen.archive import Archive
-from docgen.build import build
-from docgen.check import check_archive
+from docgen.records import textcheck
+from docgen.records.archive import Archive
+from docgen.documents.build import build
+from docgen.records.check import check_archive
 
 PLAN = "qa-2023-30"
 ENTITY = pathlib.Path("records/entities/org-002.yaml")

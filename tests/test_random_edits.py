@@ -16,9 +16,9 @@ import re
 import shutil
 import sys
 
-from docgen.archive import Archive
-from docgen.build import MANIFEST, build
-from docgen.check import check_archive
+from docgen.records.archive import Archive
+from docgen.documents.build import MANIFEST, build
+from docgen.records.check import check_archive
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "benchmarks"))
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from docgen.cli import cli
-from docgen.office import CLERK_README
+from docgen.office.setup import CLERK_README
 
 # a command as typed: in `code`, at the start of a line of a code block, or after && or ;
 COMMAND = re.compile(r"(?:(?<=`)|(?<=&& )|(?<=; )|^ *)docgen((?: [a-z][a-z-]*)+)([^`\n|，。；）]*)", re.M)
@@ -59,9 +59,9 @@ def test_readme_tells_import_formats_and_platform_workflow():
 def test_column_examples_in_help_name_each_commands_own_fields():
     """`docgen import task --help` once suggested --column 联系电话=…, a field a task list does not have."""
     from docgen.cli import COLUMN_EXAMPLES
-    from docgen.platform import TASK_COLUMNS
-    from docgen.roster import ENTITY_COLUMNS, INSPECTOR_COLUMNS
-    from docgen.tables import HeaderMap
+    from docgen.office.platform import TASK_COLUMNS
+    from docgen.office.roster import ENTITY_COLUMNS, INSPECTOR_COLUMNS
+    from docgen.office.tables import HeaderMap
 
     fields = {"entities": ENTITY_COLUMNS, "departments": INSPECTOR_COLUMNS, "task": TASK_COLUMNS}
     for name, example in COLUMN_EXAMPLES.items():

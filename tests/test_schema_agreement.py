@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from conftest import EXAMPLE, ROOT, line_of, run_docgen
-from docgen.archive import Archive
-from docgen.schema import Schemas
+from docgen.records.archive import Archive
+from docgen.records.schema import Schemas
 
 SCHEMAS = ROOT / "schemas"
 
@@ -242,8 +242,8 @@ PLAIN_VALUES = ["001", "017", "0o17", "0x1F", "1e5", "+1", ".5", "1.", "yes", "o
 def test_docgen_reads_plain_values_as_the_editor_does(node_modules):
     import json
 
-    from docgen.fmt import misread
-    from docgen.loader import parse_yaml
+    from docgen.records.fmt import misread
+    from docgen.records.loader import parse_yaml
 
     script = ("const YAML = require('yaml'); const out = {};"
               "for (const v of JSON.parse(process.argv[1])) { const d = YAML.parse('k: ' + v + '\\n').k;"

@@ -1,6 +1,6 @@
 """Issue 12: titles break where the clerk says, else between words; the 标志 is condensed to fit one line."""
 
-from docgen.model import HEADER_PT, TEXT_BLOCK_PT, _ems, header_view, recipients_text, title_lines
+from docgen.records.model import HEADER_PT, TEXT_BLOCK_PT, _ems, header_view, recipients_text, title_lines
 
 
 def test_clerks_line_breaks_are_kept():

@@ -5,8 +5,8 @@ import time
 import yaml
 
 from conftest import check, edit, inspection_files, line_of, problems_for, run_docgen
-from docgen import creditcode
-from docgen.loader import parse_yaml
+from docgen.records import creditcode
+from docgen.records.loader import parse_yaml
 
 
 def find(checked, path, text):
@@ -33,7 +33,7 @@ def test_example_archive_is_valid(archive):
 
 
 def test_example_covers_every_state(archive):
-    from docgen.model import inspection_state
+    from docgen.records.model import inspection_state
 
     checked = check(archive)
     states = {inspection_state(r.data) for r in checked.index.inspections}
@@ -285,7 +285,7 @@ import functools  # noqa: E402
 @functools.lru_cache(maxsize=1)
 def _agreement_cases():
     import pathlib
-    from docgen.schema import Schemas
+    from docgen.records.schema import Schemas
     root = pathlib.Path(__file__).parent.parent
     schemas = Schemas(str(root / "schemas"))
     samples = {}

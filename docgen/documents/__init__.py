@@ -1,0 +1,1 @@
+"""Documents: plan outputs → render (Word, Excel, print sets) → write (atomic, manifest) → PDF."""

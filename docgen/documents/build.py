@@ -1,0 +1,524 @@
+"""`docgen build`: check the records, plan the outputs, render what changed, write atomically.
+
+A manifest in the output folder records, for every file docgen wrote, the fingerprint of
+what went into it (template, context, schemas, docgen version, options) and the hash of
+the bytes written. An output whose fingerprint is unchanged and whose file is intact is
+not rendered again; files docgen wrote for records that are gone are removed; files
+docgen did not write (or that someone edited since) are never deleted, nor replaced: the
+new document goes beside them (see `_Placer`). The manifest's paths are checked before use
+(`outfolder`): it travels in git, and docgen touches nothing outside its output folder.
+One document that cannot be made does not stop the others (`BuildFailed` comes at the end).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+
+from docgen import __version__
+from docgen.records.archive import Archive
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, read_regular
+from docgen.records.check import Checked, check_archive
+from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
+from docgen.documents.outputs import Output, plan_outputs
+from docgen.records.problems import EXIT_MACHINE, DocgenError, Problem, os_error_text
+from docgen.writer import remove_stale_temps, write_atomic
+
+MANIFEST = ".docgen-manifest.json"
+MANIFEST_VERSION = 1
+JOURNAL = ".docgen-manifest.pending"  # what a build is writing, until its manifest is written
+
+_templates: dict[tuple, object] = {}  # prepared templates, kept across builds in one process
+
+
+@dataclass
+class BuildReport:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    kept_edited: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pdfs: list[str] = field(default_factory=list)
+    failures: list["Failure"] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+@dataclass
+class Failure:
+    """A document that could not be made, why (in Chinese), and the exit code that kind of failure gets."""
+
+    relpath: str
+    message: str
+    code: int  # 2: the archive or its templates; 3: a bug in docgen; 4: the machine (disk, permissions)
+    details: str = ""  # a bug's traceback, shown with DOCGEN_DEBUG
+
+    @classmethod
+    def of(cls, relpath: str, exc: Exception) -> "Failure":
+        if isinstance(exc, DocgenError):
+            return cls(relpath, str(exc), 2)
+        if isinstance(exc, OSError):
+            text, machine = os_error_text(exc, with_path=False)
+            return cls(relpath, text, EXIT_MACHINE if machine else 2)
+        import traceback
+
+        return cls(relpath, f"docgen 内部错误：{type(exc).__name__}: {exc}", 3, traceback.format_exc())
+
+
+class BuildFailed(DocgenError):
+    """Some documents could not be made; all the others were built, and `report` says what was done."""
+
+    def __init__(self, report: BuildReport):
+        self.report = report
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per reason, naming the documents (a broken template fails all of its documents)."""
+        by_message: dict[str, list[str]] = {}
+        for failure in self.report.failures:
+            by_message.setdefault(failure.message, []).append(failure.relpath)
+        lines = []
+        for message, paths in by_message.items():
+            names = "、".join(paths[:3]) + (f" 等 {len(paths)} 份文书" if len(paths) > 3 else "")
+            lines.append(f"{names} 未能生成：{message}")
+        return lines
+
+    @property
+    def exit_code(self) -> int:
+        codes = {failure.code for failure in self.report.failures}
+        return 3 if 3 in codes else EXIT_MACHINE if EXIT_MACHINE in codes else 2
+
+
+def fingerprint(salt: bytes, output: Output, template_digest: str, options: str) -> str:
+    """What an output was made from: docgen, schemas (salt), template, options, and its `depends`."""
+    parts = [salt.hex(), template_digest, options, output.relpath, output.title, output.when or "", *output.depends]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def load_manifest(out_dir: str) -> tuple[dict, list[str]]:
+    """The previous build's manifest, with notes; a missing or damaged one means a full build.
+
+    Paths that are not plain relative paths (`..`, absolute, odd names) are left out, with a
+    warning: the manifest travels in git, and docgen only ever touches its own output folder."""
+    path = os.path.join(out_dir, MANIFEST)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would hang the build, a link lead elsewhere
+            raise ValueError("not a regular file")
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        outputs = data["outputs"]
+        if data.get("version") != MANIFEST_VERSION or not isinstance(outputs, dict) or \
+                not all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in outputs.values()):
+            raise ValueError("unexpected shape")
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, ["上次生成的清单文件已损坏，本次全部重新生成"]
+    odd = [rel for rel in outputs if not plain_relpath(rel)]
+    notes = [f"警告：清单文件 {MANIFEST} 中的路径“{shown(rel)}”不在输出目录之内或不是 docgen 会用的文件名，已忽略"
+             "（docgen 不会读取、覆盖或删除它指向的文件）" for rel in odd[:10]]
+    if len(odd) > 10:
+        notes.append(f"警告：清单文件 {MANIFEST} 中另有 {len(odd) - 10} 个这样的路径，已忽略")
+    return {rel: entry for rel, entry in outputs.items() if rel not in odd}, notes
+
+
+class Journal:
+    """Documents a build is about to write, one line each, until the manifest says so.
+
+    The manifest is written once, at the end of a build. A build killed before that leaves
+    documents the manifest does not know; after a later edit of their records the next build
+    would take them for documents a clerk changed, keep them and write beside them. Each
+    document is noted here just before it is written (path and SHA-256, appended, flushed); the
+    next build takes a noted hash as what docgen last wrote when the file holds exactly it
+    (`adopt`), and a build that wrote its manifest removes the journal."""
+
+    def __init__(self, out_dir: str):
+        self.path = os.path.join(out_dir, JOURNAL)
+        self.handle = None
+
+    def _regular(self) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(self.path).st_mode)
+        except OSError:
+            return False
+
+    def entries(self) -> list[tuple[str, str]]:
+        if not self._regular():
+            return []
+        try:
+            raw = read_regular(self.path)
+        except OSError:
+            return []
+        found = []
+        for line in raw.decode("utf-8", "replace").splitlines():
+            try:
+                rel, sha = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # the line being written when the build was killed
+            if isinstance(rel, str) and isinstance(sha, str) and plain_relpath(rel):
+                found.append((rel, sha))
+        return found
+
+    def adopt(self, manifest: dict, folder: OutputFolder) -> bool:
+        """Put what an interrupted build wrote into `manifest`; True when there was such a build."""
+        entries = self.entries()
+        for rel, sha in entries:
+            target = folder.target(rel)
+            if target is not None and folder.state(target) == sha:
+                old = manifest.get(rel) or {"sources": []}
+                manifest[rel] = {**old, "key": "", "sha256": sha}  # "": render it again to be sure
+        return bool(entries) or self._regular()
+
+    def note(self, rel: str, sha: str) -> None:
+        if self.handle is None:
+            self.handle = self._open()
+        if self.handle is False:
+            return
+        self.handle.write(json.dumps([rel, sha], ensure_ascii=False) + "\n")
+        self.handle.flush()  # in the operating system's hands: survives the process being killed
+
+    def _open(self):
+        """The journal for appending; False when its place holds a link or anything but a regular file
+        (the output folder travels in git: a link there would have docgen write elsewhere)."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError:
+            return False
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return False
+        return os.fdopen(fd, "a", encoding="utf-8")
+
+    def finish(self, manifest_written: bool) -> None:
+        if self.handle:
+            self.handle.close()
+        self.handle = None
+        if manifest_written and self._regular():
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+class Renderer:
+    """Templates of one archive, prepared once (and reused across builds while unchanged)."""
+
+    def __init__(self, templates_dir: str, cache_dir: str | None = None):
+        self.dir = templates_dir
+        self.cache_dir = cache_dir
+        self.digests: dict[str, str] = {}
+        self.wanted: set[str] = set()  # parts of this build's print sets, whose bytes are kept once rendered
+        self.rendered: dict[str, bytes] = {}
+        self.on_disk: dict[str, tuple[str, str]] = {}  # such parts at their paths: relpath → (path, sha256)
+
+    def path(self, name: str) -> str:
+        path = os.path.join(self.dir, name)
+        if not os.path.isfile(path):
+            raise DocgenError(f"找不到模板文件 {path}")
+        return path
+
+    def digest(self, name: str) -> str:
+        if name not in self.digests:
+            self.digests[name] = file_sha(self.path(name)) or ""
+        return self.digests[name]
+
+    def output_digest(self, output: Output) -> str:
+        """The digest of an output's template, or of every template of a print set's parts."""
+        if not output.parts:
+            return self.digest(output.template)
+        names = sorted({p.template for p in output.parts})
+        return hashlib.sha256(" ".join(f"{n}={self.digest(n)}" for n in names).encode("utf-8")).hexdigest()
+
+    def render(self, output: Output) -> bytes:
+        if output.parts:
+            return self._compose(output)
+        data = self.rendered.get(output.relpath) or self._written(output.relpath)
+        if data is None:
+            data = self._render(output)
+            if self.keep(output):
+                self.rendered[output.relpath] = data
+        return data
+
+    def _written(self, relpath: str) -> bytes | None:
+        """A part this build left unchanged on disk: its bytes are read, not rendered again (an
+        edit to one record then re-renders one document, not all of a print set's parts)."""
+        path, digest = self.on_disk.get(relpath, (None, None))
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
+
+    def keep(self, output: Output) -> bool:
+        """Whether a print set of this build will use the output's bytes again."""
+        return output.relpath in self.wanted
+
+    def _compose(self, output: Output) -> bytes:
+        from docgen.documents.printset import Part, compose
+
+        parts = [Part(self.render(p), "docx" if p.is_docx else "xlsx", output.restart) for p in output.parts]
+        return compose(parts, output.title, _when(output.when), colophon_last=not output.restart)
+
+    def _render(self, output: Output) -> bytes:
+        path = self.path(output.template)
+        when = _when(output.when)
+        # the backends are imported when something needs rendering: a no-op build never loads them
+        if output.is_docx:
+            from docgen.documents.render_docx import WordTemplate
+
+            return self._prepared(WordTemplate, path, output.template).render(output.context, output.title, when)
+        from docgen.documents.render_xlsx import WorkbookTemplate
+
+        template = self._prepared(WorkbookTemplate, path, output.template)
+        return template.render(output.context, output.rows or [], output.title, when)
+
+    def _prepared(self, kind, path: str, name: str):
+        """A prepared template, kept in this process while its file is unchanged (the watcher's builds)."""
+        stat = os.stat(path)
+        key = (kind.__name__, path, stat.st_mtime_ns, stat.st_size)
+        template = _templates.get(key)
+        if template is None:
+            template = _templates[key] = kind(path, name, cache_dir=self.cache_dir)
+        return template
+
+
+def _when(date_text: str | None) -> str:
+    from docgen.documents.package import fixed_time
+
+    return fixed_time(date_text)
+
+
+def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, force: bool = False,
+          pdf: bool = False, progress=None, checked: Checked | None = None, as_of=None,
+          cache=None) -> BuildReport:
+    """Build every plan (or those named); returns what was written, kept and removed.
+
+    Raises BuildFailed, after building all the others and writing the manifest, when some
+    documents could not be made."""
+    started = time.perf_counter()
+    remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
+    report = BuildReport()
+    checked = checked or check_archive(archive, cache=cache, save_cache=False)
+    report.problems = checked.problems
+    index = checked.index
+    wanted = plan_ids or sorted(index.plans)
+    for plan_id in wanted:
+        if plan_id not in index.plans:
+            raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{'、'.join(sorted(index.plans)) or '（无）'}")
+    out_dir = os.path.abspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)  # an --out that cannot be a folder is one clear error, not one per document
+    manifest, notes = load_manifest(out_dir)
+    report.notes.extend(notes)
+    hashes = OutputHashes(os.path.join(archive.root, CACHE_DIR, "output-hashes.json"))
+    folder = OutputFolder(out_dir, hashes)
+    journal = Journal(out_dir)
+    interrupted = journal.adopt(manifest, folder)  # documents a killed build wrote are docgen's own
+    renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
+    salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
+    # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
+    # `depends`, and --pdf changes no .docx/.xlsx byte
+    options = json.dumps({})
+    new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
+    planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
+    if checked.cache is not None:
+        checked.cache.save()  # keeps field digests worked out for the fingerprints
+    keep_prefixes = set()
+    jobs: list[tuple[Output, str]] = []
+    for result in planned:
+        report.notes.extend(result.skipped)
+        if not result.complete:
+            keep_prefixes.add(result.plan_id + "/")
+        for output in result.outputs:
+            jobs.append((output, fingerprint(salt, output, renderer.output_digest(output), options)))
+            renderer.wanted.update(p.relpath for p in output.parts)
+    placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs}, journal)
+    done: list[Output] = []  # outputs whose own path holds what this build made
+    bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
+    for output, key in jobs:
+        try:
+            if placer.place(output, key):
+                done.append(output)
+                if output.relpath in renderer.wanted and output.relpath not in renderer.rendered:
+                    renderer.on_disk[output.relpath] = (folder.target(output.relpath),
+                                                        new_manifest[output.relpath]["sha256"])
+        except Exception as exc:  # one document's failure never stops the others
+            report.failures.append(Failure.of(output.relpath, exc))
+            for rel in (output.relpath, beside(output.relpath)):  # what docgen knew stays known
+                if rel in manifest:
+                    new_manifest[rel] = manifest[rel]
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.finish()
+    if pdf:
+        from docgen.documents.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
+
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force, folder)
+    else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
+        for relpath, entry in manifest.items():
+            source = (entry.get("sources") or [None])[0]
+            if relpath.endswith(".pdf") and source in new_manifest and new_manifest[source]["sha256"] == entry.get("key"):
+                new_manifest[relpath] = entry
+    # files of records that are gone: only ours, only untouched, never of a plan that did not fully build,
+    # and nothing at all while some plan, department or entity file cannot even be read
+    hold_all = bool(index.broken_by_plan.get("*"))
+    for relpath, entry in manifest.items():
+        plan_dir = relpath.split("/", 1)[0]
+        if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
+            continue
+        if hold_all or any(relpath.startswith(prefix) for prefix in keep_prefixes):
+            new_manifest[relpath] = entry
+            continue
+        target = folder.target(relpath)
+        if target is None:
+            report.notes.append(f"{relpath} 所在的文件夹是指向输出目录之外的链接，docgen 没有删除它")
+            continue
+        current = folder.state(target)
+        if current is None:
+            continue
+        if current == entry["sha256"]:
+            os.unlink(target)
+            report.removed.append(relpath)
+            _prune_empty(os.path.dirname(target), out_dir)
+        else:
+            report.kept_edited.append(relpath)
+    hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
+    written = True
+    if new_manifest != manifest or interrupted or not os.path.exists(os.path.join(out_dir, MANIFEST)):
+        try:
+            write_atomic(os.path.join(out_dir, MANIFEST), manifest_bytes(new_manifest))
+        except OSError as exc:
+            written = False
+            if not report.failures:
+                journal.finish(False)
+                raise
+            report.failures.append(Failure.of(MANIFEST, exc))
+    journal.finish(written)
+    report.seconds = time.perf_counter() - started
+    if report.failures:
+        raise BuildFailed(report)
+    return report
+
+
+class _Placer:
+    """Puts each rendered document at its path, or beside a file there that docgen did not write.
+
+    `last` is what docgen last wrote at a path (the manifest's hash). A file holding exactly that
+    is docgen's to replace; a file holding what this build makes is adopted as it is; anything
+    else is a clerk's (edited since, or never written by docgen) and stays: the new document goes
+    to `outfolder.beside(path)`, which the manifest tracks like any document docgen wrote, so
+    that it is removed again once the conflict is gone. `--force` replaces a document docgen
+    wrote and someone edited since, never a file docgen did not write.
+    """
+
+    def __init__(self, folder: OutputFolder, renderer: "Renderer", manifest: dict, new_manifest: dict,
+                 report: BuildReport, force: bool, planned: set[str], journal: Journal):
+        self.folder, self.renderer, self.report, self.force = folder, renderer, report, force
+        self.manifest, self.new_manifest, self.planned, self.journal = manifest, new_manifest, planned, journal
+
+    def place(self, output: Output, key: str) -> bool:
+        """True when the output's own path now holds what docgen made for it."""
+        rel, side = output.relpath, beside(output.relpath)
+        target = self.folder.target(rel)
+        if target is None:
+            raise DocgenError("所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里")
+        side_target = beside(target)  # the same folder
+        old, old_side = self.manifest.get(rel), self.manifest.get(side)
+        last = old["sha256"] if old else None
+        current = self.folder.state(target)
+        if not self.force and old and old.get("key") == key and current == last:
+            self.new_manifest[rel] = old
+            self.report.unchanged += 1
+            return True
+        if not self.force and current not in (None, last) and old_side and old_side.get("key") == key:
+            if current == old_side["sha256"]:  # the clerk took the new document over: nothing is beside any more
+                self.new_manifest[rel] = {**old_side}
+                self.report.unchanged += 1
+                return True
+            if self.folder.state(side_target) == old_side["sha256"]:  # still in conflict, the new one up to date
+                self._conflict(rel, side, old, old_side, last)
+                self.report.unchanged += 1
+                return False
+        data = self.renderer.render(output)
+        digest = hashlib.sha256(data).hexdigest()
+        entry = {"key": key, "sha256": digest, "sources": list(output.sources)}
+        replaceable = current is None or current == last or current == digest
+        if not replaceable and self.force and last is not None and current is not OTHER:
+            self.report.notes.append(f"{rel} 在上次生成后被修改过，已按 --force 用新生成的文书替换")
+            replaceable = True
+        if replaceable:
+            self._write(rel, target, data, digest, current)
+            self.new_manifest[rel] = entry
+            return True
+        if side in self.planned:
+            raise DocgenError(f"原位置有不是 docgen 写入的文件，而旁边的 {side} 又是另一份文书的名字；"
+                              f"请把 {rel} 改名或移走")
+        side_now = self.folder.state(side_target)
+        if side_now not in (None, digest) and not (old_side and side_now == old_side["sha256"]):
+            raise DocgenError(f"原位置的文件和旁边的 {side} 都不是 docgen 写入的，新生成的文书无处可写；"
+                              f"请核对后把其中一个改名或移走")
+        self._write(side, side_target, data, digest, side_now)
+        self._conflict(rel, side, old, entry, last)
+        return False
+
+    def _write(self, rel: str, target: str, data: bytes, digest: str, current) -> None:
+        if current != digest or self.force:
+            self.journal.note(rel, digest)
+            write_atomic(target, data)
+            self.folder.hashes.wrote(target, digest)
+            self.report.written.append(rel)
+        else:
+            self.report.unchanged += 1
+
+    def _conflict(self, rel: str, side: str, old: dict | None, side_entry: dict, last: str | None) -> None:
+        self.new_manifest[side] = side_entry
+        if old:  # what docgen last wrote there: a file restored to it is docgen's to replace again
+            self.new_manifest[rel] = old
+        name = side.rsplit("/", 1)[-1]
+        if last is None:
+            self.report.notes.append(f"{rel} 不是 docgen 生成的文件（或生成记录已丢失），docgen 没有覆盖它；"
+                                     f"新生成的文书写在旁边的 {name}。请核对后把原文件改名或移走，再运行 docgen build")
+        else:
+            self.report.notes.append(f"{rel} 在上次生成后被修改过，docgen 没有覆盖它；新生成的文书写在旁边的 {name}。"
+                                     "不需要保留所做的修改时，运行 docgen build --force 用新生成的文书替换")
+
+
+def manifest_bytes(outputs: dict) -> bytes:
+    """The manifest as JSON with one field, and one source, per line: a commit's diff shows which
+    output changed and why in short lines (json.dumps of each scalar keeps the C-speed encoder)."""
+    dumps = json.dumps
+    parts = []
+    for relpath in sorted(outputs):
+        entry = outputs[relpath]
+        fields = []
+        for name in sorted(entry):
+            value = entry[name]
+            if isinstance(value, list) and value:
+                items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
+                fields.append(f'  {dumps(name)}: [\n    {items}\n  ]')
+            else:
+                fields.append(f"  {dumps(name)}: {dumps(value, ensure_ascii=False, sort_keys=True)}")
+        parts.append(f"{dumps(relpath, ensure_ascii=False)}: {{\n" + ",\n".join(fields) + "\n}")
+    head = f'{{"docgen": {dumps(__version__)}, "version": {MANIFEST_VERSION}, "outputs": {{\n'
+    return (head + ",\n".join(parts) + "\n}}\n").encode("utf-8")
+
+
+def _prune_empty(folder: str, stop: str) -> None:
+    while os.path.abspath(folder) != os.path.abspath(stop):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)

@@ -1,0 +1,372 @@
+"""Which documents each plan yields, from which inputs.
+
+An `Output` names its file, its template, the context the template sees and the record
+files it was made from. The context also serves as the output's fingerprint for
+incremental builds: same context and template → same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from docgen.records import model, results
+from docgen.records.check import Checked
+from docgen.documents.outfolder import INVISIBLE
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|]')
+_NOT_WORD = re.compile(r"[^\w.\- ]")  # letters and digits (\w) are never of the categories below
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}  # not Cn: names must not depend on the Unicode version
+NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file systems allow 255)
+
+# The inspection fields each plan-wide document reads. An edit to any other field (a finding, an
+# opinion, a signature) re-renders only that entity's own documents. tests/test_incremental.py
+# edits every field left out here and checks that the incremental build still equals a clean one.
+# "plan", "entity" and "group" are in every table's list: they decide a record's row and its order.
+TABLE_FIELDS = {
+    "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账 (per department: follow_ups)
+    "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
+    "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates"),  # 人员分组及车辆安排
+    "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
+}
+STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
+NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
+TABLES = ("03", "05", "06", "07", "08")
+
+
+@dataclass
+class Output:
+    """One document to write. Its context is made only when the document has to be rendered.
+
+    `depends` lists what the context is made from — the SHA-256 of every record file (or of the
+    fields of it) that it reads, plus any other value it uses — so that an unchanged output is
+    recognised without building its context.
+    """
+
+    relpath: str          # under the output folder, with "/" separators
+    template: str         # file name in templates/
+    title: str            # document title property
+    make: Callable[[], tuple[dict, Any]]  # → (context, rows for an Excel table or None)
+    depends: tuple[str, ...]              # what the context is made from (see above)
+    sources: tuple[str, ...] = ()         # record paths, for the manifest and messages
+    when: str = ""        # the date for document properties (from the records)
+    parts: tuple["Output", ...] = ()  # a print set: these documents in one (see docgen/documents/printset.py)
+    restart: bool = False             # a print set's parts number their pages from 1 each
+    _made: tuple | None = field(default=None, repr=False)
+
+    @property
+    def is_docx(self) -> bool:
+        return self.template.endswith(".docx")
+
+    def _ensure(self) -> tuple:
+        if self._made is None:
+            self._made = self.make()
+        return self._made
+
+    @property
+    def context(self) -> dict:
+        return self._ensure()[0]
+
+    @property
+    def rows(self):
+        return self._ensure()[1]
+
+
+@dataclass
+class PlanOutputs:
+    plan_id: str
+    outputs: list[Output] = field(default_factory=list)
+    complete: bool = True      # False when some inputs were invalid: nothing of this plan is deleted
+    skipped: list[str] = field(default_factory=list)  # why parts were not built
+
+
+def safe_name(name: str, budget: int = NAME_BYTES) -> str:
+    """An entity name usable as part of a file name on every system.
+
+    Characters file systems refuse or that change how a name displays (controls, bidi and other
+    format characters, line and paragraph separators, surrogates, private use) become "_". A name
+    longer than `budget` UTF-8 bytes is cut on a character boundary and ends with a short hash of
+    the whole name, so that two long names sharing their beginning still give two files."""
+    import unicodedata
+
+    cleaned = INVISIBLE.sub("_", _UNSAFE.sub("_", name))
+    odd = {c for c in _NOT_WORD.findall(cleaned) if unicodedata.category(c) in _UNSAFE_CATEGORIES}
+    if odd:
+        cleaned = "".join("_" if c in odd else c for c in cleaned)
+    cleaned = cleaned.strip(" .") or "未命名"
+    if len(cleaned.encode("utf-8")) <= budget:
+        return cleaned
+    import hashlib
+
+    tag = "_" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    head = cleaned.encode("utf-8")[: budget - len(tag)].decode("utf-8", "ignore").rstrip(" .")
+    return head + tag
+
+
+def same_file_key(name: str) -> str:
+    """What a file name is on Windows and macOS, which ignore case (and macOS, Unicode normalisation):
+    two entities whose names differ only so would share one file there."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
+    """An enumeration from the archive's schemas (offices may extend them)."""
+    common = checked.schemas.raw.get("common", {}).get("$defs", {})
+    return tuple(common.get(name, {}).get("enum") or fallback)
+
+
+def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
+    """The 08 workbook's rows: per credit class, and per target."""
+    import datetime as dt
+
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent
+
+    today = as_of or latest_record_date(checked, plan_id)
+    status = compute(checked, today, [plan_id])
+    p = status.plans[0]
+    pct = lambda v: "—" if v is None else f"{v:g}%"  # noqa: E731
+    classes = [{"credit_class": c.credit_class, "population": c.population, "required": c.required,
+                "drawn": c.drawn, "ratio_text": pct(c.ratio), "state": "达标" if c.met else "不足"}
+               for c in p.classes]
+    y = status.year
+    targets = [
+        {"name": "运用信用风险分类抽查占比", "target": f"≥{TARGET_CREDIT_SHARE:g}%", "actual": pct(p.credit_share),
+         "state": "达标" if (p.credit_share or 0) >= TARGET_CREDIT_SHARE else "未达标",
+         "detail": f"{p.credit_driven} / {p.inspections} 份抽查记录"},
+        {"name": f"{y.year}年名录库抽查覆盖率", "target": f"≥{TARGET_ROSTER_SHARE:g}%", "actual": pct(y.share),
+         "state": "达标" if y.met else "未达标", "detail": f"{y.inspected} / {y.roster} 个存续主体"},
+        {"name": "抽查结果按时录入率", "target": "100%", "actual": pct(p.entry_rate),
+         "state": "达标" if p.entered_late == 0 else "未达标",
+         "detail": f"按时 {p.entered_on_time}，逾期 {p.entered_late}，未到期 {p.entered_pending}"},
+        {"name": "抽查结果按时公示率", "target": "100%", "actual": pct(p.disclosure_rate),
+         "state": "达标" if p.disclosed_late == 0 else "未达标",
+         "detail": f"按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，未到期 {p.disclosed_pending}"},
+        {"name": "后续处置完结率", "target": "100%", "actual": pct(p.closure_rate),
+         "state": "达标" if p.follow_ups_open == 0 else "未完结",
+         "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
+                   f"（逾期 {p.follow_ups_overdue}）"},
+    ]
+    for d in p.departments:  # 谁检查、谁录入、谁公示: each department's own on-time rates
+        entry, disclosure = (pct(percent(a, a + b)) for a, b in ((d.entered_on_time, d.entered_late),
+                                                                   (d.disclosed_on_time, d.disclosed_late)))
+        targets += [
+            {"name": f"{d.name}：结果按时录入率", "target": "100%", "actual": entry,
+             "state": "达标" if d.entered_late == 0 else "未达标",
+             "detail": f"按时 {d.entered_on_time}，逾期 {d.entered_late}，未到期 {d.entered_pending}"},
+            {"name": f"{d.name}：结果按时公示率", "target": "100%", "actual": disclosure,
+             "state": "达标" if d.disclosed_late == 0 else "未达标",
+             "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
+                       f"待审核批准 {d.awaiting_approval}"},
+        ]
+    label = f"{today.year}年{today.month}月{today.day}日" if isinstance(today, dt.date) else str(today)
+    return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": label}
+
+
+def latest_record_date(checked: Checked, plan_id: str):
+    """The most recent date written in the plan's records: a build's default 'as of' (never the clock)."""
+    import datetime as dt
+
+    from docgen.records.index import parse_date
+
+    found = [parse_date(checked.index.plans[plan_id].data.get("issue_date"))]
+    for record in checked.index.by_plan.get(plan_id, []):
+        data = record.data
+        found += [parse_date(v) for v in (data.get("dates") or {}).values()]
+        for _, part in results.parts(data):
+            approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+            found += [parse_date(part.get(k)) for k in results.PART_STEPS] + [parse_date(approval.get("date"))]
+        found += [parse_date(a.get(k)) for a in data.get("follow_ups") or [] for k in ("closed",)]
+    found = [d for d in found if d]
+    return max(found) if found else dt.date(1980, 1, 1)
+
+
+def projection(record, fields: tuple[str, ...]) -> str:
+    """SHA-256 of the named fields of a record (what a plan-wide document reads from it).
+
+    Remembered with the record's cache entry, which is keyed by the file's bytes: for an
+    unchanged file the digests are looked up rather than serialised again in every build."""
+    import hashlib
+    import json
+
+    def make() -> str:
+        part = {k: record.data.get(k) for k in fields}
+        return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    return record.doc.remembered("projection " + " ".join(fields), make, lambda v: isinstance(v, str))
+
+
+def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
+    index = checked.index
+    result = PlanOutputs(plan_id)
+    plan_rec = index.plans[plan_id]
+    plan = plan_rec.data
+    if not checked.is_valid(plan_rec):
+        result.complete = False
+        result.skipped.append(f"计划 {plan_rec.path} 有错误，本计划的文书均未生成")
+        return result
+    dep_records = [index.departments.get(d) for d in index.plan_department_ids(plan)]
+    if not all(checked.is_valid(d) for d in dep_records):
+        result.complete = False
+        result.skipped.append("参与部门的记录有错误，本计划的文书均未生成")
+        return result
+    # the views read the plan and every department (a vehicle may belong to any of them)
+    all_deps = sorted(index.departments.values(), key=lambda r: r.path)
+    base_digests = [f"plan={plan_rec.sha}"] + [f"department={d.sha}" for d in all_deps]
+    view = functools.cache(lambda: model.plan_view(plan, index))
+    when = plan.get("issue_date")
+    base = [plan_rec.path] + [d.path for d in dep_records]
+    title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
+    scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
+    for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
+        result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
+                                     sources=tuple(base), depends=tuple(base_digests), when=when))
+    if plan.get("type") != "联合抽查":
+        result.outputs += print_sets(plan_id, title, when, result.outputs, {})
+        return result
+
+    methods = choices(checked, "method", model.DEFAULT_METHODS)
+    records = sorted(index.by_plan.get(plan_id, []),
+                     key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity"))))
+    valid = []
+    visits: dict[str, tuple] = {}  # 02/04 relpath → (group, visit date, entity name): the order of the print sets
+    used_names: dict[str, str] = {}
+    for record in records:
+        entity_rec = index.entities.get(record.data.get("entity"))
+        if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
+            result.complete = False
+            if not checked.is_valid(record):
+                result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+            else:  # the inspection is fine: send the clerk to the entity's record, where the error is
+                where = entity_rec.path if entity_rec is not None else f"检查对象“{record.data.get('entity')}”的记录"
+                result.skipped.append(f"{where} 有错误，{record.path} 的文书和本计划的汇总表未更新")
+            continue
+        valid.append((record, entity_rec))
+        seq = len(valid)
+        entity_name = str(entity_rec.data.get("name", ""))
+        name = safe_name(entity_name)
+        if same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_rec.data.get("id"):
+            name = safe_name(f"{name}_{entity_rec.data.get('id')}")
+        used_names[same_file_key(name)] = entity_rec.data.get("id")
+        sources = tuple(base + [record.path, entity_rec.path])
+        own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
+        depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),
+                   "04": tuple(own + [f"inspection={record.sha}"])}
+
+        @functools.cache
+        def context(record=record, seq=seq) -> tuple[dict, None]:
+            insp = model.inspection_view(seq, record, plan, index, view().departments, methods)
+            return {"plan": view(), "i": insp}, None
+
+        for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
+                                        ("04_实地核查记录表", "04_实地核查记录表.docx", "实地核查记录表")):
+            result.outputs.append(Output(f"{plan_id}/{prefix}_{name}.docx", template, f"{label} {entity_name}",
+                                         context, sources=sources, depends=depends[prefix[:2]], when=when))
+            visits[result.outputs[-1].relpath] = (record.data.get("group") or 0,
+                                                  str((record.data.get("dates") or {}).get("visit") or "9999"),
+                                                  entity_name)
+    for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
+        result.complete = False
+        result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
+    if not result.complete:
+        return result
+
+    all_sources = tuple(base + [r.path for r in records] +
+                        sorted({index.entities[r.data["entity"]].path for r in records}))
+    entity_digests = [f"entity={e.sha}" for _, e in valid]
+    table_depends = {key: tuple(base_digests + entity_digests +
+                                [f"inspection={projection(r, fields)}" for r, _ in valid])
+                     for key, fields in TABLE_FIELDS.items()}
+
+    @functools.cache
+    def tables() -> dict[str, list]:
+        plan_view = view()
+        inspections = [model.inspection_view(n, r, plan, index, plan_view.departments, methods)
+                       for n, (r, _) in enumerate(valid, 1)]
+        ledger = []
+        for insp in inspections:
+            for action in insp.follow_ups:
+                ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
+                               "department": action.department or insp.departments_text, "action": action,
+                               "note": action.transfer or action.note})
+        phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content}
+                      for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
+        group_rows = []
+        nobody = model.Person("", "", "", "", "", "")
+        for group in model.group_views(tuple(inspections)):
+            # members and visits side by side: each visit's date beside the entity visited that day
+            for n in range(max(len(group.members), len(group.visits))):
+                person = group.members[n] if n < len(group.members) else nobody
+                day, entity = group.visits[n] if n < len(group.visits) else ("", None)
+                group_rows.append({"merge_key": group.number, "group": group, "person": person,
+                                   "leader": group.leader.name if group.leader else "",
+                                   "visit": {"date": day, "entity": entity.name if entity else ""},
+                                   "vehicle": group.vehicle or model.Vehicle("", "", "")})
+        # 谁检查、谁公示: a row per entity per department, its own approved result alone
+        published = [(i, part) for i in inspections for part in i.parts if part.publishable]
+        public_rows = [{"seq": n, "entity": i.entity, "authorities": part.department,
+                        "check_type": plan_view.check_type, "completed": part.completed, "visit": i.dates.visit,
+                        "result": part.results_text}
+                       for n, (i, part) in enumerate(published, 1)]
+        return {"03": ledger, "05": phone_rows, "06": group_rows, "07": public_rows}
+
+    for relname, doc_title in (("03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账"),
+                               ("05_电话告知记录表.xlsx", "市场主体“双随机”抽查电话告知记录表"),
+                               ("06_人员分组及车辆安排情况表.xlsx", "人员分组及车辆安排情况表"),
+                               ("07_公示表.xlsx", "“双随机、一公开”抽查结果公示表")):
+        result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title,
+                                     lambda key=relname[:2]: ({"plan": view()}, tables()[key]),
+                                     sources=all_sources, depends=table_depends[relname[:2]], when=when))
+
+    # the statistics read the whole roster, every plan's inspections and the calendar
+    stats_as_of = as_of or latest_record_date(checked, plan_id)
+    stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}"] +
+                          sorted(f"entity={e.sha}" for e in index.entities.values()) +
+                          sorted(f"calendar={c.sha}" for c in index.calendars.values()) +
+                          sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" for r in index.inspections))
+
+    def statistics() -> tuple[dict, dict]:
+        stats_rows, stats = statistics_rows(checked, plan_id, stats_as_of)
+        return {"plan": view(), "stats": stats}, stats_rows
+
+    result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
+                                 statistics, sources=all_sources, depends=stats_depends, when=when))
+    result.outputs += print_sets(plan_id, title, when, result.outputs, visits)
+    return result
+
+
+PRINT_SET = "00_全套文书（打印）.docx"
+ATTACHMENTS = ("00", "01", "02", "03", "04", "05", "06", "07")  # 08 is the office's own statistics
+
+
+def print_set(relpath: str, title: str, when: str, parts: list[Output], restart: bool = False) -> Output:
+    """An output made of other outputs, fingerprinted by theirs: it changes when any of them does."""
+    depends = tuple(f"{p.relpath}|{p.template}|{d}" for p in parts for d in p.depends)
+    sources = tuple(dict.fromkeys(s for p in parts for s in p.sources))
+    return Output(relpath, parts[0].template, title, lambda: ({}, None), depends=depends, sources=sources,
+                  when=when, parts=tuple(parts), restart=restart)
+
+
+def print_sets(plan_id: str, title: str, when, outputs: list[Output], visits: dict[str, tuple]) -> list[Output]:
+    """The plan's bound set (notice and attachments in order, each entity's 告知书 and 核查记录表 in
+    visiting order) and one packet per inspection group: each entity's 告知书 and 核查记录表."""
+    def name(o: Output) -> str:
+        return o.relpath.rsplit("/", 1)[-1]
+
+    order = {key: n for n, key in enumerate(ATTACHMENTS)}
+    parts = sorted((o for o in outputs if name(o)[:2] in order),
+                   key=lambda o: (order[name(o)[:2]], visits.get(o.relpath, ())))
+    result = [print_set(f"{plan_id}/{PRINT_SET}", f"{title}（全套文书）", when, parts)]
+    groups: dict[int, list[Output]] = {}
+    for o in outputs:
+        if o.relpath in visits:
+            groups.setdefault(visits[o.relpath][0], []).append(o)
+    for group in sorted(groups):
+        members = sorted(groups[group], key=lambda o: (visits[o.relpath], name(o)[:2]))
+        label = f"第{group}组" if group else "未分组"
+        result.append(print_set(f"{plan_id}/09_{label}_随身文书.docx", f"{label}随身文书", when, members,
+                                restart=True))
+    return result

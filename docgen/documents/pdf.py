@@ -1,0 +1,341 @@
+"""`docgen build --pdf`: Word/Excel documents to PDF through LibreOffice, all of them, every time.
+
+LibreOffice 7.4 silently stops after about 246 files in one call, so documents go in
+batches; each expected PDF is checked and the missing ones are tried again one by one.
+One converter runs per core, each with its own profile (two instances cannot share one),
+in its own process group so that nothing is left running after a timeout or Ctrl-C.
+
+The documents name the official fonts (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312), which
+a Linux machine rarely has. A fontconfig file written for the conversion maps each to a
+free face of the same style with Simplified-Chinese glyphs, so the PDF shows 仿宋 as 仿宋
+and never falls back to one sans or to the Japanese variant of Noto CJK.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+# files per LibreOffice call: well below the ~246 where 7.4 stops, and few calls (a start costs ~2 s of CPU)
+BATCH = 100
+SECONDS_PER_FILE = 30  # a batch is given up (its process group killed) after this long per file, plus START
+START = 120
+
+# Official font → free faces of the same style, first installed one wins (Debian package in comments).
+FONT_MAP = {
+    "仿宋_GB2312": ["FandolFang"],  # texlive-lang-chinese
+    "仿宋": ["FandolFang"],
+    "FangSong": ["FandolFang"],
+    "FangSong_GB2312": ["FandolFang"],
+    "方正仿宋_GBK": ["FandolFang"],
+    "楷体_GB2312": ["AR PL UKai CN", "FandolKai"],  # fonts-arphic-ukai
+    "楷体": ["AR PL UKai CN", "FandolKai"],
+    "KaiTi": ["AR PL UKai CN", "FandolKai"],
+    "KaiTi_GB2312": ["AR PL UKai CN", "FandolKai"],
+    "方正小标宋简体": ["FandolSong", "Noto Serif CJK SC"],  # fonts-noto-cjk (named …jp inside its .ttc)
+    "方正小标宋_GBK": ["FandolSong", "Noto Serif CJK SC"],
+    "宋体": ["FandolSong", "Noto Serif CJK SC"],
+    "SimSun": ["FandolSong", "Noto Serif CJK SC"],
+    "黑体": ["FandolHei", "Noto Sans CJK SC"],
+    "SimHei": ["FandolHei", "Noto Sans CJK SC"],
+}
+# where Debian's TeX Live keeps the Fandol fonts (not in fontconfig's default folders)
+FONT_DIRS = ("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol",
+             "/usr/share/texmf/fonts/opentype/public/fandol",
+             "/usr/local/share/texmf/fonts/opentype/public/fandol")
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def fonts_conf() -> str:
+    """A fontconfig configuration: the system's (or the user's own), the Fandol folder, and the
+    official-font mapping."""
+    from docgen.documents.package import escape
+
+    base = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>",
+             f'  <include ignore_missing="yes">{escape(base)}</include>']
+    lines += [f"  <dir>{escape(folder)}</dir>" for folder in FONT_DIRS if os.path.isdir(folder)]
+    # Chinese documents: when a font has no glyph, prefer the Simplified-Chinese faces (never CJK JP)
+    lines += ['  <match target="pattern">', '    <edit name="lang" mode="assign" binding="strong">'
+              "<string>zh-cn</string></edit>", "  </match>"]
+    for official, free in FONT_MAP.items():
+        faces = "".join(f"<string>{escape(face)}</string>" for face in free)
+        lines += ['  <match target="pattern">',
+                  f'    <test name="family" qual="any"><string>{escape(official)}</string></test>',
+                  f'    <edit name="family" mode="assign" binding="strong">{faces}</edit>', "  </match>"]
+    lines.append("</fontconfig>")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Conversion:
+    """What a run made: PDF bytes by source path, and the sources that gave none."""
+
+    pdfs: dict[str, bytes] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def batches(sources: list[str], size: int) -> list[list[str]]:
+    """Sources in groups of at most `size`, no two with the same file name (they share an output folder)."""
+    groups: list[tuple[list[str], set[str]]] = []
+    for source in sources:
+        name = os.path.splitext(os.path.basename(source))[0]
+        for group, names in groups:
+            if len(group) < size and name not in names:
+                group.append(source)
+                names.add(name)
+                break
+        else:
+            groups.append(([source], {name}))
+    return [group for group, _ in groups]
+
+
+def convert(sources: list[str], office: str, workers: int | None = None, batch: int | None = None) -> Conversion:
+    """PDFs of `sources` (absolute paths), batch by batch on every core, missing ones retried alone."""
+    result = Conversion()
+    if not sources:
+        return result
+    workers = max(1, workers or os.cpu_count() or 1)
+    with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
+        conf = os.path.join(tmp, "fonts.conf")
+        with open(conf, "w", encoding="utf-8") as handle:
+            handle.write(fonts_conf())
+        env = {**os.environ, "FONTCONFIG_FILE": conf}
+        runner = _Runner(office, tmp, env, workers)
+        # even shares for the workers, at most BATCH files per LibreOffice call
+        size = batch or min(BATCH, -(-len(sources) // workers))
+        runner.run(batches(sources, size), result)
+        missing = [s for s in sources if s not in result.pdfs]
+        if missing:  # one at a time: a file that broke its batch cannot break the others again
+            runner.run([[source] for source in missing], result)
+    for source in sources:
+        if source not in result.pdfs:
+            result.failed.setdefault(source, "LibreOffice 没有生成 PDF")
+        else:
+            result.failed.pop(source, None)
+    return result
+
+
+class _Runner:
+    """Up to `workers` LibreOffice processes at once, each with its own profile folder."""
+
+    def __init__(self, office: str, tmp: str, env: dict, workers: int):
+        self.office, self.tmp, self.env, self.workers = office, tmp, env, workers
+        self.calls = 0
+
+    def run(self, groups: list[list[str]], result: Conversion) -> None:
+        pending = list(reversed(groups))
+        running: dict[int, tuple[subprocess.Popen, list[str], str, float, object]] = {}  # slot → process
+        try:
+            while pending or running:
+                for slot in range(self.workers):
+                    if slot not in running and pending:
+                        running[slot] = self._start(slot, pending.pop())
+                time.sleep(0.02)
+                for slot, (process, group, outdir, deadline, log) in list(running.items()):
+                    if process.poll() is None and time.monotonic() < deadline:
+                        continue
+                    timed_out = process.poll() is None
+                    if timed_out:
+                        _kill(process)
+                    _kill_group(process.pid)  # helpers LibreOffice started and left behind
+                    log.close()
+                    del running[slot]
+                    self._collect(group, outdir, result, timed_out)
+        finally:
+            for process, *_rest, log in running.values():
+                _kill(process)
+                log.close()
+
+    def _start(self, slot: int, group: list[str]):
+        self.calls += 1
+        outdir = os.path.join(self.tmp, f"out-{self.calls}")
+        os.makedirs(outdir)
+        keep_blank_pages(os.path.join(self.tmp, f"profile-{slot}"))
+        profile = "file://" + os.path.join(self.tmp, f"profile-{slot}")
+        command = [self.office, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
+                   "--convert-to", "pdf", "--outdir", outdir, *group]
+        log = open(os.path.join(self.tmp, f"log-{self.calls}.txt"), "wb")
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   env=self.env, start_new_session=True)
+        deadline = time.monotonic() + START + SECONDS_PER_FILE * len(group)
+        return process, group, outdir, deadline, log
+
+    @staticmethod
+    def _collect(group: list[str], outdir: str, result: Conversion, timed_out: bool) -> None:
+        for source in group:
+            produced = os.path.join(outdir, os.path.splitext(os.path.basename(source))[0] + ".pdf")
+            try:
+                with open(produced, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            if data.startswith(b"%PDF") and b"%%EOF" in data[-1024:]:
+                result.pdfs[source] = reproducible(data, source)
+            else:
+                result.failed[source] = "LibreOffice 超时" if timed_out else "LibreOffice 没有生成 PDF"
+
+
+_SETTINGS = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+             'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+             '<item oor:path="/org.openoffice.Office.Common/Filter/PDF/Export">'
+             '<prop oor:name="IsSkipEmptyPages" oor:op="fuse"><value>false</value></prop></item></oor:items>\n')
+
+
+def keep_blank_pages(profile: str) -> None:
+    """A new profile's PDF export keeps the blank pages Word documents ask for (a print set's part
+    starting on an odd page): printed two-sided, every part then starts on a sheet of its own."""
+    path = os.path.join(profile, "user", "registrymodifications.xcu")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(_SETTINGS)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    _kill_group(process.pid)
+    try:
+        process.kill()
+    except OSError:
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+_DATE = re.compile(rb"\(D:(\d{14})([^)]*)\)")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]+)")
+
+
+def reproducible(data: bytes, source: str) -> bytes:
+    """The same document gives the same PDF bytes. LibreOffice writes the time of conversion and a
+    random file /ID (and a checksum over both); they are replaced in place (same lengths, so the
+    cross-reference offsets stay right) by the document's own time (its docProps, the record's
+    date) and hashes of its bytes."""
+    when = _document_time(source)
+    data = _DATE.sub(lambda m: b"(D:" + when + re.sub(rb"\d", b"0", m.group(2)) + b")", data)
+    try:
+        with open(source, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest().upper().encode()
+    except OSError:
+        digest = b"0" * 64
+    found = _ID.search(data)
+    if found:
+        out = bytearray(data)
+        for group in (1, 2):
+            start, end = found.span(group)
+            out[start:end] = (digest * 2)[:end - start]
+        data = bytes(out)
+    found = _CHECKSUM.search(data)
+    if found:
+        start, end = found.span(1)
+        checksum = hashlib.sha256(data[:start] + data[end:]).hexdigest().upper().encode()
+        data = data[:start] + (checksum * 2)[:end - start] + data[end:]
+    return data
+
+
+def _document_time(source: str) -> bytes:
+    """YYYYMMDDhhmmss of the document's own creation time (docProps/core.xml), else 1980."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as package:
+            core = package.read("docProps/core.xml")
+        found = re.search(rb"<dcterms:created[^>]*>(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)", core)
+        if found:
+            return b"".join(found.groups())
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        pass
+    return b"19800101000000"
+
+
+def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, report, force: bool,
+               files) -> None:
+    """PDFs beside the documents whose bytes changed (or whose PDF is missing or was edited).
+
+    A document LibreOffice cannot convert is reported as an error naming it (the build then
+    exits non-zero); every other PDF is still written.
+    """
+    from docgen.cache import file_sha
+    from docgen.records.problems import Problem
+    from docgen.writer import write_atomic
+
+    office = soffice_path()
+    if office is None:
+        report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
+                            "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
+        return
+    todo: dict[str, tuple[str, str, str]] = {}  # source path → (its relpath, pdf relpath, source sha)
+    for output in outputs:
+        if output.relpath not in new_manifest:
+            continue
+        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
+        source_sha = new_manifest[output.relpath]["sha256"]
+        old = manifest.get(pdf_rel)
+        target = os.path.join(out_dir, *pdf_rel.split("/"))
+        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
+            new_manifest[pdf_rel] = old
+            continue
+        todo[os.path.join(out_dir, *output.relpath.split("/"))] = (output.relpath, pdf_rel, source_sha)
+    result = convert(list(todo), office)
+    for source, (relpath, pdf_rel, source_sha) in todo.items():
+        data = result.pdfs.get(source)
+        if data is None:
+            report.problems.append(Problem(os.path.relpath(source), 1, 1,
+                                           f"转换为 PDF 失败：{result.failed.get(source, 'LibreOffice 没有生成 PDF')}"
+                                           "（其余 PDF 已生成；请用 LibreOffice 打开此文书检查，或重新运行 docgen build --pdf）"))
+            continue
+        try:
+            placed, target = _place(files, pdf_rel, os.path.join(out_dir, *pdf_rel.split("/")), manifest, report,
+                                    force, new_manifest)
+            write_atomic(target, data)
+        except Exception as exc:  # one PDF's failure never stops the others
+            from docgen.documents.build import Failure
+
+            report.failures.append(Failure.of(pdf_rel, exc))
+            if pdf_rel in manifest:
+                new_manifest.setdefault(pdf_rel, manifest[pdf_rel])
+            continue
+        new_manifest[placed] = {"key": source_sha, "sha256": hashlib.sha256(data).hexdigest(), "sources": [relpath]}
+        report.pdfs.append(placed)
+
+
+def _place(files, rel: str, target: str, manifest: dict, report, force: bool, new_manifest: dict) -> tuple[str, str]:
+    """Where a new PDF goes: its own path, unless a file docgen did not write (or that was changed since)
+    is there; then beside it, like a document (`build._Placer`). A PDF's bytes differ from one LibreOffice
+    to another, so only what docgen last wrote tells its own PDF from a clerk's (a signed scan, say)."""
+    from docgen.documents.outfolder import OTHER, beside
+    from docgen.records.problems import DocgenError
+
+    old = manifest.get(rel)
+    current = files.state(target)
+    if current is None or (old and current == old.get("sha256")) or (force and old and current is not OTHER):
+        return rel, target
+    if old:  # keep knowing what docgen last wrote there
+        new_manifest[rel] = old
+    side, side_target = beside(rel), beside(target)
+    side_now, side_old = files.state(side_target), manifest.get(side)
+    if side_now is not None and not (side_old and side_now == side_old.get("sha256")):
+        raise DocgenError(f"{rel} 和旁边的 {side} 都不是 docgen 写入的文件，新生成的 PDF 无处可写；请核对后把其中一个改名或移走")
+    report.notes.append(f"{rel} 不是 docgen 上次写入的 PDF（被修改过，或是别人放的文件），docgen 没有覆盖它；"
+                        f"新生成的 PDF 写在旁边的 {side.rsplit('/', 1)[-1]}")
+    return side, side_target

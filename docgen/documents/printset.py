@@ -1,0 +1,465 @@
+"""Print sets: several rendered documents as one .docx that prints them in order.
+
+A plan's set is the notice with all its attachments (the way an office binds and files it); a
+group's packet is what the group takes along (each entity's 告知书 and 实地核查记录表). Every
+part is the very document docgen writes on its own, its body put in a section of its own:
+each section starts on an odd page (w:type="oddPage", so that two-sided printing gives every
+part its own sheets), and page numbers continue across the set ("— N —", GB/T 9704 7.5) or,
+in a packet of separate documents, restart with each part. Excel attachments are set as Word
+tables on landscape pages, so that one print job prints the whole set.
+
+The templates all come from scripts/make_templates.py and share their parts (footers, fonts,
+numbering); a style a part defines differently from the first part is copied under its own id.
+Only XML is rearranged, in a fixed order: same parts → same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from lxml import etree
+
+from docgen.documents.package import CORE_PATH, core_xml, escape, read_package, write_package
+from docgen.records.problems import DocgenError
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_DOC, _RELS, _STYLES, _TYPES = ("word/document.xml", "word/_rels/document.xml.rels", "word/styles.xml",
+                                "[Content_Types].xml")
+# CT_SectPr's children in schema order: what is added goes in at its place
+_SECT_ORDER = ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
+               "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
+               "docGrid printerSettings sectPrChange").split()
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+class Part:
+    """One document of a set: its rendered bytes and how its section starts."""
+
+    def __init__(self, data: bytes, kind: str = "docx", restart: bool = False, label: str = ""):
+        self.data, self.kind, self.restart, self.label = data, kind, restart, label
+
+
+_ROOT = re.compile(r"<w:document\b[^>]*>")
+_XMLNS = re.compile(r'\sxmlns:(\w+)="([^"]*)"')
+_BODY = re.compile(r"<w:body>(.*)</w:body>", re.S)
+_FINAL_SECT = re.compile(r"<w:sectPr\b(?:(?!<w:sectPr\b).)*</w:sectPr>\s*$", re.S)
+_PARAGRAPH = re.compile(r"<w:p(?=[ >/])(?:[^>]*/>|.*?</w:p>)", re.S)  # paragraphs never nest here
+_P_START = re.compile(r"<w:p(?=[ >/])[^>]*?(/?)>")
+_STYLE_REF = re.compile(r'<w:(pStyle|rStyle|tblStyle) w:val="([^"]*)"')
+
+
+def compose(parts: list[Part], title: str, when: str, colophon_last: bool = False) -> bytes:
+    """The parts as one document. With `colophon_last`, the first part's 版记 (the paragraphs
+    framed at the foot of its text block) moves to the end of the set, at the foot of its last
+    page, which is an even page (GB/T 9704 7.4: the 版记 closes the bound set, on its back).
+
+    Bodies are spliced as text (every part's root declares the same namespaces, checked): moving
+    lxml elements between documents costs a namespace fix-up per element, seconds for a large set."""
+    base_entries = read_package(parts[0].data)
+    entries = dict(base_entries)
+    order = [name for name, _ in base_entries]
+    styles = etree.fromstring(entries[_STYLES])
+    rels = etree.fromstring(entries[_RELS])
+    types = etree.fromstring(entries[_TYPES])
+    document = entries[_DOC].decode("utf-8")
+    root = _ROOT.search(document)
+    namespaces = dict(_XMLNS.findall(root.group(0)))
+    base_body = _BODY.search(document).group(1)
+    base_sect = _FINAL_SECT.search(base_body).group(0)
+    base_styles = {s.get(w("styleId")): etree.tostring(s) for s in styles.findall(w("style"))}
+    renamed_sets: dict[bytes, dict[str, str]] = {}
+    colophon = ""
+    out = []
+    for n, part in enumerate(parts):
+        if part.kind == "xlsx":
+            content, sect = sheet_section(part.data, base_sect)
+        else:
+            part_entries = _Lazy(part.data) if n else entries
+            xml = part_entries[_DOC].decode("utf-8") if n else document
+            for prefix, uri in _XMLNS.findall(_ROOT.search(xml).group(0)):
+                if namespaces.setdefault(prefix, uri) != uri:
+                    raise DocgenError(f"无法合成打印文书：文书中的命名空间 {prefix} 与通知不一致")
+            body_xml = _BODY.search(xml).group(1)
+            found = _FINAL_SECT.search(body_xml)
+            content, sect = body_xml[:found.start()], found.group(0)
+            if n:
+                mapping = renamed_sets.get(part_entries[_STYLES])
+                if mapping is None:
+                    mapping = renamed_sets[part_entries[_STYLES]] = _merge_styles(
+                        styles, base_styles, etree.fromstring(part_entries[_STYLES]), len(renamed_sets) + 1)
+                content = _restyle(content, mapping)
+                sect = _map_references(sect, part_entries, entries, order, rels, types)
+            if n == 0 and colophon_last:
+                framed = [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
+                colophon = "".join(m.group(0) for m in framed)
+                for m in reversed(framed):
+                    content = content[:m.start()] + content[m.end():]
+        sect = _section(sect, "oddPage" if n else "nextPage", "1" if part.restart or n == 0 else None)
+        out.append((content, sect))
+    body = []
+    last = len(out) - 1
+    for n, (content, sect) in enumerate(out):
+        body.append(_close_section(content, sect) if n < last or colophon else content + sect)
+    if colophon:  # the 版记 alone on the set's last even page, at its foot, page numbers kept
+        body.append(colophon + _section(base_sect, "evenPage", None))
+    declarations = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in namespaces.items())
+    head = _XMLNS.sub("", root.group(0))[:-1] + declarations + ">"
+    document = document[:root.start()] + head + "<w:body>" + "".join(body) + "</w:body></w:document>"
+    entries[_DOC] = document.encode("utf-8")
+    entries[_STYLES] = _xml(styles)
+    entries[_RELS] = _xml(rels)
+    entries[_TYPES] = _xml(types)
+    entries[CORE_PATH] = core_xml(title, when)
+    return write_package([(name, entries[name]) for name in order])
+
+
+class _Lazy:
+    """A part's package entries, each read when first asked for (a set reads three or four of
+    each part's fourteen)."""
+
+    def __init__(self, data: bytes):
+        import zipfile
+
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.read:
+            self.read[name] = self.zip.read(name)
+        return self.read[name]
+
+
+def _xml(tree) -> bytes:
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+_SECT_NS = f'<root xmlns:w="{W}" xmlns:r="{R}">'
+
+
+def _parse_sect(sect: str):
+    return etree.fromstring(_SECT_NS + sect + "</root>")[0]
+
+
+def _unparse_sect(el) -> str:
+    return re.sub(r'\sxmlns:(w|r)="[^"]*"', "", etree.tostring(el, encoding="unicode"))
+
+
+def _section(sect: str, kind: str, start: str | None) -> str:
+    """A section's properties starting it as `kind`, its page numbers from `start` or continuing."""
+    el = _parse_sect(sect)
+    _set_child(el, "type", val=kind)
+    if start:
+        _set_child(el, "pgNumType", start=start)
+    else:
+        old = el.find(w("pgNumType"))
+        if old is not None:
+            el.remove(old)
+    return _unparse_sect(el)
+
+
+def _set_child(sect, tag: str, **attrs) -> None:
+    """Set (or add at its schema place) a sectPr child with the given w: attributes."""
+    el = sect.find(w(tag))
+    if el is None:
+        el = etree.Element(w(tag))
+        rank = _SECT_ORDER.index(tag)
+        later = [c for c in sect if etree.QName(c).localname in _SECT_ORDER
+                 and _SECT_ORDER.index(etree.QName(c).localname) > rank]
+        if later:
+            later[0].addprevious(el)
+        else:
+            sect.append(el)
+    el.attrib.clear()
+    for key, value in attrs.items():
+        el.set(w(key), value)
+
+
+_NO_HEIGHT = ('<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" '
+              'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr>{}</w:pPr></w:p>')
+
+
+def _close_section(content: str, sect: str) -> str:
+    """`content` ending its section: the section's properties go in its last paragraph's, or in an
+    empty paragraph of no height after a table (a paragraph of its own could spill onto a page)."""
+    if not content.rstrip().endswith("</w:p>"):
+        return content + _NO_HEIGHT.format(sect)
+    starts = list(_P_START.finditer(content))
+    last = starts[-1]
+    paragraph = content[last.start():]
+    if "<w:framePr " in paragraph or "<w:sectPr" in paragraph:
+        return content + _NO_HEIGHT.format(sect)
+    if "<w:pPr/>" in paragraph[:len(last.group(0)) + 8]:
+        paragraph = paragraph.replace("<w:pPr/>", f"<w:pPr>{sect}</w:pPr>", 1)
+    elif paragraph[len(last.group(0)):].startswith("<w:pPr>"):
+        end = paragraph.index("</w:pPr>")
+        paragraph = paragraph[:end] + sect + paragraph[end:]
+    else:
+        at = len(last.group(0))
+        paragraph = paragraph[:at] + f"<w:pPr>{sect}</w:pPr>" + paragraph[at:]
+    return content[:last.start()] + paragraph
+
+
+def _merge_styles(styles, base_styles: dict[str, bytes], part_styles, number: int) -> dict[str, str]:
+    """Copy into `styles` the part's styles that differ from the first part's (and those based on
+    them) under new ids; returns old id → new id, with "" → the part's own default paragraph style."""
+    own = {s.get(w("styleId")): s for s in part_styles.findall(w("style"))}
+    differ = {sid for sid, s in own.items() if base_styles.get(sid) != etree.tostring(s)}
+    changed = True
+    while changed:
+        changed = False
+        for sid, s in own.items():
+            based = s.find(w("basedOn"))
+            if sid not in differ and based is not None and based.get(w("val")) in differ:
+                differ.add(sid)
+                changed = True
+    mapping = {sid: f"{sid}-{number}" for sid in sorted(differ)}
+    for sid in sorted(differ):
+        copy = etree.fromstring(etree.tostring(own[sid]))
+        copy.set(w("styleId"), mapping[sid])
+        copy.attrib.pop(w("default"), None)
+        copy.set(w("customStyle"), "1")
+        name = copy.find(w("name"))
+        if name is not None:
+            name.set(w("val"), f"{name.get(w('val'))} ({number})")
+        for link in ("basedOn", "next", "link"):
+            ref = copy.find(w(link))
+            if ref is not None and ref.get(w("val")) in mapping:
+                ref.set(w("val"), mapping[ref.get(w("val"))])
+        styles.append(copy)
+    default = next((sid for sid, s in own.items() if s.get(w("type")) == "paragraph" and s.get(w("default")) == "1"),
+                   None)
+    if default in mapping:
+        mapping[""] = mapping[default]
+    return mapping
+
+
+def _restyle(content: str, mapping: dict[str, str]) -> str:
+    """Point a part's paragraphs, runs and tables at its own styles' ids (a paragraph naming no
+    style gets the part's own default one)."""
+    if not mapping:
+        return content
+    content = _STYLE_REF.sub(lambda m: f'<w:{m.group(1)} w:val="{mapping.get(m.group(2), m.group(2))}"', content)
+    default = mapping.get("")
+    if not default:
+        return content
+    style = f'<w:pStyle w:val="{default}"/>'
+    pieces, at = [], 0
+    for m in _P_START.finditer(content):
+        pieces.append(content[at:m.start()])
+        tag, at = m.group(0), m.end()
+        if m.group(1):  # <w:p/>
+            pieces.append(tag[:-2] + f"><w:pPr>{style}</w:pPr></w:p>")
+        elif content.startswith("<w:pPr/>", at):
+            pieces.append(tag + f"<w:pPr>{style}</w:pPr>")
+            at += len("<w:pPr/>")
+        elif content.startswith("<w:pPr>", at):
+            if content.startswith("<w:pStyle ", at + 7):
+                pieces.append(tag)
+            else:
+                pieces.append(tag + "<w:pPr>" + style)
+                at += len("<w:pPr>")
+        else:
+            pieces.append(tag + f"<w:pPr>{style}</w:pPr>")
+    pieces.append(content[at:])
+    return "".join(pieces)
+
+
+def _map_references(sect: str, part_entries: dict, entries: dict, order: list, rels, types) -> str:
+    """Header and footer references of a part's section, pointed at the set's identical parts
+    (added to the set when it has none)."""
+    if part_entries[_RELS] == entries[_RELS] and all(
+            part_entries["word/" + t] == entries.get("word/" + t)
+            for t in re.findall(r'Target="((?:header|footer)\d+\.xml)"', entries[_RELS].decode("utf-8"))):
+        return sect  # the same relationships to the same headers and footers: ids stand as they are
+    el = _parse_sect(sect)
+    part_rels = {r.get("Id"): r for r in etree.fromstring(part_entries[_RELS])}
+    base_rels = list(rels)
+    for ref in el:
+        if etree.QName(ref).localname not in ("headerReference", "footerReference"):
+            continue
+        rel = part_rels[ref.get(f"{{{R}}}id")]
+        data = part_entries["word/" + rel.get("Target")]
+        same = next((r for r in base_rels if r.get("Type") == rel.get("Type")
+                     and entries.get("word/" + r.get("Target")) == data), None)
+        if same is None:
+            kind = etree.QName(ref).localname[:-len("Reference")]
+            count = 1 + sum(1 for name in entries if re.fullmatch(rf"word/{kind}\d+\.xml", name))
+            target = f"{kind}{count}.xml"
+            entries["word/" + target] = data
+            order.append("word/" + target)
+            ids = {r.get("Id") for r in base_rels}
+            new_id = next(f"rId{k}" for k in range(1, len(ids) + 2) if f"rId{k}" not in ids)
+            same = etree.SubElement(rels, f"{{{PKG}}}Relationship", Id=new_id, Type=rel.get("Type"), Target=target)
+            base_rels.append(same)
+            etree.SubElement(types, f"{{{CT}}}Override", PartName="/word/" + target,
+                             ContentType=f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml")
+        ref.set(f"{{{R}}}id", same.get("Id"))
+    return _unparse_sect(el)
+
+
+# -- Excel attachments as Word tables -----------------------------------------------------------
+_TEXT_WIDTH = 16838 - 2 * 1134  # landscape A4, 20 mm margins (twips)
+
+
+def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
+    """A rendered Excel form (附件 label, title, plan line, header rows, rows, note lines) as Word
+    paragraphs and a table on landscape pages; each sheet of the workbook in turn. The sheets'
+    XML is read directly (openpyxl takes seconds for a few hundred rows)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        names = sorted((n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+                       key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
+        aligns = _alignments(book.read("xl/styles.xml")) if "xl/styles.xml" in book.namelist() else []
+        shared = _shared_strings(book.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in book.namelist() else []
+        content = "".join(_sheet(Sheet(book.read(name), aligns, shared)) for name in names)
+    sect = _parse_sect(base_sect)
+    for child in list(sect):
+        if etree.QName(child).localname not in ("headerReference", "footerReference"):
+            sect.remove(child)
+    _set_child(sect, "pgSz", w="16838", h="11906", orient="landscape")
+    _set_child(sect, "pgMar", top="1247", right="1134", bottom="1247", left="1134", header="567", footer="567",
+               gutter="0")
+    _set_child(sect, "cols", space="720")
+    return content, _unparse_sect(sect)
+
+
+S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _alignments(xml: bytes) -> list[str | None]:
+    """Each cell format's horizontal alignment (index = a cell's s attribute)."""
+    xfs = etree.fromstring(xml).find(S + "cellXfs")
+    found = []
+    for xf in (xfs if xfs is not None else []):
+        align = xf.find(S + "alignment")
+        found.append(align.get("horizontal") if align is not None else None)
+    return found
+
+
+def _shared_strings(xml: bytes) -> list[str]:
+    return ["".join(t.text or "" for t in si.iter(S + "t")) for si in etree.fromstring(xml).findall(S + "si")]
+
+
+def _column(ref: str) -> int:
+    number = 0
+    for ch in re.match(r"[A-Z]+", ref).group(0):
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+class Sheet:
+    """What `_sheet` reads of a worksheet: cell values and alignments, merges, column widths."""
+
+    def __init__(self, xml: bytes, aligns: list, shared: list):
+        tree = etree.fromstring(xml)
+        self.cells: dict[tuple[int, int], tuple[str, str | None]] = {}
+        self.max_row = self.max_column = 0
+        for c in tree.iter(S + "c"):
+            ref = c.get("r")
+            row, col = int(re.search(r"\d+", ref).group(0)), _column(ref)
+            kind, value = c.get("t"), c.find(S + "v")
+            if kind == "inlineStr":
+                text = "".join(t.text or "" for t in c.iter(S + "t"))
+            elif kind == "s" and value is not None:
+                text = shared[int(value.text)]
+            else:
+                text = value.text if value is not None and value.text else ""
+            style = int(c.get("s") or 0)
+            self.cells[(row, col)] = (text, aligns[style] if style < len(aligns) else None)
+            self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, col)
+        self.merges = []
+        for merged in tree.iter(S + "mergeCell"):
+            first, last = merged.get("ref").split(":")
+            self.merges.append((int(re.search(r"\d+", first).group(0)), _column(first),
+                                int(re.search(r"\d+", last).group(0)), _column(last)))
+        self.widths = {}
+        for col in tree.iter(S + "col"):
+            for n in range(int(col.get("min")), int(col.get("max")) + 1):
+                self.widths[n] = float(col.get("width") or 9)
+
+    def value(self, row: int, col: int) -> str:
+        return self.cells.get((row, col), ("", None))[0]
+
+    def align(self, row: int, col: int) -> str | None:
+        return self.cells.get((row, col), ("", None))[1]
+
+
+def _text(value) -> str:
+    return "" if value is None else escape(str(value))
+
+
+def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0) -> str:
+    """A paragraph of escaped text off the grid, in the given face and size (points)."""
+    half = int(size * 2)
+    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
+           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    runs = "".join(run + ("<w:br/>" if n else "") + f'<w:t xml:space="preserve">{line}</w:t></w:r>'
+                   for n, line in enumerate(text.split("\n")))
+    return (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
+            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>'
+            f"{runs}</w:p>")
+
+
+_BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+                   for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
+
+
+def _sheet(sheet: Sheet) -> str:
+    """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
+    row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
+    across the whole width (signature lines) follow the table."""
+    title_span = [m for m in sheet.merges if m[0] == 2 and m[1] == 1]
+    width = title_span[0][3] if title_span else sheet.max_column
+    columns = list(range(1, width + 1))
+    full_width, spans, covered = set(), {}, set()
+    for min_row, min_col, max_row, max_col in sheet.merges:
+        if min_row < 4:
+            continue
+        if min_col == 1 and max_col >= width:
+            full_width.update(range(min_row, max_row + 1))
+            continue
+        span = max_col - min_col + 1
+        for row in range(min_row, max_row + 1):
+            spans[(row, min_col)] = (span, None if max_row == min_row else "restart" if row == min_row else "continue")
+            covered.update((row, c) for c in range(min_col + 1, max_col + 1))
+    header_end = max([m[2] for m in sheet.merges if m[0] == 4 and 4 not in full_width] + [4])
+    out = [_paragraph(_text(sheet.value(1, 1)), "黑体", 16),
+           _paragraph(_text(sheet.value(2, 1)), "方正小标宋简体", 18, "center", after=120),
+           _paragraph(_text(sheet.value(3, 1)), "仿宋_GB2312", 12, after=120)]
+    widths = [sheet.widths.get(c, 9) for c in columns]
+    twips = [int(_TEXT_WIDTH * x / sum(widths)) for x in widths]
+    out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+               f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
+               "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
+    notes = []
+    for row in range(4, sheet.max_row + 1):
+        values = [_text(sheet.value(row, c)) for c in columns]
+        if row in full_width:
+            if values[0]:
+                notes.append(values[0])
+            continue
+        if not any(values) and not any((row, c) in spans for c in columns):
+            continue
+        head = row <= header_end
+        out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
+        for c, value in zip(columns, values):
+            if (row, c) in covered:
+                continue
+            span, vmerge = spans.get((row, c), (1, None))
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips[c - 1:c - 1 + span])}" w:type="dxa"/>' +
+                       (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
+                       (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>' +
+                       _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5,
+                                  "center" if head or sheet.align(row, c) == "center" else "left") + "</w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    out += [_paragraph(note, "仿宋_GB2312", 12, before=240) for note in notes]
+    return "".join(out)

@@ -1,0 +1,132 @@
+"""Word backend: docxtpl templates, prepared once and rendered many times.
+
+docxtpl's `render()+save()` re-parses the template, patches its XML, renders, re-parses
+the result and re-zips the whole package for every document. Here a template is read
+and patched (with docxtpl's own `patch_xml`, so the template language is docxtpl's) and
+compiled by Jinja once; each document is then one Jinja render of the XML parts and a
+stored zip of the other, unchanged, parts.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import jinja2
+from markupsafe import Markup, escape
+
+from docgen.documents import templating
+from docgen.cache import remembered
+from docgen.documents.package import CORE_PATH, NOT_XML, core_xml, read_package, write_package
+from docgen.records.problems import DocgenError
+
+_RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+# docxtpl's way of writing a literal "{{" (and "}}", "{%", "%}") in a template's own text
+_COMPUTED_ELEMENT = re.compile(r"<(w:\w+)([^<>]*?)>((?:<!--docgen:\w+=.*?-->)+)</\1>")
+_COMPUTED = re.compile(r"<!--docgen:(\w+)=(.*?)-->")
+_LITERAL = re.compile(r"\{_\{|\}_\}|\{_%|%_\}")
+
+
+def word_text(value) -> Markup:
+    """A value as WordprocessingML text: escaped, line breaks and tabs kept."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return value
+    text = NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return Markup(str(escape(text)).replace("\n", _BREAK).replace("\t", _TAB))
+
+
+def make_env() -> jinja2.Environment:
+    return templating.environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=word_text,
+                                  keep_trailing_newline=True)
+
+
+def prepare(entries: list[tuple[str, bytes]]) -> dict[str, str]:
+    """The XML parts of a template as Jinja source, through docxtpl's own preprocessing."""
+    from docxtpl import DocxTemplate  # imported only when a template is new to this archive
+
+    prepared = {}
+    for part, data in entries:
+        if _RENDERED.match(part):
+            xml = DocxTemplate.patch_xml(None, computed_attributes(data.decode("utf-8")))
+            prepared[part] = literal_escapes(xml.replace("<w:t>", '<w:t xml:space="preserve">'))
+    return prepared
+
+
+def computed_attributes(xml: str) -> str:
+    """`<w:w w:val="100"><!--docgen:val={{ x }}--></w:w>` as `<w:w w:val="{{ x }}"/>`.
+
+    Jinja in an attribute would make the template itself invalid OOXML; the template keeps a
+    valid value and names the expression in a comment, which Word and validators pass over."""
+
+    def attribute(match: re.Match) -> str:
+        attrs = match.group(2)
+        for name, expression in _COMPUTED.findall(match.group(3)):
+            attrs, found = re.subn(rf'( w:{name}=")[^"]*(")', lambda m: m.group(1) + expression + m.group(2), attrs)
+            if not found:
+                attrs += f' w:{name}="{expression}"'
+        return f"<{match.group(1)}{attrs}/>"
+
+    return _COMPUTED_ELEMENT.sub(attribute, xml) if "<!--docgen:" in xml else xml
+
+
+def literal_escapes(source: str) -> str:
+    """docxtpl's `{_{` `}_}` `{_%` `%_}` in the template's text as Jinja string expressions.
+
+    docxtpl replaces them in the rendered XML, which alters a record's text that happens to
+    contain them; made part of the template here, they never touch what the records say."""
+    return _LITERAL.sub(lambda m: "{{ %r }}" % m.group(0).replace("_", ""), source)
+
+
+class WordTemplate:
+    """One .docx template, ready to render documents.
+
+    The preprocessed XML is kept in `cache_dir` under the template's SHA-256, so that a
+    later build neither imports docxtpl nor patches the template again (an entry this user's
+    docgen did not write from these very bytes is prepared again, see `cache.remembered`).
+    """
+
+    def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
+        self.name = name
+        self.env = env or make_env()
+        with open(path, "rb") as handle:
+            blob = handle.read()
+        try:
+            self.entries = read_package(blob)
+        except (zipfile.BadZipFile, ValueError, NotImplementedError):
+            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Word 文件（.docx），可能已损坏，或只是改了扩展名") from None
+
+        def make():
+            try:
+                return prepare(self.entries)
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise DocgenError(f"模板 {name} 无法读取：{exc}") from None
+
+        parts = {part for part, _ in self.entries}
+        prepared = remembered(cache_dir, b"docx", blob, make=make,
+                              valid=lambda value: isinstance(value, dict) and all(
+                                  part in parts and _RENDERED.match(part) and isinstance(xml, str)
+                                  for part, xml in value.items()))
+        self.compiled: dict[str, jinja2.Template] = {}
+        for part, xml in prepared.items():
+            try:
+                self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
+            except jinja2.TemplateSyntaxError as exc:
+                raise templating.syntax_error(name, exc) from None
+
+    def render(self, context: dict, title: str, when: str) -> bytes:
+        out = []
+        for part, data in self.entries:
+            if part in self.compiled:
+                try:
+                    xml = self.compiled[part].render(context)
+                except templating.TEMPLATE_FAULTS as exc:
+                    raise templating.failure(self.name, exc) from None
+                data = xml.encode("utf-8")
+            elif part == CORE_PATH:
+                data = core_xml(title, when)
+            out.append((part, data))
+        return write_package(out)

@@ -1,0 +1,102 @@
+"""Jinja environments for templates, sandboxed, whose compiled code is kept between runs.
+
+Templates come with the archive (`templates/`), and an archive may come from anybody: every
+template runs in Jinja's sandbox (`ImmutableSandboxedEnvironment`), which refuses attributes
+starting with `_`, unsafe calls and changes to lists and dicts, so that a template can read
+the values it is given and nothing else. What it refuses is reported as an error naming the
+template (`failure`).
+
+Templates reach Jinja through a loader (not `from_string`), so that Jinja's own bytecode
+cache — in the user cache folder, see `docgen.usercache` — spares lexing, parsing and
+compiling them again in the next run. Jinja's cache knows a template by its name and
+source only, so the name carries what else shapes the compiled code: the environment's
+class (sandboxed code calls through the sandbox), its options (`kind`) and docgen's own source.
+"""
+
+from __future__ import annotations
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from docgen.records.problems import DocgenError
+
+_SOURCES: dict[str, str] = {}  # Jinja source of every template handed out, by name
+
+# what a template's own mistakes raise while rendering (a wrong type, a division by zero,
+# a recursion without end), as opposed to a fault of docgen
+TEMPLATE_FAULTS = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError)
+
+
+class _QuietCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, except that a cache that cannot be read or written only costs time."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged entry (pickle and marshal raise several kinds): compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def environment(**options) -> jinja2.Environment:
+    """A sandboxed environment (the only kind docgen compiles templates in)."""
+    from docgen import usercache
+
+    folder = usercache.folder()
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FunctionLoader(lambda name: (_SOURCES[name], None, lambda: True) if name in _SOURCES else None),
+        bytecode_cache=_QuietCache(folder) if folder else None, **options)
+
+
+def template(env: jinja2.Environment, kind: str, key: str, source: str) -> jinja2.Template:
+    """The compiled template for `source` (raises jinja2.TemplateSyntaxError)."""
+    import hashlib
+
+    from docgen import usercache
+
+    if not getattr(env, "sandboxed", False):
+        raise TypeError("templates are compiled in a sandboxed environment only")
+    environment_kind = f"{type(env).__module__}.{type(env).__qualname__} {kind}"
+    name = f"{usercache.key(environment_kind)}/{key}/{hashlib.sha256(source.encode('utf-8')).hexdigest()[:16]}"
+    _SOURCES[name] = source
+    return env.get_template(name)
+
+
+def expressions(env: jinja2.Environment, kind: str, key: str, sources: tuple[str, ...]):
+    """A function of a context returning the values of several expressions at once (a table row
+    costs one evaluation), compiled like a template so that the bytecode cache serves it too."""
+    compiled = template(env, kind, key, "{% set result = (" + ", ".join(f"({e})" for e in sources) + ",) %}")
+
+    def evaluate(context: dict) -> tuple:
+        frame = compiled.new_context(context)
+        for _ in compiled.root_render_func(frame):
+            pass
+        return frame.vars["result"]
+
+    return evaluate
+
+
+def failure(name: str, exc: BaseException) -> DocgenError:
+    """The clerk's message for a template that failed while rendering."""
+    if isinstance(exc, SecurityError):
+        import re
+
+        named = re.search(r"attribute '([^']*)'", str(exc))
+        what = f"“{named.group(1)}”" if named else ""
+        return DocgenError(f"模板 {name} 试图使用不允许的功能{what}（访问内部属性、调用函数或修改数据），已拒绝执行。"
+                           "模板中只能引用记录的字段；如果模板来自他人或被改动过，请换回 docgen 自带的模板，"
+                           "或删除其中这段 {{ }} 内容")
+    if isinstance(exc, jinja2.UndefinedError):
+        return DocgenError(f"模板 {name} 引用了不存在的字段：{exc.message}")
+    if isinstance(exc, RecursionError):
+        return DocgenError(f"模板 {name} 渲染出错：宏或循环无休止地调用自身")
+    return DocgenError(f"模板 {name} 渲染出错：{exc}")
+
+
+def syntax_error(name: str, exc: jinja2.TemplateSyntaxError) -> DocgenError:
+    return DocgenError(f"模板 {name} 有语法错误：{exc.message}")

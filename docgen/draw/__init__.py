@@ -1,0 +1,1 @@
+"""The double random draw: the pure algorithm, and the command that records and verifies it."""

@@ -1,0 +1,435 @@
+"""`docgen draw` around the pure draw: read the rosters, write records, verify them later.
+
+A draw is all or nothing. Its record is written first, marked `status: in-progress` and listing
+the SHA-256 of every inspection record it will write (`writes`) and of every unfilled record of the
+replaced draw it will delete (`removes`); then those files are written and deleted; last the draw
+record is rewritten without the three fields. A run killed at any point leaves either nothing or an
+unfinished draw that `docgen validate` reports and `--resume` / `--rollback` complete or undo. Files
+are only ever created where nothing is, and only deleted when their bytes are exactly what docgen
+makes from a draw record (an unfilled drawn record), so no clerk's work is touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from docgen.records.archive import FOLDER_OF, display
+from docgen.cache import CACHE_DIR
+from docgen.records.check import Checked
+from docgen.draw.algorithm import ALGORITHM, Draw, DrawImpossible, Inputs, make_draw
+from docgen.records.problems import DocgenError
+from docgen.records.yamlout import record_path, record_text
+from docgen.writer import file_sha256, remove_stale_temps, sync_folder, write_atomic, write_new
+
+INSPECTION_COMMENT = ("由 docgen draw 随机抽取生成（抽取记录 {draw}）。plan、entity、group、leader、inspectors、vehicle\n"
+                      "是抽取结果，请勿手工修改（docgen draw {plan} --verify 会核对）；其余内容由经办人员填写。")
+DRAW_COMMENT = "随机抽取记录，由 docgen draw 写入，用于公开复核，请勿手工修改。\n复核：docgen draw {plan} --verify"
+PENDING_COMMENT = ("抽取进行中：docgen draw 正在写入本次抽取的抽查记录；写完后本文件中的 status、writes、removes 会被去掉。\n"
+                   "若一直停留在此状态，说明抽取被中断：docgen draw {plan} --resume 完成抽取，"
+                   "docgen draw {plan} --rollback 撤销。")
+IN_PROGRESS = "in-progress"
+JOURNAL_KEYS = ("status", "writes", "removes")
+
+
+@dataclass
+class Context:
+    checked: Checked
+    plan: dict
+    inputs: Inputs
+    names: dict[str, str]
+
+
+def context_for(checked: Checked, plan_id: str) -> Context:
+    index = checked.index
+    plan_rec = index.plans.get(plan_id)
+    if plan_rec is None:
+        own = _plan_problems(checked, plan_id)
+        if own:
+            listing = "\n".join(str(p) for p in own[:20])
+            raise DocgenError(f"抽查计划“{plan_id}”的记录有错误，修正后才能抽取：\n{listing}")
+        known = "、".join(sorted(index.plans)) or "（无）"
+        raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{known}")
+    if plan_rec.data.get("type") != "联合抽查":
+        raise DocgenError(f"计划“{plan_id}”是{plan_rec.data.get('type')}，不是联合抽查，无需随机抽取")
+    # every error of the plan or of a roster file counts, also of files that are not in the index
+    # (a roster record that cannot be read would otherwise silently drop out of the draw)
+    rosters = tuple(os.path.join(checked.archive.records_dir, FOLDER_OF[k]) + os.sep for k in ("entity", "department"))
+    bad = [p for p in checked.errors
+           if p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters)]
+    if bad:
+        listing = "\n".join(str(p) for p in bad[:20])
+        raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
+    names = {k: r.data.get("name", k) for k, r in index.entities.items()}
+    names.update({k: r.data.get("name", k) for k, r in index.departments.items()})
+    inputs = Inputs.from_records(plan_rec.data, [r.data for r in index.entities.values()],
+                                 {k: r.data for k, r in index.departments.items()})
+    return Context(checked, plan_rec.data, inputs, names)
+
+
+def _plan_problems(checked: Checked, plan_id: str) -> list:
+    """Errors of the file(s) holding plan `plan_id` when that record is invalid (so not in the index)."""
+    records_dir = checked.archive.records_dir
+    paths = {os.path.abspath(record_path(records_dir, "plan", plan_id)),
+             os.path.abspath(record_path(records_dir, "plan", plan_id))[:-len(".yaml")] + ".yml"}
+    paths.update(r.abspath for r in checked.records
+                 if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
+    return [p for p in checked.errors if os.path.abspath(p.path) in paths]
+
+
+def _draw_number(record) -> int:
+    """n of an id "<plan>-draw-<n>"."""
+    tail = str(record.data.get("id", "")).rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def draws_of(checked: Checked, plan_id: str) -> list:
+    """The plan's draw records, oldest first."""
+    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=_draw_number)
+
+
+def unfinished_draws(checked: Checked, plan_id: str) -> list:
+    """Draw records of the plan still marked in progress (valid or not), oldest first."""
+    return sorted((r for r in checked.records if r.kind == "draw" and isinstance(r.data, dict)
+                   and r.data.get("plan") == plan_id and r.data.get("status") == IN_PROGRESS), key=_draw_number)
+
+
+def unfinished_message(record, plan_id: str) -> str:
+    """What a clerk reads about an interrupted draw (validate says the same at the record's line)."""
+    return (f"抽取未完成：{record.path} 记录的抽取在写入抽查记录时被中断，records/inspections/{plan_id}/ 中的"
+            f"抽查记录可能不全。请运行 docgen draw {plan_id} --resume 完成这次抽取，"
+            f"或 docgen draw {plan_id} --rollback 撤销它（只删除它写入且未被改动的文件）后重新抽取")
+
+
+def inspection_data(plan_id: str, draw_id: str, entity_id: str, assignment: dict) -> dict:
+    data = {"plan": plan_id, "entity": entity_id, "draw": draw_id, "group": assignment["group"],
+            "leader": assignment["leader"], "inspectors": assignment["inspectors"]}
+    if assignment.get("vehicle"):
+        data["vehicle"] = assignment["vehicle"]
+    return data
+
+
+def draw_data(draw_id: str, plan_id: str, draw: Draw, replaces: str | None) -> dict:
+    data = {"id": draw_id, "plan": plan_id, "seed": draw.seed, "algorithm": ALGORITHM,
+            "digests": draw.digests, "population": draw.population, "drawn": draw.drawn,
+            "entities": draw.entities,
+            "groups": [{k: v for k, v in g.items() if v is not None} for g in draw.groups]}
+    if draw.substitutions:
+        data["substitutions"] = draw.substitutions
+    if replaces:
+        data["replaces"] = replaces
+    return data
+
+
+def inspection_text(records_dir: str, plan_id: str, draw_id: str, entity_id: str, assignment: dict) -> str:
+    path = record_path(records_dir, "inspection", plan_id, entity_id)
+    return record_text("inspection", inspection_data(plan_id, draw_id, entity_id, assignment), path, records_dir,
+                       INSPECTION_COMMENT.format(draw=draw_id, plan=plan_id))
+
+
+def drawn_texts(records_dir: str, draw_record: dict) -> dict[str, bytes]:
+    """entity -> the bytes of its unfilled inspection record, made from the draw record alone: what the
+    draw writes, what --resume writes again, and the only content --redraw and --rollback may delete."""
+    plan_id, draw_id = draw_record["plan"], draw_record["id"]
+    return {entity_id: inspection_text(records_dir, plan_id, draw_id, entity_id, assignment).encode("utf-8")
+            for entity_id, assignment in _assignments_of(draw_record).items()}
+
+
+def inspection_file(records_dir: str, plan_id: str, entity_id: str) -> str:
+    return record_path(records_dir, "inspection", plan_id, entity_id)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _shown(path: str) -> str:
+    return display(os.path.abspath(path))
+
+
+def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dry_run: bool = False) -> list[str]:
+    """Make the draw and write its records; returns the lines to show. Writes nothing on failure."""
+    ctx = context_for(checked, plan_id)
+    records_dir = checked.archive.records_dir
+    if not dry_run:
+        _tidy(checked)
+    pending = unfinished_draws(checked, plan_id)
+    if pending and not dry_run:
+        record = pending[-1]
+        journal = checked.index.draws.get(record.data.get("id"))
+        if journal is record and record.data.get("seed") == seed and \
+                record.data.get("digests") == ctx.inputs.digests():
+            # the same draw asked for again: finish the interrupted one, which is exactly that draw
+            return [f"继续完成上次中断的抽取 {record.path}", *_finish(records_dir, record.abspath, record.data,
+                                                                      _old_texts(checked, record.data))]
+        raise DocgenError(unfinished_message(record, plan_id))
+    earlier = draws_of(checked, plan_id)
+    if earlier and not redraw and not dry_run:
+        raise DocgenError(f"计划“{plan_id}”已有抽取记录 {earlier[-1].path}。重新抽取须加 --redraw（旧的抽取记录会保留）")
+    try:
+        draw = make_draw(ctx.inputs, seed, ctx.names)
+    except DrawImpossible as exc:
+        raise DocgenError(f"无法抽取：{exc}") from None
+    number = len(earlier) + 1
+    draw_id = f"{plan_id}-draw-{number}"
+    while draw_id in checked.index.draws or _taken(record_path(records_dir, "draw", draw_id)):
+        number += 1
+        draw_id = f"{plan_id}-draw-{number}"
+    data = draw_data(draw_id, plan_id, draw, earlier[-1].data["id"] if earlier else None)
+    texts = drawn_texts(records_dir, data)
+    old_texts = drawn_texts(records_dir, earlier[-1].data) if earlier else {}
+    removes, blocked = _clear_way(checked, plan_id, old_texts, texts)
+    if blocked:
+        raise DocgenError("以下文件已存在，docgen 不会覆盖或删除它们（它们可能是经办人员填写或修改过的记录，"
+                          "或无法读取的文件），本次抽取未写入任何文件。如确需抽取，请先自行核对并移走这些文件：\n"
+                          + "\n".join(blocked))
+
+    lines = [f"随机种子：{seed}", f"算法版本：{ALGORITHM}"]
+    lines += [f"输入摘要 {name}：{digest}" for name, digest in draw.digests.items()]
+    for c in draw.population:
+        lines.append(f"信用分类 {c}：范围内 {draw.population[c]} 个，抽取 {draw.drawn[c]} 个")
+    for group in draw.groups:
+        members = "、".join(pid for ids in group["inspectors"].values() for pid in ids)
+        entities = "、".join(ctx.names.get(e, e) for e in group["entities"])
+        lines.append(f"第 {group['group']} 组（组长 {group['leader']}，成员 {members}）：{entities}")
+    for sub in draw.substitutions:
+        lines.append(f"回避：{ctx.names.get(sub['entity'], sub['entity'])} 由 {sub['by']} 代替 {sub['replaced']}")
+    if dry_run:
+        lines.append("（试算，未写入任何文件）")
+        return lines
+
+    journal = {"id": draw_id, "plan": plan_id, "status": IN_PROGRESS, **data,  # status near the top: seen first
+               "writes": {e: _sha(t) for e, t in texts.items()}}
+    if removes:
+        journal["removes"] = removes
+    draw_path = record_path(records_dir, "draw", draw_id)
+    try:
+        write_new(draw_path, record_text("draw", journal, draw_path, records_dir,
+                                         PENDING_COMMENT.format(plan=plan_id)).encode("utf-8"))
+    except FileExistsError:
+        raise DocgenError(f"{_shown(draw_path)} 刚刚被创建（是否有另一个 docgen draw 正在运行？），本次抽取未写入任何文件") \
+            from None
+    sync_folder(os.path.dirname(draw_path))  # on disk before any file it lists, even across a power cut
+    return lines + _finish(records_dir, draw_path, journal, old_texts)
+
+
+def _tidy(checked: Checked) -> None:
+    """Remove what killed runs left: temporary files in records/ and in the archive's cache."""
+    remove_stale_temps(checked.archive.records_dir, os.path.join(checked.archive.root, CACHE_DIR))
+
+
+def _taken(path: str) -> bool:
+    return os.path.lexists(path) or os.path.lexists(path[:-len(".yaml")] + ".yml")
+
+
+def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
+               texts: dict[str, bytes]) -> tuple[dict, list[str]]:
+    """What the draw may delete (entity -> SHA-256: unfilled records of the replaced draw, byte for
+    byte) and what blocks it: every other record of the plan, every file of the plan that cannot be
+    read as a record, and any file at all where the draw would write."""
+    records_dir = checked.archive.records_dir
+    index = checked.index
+    removes: dict[str, str] = {}
+    blocked: set[str] = set()
+    for record in index.by_plan.get(plan_id, []):
+        entity_id = record.data.get("entity")
+        standard = inspection_file(records_dir, plan_id, str(entity_id))
+        if entity_id in old_texts and os.path.abspath(record.abspath) == os.path.abspath(standard) \
+                and file_sha256(record.abspath) == _sha(old_texts[entity_id]):
+            removes[entity_id] = _sha(old_texts[entity_id])
+        else:
+            blocked.add(os.path.abspath(record.abspath))
+    inspections = os.path.join(records_dir, FOLDER_OF["inspection"]) + os.sep
+    blocked.update(os.path.abspath(p) for p in index.broken_by_plan.get(plan_id, [])
+                   if os.path.abspath(p).startswith(inspections))
+    for entity_id in texts:
+        path = inspection_file(records_dir, plan_id, entity_id)
+        for candidate in (path, path[:-len(".yaml")] + ".yml"):
+            if os.path.lexists(candidate) and not (entity_id in removes and candidate == path):
+                blocked.add(os.path.abspath(candidate))
+    return removes, sorted(_shown(p) for p in blocked)
+
+
+def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str, bytes]) -> list[str]:
+    """Carry out a draw record's journal (again, after an interruption: each step is skipped when done),
+    then mark the draw complete. Leaves the record in progress and says why when a file is in the way."""
+    plan_id = journal["plan"]
+    texts = drawn_texts(records_dir, journal)
+    writes = journal.get("writes") or {}
+    if set(writes) != set(texts) or any(_sha(texts[e]) != sha for e, sha in writes.items()):
+        raise DocgenError(f"{_shown(draw_path)} 中待写入的文件与抽取结果不一致（抽取记录被改动？），无法继续。"
+                          f"请运行 docgen draw {plan_id} --rollback 撤销这次抽取")
+    in_the_way = []
+    removes = journal.get("removes") or {}
+    for entity_id, sha in sorted(removes.items()):
+        path = inspection_file(records_dir, plan_id, entity_id)
+        current = file_sha256(path)
+        if current is None and not os.path.lexists(path) or current == writes.get(entity_id):
+            continue  # deleted (and maybe already written anew) before the interruption
+        if current == sha and entity_id in old_texts and _sha(old_texts[entity_id]) == sha:
+            os.unlink(path)
+        else:
+            in_the_way.append(path)
+    for entity_id in journal.get("entities") or []:
+        path = inspection_file(records_dir, plan_id, entity_id)
+        if file_sha256(path) == writes[entity_id]:
+            continue
+        try:
+            write_new(path, texts[entity_id])
+        except FileExistsError:
+            in_the_way.append(path)
+    sync_folder(os.path.dirname(inspection_file(records_dir, plan_id, "x")))
+    if in_the_way:
+        raise DocgenError(f"以下文件在抽取中断后被改动或新建，docgen 不会覆盖或删除它们，抽取仍未完成（{_shown(draw_path)}）。"
+                          f"请核对后移走它们，再运行 docgen draw {plan_id} --resume；"
+                          f"或运行 docgen draw {plan_id} --rollback 撤销这次抽取：\n"
+                          + "\n".join(_shown(p) for p in sorted(in_the_way)))
+    final = {k: v for k, v in journal.items() if k not in JOURNAL_KEYS}
+    write_atomic(draw_path, record_text("draw", final, draw_path, records_dir,
+                                        DRAW_COMMENT.format(plan=plan_id)).encode("utf-8"), durable=True)
+    sync_folder(os.path.dirname(draw_path))
+    folder = os.path.dirname(inspection_file(records_dir, plan_id, "x"))
+    return [f"已写入抽取记录 {_shown(draw_path)} 和 {len(writes)} 份抽查记录（{_shown(folder)}/）"]
+
+
+def _old_texts(checked: Checked, journal: dict) -> dict[str, bytes]:
+    """The unfilled records of the draw this one replaces, rebuilt from that draw's own (valid) record."""
+    old = checked.index.draws.get(journal.get("replaces"))
+    if old is None or old.data.get("plan") != journal["plan"]:
+        return {}
+    return drawn_texts(checked.archive.records_dir, old.data)
+
+
+def _journal_of(checked: Checked, plan_id: str):
+    """The plan's interrupted draw record, which --resume and --rollback act on (it must be well-formed)."""
+    context_for(checked, plan_id)
+    pending = unfinished_draws(checked, plan_id)
+    if not pending:
+        raise DocgenError(f"计划“{plan_id}”没有未完成的抽取")
+    record = pending[-1]
+    if checked.index.draws.get(record.data.get("id")) is not record:
+        listing = "\n".join(str(p) for p in checked.errors if p.path == record.path)
+        raise DocgenError(f"未完成的抽取记录 {record.path} 本身有错误（被改动过？），docgen 不会按它写入或删除文件：\n{listing}")
+    return record
+
+
+def resume(checked: Checked, plan_id: str) -> list[str]:
+    """Finish the plan's interrupted draw exactly as it was begun."""
+    _tidy(checked)
+    record = _journal_of(checked, plan_id)
+    return [f"继续完成中断的抽取 {record.path}", *_finish(checked.archive.records_dir, record.abspath,
+                                                                  record.data, _old_texts(checked, record.data))]
+
+
+def rollback(checked: Checked, plan_id: str) -> list[str]:
+    """Undo the plan's interrupted draw: delete the records it wrote (only while unchanged), put back the
+    unfilled records of the replaced draw it deleted, and delete its draw record last."""
+    records_dir = checked.archive.records_dir
+    _tidy(checked)
+    record = _journal_of(checked, plan_id)
+    journal = record.data
+    texts = drawn_texts(records_dir, journal)
+    writes = journal.get("writes") or {}
+    removes = journal.get("removes") or {}
+    kept, deleted, restored = [], 0, 0
+    for entity_id, sha in sorted(writes.items()):
+        path = inspection_file(records_dir, plan_id, entity_id)
+        current = file_sha256(path)
+        if current == sha and entity_id in texts and _sha(texts[entity_id]) == sha:
+            os.unlink(path)
+            deleted += 1
+        elif os.path.lexists(path) and not (current is not None and current == removes.get(entity_id)):
+            kept.append(path)
+    old_texts = _old_texts(checked, journal)
+    for entity_id, sha in sorted(removes.items()):
+        path = inspection_file(records_dir, plan_id, entity_id)
+        if os.path.lexists(path):
+            continue  # still there (or a file in its place, listed above)
+        text = old_texts.get(entity_id)
+        if text is None or _sha(text) != sha:
+            kept.append(path)
+            continue
+        write_new(path, text)
+        restored += 1
+    if kept:
+        raise DocgenError(f"以下文件与抽取写入的不同（被改动过或无法恢复），docgen 没有删除或覆盖它们，"
+                          f"抽取记录 {record.path} 保留。请核对后自行处理这些文件，再运行 docgen draw {plan_id} --rollback：\n"
+                          + "\n".join(_shown(p) for p in kept))
+    os.unlink(record.abspath)
+    return [f"已撤销未完成的抽取 {record.path}（删除它已写入的 {deleted} 份抽查记录"
+            + (f"，恢复 {restored} 份被替换的抽查记录" if restored else "") + "）"]
+
+
+def _assignments_of(draw_record: dict) -> dict[str, dict]:
+    """Per-entity assignment as stored in a draw record (groups plus substitutions), by the rules of
+    `make_draw`: a replaced leader's place goes to the first inspector of the leader's department."""
+    result = {}
+    for group in draw_record.get("groups") or []:
+        lead = next((d for d, ids in group["inspectors"].items() if group["leader"] in ids), None)
+        for entity_id in group.get("entities") or []:
+            result[entity_id] = {"group": group["group"], "leader": group["leader"], "lead": lead,
+                                 "inspectors": {d: list(ids) for d, ids in group["inspectors"].items()},
+                                 "vehicle": group.get("vehicle")}
+    for sub in draw_record.get("substitutions") or []:
+        team = result.get(sub["entity"], {}).get("inspectors", {}).get(sub["department"])
+        if team and sub["replaced"] in team:
+            team[team.index(sub["replaced"])] = sub["by"]
+    for assignment in result.values():
+        lead = assignment.pop("lead")
+        if not any(assignment["leader"] in ids for ids in assignment["inspectors"].values()):
+            team = assignment["inspectors"]
+            assignment["leader"] = team[lead if lead in team else next(iter(team))][0]
+    return result
+
+
+def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
+    """Recompute the latest draw and compare it with the draw record and the inspection records."""
+    ctx = context_for(checked, plan_id)
+    pending = unfinished_draws(checked, plan_id)
+    if pending:
+        return False, [unfinished_message(pending[-1], plan_id)]
+    earlier = draws_of(checked, plan_id)
+    if not earlier:
+        raise DocgenError(f"计划“{plan_id}”还没有抽取记录（先运行 docgen draw {plan_id} --seed …）")
+    record = earlier[-1]
+    stored = record.data
+    findings: list[str] = []
+    if stored.get("algorithm") != ALGORITHM:
+        findings.append(f"抽取记录使用的算法“{stored.get('algorithm')}”与本版 docgen 的“{ALGORITHM}”不同，无法复算")
+        return False, findings
+    current = ctx.inputs.digests()
+    labels = {"plan": "抽查计划", "entities": "检查对象名录库"}
+    for name in sorted(set(current) | set(stored.get("digests") or {})):
+        if current.get(name) != (stored.get("digests") or {}).get(name):
+            label = labels.get(name, f"执法人员名录库 {name}")
+            findings.append(f"{label}（{name}）在抽取后有变动：与抽取记录 {record.path} 中的摘要不一致")
+    if not findings:
+        draw = make_draw(ctx.inputs, stored["seed"], ctx.names)
+        expected = draw_data(stored["id"], plan_id, draw, stored.get("replaces"))
+        for key in ("population", "drawn", "entities", "groups", "substitutions"):
+            if expected.get(key) != stored.get(key):
+                findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
+    assigned = _assignments_of(stored)
+    inspections = {r.data.get("entity"): r for r in checked.index.by_plan.get(plan_id, [])}
+    for entity_id, assignment in assigned.items():
+        name = ctx.names.get(entity_id, entity_id)
+        insp = inspections.get(entity_id)
+        if insp is None:
+            findings.append(f"抽中的检查对象“{name}”（{entity_id}）没有抽查记录（被删除或改名？）")
+            continue
+        data = insp.data
+        if data.get("group") != assignment["group"]:
+            findings.append(f"{insp.path}：组别为 {data.get('group')}，抽取结果为 {assignment['group']}")
+        if data.get("leader") != assignment["leader"]:
+            findings.append(f"{insp.path}：组长为 {data.get('leader')}，抽取结果为 {assignment['leader']}")
+        team = data.get("inspectors") or {}
+        for dep_id in sorted(set(team) | set(assignment["inspectors"])):
+            have, want = team.get(dep_id), assignment["inspectors"].get(dep_id)
+            if have != want:
+                findings.append(f"{insp.path}：部门 {dep_id} 的检查人员为 {have}，抽取结果为 {want}")
+    for entity_id, insp in sorted(inspections.items(), key=lambda kv: str(kv[0])):
+        if entity_id not in assigned:
+            name = ctx.names.get(entity_id, entity_id)
+            findings.append(f"{insp.path}：检查对象“{name}”（{entity_id}）不在抽取结果中（手工添加或替换？）")
+    return not findings, findings

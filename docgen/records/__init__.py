@@ -1,0 +1,1 @@
+"""Records: load (YAML with positions) → check (schemas, cross-record rules) → model; and the commands that rewrite records."""

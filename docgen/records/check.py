@@ -1,0 +1,80 @@
+"""Load an archive and check it: YAML, then schemas, then cross-record rules."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import os
+
+from docgen.records.archive import Archive, Record, display
+from docgen.cache import CACHE_DIR, RecordCache
+from docgen.records.index import Index
+from docgen.records.problems import Problem
+from docgen.records.schema import Schemas
+
+
+@dataclass
+class Checked:
+    """The outcome of one check: every record that parsed, the index, and all problems."""
+
+    archive: Archive
+    schemas: Schemas
+    records: list[Record]
+    index: Index
+    problems: list[Problem] = field(default_factory=list)
+    cache: RecordCache | None = None  # reused by the watcher between rebuilds
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @functools.cached_property
+    def invalid_paths(self) -> set[str]:
+        """Paths of records that have at least one error (their documents are not written)."""
+        return {p.path for p in self.errors}
+
+    def is_valid(self, record: Record | None) -> bool:
+        return record is not None and record.path not in self.invalid_paths
+
+
+def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None,
+                  save_cache: bool = True) -> Checked:
+    """Every problem of the archive in one run, sorted by file and line. A caller that goes on to
+    build saves the record cache itself afterwards (`save_cache=False`), so it is written once."""
+    from docgen.records import deadlines  # working-day rules sit beside the structural ones
+
+    schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
+    if cache is None or cache.key != RecordCache.key_for(schemas):
+        cache = RecordCache.open(archive, schemas) if use_cache else None
+    if cache is not None:
+        cache.start()
+    records, problems, unparsed = archive.load(schemas.check, cache)
+    bad_paths = {p.path for p in problems if p.is_error}
+    valid_shape = [r for r in records if r.path not in bad_paths]
+    broken = [r for r in records if r.path in bad_paths]
+    # cross-record rules read only records whose shape is right; the others are already reported,
+    # and references to them are not reported again as missing
+    index = Index.build(valid_shape)
+    index.broken = {(r.kind, r.data.get("id")) for r in broken if isinstance(r.data.get("id"), str)}
+    for record in broken:
+        if record.kind == "inspection" and isinstance(record.data.get("plan"), str):
+            index.broken_by_plan[record.data["plan"]].append(record.path)
+    for kind, path in unparsed:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        index.broken.add((kind, stem))  # probably its id: no "does not exist" errors about it elsewhere
+        if kind == "inspection":
+            folder = os.path.basename(os.path.dirname(path))
+            index.broken_by_plan[folder if folder != "inspections" else "*"].append(display(path))
+        elif kind in ("plan", "department", "entity"):
+            index.broken_by_plan["*"].append(display(path))
+    from docgen.records.rules import check_all
+
+    problems.extend(check_all(valid_shape, index))
+    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
+    problems.extend(deadlines.check_deadlines(index, today))
+    if cache is not None and save_cache:
+        cache.save()  # after the rules: it also keeps the positions their problems asked for
+    return Checked(archive, schemas, records, index, sorted(set(problems)), cache)

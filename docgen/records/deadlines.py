@@ -1,0 +1,148 @@
+"""Deadlines in working days, from the plan (defaults from the seeds and national practice).
+
+A step done after its deadline is an error; a step still open past its deadline is a
+warning (it does not fail validation, but `docgen status` exits 1 on it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from docgen.records import results
+from docgen.records.index import Index, parse_date
+from docgen.records.problems import ERROR, WARNING, Problem
+from docgen.workdays import Calendar, NoCalendar
+
+DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments confirm the drawn list in 2 working days
+DEFAULT_ENTRY_DAYS = 3        # seed 000: results entered within 3 working days
+DEFAULT_DISCLOSURE_DAYS = 20  # national practice: results disclosed within 20 working days
+SOON_DAYS = 3                 # "due soon": within 3 working days
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One step of one record with its due date and whether (and when) it was done."""
+
+    path: str
+    keys: tuple
+    record: object
+    step: str            # what has to be done, in Chinese
+    subject: str         # which entity
+    due: dt.date
+    done: dt.date | None
+    department: str = ""  # whose step it is, for a department's own result
+
+    @property
+    def late(self) -> bool:
+        return self.done is not None and self.done > self.due
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.done is None and today > self.due
+
+
+def plan_days(plan: dict) -> tuple[int, int]:
+    deadlines = plan.get("deadlines") or {}
+    return (deadlines.get("results_entry", DEFAULT_ENTRY_DAYS), deadlines.get("disclosure", DEFAULT_DISCLOSURE_DAYS))
+
+
+def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) -> tuple[list[Deadline], list[Problem]]:
+    """The deadlines of one inspection; a missing calendar year becomes a Problem on that record."""
+    data = record.data
+    dates = data.get("dates") or {}
+    subject = names.get(data.get("entity"), data.get("entity"))
+    found, problems = [], []
+    entry_days, disclosure_days = plan_days(plan)
+    visit = parse_date(dates.get("visit"))
+    if visit:
+        for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
+            found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
+                                  step, subject, visit, parse_date(dates.get(key))))
+    for dep_id, part in results.parts(data):
+        completed = parse_date(part.get("completed"))
+        if not completed:
+            continue
+        where = ("departments", dep_id)
+        for key, step, days in (("entered", "录入抽查结果", entry_days), ("disclosed", "公示抽查结果", disclosure_days)):
+            try:
+                due = calendar.add_workdays(completed, days)
+            except NoCalendar as exc:
+                problems.append(record.problem(where + ("completed",), f"无法计算「{step}」期限：{exc}"))
+                continue
+            done = parse_date(part.get(key))
+            found.append(Deadline(record.path, where + ((key,) if done else ("completed",)), record,
+                                  step, subject, due, done, dep_id))
+    for i, action in enumerate(data.get("follow_ups") or []):
+        due = parse_date(action.get("deadline"))
+        if due:
+            done = parse_date(action.get("closed"))
+            found.append(Deadline(record.path, ("follow_ups", i, "closed" if done else "deadline"), record,
+                                  f"后续处置“{action.get('issue', '')}”", subject, due, done))
+    return found, problems
+
+
+def confirmation_deadlines(plan_rec, index: Index, calendar: Calendar) -> tuple[list[Deadline], list[Problem]]:
+    """Each cooperating department confirms the drawn list within `deadlines.confirmation` working
+    days of the draw (the plan's draw_date)."""
+    data = plan_rec.data
+    drawn = parse_date(data.get("draw_date"))
+    if drawn is None or data.get("type") != "联合抽查":
+        return [], []
+    days = (data.get("deadlines") or {}).get("confirmation", DEFAULT_CONFIRMATION_DAYS)
+    try:
+        due = calendar.add_workdays(drawn, days)
+    except NoCalendar as exc:
+        return [], [plan_rec.problem(("draw_date",), f"无法计算「确认被检查对象名单」期限：{exc}")]
+    confirmed = data.get("confirmations") if isinstance(data.get("confirmations"), dict) else {}
+    found = []
+    for dep_id in cooperating(data, index):
+        name = index.departments[dep_id].data.get("name", dep_id) if dep_id in index.departments else dep_id
+        done = parse_date(confirmed.get(dep_id))
+        found.append(Deadline(plan_rec.path, ("confirmations", dep_id) if done else ("draw_date",), plan_rec,
+                              f"{name}确认被检查对象名单", str(data.get("id", "")), due, done, dep_id))
+    return found, []
+
+
+def cooperating(plan: dict, index: Index) -> list[str]:
+    """The participating departments other than the lead: they confirm the drawn list."""
+    lead = plan.get("lead_department")
+    return [d for d in index.plan_department_ids(plan) if isinstance(d, str) and d != lead]
+
+
+def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[Deadline], list[Problem]]:
+    """Every deadline of the archive (computed once per index: validation and status share it)."""
+    if calendar is None and getattr(index, "_deadlines", None) is not None:
+        return index._deadlines
+    calendar = calendar or Calendar.from_records(index.calendars.values())
+    names = {k: r.data.get("name", k) for k, r in index.entities.items()}
+    deadlines, problems = [], []
+    for record in index.inspections:
+        plan = index.plans.get(record.data.get("plan"))
+        if plan is None:
+            continue
+        found, trouble = inspection_deadlines(record, plan.data, calendar, names)
+        deadlines.extend(found)
+        problems.extend(trouble)
+    for plan in index.plans.values():
+        found, trouble = confirmation_deadlines(plan, index, calendar)
+        deadlines.extend(found)
+        problems.extend(trouble)
+    index._deadlines = (deadlines, problems)
+    return deadlines, problems
+
+
+def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]:
+    """Late steps are errors; open steps past their deadline are warnings."""
+    today = today or dt.date.today()
+    deadlines, problems = all_deadlines(index)
+    for d in deadlines:
+        whose = ""
+        if d.department and d.keys[0] == "departments":  # a department's own result
+            dep = index.departments.get(d.department)
+            whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
+        if d.late:
+            problems.append(d.record.problem(d.keys, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成",
+                                             ERROR))
+        elif d.overdue(today):
+            problems.append(d.record.problem(d.keys, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成", WARNING))
+    return problems

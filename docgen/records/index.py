@@ -1,0 +1,91 @@
+"""Look-ups across records: which plan, entity, department and inspector an id names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from docgen.records.archive import Record
+
+DATE_STEPS = ("phone_notice", "notice_served", "visit")  # the joint steps; each department's own in results.py
+DEFAULT_STATUSES = ("存续",)
+
+
+def parse_date(value) -> dt.date | None:
+    """A YYYY-MM-DD string as a date, or None when absent or malformed (the schema reports those)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class Index:
+    """Every record by kind and id; built once per run from the loaded records."""
+
+    plans: dict[str, Record] = field(default_factory=dict)
+    departments: dict[str, Record] = field(default_factory=dict)
+    entities: dict[str, Record] = field(default_factory=dict)
+    draws: dict[str, Record] = field(default_factory=dict)
+    calendars: dict[int, Record] = field(default_factory=dict)
+    inspections: list[Record] = field(default_factory=list)
+    inspectors: dict[str, tuple[Record, int]] = field(default_factory=dict)  # id -> (department, position)
+    by_plan: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of records with schema errors
+    # paths of records with errors that make a plan's tables incomplete ("*": every plan)
+    broken_by_plan: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _deadlines: tuple | None = None  # memo of deadlines.all_deadlines
+    views: dict = field(default_factory=dict)  # memo of read-only model views (see docgen.records.model)
+
+    def exists(self, kind: str, rid) -> bool:
+        """True when a record of that kind and id exists, even one whose own fields are wrong."""
+        table = {"plan": self.plans, "department": self.departments, "entity": self.entities}[kind]
+        return rid in table or (kind, rid) in self.broken
+
+    @classmethod
+    def build(cls, records: list[Record]) -> "Index":
+        index = cls()
+        for record in records:
+            data = record.data
+            if record.kind == "inspection":
+                index.inspections.append(record)
+                if isinstance(data.get("plan"), str):
+                    index.by_plan[data["plan"]].append(record)
+                continue
+            if record.kind == "calendar":
+                if isinstance(data.get("year"), int):
+                    index.calendars.setdefault(data["year"], record)
+                continue
+            table = {"plan": index.plans, "department": index.departments,
+                     "entity": index.entities, "draw": index.draws}[record.kind]
+            if isinstance(data.get("id"), str):
+                table.setdefault(data["id"], record)
+            if record.kind == "department":
+                for i, person in enumerate(data.get("inspectors") or []):
+                    if isinstance(person, dict) and isinstance(person.get("id"), str):
+                        index.inspectors.setdefault(person["id"], (record, i))
+        return index
+
+    def inspector(self, inspector_id: str) -> dict | None:
+        found = self.inspectors.get(inspector_id)
+        return found[0].data["inspectors"][found[1]] if found else None
+
+    def plan_department_ids(self, plan: dict) -> list[str]:
+        return [d.get("department") for d in plan.get("departments") or [] if isinstance(d, dict)]
+
+    def in_scope(self, plan: dict, entity: dict, check_status: bool = True) -> bool:
+        scope = plan.get("scope") or {}
+        types = scope.get("entity_types")
+        if types and entity.get("type") not in types:
+            return False
+        if check_status and entity.get("status") not in (scope.get("statuses") or DEFAULT_STATUSES):
+            return False
+        return True
+
+
+def record_stem(record: Record) -> str:
+    return os.path.splitext(os.path.basename(record.abspath))[0]

@@ -1,0 +1,163 @@
+"""`docgen migrate`: rewrite inspection records of the old shape (one result for all departments)
+into the new one (each department's own part under `departments`).
+
+The YAML text is edited in place, by the positions the parser gives: the old keys' lines are
+taken out and the `departments` block goes where `items` was, so every other line — comments,
+unknown fields, key order, quoting — stays as the clerk wrote it. Comment lines inside a removed
+block are kept above the new block.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+
+import yaml
+
+from docgen.records import results
+from docgen.records.yamlout import dump
+
+
+def convert(data: dict) -> dict:
+    """The `departments` mapping of an old-shape record's values: each department gets its own
+    items, the completion, entry and disclosure dates, and the joint result — except that a
+    department whose items all say 未发现问题 gets 未发现问题 when the joint result says a problem
+    was found (the problem was another department's)."""
+    dates = data.get("dates") if isinstance(data.get("dates"), dict) else {}
+    old_items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+    order: list[str] = []
+    for dep in list((data.get("inspectors") or {}) if isinstance(data.get("inspectors"), dict) else []) + \
+            [i.get("department") for i in old_items]:
+        if isinstance(dep, str) and dep not in order:
+            order.append(dep)
+    result = data.get("result")
+    departments: dict[str, dict] = {}
+    for dep in order:
+        part: dict = {}
+        own = [{k: v for k, v in i.items() if k != "department"} for i in old_items if i.get("department") == dep]
+        if own:
+            part["items"] = own
+        if isinstance(result, str):
+            clean = own and all(str(i.get("finding", "")).strip() in (results.NO_PROBLEM, "无", "") for i in own)
+            part["results"] = [results.NO_PROBLEM if result in results.PROBLEMS and clean else result]
+        for key in results.OLD_DATE_KEYS:
+            if dates.get(key) is not None:
+                part[key] = dates[key]
+        if part:
+            departments[dep] = part
+    # an item of a department that took no part (an error either way) is carried over, not lost
+    return departments
+
+
+@dataclass
+class Change:
+    path: str
+    before: str
+    after: str
+    notes: list[str] = field(default_factory=list)
+
+    def diff(self, shown_path: str) -> str:
+        return "".join(difflib.unified_diff(self.before.splitlines(True), self.after.splitlines(True),
+                                            f"a/{shown_path}", f"b/{shown_path}"))
+
+
+def _span(key, value, lines: list[str]) -> tuple[int, int]:
+    """[first, end) line numbers (0-based) of a block-style key and its value."""
+    first = key.start_mark.line
+    end = value.end_mark.line + (1 if value.end_mark.column > 0 else 0)
+    end = max(end, first + 1)
+    while end > first + 1 and not lines[end - 1].strip():
+        end -= 1  # blank lines after the block stay
+    return first, end
+
+
+def rewrite(text: str) -> tuple[str, list[str]] | None:
+    """The new text of an old-shape record, or None when it has nothing to migrate."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or not results.is_old_shape(data):
+        return None
+    if "departments" in data:
+        raise ValueError("已有 departments，又有旧格式字段：请手工合并后再运行")
+    lines = text.splitlines(True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    remove: list[tuple[int, int]] = []
+    insert_at = None
+    flow = root.flow_style
+    for key, value in root.value:
+        if key.value in results.OLD_TOP_KEYS:
+            flow = flow or (isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and value.flow_style
+                            and value.start_mark.line != value.end_mark.line)
+            span = _span(key, value, lines)
+            remove.append(span)
+            if key.value == "items" or insert_at is None:
+                insert_at = span[0]  # where items were, else where result was
+        elif key.value == "dates" and isinstance(value, yaml.MappingNode):
+            if value.flow_style:
+                flow = True
+                continue
+            old = [(k, v) for k, v in value.value if k.value in results.OLD_DATE_KEYS]
+            if old and len(old) == len(value.value):
+                remove.append(_span(key, value, lines))
+            else:
+                remove += [_span(k, v, lines) for k, v in old]
+    if flow:
+        raise ValueError("记录用了流式写法（{…} 或 […]），无法逐行改写：请改成分行写法后再运行")
+    gone = set()
+    kept_comments = []
+    for first, end in remove:
+        for n in range(first, end):
+            if n not in gone and lines[n].lstrip().startswith("#"):
+                kept_comments.append(lines[n].strip() + "\n")
+            gone.add(n)
+    departments = convert(data)
+    block = dump({"departments": departments}) if departments else ""
+    if insert_at is None:
+        insert_at = len(lines)
+        while insert_at > 0 and insert_at - 1 in gone:
+            insert_at -= 1
+    out = []
+    for n, line in enumerate(lines + [""]):
+        if n == insert_at:
+            out += kept_comments
+            out.append(block)
+        if n < len(lines) and n not in gone:
+            out.append(line)
+    notes = []
+    for dep, part in departments.items():
+        if part.get("disclosed"):
+            notes.append(f"{dep}：结果已公示，请补填经办领导的审核批准（approval）")
+    return "".join(out), notes
+
+
+def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
+    """Every inspection record that needs migrating, with its new text (nothing is written)."""
+    changes, problems = [], []
+    folder = os.path.join(records_dir, "inspections")
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            path = os.path.join(root, name)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    before = handle.read()
+                found = rewrite(before)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+                problems.append(f"{path}：无法转换（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}）")
+                continue
+            if found is not None:
+                changes.append(Change(path, before, found[0], found[1]))
+    return changes, problems
+
+
+def apply(changes: list[Change]) -> None:
+    from docgen.writer import write_atomic
+
+    for change in changes:
+        write_atomic(change.path, change.after.encode("utf-8"), durable=True)

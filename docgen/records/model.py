@@ -1,0 +1,594 @@
+"""A typed, read-only view of the records, shaped for the templates.
+
+Templates only see what is built here: every field a form prints exists (blank when a
+clerk has not filled it yet), and a name that does not exist fails the build loudly
+(StrictUndefined) instead of printing nothing.
+
+The views are NamedTuples: immutable like frozen dataclasses, and defined about five times
+faster, which counts when a one-record rebuild has half a second for everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import NamedTuple
+
+from docgen.records import results
+from docgen.records.index import Index, parse_date
+
+NUMERALS = "一二三四五六七八九十"
+DEFAULT_METHODS = ("实地检查", "书面检查", "网络监测", "检验检测", "委托专业机构辅助", "行政部门检查结果或专业意见")
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十 (section numbers)."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def cn_date(value) -> str:
+    """2023-10-30 → 2023年10月30日; blank when absent."""
+    if isinstance(value, str):
+        return _cn_date_text(value)
+    return _cn_day(value if isinstance(value, dt.date) else parse_date(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cn_date_text(value: str) -> str:
+    """(A plan's records use a few dozen dates thousands of times.)"""
+    return _cn_day(parse_date(value))
+
+
+def _cn_day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def cn_datetime(value) -> str:
+    """2023-10-31 09:30 → 2023年10月31日 09:30."""
+    if not isinstance(value, str) or not value:
+        return ""
+    date_part, _, time_part = value.partition(" ")
+    return (cn_date(date_part) + (" " + time_part if time_part else "")).strip()
+
+
+@functools.lru_cache(maxsize=8192)
+def display_width(value: str) -> int:
+    """Columns a text takes in a terminal or an Excel cell: a Chinese character takes two.
+    (Remembered: a table of 300 rows measures the same department names hundreds of times.)"""
+    if value.isascii():
+        return len(value)
+    import unicodedata
+
+    return len(value) + sum(1 for c in value if unicodedata.east_asian_width(c) in "WF")
+
+
+def text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class Person(NamedTuple):
+    id: str
+    name: str
+    badge: str
+    phone: str
+    department: str
+    department_id: str
+
+
+class Vehicle(NamedTuple):
+    plate: str
+    driver: str
+    phone: str
+
+
+class Department(NamedTuple):
+    id: str
+    name: str
+    content: str
+    items: tuple[str, ...]
+    items_text: str
+
+
+class Entity(NamedTuple):
+    id: str
+    name: str
+    credit_code: str
+    type: str
+    address: str
+    legal_rep: str
+    contact_name: str
+    contact_phone: str
+    credit_class: str
+    licence: str
+    status: str
+
+
+class Item(NamedTuple):
+    department: str
+    department_id: str
+    item: str
+    finding: str
+    handling: str
+
+
+class FollowUp(NamedTuple):
+    issue: str
+    measure: str
+    department: str
+    deadline: str
+    responsible: str
+    status: str
+    outcome: str
+    closed: str
+    transfer: str
+    note: str
+
+
+class PhoneNotice(NamedTuple):
+    time: str
+    caller: str
+    reached: str
+    phone: str
+    outcome: str
+    note: str
+
+
+class Dates(NamedTuple):
+    phone_notice: str
+    notice_served: str
+    visit: str
+    completed: str   # the last department's completion (the joint record's date)
+
+
+class Part(NamedTuple):
+    """One department's own part of an inspection: its result(s), dates, approval, signatures."""
+
+    department: str
+    department_id: str
+    items: tuple[Item, ...]
+    results: tuple[str, ...]      # as printed (违反教育部门相关规定)
+    results_text: str
+    completed: str
+    entered: str
+    reviewer: str
+    approved: str                 # approval date
+    disclosed: str
+    publishable: bool
+    signers: tuple[Person, ...]
+    signers_text: str
+    signature_date: str
+
+
+class Choice(NamedTuple):
+    """One box of a tick-box list on a paper form."""
+
+    label: str
+    checked: bool
+
+    @property
+    def box(self) -> str:
+        return ("☑" if self.checked else "□") + self.label
+
+
+class Inspection(NamedTuple):
+    seq: int
+    path: str
+    entity: Entity
+    group: int | None
+    group_label: str
+    leader: Person | None
+    members: tuple[Person, ...]
+    members_text: str
+    vehicle: Vehicle | None
+    dates: Dates
+    phone_notice: PhoneNotice | None
+    items: tuple[Item, ...]
+    methods: tuple[str, ...]
+    methods_text: str
+    method_boxes: str
+    parts: tuple[Part, ...]
+    results_text: str             # each department's result(s), one line per department
+    signatures_text: str          # each department's inspectors who signed
+    opinion: str
+    signer: str
+    signature_date: str
+    refusal: str
+    follow_ups: tuple[FollowUp, ...]
+    measures_text: str
+    departments_text: str
+    state: str
+    note: str
+
+
+class Subsection(NamedTuple):
+    number: str
+    heading: str
+    text: tuple[str, ...]
+    inline: bool
+
+
+class Section(NamedTuple):
+    number: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    items: tuple[Subsection, ...]
+
+
+class Group(NamedTuple):
+    number: int
+    label: str
+    leader: Person | None
+    members: tuple[Person, ...]
+    entities: tuple[Entity, ...]
+    entities_text: str
+    dates_text: str
+    vehicle: Vehicle | None
+    visits: tuple[tuple[str, Entity], ...] = ()  # (visit date, entity) in visiting order, undated last
+
+
+class Header(NamedTuple):
+    """The 发文机关标志, fitted to one line of the 156 mm text block (or the joint form's column)."""
+
+    text: str                     # one-line 标志 (empty for the joint form)
+    bodies: tuple[str, ...]       # 联合行文: the issuing bodies, stacked
+    suffix: str                   # 联合行文: “文件”, right of the bodies
+    scale: int                    # character width in percent (w:w), 100 when it fits
+    body_scale: int               # the same for the stacked bodies
+    suffix_size: int              # half-points of the suffix (spans the stacked bodies)
+
+
+class Colophon(NamedTuple):
+    """版记: 抄送 and 印发机关/印发日期, printed at the foot of the last page."""
+
+    cc: str
+    printer: str
+    date: str
+
+
+class Plan(NamedTuple):
+    id: str
+    type: str
+    is_joint: bool
+    header: str
+    head: Header
+    doc_number: str
+    issuer: str
+    issuer_lines: tuple[str, ...]
+    issue_date: str
+    signers: tuple[str, ...]
+    title: str
+    title_lines: tuple[str, ...]
+    disclosure: str
+    recipients: tuple[str, ...]
+    recipients_text: str
+    body: tuple[str, ...]
+    contact_names: str
+    contact_phone: str
+    contact_email: str
+    attachments: tuple[str, ...]
+    colophon: Colophon | None
+    scheme_title: str
+    scheme_title_lines: tuple[str, ...]
+    preamble: tuple[str, ...]
+    sections: tuple[Section, ...]
+    period_text: str
+    check_type: str
+    lead: Department | None
+    departments: tuple[Department, ...]
+    departments_text: str
+    notice_title: str
+    notice_title_lines: tuple[str, ...]
+    legal_basis: str
+    materials: tuple[str, ...]
+    notice_contact: str
+    notice_phone: str
+    phone_content: str
+
+
+def _memo(index: Index, key: tuple, make):
+    """A view made once per run: a plan table shows the same inspectors, vehicles and entities
+    over and over, and the records do not change while it is built."""
+    if key not in index.views:
+        index.views[key] = make()
+    return index.views[key]
+
+
+def _person(index: Index, pid: str) -> Person | None:
+    def make():
+        found = index.inspectors.get(pid)
+        if not found:
+            return None
+        dep, pos = found
+        data = dep.data["inspectors"][pos]
+        return Person(pid, text(data.get("name")), text(data.get("badge")), text(data.get("phone")),
+                      text(dep.data.get("name")), text(dep.data.get("id")))
+
+    return _memo(index, ("person", pid), make)
+
+
+def _vehicle(index: Index, plate: str | None) -> Vehicle | None:
+    if not plate:
+        return None
+
+    def make():
+        for dep in index.departments.values():
+            for v in dep.data.get("vehicles") or []:
+                if v.get("plate") == plate:
+                    return Vehicle(plate, text(v.get("driver")), text(v.get("phone")))
+        return Vehicle(plate, "", "")
+
+    return _memo(index, ("vehicle", plate), make)
+
+
+def entity_view(data: dict) -> Entity:
+    contact = data.get("contact") or {}
+    return Entity(text(data.get("id")), text(data.get("name")), text(data.get("credit_code")), text(data.get("type")),
+                  text(data.get("address")), text(data.get("legal_rep")), text(contact.get("name")),
+                  text(contact.get("phone")), text(data.get("credit_class")),
+                  text((data.get("licence") or {}).get("number")), text(data.get("status")))
+
+
+def _part_dates(data: dict, key: str) -> list[tuple[str, str]]:
+    """(department id, date) of one step over the departments that have done it."""
+    return [(d, p[key]) for d, p in results.parts(data) if isinstance(p.get(key), str)]
+
+
+def inspection_state(data: dict) -> str:
+    """Where an inspection stands, in the words of the process (every department's part done)."""
+    dates = data.get("dates") or {}
+    count = sum(1 for _ in results.parts(data))
+    if count and len(_part_dates(data, "disclosed")) == count:
+        return "已公示"
+    if count and len(_part_dates(data, "entered")) == count:
+        return "已录入"
+    if _part_dates(data, "completed") or dates.get("visit"):
+        return "已检查"
+    if dates.get("notice_served") or dates.get("phone_notice"):
+        return "已告知"
+    return "待检查"
+
+
+def department_views(plan: dict, index: Index) -> tuple[Department, ...]:
+    views = []
+    for entry in plan.get("departments") or []:
+        dep = index.departments.get(entry.get("department"))
+        name = text(dep.data.get("name")) if dep else text(entry.get("department"))
+        items = tuple(entry.get("items") or ())
+        views.append(Department(text(entry.get("department")), name, text(entry.get("content")) or "、".join(items),
+                                items, "、".join(items)))
+    return tuple(views)
+
+
+def inspection_view(seq: int, record, plan: dict, index: Index, departments: tuple[Department, ...],
+                    methods: tuple[str, ...]) -> Inspection:
+    data = record.data
+    entity = _memo(index, ("entity", data["entity"]), lambda: entity_view(index.entities[data["entity"]].data))
+    dep_names = {d.id: d.name for d in departments}
+    team = data.get("inspectors") or {}
+    members = tuple(p for d in departments for pid in team.get(d.id, []) if (p := _person(index, pid)))
+    leader = _person(index, data["leader"]) if data.get("leader") else None
+    parts = part_views(data, index, departments)
+    items = tuple(it for part in parts for it in part.items) or \
+        tuple(Item(d.name, d.id, name, "", "") for d in departments for name in d.items)
+    dates = data.get("dates") or {}
+    phone = data.get("phone_notice")
+    notice = PhoneNotice(cn_datetime(phone.get("time")), text(phone.get("caller")), text(phone.get("reached")),
+                         text(phone.get("phone")) or entity.contact_phone, text(phone.get("outcome")),
+                         text(phone.get("note"))) if phone else None
+    follow_ups = tuple(FollowUp(text(f.get("issue")), text(f.get("measure")),
+                                dep_names.get(f.get("department"), text(f.get("department"))),
+                                cn_date(f.get("deadline")), text(f.get("responsible")), text(f.get("status")),
+                                text(f.get("outcome")), cn_date(f.get("closed")), text(f.get("transfer")),
+                                text(f.get("note"))) for f in data.get("follow_ups") or [])
+    chosen = tuple(data.get("methods") or ())
+    signature = data.get("signature") or {}
+    group = data.get("group")
+    return Inspection(
+        seq=seq, path=record.path, entity=entity, group=group, group_label=f"第{group}组" if group else "",
+        leader=leader, members=members,
+        members_text="；".join(f"{p.department} {p.name}（{p.badge}）" for p in members),
+        vehicle=_vehicle(index, data.get("vehicle")),
+        dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
+                    cn_date(max((p for _, p in _part_dates(data, "completed")), default=None))),
+        phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
+        method_boxes=_boxes(methods, chosen),
+        parts=parts,
+        results_text="\n".join(f"{p.department}：{p.results_text}" for p in parts if p.results),
+        signatures_text="；".join(f"{p.department} {p.signers_text}" for p in parts if p.signers),
+        opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
+        signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
+        follow_ups=follow_ups,
+        measures_text="；".join(f"{f.measure}：{f.issue}" for f in follow_ups) or
+        ("无需后续处置" if any(p.results for p in parts) else ""),
+        departments_text="、".join(d.name for d in departments),
+        state=inspection_state(data), note=text(data.get("note")))
+
+
+def part_views(data: dict, index: Index, departments: tuple[Department, ...]) -> tuple[Part, ...]:
+    """Each department's part, in the plan's order of departments (then any other written)."""
+    written = dict(results.parts(data))
+    order = [d.id for d in departments if d.id in written] + [d for d in written if d not in {x.id for x in departments}]
+    names = {d.id: d.name for d in departments}
+    views = []
+    for dep_id in order:
+        part = written[dep_id]
+        dep_rec = index.departments.get(dep_id)
+        dep_data = dep_rec.data if dep_rec else {"id": dep_id}
+        name = names.get(dep_id) or text(dep_data.get("name")) or dep_id
+        items = tuple(Item(name, dep_id, text(i.get("item")), text(i.get("finding")), text(i.get("handling")))
+                      for i in part.get("items") or [] if isinstance(i, dict))
+        shown = tuple(results.shown(r, dep_data) for r in results.part_results(part))
+        approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+        signatures = [s for s in part.get("signatures") or [] if isinstance(s, dict)]
+        signers = tuple(p for s in signatures if (p := _person(index, s.get("inspector"))))
+        sign_dates = sorted(s["date"] for s in signatures if isinstance(s.get("date"), str))
+        views.append(Part(name, dep_id, items, shown, "、".join(shown), cn_date(part.get("completed")),
+                          cn_date(part.get("entered")), text(approval.get("reviewer")), cn_date(approval.get("date")),
+                          cn_date(part.get("disclosed")), results.is_publishable(part), signers,
+                          "、".join(p.name for p in signers), cn_date(sign_dates[-1]) if sign_dates else ""))
+    return tuple(views)
+
+
+@functools.lru_cache(maxsize=256)
+def _boxes(options: tuple[str, ...], chosen: tuple) -> str:
+    """A line of tick boxes (the same few lines recur for every inspection of a plan)."""
+    return "  ".join(Choice(o, o in chosen).box for o in options)
+
+
+def _subsections(items) -> tuple[Subsection, ...]:
+    result = []
+    for n, item in enumerate(items, 1):
+        body = list(item.get("text") or [])
+        extra = "；".join(part for part in (f"责任单位：{item['owner']}" if item.get("owner") else "",
+                                            f"完成时限：{item['deadline']}" if item.get("deadline") else "") if part)
+        if extra:
+            body = body[:-1] + [(body[-1] if body else "") + f"（{extra}）"]
+        inline = item.get("inline")
+        result.append(Subsection(text(item.get("number")) or f"（{cn_number(n)}）", text(item.get("heading")),
+                                 tuple(body), len(body) == 1 if inline is None else bool(inline and body)))
+    return tuple(result)
+
+
+def plan_sections(plan: dict) -> tuple[Section, ...]:
+    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given)."""
+    return tuple(Section(text(section.get("number")) or cn_number(n) + "、", text(section.get("heading")),
+                         tuple(section.get("paragraphs") or ()), _subsections(section.get("items") or []))
+                 for n, section in enumerate((plan.get("scheme") or {}).get("sections") or [], 1))
+
+
+TITLE_CHARS = 20      # 2号 (22 pt) characters in the 156 mm text block
+HEADER_PT = 30        # 发文机关标志 size before it is condensed to fit
+TEXT_BLOCK_PT = 442   # 156 mm
+JOINT_COLUMN_PT = 318  # the joint 标志's left column in templates/00_通知.docx: 116 mm less the cell margins
+JOINT_SUFFIX_PT = 48   # the largest “文件” that fits the 40 mm right column
+_BREAK_BEFORE = ("关于", "《", "“", "跨部门", "联合", "监管工作", "实施方案", "工作方案", "的通知", "的意见")
+_BREAK_AFTER = "、，》”）"
+
+
+def _ems(value: str) -> float:
+    """Width in ems of a line set in a CJK font: ASCII letters and digits take half an em."""
+    return sum(0.5 if c.isascii() else 1.0 for c in value)
+
+
+def title_lines(value: str, per_line: int = TITLE_CHARS) -> tuple[str, ...]:
+    """A title's printed lines: the clerk's own line breaks, else breaks between words.
+
+    A title that fits stays one line. A longer one is cut only outside quotation marks, before
+    words such as 关于 or 的通知 and after 、》”, choosing the fewest, most even lines (inside
+    《》 only when nothing else fits); when no such cut fits, the title stays one paragraph and
+    the word processor wraps it.
+    """
+    lines = tuple(line.strip() for line in str(value or "").splitlines() if line.strip())
+    if len(lines) != 1 or _ems(lines[0]) <= per_line:
+        return lines
+    title = lines[0]
+    cuts, quoted, book = {}, 0, 0  # cut position → penalty (a cut inside 《》 only when nothing else fits)
+    for i, char in enumerate(title):
+        if i and quoted == 0 and (title.startswith(_BREAK_BEFORE, i) or title[i - 1] in _BREAK_AFTER):
+            cuts[i] = 400 if book else 0
+        quoted += (char in "“（") - (char in "”）")
+        book += (char == "《") - (char == "》")
+    cuts[len(title)] = 0
+    best: dict[int, tuple] = {0: (0, 0.0, ())}  # position → (lines, squared slack + penalties, cuts)
+    for end in sorted(cuts):
+        options = [(lines_ + 1, slack + cuts[end] + (per_line - _ems(title[start:end])) ** 2, made + (end,))
+                   for start, (lines_, slack, made) in best.items()
+                   if start < end and _ems(title[start:end]) <= per_line]
+        if options:
+            best[end] = min(options)
+    if len(title) not in best:
+        return lines
+    ends = best[len(title)][2]
+    return tuple(title[a:b] for a, b in zip((0,) + ends, ends))
+
+
+def _fit(value: str, size_pt: float, width_pt: float = TEXT_BLOCK_PT) -> int:
+    """Character width (percent) that fits `value` at `size_pt` into `width_pt`, as offices condense it."""
+    natural = _ems(value) * size_pt
+    return 100 if natural <= width_pt else max(33, int(width_pt * 98 / natural))
+
+
+def header_view(plan: dict) -> Header:
+    bodies = tuple(text(b) for b in plan.get("header_bodies") or ())
+    if bodies:
+        suffix = text(plan.get("header_suffix")) or "文件"
+        suffix_pt = int(min(HEADER_PT * len(bodies) * 0.8, JOINT_SUFFIX_PT * 2 / max(_ems(suffix), 1)))
+        widest = max(bodies, key=_ems)
+        return Header("", bodies, suffix, 100, _fit(widest, HEADER_PT, JOINT_COLUMN_PT), suffix_pt * 2)
+    header = text(plan.get("header"))
+    return Header(header, (), "", _fit(header, HEADER_PT), 100, HEADER_PT * 2)
+
+
+def colophon_view(plan: dict) -> Colophon | None:
+    data = plan.get("colophon")
+    if not data:
+        return None
+    return Colophon("、".join(data.get("cc") or ()), text(data.get("printer")),
+                    cn_date(data.get("date")) or "　　　　年　　月　　日")
+
+
+def recipients_text(value) -> str:
+    """主送: a list joined with 、 and a colon, or the office's own wording as written."""
+    if isinstance(value, str):
+        return value
+    return "、".join(value or ()) + "：" if value else ""
+
+
+def plan_view(plan: dict, index: Index) -> Plan:
+    departments = department_views(plan, index)
+    contacts = plan.get("contacts") or {}
+    notice = plan.get("notice") or {}
+    scheme = plan.get("scheme") or {}
+    period = plan.get("period") or {}
+    lead = next((d for d in departments if d.id == plan.get("lead_department")), None)
+    issuer = text(plan.get("issuer"))
+    raw_recipients = plan.get("recipients")
+    recipients = (raw_recipients,) if isinstance(raw_recipients, str) else tuple(raw_recipients or ())
+    lines = title_lines(text(plan.get("title")))
+    notice_title = "".join(text(notice.get("title")).split("\n")) or "“双随机、一公开”跨部门联合抽查告知书"
+    scheme_lines = title_lines(text(scheme.get("title")))
+    return Plan(
+        id=plan["id"], type=text(plan.get("type")), is_joint=plan.get("type") == "联合抽查",
+        header=text(plan.get("header")), head=header_view(plan), doc_number=text(plan.get("doc_number")),
+        issuer=issuer, issuer_lines=tuple(issuer.splitlines()), issue_date=cn_date(plan.get("issue_date")),
+        signers=tuple(plan.get("signers") or ()), title="".join(lines), title_lines=lines,
+        disclosure=text(plan.get("disclosure")), recipients=recipients,
+        recipients_text=recipients_text(raw_recipients), body=tuple(plan.get("body") or ()),
+        contact_names="、".join(contacts.get("names") or ()), contact_phone=text(contacts.get("phone")),
+        contact_email=text(contacts.get("email")),
+        attachments=tuple(plan.get("attachments") or ()), colophon=colophon_view(plan),
+        scheme_title="".join(scheme_lines), scheme_title_lines=scheme_lines,
+        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan),
+        period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
+        check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
+        departments_text="、".join(d.name for d in departments),
+        notice_title=notice_title, notice_title_lines=title_lines(notice_title),
+        legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
+        notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
+        notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),
+        phone_content=text(notice.get("phone_content")) or "告知抽查事项、检查时间和需准备的材料")
+
+
+def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
+    groups: dict[int, list[Inspection]] = {}
+    for insp in inspections:
+        groups.setdefault(insp.group or 0, []).append(insp)
+    views = []
+    for number in sorted(groups):
+        members = groups[number]
+        first = members[0]
+        visited = sorted(members, key=lambda i: _date_key(i.dates.visit))  # stable: same day keeps record order
+        dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
+        views.append(Group(number, first.group_label, first.leader, first.members,
+                           tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
+                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited)))
+    return tuple(views)
+
+
+def _date_key(text: str) -> tuple:
+    """A printed date (2023年11月6日) as a sortable key: by calendar, not by text; blank last."""
+    return tuple(int(n) for n in re.findall(r"\d+", text)) or (10000,)

@@ -1,0 +1,289 @@
+"""Cross-record rules: what a schema cannot say about one record alone.
+
+Each rule yields `Problem`s on the record (and field) a clerk has to change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from docgen.records import creditcode, results
+from docgen.records.archive import Record
+from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
+from docgen.records.problems import WARNING, Problem
+
+STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
+
+
+_CODE_CHARS = frozenset(creditcode.ALPHABET)
+
+
+def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
+    """Ids match file names and are unique; inspectors and credit codes are unique."""
+    seen: dict[tuple[str, str], Record] = {}
+    for record in records:
+        if record.kind in ("inspection", "calendar"):
+            continue
+        for keys, message in _own(record):
+            yield record.problem(tuple(keys), message)
+        rid = record.data.get("id")
+        if not isinstance(rid, str):
+            continue
+        first = seen.setdefault((record.kind, rid), record)
+        if first is not record:
+            yield record.problem(("id",), f"编号“{rid}”重复，已在 {first.path} 中使用")
+    years: dict[int, Record] = {}
+    for record in records:
+        if record.kind == "calendar" and isinstance(record.data.get("year"), int):
+            first = years.setdefault(record.data["year"], record)
+            if first is not record:
+                yield record.problem(("year",), f"{record.data['year']} 年的日历重复，已在 {first.path} 中定义")
+    people: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for record in records:
+        if record.kind == "department":
+            for i, person in enumerate(record.data.get("inspectors") or []):
+                if not isinstance(person, dict):
+                    continue
+                pid = person.get("id")
+                if isinstance(pid, str):
+                    if pid in people:
+                        yield record.problem(("inspectors", i, "id"), f"执法人员编号“{pid}”重复，已在 {people[pid]} 中使用")
+                    people.setdefault(pid, record.path)
+                    for j, conflict in enumerate(person.get("conflicts") or []):
+                        if isinstance(conflict, str) and not index.exists("entity", conflict):
+                            yield record.problem(("inspectors", i, "conflicts", j),
+                                                 f"回避对象“{conflict}”在名录库中不存在", WARNING)
+            for plate, count in Counter(v.get("plate") for v in record.data.get("vehicles") or []
+                                        if isinstance(v, dict)).items():
+                if count > 1:
+                    yield record.problem(("vehicles",), f"车牌号“{plate}”重复")
+        if record.kind == "entity":
+            code = record.data.get("credit_code")
+            if isinstance(code, str) and len(code) == 18 and _CODE_CHARS.issuperset(code):
+                first = codes.setdefault(code, record.path)
+                if first != record.path:
+                    yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first} 中使用")
+
+
+def _own(record: Record) -> list:
+    """[(keys, message)] of what `check_ids` finds in one record alone: its id against its file
+    name, an entity's credit-code check digit. Both depend only on the file's bytes and name, so
+    the verdict is remembered with the record's cache entry: 100,000 check digits are not
+    recomputed in every run."""
+
+    def make() -> list:
+        found = []
+        rid = record.data.get("id")
+        if isinstance(rid, str) and rid != record_stem(record):
+            found.append([["id"], f"编号“{rid}”与文件名“{record_stem(record)}”不一致，请让两者相同"])
+        code = record.data.get("credit_code") if record.kind == "entity" else None
+        if isinstance(code, str) and len(code) == 18 and all(c in creditcode.ALPHABET for c in code) \
+                and not creditcode.is_valid(code):
+            found.append([["credit_code"], f"「统一社会信用代码」“{code}”的校验位不正确（按 GB 32100-2015 计算，"
+                                           f"第 18 位应为“{creditcode.check_char(code[:17])}”），请核对是否录错"])
+        return found
+
+    return record.doc.remembered("own rules", make, lambda v: isinstance(v, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], list) and isinstance(p[1], str) for p in v))
+
+
+def check_plans(index: Index) -> Iterator[Problem]:
+    """Departments a plan names exist; the lead department takes part; periods are in order."""
+    for plan in index.plans.values():
+        data = plan.data
+        ids = index.plan_department_ids(data)
+        for i, dep in enumerate(ids):
+            if isinstance(dep, str) and not index.exists("department", dep):
+                yield plan.problem(("departments", i, "department"), f"部门“{dep}”不存在（应在 records/departments/{dep}.yaml 中定义）")
+            if ids.index(dep) != i:
+                yield plan.problem(("departments", i, "department"), f"部门“{dep}”重复列出")
+        lead = data.get("lead_department")
+        if isinstance(lead, str) and lead not in ids:
+            yield plan.problem(("lead_department",), f"牵头部门“{lead}”应同时列在「实施部门」中")
+        confirmed = data.get("confirmations") if isinstance(data.get("confirmations"), dict) else {}
+        for dep in confirmed:
+            if dep == lead:
+                yield plan.problem(("confirmations", dep), f"“{dep}”是牵头部门，名单由协同单位确认，不需要填写", key=True)
+            elif dep not in ids:
+                yield plan.problem(("confirmations", dep), f"部门“{dep}”没有参与本计划", key=True)
+        if confirmed and not data.get("draw_date"):
+            yield plan.problem(("confirmations",), "填写了协同单位确认日期，还应填写「抽取日期」（draw_date），以便核对确认时限")
+        period = data.get("period") or {}
+        start, end = parse_date(period.get("start")), parse_date(period.get("end"))
+        if start and end and start > end:
+            yield plan.problem(("period", "end"), f"「结束日期」{end} 早于「开始日期」{start}")
+
+
+def check_inspections(index: Index) -> Iterator[Problem]:
+    """References resolve, dates are in order, groups are complete, conflicts are respected."""
+    seen: dict[tuple[str, str], Record] = {}
+    for record in index.inspections:
+        data = record.data
+        plan_rec = index.plans.get(data.get("plan"))
+        entity_rec = index.entities.get(data.get("entity"))
+        if isinstance(data.get("plan"), str) and not index.exists("plan", data["plan"]):
+            yield record.problem(("plan",), f"抽查计划“{data['plan']}”不存在（应在 records/plans/{data['plan']}.yaml 中定义）")
+        if isinstance(data.get("entity"), str) and not index.exists("entity", data["entity"]):
+            yield record.problem(("entity",), f"检查对象“{data['entity']}”不存在（应在 records/entities/{data['entity']}.yaml 中定义）")
+        key = (data.get("plan"), data.get("entity"))
+        first = seen.setdefault(key, record)
+        if first is not record:
+            yield record.problem(("entity",), f"同一计划中对“{key[1]}”的抽查记录重复，已有 {first.path}")
+        yield from _check_dates(record)
+        yield from _check_completion(record)
+        if plan_rec is None:
+            continue
+        plan = plan_rec.data
+        if entity_rec is not None and not index.in_scope(plan, entity_rec.data, check_status=False):
+            yield record.problem(("entity",), f"检查对象“{entity_rec.data.get('name')}”的主体类型“{entity_rec.data.get('type')}”"
+                                              f"不在计划的抽查范围（{'、'.join(plan['scope']['entity_types'])}）内")
+        # members of one group may differ per entity (回避 substitutions), so teams are checked per record
+        yield from _check_team(record, plan, index)
+
+
+def _check_dates(record: Record) -> Iterator[Problem]:
+    dates = record.data.get("dates") or {}
+    previous = None
+    for step in DATE_STEPS:
+        when = parse_date(dates.get(step))
+        if when is None:
+            continue
+        if previous and when < previous[1]:
+            yield record.problem(("dates", step), f"「{STEP_TITLES[step]}」{when} 早于「{STEP_TITLES[previous[0]]}」{previous[1]}，"
+                                                  "各环节应依次为：电话告知 ≤ 告知书送达 ≤ 检查")
+        previous = (step, when)
+    visit = parse_date(dates.get("visit"))
+    for dep_id, part in results.parts(record.data):
+        previous = ("visit", visit) if visit else None
+        approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+        for keys, title in ((("completed",), "检查完成日期"), (("entered",), "结果录入日期"),
+                            (("approval", "date"), "批准日期"), (("disclosed",), "结果公示日期")):
+            when = parse_date(approval.get("date") if keys[0] == "approval" else part.get(keys[0]))
+            if when is None:
+                continue
+            if previous and when < previous[1]:
+                before = STEP_TITLES.get(previous[0], previous[0])
+                yield record.problem(("departments", dep_id) + keys,
+                                     f"「{title}」{when} 早于「{before}」{previous[1]}，"
+                                     "各环节应依次为：检查 ≤ 完成 ≤ 录入 ≤ 审核批准 ≤ 公示")
+            previous = (title, when)
+    for i, action in enumerate(record.data.get("follow_ups") or []):
+        if not isinstance(action, dict):
+            continue
+        if action.get("status") == "已完结" and not action.get("closed"):
+            yield record.problem(("follow_ups", i, "status"), "后续处置已完结时应填写「完结日期」（closed）")
+        if action.get("closed") and action.get("status") != "已完结":
+            yield record.problem(("follow_ups", i, "closed"), "已填写「完结日期」，但「完结情况」不是“已完结”")
+        closed = parse_date(action.get("closed"))
+        if closed and visit and closed < visit:
+            yield record.problem(("follow_ups", i, "closed"), f"「完结日期」{closed} 早于「检查日期」{visit}")
+
+
+def _check_completion(record: Record) -> Iterator[Problem]:
+    data = record.data
+    first_completed = None
+    for dep_id, part in results.parts(data):
+        where = ("departments", dep_id)
+        found = results.part_results(part)
+        if part.get("completed"):
+            first_completed = first_completed or where + ("completed",)
+            if not found:
+                yield record.problem(where + ("completed",), "本部门检查已完成，应填写「抽查结果」（results）")
+        for keys, message in results.contradictions(part):
+            yield record.problem(where + keys, message)
+        if results.PENDING in found and not any(isinstance(a, dict) and a.get("department") in (dep_id, None)
+                                                for a in data.get("follow_ups") or []):
+            yield record.problem(where + ("results",), f"抽查结果为“{results.PENDING}”，"
+                                                       "应在「后续处置」（follow_ups）中登记本部门的处置措施")
+        if part.get("disclosed"):
+            if not found:
+                yield record.problem(where + ("disclosed",), "结果已公示，应填写「抽查结果」（results）")
+            if not results.is_approved(part):  # a warning: archives migrated from the old shape have none
+                yield record.problem(where + ("disclosed",), "结果已公示，但没有经办领导的审核批准（approval）："
+                                                             "抽查结果须经批准后才能公示，请补填；未补填前不列入公示表",
+                                     WARNING)
+        if part.get("approval") and not found:
+            yield record.problem(where + ("approval",), "尚未填写「抽查结果」（results），不能审核批准")
+    if first_completed:
+        if not data.get("signature") and not data.get("refusal"):
+            yield record.problem(first_completed,
+                                 "检查已完成，应填写法定代表人签字确认（signature），或如实记录拒签情况（refusal）")
+        if not data.get("methods"):
+            yield record.problem(first_completed, "检查已完成，应填写「检查方式」（methods）")
+    if data.get("signature") and data.get("refusal"):
+        yield record.problem(("refusal",), "已有签字确认，又记录了拒签，两者只能有一个")
+
+
+def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
+    data = record.data
+    needed = plan.get("inspectors_per_department", 2)
+    participating = index.plan_department_ids(plan)
+    team = data.get("inspectors")
+    entity_id = data.get("entity")
+    if not isinstance(team, dict):
+        if team is None:
+            yield record.problem((), f"缺少「检查人员」（inspectors）：每个参与部门需 {needed} 名执法人员")
+        return
+    everyone = []
+    for dep in participating:
+        if dep not in team:
+            name = index.departments[dep].data.get("name", dep) if dep in index.departments else dep
+            yield record.problem(("inspectors",), f"「检查人员」缺少部门“{name}”（{dep}）的执法人员，每个参与部门需 {needed} 人")
+    for dep, people in team.items():
+        if dep not in participating:
+            yield record.problem(("inspectors", dep), f"部门“{dep}”没有参与本计划", key=True)
+            continue
+        if not isinstance(people, list):
+            continue
+        if len(people) < needed:
+            yield record.problem(("inspectors", dep), f"部门“{dep}”只有 {len(people)} 名检查人员，每组每部门至少需要 {needed} 名")
+        for i, pid in enumerate(people):
+            found = index.inspectors.get(pid)
+            if found is None or found[0].data.get("id") != dep:
+                where = f"不属于部门“{dep}”" if found else "在执法人员名录库中不存在"
+                yield record.problem(("inspectors", dep, i), f"执法人员“{pid}”{where}")
+                continue
+            person = index.inspector(pid)
+            if entity_id in (person.get("conflicts") or []):
+                yield record.problem(("inspectors", dep, i),
+                                     f"执法人员{person.get('name')}（{pid}）须回避检查对象“{entity_id}”，不能参加本次检查")
+            if pid in everyone:
+                yield record.problem(("inspectors", dep, i), f"执法人员“{pid}”重复列出")
+            everyone.append(pid)
+    leader = data.get("leader")
+    if isinstance(leader, str) and leader not in everyone:
+        yield record.problem(("leader",), f"组长“{leader}”应是本组的检查人员之一")
+    for dep_id, part in results.parts(data):
+        if dep_id not in participating:
+            yield record.problem(("departments", dep_id), f"部门“{dep_id}”没有参与本计划", key=True)
+            continue
+        own = team.get(dep_id) if isinstance(team.get(dep_id), list) else []
+        for i, signature in enumerate(part.get("signatures") or []):
+            signer = signature.get("inspector") if isinstance(signature, dict) else None
+            if isinstance(signer, str) and signer not in own:
+                yield record.problem(("departments", dep_id, "signatures", i, "inspector"),
+                                     f"签名人“{signer}”不是本部门在本次检查中的检查人员（{'、'.join(own) or '无'}）")
+    for i, action in enumerate(data.get("follow_ups") or []):
+        if isinstance(action, dict) and isinstance(action.get("department"), str) and action["department"] not in participating:
+            yield record.problem(("follow_ups", i, "department"), f"部门“{action['department']}”没有参与本计划")
+
+
+def check_draws(index: Index) -> Iterator[Problem]:
+    """Plans exist; a draw still marked in progress was interrupted: its inspection records may be missing."""
+    for draw in index.draws.values():
+        if isinstance(draw.data.get("plan"), str) and not index.exists("plan", draw.data["plan"]):
+            yield draw.problem(("plan",), f"抽查计划“{draw.data['plan']}”不存在")
+        if "status" in draw.data:  # the schema allows one value, in-progress (see docgen.draw.run)
+            from docgen.draw.run import unfinished_message
+
+            yield draw.problem(("status",), unfinished_message(draw, draw.data.get("plan")))
+
+
+def check_all(records: list[Record], index: Index) -> list[Problem]:
+    """Cross-record rules over records whose own shape is right (`records` holds only those)."""
+    problems: list[Problem] = []
+    for rule in (check_ids(records, index), check_plans(index), check_inspections(index), check_draws(index)):
+        problems.extend(rule)
+    return problems

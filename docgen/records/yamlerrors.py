@@ -1,0 +1,137 @@
+"""YAML syntax errors in the clerk's words: what is wrong, where, and what to type instead.
+
+libyaml (used when PyYAML was built with it) and PyYAML's own Python parser word their errors
+differently; both are matched here. An error not foreseen still gets a Chinese message at its
+position, with the parser's own words in brackets for whoever helps the clerk.
+"""
+
+from __future__ import annotations
+
+from docgen.records.loader import DEPTH_MESSAGE as DEPTH
+
+TAB = "不能用制表符（Tab）缩进或分隔，请改用空格（编辑器中可设置“用空格代替 Tab”）"
+INDENT = "缩进不一致：这一行与上面同一层的字段没有左端对齐（同一层的字段应从同一列开始，只用空格缩进）"
+MAPPING_HERE = ("此处不能出现“键: 值”：这一行可能缩进多了（同一层的字段应左端对齐），或者值里含有“: ”"
+                "（冒号加空格），这时请用引号把整个值括起来，如 名称: '甲: 乙'")
+SEVERAL = "一个文件只能包含一条记录：这里的“---”开始了第二条记录（请删除“---”，或把后面的内容另存为一个文件）"
+ANCHOR = "记录中不允许使用 YAML 锚点和别名（以“&”“*”开头），请直接写出内容；以“&”或“*”开头的值请用引号括起来"
+TAG = "记录中不使用 YAML 标签（以“!”开头）；以“!”开头的值请用引号括起来"
+DIRECTIVE = "以“%”开头的行是 YAML 指令，记录中不需要：请删除这一行；以“%”开头的值请用引号括起来"
+ESCAPE_HINT = "双引号里的反斜杠“\\”用于转义，要写反斜杠本身请写成“\\\\”，或改用单引号把值括起来"
+
+
+def _has(text: str, *parts: str) -> bool:
+    return any(part in text for part in parts)
+
+
+def explain(exc, text: str) -> tuple[int, int, str]:
+    """(line, column, message) for a PyYAML exception raised while reading `text`."""
+    import yaml
+
+    if isinstance(exc, RecursionError):
+        return 1, 1, DEPTH
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _reader(exc, text)
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return 1, 1, f"YAML 格式有误（{exc}）：请检查缩进、冒号和引号"
+    problem, context = (exc.problem or "").strip(), (exc.context or "").strip()
+    pmark, cmark = exc.problem_mark, exc.context_mark
+    mark = pmark or cmark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    index = mark.index if mark else 0
+    char = text[index] if 0 <= index < len(text) else ""
+
+    bom = text.find("\ufeff", text.rfind("\n", 0, index) + 1, index + 1)
+    if bom >= 0:  # a byte order mark pasted into the middle of the file: invisible, so say where
+        from docgen.records.textcheck import line_column
+
+        return *line_column(text, bom), "有不可见的字节顺序标记 U+FEFF（BOM），请删除这个位置的字符"
+
+    def opened_at() -> str:
+        return f"（第 {cmark.line + 1} 行第 {cmark.column + 1} 列）" if cmark else ""
+
+    if "quoted scalar" in context and _has(problem, "end of stream", "document indicator", "document separator"):
+        if cmark:
+            line, column = cmark.line + 1, cmark.column + 1
+            quote = text[cmark.index] if cmark.index < len(text) else "'"
+        else:
+            quote = "'"
+        which = "双引号" if quote == '"' else "单引号"
+        return line, column, f"引号没有闭合：这里开始的{which}在文件结束前没有对应的结束{which}（请补上）"
+    if problem.startswith("found unknown escape character"):
+        if char != "\\" and index > 0 and text[index - 1] == "\\":
+            index, column = index - 1, column - 1
+        return line, column, f"双引号中的“{text[index:index + 2]}”不是有效的转义符：{ESCAPE_HINT}"
+    if _has(problem, "hexdecimal number", "hexadecimal numbers"):
+        start = text.rfind("\\", 0, index + 1)
+        if start >= 0 and index - start < 10:
+            column -= index - start
+        return line, column, f"转义符“\\x”“\\u”“\\U”后面应是 2、4、8 位十六进制数字（0–9、A–F）；{ESCAPE_HINT}"
+    if "invalid Unicode character escape" in problem:
+        return line, column, "转义符表示的不是有效的字符（如 \\ud800 这样单独的代理码位），请删除它"
+    if problem.startswith("mapping values are not allowed"):
+        return line, column, MAPPING_HERE
+    if "tab character" in problem or ("cannot start any token" in problem and char == "\t"):
+        return line, column, TAB
+    if "cannot start any token" in problem:
+        return line, column, f"值不能以“{char}”开头：请用引号把整个值括起来"
+    if _has(context, "single document") or "another document" in problem:
+        return line, column, SEVERAL
+    if _has(problem, "<document start>", "'<document start>'"):
+        return line, column, ("记录在这里之前已经结束，不能再有内容（可能是多余的“...”，或以“%”开头的行）："
+                              "请删除这一行，或用引号把值括起来")
+    if _has(problem + context, "nesting depth", "nesting level", "flow level"):
+        return line, column, DEPTH
+    if _has(problem, "expected key", "<block end>"):
+        if char == "-":
+            return line, column, "此处不能出现列表项“- ”：列表应写在某个字段之下并缩进，各项左端对齐"
+        return line, column, INDENT
+    if _has(problem, "'-' indicator") or "block collection" in context:
+        return line, column, "列表缩进不一致：同一列表的各项应以“- ”开头并左端对齐"
+    if "block sequence entries are not allowed" in problem:
+        return line, column, "此处不能出现列表项“- ”：请检查缩进；以“- ”开头的值请用引号括起来"
+    if "mapping keys are not allowed" in problem:
+        return line, column, "此处不能出现“? ”：以“?”开头的值请用引号括起来"
+    if "expected ':'" in problem or "simple key" in context:
+        if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
+            line, column = cmark.line + 1, cmark.column + 1
+        return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
+                              "值太长换了行时，请用引号把整个值括起来")
+    if _has(problem, "',' or ']'"):
+        return line, column, f"方括号“[”{opened_at()}没有闭合，或列表项之间缺少逗号；值里含有“:”“[”“]”时请用引号括起来"
+    if _has(problem, "',' or '}'"):
+        return line, column, f"花括号“{{”{opened_at()}没有闭合，或字段之间缺少逗号；值里含有“:”“{{”“}}”时请用引号括起来"
+    if _has(problem, "undefined alias", "duplicate anchor") or _has(context, "anchor", "alias"):
+        return line, column, ANCHOR
+    if "tag" in context or "tag" in problem:
+        return line, column, TAG
+    if "directive" in context or _has(problem, "directive", "incompatible YAML document"):
+        return line, column, DIRECTIVE
+    if "block scalar" in context:
+        return line, column, ("多行文字的“|”或“>”之后只能直接换行（可加“-”），文字从下一行开始并缩进；"
+                              "以“|”或“>”开头的值请用引号括起来")
+    if "end of stream" in problem:
+        return line, column, "文件意外结束：可能有引号或括号没有闭合"
+    if _has(problem, "node content"):
+        return line, column, "这里缺少内容：可能有多余的逗号、冒号或“- ”，或者括号不配对"
+    if "document indicator" in problem or "document separator" in problem:
+        return line, column, "“---”和“...”单独成行时表示记录的开始和结束，不能出现在这里；如是值的一部分请用引号括起来"
+    if _has(problem, "comment or line break", "comment or a line break"):
+        return line, column, "这里应当换行：值后面多了内容（如引号结束后又写了文字），请检查引号"
+    if "unexpected ':'" in problem:
+        return line, column, "多余的冒号“:”：值里含有冒号时请用引号把整个值括起来"
+    return line, column, f"YAML 格式有误（{problem or context}）：请检查这一行的缩进、冒号和引号"
+
+
+def _reader(exc, text: str) -> tuple[int, int, str]:
+    """A character the YAML reader refuses; libyaml counts its position in UTF-8 bytes."""
+    from docgen.records import textcheck
+
+    position = exc.position
+    if exc.encoding != "unicode":  # libyaml: a byte offset into the UTF-8 text
+        position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+    line, column = textcheck.line_column(text, min(position, len(text)))
+    char = chr(exc.character) if isinstance(exc.character, int) else text[position:position + 1]
+    if char and (textcheck.CONTROL_RE.match(char) or char == "\r"):
+        return line, column, textcheck.control_message(char)
+    return line, column, f"文件中有 YAML 不接受的字符 {textcheck.describe(char) if char else ''}，请删除"
