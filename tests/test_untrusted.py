@@ -295,3 +295,48 @@ def test_a_cache_folder_linked_out_of_the_archive_is_not_used(archive, tmp_path_
         assert result.returncode == 0, result.stdout + result.stderr
     assert tree(elsewhere) == before
     assert (archive / "output" / PLAN / "07_公示表.xlsx").exists()
+
+
+def _own_schemas(archive) -> pathlib.Path:
+    """The archive with a copy of docgen's schemas in its own schemas/ folder."""
+    from docgen.records.archive import packaged_dir
+
+    if not (archive / "schemas").exists():
+        shutil.copytree(packaged_dir("schemas"), archive / "schemas")
+    return archive / "schemas"
+
+
+def test_no_code_is_generated_from_an_archives_changed_schema(archive, monkeypatch):
+    """fastjsonschema writes Python source from a schema: only docgen's own schemas may shape code.
+    An archive's changed schema is interpreted by jsonschema and still decides what is valid."""
+    from docgen.records.archive import Archive
+    from docgen.records.check import check_archive
+    from docgen.records.schema import _Checker
+
+    schemas = _own_schemas(archive)
+    entity = json.loads((schemas / "entity.schema.json").read_text(encoding="utf-8"))
+    entity["properties"]["name"]["maxLength"] = 3  # the office's own, stricter rule
+    (schemas / "entity.schema.json").write_text(json.dumps(entity, ensure_ascii=False), encoding="utf-8")
+    generated = []
+    real = _Checker._validator.__func__
+
+    def spy(cls, schema, digest):
+        generated.append(digest.rsplit("/", 1)[-1])
+        return real(cls, schema, digest)
+
+    monkeypatch.setattr(_Checker, "_validator", classmethod(spy))
+    checked = check_archive(Archive(str(archive / "records")), save_cache=False)
+    assert "entity" not in generated and "inspection" in generated  # the unchanged kinds keep the fast path
+    too_long = [p for p in checked.problems if "entities" in p.path and p.is_error]
+    assert too_long and all(p.line > 0 for p in too_long)
+
+
+def test_a_schema_with_an_invalid_pattern_names_its_file(archive):
+    schemas = _own_schemas(archive)
+    entity = json.loads((schemas / "entity.schema.json").read_text(encoding="utf-8"))
+    entity["properties"]["name"]["pattern"] = "([unclosed"
+    (schemas / "entity.schema.json").write_text(json.dumps(entity, ensure_ascii=False), encoding="utf-8")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "entity.schema.json" in result.stderr and "正则表达式" in result.stderr
+    assert "内部错误" not in result.stderr and "Traceback" not in result.stderr

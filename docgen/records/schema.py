@@ -64,15 +64,49 @@ def _fastjsonschema_release() -> bytes:
     return b""
 
 
+def _read_schema_files(schemas_dir: str) -> dict[str, dict]:
+    """Every `<kind>.schema.json` of a folder, by kind, each with its `$id` set."""
+    raw: dict[str, dict] = {}
+    try:
+        names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
+    except OSError as exc:
+        raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
+    for name in names:
+        try:
+            schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
+        except (OSError, ValueError) as exc:
+            reason = (exc.strerror or exc) if isinstance(exc, OSError) else exc
+            raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{reason}") from None
+        if not isinstance(schema, dict):
+            raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 应为一个 JSON 对象")
+        raw[name[: -len(".schema.json")]] = dict(schema, **{"$id": BASE + name})
+    return raw
+
+
+def _patterns(schema):
+    """Every `pattern` keyword's value anywhere in a schema."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "pattern" and not isinstance(value, (dict, list)):
+                yield value
+            else:
+                yield from _patterns(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _patterns(item)
+
+
 class _Checker:
     """fastjsonschema for the verdict; jsonschema (made only when needed) for the full list of errors."""
 
     FORMATS = {"date": lambda v: parse_date(v) is not None}
 
-    def __init__(self, schema: dict, digest: str):
+    def __init__(self, schema: dict, digest: str, generate: bool = True):
         self.schema = schema
         self._full = None
-        self._fast = self._validator(schema, digest)
+        # Code is generated only from docgen's own schemas: an archive's changed schema is interpreted
+        # by jsonschema (slower, but no Python source is ever made from another office's text).
+        self._fast = self._validator(schema, digest) if generate else None
 
     @classmethod
     def _validator(cls, schema: dict, digest: str):
@@ -98,7 +132,7 @@ class _Checker:
             usercache.store_code(name, code)
         namespace: dict = {"JsonSchemaValueException": _Invalid, "JsonSchemaValuesException": _Invalid}
         try:
-            exec(code, namespace)  # noqa: S102 - code fastjsonschema generated from our own schema
+            exec(code, namespace)  # noqa: S102 - generated from docgen's own schema only (see __init__)
             return functools.partial(namespace["VALIDATE"], custom_formats=cls.FORMATS)
         except Exception:
             return None
@@ -121,7 +155,10 @@ class _Checker:
         if self._full is None:
             from jsonschema import Draft202012Validator, FormatChecker
 
-            self._full = Draft202012Validator(self.schema, format_checker=FormatChecker())
+            formats = FormatChecker()
+            for name, test in self.FORMATS.items():  # the fast validator's formats, so verdicts agree
+                formats.checks(name)(test)
+            self._full = Draft202012Validator(self.schema, format_checker=formats)
         return self._full.iter_errors(data)
 
 
@@ -182,20 +219,10 @@ class Schemas:
     def __init__(self, schemas_dir: str, cache_dir: str | None = None):
         self.dir = schemas_dir
         self.cache_dir = cache_dir
-        self.raw: dict[str, dict] = {}
-        try:
-            names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
-        except OSError as exc:
-            raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
-        for name in names:
-            try:
-                schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
-            except (OSError, ValueError) as exc:
-                reason = (exc.strerror or exc) if isinstance(exc, OSError) else exc
-                raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{reason}") from None
-            schema = dict(schema, **{"$id": BASE + name})
-            self.raw[name[: -len(".schema.json")]] = schema
+        self.raw: dict[str, dict] = _read_schema_files(schemas_dir)
         self._inlined: dict[str, dict] | None = None
+        self._packaged: dict[str, dict] | None = None
+        self._patterns_checked = False
         self._digest: str | None = None
         self._source: bytes | None = None
         self.validators = _Validators(self)
@@ -223,7 +250,32 @@ class Schemas:
         return inlined
 
     def compile(self, kind: str) -> "_Checker":
-        return _Checker(self.inlined[kind], f"{self.digest()}/{kind}")
+        self._check_patterns()
+        return _Checker(self.inlined[kind], f"{self.digest()}/{kind}", generate=self._is_docgens_own(kind))
+
+    def _is_docgens_own(self, kind: str) -> bool:
+        """Whether `kind`'s schema and the common one are byte for byte docgen's packaged copies."""
+        if self._packaged is None:
+            from docgen.records.archive import packaged_dir
+
+            try:
+                self._packaged = _read_schema_files(packaged_dir("schemas"))
+            except DocgenError:
+                self._packaged = {}
+        return all(self.raw.get(name) == self._packaged.get(name) for name in ("common", kind))
+
+    def _check_patterns(self) -> None:
+        """Every `pattern` of every schema file compiles, else a message naming the file (not a crash)."""
+        if self._patterns_checked:
+            return
+        for kind, schema in self.raw.items():
+            for pattern in _patterns(schema):
+                try:
+                    re.compile(pattern)
+                except (re.error, TypeError) as exc:
+                    raise DocgenError(f"模式文件 {os.path.join(self.dir, kind + '.schema.json')} 中的正则表达式"
+                                      f"“{pattern}”无效：{exc}") from None
+        self._patterns_checked = True
 
     def inline(self, schema, resolver, depth: int = 0):
         """A copy of `schema` with every `$ref` replaced by what it names."""
