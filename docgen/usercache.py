@@ -168,4 +168,9 @@ def store_code(name: str, code) -> None:
     try:
         write_atomic(os.path.join(base, name + ".code"), marshal.dumps(code), mode=0o600)
     except (OSError, ValueError):
-        pass
+        return
+    # A store happens only on a miss (new schema, template or docgen): the moment to tidy what a
+    # killed run left behind. Only docgen's own temporary names, only files no running docgen holds.
+    from docgen.writer import remove_stale_temps
+
+    remove_stale_temps(base)

@@ -224,3 +224,21 @@ def test_a_large_folder_is_cached_in_shards_and_an_edit_rewrites_one(archive, mo
     assert list(entity_shards()) == [RecordCache._shard_name(entities)]
     shutil.rmtree(archive / ".docgen")
     assert _problems(archive) == expected
+
+
+def test_a_killed_runs_temporary_files_in_the_user_cache_are_tidied(tmp_path, monkeypatch):
+    """A run killed while storing compiled code leaves a temporary file; the next store removes it,
+    and nothing else (an entry, or a file that is not docgen's)."""
+    base = tmp_path / "cache"
+    base.mkdir(mode=0o700)
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(base))
+    usercache.store_code("kept", compile("1", "<t>", "eval"))
+    left = base / ".docgen-abandoned.tmp"
+    left.write_bytes(b"half a code object")
+    other = base / "notes.txt"
+    other.write_text("mine")
+    usercache.store_code("new", compile("2", "<t>", "eval"))
+    assert not left.exists()
+    assert sorted(p.name for p in base.iterdir() if p.suffix != ".key" and not p.name.startswith(".key")) == \
+        ["kept.code", "new.code", "notes.txt"]
+    assert eval(usercache.load_code("kept")) == 1
