@@ -123,7 +123,7 @@ def plans() -> None:
             {"department": "xfjy", "content": "对各机构履行法定消防安全职责情况的监督抽查。",
              "items": ["xfjy-sx-1"]},
         ],
-        "assistants": [{"group": 1, "name": "冯振华", "unit": "迁安市消防技术服务中心（示例）",
+        "assistants": [{"group": 1, "name": "冯振华", "unit": "迁安市消防设施检测中心",
                         "speciality": "消防设施检测", "department": "xfjy"}],
         "inspectors_per_department": 2,
         "deadlines": {"confirmation": 2, "results_entry": 3, "disclosure": 20},
