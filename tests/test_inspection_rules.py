@@ -321,7 +321,11 @@ def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
     from openpyxl import load_workbook
 
     ws = load_workbook(built / "06_人员分组及车辆安排情况表.xlsx").active
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=6)]
+    rows, group = [], None
+    for row in ws.iter_rows(min_row=6, max_col=5):
+        values = [c.value for c in row]
+        group = values[0] or group  # the group's cells are merged down its rows
+        rows.append([group] + values[1:])
     [row] = [r for r in rows if r[3] == "冯振华"]
     assert row[0] == "第1组" and row[2] == "迁安市消防设施检测中心，消防设施检测" and row[4] == "协助人员"
     # not counted as an inspector: group 1 still has two per department
