@@ -385,3 +385,19 @@ def test_init_archive_has_an_item_list(tmp_path):
     assert run_docgen("build", cwd=target).returncode == 0
     with zipfile.ZipFile(next((target / "output/example-plan").glob("02_告知书_*.docx"))) as z:
         assert "有权申请其回避" in z.read("word/document.xml").decode("utf-8")
+
+
+def test_scheme_section_from_the_lists(archive):
+    """An office may have 01's 抽查内容 written from the departments' lists instead of by hand."""
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    text = plan.read_text(encoding="utf-8")
+    start, end = text.index("  - heading: 抽查内容\n"), text.index("  - heading: 组织实施\n")
+    plan.write_text(text[:start] + "  - heading: 抽查内容\n    from_list: true\n" + text[end:], encoding="utf-8")
+    edit(archive / "records/items/gaj.yaml", "name: 单位内部治安保卫情况", "name: 内部治安保卫制度落实情况")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    scheme = textconv(str(archive / "output" / PLAN / "01_实施方案.docx"))
+    assert "四、抽查内容\n（一）迁安市教育局\n对各机构从业人员资质、教材使用情况、监管平台购销课情况进行监督抽查。\n" \
+           "从业人员资质（重点检查事项）：检查依据：《中华人民共和国教师法》第十条，检查方式：书面检查、实地检查，" \
+           "抽查比例或频次：按信用风险分类确定抽查比例，不低于3%。" in scheme
+    assert "（二）迁安市公安局" in scheme and "内部治安保卫制度落实情况（一般检查事项）：检查依据：《企业事业单位内部治安保卫条例》" in scheme
+    assert "（三）迁安市消防救援大队" in scheme

@@ -522,10 +522,29 @@ def _subsections(items) -> tuple[Subsection, ...]:
     return tuple(result)
 
 
-def plan_sections(plan: dict) -> tuple[Section, ...]:
-    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given)."""
+def list_subsections(departments: tuple[Department, ...]) -> list[dict]:
+    """A scheme section's subsections taken from the departments' item lists (`from_list: true`):
+    one per department, its content line (as the plan words it) then a line per item chosen."""
+    found = []
+    for d in departments:
+        lines = [d.content] if d.content and d.content != d.items_text else []
+        for e in d.entries:
+            facts = "，".join(f for f in (f"检查依据：{e.basis}" if e.basis else "",
+                                         f"检查方式：{e.methods_text}" if e.methods_text else "",
+                                         f"抽查比例或频次：{e.frequency}" if e.frequency else "") if f)
+            level = f"（{e.level}检查事项）" if e.level else ""
+            lines.append(f"{e.name}{level}" + (f"：{facts}。" if facts else "。"))
+        found.append({"heading": d.name, "inline": False, "text": lines})
+    return found
+
+
+def plan_sections(plan: dict, departments: tuple[Department, ...] = ()) -> tuple[Section, ...]:
+    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given);
+    a section marked `from_list` lists the items the plan chose, from the departments' lists."""
     return tuple(Section(text(section.get("number")) or cn_number(n) + "、", text(section.get("heading")),
-                         tuple(section.get("paragraphs") or ()), _subsections(section.get("items") or []))
+                         tuple(section.get("paragraphs") or ()),
+                         _subsections(list_subsections(departments) if section.get("from_list")
+                                      else section.get("items") or []))
                  for n, section in enumerate((plan.get("scheme") or {}).get("sections") or [], 1))
 
 
@@ -631,7 +650,7 @@ def plan_view(plan: dict, index: Index) -> Plan:
         contact_email=text(contacts.get("email")),
         attachments=tuple(plan.get("attachments") or ()), colophon=colophon_view(plan),
         scheme_title="".join(scheme_lines), scheme_title_lines=scheme_lines,
-        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan),
+        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan, departments),
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
         check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
