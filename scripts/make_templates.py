@@ -718,8 +718,9 @@ def onsite_record() -> None:
         ("抽查结果", "{{ i.results_text }}", None, None),
         ("后续处置", "{{ i.measures_text }}", None, None),
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
-        ("检查人员签名", "{{ i.members_text }}\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
-        ("协助人员", "{{ i.assistants_text or '无' }}", None, None),
+        # 协助人员 (选派的专业人员) beside the inspectors they assist, on the same line: the form stays one page
+        ("检查人员签名", "{{ i.members_text }}{% if i.assistants %}；协助人员（非执法人员）：{{ i.assistants_text }}{% endif %}"
+                      "\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
     table = doc.add_table(rows=len(rows), cols=4)
@@ -743,8 +744,7 @@ def onsite_record() -> None:
     table.rows[10].height = Mm(12)  # 后续处置
     table.rows[11].height = Mm(26)  # 被检查单位意见, signature
     table.rows[12].height = Mm(30)  # 检查人员签名
-    table.rows[13].height = Mm(8)   # 协助人员 (选派的专业人员), not inspectors
-    table.rows[14].height = Mm(12)  # 拒签情况记录: the form, five items and all, ends within one page
+    table.rows[13].height = Mm(12)  # 拒签情况记录: the form, five items and all, ends within one page
     save(doc, "04_实地核查记录表.docx")
 
 

@@ -314,10 +314,10 @@ def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
     helper = "冯振华（迁安市消防设施检测中心，消防设施检测）"
     for name in mine:
         assert f"协助人员（选派的专业人员，协助检查，不是执法人员）：{helper}。" in textconv(str(built / f"02_告知书_{name}.docx"))
-        assert f"协助人员 | {helper}" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
+        assert f"；协助人员（非执法人员）：{helper} / 签名：" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
     for name in others:
         assert "冯振华" not in textconv(str(built / f"02_告知书_{name}.docx"))
-        assert "协助人员 | 无" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
+        assert "协助人员" not in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
     from openpyxl import load_workbook
 
     ws = load_workbook(built / "06_人员分组及车辆安排情况表.xlsx").active
@@ -401,3 +401,14 @@ def test_scheme_section_from_the_lists(archive):
            "抽查比例或频次：按信用风险分类确定抽查比例，不低于3%。" in scheme
     assert "（二）迁安市公安局" in scheme and "内部治安保卫制度落实情况（一般检查事项）：检查依据：《企业事业单位内部治安保卫条例》" in scheme
     assert "（三）迁安市消防救援大队" in scheme
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice 未安装")
+def test_onsite_record_with_an_assistant_still_fits_one_page(built, tmp_path):
+    from pypdf import PdfReader
+
+    from pdf_layout import to_pdf
+
+    mine, _ = group_entities(1)
+    pdfs = to_pdf([built / f"04_实地核查记录表_{name}.docx" for name in mine], tmp_path)
+    assert [len(PdfReader(str(p)).pages) for p in pdfs] == [1] * len(mine)
