@@ -412,3 +412,16 @@ def test_onsite_record_with_an_assistant_still_fits_one_page(built, tmp_path):
     mine, _ = group_entities(1)
     pdfs = to_pdf([built / f"04_实地核查记录表_{name}.docx" for name in mine], tmp_path)
     assert [len(PdfReader(str(p)).pages) for p in pdfs] == [1] * len(mine)
+
+
+def test_archive_schemas_older_than_the_item_lists(archive):
+    """An archive whose own schemas/ copy predates item lists checks them with docgen's shipped schema."""
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "schemas", archive / "schemas")
+    (archive / "schemas/items.schema.json").unlink()
+    result = run_docgen("validate", "--as-of", "2023-11-20", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    edit(archive / "records/items/gaj.yaml", "level: 一般", "level: 普通")
+    broken = run_docgen("validate", cwd=archive)
+    assert broken.returncode == 1 and "records/items/gaj.yaml:" in broken.stdout and "普通" in broken.stdout

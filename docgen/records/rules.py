@@ -278,7 +278,6 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
             yield record.problem((), f"缺少「检查人员」（inspectors）：每个参与部门需 {needed} 名执法人员")
         return
     everyone = []
-    needed_quals: dict[str, list[str]] = {}
     visit = parse_date((data.get("dates") or {}).get("visit")) if isinstance(data.get("dates"), dict) else None
     plan_end = parse_date((plan.get("period") or {}).get("end"))
     on_day, on_label = (visit, "检查日期") if visit else (plan_end, "计划结束日期")
@@ -301,8 +300,10 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
                 yield record.problem(("inspectors", dep, i), f"执法人员“{pid}”{where}")
                 continue
             person = index.inspector(pid)
-            missing = [q for q in needed_quals.setdefault(dep, index.required_qualifications(plan, dep))
-                       if q not in (person.get("qualifications") or [])]
+            key = ("required", plan.get("id"), dep)  # once per plan and department, not per inspector
+            if key not in index.views:
+                index.views[key] = index.required_qualifications(plan, dep)
+            missing = [q for q in index.views[key] if q not in (person.get("qualifications") or [])]
             if missing:
                 yield record.problem(("inspectors", dep, i),
                                      f"执法人员{person.get('name')}（{pid}）不具备本部门所选抽查事项要求的资格"

@@ -187,12 +187,25 @@ class Schemas:
             names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
         except OSError as exc:
             raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
-        for name in names:
+        paths = {name: os.path.join(schemas_dir, name) for name in names}
+        # a kind newer than the archive's own copy of the schemas (made by an older `docgen init`)
+        # is checked by docgen's shipped schema: the office's copies of the others still apply
+        from docgen.records.archive import packaged_dir
+
+        try:
+            shipped = packaged_dir("schemas")
+        except DocgenError:
+            shipped = schemas_dir
+        if os.path.abspath(shipped) != os.path.abspath(schemas_dir):
+            for name in sorted(os.listdir(shipped)):
+                if name.endswith(".schema.json") and name not in paths and name != "common.schema.json":
+                    paths[name] = os.path.join(shipped, name)
+        for name, path in sorted(paths.items()):
             try:
-                schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
+                schema = json.loads(read_regular(path).decode("utf-8"))
             except (OSError, ValueError) as exc:
                 reason = (exc.strerror or exc) if isinstance(exc, OSError) else exc
-                raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 无法读取：{reason}") from None
+                raise DocgenError(f"模式文件 {path} 无法读取：{reason}") from None
             schema = dict(schema, **{"$id": BASE + name})
             self.raw[name[: -len(".schema.json")]] = schema
         self._inlined: dict[str, dict] | None = None
