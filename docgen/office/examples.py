@@ -39,9 +39,9 @@ PLAN = {
 DEPARTMENT = {
     "id": "example-dept", "name": "××市教育局（示例）",
     "inspectors": [
-        {"id": "example-dept-01", "name": "李四（示例）", "badge": "13000000000001", "badge_valid_until": "2027-12-31",
+        {"id": "example-dept-01", "name": "李四（示例）", "badge": "13000000000001", "badge_valid_until": "2035-12-31",
          "phone": "13800000001", "qualifications": ["校外培训监管"]},
-        {"id": "example-dept-02", "name": "王五（示例）", "badge": "13000000000002", "badge_valid_until": "2027-12-31",
+        {"id": "example-dept-02", "name": "王五（示例）", "badge": "13000000000002", "badge_valid_until": "2035-12-31",
          "phone": "13800000002", "qualifications": ["校外培训监管"], "conflicts": []},
     ],
     "vehicles": [{"plate": "冀B·00001", "driver": "赵六（示例）", "phone": "13800000003"}],
