@@ -1,4 +1,4 @@
-"""A synthetic archive for benchmarks: the example's plan and departments, N entities, M inspections.
+"""A synthetic archive for benchmarks: the example's plan, departments and item lists, N entities, M inspections.
 
 Records are written from text templates (the bytes `yaml.safe_dump` gave for them), not dumped one
 by one: 100,000 entity files are written in a few seconds. `draw_plan` adds a second joint plan
@@ -139,6 +139,7 @@ def make_archive(root: pathlib.Path, entities: int = 1000, inspections: int = 30
         shutil.rmtree(records)
     shutil.copytree(ROOT / "records" / "plans", records / "plans")
     shutil.copytree(ROOT / "records" / "departments", records / "departments")
+    shutil.copytree(ROOT / "records" / "items", records / "items")  # the plan chooses its items from these lists
     if draw_plan:
         text = (records / "plans" / f"{PLAN}.yaml").read_text(encoding="utf-8")
         (records / "plans" / f"{DRAW_PLAN}.yaml").write_text(text.replace(f"id: {PLAN}\n", f"id: {DRAW_PLAN}\n", 1),

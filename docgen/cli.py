@@ -318,7 +318,8 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
 @records_option
 def migrate(dry_run: bool, records_dir: str) -> None:
     """把旧格式的抽查记录（全部部门共用一个 result、items 和完成 / 录入 / 公示日期）改写为新格式：
-    每个部门在 departments 中有自己的检查事项、抽查结果和日期。注释和其他内容保持原样。"""
+    每个部门在 departments 中有自己的检查事项、抽查结果和日期；把计划中直接写的抽查事项移入各部门的
+    抽查事项清单（records/items/部门编号.yaml），计划改为按事项编号选取。注释和其他内容保持原样。"""
     from docgen.records.migrate import apply, plan_changes
 
     if not os.path.isdir(records_dir):
@@ -338,7 +339,8 @@ def migrate(dry_run: bool, records_dir: str) -> None:
         click.echo(f"共 {len(changes)} 个记录需要转换（未写入；去掉 --dry-run 执行）。")
     else:
         apply(changes)
-        click.echo(f"已转换 {len(changes)} 个记录，请运行 docgen validate 检查，并为已公示的结果补填审核批准。")
+        click.echo(f"已转换 {len(changes)} 个记录，请运行 docgen validate 检查，并按上面的提示补填（已公示结果的审核批准、"
+                   f"抽查事项清单的检查依据等）。")
     sys.exit(1 if problems else 0)
 
 

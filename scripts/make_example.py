@@ -117,12 +117,14 @@ def plans() -> None:
         "lead_department": "jyj",
         "departments": [
             {"department": "jyj", "content": "对各机构从业人员资质、教材使用情况、监管平台购销课情况进行监督抽查。",
-             "items": ["从业人员资质", "教材使用情况", "监管平台购销课情况"]},
+             "items": ["jyj-sx-1", "jyj-sx-2", "jyj-sx-3"]},
             {"department": "gaj", "content": "对各机构治安保卫情况进行检查，重点是单位内部治安保卫。",
-             "items": ["单位内部治安保卫情况"]},
+             "items": ["gaj-sx-1"]},
             {"department": "xfjy", "content": "对各机构履行法定消防安全职责情况的监督抽查。",
-             "items": ["履行法定消防安全职责情况"]},
+             "items": ["xfjy-sx-1"]},
         ],
+        "assistants": [{"group": 1, "name": "冯振华", "unit": "迁安市消防设施检测中心",
+                        "speciality": "消防设施检测", "department": "xfjy"}],
         "inspectors_per_department": 2,
         "deadlines": {"confirmation": 2, "results_entry": 3, "disclosure": 20},
         "draw_date": "2023-10-31",
@@ -135,6 +137,9 @@ def plans() -> None:
                           "监管平台购销课记录", "治安保卫制度、值班记录", "消防安全制度、消防设施维护保养记录"],
             "contact": {"name": "郭玲玲", "phone": "7665600"},
             "phone_content": "告知抽查依据、检查事项、检查时间和需准备的材料",
+            "frequency": "本次抽查按信用风险分类确定抽查比例（不低于3%），同一年度内对同一检查对象的跨部门联合抽查原则上不超过1次",
+            "reconsideration": "迁安市人民政府",
+            "court": "迁安市人民法院",
         },
     }, comment="依据：迁双随机办〔2023〕30号（../shared/seeds/000），通知和实施方案的文字照原文。"
                "各类抽查比例（ratios）是随机抽取用的示例取值，不印入文书。")
@@ -190,6 +195,38 @@ def phone(label: str) -> str:
 
 
 BADGE_PREFIX = {"jyj": "01", "gaj": "02", "xfjy": "03"}
+VALID_UNTIL = ["2034-12-31", "2035-06-30", "2036-12-31"]  # well after any date the tests move inspections to
+
+# each department's 抽查事项清单 (一单两库一指引): the items the plan chooses by id
+ITEM_LISTS = {
+    "jyj": [
+        {"id": "jyj-sx-1", "name": "从业人员资质", "level": "重点", "basis": "《中华人民共和国教师法》第十条",
+         "methods": ["书面检查", "实地检查"], "frequency": "按信用风险分类确定抽查比例，不低于3%",
+         "qualification": "校外培训监管"},
+        {"id": "jyj-sx-2", "name": "教材使用情况", "level": "一般", "basis": "《校外培训行政处罚暂行办法》",
+         "methods": ["书面检查", "实地检查"], "frequency": "按信用风险分类确定抽查比例，不低于3%",
+         "qualification": "校外培训监管"},
+        {"id": "jyj-sx-3", "name": "监管平台购销课情况", "level": "一般",
+         "basis": "《中共中央办公厅 国务院办公厅关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》",
+         "methods": ["书面检查", "网络监测"], "frequency": "按信用风险分类确定抽查比例，不低于3%",
+         "qualification": "校外培训监管"},
+    ],
+    "gaj": [
+        {"id": "gaj-sx-1", "name": "单位内部治安保卫情况", "level": "一般", "basis": "《企业事业单位内部治安保卫条例》",
+         "methods": ["实地检查", "书面检查"], "frequency": "按信用风险分类确定抽查比例，不低于3%",
+         "qualification": "治安管理"},
+    ],
+    "xfjy": [
+        {"id": "xfjy-sx-1", "name": "履行法定消防安全职责情况", "level": "重点", "basis": "《中华人民共和国消防法》第十六条",
+         "methods": ["实地检查"], "frequency": "按信用风险分类确定抽查比例，不低于3%", "qualification": "消防监督"},
+    ],
+}
+
+
+def item_lists() -> None:
+    for dep_id, entries in ITEM_LISTS.items():
+        save("items", dep_id, {"id": dep_id, "updated": "2023-10-20", "items": entries},
+             comment="示例数据：抽查事项清单。计划按事项编号选取；检查依据和所需资格以本部门正式公布的清单为准。")
 
 
 def departments(entity_ids: list[str]) -> None:
@@ -203,6 +240,7 @@ def departments(entity_ids: list[str]) -> None:
         for i in range(1, 9):
             pid = f"{dep_id}-{i:02d}"
             entry = {"id": pid, "name": person(pid), "badge": f"130283{BADGE_PREFIX[dep_id]}{i:05d}",
+                     "badge_valid_until": pick(pid + "v", VALID_UNTIL),
                      "phone": phone(pid), "qualifications": list(quals)}
             if i in (3, 6):
                 entry["conflicts"] = [pick(pid + "c", entity_ids)]
@@ -255,4 +293,5 @@ def entities() -> list[str]:
 
 if __name__ == "__main__":
     plans()
+    item_lists()
     departments(entities())

@@ -107,6 +107,10 @@ section = obj("章节", "实施方案中带一、二、编号的章节", {
     "heading": text("章节标题", "章节标题，不写编号，如 工作要求"),
     "paragraphs": texts("段落", "章节开头的正文段落，每项一段"),
     "items": array("小节", "带（一）（二）编号的小节", section_item),
+    "from_list": {"type": "boolean", "title": "取自抽查事项清单",
+                  "description": "true：本章节（如 抽查内容）的小节由 docgen 按计划选取的抽查事项生成，每个部门一节："
+                                 "该部门的抽查内容说明，以及每个事项的名称、一般 / 重点、检查依据、检查方式和比例或频次，"
+                                 "都取自各部门的抽查事项清单；这时不写 items"},
 }, required=["heading"])
 
 plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作方案：通知、实施方案及各附件的依据", {
@@ -177,9 +181,21 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
         "实施部门", "一个参与部门", {
             "department": ref("id", "部门", "部门编号，对应 departments 中的记录"),
             "content": text("抽查内容", "该部门抽查内容的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
-            "items": texts("抽查事项", "该部门的抽查事项，每项一个，用于告知书和实地核查记录表", minItems=1),
+            "items": texts("抽查事项", "从该部门的抽查事项清单（records/items/<部门编号>.yaml）中选取的事项编号，每项一个；"
+                                       "告知书、实地核查记录表中的事项名称和检查依据取自清单", minItems=1),
             "qualification": text("所需资格", "被抽取执法人员须具备的资格；不写表示不限"),
         }, required=["department", "items"])),
+    "yearly_cap": {"type": "integer", "minimum": 1, "maximum": 12, "title": "每年检查次数上限",
+                   "description": "同一检查对象在一个自然年度内（各计划合计）最多被检查的次数；随机抽取时不抽已达上限的对象，"
+                                  "并在抽取记录中列出。只计抽查时间在本计划之前开始的计划（年份按计划的开始日期）。不写表示不限"},
+    "assistants": array("协助人员", "选派协助检查的专业人员（不是执法人员，不计入每组每部门人数），按检查组填写；"
+                                    "印入告知书、实地核查记录表和人员分组表", obj("协助人员", "一名协助检查的专业人员", {
+        "group": {"type": "integer", "minimum": 1, "title": "组别", "description": "协助的检查组组号"},
+        "name": text("姓名", "协助人员姓名"),
+        "unit": text("单位", "协助人员所在单位，如 迁安市消防技术服务中心"),
+        "speciality": text("专业", "协助的专业领域，如 消防设施检测"),
+        "department": ref("id", "选派部门", "选派该人员的部门编号"),
+    }, required=["group", "name", "unit"])),
     "groups": {"type": "integer", "minimum": 1, "title": "检查组数",
                "description": "随机抽取时组成的联合检查组数量；不写则按各部门可抽人数尽量多组"},
     "inspectors_per_department": {"type": "integer", "minimum": 1, "maximum": 10, "title": "每组每部门人数",
@@ -205,6 +221,11 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
             "phone": ref("phone", "电话", "联系电话"),
         }, required=["name"]),
         "phone_content": text("电话告知内容", "电话告知时说明的内容，写入电话告知记录表"),
+        "task_source": text("任务来源", "告知书中的检查任务来源；不写时印作“《计划标题》（发文字号）”"),
+        "frequency": text("检查频次", "告知书中的检查频次说明，如 本年度对你单位的第1次检查；"
+                                    "不写时按「每年检查次数上限」（yearly_cap）说明，都没有时按抽查事项清单的比例或频次说明"),
+        "reconsideration": text("行政复议机关", "告知书中受理行政复议申请的机关，如 迁安市人民政府"),
+        "court": text("人民法院", "告知书中受理行政诉讼的人民法院，如 迁安市人民法院"),
     }),
     "goals": texts("工作目标", "年度方案的量化目标说明（可选）"),
 }, ["id", "type", "doc_number", "issuer", "title", "recipients", "body"])
@@ -221,6 +242,8 @@ inspector = obj("执法人员", "执法人员名录库中的一人", {
     "id": ref("id", "人员编号", "执法人员编号，全系统唯一，如 jyj-01"),
     "name": text("姓名", "执法人员姓名"),
     "badge": text("执法证号", "行政执法证件号码"),
+    "badge_valid_until": ref("date", "执法证有效期至", "行政执法证件有效期的最后一天；证件在计划结束前到期的人员不被抽取，"
+                                                   "已到期仍被安排检查是错误。不写表示未登记有效期（不核对）"),
     "phone": ref("phone", "电话", "执法人员手机号码（不会出现在公示表中）"),
     "qualifications": texts("资格", "执法资格或专业领域，每项一个"),
     "conflicts": array("回避对象", "需要回避的主体编号（有利害关系的主体），每项一个",
@@ -349,6 +372,29 @@ inspection = record("inspection", "抽查记录", "对一个检查对象的一�
     "note": text("备注", "备注"),
 }, ["plan", "entity"])
 
+LEVELS = ["一般", "重点"]
+
+check_item = obj("抽查事项", "抽查事项清单中的一项", {
+    "id": ref("id", "事项编号", "事项编号，计划中按编号选取，如 jyj-1；清单内不重复"),
+    "name": text("事项名称", "抽查事项名称，印入告知书和实地核查记录表，如 从业人员资质"),
+    "level": {"type": "string", "enum": LEVELS, "title": "事项类别",
+              "description": "一般检查事项或重点检查事项"},
+    "basis": text("检查依据", "法律、法规、规章依据，如 《民办教育促进法》第四十一条"),
+    "methods": array("检查方式", "该事项的检查方式", ref("method", "检查方式", "检查方式"), uniqueItems=True),
+    "frequency": text("比例或频次", "抽查比例或频次，如 不低于3%、每年1次"),
+    "qualification": text("所需资格", "检查该事项的执法人员须具备的资格（与执法人员的「资格」一致），如 消防监督；"
+                                     "不写表示不限。随机抽取只抽具备本部门所选事项全部资格的人员"),
+    "note": text("备注", "备注"),
+}, required=["id", "name", "level"])
+
+item_list = record("items", "抽查事项清单", "一个部门的随机抽查事项清单（“一单两库一指引”中的“一单”）", {
+    "$schema": {"type": "string", "title": "模式", "description": "编辑器使用的 JSON Schema 地址（可省略）"},
+    "id": ref("id", "部门编号", "清单所属部门的编号（与 records/departments/ 中的部门相同），也是文件名，如 jyj"),
+    "updated": ref("date", "更新日期", "清单最近一次调整的日期"),
+    "items": array("抽查事项", "本部门的抽查事项", check_item, minItems=1),
+}, ["id", "items"])
+
+
 def file_hashes(title: str, description: str) -> dict:
     return {"type": "object", "title": title, "description": description, "propertyNames": {"pattern": ID_PATTERN},
             "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$", "title": "SHA-256",
@@ -385,6 +431,13 @@ draw = record("draw", "随机抽取记录", "docgen draw 写入的抽取记录�
         "by": ref("id", "替换人员", "代替其检查的执法人员编号"),
     }, required=["entity", "department", "replaced", "by"])),
     "replaces": ref("id", "取代的抽取", "被本次重新抽取取代的抽取记录编号"),
+    "capped": array("已达检查上限", "本年度检查次数已达计划上限、未参加抽取的主体编号",
+                    ref("id", "主体编号", "主体编号")),
+    "expired": array("执法证到期", "执法证在计划结束前到期、未参加抽取的执法人员", obj("执法证到期", "一名未参加抽取的执法人员", {
+        "department": ref("id", "部门", "部门编号"),
+        "inspector": ref("id", "执法人员", "执法人员编号"),
+        "valid_until": ref("date", "有效期至", "执法证有效期的最后一天"),
+    }, required=["department", "inspector", "valid_until"])),
     # present only while the draw writes its inspection records (docs/draw-algorithm.md, section 7)
     "status": {"type": "string", "enum": ["in-progress"], "title": "抽取状态",
                "description": "in-progress：抽取尚未完成（被中断时用 docgen draw 计划 --resume 完成或 --rollback 撤销）"},
@@ -406,7 +459,8 @@ calendar = record("calendar", "工作日历", "某一年的法定节假日和调
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, schema in [("common", common), ("plan", plan), ("department", department), ("entity", entity),
-                         ("inspection", inspection), ("draw", draw), ("calendar", calendar)]:
+                         ("inspection", inspection), ("draw", draw), ("calendar", calendar),
+                         ("items", item_list)]:
         path = OUT / f"{name}.schema.json"
         path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(path)

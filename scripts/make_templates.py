@@ -633,19 +633,27 @@ def notice_letter() -> None:
     para(doc, "{{ i.entity.name }}（统一社会信用代码：{{ i.entity.credit_code }}）：", style="Normal")
     para(doc, "{% if plan.legal_basis %}{{ plan.legal_basis }}，{% endif %}经随机抽取，你单位被确定为"
               "本次跨部门“双随机、一公开”联合抽查的检查对象。现将有关事项告知如下：")
-    doc.add_paragraph("一、检查事项", style="Heading 1")
+    # what a notice must state (国办发〔2024〕54号; 司法部《行政检查文书基本格式文本（试行）》): the task's
+    # source, the items and their legal basis, the frequency, the right to ask for recusal and the
+    # remedies. The fixed words are here, in the template, so an office can reword them in its copy.
+    doc.add_paragraph("一、检查任务来源", style="Heading 1")
+    para(doc, "本次检查的任务来源：{{ plan.task_source }}。")
+    doc.add_paragraph("二、检查事项及依据", style="Heading 1")
     tag(doc, "for d in plan.departments")
-    para(doc, "{{ loop.index }}．{{ d.name }}：{{ d.items_text }}。")
+    para(doc, "{{ loop.index }}．{{ d.name }}：{{ d.items_text }}。{% if d.basis_text %}检查依据：{{ d.basis_text }}。{% endif %}")
     tag(doc, "endfor")
-    doc.add_paragraph("二、检查时间和方式", style="Heading 1")
+    doc.add_paragraph("三、检查时间、方式和频次", style="Heading 1")
     para(doc, "{% if i.dates.visit %}检查组定于{{ i.dates.visit }}到你单位进行检查{% else %}检查组将于"
               "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
               "检查方式：{{ i.methods_text or '实地检查、书面检查' }}。")
-    doc.add_paragraph("三、需准备的材料", style="Heading 1")
+    tag(doc, "if plan.frequency")
+    para(doc, "检查频次：{{ plan.frequency }}。")
+    tag(doc, "endif")
+    doc.add_paragraph("四、需准备的材料", style="Heading 1")
     tag(doc, "for m in plan.materials")
     para(doc, "{{ loop.index }}．{{ m }}")
     tag(doc, "endfor")
-    doc.add_paragraph("四、检查人员", style="Heading 1")
+    doc.add_paragraph("五、检查人员", style="Heading 1")
     table = doc.add_table(rows=4, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders(table)
@@ -661,12 +669,20 @@ def notice_letter() -> None:
         row.height = Mm(8)
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    last_body = para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
-                          "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
+    tag(doc, "if i.assistants")
+    para(doc, "协助人员（选派的专业人员，协助检查，不是执法人员）：{{ i.assistants_text }}。")
+    tag(doc, "endif")
+    para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
+              "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
+    doc.add_paragraph("六、你单位的权利", style="Heading 1")
+    para(doc, "1．检查人员与你单位有直接利害关系或者有其他关系，可能影响公正检查的，你单位有权申请其回避。")
+    last_body = para(doc, "2．你单位对本次检查中作出的行政行为不服的，可以自知道该行政行为之日起六十日内依法"
+                          "{% if plan.reconsideration %}向{{ plan.reconsideration }}{% endif %}申请行政复议，"
+                          "或者自知道该行政行为之日起六个月内依法{% if plan.court %}向{{ plan.court }}{% endif %}提起行政诉讼。")
     # the closing block never starts a page alone: the last lines of the body turn the page with it
     last_body.paragraph_format.keep_with_next = True
     last_body.paragraph_format.widow_control = True
-    doc.add_paragraph("五、联系方式", style="Heading 1")
+    doc.add_paragraph("七、联系方式", style="Heading 1")
     closing = [
         para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
         para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
@@ -702,7 +718,9 @@ def onsite_record() -> None:
         ("抽查结果", "{{ i.results_text }}", None, None),
         ("后续处置", "{{ i.measures_text }}", None, None),
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
-        ("检查人员签名", "{{ i.members_text }}\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
+        # 协助人员 (选派的专业人员) beside the inspectors they assist, on the same line: the form stays one page
+        ("检查人员签名", "{{ i.members_text }}{% if i.assistants %}；协助人员（非执法人员）：{{ i.assistants_text }}{% endif %}"
+                      "\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
     table = doc.add_table(rows=len(rows), cols=4)

@@ -209,16 +209,20 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         result.skipped.append(f"计划 {plan_rec.path} 有错误，本计划的文书均未生成")
         return result
     dep_records = [index.departments.get(d) for d in index.plan_department_ids(plan)]
-    if not all(checked.is_valid(d) for d in dep_records):
+    # each department's 抽查事项清单 names and describes the items the plan chose
+    list_records = [index.item_lists[d] for d in index.plan_department_ids(plan) if d in index.item_lists]
+    if not all(checked.is_valid(d) for d in dep_records + list_records) or \
+            any(("items", d) in index.broken for d in index.plan_department_ids(plan)):
         result.complete = False
-        result.skipped.append("参与部门的记录有错误，本计划的文书均未生成")
+        result.skipped.append("参与部门的记录或抽查事项清单有错误，本计划的文书均未生成")
         return result
     # the views read the plan and every department (a vehicle may belong to any of them)
     all_deps = sorted(index.departments.values(), key=lambda r: r.path)
-    base_digests = [f"plan={plan_rec.sha}"] + [f"department={d.sha}" for d in all_deps]
+    base_digests = [f"plan={plan_rec.sha}"] + [f"department={d.sha}" for d in all_deps] + \
+        [f"items={r.sha}" for r in list_records]
     view = functools.cache(lambda: model.plan_view(plan, index))
     when = plan.get("issue_date")
-    base = [plan_rec.path] + [d.path for d in dep_records]
+    base = [plan_rec.path] + [d.path for d in dep_records] + [r.path for r in list_records]
     title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
     scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
     for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
@@ -298,8 +302,12 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         nobody = model.Person("", "", "", "", "", "")
         for group in model.group_views(tuple(inspections)):
             # members and visits side by side: each visit's date beside the entity visited that day
-            for n in range(max(len(group.members), len(group.visits))):
-                person = group.members[n] if n < len(group.members) else nobody
+            # assisting specialists (选派专业人员协助) are listed after the inspectors, marked as such
+            people = group.members + tuple(
+                model.Person("", a.name, "协助人员", "", "，".join(p for p in (a.unit, a.speciality) if p), "")
+                for a in group.assistants)
+            for n in range(max(len(people), len(group.visits))):
+                person = people[n] if n < len(people) else nobody
                 day, entity = group.visits[n] if n < len(group.visits) else ("", None)
                 group_rows.append({"merge_key": group.number, "group": group, "person": person,
                                    "leader": group.leader.name if group.leader else "",

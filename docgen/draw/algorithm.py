@@ -36,7 +36,7 @@ def sha256(data: bytes) -> str:
 # -- inputs: only what the draw depends on ---------------------------------------------------
 def plan_input(plan: dict) -> dict:
     scope = plan.get("scope") or {}
-    return {
+    projected = {
         "id": plan["id"],
         "ratios": {c: (plan.get("ratios") or {}).get(c) for c in CLASSES},
         "ratio_floor": plan.get("ratio_floor", DEFAULT_FLOOR),
@@ -48,20 +48,36 @@ def plan_input(plan: dict) -> dict:
         "inspectors_per_department": plan.get("inspectors_per_department", DEFAULT_PER_DEPARTMENT),
         "groups": plan.get("groups"),
     }
+    if plan.get("yearly_cap") is not None:  # only when set: draws made before caps existed keep their digests
+        projected["yearly_cap"] = plan["yearly_cap"]
+    return projected
 
 
 def entity_input(entity: dict) -> dict:
     return {k: entity.get(k) for k in ("id", "credit_code", "credit_class", "type", "status")}
 
 
-def department_input(department: dict) -> dict:
-    return {
-        "id": department["id"],
-        "inspectors": [{"id": p["id"], "qualifications": sorted(p.get("qualifications") or []),
-                        "conflicts": sorted(p.get("conflicts") or []), "active": p.get("active", True)}
-                       for p in sorted(department.get("inspectors") or [], key=lambda p: p["id"])],
-        "vehicles": [v["plate"] for v in department.get("vehicles") or []],
-    }
+def department_input(department: dict, plan_end: str | None = None, required=()) -> dict:
+    """The roster as the draw sees it. An inspector who cannot be drawn for this plan — a 执法证
+    ending before the plan's end, or missing a qualification the plan's items require — carries
+    `left_out` saying why; nobody else does, so a roster without such people projects (and
+    digests) exactly as before these rules."""
+    people = []
+    for p in sorted(department.get("inspectors") or [], key=lambda p: p["id"]):
+        person = {"id": p["id"], "qualifications": sorted(p.get("qualifications") or []),
+                  "conflicts": sorted(p.get("conflicts") or []), "active": p.get("active", True)}
+        why = {}
+        ends = p.get("badge_valid_until")
+        if isinstance(ends, str) and plan_end and ends < plan_end:
+            why["certificate_ends"] = ends
+        lacks = sorted(q for q in required if q not in person["qualifications"])
+        if lacks:
+            why["lacks"] = lacks
+        if why:
+            person["left_out"] = why
+        people.append(person)
+    return {"id": department["id"], "inspectors": people,
+            "vehicles": [v["plate"] for v in department.get("vehicles") or []]}
 
 
 @dataclass(frozen=True)
@@ -71,22 +87,35 @@ class Inputs:
     plan: dict
     entities: list[dict]
     departments: dict[str, dict]
+    earlier: list[dict] | None = None  # with a yearly cap: the inspections counted against it
 
     @classmethod
-    def from_records(cls, plan: dict, entities, departments: dict[str, dict]) -> "Inputs":
+    def from_records(cls, plan: dict, entities, departments: dict[str, dict],
+                     required: dict[str, list[str]] | None = None,
+                     earlier: dict[str, list[str]] | None = None) -> "Inputs":
+        """`required`: department -> qualifications the plan's items need; `earlier`: entity -> the
+        earlier plans of the year that inspect it (read only when the plan sets a yearly cap)."""
         projected = plan_input(plan)
+        end = (plan.get("period") or {}).get("end")
         deps = {}
         for d in projected["departments"]:
             if d["department"] not in departments:
                 raise DrawImpossible(f"计划中的部门“{d['department']}”在 records/departments 中不存在")
-            deps[d["department"]] = department_input(departments[d["department"]])
+            deps[d["department"]] = department_input(departments[d["department"]], end if isinstance(end, str) else None,
+                                                     (required or {}).get(d["department"], ()))
         ents = sorted((entity_input(e) for e in entities), key=lambda e: (str(e["credit_code"]), str(e["id"])))
-        return cls(projected, ents, deps)
+        counted = None
+        if "yearly_cap" in projected:
+            counted = sorted(({"entity": e, "plan": p} for e, plans in (earlier or {}).items() for p in plans),
+                             key=lambda x: (x["entity"], x["plan"]))
+        return cls(projected, ents, deps, counted)
 
     def digests(self) -> dict[str, str]:
         result = {"plan": sha256(canonical(self.plan)), "entities": sha256(canonical(self.entities))}
         for dep_id, dep in self.departments.items():
             result[f"departments/{dep_id}"] = sha256(canonical(dep))
+        if self.earlier is not None:
+            result["inspections"] = sha256(canonical(self.earlier))
         return result
 
 
@@ -147,6 +176,8 @@ class Draw:
     groups: list[dict]
     assignments: dict[str, dict] = field(default_factory=dict)  # entity -> {group, leader, inspectors, vehicle}
     substitutions: list[dict] = field(default_factory=list)
+    capped: list[str] = field(default_factory=list)      # in scope, left out at the yearly cap
+    expired: list[dict] = field(default_factory=list)    # {department, inspector, valid_until}, left out
 
 
 def in_scope(plan: dict, entity: dict) -> bool:
@@ -162,11 +193,21 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
     digests = inputs.digests()
     key = master_key(seed, digests)
     per_class: dict[str, list[dict]] = {c: [] for c in CLASSES}
+    counts: dict[str, int] = {}
+    for seen in inputs.earlier or []:
+        counts[seen["entity"]] = counts.get(seen["entity"], 0) + 1
+    cap = plan.get("yearly_cap")
+    capped = []
     for entity in inputs.entities:
         if in_scope(plan, entity) and entity["credit_class"] in per_class:
+            if cap is not None and counts.get(entity["id"], 0) >= cap:
+                capped.append(entity["id"])
+                continue
             per_class[entity["credit_class"]].append(entity)
     population = {c: len(v) for c, v in per_class.items()}
     if not sum(population.values()):
+        if capped:
+            raise DrawImpossible(f"抽查范围内的 {len(capped)} 个检查对象本年度检查次数都已达到上限（{cap} 次），没有可抽取的对象")
         raise DrawImpossible("抽查范围内没有任何检查对象（请检查计划的「抽查对象」条件和名录库）")
     drawn_entities: list[str] = []
     drawn: dict[str, int] = {}
@@ -178,12 +219,17 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
 
     n = plan["inspectors_per_department"]
     eligible: dict[str, list[dict]] = {}
+    expired: list[dict] = []
     for dep in plan["departments"]:
         dep_id, qual = dep["department"], dep["qualification"]
         people = [p for p in inputs.departments[dep_id]["inspectors"]
-                  if p["active"] and (not qual or qual in p["qualifications"])]
+                  if p["active"] and (not qual or qual in p["qualifications"]) and "left_out" not in p]
+        expired += [{"department": dep_id, "inspector": p["id"], "valid_until": p["left_out"]["certificate_ends"]}
+                    for p in inputs.departments[dep_id]["inspectors"]
+                    if p["active"] and "certificate_ends" in p.get("left_out", {})]
         if len(people) < n:
-            raise DrawImpossible(f"部门“{names.get(dep_id, dep_id)}”符合条件的在岗执法人员只有 {len(people)} 名，"
+            raise DrawImpossible(f"部门“{names.get(dep_id, dep_id)}”符合条件（在岗、具备所需资格、执法证在计划结束前有效）的"
+                                 f"执法人员只有 {len(people)} 名，"
                                  f"每组需要 {n} 名，无法组成检查组")
         eligible[dep_id] = people
     most = min(len(p) // n for p in eligible.values())
@@ -206,7 +252,7 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
         groups.append({"group": g + 1, "leader": team[leader_dep][0], "inspectors": team,
                        "vehicle": plates[g] if g < len(plates) else None, "entities": []})
 
-    result = Draw(seed, digests, population, drawn, drawn_entities, groups)
+    result = Draw(seed, digests, population, drawn, drawn_entities, groups, capped=capped, expired=expired)
     for position, entity_id in enumerate(drawn_entities):
         group = groups[position % count]
         group["entities"].append(entity_id)

@@ -55,7 +55,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
         raise DocgenError(f"计划“{plan_id}”是{plan_rec.data.get('type')}，不是联合抽查，无需随机抽取")
     # every error of the plan or of a roster file counts, also of files that are not in the index
     # (a roster record that cannot be read would otherwise silently drop out of the draw)
-    rosters = tuple(os.path.join(checked.archive.records_dir, FOLDER_OF[k]) + os.sep for k in ("entity", "department"))
+    rosters = tuple(os.path.join(checked.archive.records_dir, FOLDER_OF[k]) + os.sep
+                    for k in ("entity", "department", "items"))
     bad = [p for p in checked.errors
            if p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters)]
     if bad:
@@ -63,8 +64,16 @@ def context_for(checked: Checked, plan_id: str) -> Context:
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
     names = {k: r.data.get("name", k) for k, r in index.entities.items()}
     names.update({k: r.data.get("name", k) for k, r in index.departments.items()})
-    inputs = Inputs.from_records(plan_rec.data, [r.data for r in index.entities.values()],
-                                 {k: r.data for k, r in index.departments.items()})
+    from docgen.records import frequency
+
+    plan = plan_rec.data
+    # what the plan's chosen items require (the plan's own `qualification` is read by the draw itself)
+    required = {d: index.required_qualifications({"departments": [{**entry, "qualification": None}]}, d)
+                for entry in plan.get("departments") or [] if isinstance(entry, dict)
+                for d in [entry.get("department")] if isinstance(d, str)}
+    earlier = frequency.earlier_inspections(index, plan) if plan.get("yearly_cap") is not None else None
+    inputs = Inputs.from_records(plan, [r.data for r in index.entities.values()],
+                                 {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
 
 
@@ -117,6 +126,10 @@ def draw_data(draw_id: str, plan_id: str, draw: Draw, replaces: str | None) -> d
             "groups": [{k: v for k, v in g.items() if v is not None} for g in draw.groups]}
     if draw.substitutions:
         data["substitutions"] = draw.substitutions
+    if draw.capped:
+        data["capped"] = draw.capped
+    if draw.expired:
+        data["expired"] = draw.expired
     if replaces:
         data["replaces"] = replaces
     return data
@@ -195,6 +208,12 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
         lines.append(f"第 {group['group']} 组（组长 {group['leader']}，成员 {members}）：{entities}")
     for sub in draw.substitutions:
         lines.append(f"回避：{ctx.names.get(sub['entity'], sub['entity'])} 由 {sub['by']} 代替 {sub['replaced']}")
+    for gone in draw.expired:
+        lines.append(f"执法证到期，未参加抽取：{ctx.names.get(gone['department'], gone['department'])} "
+                     f"{gone['inspector']}（执法证有效期至 {gone['valid_until']}，计划 {ctx.plan['period']['end']} 结束）")
+    if draw.capped:
+        lines.append(f"本年度检查次数已达上限（{ctx.plan['yearly_cap']} 次），未参加抽取的检查对象 {len(draw.capped)} 个："
+                     + "、".join(f"{ctx.names.get(e, e)}（{e}）" for e in draw.capped))
     if dry_run:
         lines.append("（试算，未写入任何文件）")
         return lines
@@ -399,15 +418,15 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
         findings.append(f"抽取记录使用的算法“{stored.get('algorithm')}”与本版 docgen 的“{ALGORITHM}”不同，无法复算")
         return False, findings
     current = ctx.inputs.digests()
-    labels = {"plan": "抽查计划", "entities": "检查对象名录库"}
+    labels = {"plan": "抽查计划", "entities": "检查对象名录库", "inspections": "本年度此前各计划的抽查记录（检查次数上限）"}
     for name in sorted(set(current) | set(stored.get("digests") or {})):
         if current.get(name) != (stored.get("digests") or {}).get(name):
-            label = labels.get(name, f"执法人员名录库 {name}")
+            label = labels.get(name, f"执法人员名录库或抽查事项清单 {name}")
             findings.append(f"{label}（{name}）在抽取后有变动：与抽取记录 {record.path} 中的摘要不一致")
     if not findings:
         draw = make_draw(ctx.inputs, stored["seed"], ctx.names)
         expected = draw_data(stored["id"], plan_id, draw, stored.get("replaces"))
-        for key in ("population", "drawn", "entities", "groups", "substitutions"):
+        for key in ("population", "drawn", "entities", "groups", "substitutions", "capped", "expired"):
             if expected.get(key) != stored.get(key):
                 findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
     assigned = _assignments_of(stored)

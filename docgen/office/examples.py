@@ -28,19 +28,33 @@ PLAN = {
     "ratios": {"A": 3, "B": 5, "C": 10, "D": 20},
     "lead_department": "example-dept",
     "departments": [{"department": "example-dept", "content": "对从业人员资质等进行监督抽查。",
-                     "items": ["从业人员资质", "消防安全"]}],
+                     "items": ["example-dept-1", "example-dept-2"]}],
+    "yearly_cap": 1,
+    "assistants": [{"group": 1, "name": "周九（示例）", "unit": "××市消防设施检测中心（示例）",
+                    "speciality": "消防设施检测", "department": "example-dept"}],
     "inspectors_per_department": 2,
     "deadlines": {"results_entry": 3, "disclosure": 20},
+    "notice": {"reconsideration": "××市人民政府（示例）", "court": "××市人民法院（示例）"},
 }
 DEPARTMENT = {
     "id": "example-dept", "name": "××市教育局（示例）",
     "inspectors": [
-        {"id": "example-dept-01", "name": "李四（示例）", "badge": "13000000000001", "phone": "13800000001",
-         "qualifications": ["校外培训监管"]},
-        {"id": "example-dept-02", "name": "王五（示例）", "badge": "13000000000002", "phone": "13800000002",
-         "qualifications": ["校外培训监管"], "conflicts": []},
+        {"id": "example-dept-01", "name": "李四（示例）", "badge": "13000000000001", "badge_valid_until": "2035-12-31",
+         "phone": "13800000001", "qualifications": ["校外培训监管"]},
+        {"id": "example-dept-02", "name": "王五（示例）", "badge": "13000000000002", "badge_valid_until": "2035-12-31",
+         "phone": "13800000002", "qualifications": ["校外培训监管"], "conflicts": []},
     ],
     "vehicles": [{"plate": "冀B·00001", "driver": "赵六（示例）", "phone": "13800000003"}],
+}
+ITEMS = {
+    "id": "example-dept", "updated": "2025-03-01",
+    "items": [
+        {"id": "example-dept-1", "name": "从业人员资质", "level": "重点", "basis": "《中华人民共和国教师法》第十条",
+         "methods": ["书面检查", "实地检查"], "frequency": "按信用风险分类确定抽查比例，不低于3%",
+         "qualification": "校外培训监管"},
+        {"id": "example-dept-2", "name": "消防安全", "level": "一般", "basis": "《中华人民共和国消防法》第十六条",
+         "methods": ["实地检查"], "frequency": "每年1次", "qualification": "校外培训监管"},
+    ],
 }
 ENTITY = {
     "id": "example-org", "name": "××市示例培训学校有限公司（示例）", "credit_code": "91130000MA0000000R",
@@ -51,4 +65,4 @@ INSPECTION = {
     "plan": "example-plan", "entity": "example-org", "group": 1, "leader": "example-dept-01",
     "inspectors": {"example-dept": ["example-dept-01", "example-dept-02"]}, "vehicle": "冀B·00001",
 }
-EXAMPLES = {"plan": PLAN, "department": DEPARTMENT, "entity": ENTITY, "inspection": INSPECTION}
+EXAMPLES = {"plan": PLAN, "department": DEPARTMENT, "items": ITEMS, "entity": ENTITY, "inspection": INSPECTION}

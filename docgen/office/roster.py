@@ -38,13 +38,29 @@ INSPECTOR_COLUMNS = {
     "phone": ("联系电话", "电话", "手机", "手机号码"),
     "department": ("部门", "所属部门", "单位", "所属单位", "执法部门"),
     "qualifications": ("执法门类", "资格", "执法资格", "专业领域", "执法领域"),
+    "badge_valid_until": ("执法证有效期", "执法证有效期至", "有效期至", "证件有效期", "执法证件有效期"),
 }
 STATUSES = {"存续", "停业", "注销", "吊销", "撤销", "迁出"}
 # field titles in change reports, as in the schemas
 ENTITY_TITLES = {"name": "企业名称", "credit_code": "统一社会信用代码", "type": "主体类型", "address": "住所",
                  "legal_rep": "法定代表人", "contact.name": "联系人", "contact.phone": "联系电话",
                  "credit_class": "信用风险分类", "status": "登记状态", "licence.number": "许可证号"}
-INSPECTOR_TITLES = {"name": "姓名", "badge": "执法证号", "phone": "电话", "qualifications": "资格"}
+INSPECTOR_TITLES = {"name": "姓名", "badge": "执法证号", "badge_valid_until": "执法证有效期至", "phone": "电话",
+                    "qualifications": "资格"}
+_DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def _day(value: str) -> str | None:
+    """A date as a roster writes it (2026-12-31, 2026/12/31, 2026年12月31日) in YYYY-MM-DD, or None."""
+    import datetime as dt
+
+    found = _DAY.match(nfkc(value or ""))
+    if not found:
+        return None
+    try:
+        return dt.date(*(int(g) for g in found.groups())).isoformat()
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -218,6 +234,13 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 continue
             seen[badge] = number
             person = {"name": row["name"], "badge": badge}
+            if row.get("badge_valid_until"):
+                day = _day(row["badge_valid_until"])
+                if day:
+                    person["badge_valid_until"] = day
+                else:
+                    report.problems.append(f"第 {number} 行：执法证有效期“{row['badge_valid_until']}”不是日期"
+                                           "（应写成 2026-12-31 或 2026年12月31日），未导入该项")
             phone = nfkc(row.get("phone", "")).strip()
             if phone:
                 person["phone"] = phone

@@ -52,6 +52,14 @@ CLERK_README = """# “双随机、一公开”抽查档案
 4. 查看进度和考核指标：`docgen status`。
 5. 提交：`git add -A && git commit -m "说明"`。
 
+## 一单两库一指引
+
+- 抽查事项清单：每个部门一个 `records/items/部门编号.yaml`（`docgen new items 部门编号`），写明事项编号、名称、
+  一般/重点、检查依据、检查方式、比例或频次、所需资格；计划的 `departments[].items` 按事项编号选取。
+- 执法人员名录库：`records/departments/`，每人写 `badge_valid_until`（执法证有效期至）。证件在计划结束前到期的人员
+  不被抽取；换证后更新日期。
+- 检查对象名录库：`records/entities/`。计划写了 `yearly_cap` 时，本年度已达检查次数上限的对象不被抽取。
+
 ## 随机抽取
 
 事先公布随机种子（例如“某日福彩3D开奖号码”），然后 `docgen draw 计划编号 --seed "种子"`；

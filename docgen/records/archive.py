@@ -19,6 +19,7 @@ from docgen.records.problems import WARNING, DocgenError, Problem
 KIND_FOLDERS = {
     "plans": "plan",
     "departments": "department",
+    "items": "items",  # each department's 抽查事项清单, named by the department's id
     "entities": "entity",
     "inspections": "inspection",
     "draws": "draw",

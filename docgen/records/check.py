@@ -66,7 +66,7 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
         if kind == "inspection":
             folder = os.path.basename(os.path.dirname(path))
             index.broken_by_plan[folder if folder != "inspections" else "*"].append(display(path))
-        elif kind in ("plan", "department", "entity"):
+        elif kind in ("plan", "department", "entity", "items"):
             index.broken_by_plan["*"].append(display(path))
     from docgen.records.rules import check_all
 

@@ -29,6 +29,7 @@ class Index:
 
     plans: dict[str, Record] = field(default_factory=dict)
     departments: dict[str, Record] = field(default_factory=dict)
+    item_lists: dict[str, Record] = field(default_factory=dict)  # department id -> its 抽查事项清单
     entities: dict[str, Record] = field(default_factory=dict)
     draws: dict[str, Record] = field(default_factory=dict)
     calendars: dict[int, Record] = field(default_factory=dict)
@@ -43,7 +44,8 @@ class Index:
 
     def exists(self, kind: str, rid) -> bool:
         """True when a record of that kind and id exists, even one whose own fields are wrong."""
-        table = {"plan": self.plans, "department": self.departments, "entity": self.entities}[kind]
+        table = {"plan": self.plans, "department": self.departments, "entity": self.entities,
+                 "items": self.item_lists}[kind]
         return rid in table or (kind, rid) in self.broken
 
     @classmethod
@@ -60,7 +62,7 @@ class Index:
                 if isinstance(data.get("year"), int):
                     index.calendars.setdefault(data["year"], record)
                 continue
-            table = {"plan": index.plans, "department": index.departments,
+            table = {"plan": index.plans, "department": index.departments, "items": index.item_lists,
                      "entity": index.entities, "draw": index.draws}[record.kind]
             if isinstance(data.get("id"), str):
                 table.setdefault(data["id"], record)
@@ -73,6 +75,25 @@ class Index:
     def inspector(self, inspector_id: str) -> dict | None:
         found = self.inspectors.get(inspector_id)
         return found[0].data["inspectors"][found[1]] if found else None
+
+    def list_item(self, department_id: str, item_id) -> dict | None:
+        """An item of a department's 抽查事项清单, by id (None when the list or the item is missing)."""
+        found = self.item_lists.get(department_id)
+        if found is None:
+            return None
+        return next((i for i in found.data.get("items") or [] if isinstance(i, dict) and i.get("id") == item_id), None)
+
+    def required_qualifications(self, plan: dict, department_id: str) -> list[str]:
+        """What an inspector of the department must hold for this plan: the plan's own
+        `qualification` and that of every item the plan chose from the department's list."""
+        needed: list[str] = []
+        for entry in plan.get("departments") or []:
+            if not isinstance(entry, dict) or entry.get("department") != department_id:
+                continue
+            wanted = [entry.get("qualification")] + [(self.list_item(department_id, i) or {}).get("qualification")
+                                                     for i in entry.get("items") or []]
+            needed += [q for q in wanted if isinstance(q, str) and q and q not in needed]
+        return sorted(needed)
 
     def plan_department_ids(self, plan: dict) -> list[str]:
         return [d.get("department") for d in plan.get("departments") or [] if isinstance(d, dict)]

@@ -1,5 +1,7 @@
 """`docgen migrate`: rewrite inspection records of the old shape (one result for all departments)
-into the new one (each department's own part under `departments`).
+into the new one (each department's own part under `departments`), and move plans' free-text
+check items into each department's 抽查事项清单 (records/items/<department>.yaml), the plans
+then choosing them by id.
 
 The YAML text is edited in place, by the positions the parser gives: the old keys' lines are
 taken out and the `departments` block goes where `items` was, so every other line — comments,
@@ -56,6 +58,7 @@ class Change:
     before: str
     after: str
     notes: list[str] = field(default_factory=list)
+    new: bool = False  # a file to create (never over one that appears meanwhile)
 
     def diff(self, shown_path: str) -> str:
         return "".join(difflib.unified_diff(self.before.splitlines(True), self.after.splitlines(True),
@@ -134,9 +137,108 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
     return "".join(out), notes
 
 
+ITEM_LIST_NOTE = ("由 docgen migrate 从计划中的抽查事项生成。请补填各事项的检查依据（basis）、检查方式（methods）、"
+                  "比例或频次（frequency）和所需资格（qualification），并核对一般 / 重点（level）。")
+
+
+def _load(path: str):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _yaml_files(folder: str) -> list[str]:
+    if not os.path.isdir(folder):
+        return []
+    return [os.path.join(folder, n) for n in sorted(os.listdir(folder))
+            if n.endswith((".yaml", ".yml")) and not n.startswith(".")]
+
+
+def item_changes(records_dir: str) -> tuple[list[Change], list[str]]:
+    """Plans whose departments' items are free text, rewritten to choose them by id from the
+    departments' lists; the lists that do not exist yet are created from those items (first
+    plan first, each name once). An existing list is never rewritten: an item it lacks is
+    reported, for the clerk to add."""
+    from docgen.records.yamlout import record_path, record_text
+
+    changes: list[Change] = []
+    problems: list[str] = []
+    lists: dict[str, dict[str, str]] = {}  # department -> name -> id, of the existing lists
+    ids: dict[str, set] = {}
+    for path in _yaml_files(os.path.join(records_dir, "items")):
+        try:
+            data = yaml.safe_load(_load(path))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problems.append(f"{path}：无法读取（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}），"
+                            "该部门计划中的事项未转换")
+            lists[os.path.splitext(os.path.basename(path))[0]] = {}
+            continue
+        dep = data.get("id") if isinstance(data, dict) else None
+        dep = dep if isinstance(dep, str) else os.path.splitext(os.path.basename(path))[0]
+        entries = [i for i in (data.get("items") or [] if isinstance(data, dict) else []) if isinstance(i, dict)]
+        lists[dep] = {str(i.get("name")): str(i.get("id")) for i in entries}
+        ids[dep] = {str(i.get("id")) for i in entries}
+    created: dict[str, list[dict]] = {}
+    for path in _yaml_files(os.path.join(records_dir, "plans")):
+        try:
+            text = _load(path)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problems.append(f"{path}：无法转换（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}）")
+            continue
+        if not isinstance(root, yaml.MappingNode):
+            continue
+        top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+        entries = top.get("departments")
+        if not isinstance(entries, yaml.SequenceNode):
+            continue
+        edits: list[tuple[int, int, str]] = []
+        for entry in entries.value:
+            if not isinstance(entry, yaml.MappingNode):
+                continue
+            fields = {k.value: v for k, v in entry.value if isinstance(k, yaml.ScalarNode)}
+            dep_node, items = fields.get("department"), fields.get("items")
+            if not isinstance(dep_node, yaml.ScalarNode) or not isinstance(items, yaml.SequenceNode):
+                continue
+            dep = dep_node.value
+            qualification = fields.get("qualification").value \
+                if isinstance(fields.get("qualification"), yaml.ScalarNode) else None
+            for node in items.value:
+                if not isinstance(node, yaml.ScalarNode):
+                    continue
+                name = node.value
+                if dep in lists:
+                    if name in ids.get(dep, ()):
+                        continue  # chosen by id already
+                    if name in lists[dep]:
+                        edits.append((node.start_mark.index, node.end_mark.index, lists[dep][name]))
+                    elif dep in ids:
+                        problems.append(f"{path}：部门“{dep}”的事项“{name}”不在已有的抽查事项清单 "
+                                        f"{record_path(records_dir, 'items', dep)} 中：请先把它加入清单，再运行 docgen migrate")
+                    continue
+                made = created.setdefault(dep, [])
+                found = next((i for i in made if i["name"] == name), None)
+                if found is None:
+                    found = {"id": f"{dep}-sx-{len(made) + 1}", "name": name, "level": "一般"}
+                    if qualification:
+                        found["qualification"] = qualification
+                    made.append(found)
+                edits.append((node.start_mark.index, node.end_mark.index, found["id"]))
+        if edits:
+            after = text
+            for start, end, new in sorted(edits, reverse=True):
+                after = after[:start] + new + after[end:]
+            changes.append(Change(path, text, after, ["计划的抽查事项改为按编号从各部门的抽查事项清单中选取"]))
+    for dep, made in created.items():
+        path = record_path(records_dir, "items", dep)
+        after = record_text("items", {"id": dep, "items": made}, path, records_dir, ITEM_LIST_NOTE)
+        changes.append(Change(path, "", after, [f"新建部门“{dep}”的抽查事项清单（{len(made)} 项），请补填检查依据、"
+                                                 "检查方式、比例或频次和所需资格"], new=True))
+    return changes, problems
+
+
 def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
-    """Every inspection record that needs migrating, with its new text (nothing is written)."""
-    changes, problems = [], []
+    """Every record that needs migrating, with its new text (nothing is written)."""
+    changes, problems = item_changes(records_dir)
     folder = os.path.join(records_dir, "inspections")
     for root, dirs, files in os.walk(folder):
         dirs.sort()
@@ -157,7 +259,11 @@ def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
 
 
 def apply(changes: list[Change]) -> None:
-    from docgen.writer import write_atomic
+    from docgen.writer import write_atomic, write_new
 
     for change in changes:
-        write_atomic(change.path, change.after.encode("utf-8"), durable=True)
+        if change.new:
+            os.makedirs(os.path.dirname(change.path), exist_ok=True)
+            write_new(change.path, change.after.encode("utf-8"))
+        else:
+            write_atomic(change.path, change.after.encode("utf-8"), durable=True)

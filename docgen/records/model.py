@@ -85,12 +85,40 @@ class Vehicle(NamedTuple):
     phone: str
 
 
+class ListItem(NamedTuple):
+    """One item of a department's 抽查事项清单, as the plan chose it."""
+
+    id: str
+    name: str
+    level: str
+    basis: str
+    methods_text: str
+    frequency: str
+    qualification: str
+
+
 class Department(NamedTuple):
     id: str
     name: str
     content: str
-    items: tuple[str, ...]
+    items: tuple[str, ...]        # item names (from the department's list)
     items_text: str
+    entries: tuple[ListItem, ...] = ()
+    basis_text: str = ""          # the items' legal bases, each once
+
+
+class Assistant(NamedTuple):
+    """A specialist sent to help a group (选派专业人员协助); not an inspector."""
+
+    group: int
+    name: str
+    unit: str
+    speciality: str
+    department: str
+
+    @property
+    def text(self) -> str:
+        return self.name + "（" + "，".join(p for p in (self.unit, self.speciality) if p) + "）"
 
 
 class Entity(NamedTuple):
@@ -183,6 +211,8 @@ class Inspection(NamedTuple):
     leader: Person | None
     members: tuple[Person, ...]
     members_text: str
+    assistants: tuple[Assistant, ...]
+    assistants_text: str
     vehicle: Vehicle | None
     dates: Dates
     phone_notice: PhoneNotice | None
@@ -228,6 +258,7 @@ class Group(NamedTuple):
     dates_text: str
     vehicle: Vehicle | None
     visits: tuple[tuple[str, Entity], ...] = ()  # (visit date, entity) in visiting order, undated last
+    assistants: tuple[Assistant, ...] = ()
 
 
 class Header(NamedTuple):
@@ -287,6 +318,11 @@ class Plan(NamedTuple):
     notice_contact: str
     notice_phone: str
     phone_content: str
+    task_source: str = ""         # 告知书: where the task comes from (the plan and its number)
+    frequency: str = ""           # 告知书: how often
+    reconsideration: str = ""     # 告知书: where to apply for 行政复议
+    court: str = ""               # 告知书: where to bring 行政诉讼
+    assistants: tuple[Assistant, ...] = ()
 
 
 def _memo(index: Index, key: tuple, make):
@@ -353,14 +389,44 @@ def inspection_state(data: dict) -> str:
 
 
 def department_views(plan: dict, index: Index) -> tuple[Department, ...]:
+    """The plan's departments with the items it chose, named and described by each department's list
+    (an id not in the list prints as written: validation reports it)."""
     views = []
     for entry in plan.get("departments") or []:
-        dep = index.departments.get(entry.get("department"))
-        name = text(dep.data.get("name")) if dep else text(entry.get("department"))
-        items = tuple(entry.get("items") or ())
-        views.append(Department(text(entry.get("department")), name, text(entry.get("content")) or "、".join(items),
-                                items, "、".join(items)))
+        dep_id = entry.get("department")
+        dep = index.departments.get(dep_id)
+        name = text(dep.data.get("name")) if dep else text(dep_id)
+        entries = []
+        for item_id in entry.get("items") or ():
+            found = index.list_item(dep_id, item_id) or {"id": item_id, "name": item_id}
+            entries.append(ListItem(text(found.get("id")), text(found.get("name")), text(found.get("level")),
+                                    text(found.get("basis")), "、".join(found.get("methods") or ()),
+                                    text(found.get("frequency")), text(found.get("qualification"))))
+        items = tuple(e.name for e in entries)
+        bases = tuple(dict.fromkeys(e.basis for e in entries if e.basis))
+        views.append(Department(text(dep_id), name, text(entry.get("content")) or "、".join(items),
+                                items, "、".join(items), tuple(entries), "；".join(bases)))
     return tuple(views)
+
+
+def assistant_views(plan: dict, index: Index) -> tuple[Assistant, ...]:
+    found = []
+    for helper in plan.get("assistants") or ():
+        dep = index.departments.get(helper.get("department"))
+        found.append(Assistant(helper.get("group") or 0, text(helper.get("name")), text(helper.get("unit")),
+                               text(helper.get("speciality")),
+                               text(dep.data.get("name")) if dep else text(helper.get("department"))))
+    return tuple(found)
+
+
+def frequency_text(plan: dict, departments: tuple[Department, ...]) -> str:
+    """告知书's 检查频次: the office's words, else the plan's yearly cap, else the items' frequencies."""
+    notice = plan.get("notice") or {}
+    if notice.get("frequency"):
+        return text(notice["frequency"])
+    if plan.get("yearly_cap"):
+        return f"同一年度内对同一检查对象的检查（各抽查计划合计）不超过{plan['yearly_cap']}次"
+    return "；".join(dict.fromkeys(f"{e.name}：{e.frequency}" for d in departments for e in d.entries if e.frequency))
 
 
 def inspection_view(seq: int, record, plan: dict, index: Index, departments: tuple[Department, ...],
@@ -371,6 +437,9 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
     team = data.get("inspectors") or {}
     members = tuple(p for d in departments for pid in team.get(d.id, []) if (p := _person(index, pid)))
     leader = _person(index, data["leader"]) if data.get("leader") else None
+    group = data.get("group")
+    helpers = tuple(a for a in _memo(index, ("assistants", str(data.get("plan"))),
+                                     lambda: assistant_views(plan, index)) if group and a.group == group)
     parts = part_views(data, index, departments)
     items = tuple(it for part in parts for it in part.items) or \
         tuple(Item(d.name, d.id, name, "", "") for d in departments for name in d.items)
@@ -386,11 +455,11 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
                                 text(f.get("note"))) for f in data.get("follow_ups") or [])
     chosen = tuple(data.get("methods") or ())
     signature = data.get("signature") or {}
-    group = data.get("group")
     return Inspection(
         seq=seq, path=record.path, entity=entity, group=group, group_label=f"第{group}组" if group else "",
         leader=leader, members=members,
         members_text="；".join(f"{p.department} {p.name}（{p.badge}）" for p in members),
+        assistants=helpers, assistants_text="；".join(a.text for a in helpers),
         vehicle=_vehicle(index, data.get("vehicle")),
         dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
                     cn_date(max((p for _, p in _part_dates(data, "completed")), default=None))),
@@ -453,10 +522,29 @@ def _subsections(items) -> tuple[Subsection, ...]:
     return tuple(result)
 
 
-def plan_sections(plan: dict) -> tuple[Section, ...]:
-    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given)."""
+def list_subsections(departments: tuple[Department, ...]) -> list[dict]:
+    """A scheme section's subsections taken from the departments' item lists (`from_list: true`):
+    one per department, its content line (as the plan words it) then a line per item chosen."""
+    found = []
+    for d in departments:
+        lines = [d.content] if d.content and d.content != d.items_text else []
+        for e in d.entries:
+            facts = "，".join(f for f in (f"检查依据：{e.basis}" if e.basis else "",
+                                         f"检查方式：{e.methods_text}" if e.methods_text else "",
+                                         f"抽查比例或频次：{e.frequency}" if e.frequency else "") if f)
+            level = f"（{e.level}检查事项）" if e.level else ""
+            lines.append(f"{e.name}{level}" + (f"：{facts}。" if facts else "。"))
+        found.append({"heading": d.name, "inline": False, "text": lines})
+    return found
+
+
+def plan_sections(plan: dict, departments: tuple[Department, ...] = ()) -> tuple[Section, ...]:
+    """The scheme's sections, as the office wrote them (docgen adds only the numbers it is not given);
+    a section marked `from_list` lists the items the plan chose, from the departments' lists."""
     return tuple(Section(text(section.get("number")) or cn_number(n) + "、", text(section.get("heading")),
-                         tuple(section.get("paragraphs") or ()), _subsections(section.get("items") or []))
+                         tuple(section.get("paragraphs") or ()),
+                         _subsections(list_subsections(departments) if section.get("from_list")
+                                      else section.get("items") or []))
                  for n, section in enumerate((plan.get("scheme") or {}).get("sections") or [], 1))
 
 
@@ -562,7 +650,7 @@ def plan_view(plan: dict, index: Index) -> Plan:
         contact_email=text(contacts.get("email")),
         attachments=tuple(plan.get("attachments") or ()), colophon=colophon_view(plan),
         scheme_title="".join(scheme_lines), scheme_title_lines=scheme_lines,
-        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan),
+        preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan, departments),
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
         check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
@@ -570,7 +658,11 @@ def plan_view(plan: dict, index: Index) -> Plan:
         legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
         notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
         notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),
-        phone_content=text(notice.get("phone_content")) or "告知抽查事项、检查时间和需准备的材料")
+        phone_content=text(notice.get("phone_content")) or "告知抽查事项、检查时间和需准备的材料",
+        task_source=text(notice.get("task_source")) or (f"《{''.join(lines)}》（{text(plan.get('doc_number'))}）"
+                                                        if lines else text(plan.get("doc_number"))),
+        frequency=frequency_text(plan, departments), reconsideration=text(notice.get("reconsideration")),
+        court=text(notice.get("court")), assistants=assistant_views(plan, index))
 
 
 def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
@@ -585,7 +677,8 @@ def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
         dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
         views.append(Group(number, first.group_label, first.leader, first.members,
                            tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
-                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited)))
+                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited),
+                           first.assistants))
     return tuple(views)
 
 

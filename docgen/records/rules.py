@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator
 
-from docgen.records import creditcode, results
+from docgen.records import creditcode, frequency, results
 from docgen.records.archive import Record
 from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
 from docgen.records.problems import WARNING, Problem
@@ -114,6 +114,57 @@ def check_plans(index: Index) -> Iterator[Problem]:
         start, end = parse_date(period.get("start")), parse_date(period.get("end"))
         if start and end and start > end:
             yield plan.problem(("period", "end"), f"「结束日期」{end} 早于「开始日期」{start}")
+        if data.get("type") == "联合抽查":
+            yield from _check_plan_items(plan, index)
+        for i, helper in enumerate(data.get("assistants") or []):
+            dep = helper.get("department") if isinstance(helper, dict) else None
+            if isinstance(dep, str) and dep not in ids:
+                yield plan.problem(("assistants", i, "department"), f"部门“{dep}”没有参与本计划")
+
+
+def _check_plan_items(plan: Record, index: Index) -> Iterator[Problem]:
+    """Each department's items are chosen, by id, from that department's 抽查事项清单."""
+    for i, entry in enumerate(plan.data.get("departments") or []):
+        dep = entry.get("department") if isinstance(entry, dict) else None
+        if not isinstance(dep, str) or not isinstance(entry.get("items"), list):
+            continue
+        listed = index.item_lists.get(dep)
+        if listed is None:
+            if not index.exists("items", dep) and index.exists("department", dep):
+                yield plan.problem(("departments", i, "items"),
+                                   f"部门“{dep}”还没有抽查事项清单（records/items/{dep}.yaml）：计划的抽查事项应从各部门的清单中"
+                                   f"按编号选取。旧档案请运行 docgen migrate，它把计划中写的事项移入各部门的清单")
+            continue
+        known = [str(item.get("id")) for item in listed.data.get("items") or [] if isinstance(item, dict)]
+        for j, item_id in enumerate(entry["items"]):
+            if item_id not in known:
+                yield plan.problem(("departments", i, "items", j),
+                                   f"抽查事项“{item_id}”不在部门“{dep}”的抽查事项清单 {listed.path} 中"
+                                   f"（清单中的事项编号：{'、'.join(known) or '无'}）；请先把它加入清单，或改用清单中的编号")
+
+
+def check_item_lists(index: Index) -> Iterator[Problem]:
+    """A list belongs to an existing department; its item ids are unique."""
+    for dep_id, listed in index.item_lists.items():
+        if not index.exists("department", dep_id):
+            yield listed.problem(("id",), f"部门“{dep_id}”不存在（抽查事项清单的编号应是 records/departments/ 中的部门编号）")
+        seen: set = set()
+        for j, item in enumerate(listed.data.get("items") or []):
+            if isinstance(item, dict) and item.get("id") in seen:
+                yield listed.problem(("items", j, "id"), f"事项编号“{item.get('id')}”在清单中重复")
+            if isinstance(item, dict):
+                seen.add(item.get("id"))
+
+
+def check_repeats(index: Index) -> Iterator[Problem]:
+    """An entity inspected again in the same year (warning): the rules limit how often."""
+    for record, year, earlier in frequency.repeats(index):
+        plan = index.plans[record.data["plan"]].data
+        count = len(earlier) + 1
+        cap = plan.get("yearly_cap")
+        over = f"，超过本计划规定的每年最多 {cap} 次" if isinstance(cap, int) and count > cap else ""
+        yield record.problem(("entity",), f"检查对象“{record.data['entity']}”在 {year} 年已被计划 {'、'.join(earlier)} 抽查，"
+                                          f"本次是该年度第 {count} 次检查{over}；请核实是否确需重复检查", WARNING)
 
 
 def check_inspections(index: Index) -> Iterator[Problem]:
@@ -227,6 +278,9 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
             yield record.problem((), f"缺少「检查人员」（inspectors）：每个参与部门需 {needed} 名执法人员")
         return
     everyone = []
+    visit = parse_date((data.get("dates") or {}).get("visit")) if isinstance(data.get("dates"), dict) else None
+    plan_end = parse_date((plan.get("period") or {}).get("end"))
+    on_day, on_label = (visit, "检查日期") if visit else (plan_end, "计划结束日期")
     for dep in participating:
         if dep not in team:
             name = index.departments[dep].data.get("name", dep) if dep in index.departments else dep
@@ -246,6 +300,19 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
                 yield record.problem(("inspectors", dep, i), f"执法人员“{pid}”{where}")
                 continue
             person = index.inspector(pid)
+            key = ("required", plan.get("id"), dep)  # once per plan and department, not per inspector
+            if key not in index.views:
+                index.views[key] = index.required_qualifications(plan, dep)
+            missing = [q for q in index.views[key] if q not in (person.get("qualifications") or [])]
+            if missing:
+                yield record.problem(("inspectors", dep, i),
+                                     f"执法人员{person.get('name')}（{pid}）不具备本部门所选抽查事项要求的资格"
+                                     f"“{'、'.join(missing)}”，不能检查这些事项")
+            valid_until = parse_date(person.get("badge_valid_until"))
+            if valid_until and on_day and valid_until < on_day:
+                yield record.problem(("inspectors", dep, i),
+                                     f"执法人员{person.get('name')}（{pid}）的执法证有效期至 {valid_until}，"
+                                     f"早于{on_label} {on_day}：执法证不在有效期内的人员不能检查")
             if entity_id in (person.get("conflicts") or []):
                 yield record.problem(("inspectors", dep, i),
                                      f"执法人员{person.get('name')}（{pid}）须回避检查对象“{entity_id}”，不能参加本次检查")
@@ -284,6 +351,7 @@ def check_draws(index: Index) -> Iterator[Problem]:
 def check_all(records: list[Record], index: Index) -> list[Problem]:
     """Cross-record rules over records whose own shape is right (`records` holds only those)."""
     problems: list[Problem] = []
-    for rule in (check_ids(records, index), check_plans(index), check_inspections(index), check_draws(index)):
+    for rule in (check_ids(records, index), check_plans(index), check_item_lists(index), check_inspections(index),
+                 check_repeats(index), check_draws(index)):
         problems.extend(rule)
     return problems

@@ -64,13 +64,14 @@ def _fastjsonschema_release() -> bytes:
     return b""
 
 
-def _read_schema_files(schemas_dir: str) -> dict[str, dict]:
-    """Every `<kind>.schema.json` of a folder, by kind, each with its `$id` set."""
+def _read_schema_files(schemas_dir: str, names: list[str] | None = None) -> dict[str, dict]:
+    """Every `<kind>.schema.json` of a folder (or those `names`), by kind, each with its `$id` set."""
     raw: dict[str, dict] = {}
-    try:
-        names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
-    except OSError as exc:
-        raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
+    if names is None:
+        try:
+            names = sorted(n for n in os.listdir(schemas_dir) if n.endswith(".schema.json"))
+        except OSError as exc:
+            raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
     for name in names:
         try:
             schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
@@ -220,6 +221,20 @@ class Schemas:
         self.dir = schemas_dir
         self.cache_dir = cache_dir
         self.raw: dict[str, dict] = _read_schema_files(schemas_dir)
+        # a kind newer than the archive's own copy of the schemas (made by an older `docgen init`)
+        # is checked by docgen's shipped schema: the office's copies of the others still apply
+        from docgen.records.archive import packaged_dir
+
+        try:
+            shipped = packaged_dir("schemas")
+        except DocgenError:
+            shipped = schemas_dir
+        if os.path.abspath(shipped) != os.path.abspath(schemas_dir):
+            missing = [n for n in sorted(os.listdir(shipped)) if n.endswith(".schema.json")
+                       and n[: -len(".schema.json")] not in self.raw and n != "common.schema.json"]
+            if missing:
+                self.raw.update(_read_schema_files(shipped, missing))
+                self.raw = dict(sorted(self.raw.items()))
         self._inlined: dict[str, dict] | None = None
         self._packaged: dict[str, dict] | None = None
         self._patterns_checked = False

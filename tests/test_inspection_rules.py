@@ -1,0 +1,427 @@
+"""Issue 14: 一单两库一指引 and the current inspection rules — each department's item list, inspectors'
+legal standing (qualification, 执法证 validity), assisting specialists, a yearly cap across plans,
+and what a 告知书 must state."""
+
+import shutil
+import zipfile
+
+import pytest
+import yaml
+from openpyxl import Workbook
+
+from conftest import build_example, check, edit, inspection_files, line_of, problems_for, run_docgen
+from docgen.draw.algorithm import DrawImpossible, Inputs, make_draw
+from docgen.documents.textconv import textconv
+
+PLAN = "qa-2023-30"
+SEED = "2023-10-31 福彩3D 第2023290期 开奖号码 527"
+
+
+def errors(checked, path, text):
+    return [p for p in problems_for(checked, path) if p.is_error and text in p.message]
+
+
+def warnings(checked, path, text):
+    return [p for p in problems_for(checked, path) if not p.is_error and text in p.message]
+
+
+def load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def inspection_of(archive, inspector):
+    """The first inspection record (by name) whose team holds `inspector`."""
+    for path in inspection_files(archive):
+        if any(inspector in ids for ids in load(path)["inspectors"].values()):
+            return path
+    raise AssertionError(inspector)
+
+
+def undrawn(archive, plan=PLAN):
+    """The archive before its draw: no inspection or draw record of the plan."""
+    shutil.rmtree(archive / "records" / "inspections" / plan)
+    for path in (archive / "records" / "draws").glob(f"{plan}-draw-*.yaml"):
+        path.unlink()
+
+
+def drawn_inspectors(draw):
+    return {pid for group in draw["groups"] for ids in group["inspectors"].values() for pid in ids} | \
+        {s["by"] for s in draw.get("substitutions") or []}
+
+
+# -- the item lists ------------------------------------------------------------------------------
+
+def test_plan_item_missing_from_the_list(archive):
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    edit(plan, "  - gaj-sx-1\n", "  - gaj-sx-9\n")
+    checked = check(archive)
+    [problem] = errors(checked, plan, "抽查事项“gaj-sx-9”不在部门“gaj”的抽查事项清单")
+    assert (problem.line, problem.column) == (line_of(plan, "- gaj-sx-9"), 5)
+    assert "gaj-sx-1" in problem.message  # what the list holds
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1
+    assert f"records/plans/qa-2023-30.yaml:{problem.line}:5: 抽查事项“gaj-sx-9”" in result.stdout
+
+
+def test_department_without_a_list_is_sent_to_migrate(archive):
+    (archive / "records/items/xfjy.yaml").unlink()
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    checked = check(archive)
+    [problem] = errors(checked, plan, "部门“xfjy”还没有抽查事项清单")
+    assert "docgen migrate" in problem.message
+
+
+def test_documents_take_items_and_legal_basis_from_the_list(archive):
+    edit(archive / "records/items/xfjy.yaml", "name: 履行法定消防安全职责情况", "name: 消防安全职责履行情况")
+    edit(archive / "records/items/xfjy.yaml", "basis: 《中华人民共和国消防法》第十六条",
+         "basis: 《中华人民共和国消防法》第十六条、第十七条")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    letter = textconv(str(next(out.glob("02_告知书_*.docx"))))
+    assert "3．迁安市消防救援大队：消防安全职责履行情况。检查依据：《中华人民共和国消防法》第十六条、第十七条。" in letter
+    assert "1．迁安市教育局：从业人员资质、教材使用情况、监管平台购销课情况。检查依据：《中华人民共和国教师法》第十条；" in letter
+    # an inspection nobody has filled in yet lists the items from the list on its 04
+    blank = next(p for p in inspection_files(archive) if "departments" not in load(p))
+    name = load(archive / "records/entities" / blank.name)["name"]
+    record = textconv(str(out / f"04_实地核查记录表_{name}.docx"))
+    assert "迁安市消防救援大队 | 消防安全职责履行情况 |" in record
+
+
+# -- inspectors: qualification and 执法证 -------------------------------------------------------------
+
+def test_unqualified_inspector_is_an_error_and_never_drawn(archive):
+    roster = archive / "records/departments/gaj.yaml"
+    path = inspection_of(archive, "gaj-02")
+    text = roster.read_text(encoding="utf-8")
+    start = text.index("- id: gaj-02")
+    roster.write_text(text[:start] + text[start:].replace("  - 治安管理\n", "  - 户籍管理\n", 1), encoding="utf-8")
+    checked = check(archive)
+    [problem] = errors(checked, path, "不具备本部门所选抽查事项要求的资格“治安管理”")
+    assert "gaj-02" in problem.message and problem.line == line_of(path, "- gaj-02")
+
+    undrawn(archive)
+    result = run_docgen("draw", PLAN, "--seed", SEED, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    draw = load(archive / f"records/draws/{PLAN}-draw-1.yaml")
+    assert "gaj-02" not in drawn_inspectors(draw)
+    assert run_docgen("draw", PLAN, "--verify", cwd=archive).returncode == 0
+
+
+def test_expired_certificate_is_an_error_and_left_out_of_the_draw(archive):
+    roster = archive / "records/departments/jyj.yaml"
+    path = inspection_of(archive, "jyj-06")
+    text = roster.read_text(encoding="utf-8")
+    start = text.index("- id: jyj-06")
+    old = text[start:].split("badge_valid_until: ", 1)[1].split("\n", 1)[0]
+    roster.write_text(text[:start] + text[start:].replace(f"badge_valid_until: {old}",
+                                                          "badge_valid_until: '2023-11-03'", 1), encoding="utf-8")
+    checked = check(archive)
+    [problem] = errors(checked, path, "的执法证有效期至 2023-11-03")
+    assert "jyj-06" in problem.message and "不能检查" in problem.message
+    assert problem.line == line_of(path, "- jyj-06")
+
+    undrawn(archive)
+    result = run_docgen("draw", PLAN, "--seed", SEED, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "执法证到期，未参加抽取：迁安市教育局 jyj-06（执法证有效期至 2023-11-03" in result.stdout
+    draw = load(archive / f"records/draws/{PLAN}-draw-1.yaml")
+    assert draw["expired"] == [{"department": "jyj", "inspector": "jyj-06", "valid_until": "2023-11-03"}]
+    assert "jyj-06" not in drawn_inspectors(draw)
+    verified = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # the record of who was left out is checked like the rest of the draw
+    draw_path = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    edit(draw_path, "valid_until: '2023-11-03'", "valid_until: '2023-11-02'")
+    tampered = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert tampered.returncode != 0 and "「expired」" in tampered.stdout
+
+
+def test_certificate_valid_on_the_visit_day_is_enough(archive):
+    """The 执法证 is checked on the visit day once there is one, on the plan's end before."""
+    roster = archive / "records/departments/jyj.yaml"
+    path = inspection_of(archive, "jyj-06")
+    visit = load(path)["dates"]["visit"]
+    text = roster.read_text(encoding="utf-8")
+    start = text.index("- id: jyj-06")
+    old = text[start:].split("badge_valid_until: ", 1)[1].split("\n", 1)[0]
+    roster.write_text(text[:start] + text[start:].replace(f"badge_valid_until: {old}",
+                                                          f"badge_valid_until: '{visit}'", 1), encoding="utf-8")
+    assert not errors(check(archive), path, "执法证有效期")
+
+
+def make_inputs(valid_until=None, lacking=(), cap=None, earlier=None, per_class=(12, 8, 4, 2)):
+    plan = {"id": "p", "ratios": {"A": 20, "B": 20, "C": 30, "D": 50}, "ratio_floor": 3,
+            "scope": {"entity_types": ["机构"]}, "lead_department": "d1", "period": {"start": "2025-03-01",
+                                                                                     "end": "2025-03-31"},
+            "departments": [{"department": "d1"}, {"department": "d2"}], "inspectors_per_department": 2}
+    if cap is not None:
+        plan["yearly_cap"] = cap
+    entities = [{"id": f"e{c}{i:03d}", "credit_code": f"91{c}{i:015d}", "credit_class": c, "type": "机构",
+                 "status": "存续"} for c, count in zip("ABCD", per_class) for i in range(count)]
+    deps = {}
+    for d in ("d1", "d2"):
+        people = []
+        for i in range(6):
+            pid = f"{d}-{i}"
+            person = {"id": pid, "qualifications": [] if pid in lacking else ["资格"]}
+            if valid_until and pid in valid_until:
+                person["badge_valid_until"] = valid_until[pid]
+            people.append(person)
+        deps[d] = {"id": d, "inspectors": people, "vehicles": [{"plate": f"{d}-car"}]}
+    return Inputs.from_records(plan, entities, deps, {"d1": ["资格"], "d2": ["资格"]}, earlier)
+
+
+def test_draw_rules_on_the_pure_algorithm():
+    plain = make_inputs()
+    # certificates valid to the plan's end, or not recorded, change nothing: same digests, same draw
+    same = make_inputs(valid_until={"d1-0": "2025-03-31", "d2-3": "2030-01-01"})
+    assert same.digests() == plain.digests() and make_draw(same, "s") == make_draw(plain, "s")
+    assert "inspections" not in plain.digests()
+    for seed in ("a", "b", "c", "d"):
+        draw = make_draw(make_inputs(valid_until={"d1-0": "2025-03-30", "d1-1": "2025-01-01"},
+                                     lacking=("d2-2",)), seed)
+        used = {p for g in draw.groups for ids in g["inspectors"].values() for p in ids}
+        assert not used & {"d1-0", "d1-1", "d2-2"}
+        assert draw.expired == [{"department": "d1", "inspector": "d1-0", "valid_until": "2025-03-30"},
+                                {"department": "d1", "inspector": "d1-1", "valid_until": "2025-01-01"}]
+    with pytest.raises(DrawImpossible, match="执法证在计划结束前有效"):
+        make_draw(make_inputs(valid_until={f"d2-{i}": "2025-02-01" for i in range(5)}), "s")
+
+
+def test_yearly_cap_on_the_pure_algorithm():
+    inspected = {"eA000": ["p0"], "eA001": ["p0", "p00"], "eD001": ["p0"]}
+    capped = make_inputs(cap=1, earlier=inspected)
+    draw = make_draw(capped, "s")
+    assert draw.capped == ["eA000", "eA001", "eD001"]
+    assert not set(draw.entities) & set(draw.capped)
+    assert draw.population == {"A": 10, "B": 8, "C": 4, "D": 1}
+    assert make_draw(make_inputs(cap=2, earlier=inspected), "s").capped == ["eA001"]
+    assert "inspections" in capped.digests()
+    with pytest.raises(DrawImpossible, match="都已达到上限"):
+        make_draw(make_inputs(cap=1, per_class=(1, 0, 0, 0), earlier={"eA000": ["p0"]}), "s")
+
+
+# -- the yearly cap and repeat inspections across plans ---------------------------------------------
+
+def second_plan(archive, cap=None, start="2023-12-01", end="2023-12-20", plan_id="qa-2023-31"):
+    text = (archive / "records/plans/qa-2023-30.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: qa-2023-30", f"id: {plan_id}").replace("〔2023〕30号", "〔2023〕31号")
+    text = text.replace("  start: '2023-11-01'\n  end: '2023-11-30'", f"  start: '{start}'\n  end: '{end}'")
+    text = text.replace("confirmations:\n  gaj: '2023-11-01'\n  xfjy: '2023-11-02'\n", "")
+    text = text.replace("draw_date: '2023-10-31'\n", "")
+    if cap:
+        text = text.replace("inspectors_per_department: 2\n", f"inspectors_per_department: 2\nyearly_cap: {cap}\n")
+    # every entity of the roster in scope, so that the first plan's ten are among those capped
+    text = text.replace("ratios:\n  A: 10\n  B: 15\n  C: 30\n  D: 50", "ratios:\n  A: 50\n  B: 50\n  C: 50\n  D: 50")
+    path = archive / f"records/plans/{plan_id}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_entities_at_the_yearly_cap_are_left_out_and_listed(archive):
+    second_plan(archive, cap=1)
+    first = [load(p)["entity"] for p in inspection_files(archive)]
+    roster = {e: load(archive / f"records/entities/{e}.yaml") for e in first}
+    in_scope = sorted((e for e in first if roster[e]["type"] == "校外培训机构" and roster[e]["status"] == "存续"),
+                      key=lambda e: (roster[e]["credit_code"], e))
+    result = run_docgen("draw", "qa-2023-31", "--seed", "2023-11-30 527", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"本年度检查次数已达上限（1 次），未参加抽取的检查对象 {len(in_scope)} 个" in result.stdout
+    assert roster[in_scope[0]]["name"] in result.stdout
+    draw = load(archive / "records/draws/qa-2023-31-draw-1.yaml")
+    assert draw["capped"] == in_scope
+    assert not set(draw["entities"]) & set(first)
+    assert "inspections" in draw["digests"]
+    verified = run_docgen("draw", "qa-2023-31", "--verify", cwd=archive)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # a plan that starts later does not change either draw: both still verify
+    second_plan(archive, cap=1, start="2023-12-21", end="2023-12-29", plan_id="qa-2023-32")
+    assert run_docgen("draw", "qa-2023-32", "--seed", "x", cwd=archive).returncode == 0
+    for plan in (PLAN, "qa-2023-31", "qa-2023-32"):
+        again = run_docgen("draw", plan, "--verify", cwd=archive)
+        assert again.returncode == 0, (plan, again.stdout + again.stderr)
+    # the first plan's inspections are what the cap counted: removing one is named by --verify
+    inspection_files(archive)[0].unlink()
+    changed = run_docgen("draw", "qa-2023-31", "--verify", cwd=archive)
+    assert changed.returncode != 0 and "本年度此前各计划的抽查记录" in changed.stdout
+
+
+def test_repeat_inspection_in_the_same_year_is_warned(archive):
+    second_plan(archive, cap=1)
+    source = inspection_files(archive)[0]
+    entity = load(source)["entity"]
+    folder = archive / "records/inspections/qa-2023-31"
+    folder.mkdir()
+    text = source.read_text(encoding="utf-8").replace("plan: qa-2023-30", "plan: qa-2023-31")
+    text = text.replace(f"draw: {PLAN}-draw-1\n", "")
+    (folder / source.name).write_text(text, encoding="utf-8")
+    checked = check(archive)
+    [warning] = warnings(checked, folder / source.name, f"检查对象“{entity}”在 2023 年已被计划 qa-2023-30 抽查")
+    assert "第 2 次" in warning.message and "超过本计划规定的每年最多 1 次" in warning.message
+    assert warning.line == line_of(folder / source.name, "entity:")
+    assert not warnings(checked, source, "已被计划")  # the first inspection of the year is not a repeat
+    result = run_docgen("validate", cwd=archive)
+    assert "警告：检查对象" in result.stdout and "第 2 次检查" in result.stdout
+
+
+# -- 协助人员 and the 告知书 ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_example(tmp_path_factory, "rules") / "output" / PLAN
+
+
+def group_entities(group):
+    from conftest import EXAMPLE
+
+    names = {}
+    for path in sorted((EXAMPLE / "inspections" / PLAN).glob("*.yaml")):
+        data = load(path)
+        names[load(EXAMPLE / "entities" / f"{data['entity']}.yaml")["name"]] = data["group"]
+    return sorted(n for n, g in names.items() if g == group), sorted(n for n, g in names.items() if g != group)
+
+
+def test_notice_states_the_four_required_elements(built):
+    for path in built.glob("02_告知书_*.docx"):
+        text = textconv(str(path))
+        # 1. the task's source: the plan and its number
+        assert "本次检查的任务来源：《关于开展迁安市2023年度跨部门“双随机、一公开”联合抽查的通知》（迁双随机办〔2023〕30号）。" in text
+        # 2. the frequency
+        assert "检查频次：本次抽查按信用风险分类确定抽查比例（不低于3%），同一年度内对同一检查对象的跨部门联合抽查原则上不超过1次。" in text
+        # 3. the right to apply for recusal
+        assert "可能影响公正检查的，你单位有权申请其回避。" in text
+        # 4. the remedies
+        assert "六十日内依法向迁安市人民政府申请行政复议" in text and "六个月内依法向迁安市人民法院提起行政诉讼" in text
+
+
+def test_notice_frequency_and_remedies_follow_the_plan(archive):
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    text = plan.read_text(encoding="utf-8")
+    start = text.index("  frequency: ")
+    text = text[:start] + text[text.index("\n", start) + 1:]
+    text = text.replace("  reconsideration: 迁安市人民政府\n", "").replace("  court: 迁安市人民法院\n", "")
+    text = text.replace("inspectors_per_department: 2\n", "inspectors_per_department: 2\nyearly_cap: 2\n")
+    plan.write_text(text, encoding="utf-8")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    letter = textconv(str(next((archive / "output" / PLAN).glob("02_告知书_*.docx"))))
+    assert "检查频次：同一年度内对同一检查对象的检查（各抽查计划合计）不超过2次。" in letter
+    assert "六十日内依法申请行政复议，或者自知道该行政行为之日起六个月内依法提起行政诉讼。" in letter
+
+
+def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
+    mine, others = group_entities(1)
+    assert mine and others
+    helper = "冯振华（迁安市消防设施检测中心，消防设施检测）"
+    for name in mine:
+        assert f"协助人员（选派的专业人员，协助检查，不是执法人员）：{helper}。" in textconv(str(built / f"02_告知书_{name}.docx"))
+        assert f"；协助人员（非执法人员）：{helper} / 签名：" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
+    for name in others:
+        assert "冯振华" not in textconv(str(built / f"02_告知书_{name}.docx"))
+        assert "协助人员" not in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
+    from openpyxl import load_workbook
+
+    ws = load_workbook(built / "06_人员分组及车辆安排情况表.xlsx").active
+    rows, group = [], None
+    for row in ws.iter_rows(min_row=6, max_col=5):
+        values = [c.value for c in row]
+        group = values[0] or group  # the group's cells are merged down its rows
+        rows.append([group] + values[1:])
+    [row] = [r for r in rows if r[3] == "冯振华"]
+    assert row[0] == "第1组" and row[2] == "迁安市消防设施检测中心，消防设施检测" and row[4] == "协助人员"
+    # not counted as an inspector: group 1 still has two per department
+    assert sum(1 for r in rows if r[0] == "第1组" and r[4] not in (None, "", "协助人员")) == 6
+
+
+# -- carrying archives over, and rosters ------------------------------------------------------------
+
+def test_migrate_moves_plan_items_into_the_lists(archive):
+    shutil.rmtree(archive / "records/items")
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    names = {"jyj-sx-1": "从业人员资质", "jyj-sx-2": "教材使用情况", "jyj-sx-3": "监管平台购销课情况",
+             "gaj-sx-1": "单位内部治安保卫情况", "xfjy-sx-1": "履行法定消防安全职责情况"}
+    for item_id, name in names.items():
+        edit(plan, f"  - {item_id}\n", f"  - {name}\n")
+    edit(plan, "- department: gaj\n", "# 公安局只查内部治安保卫\n- department: gaj\n")
+    assert errors(check(archive), plan, "还没有抽查事项清单")
+    dry = run_docgen("migrate", "--dry-run", cwd=archive)
+    assert dry.returncode == 0 and "+  - gaj-sx-1" in dry.stdout and not (archive / "records/items").exists()
+    result = run_docgen("migrate", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "新建部门“jyj”的抽查事项清单（3 项）" in result.stdout
+    assert "# 公安局只查内部治安保卫\n- department: gaj\n" in plan.read_text(encoding="utf-8")
+    assert [d["items"] for d in load(plan)["departments"]] == [["jyj-sx-1", "jyj-sx-2", "jyj-sx-3"], ["gaj-sx-1"],
+                                                                ["xfjy-sx-1"]]
+    assert [i["name"] for i in load(archive / "records/items/jyj.yaml")["items"]] == list(names.values())[:3]
+    assert run_docgen("validate", cwd=archive).returncode == 0
+    assert run_docgen("draw", PLAN, "--verify", cwd=archive).returncode == 0
+    assert "没有需要转换" in run_docgen("migrate", cwd=archive).stdout
+
+
+def test_roster_import_reads_the_certificate_validity(archive, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "执法证号", "手机号码", "执法门类", "执法证有效期"])
+    ws.append(["胡明", "1302830100001", "13253436175", "校外培训监管", "2028年6月30日"])
+    ws.append(["新来的（示例）", "13000000009998", "13700000001", "校外培训监管", "2029/1/31"])
+    ws.append(["又一位（示例）", "13000000009997", "13700000002", "校外培训监管", "长期"])
+    roster = tmp_path / "执法人员.xlsx"
+    wb.save(roster)
+    result = run_docgen("import", "departments", str(roster), "--department", "jyj", "--update", cwd=archive)
+    assert "执法人员胡明（jyj-01）执法证有效期至：" in result.stdout and "“2028-06-30”" in result.stdout
+    assert "第 4 行：执法证有效期“长期”不是日期" in result.stdout
+    people = {p["name"]: p for p in load(archive / "records/departments/jyj.yaml")["inspectors"]}
+    assert people["胡明"]["badge_valid_until"] == "2028-06-30"
+    assert people["新来的（示例）"]["badge_valid_until"] == "2029-01-31"
+    assert "badge_valid_until" not in people["又一位（示例）"]
+
+
+def test_init_archive_has_an_item_list(tmp_path):
+    target = tmp_path / "office"
+    assert run_docgen("init", str(target), cwd=tmp_path).returncode == 0
+    items = load(target / "records/items/example-dept.yaml")
+    assert {i["id"] for i in items["items"]} == set(load(target / "records/plans/example-plan.yaml")
+                                                     ["departments"][0]["items"])
+    assert run_docgen("validate", cwd=target).returncode == 0
+    assert run_docgen("build", cwd=target).returncode == 0
+    with zipfile.ZipFile(next((target / "output/example-plan").glob("02_告知书_*.docx"))) as z:
+        assert "有权申请其回避" in z.read("word/document.xml").decode("utf-8")
+
+
+def test_scheme_section_from_the_lists(archive):
+    """An office may have 01's 抽查内容 written from the departments' lists instead of by hand."""
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    text = plan.read_text(encoding="utf-8")
+    start, end = text.index("  - heading: 抽查内容\n"), text.index("  - heading: 组织实施\n")
+    plan.write_text(text[:start] + "  - heading: 抽查内容\n    from_list: true\n" + text[end:], encoding="utf-8")
+    edit(archive / "records/items/gaj.yaml", "name: 单位内部治安保卫情况", "name: 内部治安保卫制度落实情况")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    scheme = textconv(str(archive / "output" / PLAN / "01_实施方案.docx"))
+    assert "四、抽查内容\n（一）迁安市教育局\n对各机构从业人员资质、教材使用情况、监管平台购销课情况进行监督抽查。\n" \
+           "从业人员资质（重点检查事项）：检查依据：《中华人民共和国教师法》第十条，检查方式：书面检查、实地检查，" \
+           "抽查比例或频次：按信用风险分类确定抽查比例，不低于3%。" in scheme
+    assert "（二）迁安市公安局" in scheme and "内部治安保卫制度落实情况（一般检查事项）：检查依据：《企业事业单位内部治安保卫条例》" in scheme
+    assert "（三）迁安市消防救援大队" in scheme
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice 未安装")
+def test_onsite_record_with_an_assistant_still_fits_one_page(built, tmp_path):
+    from pypdf import PdfReader
+
+    from pdf_layout import to_pdf
+
+    mine, _ = group_entities(1)
+    pdfs = to_pdf([built / f"04_实地核查记录表_{name}.docx" for name in mine], tmp_path)
+    assert [len(PdfReader(str(p)).pages) for p in pdfs] == [1] * len(mine)
+
+
+def test_archive_schemas_older_than_the_item_lists(archive):
+    """An archive whose own schemas/ copy predates item lists checks them with docgen's shipped schema."""
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "schemas", archive / "schemas")
+    (archive / "schemas/items.schema.json").unlink()
+    result = run_docgen("validate", "--as-of", "2023-11-20", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    edit(archive / "records/items/gaj.yaml", "level: 一般", "level: 普通")
+    broken = run_docgen("validate", cwd=archive)
+    assert broken.returncode == 1 and "records/items/gaj.yaml:" in broken.stdout and "普通" in broken.stdout
