@@ -404,6 +404,18 @@ def test_scheme_section_from_the_lists(archive):
 
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice 未安装")
+def test_assistant_of_a_group_the_plan_does_not_have_is_an_error(archive):
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    edit(plan, "- group: 1\n  name: 冯振华", "- group: 9\n  name: 冯振华")
+    checked = check(archive)
+    [problem] = errors(checked, plan, "没有第9组")
+    assert (problem.line, problem.column) == (line_of(plan, "- group: 9"), 10)
+    assert "第1组" in problem.message
+    # before the draw there are no groups to check against
+    undrawn(archive)
+    assert not errors(check(archive), plan, "没有第9组")
+
+
 def test_onsite_record_with_an_assistant_still_fits_one_page(built, tmp_path):
     from pypdf import PdfReader
 

@@ -116,10 +116,17 @@ def check_plans(index: Index) -> Iterator[Problem]:
             yield plan.problem(("period", "end"), f"「结束日期」{end} 早于「开始日期」{start}")
         if data.get("type") == "联合抽查":
             yield from _check_plan_items(plan, index)
+        groups = {r.data.get("group") for r in index.by_plan.get(data.get("id"), ())}
+        groups.discard(None)
         for i, helper in enumerate(data.get("assistants") or []):
             dep = helper.get("department") if isinstance(helper, dict) else None
             if isinstance(dep, str) and dep not in ids:
                 yield plan.problem(("assistants", i, "department"), f"部门“{dep}”没有参与本计划")
+            group = helper.get("group") if isinstance(helper, dict) else None
+            if groups and isinstance(group, int) and group not in groups:  # before the draw there are no groups yet
+                shown = "、".join(f"第{g}组" for g in sorted(g for g in groups if isinstance(g, int)))
+                yield plan.problem(("assistants", i, "group"),
+                                   f"本计划的抽查记录中没有第{group}组（现有：{shown}），协助人员不会出现在任何文书中")
 
 
 def _check_plan_items(plan: Record, index: Index) -> Iterator[Problem]:
