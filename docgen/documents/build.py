@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.records.archive import Archive
-from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, read_regular
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, file_stamp, read_regular
 from docgen.records.check import Checked, check_archive
 from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
@@ -222,6 +222,7 @@ class Renderer:
         self.sets_dir = sets_dir  # print sets' layouts (`printset.compose_set`), signed, one per set
         self.folder = folder      # the output folder, where a set's previous bytes are read
         self.part_memo: dict = {}  # print set parts as prepared for joining, by SHA-256, for all sets
+        self.made: tuple[bytes, str] | None = None  # the last print set made, and its SHA-256
 
     def path(self, name: str) -> str:
         path = os.path.join(self.dir, name)
@@ -277,6 +278,8 @@ class Renderer:
         layout_path, previous = self._previous_set(output)
         data, layout = compose_set(parts, output.title, _when(output.when), colophon_last=not output.restart,
                                    previous=previous, memo=self.part_memo)
+        layout["sha256"] = hashlib.sha256(data).hexdigest()
+        self.made = (data, layout["sha256"])
         if layout_path:
             from docgen.cache import write_json
 
@@ -307,15 +310,24 @@ class Renderer:
                 not isinstance(stored.get("layout"), dict):
             return path, None
         layout = stored["layout"]
-        if self.folder.state(target) != layout.get("sha256"):
+        # the file's SHA-256 by its stat stamp, as for every output (`OutputHashes`): the bytes read
+        # are those hashed when the stamp is the same before and after reading them
+        stamp = file_stamp(target)
+        if stamp is None or self.folder.state(target) != layout.get("sha256"):
             return path, None
         try:
             data = read_regular(target)
         except OSError:
             return path, None
-        if hashlib.sha256(data).hexdigest() != layout["sha256"]:
+        if file_stamp(target) != stamp or len(data) != stamp[1]:
             return path, None
         return path, (data, layout)
+
+    def sha256(self, data: bytes) -> str:
+        """The SHA-256 of rendered bytes (a print set's is known already: tens of megabytes)."""
+        if self.made is not None and self.made[0] is data:
+            return self.made[1]
+        return hashlib.sha256(data).hexdigest()
 
     def _render(self, output: Output) -> bytes:
         path = self.path(output.template)
@@ -499,7 +511,7 @@ class _Placer:
                 self.report.unchanged += 1
                 return False
         data = self.renderer.render(output)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = self.renderer.sha256(data)
         entry = {"key": key, "sha256": digest, "sources": list(output.sources)}
         replaceable = current is None or current == last or current == digest
         if not replaceable and self.force and last is not None and current is not OTHER:

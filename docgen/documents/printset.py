@@ -15,6 +15,7 @@ Only XML is rearranged, in a fixed order: same parts → same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -93,7 +94,7 @@ class Prepared:
         styles = bytes(self.entries[_STYLES])
         self.styles = hashlib.sha256(styles).hexdigest()
         rels = bytes(self.entries[_RELS])
-        frame = hashlib.sha256(repr(self.namespaces).encode("utf-8") + b"\0" + styles + b"\0" + rels)
+        frame = hashlib.sha256(repr(self.namespaces).encode("utf-8") + b"\0" + self.styles.encode() + b"\0" + rels)
         for target in _HEADERS.findall(rels):
             name = "word/" + target.decode("ascii")
             data = self.entries.get(name)
@@ -227,7 +228,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     mappings = {key: mapping for key, mapping in renamed_sets.items()}
     layout = {"shape": shape, "parts": frames, "bounds": bounds, "mappings": mappings, "base_sect": base_sect,
               "colophon": bool(colophon),
-              "size": bounds[-1] + len(tail_bytes), "sha256": hashlib.sha256(data).hexdigest()}
+              "size": bounds[-1] + len(tail_bytes)}
     return data, layout
 
 
@@ -289,8 +290,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
     entries = [Stored(name, chunks) if name == _DOC else (name, core_xml(title, when) if name == CORE_PATH else bytes(view))
                for name, view in old.items()]
     out = write_package(entries)
-    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1],
-              "sha256": hashlib.sha256(out).hexdigest()}
+    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1]}
+    layout.pop("sha256", None)  # the caller's to set
     return out, layout
 
 
@@ -518,6 +519,22 @@ def _shared_strings(xml: bytes) -> list[str]:
     return ["".join(t.text or "" for t in si.iter(S + "t")) for si in etree.fromstring(xml).findall(S + "si")]
 
 
+_REF = re.compile(r"([A-Z]+)(\d+)")
+_COLUMNS: dict[str, int] = {}
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    """Row and column of a cell reference ("B6" → 6, 2)."""
+    found = _REF.match(ref)
+    if found is None:
+        return int(re.search(r"\d+", ref).group(0)), _column(ref)
+    letters, digits = found.groups()
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = _column(letters)
+    return int(digits), col
+
+
 def _column(ref: str) -> int:
     number = 0
     for ch in re.match(r"[A-Z]+", ref).group(0):
@@ -532,12 +549,12 @@ class Sheet:
         tree = etree.fromstring(xml)
         self.cells: dict[tuple[int, int], tuple[str, str | None]] = {}
         self.max_row = self.max_column = 0
+        v, t = S + "v", S + "t"
         for c in tree.iter(S + "c"):
-            ref = c.get("r")
-            row, col = int(re.search(r"\d+", ref).group(0)), _column(ref)
-            kind, value = c.get("t"), c.find(S + "v")
+            row, col = _cell(c.get("r"))
+            kind, value = c.get("t"), c.find(v)
             if kind == "inlineStr":
-                text = "".join(t.text or "" for t in c.iter(S + "t"))
+                text = "".join(e.text or "" for e in c.iter(t))
             elif kind == "s" and value is not None:
                 text = shared[int(value.text)]
             else:
@@ -562,20 +579,35 @@ class Sheet:
         return self.cells.get((row, col), ("", None))[1]
 
 
+_PLAIN = re.compile(r'[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
 def _text(value) -> str:
-    return "" if value is None else escape(str(value))
+    if value is None:
+        return ""
+    text = str(value)
+    return escape(text) if _PLAIN.search(text) else text  # most cells have nothing to escape
+
+
+@functools.lru_cache(maxsize=64)
+def _frame(font: str, size: float, align: str, before: int, after: int) -> tuple[str, str]:
+    """A `_paragraph`'s opening (paragraph properties) and each run's (run properties)."""
+    half = int(size * 2)
+    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
+           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    head = (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
+            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>')
+    return head, run
 
 
 def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0) -> str:
     """A paragraph of escaped text off the grid, in the given face and size (points)."""
-    half = int(size * 2)
-    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
-           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    head, run = _frame(font, size, align, before, after)
+    if "\n" not in text:
+        return f'{head}{run}<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
     runs = "".join(run + ("<w:br/>" if n else "") + f'<w:t xml:space="preserve">{line}</w:t></w:r>'
                    for n, line in enumerate(text.split("\n")))
-    return (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
-            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>'
-            f"{runs}</w:p>")
+    return f"{head}{runs}</w:p>"
 
 
 _BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
