@@ -12,6 +12,7 @@ import hashlib
 import os
 import pathlib
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,12 +27,17 @@ from synthetic import PLAN, make_archive  # noqa: E402
 DOCGEN = [sys.executable, "-m", "docgen"]
 
 
-def timed(args, cwd) -> tuple[float, float, str]:
+def timed(args, cwd) -> tuple[float, float, str, float]:
+    """Wall time, docgen's own figure, its last line, and the CPU time (user + system) of the whole
+    command: on a machine shared with other work the CPU time is the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(DOCGEN + args, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     reported = re.search(r"([0-9.]+) 秒）", result.stdout)
-    return wall, float(reported.group(1)) if reported else float("nan"), result.stdout.strip().splitlines()[-1]
+    return wall, float(reported.group(1)) if reported else float("nan"), result.stdout.strip().splitlines()[-1], cpu
 
 
 def sha(path: pathlib.Path) -> bytes:
@@ -65,10 +71,14 @@ def main() -> None:
         def row(label, runs):
             walls = sorted(r[0] for r in runs)
             own = [r[1] for r in runs]
+            cpus = sorted(r[3] for r in runs)
             spread = f"({walls[0]:.2f}–{walls[-1]:.2f})" if len(walls) > 1 else ""
-            print(f"  {label:<46} {statistics.median(walls):5.2f} s {spread:<12} {statistics.median(own):5.2f} s")
+            cpu_spread = f"({cpus[0]:.2f}–{cpus[-1]:.2f})" if len(cpus) > 1 else ""
+            print(f"  {label:<46} {statistics.median(walls):5.2f} s {spread:<12} {statistics.median(own):5.2f} s   "
+                  f"{statistics.median(cpus):5.2f} s {cpu_spread}")
 
-        print("300 inspections / 1,000 entities               whole command, median (range)   docgen's own")
+        print("300 inspections / 1,000 entities               whole command, median (range)   docgen's own   "
+              "CPU, whole command")
         row("cold build", [cold])
         row("no-op build (5 runs)", noop)
         row("edit reaching the entity's documents (5 runs)", own_edits)
@@ -80,7 +90,8 @@ def main() -> None:
         print(f"  (python start-up alone on this machine: {interpreter:.2f} s)")
         print(f"  last no-op output: {noop[-1][2]}")
         print(f"  last table edit output: {table_edits[-1][2]}")
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 RESULTS = ("发现问题已责令改正", "发现问题待后续处理")  # both valid for a record with follow-ups
