@@ -81,7 +81,7 @@ class Prepared:
     what decides how it joins the others (its styles; its relationships, headers and footers).
     Made once per part's bytes in a build (a part is in the plan's set and in a group's packet)."""
 
-    __slots__ = ("entries", "namespaces", "content", "sect", "styles", "frame")
+    __slots__ = ("entries", "namespaces", "content", "sect", "styles", "refs", "frame")
 
     def __init__(self, data: bytes):
         self.entries = _entries(data)
@@ -94,12 +94,13 @@ class Prepared:
         styles = bytes(self.entries[_STYLES])
         self.styles = hashlib.sha256(styles).hexdigest()
         rels = bytes(self.entries[_RELS])
-        frame = hashlib.sha256(repr(self.namespaces).encode("utf-8") + b"\0" + self.styles.encode() + b"\0" + rels)
+        refs = hashlib.sha256(rels)  # relationships, and the headers and footers they name
         for target in _HEADERS.findall(rels):
             name = "word/" + target.decode("ascii")
             data = self.entries.get(name)
-            frame.update(b"\0" + name.encode("ascii") + b"\0" + (bytes(data) if data is not None else b"-"))
-        self.frame = frame.hexdigest()
+            refs.update(b"\0" + name.encode("ascii") + b"\0" + (bytes(data) if data is not None else b"-"))
+        self.refs = refs.hexdigest()
+        self.frame = hashlib.sha256(f"{self.namespaces!r}\0{self.styles}\0{self.refs}".encode("utf-8")).hexdigest()
 
     def __getitem__(self, name: str) -> bytes:
         return bytes(self.entries[name])
@@ -198,7 +199,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
                     mapping = renamed_sets[prepared.styles] = _merge_styles(
                         styles, base_styles, etree.fromstring(prepared[_STYLES]), len(renamed_sets) + 1)
                 content = _restyle(content, mapping)
-                if prepared.frame != base.frame:
+                if prepared.refs != base.refs:  # else the same ids name the same headers and footers
                     sect = _map_references(sect, prepared, entries, order, rels, types)
             if n == 0 and colophon_last:
                 framed = [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
@@ -227,6 +228,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     data = write_package([Stored(_DOC, document_chunks) if name == _DOC else (name, entries[name]) for name in order])
     mappings = {key: mapping for key, mapping in renamed_sets.items()}
     layout = {"shape": shape, "parts": frames, "bounds": bounds, "mappings": mappings, "base_sect": base_sect,
+              "base_refs": base.refs,
               "colophon": bool(colophon),
               "size": bounds[-1] + len(tail_bytes)}
     return data, layout
@@ -272,8 +274,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
                 new_frames[n] = [part.digest, "", ""]
             else:
                 prepared = _prepared(part, memo)
-                if [prepared.styles, prepared.frame] != frames[n][1:] or n == 0:
-                    return None
+                if [prepared.styles, prepared.frame] != frames[n][1:] or prepared.refs != layout["base_refs"]:
+                    return None  # its section's header and footer ids would have to be mapped anew
                 content, sect = _restyle(prepared.content, layout["mappings"][prepared.styles]), prepared.sect
                 new_frames[n] = [part.digest, prepared.styles, prepared.frame]
             sect = _cached_section(sections, sect, "oddPage" if n else "nextPage", start)
