@@ -35,7 +35,8 @@ def main() -> None:
         report = build(archive, str(root / "output"))
         cold, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert not report.has_errors, report.problems[:3]
-        print(f"cold build, 300 inspections / 1000 entities: {cold:.2f} s ({cpu:.2f} s CPU), {len(report.written)} files")
+        print(f"cold build, 300 inspections / 1000 entities: {cold:.2f} s ({cpu:.2f} s CPU), "
+              f"{len(report.written)} files")
 
         checked = check_archive(archive)
         outputs = [o for o in plan_outputs(checked, PLAN).outputs if o.template == "04_实地核查记录表.docx"][:100]

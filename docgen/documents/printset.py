@@ -289,8 +289,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
         chunks.append(piece if piece is not None else document[bounds[n]:bounds[n + 1]])
         new_bounds.append(new_bounds[-1] + len(chunks[-1]))
     chunks.append(document[bounds[-1]:])
-    entries = [Stored(name, chunks) if name == _DOC else (name, core_xml(title, when) if name == CORE_PATH else bytes(view))
-               for name, view in old.items()]
+    entries = [Stored(name, chunks) if name == _DOC
+               else (name, core_xml(title, when) if name == CORE_PATH else bytes(view)) for name, view in old.items()]
     out = write_package(entries)
     layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1]}
     layout.pop("sha256", None)  # the caller's to set
