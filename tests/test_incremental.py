@@ -295,3 +295,33 @@ def test_fields_left_out_of_table_fingerprints_really_do_not_reach_them(archive,
         build(Archive(records), str(clean))
         assert hashes(archive / "output") == hashes(clean), field
         shutil.rmtree(clean)
+
+
+def test_an_items_handling_reaches_only_the_entitys_record_form(archive, tmp_path, monkeypatch):
+    """An item's finding and handling are printed on the entity's 实地核查记录表 only: editing one renders that
+    form (and the print sets holding it) again, no plan table, and the build still equals a clean one."""
+    import zipfile
+
+    from docgen.records.archive import Archive
+    from docgen.documents.build import build
+
+    records = str(archive / "records")
+    build(Archive(records), str(archive / "output"))
+    target = next(p for p in inspection_files(archive) if "handling: 无\n" in p.read_text(encoding="utf-8"))
+    edit(target, "handling: 无\n", "handling: 无（当场核实）\n")
+    from docgen.documents.render_xlsx import WorkbookTemplate
+
+    tables = []
+    real = WorkbookTemplate.render
+    monkeypatch.setattr(WorkbookTemplate, "render", lambda self, *a: tables.append(self.name) or real(self, *a))
+    report = build(Archive(records), str(archive / "output"))
+    assert not report.has_errors
+    assert tables == []  # no plan table rendered again, not even to the same bytes
+    names = sorted(rel.rsplit("/", 1)[-1] for rel in report.written)
+    assert len(names) == 3, names
+    assert names[0] == "00_全套文书（打印）.docx" and names[1].startswith("04_实地核查记录表_") and names[2].startswith("09_")
+    with zipfile.ZipFile(archive / "output" / report.written[0].split("/")[0] / names[1]) as z:
+        assert "无（当场核实）" in z.read("word/document.xml").decode("utf-8")
+    clean = tmp_path / "clean"
+    build(Archive(records), str(clean))
+    assert hashes(archive / "output") == hashes(clean)

@@ -215,3 +215,89 @@ def test_printed_set_numbers_pages_continuously_and_ends_with_the_colophon(built
     colophon = [line for line in printed if "印发" in line.text]
     assert len(colophon) == 1 and colophon[0].page == pages
     assert colophon[0].baseline > 240
+
+
+def _spy(monkeypatch):
+    """Count the parts prepared for joining and the sets recomposed from their previous bytes."""
+    from docgen.documents import printset
+
+    prepared, recomposed = [], []
+    real_init, real_recompose = printset.Prepared.__init__, printset._recompose
+
+    def init(self, data):
+        prepared.append(len(data))
+        real_init(self, data)
+
+    def recompose(*args):
+        recomposed.append(real_recompose(*args))
+        return recomposed[-1]
+
+    monkeypatch.setattr(printset.Prepared, "__init__", init)
+    monkeypatch.setattr(printset, "_recompose", recompose)
+    return prepared, recomposed
+
+
+def _build_in_process(root):
+    from docgen.documents.build import build
+    from docgen.records.archive import Archive
+
+    return build(Archive(str(root / "records")), str(root / "output"))
+
+
+def all_digests(out):
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.suffix in (".docx", ".xlsx")}
+
+
+def _clean_digests(tmp_path, root, name):
+    clean = tmp_path / name
+    shutil.copytree(root / "records", clean / "records")
+    assert run_docgen("build", cwd=clean).returncode == 0
+    return all_digests(clean / "output")
+
+
+def test_an_edit_prepares_only_the_changed_parts_of_a_set(tmp_path, monkeypatch):
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    assert run_docgen("build", cwd=root).returncode == 0
+    target = next(p for p in inspection_files(root) if "handling: 无\n" in p.read_text(encoding="utf-8"))
+    group = yaml.safe_load(target.read_text(encoding="utf-8"))["group"]
+    packet = f"{PLAN}/09_第{group}组_随身文书.docx"
+    # a finding's handling: only the entity's 实地核查记录表 changes, in the plan's set and its group's packet
+    edit(target, "handling: 无\n", "handling: 无（已当场复查）\n")
+    prepared, recomposed = _spy(monkeypatch)
+    report = _build_in_process(root)
+    assert {f"{PLAN}/{SET}", packet} <= set(report.written)
+    assert len(recomposed) == 2 and all(r is not None for r in recomposed)
+    assert len(prepared) == 1  # that one document, once for both sets; no other part was even read
+    assert any("已当场复查" in t for t in texts(root / "output" / PLAN / SET))
+    assert all_digests(root / "output") == _clean_digests(tmp_path, root, "clean1")
+    # a department's result: the 公示表 (an Excel part, set as a Word table) changes too
+    pair = ("- 发现问题已责令改正\n", "- 发现问题待后续处理\n")  # both valid for a record with follow-ups
+    other = next(p for p in inspection_files(root) if pair[0] in p.read_text(encoding="utf-8"))
+    edit(other, *pair)
+    prepared.clear()
+    recomposed.clear()
+    report = _build_in_process(root)
+    assert f"{PLAN}/07_公示表.xlsx" in report.written
+    assert recomposed and all(r is not None for r in recomposed)
+    assert all_digests(root / "output") == _clean_digests(tmp_path, root, "clean2")
+
+
+def test_a_set_someone_changed_is_not_joined_from(tmp_path, monkeypatch):
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    assert run_docgen("build", cwd=root).returncode == 0
+    set_path = root / "output" / PLAN / SET
+    # another valid document in its place (a clerk saved over it): not docgen's, not a source of parts
+    set_path.write_bytes((root / "output" / PLAN / "00_通知.docx").read_bytes())
+    target = next(p for p in inspection_files(root) if "handling: 无\n" in p.read_text(encoding="utf-8"))
+    edit(target, "handling: 无\n", "handling: 无（已当场复查）\n")
+    _, recomposed = _spy(monkeypatch)
+    report = _build_in_process(root)
+    assert len(recomposed) == 1  # the group's packet only
+    beside = f"{PLAN}/{SET[:-5]}（docgen新生成）.docx"
+    assert beside in report.written
+    clean = _clean_digests(tmp_path, root, "clean")
+    assert all_digests(root / "output")[beside] == clean[f"{PLAN}/{SET}"]
+    assert set_path.read_bytes() == (root / "output" / PLAN / "00_通知.docx").read_bytes()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from docgen import __version__
 from docgen.records.archive import Archive
-from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, read_regular
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, file_stamp, read_regular
 from docgen.records.check import Checked, check_archive
 from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
@@ -212,13 +212,17 @@ class Journal:
 class Renderer:
     """Templates of one archive, prepared once (and reused across builds while unchanged)."""
 
-    def __init__(self, templates_dir: str, cache_dir: str | None = None):
+    def __init__(self, templates_dir: str, cache_dir: str | None = None, sets_dir: str | None = None, folder=None):
         self.dir = templates_dir
         self.cache_dir = cache_dir
         self.digests: dict[str, str] = {}
         self.wanted: set[str] = set()  # parts of this build's print sets, whose bytes are kept once rendered
         self.rendered: dict[str, bytes] = {}
         self.on_disk: dict[str, tuple[str, str]] = {}  # such parts at their paths: relpath → (path, sha256)
+        self.sets_dir = sets_dir  # print sets' layouts (`printset.compose_set`), signed, one per set
+        self.folder = folder      # the output folder, where a set's previous bytes are read
+        self.part_memo: dict = {}  # print set parts as prepared for joining, by SHA-256, for all sets
+        self.made: tuple[bytes, str] | None = None  # the last print set made, and its SHA-256
 
     def path(self, name: str) -> str:
         path = os.path.join(self.dir, name)
@@ -266,10 +270,64 @@ class Renderer:
         return output.relpath in self.wanted
 
     def _compose(self, output: Output) -> bytes:
-        from docgen.documents.printset import Part, compose
+        """A print set; from its previous bytes when only some parts changed (an unchanged part on
+        disk is then not even read: its SHA-256 is the manifest's)."""
+        from docgen.documents.printset import compose_set
 
-        parts = [Part(self.render(p), "docx" if p.is_docx else "xlsx", output.restart) for p in output.parts]
-        return compose(parts, output.title, _when(output.when), colophon_last=not output.restart)
+        parts = [self._part(p, output.restart) for p in output.parts]
+        layout_path, previous = self._previous_set(output)
+        data, layout = compose_set(parts, output.title, _when(output.when), colophon_last=not output.restart,
+                                   previous=previous, memo=self.part_memo)
+        layout["sha256"] = hashlib.sha256(data).hexdigest()
+        self.made = (data, layout["sha256"])
+        if layout_path:
+            from docgen.cache import write_json
+
+            write_json(layout_path, {"code": code_digest().hex(), "layout": layout})
+        return data
+
+    def _part(self, output: Output, restart: bool):
+        from docgen.documents.printset import Part
+
+        kind = "docx" if output.is_docx else "xlsx"
+        data = self.rendered.get(output.relpath)
+        digest = self.on_disk.get(output.relpath, (None, None))[1]
+        if data is None and digest:
+            return Part(None, kind, restart, digest=digest, load=lambda: self.render(output))
+        return Part(data if data is not None else self.render(output), kind, restart)
+
+    def _previous_set(self, output: Output) -> tuple[str | None, tuple | None]:
+        """Where the set's layout is kept, and (bytes, layout) of the set as docgen last composed it,
+        when the file at its path still holds exactly that (else None: composed afresh)."""
+        target = self.folder.target(output.relpath) if self.folder is not None and self.sets_dir else None
+        if target is None:
+            return None, None
+        from docgen.cache import read_json
+
+        path = os.path.join(self.sets_dir, hashlib.sha256(os.fsencode(target)).hexdigest() + ".json")
+        stored = read_json(path)
+        if not isinstance(stored, dict) or stored.get("code") != code_digest().hex() or \
+                not isinstance(stored.get("layout"), dict):
+            return path, None
+        layout = stored["layout"]
+        # the file's SHA-256 by its stat stamp, as for every output (`OutputHashes`): the bytes read
+        # are those hashed when the stamp is the same before and after reading them
+        stamp = file_stamp(target)
+        if stamp is None or self.folder.state(target) != layout.get("sha256"):
+            return path, None
+        try:
+            data = read_regular(target)
+        except OSError:
+            return path, None
+        if file_stamp(target) != stamp or len(data) != stamp[1]:
+            return path, None
+        return path, (data, layout)
+
+    def sha256(self, data: bytes) -> str:
+        """The SHA-256 of rendered bytes (a print set's is known already: tens of megabytes)."""
+        if self.made is not None and self.made[0] is data:
+            return self.made[1]
+        return hashlib.sha256(data).hexdigest()
 
     def _render(self, output: Output) -> bytes:
         path = self.path(output.template)
@@ -325,7 +383,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     folder = OutputFolder(out_dir, hashes)
     journal = Journal(out_dir)
     interrupted = journal.adopt(manifest, folder)  # documents a killed build wrote are docgen's own
-    renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"))
+    renderer = Renderer(archive.templates_dir, os.path.join(archive.root, CACHE_DIR, "templates"),
+                        os.path.join(archive.root, CACHE_DIR, "printsets"), folder)
     salt = hashlib.sha256(("docgen " + __version__).encode() + code_digest() + checked.schemas.digest_source()).digest()
     # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
     # `depends`, and --pdf changes no .docx/.xlsx byte
@@ -452,7 +511,7 @@ class _Placer:
                 self.report.unchanged += 1
                 return False
         data = self.renderer.render(output)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = self.renderer.sha256(data)
         entry = {"key": key, "sha256": digest, "sources": list(output.sources)}
         replaceable = current is None or current == last or current == digest
         if not replaceable and self.force and last is not None and current is not OTHER:

@@ -25,6 +25,8 @@ NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file 
 # opinion, a signature) re-renders only that entity's own documents. tests/test_incremental.py
 # edits every field left out here and checks that the incremental build still equals a clean one.
 # "plan", "entity" and "group" are in every table's list: they decide a record's row and its order.
+# "departments" is each department's part without its `items` (PART_ITEMS): an item's finding and
+# handling are printed on the entity's own 实地核查记录表 only, never in a table or the statistics.
 TABLE_FIELDS = {
     "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账 (per department: follow_ups)
     "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
@@ -34,6 +36,7 @@ TABLE_FIELDS = {
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
 NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
+PART_ITEMS = "items"
 
 
 @dataclass
@@ -193,10 +196,18 @@ def projection(record, fields: tuple[str, ...]) -> str:
     import json
 
     def make() -> str:
-        part = {k: record.data.get(k) for k in fields}
+        part = {k: _projected(k, record.data.get(k)) for k in fields}
         return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
-    return record.doc.remembered("projection " + " ".join(fields), make, lambda v: isinstance(v, str))
+    return record.doc.remembered("projection2 " + " ".join(fields), make, lambda v: isinstance(v, str))
+
+
+def _projected(name: str, value):
+    """A field as the plan tables read it: departments' parts without their items."""
+    if name != "departments" or not isinstance(value, dict):
+        return value
+    return {dep: {k: v for k, v in part.items() if k != PART_ITEMS} if isinstance(part, dict) else part
+            for dep, part in value.items()}
 
 
 def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:

@@ -15,12 +15,14 @@ Only XML is rearranged, in a fixed order: same parts → same bytes.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import re
 
 from lxml import etree
 
-from docgen.documents.package import CORE_PATH, core_xml, escape, read_package, write_package
+from docgen.documents.package import CORE_PATH, Stored, core_xml, escape, read_package, write_package
 from docgen.records.problems import DocgenError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -40,10 +42,26 @@ def w(tag: str) -> str:
 
 
 class Part:
-    """One document of a set: its rendered bytes and how its section starts."""
+    """One document of a set: its rendered bytes (or how to get them, and their SHA-256 when already
+    known: an unchanged part is then not even read) and how its section starts."""
 
-    def __init__(self, data: bytes, kind: str = "docx", restart: bool = False, label: str = ""):
-        self.data, self.kind, self.restart, self.label = data, kind, restart, label
+    def __init__(self, data: bytes | None = None, kind: str = "docx", restart: bool = False, label: str = "",
+                 digest: str | None = None, load=None):
+        self._data, self.kind, self.restart, self.label = data, kind, restart, label
+        self._digest, self._load = digest, load
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self._load()
+            self._digest = None  # from the bytes themselves from now on
+        return self._data
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.data).hexdigest()
+        return self._digest
 
 
 _ROOT = re.compile(r"<w:document\b[^>]*>")
@@ -53,87 +71,230 @@ _FINAL_SECT = re.compile(r"<w:sectPr\b(?:(?!<w:sectPr\b).)*</w:sectPr>\s*$", re.
 _PARAGRAPH = re.compile(r"<w:p(?=[ >/])(?:[^>]*/>|.*?</w:p>)", re.S)  # paragraphs never nest here
 _P_START = re.compile(r"<w:p(?=[ >/])[^>]*?(/?)>")
 _STYLE_REF = re.compile(r'<w:(pStyle|rStyle|tblStyle) w:val="([^"]*)"')
+_HEADERS = re.compile(rb'Target="((?:header|footer)\d+\.xml)"')
+LAYOUT_FORMAT = 1
 
 
-def compose(parts: list[Part], title: str, when: str, colophon_last: bool = False) -> bytes:
-    """The parts as one document. With `colophon_last`, the first part's 版记 (the paragraphs
-    framed at the foot of its text block) moves to the end of the set, at the foot of its last
-    page, which is an even page (GB/T 9704 7.4: the 版记 closes the bound set, on its back).
+class Prepared:
+    """What a set takes from one Word part, whatever set it is in: its root's namespaces, body
+    (without the final section properties) and final section properties, and the digests of
+    what decides how it joins the others (its styles; its relationships, headers and footers).
+    Made once per part's bytes in a build (a part is in the plan's set and in a group's packet)."""
+
+    __slots__ = ("entries", "namespaces", "content", "sect", "styles", "refs", "frame")
+
+    def __init__(self, data: bytes):
+        self.entries = _entries(data)
+        xml = bytes(self.entries[_DOC]).decode("utf-8")
+        root = _ROOT.search(xml)
+        self.namespaces = _XMLNS.findall(root.group(0))
+        body = _body(xml)
+        found = _final_sect(body)
+        self.content, self.sect = body[:found.start()], found.group(0)
+        styles = bytes(self.entries[_STYLES])
+        self.styles = hashlib.sha256(styles).hexdigest()
+        rels = bytes(self.entries[_RELS])
+        refs = hashlib.sha256(rels)  # relationships, and the headers and footers they name
+        for target in _HEADERS.findall(rels):
+            name = "word/" + target.decode("ascii")
+            data = self.entries.get(name)
+            refs.update(b"\0" + name.encode("ascii") + b"\0" + (bytes(data) if data is not None else b"-"))
+        self.refs = refs.hexdigest()
+        self.frame = hashlib.sha256(f"{self.namespaces!r}\0{self.styles}\0{self.refs}".encode("utf-8")).hexdigest()
+
+    def __getitem__(self, name: str) -> bytes:
+        return bytes(self.entries[name])
+
+    def get(self, name: str, default=None):
+        found = self.entries.get(name)
+        return default if found is None else bytes(found)
+
+
+def _entries(data: bytes) -> dict:
+    from docgen.documents.package import stored_entries
+
+    found = stored_entries(data)
+    return found if found is not None else dict(read_package(data))
+
+
+def _body(xml: str) -> str:
+    start, end = xml.find("<w:body>"), xml.rfind("</w:body>")
+    if start < 0 or end < start + len("<w:body>"):
+        return _BODY.search(xml).group(1)
+    return xml[start + len("<w:body>"):end]
+
+
+def _final_sect(body: str) -> re.Match:
+    """The body's final section properties (`_FINAL_SECT`), looked for from the end."""
+    at = len(body)
+    while True:
+        at = body.rfind("<w:sectPr", 0, at)
+        if at < 0:
+            return _FINAL_SECT.search(body)
+        after = body[at + 9:at + 10]
+        if not (after.isalnum() or after == "_"):
+            return _FINAL_SECT.match(body, at) or _FINAL_SECT.search(body)
+
+
+def compose(parts: list[Part], title: str, when: str, colophon_last: bool = False, previous=None,
+            memo: dict | None = None) -> bytes:
+    """The parts as one document; see `compose_set`."""
+    return compose_set(parts, title, when, colophon_last, previous, memo)[0]
+
+
+def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = False, previous=None,
+                memo: dict | None = None) -> tuple[bytes, dict]:
+    """The parts as one document, and its layout (where each part's body is in it). With
+    `colophon_last`, the first part's 版记 (the paragraphs framed at the foot of its text block)
+    moves to the end of the set, at the foot of its last page, which is an even page (GB/T 9704
+    7.4: the 版记 closes the bound set, on its back).
+
+    `previous` is (bytes, layout) of this set as composed before: the bodies of parts whose bytes
+    are unchanged are taken from it as they are, and only changed parts are read and prepared (when
+    nothing else changed with them: their styles, headers and footers, namespaces, the first part,
+    the number and kinds of the parts; else the whole set is composed again, with the same result).
+    `memo` keeps each part's `Prepared` by its SHA-256 across the sets of a build.
 
     Bodies are spliced as text (every part's root declares the same namespaces, checked): moving
     lxml elements between documents costs a namespace fix-up per element, seconds for a large set."""
-    base_entries = read_package(parts[0].data)
-    entries = dict(base_entries)
-    order = [name for name, _ in base_entries]
+    memo = {} if memo is None else memo
+    shape = [LAYOUT_FORMAT, colophon_last, [[p.kind, p.restart] for p in parts]]
+    if previous is not None:
+        done = _recompose(parts, title, when, shape, previous, memo)
+        if done is not None:
+            return done
+    base = _prepared(parts[0], memo)
+    entries = {name: bytes(data) for name, data in base.entries.items()}
+    order = list(entries)
     styles = etree.fromstring(entries[_STYLES])
     rels = etree.fromstring(entries[_RELS])
     types = etree.fromstring(entries[_TYPES])
     document = entries[_DOC].decode("utf-8")
     root = _ROOT.search(document)
-    namespaces = dict(_XMLNS.findall(root.group(0)))
-    base_body = _BODY.search(document).group(1)
-    base_sect = _FINAL_SECT.search(base_body).group(0)
+    namespaces = dict(base.namespaces)
+    base_sect = base.sect
     base_styles = {s.get(w("styleId")): etree.tostring(s) for s in styles.findall(w("style"))}
-    renamed_sets: dict[bytes, dict[str, str]] = {}
+    renamed_sets: dict[str, dict[str, str]] = {}
+    sections: dict[tuple, str] = {}
     colophon = ""
-    out = []
+    out, frames = [], []
     for n, part in enumerate(parts):
         if part.kind == "xlsx":
-            content, sect = sheet_section(part.data, base_sect)
+            part.data  # noqa: B018 -- loaded first, as in `_prepared`
+            key = ("xlsx", part.digest, base_sect)
+            if key not in memo:
+                memo[key] = sheet_section(part.data, base_sect)
+            content, sect = memo[key]
+            frames.append([part.digest, "", ""])
         else:
-            part_entries = _Lazy(part.data) if n else entries
-            xml = part_entries[_DOC].decode("utf-8") if n else document
-            for prefix, uri in _XMLNS.findall(_ROOT.search(xml).group(0)):
+            prepared = base if n == 0 else _prepared(part, memo)
+            for prefix, uri in prepared.namespaces:
                 if namespaces.setdefault(prefix, uri) != uri:
                     raise DocgenError(f"无法合成打印文书：文书中的命名空间 {prefix} 与通知不一致")
-            body_xml = _BODY.search(xml).group(1)
-            found = _FINAL_SECT.search(body_xml)
-            content, sect = body_xml[:found.start()], found.group(0)
+            content, sect = prepared.content, prepared.sect
+            frames.append([part.digest, prepared.styles, prepared.frame])
             if n:
-                mapping = renamed_sets.get(part_entries[_STYLES])
+                mapping = renamed_sets.get(prepared.styles)
                 if mapping is None:
-                    mapping = renamed_sets[part_entries[_STYLES]] = _merge_styles(
-                        styles, base_styles, etree.fromstring(part_entries[_STYLES]), len(renamed_sets) + 1)
+                    mapping = renamed_sets[prepared.styles] = _merge_styles(
+                        styles, base_styles, etree.fromstring(prepared[_STYLES]), len(renamed_sets) + 1)
                 content = _restyle(content, mapping)
-                sect = _map_references(sect, part_entries, entries, order, rels, types)
+                if prepared.refs != base.refs:  # else the same ids name the same headers and footers
+                    sect = _map_references(sect, prepared, entries, order, rels, types)
             if n == 0 and colophon_last:
                 framed = [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
                 colophon = "".join(m.group(0) for m in framed)
                 for m in reversed(framed):
                     content = content[:m.start()] + content[m.end():]
-        sect = _section(sect, "oddPage" if n else "nextPage", "1" if part.restart or n == 0 else None)
-        out.append((content, sect))
-    body = []
+        out.append((content, _cached_section(sections, sect, "oddPage" if n else "nextPage",
+                                             "1" if part.restart or n == 0 else None)))
     last = len(out) - 1
-    for n, (content, sect) in enumerate(out):
-        body.append(_close_section(content, sect) if n < last or colophon else content + sect)
+    pieces = [(_close_section(content, sect) if n < last or colophon else content + sect).encode("utf-8")
+              for n, (content, sect) in enumerate(out)]
+    tail = ""
     if colophon:  # the 版记 alone on the set's last even page, at its foot, page numbers kept
-        body.append(colophon + _section(base_sect, "evenPage", None))
+        tail = colophon + _section(base_sect, "evenPage", None)
     declarations = "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in namespaces.items())
-    head = _XMLNS.sub("", root.group(0))[:-1] + declarations + ">"
-    document = document[:root.start()] + head + "<w:body>" + "".join(body) + "</w:body></w:document>"
-    entries[_DOC] = document.encode("utf-8")
+    head = document[:root.start()] + _XMLNS.sub("", root.group(0))[:-1] + declarations + ">" + "<w:body>"
+    head_bytes, tail_bytes = head.encode("utf-8"), (tail + "</w:body></w:document>").encode("utf-8")
+    bounds = [len(head_bytes)]
+    for piece in pieces:
+        bounds.append(bounds[-1] + len(piece))
     entries[_STYLES] = _xml(styles)
     entries[_RELS] = _xml(rels)
     entries[_TYPES] = _xml(types)
     entries[CORE_PATH] = core_xml(title, when)
-    return write_package([(name, entries[name]) for name in order])
+    document_chunks = [head_bytes, *pieces, tail_bytes]
+    data = write_package([Stored(_DOC, document_chunks) if name == _DOC else (name, entries[name]) for name in order])
+    mappings = {key: mapping for key, mapping in renamed_sets.items()}
+    layout = {"shape": shape, "parts": frames, "bounds": bounds, "mappings": mappings, "base_sect": base_sect,
+              "base_refs": base.refs,
+              "colophon": bool(colophon),
+              "size": bounds[-1] + len(tail_bytes)}
+    return data, layout
 
 
-class _Lazy:
-    """A part's package entries, each read when first asked for (a set reads three or four of
-    each part's fourteen)."""
+def _prepared(part: Part, memo: dict) -> Prepared:
+    part.data  # noqa: B018 -- loaded first: a part's digest is that of the bytes prepared
+    found = memo.get(part.digest)
+    if found is None:
+        found = memo[part.digest] = Prepared(part.data)
+    return found
 
-    def __init__(self, data: bytes):
-        import zipfile
 
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
-        self.read: dict[str, bytes] = {}
+def _cached_section(cache: dict, sect: str, kind: str, start: str | None) -> str:
+    key = (sect, kind, start)
+    if key not in cache:
+        cache[key] = _section(sect, kind, start)
+    return cache[key]
 
-    def __getitem__(self, name: str) -> bytes:
-        if name not in self.read:
-            self.read[name] = self.zip.read(name)
-        return self.read[name]
+
+def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, memo: dict):
+    """`compose_set` from the set's previous bytes and layout, when only parts' bodies changed:
+    every other part's body is copied from the previous document, byte for byte, and all other
+    entries are the previous ones (but the core properties). None when that cannot be done."""
+    data, layout = previous
+    try:
+        frames, bounds = layout["parts"], layout["bounds"]
+        if layout["shape"] != shape or len(frames) != len(parts) or len(bounds) != len(parts) + 1 or \
+                parts[0].digest != frames[0][0]:
+            return None
+        changed = [n for n, part in enumerate(parts) if part.digest != frames[n][0]]
+        old = _entries(data)
+        document = old.get(_DOC)
+        if document is None or len(document) != layout["size"]:
+            return None
+        sections: dict[tuple, str] = {}
+        new_pieces, new_frames = {}, [list(f) for f in frames]
+        for n in changed:
+            part = parts[n]
+            start = "1" if part.restart or n == 0 else None
+            if part.kind == "xlsx":
+                content, sect = sheet_section(part.data, layout["base_sect"])
+                new_frames[n] = [part.digest, "", ""]
+            else:
+                prepared = _prepared(part, memo)
+                if [prepared.styles, prepared.frame] != frames[n][1:] or prepared.refs != layout["base_refs"]:
+                    return None  # its section's header and footer ids would have to be mapped anew
+                content, sect = _restyle(prepared.content, layout["mappings"][prepared.styles]), prepared.sect
+                new_frames[n] = [part.digest, prepared.styles, prepared.frame]
+            sect = _cached_section(sections, sect, "oddPage" if n else "nextPage", start)
+            closed = n < len(parts) - 1 or layout["colophon"]
+            new_pieces[n] = (_close_section(content, sect) if closed else content + sect).encode("utf-8")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    chunks, new_bounds = [document[:bounds[0]]], [bounds[0]]
+    for n in range(len(parts)):
+        piece = new_pieces.get(n)
+        chunks.append(piece if piece is not None else document[bounds[n]:bounds[n + 1]])
+        new_bounds.append(new_bounds[-1] + len(chunks[-1]))
+    chunks.append(document[bounds[-1]:])
+    entries = [Stored(name, chunks) if name == _DOC
+               else (name, core_xml(title, when) if name == CORE_PATH else bytes(view)) for name, view in old.items()]
+    out = write_package(entries)
+    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1]}
+    layout.pop("sha256", None)  # the caller's to set
+    return out, layout
 
 
 def _xml(tree) -> bytes:
@@ -190,8 +351,7 @@ def _close_section(content: str, sect: str) -> str:
     empty paragraph of no height after a table (a paragraph of its own could spill onto a page)."""
     if not content.rstrip().endswith("</w:p>"):
         return content + _NO_HEIGHT.format(sect)
-    starts = list(_P_START.finditer(content))
-    last = starts[-1]
+    last = _last_paragraph(content)
     paragraph = content[last.start():]
     if "<w:framePr " in paragraph or "<w:sectPr" in paragraph:
         return content + _NO_HEIGHT.format(sect)
@@ -204,6 +364,19 @@ def _close_section(content: str, sect: str) -> str:
         at = len(last.group(0))
         paragraph = paragraph[:at] + f"<w:pPr>{sect}</w:pPr>" + paragraph[at:]
     return content[:last.start()] + paragraph
+
+
+def _last_paragraph(content: str) -> re.Match:
+    """The last `_P_START` in `content`, looked for from the end (a part's body is long)."""
+    at = len(content)
+    while True:
+        at = content.rfind("<w:p", 0, at)
+        if at < 0:
+            return list(_P_START.finditer(content))[-1]
+        if content[at + 4:at + 5] in (" ", ">", "/"):
+            found = _P_START.match(content, at)
+            if found:
+                return found
 
 
 def _merge_styles(styles, base_styles: dict[str, bytes], part_styles, number: int) -> dict[str, str]:
@@ -348,6 +521,22 @@ def _shared_strings(xml: bytes) -> list[str]:
     return ["".join(t.text or "" for t in si.iter(S + "t")) for si in etree.fromstring(xml).findall(S + "si")]
 
 
+_REF = re.compile(r"([A-Z]+)(\d+)")
+_COLUMNS: dict[str, int] = {}
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    """Row and column of a cell reference ("B6" → 6, 2)."""
+    found = _REF.match(ref)
+    if found is None:
+        return int(re.search(r"\d+", ref).group(0)), _column(ref)
+    letters, digits = found.groups()
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = _column(letters)
+    return int(digits), col
+
+
 def _column(ref: str) -> int:
     number = 0
     for ch in re.match(r"[A-Z]+", ref).group(0):
@@ -362,12 +551,12 @@ class Sheet:
         tree = etree.fromstring(xml)
         self.cells: dict[tuple[int, int], tuple[str, str | None]] = {}
         self.max_row = self.max_column = 0
+        v, t = S + "v", S + "t"
         for c in tree.iter(S + "c"):
-            ref = c.get("r")
-            row, col = int(re.search(r"\d+", ref).group(0)), _column(ref)
-            kind, value = c.get("t"), c.find(S + "v")
+            row, col = _cell(c.get("r"))
+            kind, value = c.get("t"), c.find(v)
             if kind == "inlineStr":
-                text = "".join(t.text or "" for t in c.iter(S + "t"))
+                text = "".join(e.text or "" for e in c.iter(t))
             elif kind == "s" and value is not None:
                 text = shared[int(value.text)]
             else:
@@ -392,20 +581,35 @@ class Sheet:
         return self.cells.get((row, col), ("", None))[1]
 
 
+_PLAIN = re.compile(r'[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
 def _text(value) -> str:
-    return "" if value is None else escape(str(value))
+    if value is None:
+        return ""
+    text = str(value)
+    return escape(text) if _PLAIN.search(text) else text  # most cells have nothing to escape
+
+
+@functools.lru_cache(maxsize=64)
+def _frame(font: str, size: float, align: str, before: int, after: int) -> tuple[str, str]:
+    """A `_paragraph`'s opening (paragraph properties) and each run's (run properties)."""
+    half = int(size * 2)
+    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
+           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    head = (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
+            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>')
+    return head, run
 
 
 def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0) -> str:
     """A paragraph of escaped text off the grid, in the given face and size (points)."""
-    half = int(size * 2)
-    run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
-           f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
+    head, run = _frame(font, size, align, before, after)
+    if "\n" not in text:
+        return f'{head}{run}<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
     runs = "".join(run + ("<w:br/>" if n else "") + f'<w:t xml:space="preserve">{line}</w:t></w:r>'
                    for n, line in enumerate(text.split("\n")))
-    return (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
-            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>'
-            f"{runs}</w:p>")
+    return f"{head}{runs}</w:p>"
 
 
 _BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'

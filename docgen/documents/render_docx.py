@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from docgen.documents import templating
 from docgen.cache import remembered
-from docgen.documents.package import CORE_PATH, NOT_XML, core_xml, read_package, write_package
+from docgen.documents.package import CORE_PATH, NOT_XML, Stored, core_xml, read_package, write_package
 from docgen.records.problems import DocgenError
 
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -116,6 +116,9 @@ class WordTemplate:
                 self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
                 raise templating.syntax_error(name, exc) from None
+        # the parts every document of this template has as they are: zipped once, joined per document
+        self.constant = {part: Stored(part, data) for part, data in self.entries
+                         if part not in self.compiled and part != CORE_PATH and part.isascii()}
 
     def render(self, context: dict, title: str, when: str) -> bytes:
         out = []
@@ -128,5 +131,8 @@ class WordTemplate:
                 data = xml.encode("utf-8")
             elif part == CORE_PATH:
                 data = core_xml(title, when)
+            else:
+                out.append(self.constant.get(part) or (part, data))
+                continue
             out.append((part, data))
         return write_package(out)

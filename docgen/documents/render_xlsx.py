@@ -29,7 +29,7 @@ import jinja2
 from docgen.documents import templating
 from docgen.cache import remembered
 from docgen.records.model import display_width
-from docgen.documents.package import CORE_PATH, core_xml, escape, read_package, write_package
+from docgen.documents.package import CORE_PATH, Stored, core_xml, escape, read_package, write_package
 from docgen.records.problems import DocgenError
 
 MERGE = "{# merge #}"
@@ -431,6 +431,9 @@ class WorkbookTemplate:
         prepared = remembered(cache_dir, FORMAT.encode(), blob, make=make,
                               valid=lambda value: isinstance(value, dict) and value.get("format") == FORMAT)
         self.sheets = {sheet["part"]: _Sheet(sheet, prepared["sizes"], name) for sheet in prepared["sheets"]}
+        # the parts every workbook of this template has as they are: zipped once, joined per workbook
+        self.constant = {part: Stored(part, data) for part, data in self.entries
+                         if part not in self.sheets and part != CORE_PATH and part.isascii()}
 
     def render(self, context: dict, all_rows, title: str, when: str) -> bytes:
         """Rows are the contexts of the repeated row (each gets `row`): one list for every sheet,
@@ -443,7 +446,10 @@ class WorkbookTemplate:
                 data = sheet.render(context, rows or []).encode("utf-8")
             elif part == CORE_PATH:
                 data = core_xml(title, when)
+            else:
+                out.append(self.constant.get(part) or (part, data))
+                continue
             out.append((part, data))
-        if not any(part == CORE_PATH for part, _ in out):
+        if not any(part == CORE_PATH for part, _ in self.entries):
             out.append((CORE_PATH, core_xml(title, when)))
         return write_package(out)
