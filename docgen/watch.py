@@ -128,7 +128,7 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
             echo(f"[{time.strftime('%H:%M:%S')}] {label} → docgen 内部错误：{type(exc).__name__}: {exc}"
                  "（这是程序的问题，不是记录的问题，请报告给维护人员）")
 
-    attempt("首次生成", None)
+    # watching starts before the first build: a save made while it runs is seen and built next
     changes = Changes(quiet)
     observer = Observer()
     watched = [archive.records_dir] + [os.path.join(archive.root, d) for d in ("templates", "schemas")
@@ -136,6 +136,11 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     for folder in watched:
         observer.schedule(changes, folder, recursive=True)
     observer.start()
+    try:
+        attempt("首次生成", None)
+    except BaseException:
+        observer.stop()
+        raise
     echo(f"正在监视 {'、'.join(os.path.relpath(f) + '/' for f in watched)}，保存后自动重新生成（按 Ctrl-C 退出）")
     try:
         while True:

@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
+import shutil
 import time
 
 import yaml
 
 from conftest import edit, inspection_files, run_docgen
+from docgen.documents.textconv import textconv
 
 PLAN = "qa-2023-30"
 
@@ -215,6 +217,25 @@ def test_watch_rebuilds_reports_errors_and_survives(archive):
         code = watcher.stop()
     assert code == 0
     assert "已停止监视" in "\n".join(watcher.seen + watcher.drain(0.5))
+
+
+def test_a_save_during_the_first_build_is_built_next(archive):
+    """The watcher watches from the start: a record saved while the first build runs is not missed."""
+    shutil.rmtree(archive / "output", ignore_errors=True)
+    target = next(p for p in inspection_files(archive) if "opinion:" in p.read_text(encoding="utf-8"))
+    watcher = Watcher(archive)
+    try:
+        deadline = time.monotonic() + 60
+        while not (archive / "output" / PLAN).exists():  # the first build has begun writing
+            assert time.monotonic() < deadline and watcher.proc.poll() is None
+            time.sleep(0.005)
+        edit(target, "opinion: ", "opinion: 首次生成时保存，")
+        watcher.expect("正在监视")
+        watcher.expect("变更 ")
+        record_doc = archive / "output" / PLAN / f"04_实地核查记录表_{entity_name(archive, target)}.docx"
+        assert "首次生成时保存" in textconv(str(record_doc))
+    finally:
+        watcher.stop()
 
 
 def test_unreadable_plan_file_keeps_its_documents(archive):
