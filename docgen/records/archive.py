@@ -76,6 +76,10 @@ class Archive:
 
     records_dir: str
     root: str = field(init=False)
+    # handed from `snapshot.Inputs` to the next `load` of the same run, then dropped
+    walked: tuple | None = field(default=None, init=False, repr=False)
+    stamps: dict | None = field(default=None, init=False, repr=False)
+    inputs: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.records_dir = os.path.abspath(self.records_dir)
@@ -220,12 +224,14 @@ class Archive:
         neither parsed nor checked again. Also returns (kind, path) of the files that could not be
         read as a record at all: nobody knows what they hold, so their plans are left as they are.
         """
-        found, problems, unparsed = self.walk()
+        walked, self.walked = self.walked, None
+        stamps, self.stamps = self.stamps or {}, None
+        found, problems, unparsed = walked or self.walk()
         records = []
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
             shown = path[len(here):] if path.startswith(here) else path
-            hit = cache.get_unchanged(path) if cache is not None else None
+            hit = cache.get_unchanged(path, stamps.get(path)) if cache is not None else None
             if hit is not None:
                 data, cached_problems, sha = hit
                 problems.extend(Problem(shown, *p) for p in cached_problems)
