@@ -38,6 +38,13 @@ def _stamp(path: str) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
+def _stat_or_none(path: str):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
 def _folder_files(folder: str) -> list[str]:
     """Every file under `folder` (sorted, with stamps): the schemas, templates or outputs a run reads."""
     lines = [f"{folder}\0{_stamp(folder)}"]
@@ -63,32 +70,27 @@ class Inputs:
     def __init__(self, archive):
         self.archive = archive
         started = time.time_ns()
-        found, problems, refused = archive.walk()
+        found, problems, refused = archive.walk(case=False)  # `load` adds the case check, a function of `found`
         archive.walked = (list(found), list(problems), list(refused))
-        stamps: dict[str, list[int]] = {}
-        digest = hashlib.sha256()
-        racy = started - RACY_NS
-        self.racy = False
-        lines = []
-        folders = set()
-        for kind, path in found:
-            try:
-                st = os.stat(path)
-            except OSError:
-                lines.append(f"{kind}\0{path}\0-")
-                continue
-            stamps[path] = [st.st_mtime_ns, st.st_size, st.st_ino]
-            if st.st_mtime_ns >= racy:
-                self.racy = True
-            lines.append(f"{kind}\0{path}\0{st.st_mtime_ns}:{st.st_size}:{st.st_ino}")
-            folders.add(path.rpartition(os.sep)[0])
-        archive.stamps = stamps
-        digest.update("\n".join(lines).encode("utf-8", "surrogateescape"))
+        paths = [path for _kind, path in found]
+        stats = list(map(_stat_or_none, paths))
+        rows = [(p, s.st_mtime_ns, s.st_size, s.st_ino) if s is not None else (p,) for p, s in zip(paths, stats)]
+        self.paths, self.rows = paths, rows
+        archive.stamps = self  # `stamp(path)` for the record cache, made when a full run needs it
+        self._stamps = None
+        self.racy = any(s is not None and s.st_mtime_ns >= started - RACY_NS for s in stats)
+        digest = hashlib.sha256(repr(rows).encode("utf-8", "surrogateescape"))
         digest.update("\n".join(map(str, problems)).encode("utf-8", "surrogateescape"))
-        digest.update("\n".join(f"{k}\0{p}" for k, p in refused).encode("utf-8", "surrogateescape"))
+        digest.update(repr(refused).encode("utf-8", "surrogateescape"))
         self.records = digest.hexdigest()
-        self.folders = sorted(folders)
+        self.folders = sorted({path.rpartition(os.sep)[0] for path in paths})
         self.schemas = _folder_files(archive.schemas_dir)
+
+    def get(self, path: str) -> list[int] | None:
+        """The stamp taken of a record file, as `cache.file_stamp` gives it (dict-like for `Archive.load`)."""
+        if self._stamps is None:
+            self._stamps = {row[0]: list(row[1:]) for row in self.rows if len(row) == 4}
+        return self._stamps.get(path)
 
     def common(self, today) -> list[str]:
         from docgen import __version__
@@ -149,10 +151,13 @@ def remember_check(inputs: Inputs, today, problems, count: int) -> None:
 
 
 def _ensure_folder(archive) -> None:
+    """Made before the run's final stamps are taken (making it changes `.docgen/`'s own); not at all
+    without a key to sign with (nothing would be written)."""
+    from docgen import usercache
     from docgen.cache import in_own_cache
 
     folder = os.path.join(archive.root, CACHE_DIR, FOLDER)
-    if in_own_cache(os.path.join(folder, "x.json")):
+    if usercache.secret() is not None and in_own_cache(os.path.join(folder, "x.json")):
         try:
             os.makedirs(folder, exist_ok=True)
         except OSError:
@@ -164,9 +169,10 @@ def build_key(inputs: Inputs, today, templates_dir: str, out_dir: str, options: 
     archive = inputs.archive
     cache = os.path.join(archive.root, CACHE_DIR)
     # folders a build writes to (or an interrupted one left a temporary file in): their own stamps
-    written = [f"{f}\0{_stamp(f)}" for f in (*inputs.folders, cache, os.path.join(cache, "records"),
-                                             os.path.join(cache, "templates"))]
+    # and the archive's caches, so that a damaged entry is made again by the next build
+    written = [f"{f}\0{_stamp(f)}" for f in (*inputs.folders, cache)]
     return _key(["build", *inputs.common(today), *_folder_files(templates_dir), out_dir, *options, *written,
+                 *_folder_files(os.path.join(cache, "records")), *_folder_files(os.path.join(cache, "templates")),
                  *_folder_files(out_dir)])
 
 
