@@ -81,6 +81,9 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
 
 def main() -> None:
     """Entry point (console script and `python -m docgen`)."""
+    from docgen.records import check
+
+    check.ONE_SHOT = True  # `check_archive` may set its records aside from the cycle collector
     try:
         _run()
         code = 0
@@ -290,8 +293,10 @@ def watch(records_dir: str, out_dir: str) -> None:
 
     有错误的记录会在终端列出，其已生成的文书保持不变；改正并保存后自动重新生成。按 Ctrl-C 退出。
     """
+    from docgen.records import check
     from docgen.watch import watch as run_watch
 
+    check.ONE_SHOT = False  # a long run: each rebuild's records are let go again
     try:
         run_watch(records_dir, out_dir, click.echo)
     except KeyboardInterrupt:
