@@ -92,6 +92,10 @@ class Inputs:
             self._stamps = {row[0]: list(row[1:]) for row in self.rows if len(row) == 4}
         return self._stamps.get(path)
 
+    def release(self) -> None:
+        """Let the per-file stamps go once the records are loaded (the key needs only the digest)."""
+        self.paths = self.rows = self._stamps = None
+
     def common(self, today) -> list[str]:
         from docgen import __version__
         import sys

@@ -84,6 +84,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     if inputs is None:
         inputs = Inputs(archive)
     records, problems, unparsed = archive.load(schemas.check, cache)
+    inputs.release()
     bad_paths = {p.path for p in problems if p.is_error}
     valid_shape = [r for r in records if r.path not in bad_paths]
     broken = [r for r in records if r.path in bad_paths]
