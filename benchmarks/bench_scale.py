@@ -65,10 +65,10 @@ def edit_own(target: pathlib.Path, n: int) -> None:
 
 
 def edit_table(target: pathlib.Path) -> None:
-    """The result: also printed in the 公示表 and counted in the statistics."""
+    """A department's result: also printed in the 公示表 and counted in the statistics."""
     text = target.read_text(encoding="utf-8")
-    now = next(r for r in RESULTS if f"result: {r}" in text)
-    target.write_text(text.replace(f"result: {now}", f"result: {RESULTS[1 - RESULTS.index(now)]}", 1),
+    now = next(r for r in RESULTS if f"- {r}\n" in text)  # a department's results list
+    target.write_text(text.replace(f"- {now}\n", f"- {RESULTS[1 - RESULTS.index(now)]}\n", 1),
                       encoding="utf-8")
 
 

@@ -264,19 +264,22 @@ class RecordCache:
 
     stamp = staticmethod(file_stamp)
 
-    def get_unchanged(self, path: str):
-        """The cached result when the file's modification time, size and inode are as recorded."""
+    def get_unchanged(self, path: str, stamp: list[int] | None = None):
+        """The cached result when the file's modification time, size and inode are as recorded
+        (`stamp`: taken this run already, see `snapshot.Inputs`)."""
         entry = self._entry(path)
         if entry is None:
             return None
         stat = entry.get("stat")
         if stat is None:
             return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if stat != [st.st_mtime_ns, st.st_size, st.st_ino]:
+        if stamp is None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            stamp = [st.st_mtime_ns, st.st_size, st.st_ino]
+        if stat != stamp:
             return None
         self.seen.add(path)
         problems = entry.get("problems")

@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 
+from docgen import snapshot
 from docgen.records.archive import Archive
 from docgen.documents.build import MANIFEST, build
 from docgen.records.check import check_archive
@@ -101,7 +102,19 @@ class Edits:
         (self.inspections / f"{entity}.yaml").write_text(text, encoding="utf-8")
 
 
-def test_random_edits_incremental_equals_clean(tmp_path):
+def test_random_edits_incremental_equals_clean(tmp_path, monkeypatch):
+    # every build is remembered for a replay (`docgen.snapshot`), even right after an edit: a replay
+    # that should not have been would show as a difference from the clean build
+    monkeypatch.setattr(snapshot, "RACY_NS", 0)
+    replays = []
+    real_replay = snapshot.replay_build
+
+    def counted(*args):
+        found = real_replay(*args)
+        replays.append(found is not None)
+        return found
+
+    monkeypatch.setattr(snapshot, "replay_build", counted)
     records = make_archive(tmp_path, entities=ENTITIES, inspections=INSPECTIONS)
     archive = Archive(str(records))
     out = tmp_path / "output"
@@ -112,8 +125,11 @@ def test_random_edits_incremental_equals_clean(tmp_path):
     before, changed = contents(out), 0
     for step in range(EDITS):
         kind = edits.apply()
-        report = build(archive, str(out), cache=cache)
+        # as `docgen watch` builds (its record cache kept) and, every other step, as `docgen build` does
+        report = build(archive, str(out), cache=cache) if step % 2 else build(archive, str(out))
         assert not report.has_errors, (step, kind, report.problems[:3])
+        again = build(archive, str(out))  # nothing changed since: written nothing, replayed or not
+        assert not again.written and not again.removed and again.problems == report.problems, (step, kind)
         clean = tmp_path / f"clean-{step}"
         checked = check_archive(archive, use_cache=step % 10 != 9, save_cache=False)
         clean_report = build(archive, str(clean), checked=checked)
@@ -125,3 +141,4 @@ def test_random_edits_incremental_equals_clean(tmp_path):
         before = after
         shutil.rmtree(clean)  # keep the temporary folder small
     assert changed > EDITS // 4  # the edits reached documents: the comparison was not of idle builds
+    assert sum(replays) >= EDITS  # the builds with nothing changed were replays, the others were not

@@ -366,9 +366,22 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     Raises BuildFailed, after building all the others and writing the manifest, when some
     documents could not be made."""
     started = time.perf_counter()
+    import datetime as dt
+
+    from docgen import snapshot
+
+    today = dt.date.today()
+    # what a document's bytes depend on besides the records, templates and schemas
+    asked = [json.dumps(plan_ids), str(as_of)]
+    if checked is None and cache is None and not force and not pdf:
+        replayed = snapshot.replay_build(archive, today, archive.templates_dir, os.path.abspath(out_dir), asked)
+        if replayed is not None:  # nothing this build reads or writes changed since the last one
+            problems, notes, count = replayed
+            return BuildReport(problems=problems, notes=notes, unchanged=count,
+                               seconds=time.perf_counter() - started)
     remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
     report = BuildReport()
-    checked = checked or check_archive(archive, cache=cache, save_cache=False)
+    checked = checked or check_archive(archive, cache=cache, save_cache=False, today=today)
     report.problems = checked.problems
     index = checked.index
     wanted = plan_ids or sorted(index.plans)
@@ -379,6 +392,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     os.makedirs(out_dir, exist_ok=True)  # an --out that cannot be a folder is one clear error, not one per document
     manifest, notes = load_manifest(out_dir)
     report.notes.extend(notes)
+    repeated: list[str] = []  # notes a build would give again with nothing changed
     hashes = OutputHashes(os.path.join(archive.root, CACHE_DIR, "output-hashes.json"))
     folder = OutputFolder(out_dir, hashes)
     journal = Journal(out_dir)
@@ -397,6 +411,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     jobs: list[tuple[Output, str]] = []
     for result in planned:
         report.notes.extend(result.skipped)
+        repeated.extend(result.skipped)
         if not result.complete:
             keep_prefixes.add(result.plan_id + "/")
         for output in result.outputs:
@@ -465,6 +480,10 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
                 raise
             report.failures.append(Failure.of(MANIFEST, exc))
     journal.finish(written)
+    if checked.inputs is not None and checked.today == today and not (report.failures or report.kept_edited or force or pdf or interrupted) \
+            and report.notes == repeated:
+        snapshot.remember_build(checked.inputs, today, archive.templates_dir, out_dir, asked, report.problems,
+                                repeated, len(jobs))
     report.seconds = time.perf_counter() - started
     if report.failures:
         raise BuildFailed(report)

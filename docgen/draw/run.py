@@ -190,7 +190,8 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
         number += 1
         draw_id = f"{plan_id}-draw-{number}"
     data = draw_data(draw_id, plan_id, draw, earlier[-1].data["id"] if earlier else None)
-    texts = drawn_texts(records_dir, data)
+    # a trial run only needs to know where the draw would write, not what (the text of 100,000 records)
+    texts = dict.fromkeys(_assignments_of(data), b"") if dry_run else drawn_texts(records_dir, data)
     old_texts = drawn_texts(records_dir, earlier[-1].data) if earlier else {}
     removes, blocked = _clear_way(checked, plan_id, old_texts, texts)
     if blocked:
@@ -262,9 +263,21 @@ def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
     inspections = os.path.join(records_dir, FOLDER_OF["inspection"]) + os.sep
     blocked.update(os.path.abspath(p) for p in index.broken_by_plan.get(plan_id, [])
                    if os.path.abspath(p).startswith(inspections))
+    # one listing of the plan's folder, not two look-ups for each of a county's drawn entities; a name
+    # found in it (also but for case: a file system may ignore case) is then looked up itself
+    folder = os.path.dirname(inspection_file(records_dir, plan_id, "x"))
+    try:
+        present = {name.casefold() for name in os.listdir(folder)}
+    except FileNotFoundError:
+        present = set()  # no folder yet: nothing can be in the way
+    except OSError:
+        present = None  # an odd one: look each up
     for entity_id in texts:
         path = inspection_file(records_dir, plan_id, entity_id)
         for candidate in (path, path[:-len(".yaml")] + ".yml"):
+            if present is not None and os.path.dirname(candidate) == folder \
+                    and os.path.basename(candidate).casefold() not in present:
+                continue
             if os.path.lexists(candidate) and not (entity_id in removes and candidate == path):
                 blocked.add(os.path.abspath(candidate))
     return removes, sorted(_shown(p) for p in blocked)

@@ -27,11 +27,12 @@ KIND_FOLDERS = {
 }
 FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
 RECORD_SUFFIXES = (".yaml", ".yml")
+NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
 
 
 def is_record_file(name: str) -> bool:
     """A YAML file that is not hidden and not an editor's temporary copy."""
-    return name.endswith(RECORD_SUFFIXES) and not name.startswith((".", "#", "~$")) and not name.endswith("~")
+    return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
 
 
 def packaged_dir(name: str) -> str:
@@ -77,6 +78,10 @@ class Archive:
 
     records_dir: str
     root: str = field(init=False)
+    # handed from `snapshot.Inputs` to the next `load` of the same run, then dropped
+    walked: tuple | None = field(default=None, init=False, repr=False)
+    stamps: dict | None = field(default=None, init=False, repr=False)
+    inputs: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.records_dir = os.path.abspath(self.records_dir)
@@ -98,16 +103,20 @@ class Archive:
         """(kind, absolute path) of every record file, in a stable order."""
         return self.walk()[0]
 
-    def walk(self) -> tuple[list[tuple[str, str]], list[Problem], list[tuple[str, str]]]:
+    def walk(self, case: bool = True) -> tuple[list[tuple[str, str]], list[Problem], list[tuple[str, str]]]:
         """Every record file under records/, what is wrong with the tree, and the files refused.
 
         Nothing but a regular file is ever opened: a FIFO, socket or device is skipped with a
         warning (reading one would block). A symbolic link is followed only when it leads inside
         the archive; one leading out is an error, and its file is refused (an archive received
         from elsewhere must not read this machine's files). Names that differ only in case are an
-        error: on Windows and macOS they are the same file.
+        error: on Windows and macOS they are the same file (left to the caller with `case=False`:
+        `_case_collisions` of the files found).
         """
         import stat
+        from operator import attrgetter
+
+        by_name = attrgetter("name")
 
         if not os.path.isdir(self.records_dir):
             raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
@@ -153,7 +162,7 @@ class Archive:
             visited.add(real)
             try:
                 with os.scandir(folder) as listing:
-                    entries = sorted(listing, key=lambda e: e.name)
+                    entries = sorted(listing, key=by_name)
             except OSError as exc:
                 problems.append(Problem(display(folder), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
                 return
@@ -161,14 +170,14 @@ class Archive:
                 name = entry.name
                 if name.startswith("."):
                     continue
-                if not entry.is_symlink():  # the directory entry says what it is: no stat call
-                    if entry.is_file(follow_symlinks=False):
-                        if is_record_file(name):
-                            found.append((kind, entry.path))
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        visit(entry.path, kind)
-                        continue
+                # the directory entry says what it is, without a stat call; never true for a link
+                if entry.is_file(follow_symlinks=False):
+                    if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
+                        found.append((kind, entry.path))
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    visit(entry.path, kind)
+                    continue
                 mode = kind_of(entry.path, kind, entry)
                 if mode == stat.S_IFDIR:
                     visit(entry.path, kind)
@@ -183,7 +192,8 @@ class Archive:
             base = os.path.join(self.records_dir, folder)
             if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
                 visit(base, kind)
-        problems.extend(self._case_collisions(found))
+        if case:
+            problems.extend(self._case_collisions(found))
         return found, problems, refused
 
     def _case_collisions(self, found: list[tuple[str, str]]) -> list[Problem]:
@@ -221,12 +231,16 @@ class Archive:
         neither parsed nor checked again. Also returns (kind, path) of the files that could not be
         read as a record at all: nobody knows what they hold, so their plans are left as they are.
         """
-        found, problems, unparsed = self.walk()
+        walked, self.walked = self.walked, None
+        stamps, self.stamps = self.stamps or {}, None
+        found, problems, unparsed = walked or self.walk()
+        if walked:  # the walk of `snapshot.Inputs`, which leaves this to the run that reads the records
+            problems.extend(self._case_collisions(found))
         records = []
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
             shown = path[len(here):] if path.startswith(here) else path
-            hit = cache.get_unchanged(path) if cache is not None else None
+            hit = cache.get_unchanged(path, stamps.get(path)) if cache is not None else None
             if hit is not None:
                 data, cached_problems, sha = hit
                 problems.extend(Problem(shown, *p) for p in cached_problems)
