@@ -293,10 +293,16 @@ def watch(records_dir: str, out_dir: str) -> None:
 
     有错误的记录会在终端列出，其已生成的文书保持不变；改正并保存后自动重新生成。按 Ctrl-C 退出。
     """
+    import signal
+
     from docgen.records import check
     from docgen.watch import watch as run_watch
 
     check.ONE_SHOT = False  # a long run: each rebuild's records are let go again
+    # Ctrl-C and SIGTERM stop the watcher, also when a script started it in the background (the shell
+    # then leaves SIGINT ignored, and Python would never raise KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         run_watch(records_dir, out_dir, click.echo)
     except KeyboardInterrupt:
