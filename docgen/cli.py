@@ -443,6 +443,8 @@ def _print_import(report, dry_run: bool) -> None:
         click.echo(line)
     for line in report.problems:
         click.echo(f"未导入：{line}")
+    for line in report.notes:
+        click.echo(f"提示：{line}")
     verb = "将" if dry_run else "已"
     click.echo(f"{verb}新建 {len(report.created)} 条，{verb}更新 {len(report.updated)} 条，"
                f"未变 {len(report.unchanged)} 条，{len(report.problems)} 行未导入。")

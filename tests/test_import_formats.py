@@ -174,6 +174,23 @@ def test_column_maps_an_unknown_header(archive, tmp_path):
     assert_imported(archive, result)
 
 
+def test_columns_no_field_reads_are_named_not_dropped_in_silence(archive, tmp_path):
+    """A column docgen does not know (a renamed one, or extra data) is named with its letter, so a clerk
+    sees what was not imported; row numbers are not worth a word."""
+    headers = ["序号"] + HEADERS[:4] + ["联系人手机"] + HEADERS[5:]
+    rows = [[n + 1] + row[:4] + [row[4]] + row[5:] for n, row in enumerate(ROWS)]
+    path = tmp_path / "名录库.xlsx"
+    save_xlsx(path, [headers] + rows)
+    result = run_docgen("import", "entities", str(path), cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [note] = [line for line in result.stdout.splitlines() if "未识别的列" in line]
+    assert note.startswith("提示：") and "“联系人手机”（F 列）" in note and "序号" not in note
+    assert "contact" not in entity(archive, CODES[0]) or "phone" not in entity(archive, CODES[0])["contact"]
+    mapped = run_docgen("import", "entities", str(path), "--update", "--column", "联系电话=联系人手机", cwd=archive)
+    assert "未识别的列" not in mapped.stdout
+    assert entity(archive, CODES[0])["contact"]["phone"] == "0315-1234567"
+
+
 def test_sheet_chosen_by_name(archive, tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "说明"

@@ -123,6 +123,8 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
             title = TASK_COLUMNS[needed][0]
             raise DocgenError(f"{table.where}：找不到“{title}”列（可用 --column {title}=表头 指定）")
     report = TaskReport()
+    if note := header.ignored_note():
+        report.notes.append(note)
     by_code = {_code(str(r.data.get("credit_code") or "")): eid for eid, r in index.entities.items()}
     tasks: dict[str, _Task] = {}
     for number, row in body_rows(table, header):

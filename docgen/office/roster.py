@@ -69,6 +69,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def read_roster(path: str, columns: dict, sheet: str | None = None,
@@ -130,6 +131,8 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
                     dry_run: bool = False, sheet: str | None = None, manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
     header, rows = read_roster(roster, ENTITY_COLUMNS, sheet, manual)
+    if note := header.ignored_note():
+        report.notes.append(note)
     columns = header.columns
     for needed in ("credit_code", "name"):
         if needed not in columns:
@@ -193,6 +196,8 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                       manual: tuple[str, ...] = ()) -> ImportReport:
     report = ImportReport()
     header, rows = read_roster(roster, INSPECTOR_COLUMNS, sheet, manual)
+    if note := header.ignored_note():
+        report.notes.append(note)
     for needed in ("name", "badge"):
         if needed not in header.columns:
             raise DocgenError(f"{roster}：找不到“{INSPECTOR_COLUMNS[needed][0]}”列（可用 --column {INSPECTOR_COLUMNS[needed][0]}=表头 指定）")

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docgen.records.problems import DocgenError
 
@@ -42,6 +42,14 @@ class Header:
     columns: dict[str, int]  # field -> column index
     titles: dict[str, str]  # field -> the header text as written in the file
     first_body_row: int  # index into Table.rows
+    ignored: list[str] = field(default_factory=list)  # “表头”（X 列） of columns no field reads
+
+    def ignored_note(self, what: str = "导入") -> str | None:
+        """A hint naming the columns left out, so that a renamed column is not lost without a word."""
+        if not self.ignored:
+            return None
+        return (f"表头中未识别的列没有{what}：{'、'.join(self.ignored)}；"
+                "如其中有要导入的内容，可用 --column 字段=表头 指定")
 
 
 def nfkc(value: str) -> str:
@@ -215,6 +223,9 @@ def _variants(key: str) -> list[str]:
     return result
 
 
+_NOT_DATA = {"序号", "序", "no", "no."}  # row numbers: never data to import
+
+
 class HeaderMap:
     """Field names and their header aliases, plus the clerk's own `--column 字段=表头` choices."""
 
@@ -293,7 +304,10 @@ class HeaderMap:
         for key, name in self.manual.items():
             if key not in present:
                 raise DocgenError(f"{table.where}：找不到 --column 指定的表头“{key}”（{self.title(name)}）")
-        return Header(columns, {name: names[c] for name, c in columns.items()}, body)
+        used = set(columns.values())
+        ignored = [f"“{name.strip()}”（{column_letter(c)} 列）" for c, name in enumerate(names)
+                   if c not in used and name.strip() and header_key(name) not in _NOT_DATA]
+        return Header(columns, {name: names[c] for name, c in columns.items()}, body, ignored)
 
 
 def body_rows(table: Table, header: Header) -> list[tuple[int, dict[str, str]]]:
