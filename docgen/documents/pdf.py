@@ -216,9 +216,13 @@ class _Pieces:
         def prepare() -> None:
             if numbered and not fixed:
                 piece.start = 1 + sum(self.counts.get(job.keys[i], 2) for i in range(piece.indices[0]))
+                if piece.lead is not None:
+                    piece.lead_pages = self.counts.get(job.keys[piece.lead], 2)
+            lead = [piece.lead] if piece.lead is not None else []
+            first = piece.start - (piece.lead_pages or 0) if numbered else None
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as handle:
-                handle.write(pdfsets.piece_docx(job, piece.indices, piece.start if numbered else None))
+                handle.write(pdfsets.piece_docx(job, lead + piece.indices, first))
 
         def collect(call: _Call, outdir: str, timed_out: bool) -> None:
             data = _read_pdf(outdir, path)
@@ -234,7 +238,7 @@ class _Pieces:
             for index, pages in pdfsets.occupied(piece).items():
                 self.counts.setdefault(job.keys[index], pages)
 
-        return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=-(-len(piece.indices) // 5))
+        return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5)
 
     def restarted(self) -> list[_Call]:
         """Pieces of bound sets whose first page number is not where the pieces before them end
@@ -246,8 +250,8 @@ class _Pieces:
             page = 1
             for piece in job.pieces:
                 length = len(piece.pages)
-                if piece.start != page:
-                    piece.start, piece.pages = page, None
+                if piece.start != page or piece.stale:
+                    piece.start, piece.pages, piece.stale = page, None, False
                     again.append(self._call(piece, fixed=True))
                 page += length
                 page += (page - 1) % 2  # the next part starts on an odd page

@@ -24,6 +24,7 @@ import os
 import re
 
 PIECE = 150  # sections per piece at most (a piece costs a LibreOffice start, ~1 s of CPU)
+SMALLEST = 20  # sections per piece at least, where a set has that many
 WHOLE_BELOW = 40  # a bound set with fewer parts is converted whole, like any document
 EXPORT = ('pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"},'
           '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}')
@@ -64,11 +65,19 @@ class SetJob:
 
 
 class Piece:
-    """Consecutive sections of a set (or scattered ones, for a probe) as a .docx of their own."""
+    """Consecutive sections of a set (or scattered ones, for a probe) as a .docx of their own.
+
+    A piece other than the first opens with the section before its own (its `lead`), whose pages
+    are dropped: LibreOffice sets the first page after a section break a few points lower than a
+    document's first page, so a part starting a piece would otherwise print higher than it does
+    in the set, and might break its pages elsewhere."""
 
     def __init__(self, job: SetJob, indices: list[int], probe: bool = False):
         self.job, self.indices, self.probe = job, indices, probe
-        self.start: int | None = None  # the page number its first section starts from
+        self.lead = indices[0] - 1 if indices[0] and not probe else None
+        self.start: int | None = None  # the page number its first own section starts from
+        self.lead_pages: int | None = None  # pages its lead is taken to fill (where the lead's numbers start)
+        self.stale = False
         self.pages: list | None = None  # pypdf pages once converted
         self.reader = None
         self.starts: dict[int, int] = {}  # section → its first page in the piece (0-based)
@@ -106,7 +115,8 @@ def _bookmarked(xml: str, number: int) -> str:
 
 def piece_docx(job: SetJob, indices: list[int], start: int | None) -> bytes:
     """The sections `indices` of the set as a document: the first numbers its pages from `start`
-    (None: as in the set), the last one's properties become the body's."""
+    (None: as in the set), the last one's properties become the body's. Each section starts with
+    a bookmark that LibreOffice exports as a named destination (`read_piece`)."""
     from docgen.documents.package import write_package
 
     out = []
@@ -136,9 +146,17 @@ def read_piece(piece: Piece, data: bytes) -> None:
         named = _NAME.match(name.lstrip("/"))
         if named:
             found.setdefault(int(named.group(1)), reader.get_destination_page_number(dest))
-    if sorted(found) != sorted(piece.indices) or found[piece.indices[0]] != 0:
+    wanted = ([piece.lead] if piece.lead is not None else []) + piece.indices
+    if sorted(found) != sorted(wanted) or found[wanted[0]] != 0:
         raise ValueError("sections not found in the piece's PDF")
-    piece.starts = found
+    if piece.lead is not None:
+        del found[piece.lead]
+    skip = found[piece.indices[0]]  # the lead's pages, its blank one included
+    if piece.lead_pages is not None and skip != piece.lead_pages:
+        piece.lead_pages = skip  # its own numbers were off by the difference: made again (`restarted`)
+        piece.stale = True
+    piece.pages = piece.pages[skip:]
+    piece.starts = {index: page - skip for index, page in found.items()}
 
 
 def occupied(piece: Piece) -> dict[int, int]:
@@ -210,7 +228,7 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
     pieces need their page counts), in the order they are best started: packets and probes, whose
     page counts the bound sets wait for, before the bound sets."""
     total = sum(len(job.sections) for job in jobs)
-    size = max(20, min(PIECE, -(-total // (2 * workers))))
+    size = max(SMALLEST, min(PIECE, -(-total // (2 * workers))))
     first, later = [], []
     from_packets = {key for job in jobs if job.restart for key in job.keys}
     for job in jobs:
