@@ -146,9 +146,18 @@ class _Call:
     def __init__(self, sources: list[str], export: str = "pdf", ready=None, prepare=None, collect=None,
                  weight: int = 0):
         self.sources, self.export, self.collect = sources, export, collect
-        self.weight = weight or len(sources)  # in documents' worth, for its time limit
+        self.weight = weight or sum(_weight(source) for source in sources)  # documents' worth, for its time limit
         self.ready = ready or (lambda: True)
         self.prepare = prepare
+
+
+def _weight(source: str) -> int:
+    """A document's worth of time to convert: one, or one per 200 kB (a whole print set of 2,000 pages
+    is a hundred)."""
+    try:
+        return max(1, os.path.getsize(source) // 200_000)
+    except OSError:
+        return 1
 
 
 def _collector(result: Conversion):
