@@ -116,7 +116,7 @@ def convert(sources: list[str], office: str, workers: int | None = None, batch: 
             handle.write(fonts_conf())
         env = {**os.environ, "FONTCONFIG_FILE": conf}
         runner = _Runner(office, tmp, env, workers)
-        pieces = _Pieces(sets or [], tmp, workers)
+        pieces = _Pieces(sets or [], tmp, workers, result)
         plain = list(sources) + pieces.whole
         # even shares for the workers, at most BATCH files per LibreOffice call
         size = batch or min(BATCH, max(1, -(-len(plain) // workers)))
@@ -185,10 +185,10 @@ def _read_pdf(outdir: str, source: str) -> bytes | None:
 class _Pieces:
     """The print sets' pieces: which may start, where each starts, and the PDFs made of them."""
 
-    def __init__(self, jobs: list, tmp: str, workers: int):
+    def __init__(self, jobs: list, tmp: str, workers: int, result: Conversion):
         from docgen.documents import pdfsets
 
-        self.tmp, self.counts = tmp, {}
+        self.tmp, self.counts, self.result = tmp, {}, result
         self.whole = []  # sets converted as one document after all
         self.expected = []  # part sources whose PDFs come from a set's
         self.jobs, self.failed = [], set()
@@ -240,14 +240,34 @@ class _Pieces:
                     raise ValueError("no PDF")
                 pdfsets.read_piece(piece, data)
             except Exception as exc:  # noqa: BLE001 - a piece LibreOffice broke: its set goes whole
-                _debug(f"piece {path} of {job.source}: {exc!r}")
-                piece.pages = None
-                self.failed.add(id(job))
-                return
+                self._broken(piece, exc)
+                return None
             for index, pages in pdfsets.occupied(piece).items():
                 self.counts.setdefault(job.keys[index], pages)
 
+            def cut() -> None:  # the parts' PDFs, once the free converter has its next call
+                try:
+                    for index in piece.indices:
+                        self._cut(job, piece, index)
+                except Exception as exc:  # noqa: BLE001 - as above
+                    self._broken(piece, exc)
+            return cut
+
         return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5)
+
+    def _broken(self, piece, exc: Exception) -> None:
+        _debug(f"a piece of {piece.job.source}: {exc!r}")
+        piece.pages = None
+        self.failed.add(id(piece.job))
+
+    def _cut(self, job, piece, index: int) -> None:
+        """A packet part's own PDF, from the pages of its section (`finish` checks all are there)."""
+        from docgen.documents import pdfsets
+
+        part = job.parts[index] if index < len(job.parts) else None
+        if part:
+            self.result.pdfs[part] = pdfsets.write_pdf([pdfsets.part_pages(piece, index)],
+                                                       pdfsets.document_title(part), _document_time(part))
 
     def restarted(self) -> list[_Call]:
         """Pieces of bound sets whose first page number is not where the pieces before them end
@@ -279,12 +299,8 @@ class _Pieces:
                     raise ValueError("a piece is missing")
                 made = {job.source: pdfsets.write_pdf([p.pages for p in job.pieces],
                                                       pdfsets.document_title(job.source), _document_time(job.source))}
-                for piece in job.pieces:
-                    for index in piece.indices:
-                        part = job.parts[index] if index < len(job.parts) else None
-                        if part:
-                            made[part] = pdfsets.write_pdf([pdfsets.part_pages(piece, index)],
-                                                           pdfsets.document_title(part), _document_time(part))
+                if not all(p in result.pdfs for p in parts):
+                    raise ValueError("a part's PDF is missing")
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the plain way still works
                 _debug(f"{job.source}: {exc!r}")
                 fallback += [job.source] + parts
@@ -311,8 +327,9 @@ class _Runner:
         running: the first one anyway)."""
         pending = list(calls)
         running: dict[int, tuple[subprocess.Popen, _Call, str, float, object]] = {}  # slot → process
+        later = []  # work a call's collect left to do once the free converters have their next calls
         try:
-            while pending or running:
+            while pending or running or later:
                 for slot in range(self.workers):
                     if slot not in running and pending:
                         ready = next((c for c in pending if c.ready()), None)
@@ -321,7 +338,10 @@ class _Runner:
                         ready = ready or pending[0]
                         pending.remove(ready)
                         running[slot] = self._start(slot, ready)
-                time.sleep(0.02)
+                if later:  # one at a time: a converter that finishes meanwhile is not kept waiting long
+                    later.pop(0)()
+                else:
+                    time.sleep(0.02)
                 for slot, (process, call, outdir, deadline, log) in list(running.items()):
                     if process.poll() is None and time.monotonic() < deadline:
                         continue
@@ -332,7 +352,9 @@ class _Runner:
                     log.close()
                     del running[slot]
                     _debug(f"{call.sources[0]} and {len(call.sources) - 1} more: {'timed out' if timed_out else 'done'}")
-                    call.collect(call, outdir, timed_out)
+                    after = call.collect(call, outdir, timed_out)
+                    if after:
+                        later.append(after)
         finally:
             for process, *_rest, log in running.values():
                 _kill(process)
