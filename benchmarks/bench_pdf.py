@@ -2,6 +2,10 @@
 converted to PDF, timed, next to one plain `soffice --headless --convert-to pdf` call over the same
 files in the same run (which LibreOffice 7.4 gives up part-way through: its count is printed too).
 
+The timed `docgen build --pdf` renders the documents (a few seconds) and converts them: print sets in
+pieces on every core, the packets' parts cut from their packets (docgen/documents/pdfsets.py).
+Other work on the machine stretches wall-clock time: the load average is printed before and after.
+
 Run: python benchmarks/bench_pdf.py   (needs LibreOffice and the fonts named in the README)
 """
 
@@ -30,6 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = pathlib.Path(tmp)
         make_archive(root, entities=1000, inspections=300)
+        print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
         started, cpu = time.perf_counter(), _children_cpu()
         result = subprocess.run([sys.executable, "-m", "docgen", "build", "--pdf"], cwd=root,
                                 capture_output=True, text=True)
@@ -54,7 +59,8 @@ def main() -> None:
         print(f"ratio docgen / plain call: {ours / plain:.2f} "
               f"(per PDF written: {ours / max(len(pdfs), 1) * 1000:.0f} ms against "
               f"{plain / max(made, 1) * 1000:.0f} ms)")
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, {shutil.which('soffice')}")
+        print(f"machine: {os.cpu_count()} cores, load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
+              f"{shutil.which('soffice')}")
 
 
 def _children_cpu() -> float:

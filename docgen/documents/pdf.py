@@ -100,10 +100,14 @@ def batches(sources: list[str], size: int) -> list[list[str]]:
     return [group for group, _ in groups]
 
 
-def convert(sources: list[str], office: str, workers: int | None = None, batch: int | None = None) -> Conversion:
-    """PDFs of `sources` (absolute paths), batch by batch on every core, missing ones retried alone."""
+def convert(sources: list[str], office: str, workers: int | None = None, batch: int | None = None,
+            sets: list | None = None) -> Conversion:
+    """PDFs of `sources` (absolute paths), batch by batch on every core, missing ones retried alone.
+
+    `sets` (`pdfsets.SetJob`s) are print sets converted in pieces side by side; the PDFs of the parts
+    they name are cut from theirs. A set that cannot be done so is converted whole, its parts alone."""
     result = Conversion()
-    if not sources:
+    if not sources and not sets:
         return result
     workers = max(1, workers or os.cpu_count() or 1)
     with tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp:
@@ -112,18 +116,203 @@ def convert(sources: list[str], office: str, workers: int | None = None, batch: 
             handle.write(fonts_conf())
         env = {**os.environ, "FONTCONFIG_FILE": conf}
         runner = _Runner(office, tmp, env, workers)
+        pieces = _Pieces(sets or [], tmp, workers, result)
+        plain = list(sources) + pieces.whole
         # even shares for the workers, at most BATCH files per LibreOffice call
-        size = batch or min(BATCH, -(-len(sources) // workers))
-        runner.run(batches(sources, size), result)
-        missing = [s for s in sources if s not in result.pdfs]
+        size = batch or min(BATCH, max(1, -(-len(plain) // workers)))
+        runner.run(pieces.calls() + [_Call(group, collect=_collector(result)) for group in batches(plain, size)])
+        again = pieces.restarted()  # pieces that began on a wrong page number (their start is known now)
+        if again:
+            runner.run(again)
+        fallback = pieces.finish(result)
+        missing = [s for s in plain if s not in result.pdfs]
+        if fallback:
+            runner.run([_Call(group, collect=_collector(result)) for group in batches(fallback, size)])
+            missing += [s for s in fallback if s not in result.pdfs]
         if missing:  # one at a time: a file that broke its batch cannot break the others again
-            runner.run([[source] for source in missing], result)
-    for source in sources:
+            runner.run([_Call([source], collect=_collector(result)) for source in missing])
+    for source in list(sources) + pieces.expected:
         if source not in result.pdfs:
             result.failed.setdefault(source, "LibreOffice 没有生成 PDF")
         else:
             result.failed.pop(source, None)
     return result
+
+
+class _Call:
+    """One LibreOffice call: its files (or `prepare`, which writes them when the call starts), the
+    export filter, whether it may start yet, and what is done with the PDFs it leaves in a folder."""
+
+    def __init__(self, sources: list[str], export: str = "pdf", ready=None, prepare=None, collect=None,
+                 weight: int = 0):
+        self.sources, self.export, self.collect = sources, export, collect
+        self.weight = weight or sum(_weight(source) for source in sources)  # documents' worth, for its time limit
+        self.ready = ready or (lambda: True)
+        self.prepare = prepare
+
+
+def _weight(source: str) -> int:
+    """A document's worth of time to convert: one, or one per 200 kB (a whole print set of 2,000 pages
+    is a hundred)."""
+    try:
+        return max(1, os.path.getsize(source) // 200_000)
+    except OSError:
+        return 1
+
+
+def _collector(result: Conversion):
+    def collect(call: _Call, outdir: str, timed_out: bool) -> None:
+        for source in call.sources:
+            data = _read_pdf(outdir, source)
+            if data is not None:
+                result.pdfs[source] = reproducible(data, source)
+            else:
+                result.failed[source] = "LibreOffice 超时" if timed_out else "LibreOffice 没有生成 PDF"
+    return collect
+
+
+def _read_pdf(outdir: str, source: str) -> bytes | None:
+    """The whole PDF LibreOffice made of `source` in `outdir`, or None."""
+    produced = os.path.join(outdir, os.path.splitext(os.path.basename(source))[0] + ".pdf")
+    try:
+        with open(produced, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return data if data.startswith(b"%PDF") and b"%%EOF" in data[-1024:] else None
+
+
+class _Pieces:
+    """The print sets' pieces: which may start, where each starts, and the PDFs made of them."""
+
+    def __init__(self, jobs: list, tmp: str, workers: int, result: Conversion):
+        from docgen.documents import pdfsets
+
+        self.tmp, self.counts, self.result = tmp, {}, result
+        self.whole = []  # sets converted as one document after all
+        self.expected = []  # part sources whose PDFs come from a set's
+        self.jobs, self.failed = [], set()
+        for job in jobs:
+            try:
+                ok = job.load()
+            except Exception:  # noqa: BLE001 - anything odd about its XML: the set goes whole
+                ok = False
+            self.expected += [job.source] + [p for p in job.parts if p]
+            if ok:
+                self.jobs.append(job)
+            else:
+                self.whole.append(job.source)
+                self.whole += [p for p in job.parts if p]
+        self.order = pdfsets.plan_pieces(self.jobs, workers)
+        self.made = 0
+
+    def calls(self) -> list[_Call]:
+        return [self._call(piece) for piece in self.order]
+
+    def _call(self, piece, fixed: bool = False) -> _Call:
+        """A piece's call: a bound set's piece waits for the page counts of the parts before it (or,
+        `fixed`, starts where it was found to start)."""
+        from docgen.documents import pdfsets
+
+        self.made += 1
+        path = os.path.join(self.tmp, "pieces", f"piece-{self.made}.docx")
+        job = piece.job
+        numbered = not job.restart and not piece.probe
+
+        def ready() -> bool:
+            return fixed or not numbered or all(job.keys[i] in self.counts for i in range(piece.indices[0]))
+
+        def prepare() -> None:
+            if numbered and not fixed:
+                piece.start = 1 + sum(self.counts.get(job.keys[i], 2) for i in range(piece.indices[0]))
+                if piece.lead is not None:
+                    piece.lead_pages = self.counts.get(job.keys[piece.lead], 2)
+            lead = [piece.lead] if piece.lead is not None else []
+            first = piece.start - (piece.lead_pages or 0) if numbered else None
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(pdfsets.piece_docx(job, lead + piece.indices, first))
+
+        def collect(call: _Call, outdir: str, timed_out: bool) -> None:
+            data = _read_pdf(outdir, path)
+            try:
+                if data is None:
+                    raise ValueError("no PDF")
+                pdfsets.read_piece(piece, data)
+            except Exception as exc:  # noqa: BLE001 - a piece LibreOffice broke: its set goes whole
+                self._broken(piece, exc)
+                return None
+            for index, pages in pdfsets.occupied(piece).items():
+                self.counts.setdefault(job.keys[index], pages)
+
+            def cut() -> None:  # the parts' PDFs, once the free converter has its next call
+                try:
+                    for index in piece.indices:
+                        self._cut(job, piece, index)
+                except Exception as exc:  # noqa: BLE001 - as above
+                    self._broken(piece, exc)
+            return cut
+
+        return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5)
+
+    def _broken(self, piece, exc: Exception) -> None:
+        _debug(f"a piece of {piece.job.source}: {exc!r}")
+        piece.pages = None
+        self.failed.add(id(piece.job))
+
+    def _cut(self, job, piece, index: int) -> None:
+        """A packet part's own PDF, from the pages of its section (`finish` checks all are there)."""
+        from docgen.documents import pdfsets
+
+        part = job.parts[index] if index < len(job.parts) else None
+        if part:
+            self.result.pdfs[part] = pdfsets.write_pdf([pdfsets.part_pages(piece, index)],
+                                                       pdfsets.document_title(part), _document_time(part))
+
+    def restarted(self) -> list[_Call]:
+        """Pieces of bound sets whose first page number is not where the pieces before them end
+        (known now that all are made), to be converted again from the right number."""
+        again = []
+        for job in self.jobs:
+            if job.restart or id(job) in self.failed or any(p.pages is None for p in job.pieces):
+                continue
+            page = 1
+            for piece in job.pieces:
+                length = len(piece.pages)
+                if piece.start != page or piece.stale:
+                    piece.start, piece.pages, piece.stale = page, None, False
+                    again.append(self._call(piece, fixed=True))
+                page += length
+                page += (page - 1) % 2  # the next part starts on an odd page
+        return again
+
+    def finish(self, result: Conversion) -> list[str]:
+        """Each set's PDF joined from its pieces and its parts' PDFs cut from it; the sources of the
+        sets that could not be made so (to be converted whole, their parts alone)."""
+        from docgen.documents import pdfsets
+
+        fallback = []
+        for job in self.jobs:
+            parts = [p for p in job.parts if p]
+            try:
+                if id(job) in self.failed or any(p.pages is None for p in job.pieces):
+                    raise ValueError("a piece is missing")
+                made = {job.source: pdfsets.write_pdf([p.pages for p in job.pieces],
+                                                      pdfsets.document_title(job.source), _document_time(job.source))}
+                if not all(p in result.pdfs for p in parts):
+                    raise ValueError("a part's PDF is missing")
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the plain way still works
+                _debug(f"{job.source}: {exc!r}")
+                fallback += [job.source] + parts
+                continue
+            result.pdfs.update(made)
+        return fallback
+
+
+def _debug(text: str) -> None:
+    """What went wrong with a piece, for whoever looks (DOCGEN_PDF_DEBUG=1): the build itself goes on."""
+    if os.environ.get("DOCGEN_PDF_DEBUG"):
+        print(f"docgen pdf: {text}", file=__import__("sys").stderr, flush=True)
 
 
 class _Runner:
@@ -133,16 +322,27 @@ class _Runner:
         self.office, self.tmp, self.env, self.workers = office, tmp, env, workers
         self.calls = 0
 
-    def run(self, groups: list[list[str]], result: Conversion) -> None:
-        pending = list(reversed(groups))
-        running: dict[int, tuple[subprocess.Popen, list[str], str, float, object]] = {}  # slot → process
+    def run(self, calls: list[_Call]) -> None:
+        """Every call made, the first ready one whenever a converter is free (none ready and none
+        running: the first one anyway)."""
+        pending = list(calls)
+        running: dict[int, tuple[subprocess.Popen, _Call, str, float, object]] = {}  # slot → process
+        later = []  # work a call's collect left to do once the free converters have their next calls
         try:
-            while pending or running:
+            while pending or running or later:
                 for slot in range(self.workers):
                     if slot not in running and pending:
-                        running[slot] = self._start(slot, pending.pop())
-                time.sleep(0.02)
-                for slot, (process, group, outdir, deadline, log) in list(running.items()):
+                        ready = next((c for c in pending if c.ready()), None)
+                        if ready is None and running:
+                            break
+                        ready = ready or pending[0]
+                        pending.remove(ready)
+                        running[slot] = self._start(slot, ready)
+                if later:  # one at a time: a converter that finishes meanwhile is not kept waiting long
+                    later.pop(0)()
+                else:
+                    time.sleep(0.02)
+                for slot, (process, call, outdir, deadline, log) in list(running.items()):
                     if process.poll() is None and time.monotonic() < deadline:
                         continue
                     timed_out = process.poll() is None
@@ -151,39 +351,30 @@ class _Runner:
                     _kill_group(process.pid)  # helpers LibreOffice started and left behind
                     log.close()
                     del running[slot]
-                    self._collect(group, outdir, result, timed_out)
+                    _debug(f"{call.sources[0]} and {len(call.sources) - 1} more: {'timed out' if timed_out else 'done'}")
+                    after = call.collect(call, outdir, timed_out)
+                    if after:
+                        later.append(after)
         finally:
             for process, *_rest, log in running.values():
                 _kill(process)
                 log.close()
 
-    def _start(self, slot: int, group: list[str]):
+    def _start(self, slot: int, call: _Call):
         self.calls += 1
+        if call.prepare:
+            call.prepare()
         outdir = os.path.join(self.tmp, f"out-{self.calls}")
         os.makedirs(outdir)
         keep_blank_pages(os.path.join(self.tmp, f"profile-{slot}"))
         profile = "file://" + os.path.join(self.tmp, f"profile-{slot}")
         command = [self.office, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",
-                   "--convert-to", "pdf", "--outdir", outdir, *group]
+                   "--convert-to", call.export, "--outdir", outdir, *call.sources]
         log = open(os.path.join(self.tmp, f"log-{self.calls}.txt"), "wb")
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    env=self.env, start_new_session=True)
-        deadline = time.monotonic() + START + SECONDS_PER_FILE * len(group)
-        return process, group, outdir, deadline, log
-
-    @staticmethod
-    def _collect(group: list[str], outdir: str, result: Conversion, timed_out: bool) -> None:
-        for source in group:
-            produced = os.path.join(outdir, os.path.splitext(os.path.basename(source))[0] + ".pdf")
-            try:
-                with open(produced, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = b""
-            if data.startswith(b"%PDF") and b"%%EOF" in data[-1024:]:
-                result.pdfs[source] = reproducible(data, source)
-            else:
-                result.failed[source] = "LibreOffice 超时" if timed_out else "LibreOffice 没有生成 PDF"
+        deadline = time.monotonic() + START + SECONDS_PER_FILE * call.weight
+        return process, call, outdir, deadline, log
 
 
 _SETTINGS = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
@@ -284,19 +475,46 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
         report.notes.append("未找到 LibreOffice（soffice），未生成 PDF。请安装 LibreOffice 后重试"
                             "（Debian/Ubuntu：apt-get install libreoffice-writer-nogui libreoffice-calc-nogui）")
         return
-    todo: dict[str, tuple[str, str, str]] = {}  # source path → (its relpath, pdf relpath, source sha)
-    for output in outputs:
-        if output.relpath not in new_manifest:
-            continue
-        pdf_rel = os.path.splitext(output.relpath)[0] + ".pdf"
-        source_sha = new_manifest[output.relpath]["sha256"]
+    from docgen.documents.pdfsets import WHOLE_BELOW, SetJob
+
+    def path(relpath: str) -> str:
+        return os.path.join(out_dir, *relpath.split("/"))
+
+    # a packet's docx parts get their PDFs cut from the packet's: each is kept only with its packet's
+    present = {o.relpath: o for o in outputs if o.relpath in new_manifest}
+    via = {p.relpath: o.relpath for o in present.values() if o.parts and o.restart
+           for p in o.parts if p.is_docx and p.relpath in present}
+    stale: dict[str, tuple[str, str]] = {}  # relpath → (pdf relpath, source sha)
+    for relpath in present:
+        pdf_rel = os.path.splitext(relpath)[0] + ".pdf"
+        source_sha = new_manifest[relpath]["sha256"]
         old = manifest.get(pdf_rel)
-        target = os.path.join(out_dir, *pdf_rel.split("/"))
-        if not force and old and old.get("key") == source_sha and file_sha(target) == old["sha256"]:
+        packet = new_manifest[via[relpath]]["sha256"] if relpath in via else None
+        if (not force and old and old.get("key") == source_sha and old.get("via") == packet
+                and file_sha(path(pdf_rel)) == old["sha256"]):
             new_manifest[pdf_rel] = old
             continue
-        todo[os.path.join(out_dir, *output.relpath.split("/"))] = (output.relpath, pdf_rel, source_sha)
-    result = convert(list(todo), office)
+        stale[relpath] = (pdf_rel, source_sha)
+    for part, packet in via.items():  # one stale: the packet and all its parts made again, together
+        if part in stale or packet in stale:
+            for rel in [packet] + [p for p, q in via.items() if q == packet]:
+                if rel not in stale:
+                    pdf_rel = os.path.splitext(rel)[0] + ".pdf"
+                    new_manifest.pop(pdf_rel, None)
+                    stale[rel] = (pdf_rel, new_manifest[rel]["sha256"])
+    todo = {path(rel): (rel, pdf_rel, sha) for rel, (pdf_rel, sha) in sorted(stale.items())}
+    sets, in_sets = [], set()
+    for rel in sorted(stale):
+        output = present[rel]
+        if not output.parts or not (output.restart or len(output.parts) >= WHOLE_BELOW):
+            continue
+        parts = [path(p.relpath) if via.get(p.relpath) == rel else None for p in output.parts]
+        keys = [path(p.relpath) for p in output.parts]
+        if not output.restart:  # the notice in a bound set lost its 版记 to a section of its own
+            keys = [path(rel) + "#0"] + keys[1:] + [path(rel) + "#版记"]
+        sets.append(SetJob(path(rel), parts, output.restart, keys))
+        in_sets.update([path(rel)] + [p for p in parts if p])
+    result = convert([s for s in todo if s not in in_sets], office, sets=sets)
     for source, (relpath, pdf_rel, source_sha) in todo.items():
         data = result.pdfs.get(source)
         if data is None:
@@ -316,6 +534,8 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
                 new_manifest.setdefault(pdf_rel, manifest[pdf_rel])
             continue
         new_manifest[placed] = {"key": source_sha, "sha256": hashlib.sha256(data).hexdigest(), "sources": [relpath]}
+        if relpath in via:
+            new_manifest[placed]["via"] = new_manifest[via[relpath]]["sha256"]
         report.pdfs.append(placed)
 
 
