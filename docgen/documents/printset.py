@@ -20,8 +20,6 @@ import hashlib
 import io
 import re
 
-from lxml import etree
-
 from docgen.documents.package import CORE_PATH, Stored, core_xml, escape, read_package, write_package
 from docgen.records.problems import DocgenError
 
@@ -35,6 +33,20 @@ _DOC, _RELS, _STYLES, _TYPES = ("word/document.xml", "word/_rels/document.xml.re
 _SECT_ORDER = ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
                "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
                "docGrid printerSettings sectPrChange").split()
+
+
+class _Etree:
+    """lxml.etree, imported at its first use: an edit that changes a Word part of a set recomposes it
+    from the previous set as text, without lxml (tens of milliseconds to import)."""
+
+    def __getattr__(self, name: str):
+        from lxml import etree as module
+
+        globals()["etree"] = module
+        return getattr(module, name)
+
+
+etree = _Etree()
 
 
 def w(tag: str) -> str:
@@ -230,7 +242,8 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     layout = {"shape": shape, "parts": frames, "bounds": bounds, "mappings": mappings, "base_sect": base_sect,
               "base_refs": base.refs,
               "colophon": bool(colophon),
-              "size": bounds[-1] + len(tail_bytes)}
+              "size": bounds[-1] + len(tail_bytes),
+              "sections": _known_sections(sections)}
     return data, layout
 
 
@@ -240,6 +253,11 @@ def _prepared(part: Part, memo: dict) -> Prepared:
     if found is None:
         found = memo[part.digest] = Prepared(part.data)
     return found
+
+
+def _known_sections(cache: dict) -> list:
+    """`_cached_section`'s results, kept in a set's layout: a few distinct ones per set."""
+    return [[sect, kind, start, made] for (sect, kind, start), made in sorted(cache.items(), key=repr)]
 
 
 def _cached_section(cache: dict, sect: str, kind: str, start: str | None) -> str:
@@ -264,7 +282,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
         document = old.get(_DOC)
         if document is None or len(document) != layout["size"]:
             return None
-        sections: dict[tuple, str] = {}
+        # a part's section properties as the set starts it, as worked out before (no lxml to load)
+        sections = {(sect, kind, start): made for sect, kind, start, made in layout.get("sections", [])}
         new_pieces, new_frames = {}, [list(f) for f in frames]
         for n in changed:
             part = parts[n]
@@ -292,7 +311,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
     entries = [Stored(name, chunks) if name == _DOC
                else (name, core_xml(title, when) if name == CORE_PATH else bytes(view)) for name, view in old.items()]
     out = write_package(entries)
-    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1]}
+    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1],
+              "sections": _known_sections(sections)}
     layout.pop("sha256", None)  # the caller's to set
     return out, layout
 
