@@ -324,13 +324,15 @@ def _fields(sheet):
 def test_worksheets_docgen_wrote_are_read_as_lxml_reads_them(built):
     """The Excel attachments are read with regular expressions for speed (`_read_plain`): what is read
     is exactly what lxml reads, cell by cell, for every worksheet docgen wrote."""
-    from docgen.documents.printset import Sheet, _alignments, _read_plain
+    from docgen.documents.printset import Sheet, _alignments, _plain_alignments, _read_plain, _tree_alignments
 
     books = sorted((built / "output").rglob("*.xlsx"))
     assert len(books) >= 4
     for path in books:
         with zipfile.ZipFile(path) as book:
-            aligns = _alignments(book.read("xl/styles.xml"))
+            styles = book.read("xl/styles.xml")
+            aligns = _alignments(styles)
+            assert _plain_alignments(styles) == _tree_alignments(styles) == aligns, path.name
             for name in (n for n in book.namelist() if n.startswith("xl/worksheets/sheet")):
                 xml = book.read(name)
                 assert _read_plain(_empty_sheet(), xml, aligns, []), f"{path.name} {name} was not read the fast way"
@@ -365,3 +367,20 @@ def test_any_worksheet_is_read_as_lxml_reads_it(data):
            f'</mergeCells></worksheet>').encode("utf-8")
     aligns, shared = [None, "center"], ["zero", "one"]
     assert _fields(Sheet(xml, aligns, shared)) == _fields(_sheet_by_lxml(xml, aligns, shared))
+
+
+@pytest.mark.parametrize("xfs", [
+    '<cellXfs count="3"><xf/><xf applyAlignment="1"><alignment horizontal="center"/></xf>'
+    '<xf><protection locked="0"/><alignment vertical="top"/></xf></cellXfs>',
+    '<cellXfs count="1"><xf><extLst><ext><alignment horizontal="left"/></ext></extLst></xf></cellXfs>',
+    '<cellXfs count="1"><!-- c --><xf><alignment horizontal="right"/></xf></cellXfs>',
+    '<x:cellXfs xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:xf><x:alignment '
+    'horizontal="center"/></x:xf></x:cellXfs>',
+    '',
+])
+def test_any_cell_formats_are_read_as_lxml_reads_them(xfs):
+    from docgen.documents.printset import _alignments, _tree_alignments
+
+    xml = (f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<styleSheet {_MAIN}><cellStyleXfs count=\"1\">"
+           f'<xf><alignment horizontal="fill"/></xf></cellStyleXfs>{xfs}</styleSheet>').encode("utf-8")
+    assert _alignments(xml) == _tree_alignments(xml)

@@ -189,6 +189,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     renamed_sets: dict[str, dict[str, str]] = {}
     sections: dict[tuple, str] = {}
     colophon = ""
+    landscape = None
     out, frames = [], []
     for n, part in enumerate(parts):
         if part.kind == "xlsx":
@@ -197,6 +198,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
             if key not in memo:
                 memo[key] = sheet_section(part.data, base_sect)
             content, sect = memo[key]
+            landscape = sect
             frames.append([part.digest, "", ""])
         else:
             prepared = base if n == 0 else _prepared(part, memo)
@@ -243,7 +245,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
               "base_refs": base.refs,
               "colophon": bool(colophon),
               "size": bounds[-1] + len(tail_bytes),
-              "sections": _known_sections(sections)}
+              "sections": _known_sections(sections), "landscape": landscape}
     return data, layout
 
 
@@ -289,7 +291,7 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
             part = parts[n]
             start = "1" if part.restart or n == 0 else None
             if part.kind == "xlsx":
-                content, sect = sheet_section(part.data, layout["base_sect"])
+                content, sect = sheet_section(part.data, layout["base_sect"], layout.get("landscape"))
                 new_frames[n] = [part.digest, "", ""]
             else:
                 prepared = _prepared(part, memo)
@@ -501,10 +503,11 @@ def _map_references(sect: str, part_entries: dict, entries: dict, order: list, r
 _TEXT_WIDTH = 16838 - 2 * 1134  # landscape A4, 20 mm margins (twips)
 
 
-def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
+def sheet_section(data: bytes, base_sect: str, landscape: str | None = None) -> tuple[str, str]:
     """A rendered Excel form (附件 label, title, plan line, header rows, rows, note lines) as Word
     paragraphs and a table on landscape pages; each sheet of the workbook in turn. The sheets'
-    XML is read directly (openpyxl takes seconds for a few hundred rows)."""
+    XML is read directly (openpyxl takes seconds for a few hundred rows). `landscape` is what
+    `_landscape(base_sect)` gave before (kept in the set's layout), if known."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as book:
@@ -513,6 +516,11 @@ def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
         aligns = _alignments(book.read("xl/styles.xml")) if "xl/styles.xml" in book.namelist() else []
         shared = _shared_strings(book.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in book.namelist() else []
         content = "".join(_sheet(Sheet(book.read(name), aligns, shared)) for name in names)
+    return content, landscape if landscape is not None else _landscape(base_sect)
+
+
+def _landscape(base_sect: str) -> str:
+    """The set's first section properties for landscape pages of tables (headers and footers kept)."""
     sect = _parse_sect(base_sect)
     for child in list(sect):
         if etree.QName(child).localname not in ("headerReference", "footerReference"):
@@ -521,14 +529,54 @@ def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
     _set_child(sect, "pgMar", top="1247", right="1134", bottom="1247", left="1134", header="567", footer="567",
                gutter="0")
     _set_child(sect, "cols", space="720")
-    return content, _unparse_sect(sect)
+    return _unparse_sect(sect)
 
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_STYLES_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding=["\'](?:utf|UTF)-8["\'][^>]*\?>\s*)?<styleSheet\b[^>]*?\sxmlns="'
+                          r'http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"')
+_CELL_XFS = re.compile(r"<cellXfs\b[^>]*?(?:/>|>(.*?)</cellXfs>)", re.S)
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>(.*?)</xf>)", re.S)
+_ALIGNMENT = re.compile(r"<alignment\b([^>]*?)/>")
+_XF_CHILDREN = re.compile(r"(?:\s*<(?:alignment|protection)\b[^>]*/>)*\s*")
 
 
 def _alignments(xml: bytes) -> list[str | None]:
-    """Each cell format's horizontal alignment (index = a cell's s attribute)."""
+    """Each cell format's horizontal alignment (index = a cell's s attribute); read with regular
+    expressions from plain XML (no lxml to load for an edit), else with lxml."""
+    found = _plain_alignments(xml)
+    return found if found is not None else _tree_alignments(xml)
+
+
+def _plain_alignments(data: bytes) -> list[str | None] | None:
+    try:
+        xml = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not _STYLES_ROOT.match(xml) or "<!" in xml or "\r" in xml or xml.count('xmlns="') != 1 or \
+            re.search(r"<[A-Za-z_][\w.-]*:(?:cellXfs|xf|alignment)[\s/>]", xml) or xml.count("<cellXfs") > 1:
+        return None
+    block = _CELL_XFS.search(xml)
+    if block is None:
+        return []
+    inner = block.group(1) or ""
+    if _XF.sub("", inner).strip():
+        return None  # something besides xf elements in cellXfs
+    found = []
+    for xf in _XF.finditer(inner):
+        body = xf.group(1) or ""
+        if not _XF_CHILDREN.fullmatch(body):
+            return None  # other children than empty alignment and protection elements
+        alignment = _ALIGNMENT.search(body)
+        if alignment is None:
+            found.append(None)
+            continue
+        horizontal = dict(_ATTR.findall(alignment.group(1))).get("horizontal")
+        found.append(_unescape(horizontal) if horizontal is not None else None)
+    return found
+
+
+def _tree_alignments(xml: bytes) -> list[str | None]:
     xfs = etree.fromstring(xml).find(S + "cellXfs")
     found = []
     for xf in (xfs if xfs is not None else []):
@@ -611,7 +659,7 @@ class Sheet:
         return self.cells.get((row, col), ("", None))[1]
 
 
-_PLAIN_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding="(?:utf|UTF)-8"[^>]*\?>\s*)?<worksheet\b[^>]*?\sxmlns="'
+_PLAIN_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding=["\'](?:utf|UTF)-8["\'][^>]*\?>\s*)?<worksheet\b[^>]*?\sxmlns="'
                          r'http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"')
 _PREFIXED = re.compile(r"<[A-Za-z_][\w.-]*:(?:c|v|t|is|r|row|mergeCell|col)[\s/>]")
 # a cell as docgen and openpyxl write it: r, then s and t when there are
