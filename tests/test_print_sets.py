@@ -301,3 +301,86 @@ def test_a_set_someone_changed_is_not_joined_from(tmp_path, monkeypatch):
     clean = _clean_digests(tmp_path, root, "clean")
     assert all_digests(root / "output")[beside] == clean[f"{PLAN}/{SET}"]
     assert set_path.read_bytes() == (root / "output" / PLAN / "00_通知.docx").read_bytes()
+
+
+def _empty_sheet():
+    from docgen.documents.printset import Sheet
+
+    sheet = Sheet.__new__(Sheet)
+    sheet.cells, sheet.merges, sheet.widths, sheet.max_row, sheet.max_column = {}, [], {}, 0, 0
+    return sheet
+
+
+def _sheet_by_lxml(xml, aligns, shared):
+    sheet = _empty_sheet()
+    sheet._read_tree(xml, aligns, shared)
+    return sheet
+
+
+def _fields(sheet):
+    return sheet.cells, sheet.merges, sheet.widths, sheet.max_row, sheet.max_column
+
+
+def test_worksheets_docgen_wrote_are_read_as_lxml_reads_them(built):
+    """The Excel attachments are read with regular expressions for speed (`_read_plain`): what is read
+    is exactly what lxml reads, cell by cell, for every worksheet docgen wrote."""
+    from docgen.documents.printset import Sheet, _alignments, _plain_alignments, _read_plain, _tree_alignments
+
+    books = sorted((built / "output").rglob("*.xlsx"))
+    assert len(books) >= 4
+    for path in books:
+        with zipfile.ZipFile(path) as book:
+            styles = book.read("xl/styles.xml")
+            aligns = _alignments(styles)
+            assert _plain_alignments(styles) == _tree_alignments(styles) == aligns, path.name
+            for name in (n for n in book.namelist() if n.startswith("xl/worksheets/sheet")):
+                xml = book.read(name)
+                assert _read_plain(_empty_sheet(), xml, aligns, []), f"{path.name} {name} was not read the fast way"
+                sheet = Sheet(xml, aligns, [])
+                assert _fields(sheet) == _fields(_sheet_by_lxml(xml, aligns, [])), f"{path.name} {name}"
+                assert sheet.value(2, 1), "the form's title"
+
+
+_MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@pytest.mark.parametrize("data", [
+    '<c r="A1" t="inlineStr"><is><t>a &amp; b &#38468;&#x4EF6; &lt;c&gt;</t></is></c><c r="B1" s="1"><v>2.5</v></c>',
+    '<c r="A1" t="s"><v>1</v></c><c r="B2" s="1" t="s"><v>0</v></c><c r="C3"/><c r="AA10" s="1"/>',
+    '<c r="A1" t="inlineStr"><is><r><t>first </t></r><r><rPr><b/></rPr><t xml:space="preserve">second</t></r>'
+    '</is></c>',
+    '<c s="1" r="A1" t="inlineStr"><is><t>attributes in another order</t></is></c>',
+    '<c r="A1" t="inlineStr"><is><t><![CDATA[<cdata>]]></t></is></c>',
+    '<c r="A1" t="inlineStr"><!-- a comment --><is><t>x</t></is></c>',
+    '<c r="A1" t="str"><f>1+1</f><v>2</v></c><c r="B1" t="inlineStr"><is><t/></is></c><c r="C1" t="s"/>',
+    '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="A1" t="inlineStr"><x:is>'
+    '<x:t>prefixed</x:t></x:is></x:c>',
+    '<c r="A1"><v>line\r\nbreak</v></c>',
+])
+def test_any_worksheet_is_read_as_lxml_reads_it(data):
+    """Worksheets written otherwise (other attribute order, rich text, CDATA, comments, prefixes) are
+    read the slow way, or the fast way with the same result."""
+    from docgen.documents.printset import Sheet
+
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {_MAIN}><cols><col min="1" max="2" width="12"/>'
+           f'</cols><sheetData><row r="1">{data}</row></sheetData><mergeCells count="1"><mergeCell ref="A2:C3"/>'
+           f'</mergeCells></worksheet>').encode("utf-8")
+    aligns, shared = [None, "center"], ["zero", "one"]
+    assert _fields(Sheet(xml, aligns, shared)) == _fields(_sheet_by_lxml(xml, aligns, shared))
+
+
+@pytest.mark.parametrize("xfs", [
+    '<cellXfs count="3"><xf/><xf applyAlignment="1"><alignment horizontal="center"/></xf>'
+    '<xf><protection locked="0"/><alignment vertical="top"/></xf></cellXfs>',
+    '<cellXfs count="1"><xf><extLst><ext><alignment horizontal="left"/></ext></extLst></xf></cellXfs>',
+    '<cellXfs count="1"><!-- c --><xf><alignment horizontal="right"/></xf></cellXfs>',
+    '<x:cellXfs xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:xf><x:alignment '
+    'horizontal="center"/></x:xf></x:cellXfs>',
+    '',
+])
+def test_any_cell_formats_are_read_as_lxml_reads_them(xfs):
+    from docgen.documents.printset import _alignments, _tree_alignments
+
+    xml = (f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<styleSheet {_MAIN}><cellStyleXfs count=\"1\">"
+           f'<xf><alignment horizontal="fill"/></xf></cellStyleXfs>{xfs}</styleSheet>').encode("utf-8")
+    assert _alignments(xml) == _tree_alignments(xml)

@@ -340,3 +340,39 @@ def test_a_schema_with_an_invalid_pattern_names_its_file(archive):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "entity.schema.json" in result.stderr and "正则表达式" in result.stderr
     assert "内部错误" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_sandbox_verdicts_kept_per_type_are_jinjas_own():
+    """docgen's sandbox keeps each attribute's verdict per (type, name): asked in any order, after a
+    safe attribute of the same object or type, it answers as Jinja's own immutable sandbox does."""
+    import collections
+    import types
+
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from docgen.documents import templating
+
+    class View:
+        name = "x"
+
+        def method(self):
+            return 1
+
+    def function():
+        return 1
+
+    objects = [{"a": 1}, [1], {1}, collections.deque(), "text", 3, View(), View, View().method, function,
+               (x for x in ()), types.SimpleNamespace(a=1), collections.OrderedDict(), str]
+    names = ["keys", "items", "clear", "update", "append", "pop", "add", "upper", "mro", "__class__",
+             "_private", "__globals__", "__func__", "__self__", "gi_frame", "name", "method", "a", "format"]
+    ours, jinjas = templating.environment(), ImmutableSandboxedEnvironment()
+    for _ in range(2):  # the second round answers from what the first one kept
+        for obj in objects:
+            for name in names:
+                assert ours.is_safe_attribute(obj, name, None) == jinjas.is_safe_attribute(obj, name, None), \
+                    (type(obj), name)
+    assert not ours.is_safe_attribute({}, "clear", None) and ours.is_safe_attribute({}, "keys", None)
+    template = templating.template(ours, "test", "verdicts", "{{ d.keys() | list }}{{ d.clear() }}")
+    with pytest.raises(Exception) as raised:
+        template.render(d={"a": 1})
+    assert "clear" in str(raised.value)

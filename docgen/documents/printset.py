@@ -20,8 +20,6 @@ import hashlib
 import io
 import re
 
-from lxml import etree
-
 from docgen.documents.package import CORE_PATH, Stored, core_xml, escape, read_package, write_package
 from docgen.records.problems import DocgenError
 
@@ -35,6 +33,20 @@ _DOC, _RELS, _STYLES, _TYPES = ("word/document.xml", "word/_rels/document.xml.re
 _SECT_ORDER = ("headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders "
                "lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter "
                "docGrid printerSettings sectPrChange").split()
+
+
+class _Etree:
+    """lxml.etree, imported at its first use: an edit that changes a Word part of a set recomposes it
+    from the previous set as text, without lxml (tens of milliseconds to import)."""
+
+    def __getattr__(self, name: str):
+        from lxml import etree as module
+
+        globals()["etree"] = module
+        return getattr(module, name)
+
+
+etree = _Etree()
 
 
 def w(tag: str) -> str:
@@ -177,6 +189,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     renamed_sets: dict[str, dict[str, str]] = {}
     sections: dict[tuple, str] = {}
     colophon = ""
+    landscape = None
     out, frames = [], []
     for n, part in enumerate(parts):
         if part.kind == "xlsx":
@@ -185,6 +198,7 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
             if key not in memo:
                 memo[key] = sheet_section(part.data, base_sect)
             content, sect = memo[key]
+            landscape = sect
             frames.append([part.digest, "", ""])
         else:
             prepared = base if n == 0 else _prepared(part, memo)
@@ -230,7 +244,8 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     layout = {"shape": shape, "parts": frames, "bounds": bounds, "mappings": mappings, "base_sect": base_sect,
               "base_refs": base.refs,
               "colophon": bool(colophon),
-              "size": bounds[-1] + len(tail_bytes)}
+              "size": bounds[-1] + len(tail_bytes),
+              "sections": _known_sections(sections), "landscape": landscape}
     return data, layout
 
 
@@ -240,6 +255,11 @@ def _prepared(part: Part, memo: dict) -> Prepared:
     if found is None:
         found = memo[part.digest] = Prepared(part.data)
     return found
+
+
+def _known_sections(cache: dict) -> list:
+    """`_cached_section`'s results, kept in a set's layout: a few distinct ones per set."""
+    return [[sect, kind, start, made] for (sect, kind, start), made in sorted(cache.items(), key=repr)]
 
 
 def _cached_section(cache: dict, sect: str, kind: str, start: str | None) -> str:
@@ -264,13 +284,14 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
         document = old.get(_DOC)
         if document is None or len(document) != layout["size"]:
             return None
-        sections: dict[tuple, str] = {}
+        # a part's section properties as the set starts it, as worked out before (no lxml to load)
+        sections = {(sect, kind, start): made for sect, kind, start, made in layout.get("sections", [])}
         new_pieces, new_frames = {}, [list(f) for f in frames]
         for n in changed:
             part = parts[n]
             start = "1" if part.restart or n == 0 else None
             if part.kind == "xlsx":
-                content, sect = sheet_section(part.data, layout["base_sect"])
+                content, sect = sheet_section(part.data, layout["base_sect"], layout.get("landscape"))
                 new_frames[n] = [part.digest, "", ""]
             else:
                 prepared = _prepared(part, memo)
@@ -292,7 +313,8 @@ def _recompose(parts: list[Part], title: str, when: str, shape: list, previous, 
     entries = [Stored(name, chunks) if name == _DOC
                else (name, core_xml(title, when) if name == CORE_PATH else bytes(view)) for name, view in old.items()]
     out = write_package(entries)
-    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1]}
+    layout = {**layout, "parts": new_frames, "bounds": new_bounds, "size": new_bounds[-1] + len(document) - bounds[-1],
+              "sections": _known_sections(sections)}
     layout.pop("sha256", None)  # the caller's to set
     return out, layout
 
@@ -481,10 +503,11 @@ def _map_references(sect: str, part_entries: dict, entries: dict, order: list, r
 _TEXT_WIDTH = 16838 - 2 * 1134  # landscape A4, 20 mm margins (twips)
 
 
-def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
+def sheet_section(data: bytes, base_sect: str, landscape: str | None = None) -> tuple[str, str]:
     """A rendered Excel form (附件 label, title, plan line, header rows, rows, note lines) as Word
     paragraphs and a table on landscape pages; each sheet of the workbook in turn. The sheets'
-    XML is read directly (openpyxl takes seconds for a few hundred rows)."""
+    XML is read directly (openpyxl takes seconds for a few hundred rows). `landscape` is what
+    `_landscape(base_sect)` gave before (kept in the set's layout), if known."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as book:
@@ -493,6 +516,11 @@ def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
         aligns = _alignments(book.read("xl/styles.xml")) if "xl/styles.xml" in book.namelist() else []
         shared = _shared_strings(book.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in book.namelist() else []
         content = "".join(_sheet(Sheet(book.read(name), aligns, shared)) for name in names)
+    return content, landscape if landscape is not None else _landscape(base_sect)
+
+
+def _landscape(base_sect: str) -> str:
+    """The set's first section properties for landscape pages of tables (headers and footers kept)."""
     sect = _parse_sect(base_sect)
     for child in list(sect):
         if etree.QName(child).localname not in ("headerReference", "footerReference"):
@@ -501,14 +529,54 @@ def sheet_section(data: bytes, base_sect: str) -> tuple[str, str]:
     _set_child(sect, "pgMar", top="1247", right="1134", bottom="1247", left="1134", header="567", footer="567",
                gutter="0")
     _set_child(sect, "cols", space="720")
-    return content, _unparse_sect(sect)
+    return _unparse_sect(sect)
 
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_STYLES_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding=["\'](?:utf|UTF)-8["\'][^>]*\?>\s*)?<styleSheet\b[^>]*?\sxmlns="'
+                          r'http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"')
+_CELL_XFS = re.compile(r"<cellXfs\b[^>]*?(?:/>|>(.*?)</cellXfs>)", re.S)
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>(.*?)</xf>)", re.S)
+_ALIGNMENT = re.compile(r"<alignment\b([^>]*?)/>")
+_XF_CHILDREN = re.compile(r"(?:\s*<(?:alignment|protection)\b[^>]*/>)*\s*")
 
 
 def _alignments(xml: bytes) -> list[str | None]:
-    """Each cell format's horizontal alignment (index = a cell's s attribute)."""
+    """Each cell format's horizontal alignment (index = a cell's s attribute); read with regular
+    expressions from plain XML (no lxml to load for an edit), else with lxml."""
+    found = _plain_alignments(xml)
+    return found if found is not None else _tree_alignments(xml)
+
+
+def _plain_alignments(data: bytes) -> list[str | None] | None:
+    try:
+        xml = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not _STYLES_ROOT.match(xml) or "<!" in xml or "\r" in xml or xml.count('xmlns="') != 1 or \
+            re.search(r"<[A-Za-z_][\w.-]*:(?:cellXfs|xf|alignment)[\s/>]", xml) or xml.count("<cellXfs") > 1:
+        return None
+    block = _CELL_XFS.search(xml)
+    if block is None:
+        return []
+    inner = block.group(1) or ""
+    if _XF.sub("", inner).strip():
+        return None  # something besides xf elements in cellXfs
+    found = []
+    for xf in _XF.finditer(inner):
+        body = xf.group(1) or ""
+        if not _XF_CHILDREN.fullmatch(body):
+            return None  # other children than empty alignment and protection elements
+        alignment = _ALIGNMENT.search(body)
+        if alignment is None:
+            found.append(None)
+            continue
+        horizontal = dict(_ATTR.findall(alignment.group(1))).get("horizontal")
+        found.append(_unescape(horizontal) if horizontal is not None else None)
+    return found
+
+
+def _tree_alignments(xml: bytes) -> list[str | None]:
     xfs = etree.fromstring(xml).find(S + "cellXfs")
     found = []
     for xf in (xfs if xfs is not None else []):
@@ -545,12 +613,24 @@ def _column(ref: str) -> int:
 
 
 class Sheet:
-    """What `_sheet` reads of a worksheet: cell values and alignments, merges, column widths."""
+    """What `_sheet` reads of a worksheet: cell values and alignments, merges, column widths.
+
+    A worksheet docgen wrote (plain UTF-8 XML in the default namespace) is read with regular
+    expressions, several times faster than walking lxml elements cell by cell; anything else
+    (comments, CDATA, a DOCTYPE, prefixed or nested namespaces, rich text) is read with lxml."""
 
     def __init__(self, xml: bytes, aligns: list, shared: list):
-        tree = etree.fromstring(xml)
         self.cells: dict[tuple[int, int], tuple[str, str | None]] = {}
         self.max_row = self.max_column = 0
+        self.merges = []
+        self.widths = {}
+        if not _read_plain(self, xml, aligns, shared):
+            self.cells, self.merges, self.widths = {}, [], {}
+            self.max_row = self.max_column = 0
+            self._read_tree(xml, aligns, shared)
+
+    def _read_tree(self, xml: bytes, aligns: list, shared: list) -> None:
+        tree = etree.fromstring(xml)
         v, t = S + "v", S + "t"
         for c in tree.iter(S + "c"):
             row, col = _cell(c.get("r"))
@@ -564,12 +644,10 @@ class Sheet:
             style = int(c.get("s") or 0)
             self.cells[(row, col)] = (text, aligns[style] if style < len(aligns) else None)
             self.max_row, self.max_column = max(self.max_row, row), max(self.max_column, col)
-        self.merges = []
         for merged in tree.iter(S + "mergeCell"):
             first, last = merged.get("ref").split(":")
             self.merges.append((int(re.search(r"\d+", first).group(0)), _column(first),
                                 int(re.search(r"\d+", last).group(0)), _column(last)))
-        self.widths = {}
         for col in tree.iter(S + "col"):
             for n in range(int(col.get("min")), int(col.get("max")) + 1):
                 self.widths[n] = float(col.get("width") or 9)
@@ -579,6 +657,90 @@ class Sheet:
 
     def align(self, row: int, col: int) -> str | None:
         return self.cells.get((row, col), ("", None))[1]
+
+
+_PLAIN_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding=["\'](?:utf|UTF)-8["\'][^>]*\?>\s*)?<worksheet\b[^>]*?\sxmlns="'
+                         r'http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"')
+_PREFIXED = re.compile(r"<[A-Za-z_][\w.-]*:(?:c|v|t|is|r|row|mergeCell|col)[\s/>]")
+# a cell as docgen and openpyxl write it: r, then s and t when there are
+_C = re.compile(r'<c r="([A-Z]+)([0-9]+)"(?: s="([0-9]+)")?(?: t="(\w+)")?(?:/>|><is><t(?: xml:space="preserve")?>'
+                r'([^<]*)</t></is></c>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.S)
+_ANY_C = re.compile(r"<c\b")
+_V = re.compile(r"<v(?:\s[^>]*)?(?:/>|>(.*?)</v>)", re.S)
+_T = re.compile(r"<t(?:\s[^>]*)?(?:/>|>(.*?)</t>)", re.S)
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_MERGE = re.compile(r"<mergeCell\b([^>]*)>")
+_COL = re.compile(r"<col\b([^>]*)>")
+_ENTITY = re.compile(r"&(?:#(\d+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: chr(int(m.group(1))) if m.group(1) else chr(int(m.group(2), 16)) if m.group(2)
+                       else _NAMED[m.group(3)], text)
+
+
+def _read_plain(sheet: Sheet, data: bytes, aligns: list, shared: list) -> bool:
+    """`Sheet`'s fields read from plain worksheet XML; False (fields half filled) when the XML is not
+    plain enough to be read this way, or is not what lxml would read it as."""
+    try:
+        xml = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not _PLAIN_ROOT.match(xml) or "<!" in xml or "\r" in xml or xml.count('xmlns="') != 1 or \
+            _PREFIXED.search(xml):
+        return False
+    cells = sheet.cells
+    max_row = max_column = 0
+    count = 0
+    for found in _C.finditer(xml):
+        letters, digits, style, kind, simple_text, simple_value, inner = found.groups()
+        count += 1
+        row, col = int(digits), _COLUMNS.get(letters) or _cell(letters + digits)[1]
+        if simple_text is not None:  # <is><t>…</t></is>, the text read only for an inline string
+            text = _unescape(simple_text) if kind == "inlineStr" else ""
+        elif simple_value is not None:  # <v>…</v>
+            if kind == "inlineStr":
+                text = ""
+            elif kind == "s":
+                text = shared[int(_unescape(simple_value))]
+            else:
+                text = _unescape(simple_value)
+        elif inner is None:  # <c …/>
+            text = ""
+        elif kind == "inlineStr":
+            pieces = _T.findall(inner)
+            if any("<" in piece for piece in pieces):
+                return False  # markup inside a text element: lxml's reading differs
+            text = _unescape("".join(pieces))
+        else:
+            value = _V.search(inner)
+            if value is not None and "<" in (value.group(1) or ""):
+                return False
+            if kind == "s" and value is not None:
+                text = shared[int(_unescape(value.group(1) or ""))]
+            else:
+                text = _unescape(value.group(1)) if value is not None and value.group(1) else ""
+        style = int(style or 0)
+        cells[(row, col)] = (text, aligns[style] if style < len(aligns) else None)
+        if row > max_row:
+            max_row = row
+        if col > max_column:
+            max_column = col
+    if count != len(_ANY_C.findall(xml)):
+        return False  # a cell written otherwise (other attributes, another order)
+    sheet.max_row, sheet.max_column = max_row, max_column
+    for found in _MERGE.finditer(xml):
+        first, last = _unescape(dict(_ATTR.findall(found.group(1)))["ref"]).split(":")
+        sheet.merges.append((int(re.search(r"\d+", first).group(0)), _column(first),
+                             int(re.search(r"\d+", last).group(0)), _column(last)))
+    for found in _COL.finditer(xml):
+        attrs = dict(_ATTR.findall(found.group(1)))
+        for n in range(int(attrs["min"]), int(attrs["max"]) + 1):
+            sheet.widths[n] = float(attrs.get("width") or 9)
+    return True
 
 
 _PLAIN = re.compile(r'[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')

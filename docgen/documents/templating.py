@@ -43,12 +43,31 @@ class _QuietCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, its verdict on an attribute kept per (type, attribute name).
+
+    The sandbox asks `is_safe_attribute` at every attribute a template reads (tens of thousands in
+    a build); its rules look only at the name and at the type of the object (never at the value),
+    so the verdict for one object of a type is the verdict for all of them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 def environment(**options) -> jinja2.Environment:
     """A sandboxed environment (the only kind docgen compiles templates in)."""
     from docgen import usercache
 
     folder = usercache.folder()
-    return ImmutableSandboxedEnvironment(
+    return _Sandbox(
         loader=jinja2.FunctionLoader(lambda name: (_SOURCES[name], None, lambda: True) if name in _SOURCES else None),
         bytecode_cache=_QuietCache(folder) if folder else None, **options)
 
