@@ -35,7 +35,9 @@ def code_digest() -> bytes:
     digest = hashlib.sha256()
     names = []
     for top, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
+        # templates/ and schemas/ sit inside the package only when installed: they are data, not code
+        # (their contents are digested where they are used), so a checkout and an install agree
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__")) and not (top == folder and d in ("templates", "schemas"))]
         names += [os.path.relpath(os.path.join(top, n), folder) for n in files if n.endswith(".py")]
     for name in sorted(n.replace(os.sep, "/") for n in names):
         with open(os.path.join(folder, name), "rb") as handle:

@@ -218,7 +218,8 @@ def test_schemas_pass_ajv_strict_mode(node_modules, tmp_path):
     script = str(ROOT / "scripts/ajv_strict.js")
     result = subprocess.run(["node", script, str(SCHEMAS)], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(result.stdout.split()) == sorted(["ok"] * 7 + [p.name for p in SCHEMAS.glob("*.schema.json")])
+    names = [p.name for p in SCHEMAS.glob("*.schema.json")]
+    assert sorted(result.stdout.split()) == sorted(["ok"] * len(names) + names)
     # the check has teeth: an unknown keyword (what x-kind was) is refused
     shutil.copytree(SCHEMAS, tmp_path / "schemas")
     entity = tmp_path / "schemas/entity.schema.json"
