@@ -10,14 +10,13 @@ stored zip of the other, unchanged, parts.
 from __future__ import annotations
 
 import re
-import zipfile
 
 import jinja2
 from markupsafe import Markup, escape
 
 from docgen.documents import templating
 from docgen.cache import remembered
-from docgen.documents.package import CORE_PATH, NOT_XML, Stored, core_xml, read_package, write_package
+from docgen.documents.package import CORE_PATH, NOT_XML, core_xml, write_package
 from docgen.records.problems import DocgenError
 
 _RENDERED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -92,12 +91,7 @@ class WordTemplate:
     def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
         self.name = name
         self.env = env or make_env()
-        with open(path, "rb") as handle:
-            blob = handle.read()
-        try:
-            self.entries = read_package(blob)
-        except (zipfile.BadZipFile, ValueError, NotImplementedError):
-            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Word 文件（.docx），可能已损坏，或只是改了扩展名") from None
+        blob, self.entries = templating.read_template(path, name, "Word 文件（.docx）")
 
         def make():
             try:
@@ -116,9 +110,7 @@ class WordTemplate:
                 self.compiled[part] = templating.template(self.env, "docx", f"{name}/{part}", xml)
             except jinja2.TemplateSyntaxError as exc:
                 raise templating.syntax_error(name, exc) from None
-        # the parts every document of this template has as they are: zipped once, joined per document
-        self.constant = {part: Stored(part, data) for part, data in self.entries
-                         if part not in self.compiled and part != CORE_PATH and part.isascii()}
+        self.constant = templating.constant_parts(self.entries, self.compiled)
 
     def render(self, context: dict, title: str, when: str) -> bytes:
         out = []

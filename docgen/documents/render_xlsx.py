@@ -22,14 +22,13 @@ import html
 import math
 import posixpath
 import re
-import zipfile
 
 import jinja2
 
 from docgen.documents import templating
 from docgen.cache import remembered
 from docgen.records.model import display_width
-from docgen.documents.package import CORE_PATH, Stored, core_xml, escape, read_package, write_package
+from docgen.documents.package import CORE_PATH, core_xml, escape, write_package
 from docgen.records.problems import DocgenError
 
 MERGE = "{# merge #}"
@@ -415,12 +414,7 @@ class WorkbookTemplate:
 
     def __init__(self, path: str, name: str, cache_dir: str | None = None):
         self.name = name
-        with open(path, "rb") as handle:
-            blob = handle.read()
-        try:
-            self.entries = read_package(blob)
-        except (zipfile.BadZipFile, ValueError, NotImplementedError):
-            raise DocgenError(f"模板 {name} 无法读取：不是有效的 Excel 文件（.xlsx），可能已损坏，或只是改了扩展名") from None
+        blob, self.entries = templating.read_template(path, name, "Excel 文件（.xlsx）")
 
         def make():
             try:
@@ -431,9 +425,7 @@ class WorkbookTemplate:
         prepared = remembered(cache_dir, FORMAT.encode(), blob, make=make,
                               valid=lambda value: isinstance(value, dict) and value.get("format") == FORMAT)
         self.sheets = {sheet["part"]: _Sheet(sheet, prepared["sizes"], name) for sheet in prepared["sheets"]}
-        # the parts every workbook of this template has as they are: zipped once, joined per workbook
-        self.constant = {part: Stored(part, data) for part, data in self.entries
-                         if part not in self.sheets and part != CORE_PATH and part.isascii()}
+        self.constant = templating.constant_parts(self.entries, self.sheets)
 
     def render(self, context: dict, all_rows, title: str, when: str) -> bytes:
         """Rows are the contexts of the repeated row (each gets `row`): one list for every sheet,

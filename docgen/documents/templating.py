@@ -119,3 +119,27 @@ def failure(name: str, exc: BaseException) -> DocgenError:
 
 def syntax_error(name: str, exc: jinja2.TemplateSyntaxError) -> DocgenError:
     return DocgenError(f"模板 {name} 有语法错误：{exc.message}")
+
+
+def read_template(path: str, name: str, kind: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """A template file's bytes and its package entries; a file that is no package is named for the
+    clerk (`kind`: what it should have been, e.g. "Word 文件（.docx）")."""
+    import zipfile
+
+    from docgen.documents.package import read_package
+
+    with open(path, "rb") as handle:
+        blob = handle.read()
+    try:
+        return blob, read_package(blob)
+    except (zipfile.BadZipFile, ValueError, NotImplementedError):
+        raise DocgenError(f"模板 {name} 无法读取：不是有效的 {kind}，可能已损坏，或只是改了扩展名") from None
+
+
+def constant_parts(entries: list[tuple[str, bytes]], filled) -> dict:
+    """The parts every document of a template has as they are (not `filled` in, not the properties):
+    zipped once, joined into each document."""
+    from docgen.documents.package import CORE_PATH, Stored
+
+    return {part: Stored(part, data) for part, data in entries
+            if part not in filled and part != CORE_PATH and part.isascii()}
