@@ -138,11 +138,7 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     observer.start()
     try:
         attempt("首次生成", None)
-    except BaseException:
-        observer.stop()
-        raise
-    echo(f"正在监视 {'、'.join(os.path.relpath(f) + '/' for f in watched)}，保存后自动重新生成（按 Ctrl-C 退出）")
-    try:
+        echo(f"正在监视 {'、'.join(os.path.relpath(f) + '/' for f in watched)}，保存后自动重新生成（按 Ctrl-C 退出）")
         while True:
             paths = changes.wait(stop)
             if paths is None:

@@ -116,9 +116,10 @@ def check_plans(index: Index) -> Iterator[Problem]:
             yield plan.problem(("period", "end"), f"「结束日期」{end} 早于「开始日期」{start}")
         if data.get("type") == "联合抽查":
             yield from _check_plan_items(plan, index)
-        groups = {r.data.get("group") for r in index.by_plan.get(data.get("id"), ())}
+        assistants = data.get("assistants") or []
+        groups = {r.data.get("group") for r in index.by_plan.get(data.get("id"), ())} if assistants else set()
         groups.discard(None)
-        for i, helper in enumerate(data.get("assistants") or []):
+        for i, helper in enumerate(assistants):
             dep = helper.get("department") if isinstance(helper, dict) else None
             if isinstance(dep, str) and dep not in ids:
                 yield plan.problem(("assistants", i, "department"), f"部门“{dep}”没有参与本计划")

@@ -226,10 +226,11 @@ class Schemas:
         from docgen.records.archive import packaged_dir
 
         try:
-            shipped = packaged_dir("schemas")
+            self._shipped: str | None = packaged_dir("schemas")
         except DocgenError:
-            shipped = schemas_dir
-        if os.path.abspath(shipped) != os.path.abspath(schemas_dir):
+            self._shipped = None
+        shipped = self._shipped
+        if shipped is not None and os.path.abspath(shipped) != os.path.abspath(schemas_dir):
             missing = [n for n in sorted(os.listdir(shipped)) if n.endswith(".schema.json")
                        and n[: -len(".schema.json")] not in self.raw and n != "common.schema.json"]
             if missing:
@@ -270,13 +271,12 @@ class Schemas:
 
     def _is_docgens_own(self, kind: str) -> bool:
         """Whether `kind`'s schema and the common one are byte for byte docgen's packaged copies."""
+        if self._shipped is None:
+            return False
+        if os.path.abspath(self._shipped) == os.path.abspath(self.dir):
+            return True  # the archive has no schemas of its own: these are docgen's
         if self._packaged is None:
-            from docgen.records.archive import packaged_dir
-
-            try:
-                self._packaged = _read_schema_files(packaged_dir("schemas"))
-            except DocgenError:
-                self._packaged = {}
+            self._packaged = _read_schema_files(self._shipped)
         return all(self.raw.get(name) == self._packaged.get(name) for name in ("common", kind))
 
     def _check_patterns(self) -> None:
