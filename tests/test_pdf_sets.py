@@ -77,20 +77,81 @@ def test_pieces_planned_packets_and_probes_first_and_every_section_once(built):
     job = set_job(out)
     job.load()
     packet = pdfsets.SetJob(str(out / "packet.docx"), [], True, [f"p{n}" for n in range(50)])
-    packet.sections = [("", 0, 0)] * 50
+    packet.sections = [("<w:p>", 0, 0)] * 50
     old = pdfsets.SMALLEST, pdfsets.PIECE
     try:
-        pdfsets.SMALLEST = pdfsets.PIECE = 3
+        pdfsets.SMALLEST, pdfsets.PIECE = 1, 3
         order = pdfsets.plan_pieces([job, packet], 2)
     finally:
         pdfsets.SMALLEST, pdfsets.PIECE = old
-    numbered = [p for p in order if p.job is job and not p.probe]
+    numbered = job.pieces  # no packet holds the set's parts: all probed but the first and the last piece's
     assert sorted(i for p in numbered for i in p.indices) == list(range(len(job.sections)))
     assert all(p.indices == list(range(p.indices[0], p.indices[-1] + 1)) for p in numbered)
     assert len(numbered[-1].indices) >= 2  # the 版记 never starts a piece
-    later = order.index(numbered[1])
+    probes = [p for p in order if p.probe]
+    assert len(probes) == 1 and probes[0].indices == list(range(numbered[1].indices[0], numbered[-1].indices[0]))
+    later = min(order.index(p) for p in numbered[1:])
     assert all(p.job is packet or p.probe or p is numbered[0] for p in order[:later])
     assert sorted(i for p in order if p.job is packet for i in p.indices) == list(range(50))
+
+
+def fake_set(keys: list[str], restart: bool, paragraphs: list[int]) -> pdfsets.SetJob:
+    job = pdfsets.SetJob("set.docx", [None] * len(keys), restart, list(keys))
+    job.sections = [("<w:p>" * n, 0, 0) for n in paragraphs]
+    return job
+
+
+def test_a_bound_set_beside_its_packets_converts_only_what_they_do_not_hold():
+    """A plan's bound set beside its groups' packets: the notice and plan, the 台账 and the tables
+    with the 版记 are its pieces; the 告知书 and 记录表 come from the packets, one document of numbered
+    empty pages per page style giving their page numbers; what others wait for goes first."""
+    notices = [f"n{i}" for i in range(60)]
+    forms = [f"f{i}" for i in range(60)]
+    keys = ["通知", "方案"] + notices + ["台账"] + forms + ["电话", "分组", "公示", "版记"]
+    cost = [20, 40] + [54] * 60 + [3600] + [54] * 60 + [3000, 3000, 6300, 1]
+    bound = fake_set(keys, False, cost)
+    bound.sections[2:62] = [("<w:p>" * 54 + "<w:sectPr>a</w:sectPr>", 54 * 5, 54 * 5 + 22)] * 60
+    packets = [fake_set([k for pair in zip(notices[g::2], forms[g::2]) for k in pair], True, [54] * 60)
+               for g in range(2)]
+    order = pdfsets.plan_pieces([bound] + packets, 2)
+    assert [p.indices for p in bound.pieces] == [[0, 1], [62], [123, 124, 125, 126]]
+    assert [p.numbers for p in bound.numbers] == [list(range(2, 62)), list(range(63, 123))]
+    assert all(p.waited for p in bound.pieces[:-1] + bound.numbers) and not bound.pieces[-1].waited
+    assert not any(p.probe for p in order)
+    ahead = bound.pieces[:-1] + bound.numbers
+    assert order[:len(ahead)] == ahead and order[-1] is bound.pieces[-1]
+    assert {id(p) for p in order[len(ahead):-1]} == {id(p) for j in packets for p in j.pieces}
+
+
+def test_pieces_of_a_set_alone_weigh_alike():
+    """Without packets, a set's pieces cost about the same (paragraphs: a notice of 54 paragraphs
+    weighs what a form of 54 does), a long table going alone; the 版记 never goes alone."""
+    cost = [20, 40] + [54] * 60 + [3600] + [54] * 60 + [3000, 3000, 6300, 1]
+    bound = fake_set([str(i) for i in range(len(cost))], False, cost)
+    old = pdfsets.SMALLEST
+    try:
+        pdfsets.SMALLEST = 1000
+        order = pdfsets.plan_pieces([bound], 2)
+    finally:
+        pdfsets.SMALLEST = old
+    pieces = bound.pieces
+    assert sorted(i for p in pieces for i in p.indices) == list(range(len(cost)))
+    assert all(p.indices == list(range(p.indices[0], p.indices[-1] + 1)) for p in pieces)
+    longest = max(pieces, key=lambda p: p.cost)
+    assert 125 in longest.indices and len(longest.indices) <= 2  # the long table, alone but for the 版记
+    assert all(p.cost <= 6300 // 2 + 54 for p in pieces if p is not longest and 125 not in p.indices
+               and len(p.indices) > 1 and 62 not in p.indices)  # the rest cut at about equal costs
+    assert order[0] is pieces[0] and order[1].probe
+    assert [p.cost for p in order[2:]] == sorted((p.cost for p in order[2:]), reverse=True)
+    alone = fake_set(["a", "b", "c", "d", "版记"], False, [10, 10, 10, 10, 1])
+    old = pdfsets.SMALLEST, pdfsets.PIECE
+    try:
+        pdfsets.SMALLEST, pdfsets.PIECE = 1, 2
+        pdfsets.plan_pieces([alone], 2)
+    finally:
+        pdfsets.SMALLEST, pdfsets.PIECE = old
+    assert sum((p.indices for p in alone.pieces), []) == [0, 1, 2, 3, 4]
+    assert len(alone.pieces) > 1 and alone.pieces[-1].indices[-2:] == [3, 4]
 
 
 @needs_office
@@ -99,7 +160,7 @@ def test_a_set_in_pieces_prints_the_pages_of_the_set_converted_whole(built, monk
 
     out = built / "output" / PLAN
     office = pdf.soffice_path()
-    monkeypatch.setattr(pdfsets, "SMALLEST", 2)
+    monkeypatch.setattr(pdfsets, "SMALLEST", 1)
     monkeypatch.setattr(pdfsets, "PIECE", 2)
     job = set_job(out)
     pieces = pdf.convert([], office, workers=2, sets=[job])
@@ -119,6 +180,51 @@ def test_a_set_in_pieces_prints_the_pages_of_the_set_converted_whole(built, monk
     assert sum(1 for page in joined if re.search(r"—\s*\d+\s*—", page.extract_text())) > 10
     again = pdf.convert([], office, workers=2, sets=[set_job(out)])
     assert again.pdfs == pieces.pdfs  # same set, same bytes
+
+
+@needs_office
+def test_a_bound_sets_parts_taken_from_the_packets_print_their_place_in_the_set(built):
+    """The parts a packet holds are not laid out again for the plan's bound set: their pages are the
+    packet's, with the footer LibreOffice prints for their place in the set (`pdfsets.stamp`). The
+    set reads as the set converted whole, every page numbered by its place, where it prints."""
+    from pypdf import PdfReader
+
+    from docgen.documents.outputs import plan_outputs
+    from docgen.records.archive import Archive
+    from docgen.records.check import check_archive
+    from pdf_layout import lines
+
+    out = built / "output" / PLAN
+    office = pdf.soffice_path()
+    checked = check_archive(Archive(str(built / "records")))
+    packets = [o for o in plan_outputs(checked, PLAN).outputs if o.restart and o.parts]
+    assert packets
+    jobs = [pdfsets.SetJob(str(out.parent / o.relpath), [str(out.parent / p.relpath) for p in o.parts], True,
+                           [str(out.parent / p.relpath) for p in o.parts]) for o in packets]
+    bound = set_job(out)
+    result = pdf.convert([], office, workers=2, sets=[bound] + jobs)
+    assert not result.failed and bound.numbers  # the stamped way, not the set's own parts converted
+    assert len(bound.pieces) >= 2 and sum(len(p.indices) for p in bound.pieces) < len(bound.sections) // 2
+    whole = pdf.convert([str(out / SET)], office)
+    joined_pdf, whole_pdf = built / "stamped.pdf", built / "whole.pdf"
+    joined_pdf.write_bytes(result.pdfs[str(out / SET)])
+    whole_pdf.write_bytes(whole.pdfs[str(out / SET)])
+    joined, alone = PdfReader(str(joined_pdf)).pages, PdfReader(str(whole_pdf)).pages
+    assert body(joined) == body(alone) and abs(len(joined) - len(alone)) <= 2
+    for n, page in enumerate(joined, start=1):
+        numbers = re.findall(r"—\s*(\d+)\s*—", page.extract_text())
+        assert numbers in ([], [str(n)]), (n, numbers)
+    # the page numbers print where LibreOffice prints them in the set converted whole (within 0.2 mm)
+    def footers(path):
+        return {(line.page, line.text): line for line in lines(path) if re.fullmatch(r"—\d+—", line.text)}
+    mine, theirs = footers(joined_pdf), footers(whole_pdf)
+    shared = set(mine) & set(theirs)
+    assert len(shared) > 10
+    for key in shared:
+        assert abs(mine[key].baseline - theirs[key].baseline) < 0.2 and abs(mine[key].left - theirs[key].left) < 0.2
+    again = pdf.convert([], office, workers=2, sets=[set_job(out)] + [
+        pdfsets.SetJob(j.source, j.parts, True, list(j.keys)) for j in jobs])
+    assert again.pdfs == result.pdfs  # same sets, same bytes
 
 
 @needs_office

@@ -144,9 +144,11 @@ class _Call:
     export filter, whether it may start yet, and what is done with the PDFs it leaves in a folder."""
 
     def __init__(self, sources: list[str], export: str = "pdf", ready=None, prepare=None, collect=None,
-                 weight: int = 0):
+                 weight: int = 0, rank: tuple = ()):
         self.sources, self.export, self.collect = sources, export, collect
         self.weight = weight or sum(_weight(source) for source in sources)  # documents' worth, for its time limit
+        # which call a free converter takes first: those others wait for, then the longest
+        self.rank = rank or (0, sum(_cost(source) for source in sources))
         self.ready = ready or (lambda: True)
         self.prepare = prepare
 
@@ -158,6 +160,18 @@ def _weight(source: str) -> int:
         return max(1, os.path.getsize(source) // 200_000)
     except OSError:
         return 1
+
+
+def _cost(source: str) -> int:
+    """A document's expected conversion time from the size of its XML (what LibreOffice parses and
+    lays out), in the unit of a print set's piece (`pdfsets.Piece.cost`: a paragraph, ~400 bytes)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as package:
+            return sum(info.file_size for info in package.infolist() if info.filename.endswith(".xml")) // 400
+    except (OSError, zipfile.BadZipFile):
+        return 0
 
 
 def _collector(result: Conversion):
@@ -219,19 +233,27 @@ class _Pieces:
         job = piece.job
         numbered = not job.restart and not piece.probe
 
+        needed = piece.numbers[-1] + 1 if piece.numbers else piece.indices[0]  # sections whose counts it needs
+        empty = None
+
         def ready() -> bool:
-            return fixed or not numbered or all(job.keys[i] in self.counts for i in range(piece.indices[0]))
+            return fixed or not numbered or all(job.keys[i] in self.counts for i in range(needed))
 
         def prepare() -> None:
+            nonlocal empty
             if numbered and not fixed:
                 piece.start = 1 + sum(self.counts.get(job.keys[i], 2) for i in range(piece.indices[0]))
                 if piece.lead is not None:
-                    piece.lead_pages = self.counts.get(job.keys[piece.lead], 2)
-            lead = [piece.lead] if piece.lead is not None else []
+                    piece.lead_pages = pdfsets.LEAD_PAGES
+            if piece.numbers:  # as many pages as its sections take in the set, from the first one's start
+                last = piece.numbers[-1]
+                empty = sum(self.counts[job.keys[i]] for i in range(piece.indices[0], last + 1))
             first = piece.start - (piece.lead_pages or 0) if numbered else None
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as handle:
-                handle.write(pdfsets.piece_docx(job, lead + piece.indices, first))
+                handle.write(pdfsets.piece_docx(job, piece.indices, first, piece.lead, empty))
+            _debug(f"start {path}: {os.path.basename(job.source)} sections {piece.indices[0]}-{piece.indices[-1]} "
+                   f"({len(piece.indices)}){' probe' if piece.probe else ''}{' again' if fixed else ''}")
 
         def collect(call: _Call, outdir: str, timed_out: bool) -> None:
             data = _read_pdf(outdir, path)
@@ -241,6 +263,8 @@ class _Pieces:
                 pdfsets.read_piece(piece, data)
             except Exception as exc:  # noqa: BLE001 - a piece LibreOffice broke: its set goes whole
                 self._broken(piece, exc)
+                return None
+            if piece.numbers:
                 return None
             for index, pages in pdfsets.occupied(piece).items():
                 self.counts.setdefault(job.keys[index], pages)
@@ -253,7 +277,9 @@ class _Pieces:
                     self._broken(piece, exc)
             return cut
 
-        return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5)
+        # those other pieces wait for first (a set's own before packets: they are short), then the longest
+        rank = (2 if piece.waited and not job.restart else int(piece.waited), piece.cost)
+        return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5, rank=rank)
 
     def _broken(self, piece, exc: Exception) -> None:
         _debug(f"a piece of {piece.job.source}: {exc!r}")
@@ -274,7 +300,13 @@ class _Pieces:
         (known now that all are made), to be converted again from the right number."""
         again = []
         for job in self.jobs:
-            if job.restart or id(job) in self.failed or any(p.pages is None for p in job.pieces):
+            if job.restart or id(job) in self.failed or any(p.pages is None for p in job.pieces + job.numbers):
+                continue
+            if job.numbers:  # its pieces started where the counts put them: only a lead that misled them
+                for piece in job.pieces + job.numbers:
+                    if piece.stale:
+                        piece.pages, piece.stale = None, False
+                        again.append(self._call(piece, fixed=True))
                 continue
             page = 1
             for piece in job.pieces:
@@ -286,6 +318,41 @@ class _Pieces:
                 page += (page - 1) % 2  # the next part starts on an odd page
         return again
 
+    def _stamped(self, job) -> list[list]:
+        """A bound set's pages, part by part: its own pieces' as converted, the packets' parts' with
+        the page numbers of their place in the set (`pdfsets.stamp`)."""
+        from docgen.documents import pdfsets
+
+        packets = {}  # a packet part's key → its packet's piece and section
+        for other in self.jobs:
+            if other.restart and id(other) not in self.failed:
+                for piece in other.pieces:
+                    for index in piece.indices:
+                        packets[other.keys[index]] = (piece, index)
+        style = {i: piece for piece in job.numbers for i in piece.numbers}
+        runs, page, index = [], 1, 0
+        while index < len(job.sections):
+            piece = next((p for p in job.pieces if p.indices[0] == index), None)
+            if piece is not None:
+                if piece.start not in (None, page) or (piece.start is None and page != 1):
+                    raise ValueError("a piece started on a wrong page number")
+                runs.append(piece.pages)
+                page += len(piece.pages)
+                index = piece.indices[-1] + 1
+            else:
+                source, at = packets[job.keys[index]]
+                pages = pdfsets.part_pages(source, at)
+                numbers = style[index]
+                offset = page - numbers.start
+                if offset < 0 or offset + len(pages) > len(numbers.pages):
+                    raise ValueError("page numbers missing")
+                bottom = pdfsets.bottom_margin(job, index)
+                runs.append([(p, numbers.pages[offset + n], bottom) for n, p in enumerate(pages)])
+                page += len(pages)
+                index += 1
+            page += (page - 1) % 2  # the next part starts on an odd page
+        return runs
+
     def finish(self, result: Conversion) -> list[str]:
         """Each set's PDF joined from its pieces and its parts' PDFs cut from it; the sources of the
         sets that could not be made so (to be converted whole, their parts alone)."""
@@ -295,10 +362,11 @@ class _Pieces:
         for job in self.jobs:
             parts = [p for p in job.parts if p]
             try:
-                if id(job) in self.failed or any(p.pages is None for p in job.pieces):
+                if id(job) in self.failed or any(p.pages is None for p in job.pieces + job.numbers):
                     raise ValueError("a piece is missing")
-                made = {job.source: pdfsets.write_pdf([p.pages for p in job.pieces],
-                                                      pdfsets.document_title(job.source), _document_time(job.source))}
+                runs = self._stamped(job) if job.numbers else [p.pages for p in job.pieces]
+                made = {job.source: pdfsets.write_pdf(runs, pdfsets.document_title(job.source),
+                                                      _document_time(job.source))}
                 if not all(p in result.pdfs for p in parts):
                     raise ValueError("a part's PDF is missing")
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the plain way still works
@@ -307,6 +375,10 @@ class _Pieces:
                 continue
             result.pdfs.update(made)
         return fallback
+
+
+def _rank(call: _Call) -> tuple:
+    return call.rank
 
 
 def _debug(text: str) -> None:
@@ -323,8 +395,8 @@ class _Runner:
         self.calls = 0
 
     def run(self, calls: list[_Call]) -> None:
-        """Every call made, the first ready one whenever a converter is free (none ready and none
-        running: the first one anyway)."""
+        """Every call made, the first-ranked ready one whenever a converter is free (none ready and
+        none running: the first-ranked one anyway)."""
         pending = list(calls)
         running: dict[int, tuple[subprocess.Popen, _Call, str, float, object]] = {}  # slot → process
         later = []  # work a call's collect left to do once the free converters have their next calls
@@ -332,10 +404,10 @@ class _Runner:
             while pending or running or later:
                 for slot in range(self.workers):
                     if slot not in running and pending:
-                        ready = next((c for c in pending if c.ready()), None)
+                        ready = max((c for c in pending if c.ready()), key=_rank, default=None)
                         if ready is None and running:
                             break
-                        ready = ready or pending[0]
+                        ready = ready or max(pending, key=_rank)
                         pending.remove(ready)
                         running[slot] = self._start(slot, ready)
                 if later:  # one at a time: a converter that finishes meanwhile is not kept waiting long
@@ -495,6 +567,15 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
             new_manifest[pdf_rel] = old
             continue
         stale[relpath] = (pdf_rel, source_sha)
+    for output in present.values():  # a bound set takes its packets' pages (`pdfsets.stamp`): made with them
+        if output.relpath in stale and output.parts and not output.restart and len(output.parts) >= WHOLE_BELOW:
+            theirs = {p.relpath for p in output.parts}
+            for packet in present.values():
+                if packet.restart and packet.parts and packet.relpath not in stale \
+                        and theirs & {p.relpath for p in packet.parts}:
+                    pdf_rel = os.path.splitext(packet.relpath)[0] + ".pdf"
+                    new_manifest.pop(pdf_rel, None)
+                    stale[packet.relpath] = (pdf_rel, new_manifest[packet.relpath]["sha256"])
     for part, packet in via.items():  # one stale: the packet and all its parts made again, together
         if part in stale or packet in stale:
             for rel in [packet] + [p for p, q in via.items() if q == packet]:

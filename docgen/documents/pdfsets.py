@@ -13,6 +13,11 @@ piece that started on a wrong number is converted again.
 A group's packet numbers each part from 1: its pages are exactly those of its parts printed
 alone. So those parts' own PDFs are cut from the packet's rather than converted a second time
 (a part's PDF is then a function of its packet: `write_pdfs` rewrites them all together).
+The plan's bound set holds the same parts again (each entity's 告知书 and 实地核查记录表, most of
+its pages): there they are not laid out a second time either. Their pages are the packets',
+their footers replaced by those LibreOffice prints, for their place in the set, on a document of
+empty pages with the same section properties (`stamp`); only the set's other parts (the notice,
+the plan, the 台账, the tables, the 版记) are converted as pieces.
 Each piece marks the start of each section with a bookmark that LibreOffice exports as a named
 destination, which is how the pages are told apart.
 """
@@ -23,8 +28,12 @@ import io
 import os
 import re
 
-PIECE = 150  # sections per piece at most (a piece costs a LibreOffice start, ~1 s of CPU)
-SMALLEST = 20  # sections per piece at least, where a set has that many
+PIECE = 250  # sections per piece at most
+# a piece's size aimed at, in paragraphs (table cells' included: LibreOffice takes ~1 ms of CPU for
+# each, about the same in a notice, a form or a long table); never below this, which is worth about
+# a LibreOffice start (~1.5 s of CPU)
+SMALLEST = 1000
+LEAD_PAGES = 2  # the pages a piece's lead fills: its empty page and the blank one before an odd page
 WHOLE_BELOW = 40  # a bound set with fewer parts is converted whole, like any document
 EXPORT = ('pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"},'
           '"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}')
@@ -50,6 +59,7 @@ class SetJob:
         self.head = self.tail = ""
         self.sections: list[tuple[str, int, int]] = []  # (xml, start and end of its sectPr in it)
         self.pieces: list[Piece] = []
+        self.numbers: list[Piece] = []  # where its parts' pages come from packets (`stamp`)
 
     def load(self) -> bool:
         """Read the set's sections; False when they are not one per part (then it goes whole)."""
@@ -67,13 +77,15 @@ class SetJob:
 class Piece:
     """Consecutive sections of a set (or scattered ones, for a probe) as a .docx of their own.
 
-    A piece other than the first opens with the section before its own (its `lead`), whose pages
-    are dropped: LibreOffice sets the first page after a section break a few points lower than a
-    document's first page, so a part starting a piece would otherwise print higher than it does
-    in the set, and might break its pages elsewhere."""
+    A piece other than the first opens with the section before its own (its `lead`, as an empty
+    page), whose pages are dropped: LibreOffice sets the first page after a section break a few
+    points lower than a document's first page, so a part starting a piece would otherwise print
+    higher than it does in the set, and might break its pages elsewhere."""
 
-    def __init__(self, job: SetJob, indices: list[int], probe: bool = False):
+    def __init__(self, job: SetJob, indices: list[int], probe: bool = False, numbers: list[int] | None = None):
         self.job, self.indices, self.probe = job, indices, probe
+        # a bound set's page numbers for these sections (sharing one page style), on empty pages (`stamp`)
+        self.numbers = numbers
         self.lead = indices[0] - 1 if indices[0] and not probe else None
         self.start: int | None = None  # the page number its first own section starts from
         self.lead_pages: int | None = None  # pages its lead is taken to fill (where the lead's numbers start)
@@ -81,6 +93,13 @@ class Piece:
         self.pages: list | None = None  # pypdf pages once converted
         self.reader = None
         self.starts: dict[int, int] = {}  # section → its first page in the piece (0-based)
+        self.cost = sum(paragraphs(job.sections[i][0]) for i in indices) if not numbers else 0  # its time, roughly
+        self.waited = probe or job.restart  # other pieces wait for its page counts (`plan_pieces`)
+
+
+def paragraphs(xml: str) -> int:
+    """Paragraphs in a stretch of a document's XML: what its conversion costs, roughly."""
+    return xml.count("<w:p>") + xml.count("<w:p ")
 
 
 def split_sections(document: str) -> tuple[str, list[tuple[str, int, int]], str]:
@@ -113,26 +132,49 @@ def _bookmarked(xml: str, number: int) -> str:
     return xml[:at] + mark + xml[at:]
 
 
-def piece_docx(job: SetJob, indices: list[int], start: int | None) -> bytes:
+def piece_docx(job: SetJob, indices: list[int], start: int | None, lead: int | None = None,
+               empty: int | None = None) -> bytes:
     """The sections `indices` of the set as a document: the first numbers its pages from `start`
     (None: as in the set), the last one's properties become the body's. Each section starts with
-    a bookmark that LibreOffice exports as a named destination (`read_piece`)."""
+    a bookmark that LibreOffice exports as a named destination (`read_piece`).
+
+    `lead`, a section before them, opens the document as an empty page with that section's
+    properties (its pages are dropped from the PDF): its content is not needed, only the section
+    break after it, and leaving it out keeps a piece after a long table from laying that table out
+    again. With a lead, `start` numbers the lead's page (the piece's own sections start two pages on).
+
+    `empty`: the one section in `indices` as that many pages with nothing on them but what its
+    header and footer print (its page numbers, see `stamp`)."""
     from docgen.documents.package import write_package
 
     out = []
+    if lead is not None:
+        xml, s, e = job.sections[lead]
+        out.append(_bookmarked("<w:p><w:pPr>" + _numbered(xml[s:e], start) + "</w:pPr></w:p>", lead))
+        start = None
     for n, index in enumerate(indices):
         xml, s, e = job.sections[index]
+        if empty:
+            xml = "<w:p/>" + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>' * (empty - 1) + xml[s:e]
+            s, e = len(xml) - (e - s), len(xml)
         sect = xml[s:e]
         if n == 0 and start is not None:
-            sect = _NUM.sub("", sect)
-            at = _AFTER_NUM.search(sect).start()
-            sect = sect[:at] + f'<w:pgNumType w:start="{start}"/>' + sect[at:]
+            sect = _numbered(sect, start)
         if n == len(indices) - 1:  # the body's own sectPr closes the document
             out.append(_bookmarked(xml[:s] + xml[e:], index) + sect)
         else:
             out.append(_bookmarked(xml[:s] + sect + xml[e:], index))
     document = (job.head + "".join(out) + job.tail).encode("utf-8")
     return write_package([(name, document if name == "word/document.xml" else data) for name, data in job.entries])
+
+
+def _numbered(sect: str, start: int | None) -> str:
+    """A section's properties numbering its pages from `start` (None: as they were)."""
+    if start is None:
+        return sect
+    sect = _NUM.sub("", sect)
+    at = _AFTER_NUM.search(sect).start()
+    return sect[:at] + f'<w:pgNumType w:start="{start}"/>' + sect[at:]
 
 
 def read_piece(piece: Piece, data: bytes) -> None:
@@ -195,13 +237,64 @@ def write_pdf(pages_by_piece: list[list], title: str, when: bytes) -> bytes:
             box = writer.pages[-1].mediabox
             writer.add_blank_page(width=box.width, height=box.height)
         for page in pages:
-            writer.add_page(page)
-    stamp = "D:" + when.decode("ascii") + "Z"
+            if isinstance(page, tuple):  # (page, the page whose footer it takes, where the text area ends)
+                stamp(writer, writer.add_page(page[0]), page[1], page[2])
+            else:
+                writer.add_page(page)
+    date = "D:" + when.decode("ascii") + "Z"
     writer.add_metadata({"/Title": title, "/Author": "docgen", "/Creator": "Writer", "/Producer": "LibreOffice, pypdf",
-                         "/CreationDate": stamp, "/ModDate": stamp})
+                         "/CreationDate": date, "/ModDate": date})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# a text object as LibreOffice writes it: its position, then what it shows
+_TEXT = re.compile(rb"q [^\n]*\nBT\n-?[\d.]+ (-?[\d.]+) Td [^\n]*\nET\nQ\n")
+_FONT_NAME = re.compile(rb"/(F\d+) ")
+_BOTTOM = re.compile(r'<w:pgMar\b[^>]*\bw:bottom="(\d+)"')
+
+
+def bottom_margin(job: SetJob, index: int) -> float:
+    """Where a section's text area ends, in points from the foot of the page: below it, only its
+    footer prints."""
+    xml, s, e = job.sections[index]
+    return int(_BOTTOM.search(xml[s:e]).group(1)) / 20
+
+
+def footer_text(data: bytes, bottom: float) -> tuple[bytes, list[bytes]]:
+    """A page's content without the text drawn below `bottom`, and that text."""
+    kept, taken, at = [], [], 0
+    for found in _TEXT.finditer(data):
+        if float(found.group(1)) < bottom:
+            kept.append(data[at:found.start()])
+            taken.append(found.group(0))
+            at = found.end()
+    kept.append(data[at:])
+    return b"".join(kept), taken
+
+
+def stamp(writer, page, numbers, bottom: float) -> None:
+    """Give a page (already added to `writer`) the footer of `numbers`, a page LibreOffice printed
+    with the same section properties and nothing else, in place of its own: a packet's part
+    numbered from 1 becomes the same part in its plan's bound set, numbered from where it stands
+    there, without LibreOffice laying the part out a second time."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    body, old = footer_text(page.get_contents().get_data(), bottom)
+    _, new = footer_text(numbers.get_contents().get_data(), bottom)
+    if not old or not new:
+        raise ValueError("no page number to replace")
+    fonts = numbers["/Resources"].get_object()["/Font"].get_object()
+    resources = DictionaryObject(page["/Resources"].get_object())
+    font = DictionaryObject(resources["/Font"].get_object()) if "/Font" in resources else DictionaryObject()
+    for name in fonts:
+        font[NameObject("/DG" + name[1:])] = fonts.raw_get(name).clone(writer)
+    resources[NameObject("/Font")] = font
+    page[NameObject("/Resources")] = resources
+    stream = DecodedStreamObject()
+    stream.set_data(body + b"\n" + _FONT_NAME.sub(rb"/DG\1 ", b"".join(new)))
+    page.replace_contents(stream.flate_encode())
 
 
 def document_title(source: str) -> str:
@@ -224,28 +317,84 @@ def document_title(source: str) -> str:
 
 
 def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
-    """Every set cut into pieces (a bound set's parts no packet holds probed first when later
-    pieces need their page counts), in the order they are best started: packets and probes, whose
-    page counts the bound sets wait for, before the bound sets."""
-    total = sum(len(job.sections) for job in jobs)
-    size = max(SMALLEST, min(PIECE, -(-total // (2 * workers))))
-    first, later = [], []
+    """Every set cut into pieces, in the order they are best started: those whose page counts or
+    pages others wait for first, then the heaviest (so that the converters finish together).
+
+    A bound set whose parts packets hold (a plan's set, beside its groups' packets) takes those
+    parts' pages from the packets, renumbered (`stamp`): each run of its other parts (the notice
+    and the plan, the 台账, the tables and the 版记) is a piece, each waited for by those after it
+    but the last, and each page style of the taken parts a document of empty numbered pages.
+    Otherwise a set is cut into pieces of about the same cost (paragraphs; an eighth per core of
+    all there is, `SMALLEST` at least), and in a bound set the parts whose page counts later
+    pieces need are probed first."""
+    costs = {id(job): [paragraphs(xml) for xml, _s, _e in job.sections] for job in jobs}
+    target = max(SMALLEST, sum(sum(c) for c in costs.values()) // (4 * workers))
+    ahead, packets, others = [], [], []  # what others wait for in bound sets, packets, the rest
     from_packets = {key for job in jobs if job.restart for key in job.keys}
     for job in jobs:
         count = len(job.sections)
-        number = -(-count // size)
-        bounds = [count * n // number for n in range(number)]
-        # a bound set's 版记 closes it in a section of its own: it stays with the part before it
-        job.pieces = [Piece(job, list(range(b, bounds[n + 1] if n + 1 < len(bounds) else count)))
-                      for n, b in enumerate(bounds)]
-        if job.restart:
-            first += job.pieces
+        held = [not job.restart and key in from_packets for key in job.keys[:count]]
+        if any(held) and not held[0]:
+            _taken_from_packets(job, held)
+            ahead += job.pieces[:-1] + job.numbers
+            others += job.pieces[-1:]
             continue
-        # sections whose page counts later pieces need and no packet gives: probed first
-        unknown = sorted({i for i in range(len(job.pieces[0].indices), count) if job.keys[i] not in from_packets}
-                         - set(job.pieces[-1].indices)) if len(job.pieces) > 1 else []
-        if unknown:
-            first.append(Piece(job, unknown, probe=True))
-        first.append(job.pieces[0])
-        later += job.pieces[1:]
-    return first + later
+        runs = _cut(costs[id(job)], range(count), target)
+        if len(runs) > 1 and len(runs[-1]) == 1 and not job.restart:
+            last = runs.pop()
+            runs[-1] = runs[-1] + last  # a bound set's 版记 never starts a piece
+        job.pieces = [Piece(job, indices) for indices in runs]
+        if job.restart:
+            packets += job.pieces
+            continue
+        if len(job.pieces) > 1:
+            job.pieces[0].waited = True
+            ahead.append(job.pieces[0])
+            # sections whose page counts later pieces need: probed first
+            unknown = [i for i in range(len(runs[0]), count) if i not in runs[-1]]
+            ahead.append(Piece(job, unknown, probe=True))
+        others += job.pieces[1:] if len(job.pieces) > 1 else job.pieces
+    heaviest = lambda piece: -piece.cost  # noqa: E731
+    return ahead + sorted(packets, key=heaviest) + sorted(others, key=heaviest)
+
+
+def _taken_from_packets(job: SetJob, held: list[bool]) -> None:
+    """A bound set's pieces: the runs of sections no packet holds; and one numbers document per
+    page style of the sections packets hold."""
+    runs: list[list[int]] = []
+    for index in range(len(job.sections)):
+        if held[index]:
+            continue
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    job.pieces = [Piece(job, indices) for indices in runs]
+    styles: dict[str, list[int]] = {}
+    for index, taken in enumerate(held):
+        if taken:
+            xml, s, e = job.sections[index]
+            styles.setdefault(_NUM.sub("", xml[s:e]), []).append(index)
+    job.numbers = [Piece(job, [members[0]], numbers=members) for members in styles.values()]
+    for piece in job.pieces[:-1] + job.numbers:
+        piece.waited = True
+
+
+def _cut(costs: list[int], indices: range, target: int) -> list[list[int]]:
+    """Consecutive sections in as many runs of equal cost as make about `target` paragraphs each
+    (at most `PIECE` sections): each run ends where the cost so far comes closest to its share."""
+    indices = list(indices)
+    total = sum(costs[i] for i in indices)
+    number = max(1, round(total / target), -(-len(indices) // PIECE))
+    runs, run, done = [], [], 0
+    for index in indices:
+        bound = total * (len(runs) + 1) / number
+        if run and len(runs) < number - 1 and done + costs[index] - bound > bound - done:
+            runs.append(run)  # closer to its share without this section
+            run = []
+        run.append(index)
+        done += costs[index]
+        if len(runs) < number - 1 and done >= total * (len(runs) + 1) / number:
+            runs.append(run)
+            run = []
+    return runs + [run] if run else runs
