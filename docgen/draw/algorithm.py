@@ -253,12 +253,22 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
                        "vehicle": plates[g] if g < len(plates) else None, "entities": []})
 
     result = Draw(seed, digests, population, drawn, drawn_entities, groups, capped=capped, expired=expired)
+    # per department: entity -> the ids of its inspectors conflicted with it (asked once per drawn entity)
+    conflicted: dict[str, dict[str, set[str]]] = {}
+    for dep_id, order in orders.items():
+        by_entity = conflicted[dep_id] = {}
+        for p in order:
+            for other in p["conflicts"]:
+                by_entity.setdefault(other, set()).add(p["id"])
+    nobody: frozenset = frozenset()
     for position, entity_id in enumerate(drawn_entities):
         group = groups[position % count]
         group["entities"].append(entity_id)
         team = {dep: list(ids) for dep, ids in group["inspectors"].items()}
         for dep_id, order in orders.items():
-            conflicts = {p["id"] for p in order if entity_id in p["conflicts"]}
+            conflicts = conflicted[dep_id].get(entity_id, nobody)
+            if not conflicts:
+                continue
             start = (group["group"] - 1) * n
             for slot, pid in enumerate(team[dep_id]):
                 if pid not in conflicts:
