@@ -47,6 +47,7 @@ def outcome(checked):
 def test_same_draw_record_cold_cached_and_after_edits(archive):
     fresh(archive)
     whole = record_of(check(archive))
+    assert record_of(scoped(archive)) == whole  # from what the whole check remembered (`RecordCache`)
     shutil.rmtree(archive / ".docgen", ignore_errors=True)
     assert record_of(scoped(archive)) == whole  # cold: every entity file read
     assert (archive / ".docgen/draw").is_dir()
@@ -124,6 +125,14 @@ def test_the_example_archive_draw_still_verifies_from_the_scoped_read(archive):
     stored = yaml.safe_load((archive / f"records/draws/{PLAN}-draw-1.yaml").read_text(encoding="utf-8"))
     for _ in range(2):
         assert context_for(scoped(archive), PLAN).inputs.digests() == stored["digests"]
+
+
+def test_an_entity_with_errors_remembered_by_validate_still_stops_the_draw(archive):
+    fresh(archive)
+    edit(archive / "records/entities/org-005.yaml", "credit_class: A", "credit_class: E")
+    whole = outcome(check(archive))  # writes the record cache, the entity's problems with it
+    assert "org-005.yaml:" in whole
+    assert outcome(scoped(archive)) == whole
 
 
 def test_a_doctored_roster_cache_is_not_believed(archive):

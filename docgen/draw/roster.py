@@ -23,7 +23,7 @@ import zlib
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
 from docgen.records.archive import Record
 from docgen.records.loader import MAX_RECORD_BYTES, Document, parse_bytes, read_limited, read_yaml_file
-from docgen.records.problems import Problem
+from docgen.records.problems import ERROR, Problem
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
@@ -120,7 +120,8 @@ class Roster:
     whole positioned records for the others (their problems are reported as `validate` does)."""
 
     def __init__(self, archive, schemas, key: str, use_cache: bool = True):
-        self.schemas, self.key = schemas, key
+        self.archive, self.schemas, self.key = archive, schemas, key
+        self.record_cache = None  # `validate`'s record cache, opened when this one lacks entries
         self.folder = os.path.join(archive.root, CACHE_DIR, FOLDER) if use_cache else None
         self.shards: dict[str, dict] = {}  # bucket -> {path: [stamp, sha, fields, own findings]}
         self.dirty: set[str] = set()
@@ -156,6 +157,13 @@ class Roster:
             if entry is not None and stamp is not None and entry[0] == stamp:
                 records.append(self._light(kind, shown, path, entry))
                 continue
+            if entry is None and stamp is not None:
+                entry = self._from_record_cache(kind, shown, path, stamp)
+                if entry is not None:
+                    shard[path] = entry
+                    self.dirty.add(bucket)
+                    records.append(self._light(kind, shown, path, entry))
+                    continue
             blob = _read_plain(path)
             found = []
             if blob is None:  # not a plain small file, or unreadable: as `Archive.load` says it
@@ -187,6 +195,28 @@ class Roster:
                 del shard[p]
                 self.dirty.add(bucket)
         return records, problems, unparsed
+
+    def _from_record_cache(self, kind: str, shown: str, path: str, stamp: list):
+        """An entry made from what `validate` or `build` remembered of the file (`cache.RecordCache`,
+        signed and bound to the file's stamp as there), when it had no error: the first draw after
+        them does not parse the roster again. None when that cache has nothing sound for the file."""
+        if self.record_cache is None:
+            if not self.folder:
+                return None
+            from docgen.cache import RecordCache
+
+            self.record_cache = RecordCache.open(self.archive, self.schemas)
+        hit = self.record_cache.get_unchanged(path, stamp)
+        if hit is None:
+            return None
+        data, problems, sha = hit
+        if not isinstance(data, dict) or not sha or any(len(p) < 4 or p[3] == ERROR for p in problems):
+            return None
+        from docgen.records import rules
+
+        record = Record(kind, shown, path, Document(data), sha)
+        self.record_cache.attach(record.doc, path)  # its "own rules" verdict, when a run worked it out
+        return [stamp, sha, {k: data[k] for k in FIELDS if k in data}, rules._own(record)]
 
     def _read(self, kind: str, shown: str, path: str, blob: bytes, sha: str, validator):
         """("sound", (fields, own findings), []) for a file without errors; ("record", the
