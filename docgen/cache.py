@@ -247,6 +247,16 @@ class RecordCache:
             cache.outdated = [path for path in outdated if os.path.exists(path)]
         return cache
 
+    @classmethod
+    def shard_files(cls, archive, key: str, record_folder: str, bucket: str | None) -> dict:
+        """The entries of one shard, as `open` believes them ({} when missing or not believed): for a
+        reader that takes a county's roster a shard at a time (`draw.roster`), not all at once."""
+        stored = read_json(os.path.join(archive.root, CACHE_DIR, cls.FOLDER, cls._shard_name(record_folder, bucket)))
+        if isinstance(stored, dict) and stored.get("key") == key and stored.get("folder") == record_folder \
+                and stored.get("bucket") == bucket and isinstance(stored.get("files"), dict):
+            return stored["files"]
+        return {}
+
     @staticmethod
     def _shard_name(record_folder: str, bucket=None) -> str:
         """A shard's file name: the folder's own, or with its bucket for a split folder. `open`

@@ -121,7 +121,8 @@ class Roster:
 
     def __init__(self, archive, schemas, key: str, use_cache: bool = True):
         self.archive, self.schemas, self.key = archive, schemas, key
-        self.record_cache = None  # `validate`'s record cache, opened when this one lacks entries
+        self.record_shards: set = set()  # (folder, bucket) of `validate`'s record cache read so far
+        self.from_records: dict[str, list] = {}  # path -> compact entry made from them
         self.folder = os.path.join(archive.root, CACHE_DIR, FOLDER) if use_cache else None
         self.shards: dict[str, dict] = {}  # bucket -> {path: [stamp, sha, fields, own findings]}
         self.dirty: set[str] = set()
@@ -198,25 +199,29 @@ class Roster:
 
     def _from_record_cache(self, kind: str, shown: str, path: str, stamp: list):
         """An entry made from what `validate` or `build` remembered of the file (`cache.RecordCache`,
-        signed and bound to the file's stamp as there), when it had no error: the first draw after
-        them does not parse the roster again. None when that cache has nothing sound for the file."""
-        if self.record_cache is None:
-            if not self.folder:
-                return None
-            from docgen.cache import RecordCache
-
-            self.record_cache = RecordCache.open(self.archive, self.schemas)
-        hit = self.record_cache.get_unchanged(path, stamp)
-        if hit is None:
+        signed, and used only while the file's stamp is the one recorded, as there), when it had no
+        error: the first draw after them does not parse the roster again. Its shards are read one at
+        a time and kept as compact entries only. None when that cache has nothing sound for the file."""
+        if not self.folder:
             return None
-        data, problems, sha = hit
-        if not isinstance(data, dict) or not sha or any(len(p) < 4 or p[3] == ERROR for p in problems):
-            return None
-        from docgen.records import rules
+        from docgen.cache import RecordCache
 
-        record = Record(kind, shown, path, Document(data), sha)
-        self.record_cache.attach(record.doc, path)  # its "own rules" verdict, when a run worked it out
-        return [stamp, sha, {k: data[k] for k in FIELDS if k in data}, rules._own(record)]
+        folder = path.rpartition(os.sep)[0]
+        for shard in ((folder, RecordCache._bucket(path)), (folder, None)):
+            if shard not in self.record_shards:
+                self.record_shards.add(shard)
+                for other, entry in RecordCache.shard_files(self.archive, self.key, *shard).items():
+                    compact = _compact(entry)
+                    if compact is not None:
+                        self.from_records[other] = compact
+        entry = self.from_records.pop(path, None)
+        if entry is None or entry[0] != stamp:
+            return None
+        if entry[3] is None:  # no run worked the file's own rules out yet
+            from docgen.records import rules
+
+            entry[3] = rules._own(Record(kind, shown, path, Document(entry[2]), entry[1]))
+        return entry
 
     def _read(self, kind: str, shown: str, path: str, blob: bytes, sha: str, validator):
         """("sound", (fields, own findings), []) for a file without errors; ("record", the
@@ -265,6 +270,23 @@ class Roster:
                 except OSError:
                     pass
         self.dirty = set()
+
+
+def _compact(entry) -> list | None:
+    """[stamp, sha, the draw's fields, own findings or None] of a sound `RecordCache` entry."""
+    if not isinstance(entry, dict):
+        return None
+    data, problems, sha = entry.get("data"), entry.get("problems") or [], entry.get("sha")
+    if not isinstance(data, dict) or not isinstance(sha, str) or not isinstance(entry.get("stat"), list) \
+            or not isinstance(problems, list) \
+            or any(not isinstance(p, list) or len(p) < 4 or p[3] == ERROR for p in problems):
+        return None
+    memo = entry.get("memo")
+    own = memo.get("own rules") if isinstance(memo, dict) else None
+    if not (isinstance(own, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], list)
+                                          and isinstance(p[1], str) for p in own)):
+        own = None
+    return [entry["stat"], sha, {k: data[k] for k in FIELDS if k in data}, own]
 
 
 def _read_plain(path: str) -> bytes | None:
