@@ -92,6 +92,7 @@ def fast_mapping(text: str) -> dict | None:
     return result
 
 
+_NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
 _RESOLVED = frozenset("tTfF-+0123456789.~nN<")  # first characters of `loader.CORE_RESOLVERS` patterns
 _REFUSED = object()
 
@@ -251,7 +252,8 @@ class Roster:
         """A record holding the draw's fields only; a position, when a rule asks for one, comes from
         parsing the file again. What `rules._own` found in the file is handed to `rules.check_ids` as
         if remembered by the record cache."""
-        doc = Document(entry[2], reparse=lambda: read_yaml_file(path, shown)[0], memo={"own rules": entry[3]})
+        doc = Document(entry[2], marks=_NONE, key_marks=_NONE, raw=_NONE, odd=_NONE,
+                       reparse=lambda: read_yaml_file(path, shown)[0], memo={"own rules": entry[3]})
         return Record(kind, shown, path, doc, entry[1])
 
     def save(self) -> None:

@@ -67,7 +67,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     records.extend(entities)
 
     valid_shape, index = index_records(records, problems, unparsed)
-    problems.extend(rules.check_ids(valid_shape, index))  # an entity's own findings come from the roster
+    problems.extend(rules.check_ids(_worth_checking(valid_shape), index))
     for rule in (rules.check_plans(index), rules.check_item_lists(index), rules.check_draws(index)):
         problems.extend(rule)
     for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
@@ -82,3 +82,20 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     roster.save()
     return Checked(archive, schemas, records, index, sorted(set(problems)), cache, None, today)
 
+
+
+def _worth_checking(records: list) -> list:
+    """The records `rules.check_ids` can find something in: all but the entities, and of those only
+    the ones with own findings (remembered by the roster) or an id or credit code another entity
+    has too — all of those, in order, so that the first of each is the same. The others, nearly all
+    of a county's roster, would give nothing."""
+    from collections import Counter
+
+    def text(value):
+        return value if isinstance(value, str) else None  # the rule looks at text only
+
+    entities = [r for r in records if r.kind == "entity"]
+    ids = Counter(text(r.doc.data.get("id")) for r in entities)
+    codes = Counter(text(r.doc.data.get("credit_code")) for r in entities)
+    return [r for r in records if r.kind != "entity" or (r.doc.memo or {}).get("own rules") != []
+            or ids[text(r.doc.data.get("id"))] > 1 or codes[text(r.doc.data.get("credit_code"))] > 1]
