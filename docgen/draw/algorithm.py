@@ -54,7 +54,9 @@ def plan_input(plan: dict) -> dict:
 
 
 def entity_input(entity: dict) -> dict:
-    return {k: entity.get(k) for k in ("id", "credit_code", "credit_class", "type", "status")}
+    get = entity.get  # spelled out: asked 100,000 times for a county's roster
+    return {"id": get("id"), "credit_code": get("credit_code"), "credit_class": get("credit_class"),
+            "type": get("type"), "status": get("status")}
 
 
 def department_input(department: dict, plan_end: str | None = None, required=()) -> dict:

@@ -122,6 +122,8 @@ class Roster:
 
     def __init__(self, archive, schemas, key: str, use_cache: bool = True):
         self.archive, self.schemas, self.key = archive, schemas, key
+        # `validate`'s record cache, when there is one to take entries from
+        self.from_validate = use_cache and os.path.isdir(os.path.join(archive.root, CACHE_DIR, "records"))
         self.record_shards: set = set()  # (folder, bucket) of `validate`'s record cache read so far
         self.from_records: dict[str, list] = {}  # path -> compact entry made from them
         self.folder = os.path.join(archive.root, CACHE_DIR, FOLDER) if use_cache else None
@@ -203,7 +205,7 @@ class Roster:
         signed, and used only while the file's stamp is the one recorded, as there), when it had no
         error: the first draw after them does not parse the roster again. Its shards are read one at
         a time and kept as compact entries only. None when that cache has nothing sound for the file."""
-        if not self.folder:
+        if not self.from_validate:
             return None
         from docgen.cache import RecordCache
 
