@@ -3,7 +3,8 @@
 For each size, whole commands are timed (Python start-up included), in one run: cold build (empty
 `.docgen/`, empty user cache, no output), no-op build, one-record edits (one reaching only the
 entity's own documents, one reaching the plan tables too), `validate` with and without the
-archive's `.docgen/`, `draw --dry-run` over the whole roster with and without it, and the peak
+archive's `.docgen/`, `draw --dry-run` over the whole roster with and without it (and once more, from
+the draw's own roster cache), and the peak
 resident memory of each command (the child's own rusage, as /usr/bin/time reports it).
 
 Run:  python benchmarks/bench_scale.py                     # 1k/300, 10k/3000, 100k/3000
@@ -102,7 +103,9 @@ def measure(base: pathlib.Path, entities: int, inspections: int, repeat: int) ->
     for _ in range(repeat):
         add("validate, cached", ["validate"])
     for _ in range(repeat):
-        add("draw --dry-run, cached", draw)
+        add("draw --dry-run, cached", draw)  # the first: from validate's record cache, then the draw's own
+    for _ in range(repeat):
+        add("draw --dry-run, again", draw)  # from the draw's own roster cache (`.docgen/draw/`)
     for _ in range(repeat):
         add("validate, no .docgen/", ["validate"], lambda: shutil.rmtree(cache, ignore_errors=True))
     for _ in range(repeat):

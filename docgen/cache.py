@@ -213,8 +213,12 @@ class RecordCache:
         return hashlib.sha256(__version__.encode() + code_digest() + schemas.digest_source()).hexdigest()
 
     @classmethod
-    def open(cls, archive, schemas) -> "RecordCache":
+    def open(cls, archive, schemas, skip_folders=()) -> "RecordCache":
+        """`skip_folders`: record folders whose shards are neither read nor touched (the draw reads
+        the entity roster through a cache of its own, `draw.roster`)."""
         key = cls.key_for(schemas)
+        skipped = {cls._shard_name(f, b) for f in skip_folders
+                   for b in [None, *(format(n, "02x") for n in range(cls.BUCKETS))]}
         folder = os.path.join(archive.root, CACHE_DIR, cls.FOLDER)
         shards: dict[str, dict] = {}
         layout: dict[str, set[str]] = {}
@@ -225,6 +229,8 @@ class RecordCache:
         except OSError:
             names = []
         for name in names:
+            if name in skipped:
+                continue
             stored = read_json(os.path.join(folder, name))
             if isinstance(stored, dict) and stored.get("key") == key and isinstance(stored.get("folder"), str) \
                     and isinstance(stored.get("files"), dict) \
@@ -240,6 +246,16 @@ class RecordCache:
         if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone
             cache.outdated = [path for path in outdated if os.path.exists(path)]
         return cache
+
+    @classmethod
+    def shard_files(cls, archive, key: str, record_folder: str, bucket: str | None) -> dict:
+        """The entries of one shard, as `open` believes them ({} when missing or not believed): for a
+        reader that takes a county's roster a shard at a time (`draw.roster`), not all at once."""
+        stored = read_json(os.path.join(archive.root, CACHE_DIR, cls.FOLDER, cls._shard_name(record_folder, bucket)))
+        if isinstance(stored, dict) and stored.get("key") == key and stored.get("folder") == record_folder \
+                and stored.get("bucket") == bucket and isinstance(stored.get("files"), dict):
+            return stored["files"]
+        return {}
 
     @staticmethod
     def _shard_name(record_folder: str, bucket=None) -> str:

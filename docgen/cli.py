@@ -155,8 +155,17 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
     """
     from docgen.records.check import check_archive
     from docgen.draw.run import resume as resume_draw, rollback as rollback_draw, run_draw, verify
+    from docgen.draw.scope import check_for_draw
 
-    checked = check_archive(Archive(records_dir))
+    # a draw reads what it depends on (`draw.scope`); --verify checks the whole archive (the
+    # platform's draws compare more of each entity)
+    checked = check_archive(Archive(records_dir)) if verify_only else check_for_draw(Archive(records_dir))
+    from docgen.records import check
+
+    if check.ONE_SHOT:  # the process ends with the draw; what it makes holds no cycles worth a collection
+        import gc
+
+        gc.disable()
     if resume or rollback:
         if resume and rollback:
             raise click.UsageError("--resume 和 --rollback 只能选一个")

@@ -191,7 +191,8 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
         draw_id = f"{plan_id}-draw-{number}"
     data = draw_data(draw_id, plan_id, draw, earlier[-1].data["id"] if earlier else None)
     # a trial run only needs to know where the draw would write, not what (the text of 100,000 records)
-    texts = dict.fromkeys(_assignments_of(data), b"") if dry_run else drawn_texts(records_dir, data)
+    texts = dict.fromkeys((e for g in data["groups"] for e in g.get("entities") or []), b"") if dry_run \
+        else drawn_texts(records_dir, data)
     old_texts = drawn_texts(records_dir, earlier[-1].data) if earlier else {}
     removes, blocked = _clear_way(checked, plan_id, old_texts, texts)
     if blocked:
@@ -272,6 +273,8 @@ def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
         present = set()  # no folder yet: nothing can be in the way
     except OSError:
         present = None  # an odd one: look each up
+    if present == set() and not any(os.sep in e or "/" in e for e in texts):
+        texts = {}  # no folder yet, and every path the draw would write is in it: nothing in the way
     for entity_id in texts:
         path = inspection_file(records_dir, plan_id, entity_id)
         for candidate in (path, path[:-len(".yaml")] + ".yml"):

@@ -85,6 +85,26 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
         inputs = Inputs(archive)
     records, problems, unparsed = archive.load(schemas.check, cache)
     inputs.release()
+    valid_shape, index = index_records(records, problems, unparsed)
+    from docgen.records.rules import check_all
+
+    problems.extend(check_all(valid_shape, index))
+    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
+    problems.extend(deadlines.check_deadlines(index, today))
+    if cache is not None and save_cache:
+        cache.save()  # after the rules: it also keeps the positions their problems asked for
+    problems = sorted(set(problems))
+    if use_cache:
+        from docgen.snapshot import remember_check
+
+        remember_check(inputs, today, problems, len(records))
+    return Checked(archive, schemas, records, index, problems, cache, inputs, today)
+
+
+def index_records(records: list[Record], problems: list, unparsed: list[tuple[str, str]]) -> tuple[list[Record], Index]:
+    """The records whose own shape is right, and the index of them (noting the others as broken)."""
     bad_paths = {p.path for p in problems if p.is_error}
     valid_shape = [r for r in records if r.path not in bad_paths]
     broken = [r for r in records if r.path in bad_paths]
@@ -103,18 +123,4 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
             index.broken_by_plan[folder if folder != "inspections" else "*"].append(display(path))
         elif kind in ("plan", "department", "entity", "items"):
             index.broken_by_plan["*"].append(display(path))
-    from docgen.records.rules import check_all
-
-    problems.extend(check_all(valid_shape, index))
-    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
-        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
-            index.broken_by_plan[draw.data["plan"]].append(draw.path)
-    problems.extend(deadlines.check_deadlines(index, today))
-    if cache is not None and save_cache:
-        cache.save()  # after the rules: it also keeps the positions their problems asked for
-    problems = sorted(set(problems))
-    if use_cache:
-        from docgen.snapshot import remember_check
-
-        remember_check(inputs, today, problems, len(records))
-    return Checked(archive, schemas, records, index, problems, cache, inputs, today)
+    return valid_shape, index

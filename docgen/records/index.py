@@ -51,6 +51,8 @@ class Index:
     @classmethod
     def build(cls, records: list[Record]) -> "Index":
         index = cls()
+        tables = {"plan": index.plans, "department": index.departments, "items": index.item_lists,
+                  "entity": index.entities, "draw": index.draws}
         for record in records:
             data = record.data
             if record.kind == "inspection":
@@ -62,8 +64,7 @@ class Index:
                 if isinstance(data.get("year"), int):
                     index.calendars.setdefault(data["year"], record)
                 continue
-            table = {"plan": index.plans, "department": index.departments, "items": index.item_lists,
-                     "entity": index.entities, "draw": index.draws}[record.kind]
+            table = tables[record.kind]
             if isinstance(data.get("id"), str):
                 table.setdefault(data["id"], record)
             if record.kind == "department":

@@ -1,0 +1,101 @@
+"""What `docgen draw` reads and checks: the records a draw depends on, not the whole archive.
+
+`check.check_archive` reads every record with its positions and runs every rule; for a county's
+100,000 entities that is most of a draw's time and memory. A draw depends on the plans (its own,
+and the earlier ones of the year for a yearly cap), the departments and item lists, the draws, the
+inspection records (its own plan's, which a draw must not overwrite, and the year's others for the
+cap) and the entities' drawn fields. Those are read here — the entities through `draw.roster`,
+streamed and remembered compactly — and checked by the rules whose problems can stop a draw
+(`run.context_for`: every error of the plan and of the roster files): each file's own problems,
+the rules on ids, plans, item lists and draws, and the plans' confirmation deadlines. Problems of
+other records (an inspection's dates, its team) are left to `docgen validate`, as they never
+stopped a draw.
+"""
+
+from __future__ import annotations
+
+import os
+
+from docgen.cache import CACHE_DIR, RecordCache
+from docgen.records.archive import Archive
+from docgen.records.check import Checked, index_records
+from docgen.records.index import Index
+from docgen.records.schema import Schemas
+
+
+def check_for_draw(archive: Archive, use_cache: bool = True) -> Checked:
+    """The part of `check_archive` a draw reads: its records, index and the problems that stop it.
+    The cycle collector is paused meanwhile, as in `check_archive` (the records live as long as the run)."""
+    import gc
+
+    from docgen.records import check
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_for_draw(archive, use_cache)
+    finally:
+        if check.ONE_SHOT:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
+    import datetime as dt
+
+    from docgen.draw.roster import Roster
+    from docgen.records import deadlines, rules
+
+    schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
+    found, problems, refused = archive.walk()
+    entity_files = [f for f in found if f[0] == "entity"]
+    others = [f for f in found if f[0] != "entity"]
+    folders = {path.rpartition(os.sep)[0] for _kind, path in entity_files}
+    cache = RecordCache.open(archive, schemas, skip_folders=folders) if use_cache else None
+    if cache is not None:
+        cache.start()
+    # the walk is done: `load` reads the other records from it (case collisions were found over all files)
+    archive.walked = (others, [], [f for f in refused if f[0] != "entity"])
+    records, loaded_problems, unparsed = archive.load(schemas.check, cache)
+    problems.extend(loaded_problems)
+    roster = Roster(archive, schemas, RecordCache.key_for(schemas), use_cache)
+    entities, entity_problems, entity_unparsed = roster.load(entity_files)
+    problems.extend(entity_problems)
+    unparsed.extend(f for f in refused if f[0] == "entity")
+    unparsed.extend(entity_unparsed)
+    records.extend(entities)
+
+    valid_shape, index = index_records(records, problems, unparsed)
+    problems.extend(rules.check_ids(_worth_checking(valid_shape), index))
+    for rule in (rules.check_plans(index), rules.check_item_lists(index), rules.check_draws(index)):
+        problems.extend(rule)
+    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
+    # the plans' own deadlines (confirmations): an index without inspections has no others
+    today = dt.date.today()
+    problems.extend(deadlines.check_deadlines(Index.build([r for r in valid_shape if r.kind not in ("inspection", "entity")]),
+                                              today))
+    if cache is not None:
+        cache.save()
+    roster.save()
+    return Checked(archive, schemas, records, index, sorted(set(problems)), cache, None, today)
+
+
+
+def _worth_checking(records: list) -> list:
+    """The records `rules.check_ids` can find something in: all but the entities, and of those only
+    the ones with own findings (remembered by the roster) or an id or credit code another entity
+    has too — all of those, in order, so that the first of each is the same. The others, nearly all
+    of a county's roster, would give nothing."""
+    from collections import Counter
+
+    def text(value):
+        return value if isinstance(value, str) else None  # the rule looks at text only
+
+    entities = [r for r in records if r.kind == "entity"]
+    ids = Counter(text(r.doc.data.get("id")) for r in entities)
+    codes = Counter(text(r.doc.data.get("credit_code")) for r in entities)
+    return [r for r in records if r.kind != "entity" or (r.doc.memo or {}).get("own rules") != []
+            or ids[text(r.doc.data.get("id"))] > 1 or codes[text(r.doc.data.get("credit_code"))] > 1]
