@@ -116,11 +116,13 @@ def test_a_bound_set_beside_its_packets_converts_only_what_they_do_not_hold():
     order = pdfsets.plan_pieces([bound] + packets, 2)
     assert [p.indices for p in bound.pieces] == [[0, 1], [62], [123, 124, 125, 126]]
     assert [p.numbers for p in bound.numbers] == [list(range(2, 62)), list(range(63, 123))]
-    assert all(p.waited for p in bound.pieces[:-1] + bound.numbers) and not bound.pieces[-1].waited
-    assert not any(p.probe for p in order)
-    ahead = bound.pieces[:-1] + bound.numbers
-    assert order[:len(ahead)] == ahead and order[-1] is bound.pieces[-1]
-    assert {id(p) for p in order[len(ahead):-1]} == {id(p) for j in packets for p in j.pieces}
+    # the notice and plan, and a probe of the 台账 (so the tables need not wait for it) go first,
+    # then the packets, then the rest longest first: the tables, the 台账, the page numbers
+    probes = [p for p in order if p.probe]
+    assert [p.indices for p in probes] == [[62]]
+    assert order[:2] == [bound.pieces[0], probes[0]] and bound.pieces[0].waited
+    assert {id(p) for p in order[2:-4]} == {id(p) for j in packets for p in j.pieces}
+    assert order[-4:-2] == [bound.pieces[2], bound.pieces[1]] and set(map(id, order[-2:])) == set(map(id, bound.numbers))
 
 
 def test_pieces_of_a_set_alone_weigh_alike():

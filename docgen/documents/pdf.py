@@ -202,7 +202,7 @@ class _Pieces:
     def __init__(self, jobs: list, tmp: str, workers: int, result: Conversion):
         from docgen.documents import pdfsets
 
-        self.tmp, self.counts, self.result = tmp, {}, result
+        self.tmp, self.counts, self.result, self.workers = tmp, {}, result, workers
         self.whole = []  # sets converted as one document after all
         self.expected = []  # part sources whose PDFs come from a set's
         self.jobs, self.failed = [], set()
@@ -221,7 +221,15 @@ class _Pieces:
         self.made = 0
 
     def calls(self) -> list[_Call]:
-        return [self._call(piece) for piece in self.order]
+        """A call per piece; a bound set's page-number documents in two (each is short: a start of
+        LibreOffice costs more than most of them)."""
+        calls = [self._call(piece) for piece in self.order if not piece.numbers]
+        for job in self.jobs:  # in two calls, for the two cores: they are what the set waits for last
+            ordered = sorted(job.numbers, key=lambda piece: -len(piece.numbers))
+            for share in (ordered[0::2], ordered[1::2]) if self.workers > 1 else (ordered,):
+                if share:
+                    calls.append(_together([self._call(piece) for piece in share]))
+        return calls
 
     def _call(self, piece, fixed: bool = False) -> _Call:
         """A piece's call: a bound set's piece waits for the page counts of the parts before it (or,
@@ -231,7 +239,7 @@ class _Pieces:
         self.made += 1
         path = os.path.join(self.tmp, "pieces", f"piece-{self.made}.docx")
         job = piece.job
-        numbered = not job.restart and not piece.probe
+        numbered = not job.restart and not piece.probe and not piece.loose
 
         needed = piece.numbers[-1] + 1 if piece.numbers else piece.indices[0]  # sections whose counts it needs
         empty = None
@@ -278,7 +286,10 @@ class _Pieces:
             return cut
 
         # those other pieces wait for first (a set's own before packets: they are short), then the longest
-        rank = (2 if piece.waited and not job.restart else int(piece.waited), piece.cost)
+        # what others wait for first (page counts, then the set's own numbers), then the longest (packets
+        # and a bound set's own parts before other documents)
+        rank = (3 if piece.numbers else 2 if piece.waited and not job.restart else int(piece.waited or piece.loose),
+                piece.cost)
         return _Call([path], pdfsets.EXPORT, ready, prepare, collect, weight=1 + len(piece.indices) // 5, rank=rank)
 
     def _broken(self, piece, exc: Exception) -> None:
@@ -332,11 +343,29 @@ class _Pieces:
         style = {i: piece for piece in job.numbers for i in piece.numbers}
         runs, page, index = [], 1, 0
         while index < len(job.sections):
-            piece = next((p for p in job.pieces if p.indices[0] == index), None)
-            if piece is not None:
-                if piece.start not in (None, page) or (piece.start is None and page != 1):
+            piece = next((p for p in job.pieces if p.indices[0] == index and not p.loose), None)
+            if piece is not None:  # the first piece, numbered from 1 as it stands (or a set without a 版记)
+                if piece.start != page:
                     raise ValueError("a piece started on a wrong page number")
                 runs.append(piece.pages)
+                page += len(piece.pages)
+                index = piece.indices[-1] + 1
+            elif any(p.loose and p.indices[0] == index for p in job.pieces):
+                # converted at once with its own numbers: its pages as LibreOffice laid them out (its
+                # own blank pages included), each taking the footer of its place in the set
+                piece = next(p for p in job.pieces if p.loose and p.indices[0] == index)
+                starts = sorted((piece.starts[i], i) for i in piece.indices)
+                pages = []
+                for n, one in enumerate(piece.pages):
+                    section = max(i for start, i in starts if start <= n)
+                    numbers = style.get(section)
+                    if numbers is None or pdfsets.is_blank(one):
+                        pages.append(one)
+                        continue
+                    if not 0 <= page + n - numbers.start < len(numbers.pages):
+                        raise ValueError("page numbers missing")
+                    pages.append((one, numbers.pages[page + n - numbers.start], pdfsets.bottom_margin(job, section)))
+                runs.append(pages)
                 page += len(piece.pages)
                 index = piece.indices[-1] + 1
             else:
@@ -375,6 +404,21 @@ class _Pieces:
                 continue
             result.pdfs.update(made)
         return fallback
+
+
+def _together(calls: list[_Call]) -> _Call:
+    """Several calls as one LibreOffice call, once all may start."""
+
+    def prepare() -> None:
+        for call in calls:
+            call.prepare()
+
+    def collect(call: _Call, outdir: str, timed_out: bool) -> None:
+        for one in calls:
+            one.collect(one, outdir, timed_out)
+
+    return _Call([c.sources[0] for c in calls], calls[0].export, lambda: all(c.ready() for c in calls), prepare,
+                 collect, weight=sum(c.weight for c in calls), rank=max(c.rank for c in calls))
 
 
 def _rank(call: _Call) -> tuple:

@@ -95,6 +95,7 @@ class Piece:
         self.starts: dict[int, int] = {}  # section → its first page in the piece (0-based)
         self.cost = sum(paragraphs(job.sections[i][0]) for i in indices) if not numbers else 0  # its time, roughly
         self.waited = probe or job.restart  # other pieces wait for its page counts (`plan_pieces`)
+        self.loose = False  # a bound set's piece numbered as it comes, its footers replaced (`stamp`)
 
 
 def paragraphs(xml: str) -> int:
@@ -262,15 +263,17 @@ def bottom_margin(job: SetJob, index: int) -> float:
     return int(_BOTTOM.search(xml[s:e]).group(1)) / 20
 
 
-def footer_text(data: bytes, bottom: float) -> tuple[bytes, list[bytes]]:
-    """A page's content without the text drawn below `bottom`, and that text."""
-    kept, taken, at = [], [], 0
+def footer_text(data: bytes, bottom: float, at: set[float] | None = None) -> tuple[bytes, list[bytes]]:
+    """A page's content without the text drawn below `bottom` (only on the baselines `at`, within
+    half a point, when given), and that text."""
+    kept, taken, start = [], [], 0
     for found in _TEXT.finditer(data):
-        if float(found.group(1)) < bottom:
-            kept.append(data[at:found.start()])
+        y = float(found.group(1))
+        if y < bottom and (at is None or any(abs(y - line) < 0.5 for line in at)):
+            kept.append(data[start:found.start()])
             taken.append(found.group(0))
-            at = found.end()
-    kept.append(data[at:])
+            start = found.end()
+    kept.append(data[start:])
     return b"".join(kept), taken
 
 
@@ -278,11 +281,15 @@ def stamp(writer, page, numbers, bottom: float) -> None:
     """Give a page (already added to `writer`) the footer of `numbers`, a page LibreOffice printed
     with the same section properties and nothing else, in place of its own: a packet's part
     numbered from 1 becomes the same part in its plan's bound set, numbered from where it stands
-    there, without LibreOffice laying the part out a second time."""
+    there, without LibreOffice laying the part out a second time. Only the text on the footer's
+    own lines is replaced (a 版记 may sit below the text area's foot)."""
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-    body, old = footer_text(page.get_contents().get_data(), bottom)
     _, new = footer_text(numbers.get_contents().get_data(), bottom)
+    lines = {float(_TEXT.match(block).group(1)) for block in new}
+    body, old = footer_text(page.get_contents().get_data(), bottom, lines)
+    if not new and not old:
+        return  # a page without a number (the 版记's)
     if not old or not new:
         raise ValueError("no page number to replace")
     fonts = numbers["/Resources"].get_object()["/Font"].get_object()
@@ -336,8 +343,8 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
         held = [not job.restart and key in from_packets for key in job.keys[:count]]
         if any(held) and not held[0]:
             _taken_from_packets(job, held)
-            ahead += job.pieces[:-1] + job.numbers
-            others += job.pieces[-1:]
+            ahead += [piece for piece in job.pieces if piece.waited]
+            others += [piece for piece in job.pieces + job.numbers if not piece.waited]
             continue
         runs = _cut(costs[id(job)], range(count), target)
         if len(runs) > 1 and len(runs[-1]) == 1 and not job.restart:
@@ -359,8 +366,9 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
 
 
 def _taken_from_packets(job: SetJob, held: list[bool]) -> None:
-    """A bound set's pieces: the runs of sections no packet holds; and one numbers document per
-    page style of the sections packets hold."""
+    """A bound set's pieces: the runs of sections no packet holds, the first numbered from 1, the
+    others converted at once with numbers of their own; and one document of numbered empty pages
+    per page style of every section after the first piece, whose footers all those pages take."""
     runs: list[list[int]] = []
     for index in range(len(job.sections)):
         if held[index]:
@@ -370,14 +378,16 @@ def _taken_from_packets(job: SetJob, held: list[bool]) -> None:
         else:
             runs.append([index])
     job.pieces = [Piece(job, indices) for indices in runs]
+    job.pieces[0].waited = True  # the notice and the plan: every page number after them waits for them
+    for piece in job.pieces[1:]:
+        piece.loose = True  # converted at once, numbered as it comes, its page numbers stamped later
     styles: dict[str, list[int]] = {}
-    for index, taken in enumerate(held):
-        if taken:
-            xml, s, e = job.sections[index]
-            styles.setdefault(_NUM.sub("", xml[s:e]), []).append(index)
+    for index in range(len(runs[0]), len(job.sections)):
+        if job.keys[index].endswith("#版记"):
+            continue  # the 版记's page prints no number: taken as converted
+        xml, s, e = job.sections[index]
+        styles.setdefault(_NUM.sub("", xml[s:e]), []).append(index)
     job.numbers = [Piece(job, [members[0]], numbers=members) for members in styles.values()]
-    for piece in job.pieces[:-1] + job.numbers:
-        piece.waited = True
 
 
 def _cut(costs: list[int], indices: range, target: int) -> list[list[int]]:
