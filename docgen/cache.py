@@ -23,7 +23,6 @@ import json
 import os
 
 from docgen import __version__
-from docgen.writer import write_atomic
 
 CACHE_DIR = ".docgen"
 
@@ -116,6 +115,8 @@ def write_json(path: str | None, value) -> None:
     key = usercache.secret()
     if key is None or not in_own_cache(path):
         return
+    from docgen.writer import write_atomic  # not on the way of a run that only reads
+
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         write_atomic(path, _HEAD + _mac(key, path, body) + _BODY + body + b"}")
