@@ -1,6 +1,6 @@
 """Remember, per record file, what parsing and schema checking made of its bytes.
 
-A file whose modification time, size and inode are unchanged is not even read again
+A file whose modification time, size, inode and change time are unchanged is not even read again
 (as make and Hugo do); otherwise its SHA-256 decides.
 
 Checking a thousand records against their schemas takes about a second; a build in which
@@ -180,12 +180,18 @@ def file_sha(path: str) -> str | None:
 
 
 def file_stamp(path: str) -> list[int] | None:
-    """What make and git compare to know a file is untouched: modification time, size, inode."""
+    """What make and git compare to know a file is untouched: modification time, size, inode, and
+    the inode's change time, which no program can set back (an edit that restores the modification
+    time still moves it; on Windows it is the creation time, and only the first three count)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_mtime_ns, st.st_size, st.st_ino]
+    return stamp_of(st)
+
+
+def stamp_of(st) -> list[int]:
+    return [st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns]
 
 
 class RecordCache:
@@ -268,7 +274,7 @@ class RecordCache:
     stamp = staticmethod(file_stamp)
 
     def get_unchanged(self, path: str, stamp: list[int] | None = None):
-        """The cached result when the file's modification time, size and inode are as recorded
+        """The cached result when the file's modification time, size, inode and change time are as recorded
         (`stamp`: taken this run already, see `snapshot.Inputs`)."""
         entry = self._entry(path)
         if entry is None:
@@ -281,7 +287,7 @@ class RecordCache:
                 st = os.stat(path)
             except OSError:
                 return None
-            stamp = [st.st_mtime_ns, st.st_size, st.st_ino]
+            stamp = stamp_of(st)
         if stat != stamp:
             return None
         self.seen.add(path)
@@ -389,7 +395,7 @@ class RecordCache:
 
 
 class OutputHashes:
-    """SHA-256 of output files, remembered by (mtime, size, inode) as git's index does.
+    """SHA-256 of output files, remembered by (mtime, size, inode, ctime) as git's index does.
 
     Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
     details): an output that has not been touched since docgen wrote it is not read again.

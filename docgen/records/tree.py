@@ -101,6 +101,14 @@ class Scan:
         return out
 
 
+def _all_records(names: list[str]) -> bool:
+    """Whether every name is a record's (`is_record_file` but for a trailing "~", as `scan` asks),
+    decided in C on all the names at once: no name holds a NUL."""
+    joined = "\0" + "\0".join(names) + "\0"
+    return (joined.count(".yaml\0") + joined.count(".yml\0") == len(names)
+            and not any(f"\0{start}" in joined for start in NOT_RECORDS))
+
+
 def scan(records_dir: str, root: str) -> Scan:
     """List records/ (see `Archive.walk` for the rules); `records_dir` absolute.
 
@@ -159,7 +167,8 @@ def scan(records_dir: str, root: str) -> Scan:
         # it is without a stat call, and is never true for a link
         files = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
         if len(files) == len(entries):
-            node.names = [n for n in files if n.endswith(RECORD_SUFFIXES) and not n.startswith(NOT_RECORDS)]
+            node.names = files if _all_records(files) else [
+                n for n in files if n.endswith(RECORD_SUFFIXES) and not n.startswith(NOT_RECORDS)]
             return node
         names = node.names
         for entry in entries:
