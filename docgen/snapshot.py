@@ -31,17 +31,13 @@ import hashlib
 import os
 import time
 from array import array
-from functools import partial
 from operator import attrgetter
 
 from docgen.cache import CACHE_DIR, code_digest, read_json, stamp_of, write_json
-from docgen.records.tree import scan
+from docgen.records.tree import _BY_FD, Gone, scan, stat_entries
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
-_DIR_FD = os.stat in os.supports_dir_fd
-THREADS = int(os.environ.get("DOCGEN_STAT_THREADS", "2"))  # measured: see README 性能
-_SPLIT = 4096  # a folder with fewer files is stat'ed on one thread
 _MTIME, _SIZE, _INODE, _CTIME = (attrgetter(name) for name in ("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns"))
 _handed: list = []  # the stamps `docgen.start` took before a full run, for that run (`Inputs.of`)
 
@@ -54,68 +50,7 @@ def _stamp(path: str) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}:{st.st_ctime_ns}"
 
 
-class _Gone:
-    """The stamp of a file that vanished between listing and stat'ing it."""
-
-    st_mtime_ns, st_size, st_ino, st_ctime_ns = -(2 ** 63), 0, 0, -(2 ** 63)
-
-
-def _stat_all(folder: str, names: list[str]) -> list:
-    """`os.stat` of each name in `folder` (a link: of what it leads to, which is what is read), or
-    `_Gone`. Relative to the folder's descriptor: no path to build, and one name to look up, per file."""
-    if not names:
-        return []
-    fd = None
-    if _DIR_FD:
-        try:
-            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError:
-            pass
-    one = partial(os.stat, dir_fd=fd) if fd is not None else (lambda name: os.stat(folder + os.sep + name))
-    try:
-        if len(names) >= _SPLIT and THREADS > 1:
-            return _stat_split(one, names)
-        return _stat_names(one, names)
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-def _stat_names(one, names: list[str]) -> list:
-    try:
-        return list(map(one, names))
-    except OSError:
-        return [_stat_or_gone(one, name) for name in names]
-
-
-def _stat_split(one, names: list[str]) -> list:
-    """The stat calls of a large folder on `THREADS` threads: the system call releases the GIL."""
-    import threading
-
-    size = -(-len(names) // THREADS)
-    parts = [names[i:i + size] for i in range(0, len(names), size)]
-    done: list = [None] * len(parts)
-
-    def work(i: int) -> None:
-        done[i] = _stat_names(one, parts[i])
-
-    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(1, len(parts))]
-    for thread in threads:
-        thread.start()
-    work(0)
-    for thread in threads:
-        thread.join()
-    return [s for part in done for s in part]
-
-
-def _stat_or_gone(one, name: str):
-    try:
-        return one(name)
-    except OSError:
-        return _Gone
-
-
-def _fold(digest, folder: str, names: list[str], stats: list) -> list[int]:
+def _fold(digest, folder: str, names: list[str], stats: list) -> int:
     """Add a folder's names and their stamps (`cache.stamp_of`) to `digest`, as packed numbers rather
     than text; returns the latest modification or change time."""
     digest.update(f"{folder}\0{len(names)}\0".encode("utf-8", "surrogateescape"))
@@ -141,16 +76,22 @@ def _tree(folder: str) -> str:
 
 
 def _fold_tree(digest, folder: str) -> None:
+    fd = None
     try:
-        with os.scandir(folder) as listing:
+        if _BY_FD:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        with os.scandir(folder if fd is None else fd) as listing:
             entries = list(listing)
+        _fold(digest, folder, [entry.name for entry in entries], stat_entries(entries))
     except OSError:
         digest.update(b"\0?")
         return
-    _fold(digest, folder, [entry.name for entry in entries], _stat_all(folder, [entry.name for entry in entries]))
+    finally:
+        if fd is not None:
+            os.close(fd)
     for entry in entries:  # a temporary file written and renamed shows in its folder's stamp
         if entry.is_dir(follow_symlinks=False):  # not into linked folders, as `os.walk`
-            _fold_tree(digest, entry.path)
+            _fold_tree(digest, folder + os.sep + entry.name)
 
 
 class Inputs:
@@ -166,13 +107,11 @@ class Inputs:
         if not os.path.isdir(self.records_dir):
             archive.walk()  # says so, in the clerk's words
         started = time.time_ns()
-        self.listing = scan(self.records_dir, archive.root)
-        self.stats = []
+        self.listing = scan(self.records_dir, archive.root, stamps=True)
         digest = hashlib.sha256()
         newest = -(2 ** 63)
         for node in self.listing.nodes:  # in the order listed: any change of it only costs a full run
-            stats = _stat_all(node.folder, node.names)
-            self.stats.append(stats)
+            stats = node.stats
             if stats:
                 newest = max(newest, _fold(digest, node.folder, node.names, stats))
         digest.update(repr(self.listing.issues).encode("utf-8", "surrogateescape"))
@@ -200,15 +139,15 @@ class Inputs:
         """The stamp taken of a record file, as `cache.file_stamp` gives it (dict-like for `Archive.load`)."""
         if self._stamps is None:
             self._stamps = {}
-            for node, stats in zip(self.listing.nodes, self.stats):
+            for node in self.listing.nodes:
                 prefix = node.folder + os.sep
                 self._stamps.update((prefix + name, stamp_of(s))
-                                    for name, s in zip(node.names, stats) if s is not _Gone)
+                                    for name, s in zip(node.names, node.stats) if s is not Gone)
         return self._stamps.get(path)
 
     def release(self) -> None:
         """Let the per-file stamps go once the records are loaded (the key needs only the digest)."""
-        self.listing = self.stats = self._stamps = None
+        self.listing = self._stamps = None
 
     def common(self, today) -> list[str]:
         from docgen import __version__

@@ -207,7 +207,7 @@ def test_a_missed_replay_hands_its_stamps_to_the_full_run(archive, monkeypatch, 
     edit(inspection_files(archive)[0], "handling: ", "handling: 现场已整改；", 1)
     scans = []
     real = tree.scan
-    monkeypatch.setattr(snapshot, "scan", lambda *a: scans.append(a) or real(*a))
+    monkeypatch.setattr(snapshot, "scan", lambda *a, **k: scans.append(a) or real(*a, **k))
     assert _validate_in_process(archive, monkeypatch) is None
     checked = check.check_archive(Archive(str(archive / "records")))
     assert len(scans) == 1 and not checked.errors

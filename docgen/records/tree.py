@@ -27,6 +27,9 @@ FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
 RECORD_SUFFIXES = (".yaml", ".yml")
 NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
 WARNING = "warning"  # as `problems.WARNING`, without importing it
+_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+THREADS = int(os.environ.get("DOCGEN_STAT_THREADS", "2"))  # measured: see README 性能
+_SPLIT = 4096  # a folder with fewer files is stat'ed on one thread
 
 
 def is_record_file(name: str) -> bool:
@@ -63,11 +66,12 @@ def own_or_packaged(root: str, name: str) -> str:
 class Node:
     """One folder of records/: its record files' names (in the directory's order) and its subfolders."""
 
-    __slots__ = ("kind", "folder", "names", "subs")
+    __slots__ = ("kind", "folder", "names", "subs", "stats")
 
     def __init__(self, kind: str, folder: str):
         self.kind, self.folder = kind, folder
         self.names: list[str] = []
+        self.stats: list | None = None
         self.subs: list[tuple[str, Node]] = []
 
     def sorted_files(self, out: list[tuple[str, str]]) -> None:
@@ -101,6 +105,49 @@ class Scan:
         return out
 
 
+class Gone:
+    """The stamp of a file that vanished between listing and stat'ing it."""
+
+    st_mtime_ns, st_size, st_ino, st_ctime_ns = -(2 ** 63), 0, 0, -(2 ** 63)
+
+
+def stat_entries(entries: list) -> list:
+    """`DirEntry.stat()` of each entry (a link: of what it leads to), or `Gone`. A large folder's on
+    `THREADS` threads: the system call releases the GIL, and it is most of the cost."""
+    if len(entries) < _SPLIT or THREADS < 2:
+        return _stat_each(entries)
+    import threading
+
+    size = -(-len(entries) // THREADS)
+    parts = [entries[i:i + size] for i in range(0, len(entries), size)]
+    done: list = [None] * len(parts)
+
+    def work(i: int) -> None:
+        done[i] = _stat_each(parts[i])
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(1, len(parts))]
+    for thread in threads:
+        thread.start()
+    work(0)
+    for thread in threads:
+        thread.join()
+    return [st for part in done for st in part]
+
+
+def _stat_each(entries: list) -> list:
+    try:
+        return [entry.stat() for entry in entries]
+    except OSError:
+        return [_stat_or_gone(entry) for entry in entries]
+
+
+def _stat_or_gone(entry):
+    try:
+        return entry.stat()
+    except OSError:
+        return Gone
+
+
 def _all_records(names: list[str]) -> bool:
     """Whether every name is a record's (`is_record_file` but for a trailing "~", as `scan` asks),
     decided in C on all the names at once: no name holds a NUL."""
@@ -109,8 +156,10 @@ def _all_records(names: list[str]) -> bool:
             and not any(f"\0{start}" in joined for start in NOT_RECORDS))
 
 
-def scan(records_dir: str, root: str) -> Scan:
-    """List records/ (see `Archive.walk` for the rules); `records_dir` absolute.
+def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
+    """List records/ (see `Archive.walk` for the rules); `records_dir` absolute. With `stamps`,
+    each node's `stats` are its record files' `os.stat` (following a link, as reading does), taken
+    from the directory entries while their folder is open.
 
     Nothing but a regular file is ever opened: a FIFO, socket or device is skipped with a
     warning. A symbolic link is followed only when it leads inside the archive; one leading out is
@@ -155,47 +204,69 @@ def scan(records_dir: str, root: str) -> Scan:
         if real in visited:  # a link back up the tree
             return None
         visited.add(real)
+        fd = None
         try:
-            with os.scandir(folder) as listing:
+            if _BY_FD:  # its entries stat'ed relative to it: one name to look up per file
+                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            with os.scandir(folder if fd is None else fd) as listing:
                 entries = list(listing)
         except OSError as exc:
+            if fd is not None:
+                os.close(fd)
             issues.append((display(folder), f"无法读取文件夹：{exc.strerror or exc}", "error"))
             return None
-        node = Node(kind, folder)
-        nodes.append(node)
+        try:
+            node = Node(kind, folder)
+            nodes.append(node)
+            records = _sort_out(node, entries, kind, folder + os.sep)
+            if stamps:
+                node.stats = stat_entries(records)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return node
+
+    def _sort_out(node: Node, entries: list, kind: str, prefix: str) -> list:
+        """Fill `node` from its folder's entries; returns the record files' entries, as its names."""
         # the usual folder holds regular files only, told apart in C: the directory entry says what
         # it is without a stat call, and is never true for a link
-        files = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+        files = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
         if len(files) == len(entries):
-            node.names = files if _all_records(files) else [
-                n for n in files if n.endswith(RECORD_SUFFIXES) and not n.startswith(NOT_RECORDS)]
-            return node
-        names = node.names
+            names = [entry.name for entry in files]
+            if _all_records(names):
+                node.names = names
+                return files
+            files = [e for e in files if e.name.endswith(RECORD_SUFFIXES) and not e.name.startswith(NOT_RECORDS)]
+            node.names = [entry.name for entry in files]
+            return files
+        records = []
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
             if entry.is_file(follow_symlinks=False):
                 if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
-                    names.append(name)
+                    records.append(entry)
                 continue
+            path = prefix + name
             if entry.is_dir(follow_symlinks=False):
-                sub = visit(entry.path, kind)
+                sub = visit(path, kind)
                 if sub is not None:
                     node.subs.append((name, sub))
                 continue
-            mode = kind_of(entry.path, kind, entry)
+            mode = kind_of(path, kind, entry)
             if mode == stat.S_IFDIR:
-                sub = visit(entry.path, kind)
+                sub = visit(path, kind)
                 if sub is not None:
                     node.subs.append((name, sub))
             elif mode == stat.S_IFREG:
                 if is_record_file(name):
-                    names.append(name)
+                    records.append(entry)
             elif mode is not None:
-                issues.append((display(entry.path), "这不是普通文件（可能是管道、套接字或设备），已跳过；"
-                                                    "记录目录中只应放记录文件", WARNING))
-        return node
+                issues.append((display(path), "这不是普通文件（可能是管道、套接字或设备），已跳过；"
+                                              "记录目录中只应放记录文件", WARNING))
+        node.names = [entry.name for entry in records]
+        return records
 
     tops = []
     for folder, kind in KIND_FOLDERS.items():
