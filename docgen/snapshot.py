@@ -19,9 +19,8 @@ differently (no failures, conflicts, --force or --pdf), so the replay is what a 
 
 Every file is stat'ed on every run, none skipped: an edit in place changes no folder's stamp. What
 that costs is the system call (about 4 µs a file on a small virtual machine); around it, nothing is
-made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed relative
-to their folder's descriptor (on two threads in a large folder: the call releases the GIL), and
-hashed as packed arrays of numbers. The key's parts come in the order the walk yields them: a
+made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed from
+their directory entries relative to their folder's descriptor, and hashed as packed arrays of numbers. The key's parts come in the order the walk yields them: a
 different order only makes a full run. Asked first by `docgen.start`, before click is imported.
 """
 
@@ -31,6 +30,7 @@ import hashlib
 import os
 import time
 from array import array
+from itertools import chain
 from operator import attrgetter
 
 from docgen.cache import CACHE_DIR, code_digest, read_json, stamp_of, write_json
@@ -38,7 +38,7 @@ from docgen.records.tree import _BY_FD, Gone, scan, stat_entries
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
-_MTIME, _SIZE, _INODE, _CTIME = (attrgetter(name) for name in ("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns"))
+_STAMP = attrgetter("st_mtime_ns", "st_ctime_ns", "st_size", "st_ino")
 _handed: list = []  # the stamps `docgen.start` took before a full run, for that run (`Inputs.of`)
 
 
@@ -55,15 +55,15 @@ def _fold(digest, folder: str, names: list[str], stats: list) -> int:
     than text; returns the latest modification or change time."""
     digest.update(f"{folder}\0{len(names)}\0".encode("utf-8", "surrogateescape"))
     digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
-    times, changed = list(map(_MTIME, stats)), list(map(_CTIME, stats))
+    if not stats:
+        return -(2 ** 63)
     try:
-        digest.update(array("q", times).tobytes())
-        digest.update(array("q", changed).tobytes())
-        digest.update(array("Q", map(_SIZE, stats)).tobytes())
-        digest.update(array("Q", map(_INODE, stats)).tobytes())
-    except OverflowError:  # a stamp past 64 bits: never on a real file system, but not a failure
-        digest.update(repr([(s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_ino) for s in stats]).encode())
-    return max(max(times), max(changed)) if stats else -(2 ** 63)
+        numbers = array("q", chain.from_iterable(map(_STAMP, stats)))  # 4 a file: `cache.stamp_of`, reordered
+    except OverflowError:  # an inode number past 63 bits (some network file systems): as text then
+        digest.update(repr(list(map(_STAMP, stats))).encode())
+        return max(max(s.st_mtime_ns, s.st_ctime_ns) for s in stats)
+    digest.update(numbers.tobytes())
+    return max(max(numbers[0::4]), max(numbers[1::4]))
 
 
 def _tree(folder: str) -> str:

@@ -237,3 +237,21 @@ def test_the_walk_lists_records_as_sorted_folders_would(archive):
     expected = [item for folder, kind in KIND_FOLDERS.items() if (records / folder).is_dir()
                 for item in sorted_walk(records / folder, kind)]
     assert found == expected and ("inspection", str(loose / "qa-2023-30" / "sub" / "m.yaml")) in found
+
+
+def test_every_part_of_a_stamp_counts_even_past_64_bits():
+    """An inode number past 63 bits (some network file systems) is hashed as text, not refused."""
+    import types
+
+    def key(**changed):
+        fields = {"st_mtime_ns": 10, "st_ctime_ns": 20, "st_size": 30, "st_ino": 40, **changed}
+        digest = hashlib.sha256()
+        newest = snapshot._fold(digest, "folder", ["a.yaml"], [types.SimpleNamespace(**fields)])
+        return digest.hexdigest(), newest
+
+    base, newest = key()
+    assert newest == 20
+    variants = [key(st_mtime_ns=11), key(st_ctime_ns=21), key(st_size=31), key(st_ino=41), key(st_ino=2 ** 64 - 1),
+                key(st_ino=2 ** 64 - 2)]
+    assert len({base, *(v[0] for v in variants)}) == len(variants) + 1
+    assert key(st_ino=2 ** 64 - 1) == key(st_ino=2 ** 64 - 1) and key(st_mtime_ns=99)[1] == 99

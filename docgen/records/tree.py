@@ -28,8 +28,6 @@ RECORD_SUFFIXES = (".yaml", ".yml")
 NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
 WARNING = "warning"  # as `problems.WARNING`, without importing it
 _BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-THREADS = int(os.environ.get("DOCGEN_STAT_THREADS", "2"))  # measured: see README 性能
-_SPLIT = 4096  # a folder with fewer files is stat'ed on one thread
 
 
 def is_record_file(name: str) -> bool:
@@ -112,29 +110,9 @@ class Gone:
 
 
 def stat_entries(entries: list) -> list:
-    """`DirEntry.stat()` of each entry (a link: of what it leads to), or `Gone`. A large folder's on
-    `THREADS` threads: the system call releases the GIL, and it is most of the cost."""
-    if len(entries) < _SPLIT or THREADS < 2:
-        return _stat_each(entries)
-    import threading
-
-    size = -(-len(entries) // THREADS)
-    parts = [entries[i:i + size] for i in range(0, len(entries), size)]
-    done: list = [None] * len(parts)
-
-    def work(i: int) -> None:
-        done[i] = _stat_each(parts[i])
-
-    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(1, len(parts))]
-    for thread in threads:
-        thread.start()
-    work(0)
-    for thread in threads:
-        thread.join()
-    return [st for part in done for st in part]
-
-
-def _stat_each(entries: list) -> list:
+    """`DirEntry.stat()` of each entry (a link: of what it leads to), or `Gone`. On one thread: two
+    threads (the call releases the GIL) cost more CPU and gave no shorter runs on this 2-core
+    machine under load (README 性能)."""
     try:
         return [entry.stat() for entry in entries]
     except OSError:
