@@ -3,8 +3,8 @@
 A county's archive holds 100,000 record files. Parsing, checking and planning them costs seconds
 even with the record cache; a `build` or `validate` in which nothing changed should cost what
 listing and stat'ing the files costs, as `git status` does. A run takes the stat stamp (mtime,
-size, inode, ctime: `cache.stamp_of`) of every file it reads — records, schemas, templates — and, for a build, of every
-file in the output folder and of the folders it and its caches write to, and hashes them with
+size, inode, ctime: `cache.stamp_of`) of every file it reads — records, schemas, templates — and,
+for a build, of every file in the output folder and of the folders it and its caches write to, and hashes them with
 docgen's own source, the options and the date into one key. Once a run has finished, what it
 printed is kept under that key (`.docgen/runs/`); the next run whose key is the same prints it
 again without reading a record.
@@ -20,8 +20,9 @@ differently (no failures, conflicts, --force or --pdf), so the replay is what a 
 Every file is stat'ed on every run, none skipped: an edit in place changes no folder's stamp. What
 that costs is the system call (about 4 µs a file on a small virtual machine); around it, nothing is
 made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed from
-their directory entries relative to their folder's descriptor, and hashed as packed arrays of numbers. The key's parts come in the order the walk yields them: a
-different order only makes a full run. Asked first by `docgen.start`, before click is imported.
+their directory entries relative to their folder's descriptor, and hashed as packed arrays of
+numbers. The key's parts come in the order the walk yields them: a different order only makes a
+full run. Asked first by `docgen.start`, before click is imported.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from itertools import chain
 from operator import attrgetter
 
 from docgen.cache import CACHE_DIR, code_digest, read_json, stamp_of, write_json
-from docgen.records.tree import _BY_FD, Gone, scan, stat_entries
+from docgen.records.tree import LIST_BY_FD, Gone, scan, stat_entries
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
@@ -78,7 +79,7 @@ def _tree(folder: str) -> str:
 def _fold_tree(digest, folder: str) -> None:
     fd = None
     try:
-        if _BY_FD:
+        if LIST_BY_FD:
             fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         with os.scandir(folder if fd is None else fd) as listing:
             entries = list(listing)

@@ -27,7 +27,7 @@ FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
 RECORD_SUFFIXES = (".yaml", ".yml")
 NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
 WARNING = "warning"  # as `problems.WARNING`, without importing it
-_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+LIST_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
 def is_record_file(name: str) -> bool:
@@ -184,7 +184,7 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
         visited.add(real)
         fd = None
         try:
-            if _BY_FD:  # its entries stat'ed relative to it: one name to look up per file
+            if LIST_BY_FD:  # its entries stat'ed relative to it: one name to look up per file
                 fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
             with os.scandir(folder if fd is None else fd) as listing:
                 entries = list(listing)
