@@ -1,3 +1,3 @@
-from docgen.cli import main
+from docgen.start import main
 
 main()

@@ -1,6 +1,6 @@
 """Remember, per record file, what parsing and schema checking made of its bytes.
 
-A file whose modification time, size and inode are unchanged is not even read again
+A file whose modification time, size, inode and change time are unchanged is not even read again
 (as make and Hugo do); otherwise its SHA-256 decides.
 
 Checking a thousand records against their schemas takes about a second; a build in which
@@ -23,7 +23,6 @@ import json
 import os
 
 from docgen import __version__
-from docgen.writer import write_atomic
 
 CACHE_DIR = ".docgen"
 
@@ -116,6 +115,8 @@ def write_json(path: str | None, value) -> None:
     key = usercache.secret()
     if key is None or not in_own_cache(path):
         return
+    from docgen.writer import write_atomic  # not on the way of a run that only reads
+
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         write_atomic(path, _HEAD + _mac(key, path, body) + _BODY + body + b"}")
@@ -179,12 +180,18 @@ def file_sha(path: str) -> str | None:
 
 
 def file_stamp(path: str) -> list[int] | None:
-    """What make and git compare to know a file is untouched: modification time, size, inode."""
+    """What make and git compare to know a file is untouched: modification time, size, inode, and
+    the inode's change time, which no program can set back (an edit that restores the modification
+    time still moves it; on Windows it is the creation time, and only the first three count)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_mtime_ns, st.st_size, st.st_ino]
+    return stamp_of(st)
+
+
+def stamp_of(st) -> list[int]:
+    return [st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns]
 
 
 class RecordCache:
@@ -283,7 +290,7 @@ class RecordCache:
     stamp = staticmethod(file_stamp)
 
     def get_unchanged(self, path: str, stamp: list[int] | None = None):
-        """The cached result when the file's modification time, size and inode are as recorded
+        """The cached result when the file's modification time, size, inode and change time are as recorded
         (`stamp`: taken this run already, see `snapshot.Inputs`)."""
         entry = self._entry(path)
         if entry is None:
@@ -296,7 +303,7 @@ class RecordCache:
                 st = os.stat(path)
             except OSError:
                 return None
-            stamp = [st.st_mtime_ns, st.st_size, st.st_ino]
+            stamp = stamp_of(st)
         if stat != stamp:
             return None
         self.seen.add(path)
@@ -404,7 +411,7 @@ class RecordCache:
 
 
 class OutputHashes:
-    """SHA-256 of output files, remembered by (mtime, size, inode) as git's index does.
+    """SHA-256 of output files, remembered by (mtime, size, inode, ctime) as git's index does.
 
     Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
     details): an output that has not been touched since docgen wrote it is not read again.

@@ -10,6 +10,7 @@ import click
 from docgen import __version__, cli_i18n
 from docgen.records.archive import Archive
 from docgen.records.problems import DocgenError
+from docgen.start import leave as _leave, note_line, summary_of, unchanged_line  # what a replay prints too
 
 cli_i18n.install()
 
@@ -27,12 +28,6 @@ def summary(checked) -> str:
     return summary_of(checked.problems, len(checked.records))
 
 
-def summary_of(problems, total: int) -> str:
-    errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    if not problems:
-        return f"全部 {total} 条记录检查通过。"
-    return f"检查了 {total} 条记录：{errors} 个错误，{warnings} 个警告。"
 
 
 @click.group(context_settings=CONTEXT)
@@ -95,18 +90,6 @@ def main() -> None:
         click.echo(str(code), err=True)
         code = 1
     _leave(code)
-
-
-def _leave(code: int):
-    """Exit without tearing the interpreter down. Freeing a build's records object by object
-    took longer than rendering a document; the operating system frees a process's memory at
-    once. Everything docgen writes is complete (written atomically, files closed) by now."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (docgen status | head): nothing left to say
-            pass
-    os._exit(code)
 
 
 def _run() -> None:
@@ -241,11 +224,11 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
 
 def print_report(report, out_dir: str) -> None:
     for note in report.notes:
-        click.echo(note if note.startswith("警告：") else f"提示：{note}")
+        click.echo(note_line(note))
     for path in report.kept_edited:
         click.echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
     if not report.written and not report.removed and not report.pdfs:
-        click.echo(f"没有变化，未写入任何文件（{report.unchanged} 份文书均为最新，{report.seconds:.2f} 秒）。")
+        click.echo(unchanged_line(report.unchanged, report.seconds))
         return
     parts = [f"写入 {len(report.written)} 份", f"未变 {report.unchanged} 份"]
     if report.removed:

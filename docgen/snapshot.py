@@ -3,8 +3,8 @@
 A county's archive holds 100,000 record files. Parsing, checking and planning them costs seconds
 even with the record cache; a `build` or `validate` in which nothing changed should cost what
 listing and stat'ing the files costs, as `git status` does. A run takes the stat stamp (mtime,
-size, inode) of every file it reads — records, schemas, templates — and, for a build, of every
-file in the output folder and of the folders it and its caches write to, and hashes them with
+size, inode, ctime: `cache.stamp_of`) of every file it reads — records, schemas, templates — and,
+for a build, of every file in the output folder and of the folders it and its caches write to, and hashes them with
 docgen's own source, the options and the date into one key. Once a run has finished, what it
 printed is kept under that key (`.docgen/runs/`); the next run whose key is the same prints it
 again without reading a record.
@@ -16,6 +16,13 @@ as for the record cache, and a stamp is only taken as such when the file was not
 instant before it was read (a second edit in the same clock tick could keep its stamp: "racy git").
 A build is remembered only when it finished cleanly with nothing a second run would say
 differently (no failures, conflicts, --force or --pdf), so the replay is what a real no-op prints.
+
+Every file is stat'ed on every run, none skipped: an edit in place changes no folder's stamp. What
+that costs is the system call (about 4 µs a file on a small virtual machine); around it, nothing is
+made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed from
+their directory entries relative to their folder's descriptor, and hashed as packed arrays of
+numbers. The key's parts come in the order the walk yields them: a different order only makes a
+full run. Asked first by `docgen.start`, before click is imported.
 """
 
 from __future__ import annotations
@@ -23,11 +30,17 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from array import array
+from itertools import chain
+from operator import attrgetter
 
-from docgen.cache import CACHE_DIR, code_digest, read_json, write_json
+from docgen.cache import CACHE_DIR, code_digest, read_json, stamp_of, write_json
+from docgen.records.tree import LIST_BY_FD, Gone, scan, stat_entries
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
+_STAMP = attrgetter("st_mtime_ns", "st_ctime_ns", "st_size", "st_ino")
+_handed: list = []  # the stamps `docgen.start` took before a full run, for that run (`Inputs.of`)
 
 
 def _stamp(path: str) -> str:
@@ -35,73 +48,119 @@ def _stamp(path: str) -> str:
         st = os.stat(path)
     except OSError:
         return "-"
-    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}:{st.st_ctime_ns}"
 
 
-def _stat_or_none(path: str):
+def _fold(digest, folder: str, names: list[str], stats: list) -> int:
+    """Add a folder's names and their stamps (`cache.stamp_of`) to `digest`, as packed numbers rather
+    than text; returns the latest modification or change time."""
+    digest.update(f"{folder}\0{len(names)}\0".encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
+    if not stats:
+        return -(2 ** 63)
     try:
-        return os.stat(path)
+        numbers = array("q", chain.from_iterable(map(_STAMP, stats)))  # 4 a file: `cache.stamp_of`, reordered
+    except OverflowError:  # an inode number past 63 bits (some network file systems): as text then
+        digest.update(repr(list(map(_STAMP, stats))).encode())
+        return max(max(s.st_mtime_ns, s.st_ctime_ns) for s in stats)
+    digest.update(numbers.tobytes())
+    return max(max(numbers[0::4]), max(numbers[1::4]))
+
+
+def _tree(folder: str) -> str:
+    """Every file and folder under `folder` with its stamp, in one digest: the schemas, templates,
+    caches or outputs a run reads. The directory's own order (a change of it is a change)."""
+    digest = hashlib.sha256(_stamp(folder).encode())
+    if os.path.isdir(folder):
+        _fold_tree(digest, folder)
+    return f"{folder}\0{digest.hexdigest()}"
+
+
+def _fold_tree(digest, folder: str) -> None:
+    fd = None
+    try:
+        if LIST_BY_FD:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        with os.scandir(folder if fd is None else fd) as listing:
+            entries = list(listing)
+        _fold(digest, folder, [entry.name for entry in entries], stat_entries(entries))
     except OSError:
-        return None
-
-
-def _folder_files(folder: str) -> list[str]:
-    """Every file under `folder` (sorted, with stamps): the schemas, templates or outputs a run reads."""
-    lines = [f"{folder}\0{_stamp(folder)}"]
-    if not os.path.isdir(folder):
-        return lines
-    for top, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(top, name)
-            lines.append(f"{path}\0{_stamp(path)}")
-        for name in dirs:
-            path = os.path.join(top, name)
-            lines.append(f"{path}/\0{_stamp(path)}")  # a temporary file written and renamed shows here
-    return lines
+        digest.update(b"\0?")
+        return
+    finally:
+        if fd is not None:
+            os.close(fd)
+    for entry in entries:  # a temporary file written and renamed shows in its folder's stamp
+        if entry.is_dir(follow_symlinks=False):  # not into linked folders, as `os.walk`
+            _fold_tree(digest, folder + os.sep + entry.name)
 
 
 class Inputs:
-    """The stamps of an archive's records, taken once per run before anything is read.
+    """The stamps of an archive's records and schemas, taken once per run before anything is read.
 
-    The walk and stamps are handed to `Archive.load` (`archive.walked`), which therefore neither
-    walks nor stats the files a second time."""
+    `archive` needs only `records_dir`, `root` and `schemas_dir` (`docgen.start` passes its own);
+    `Inputs.of` hands the listing and stamps to `Archive.load` (`archive.walked`, `archive.stamps`),
+    which therefore neither walks nor stats the files a second time."""
 
     def __init__(self, archive):
         self.archive = archive
+        self.records_dir, self.schemas_dir = archive.records_dir, archive.schemas_dir
+        if not os.path.isdir(self.records_dir):
+            archive.walk()  # says so, in the clerk's words
         started = time.time_ns()
-        found, problems, refused = archive.walk(case=False)  # `load` adds the case check, a function of `found`
-        archive.walked = (list(found), list(problems), list(refused))
-        paths = [path for _kind, path in found]
-        stats = list(map(_stat_or_none, paths))
-        rows = [(p, s.st_mtime_ns, s.st_size, s.st_ino) if s is not None else (p,) for p, s in zip(paths, stats)]
-        self.paths, self.rows = paths, rows
-        archive.stamps = self  # `stamp(path)` for the record cache, made when a full run needs it
-        self._stamps = None
-        self.racy = any(s is not None and s.st_mtime_ns >= started - RACY_NS for s in stats)
-        digest = hashlib.sha256(repr(rows).encode("utf-8", "surrogateescape"))
-        digest.update("\n".join(map(str, problems)).encode("utf-8", "surrogateescape"))
-        digest.update(repr(refused).encode("utf-8", "surrogateescape"))
+        self.listing = scan(self.records_dir, archive.root, stamps=True)
+        digest = hashlib.sha256()
+        newest = -(2 ** 63)
+        for node in self.listing.nodes:  # in the order listed: any change of it only costs a full run
+            stats = node.stats
+            if stats:
+                newest = max(newest, _fold(digest, node.folder, node.names, stats))
+        digest.update(repr(self.listing.issues).encode("utf-8", "surrogateescape"))
+        digest.update(repr(self.listing.refused).encode("utf-8", "surrogateescape"))
         self.records = digest.hexdigest()
-        self.folders = sorted({path.rpartition(os.sep)[0] for path in paths})
-        self.schemas = _folder_files(archive.schemas_dir)
+        self.racy = newest >= started - RACY_NS
+        self.folders = [node.folder for node in self.listing.nodes if node.names]
+        self.schemas = _tree(self.schemas_dir)
+        self.keys: dict = {}  # keys worked out from these stamps (`replay_build`)
+        self._stamps = None
+
+    @classmethod
+    def of(cls, archive) -> "Inputs":
+        """The stamps `docgen.start` took in this process for this archive, else new ones; handed to
+        `archive` for its `load`."""
+        inputs = _handed.pop() if _handed else None
+        if inputs is None or (inputs.records_dir, inputs.schemas_dir) != (archive.records_dir, archive.schemas_dir):
+            inputs = cls(archive)
+        inputs.archive = archive
+        archive.walked = inputs.listing
+        archive.stamps = inputs  # `get(path)` for the record cache, made when a full run needs it
+        return inputs
 
     def get(self, path: str) -> list[int] | None:
         """The stamp taken of a record file, as `cache.file_stamp` gives it (dict-like for `Archive.load`)."""
         if self._stamps is None:
-            self._stamps = {row[0]: list(row[1:]) for row in self.rows if len(row) == 4}
+            self._stamps = {}
+            for node in self.listing.nodes:
+                prefix = node.folder + os.sep
+                self._stamps.update((prefix + name, stamp_of(s))
+                                    for name, s in zip(node.names, node.stats) if s is not Gone)
         return self._stamps.get(path)
 
     def release(self) -> None:
         """Let the per-file stamps go once the records are loaded (the key needs only the digest)."""
-        self.paths = self.rows = self._stamps = None
+        self.listing = self._stamps = None
 
     def common(self, today) -> list[str]:
         from docgen import __version__
         import sys
 
-        return [__version__, code_digest().hex(), sys.version, os.getcwd(), self.archive.records_dir,
-                self.records, *self.schemas, str(today)]
+        return [__version__, code_digest().hex(), sys.version, os.getcwd(), self.records_dir,
+                self.records, self.schemas, str(today)]
+
+
+def hand_over(inputs: Inputs) -> None:
+    """Keep stamps taken by `docgen.start` for the full run that follows in this process."""
+    _handed[:] = [inputs]
 
 
 def _path(archive, name: str) -> str:
@@ -112,11 +171,11 @@ def _key(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _problems(stored) -> list | None:
-    from docgen.records.problems import Problem
-
+def _problems(stored, make) -> list | None:
+    if make is None:
+        from docgen.records.problems import Problem as make
     try:
-        return [Problem(str(p), int(line), int(column), str(message), str(severity))
+        return [make(str(p), int(line), int(column), str(message), str(severity))
                 for p, line, column, message, severity in stored]
     except (TypeError, ValueError):
         return None
@@ -131,14 +190,15 @@ def check_key(inputs: Inputs, today) -> str:
     return _key(["check", *inputs.common(today)])
 
 
-def replay_check(archive, today):
+def replay_check(archive, today, make=None):
     """(problems, number of records) of the last check when nothing it read has changed, else None;
-    the stamps taken are left on `archive` for the full check (`check_archive` takes them)."""
-    inputs = archive.inputs = Inputs(archive)
+    the stamps taken are left on `archive` for the full check (`check_archive` takes them). The
+    problems are `Problem`s, or what `make` makes of their fields."""
+    inputs = archive.inputs = Inputs.of(archive)
     stored = read_json(_path(archive, "check"))
     if not isinstance(stored, dict) or stored.get("key") != check_key(inputs, today):
         return None
-    problems = _problems(stored.get("problems"))
+    problems = _problems(stored.get("problems"), make)
     count = stored.get("records")
     if problems is None or not isinstance(count, int):
         return None
@@ -175,19 +235,28 @@ def build_key(inputs: Inputs, today, templates_dir: str, out_dir: str, options: 
     # folders a build writes to (or an interrupted one left a temporary file in): their own stamps
     # and the archive's caches, so that a damaged entry is made again by the next build
     written = [f"{f}\0{_stamp(f)}" for f in (*inputs.folders, cache)]
-    return _key(["build", *inputs.common(today), *_folder_files(templates_dir), out_dir, *options, *written,
-                 *_folder_files(os.path.join(cache, "records")), *_folder_files(os.path.join(cache, "templates")),
-                 *_folder_files(out_dir)])
+    return _key(["build", *inputs.common(today), _tree(templates_dir), out_dir, *options, *written,
+                 _tree(os.path.join(cache, "records")), _tree(os.path.join(cache, "templates")), _tree(out_dir)])
 
 
-def replay_build(archive, today, templates_dir: str, out_dir: str, options: list[str]):
+def build_options(plan_ids: list[str] | None, as_of) -> list[str]:
+    """What a build's documents depend on besides the records, templates and schemas."""
+    import json
+
+    return [json.dumps(plan_ids), str(as_of)]
+
+
+def replay_build(archive, today, templates_dir: str, out_dir: str, options: list[str], make=None):
     """(problems, notes, number of documents) of the last build when nothing it read or wrote has
     changed since, else None (the stamps taken are left on `archive` for the full build)."""
-    inputs = archive.inputs = Inputs(archive)
+    inputs = archive.inputs = Inputs.of(archive)
+    asked = (today, templates_dir, out_dir, tuple(options))
+    if asked not in inputs.keys:  # worked out once: `docgen.start` asks first, then the full run
+        inputs.keys[asked] = build_key(inputs, today, templates_dir, out_dir, options)
     stored = read_json(_path(archive, "build"))
-    if not isinstance(stored, dict) or stored.get("key") != build_key(inputs, today, templates_dir, out_dir, options):
+    if not isinstance(stored, dict) or stored.get("key") != inputs.keys[asked]:
         return None
-    problems = _problems(stored.get("problems"))
+    problems = _problems(stored.get("problems"), make)
     notes, count = stored.get("notes"), stored.get("documents")
     if problems is None or not isinstance(notes, list) or not all(isinstance(n, str) for n in notes) \
             or not isinstance(count, int):

@@ -25,7 +25,6 @@ import os
 import sys
 
 from docgen.cache import content_key
-from docgen.writer import write_atomic
 
 
 def _default_dir() -> str | None:
@@ -166,6 +165,8 @@ def store_code(name: str, code) -> None:
     if not base:
         return
     try:
+        from docgen.writer import write_atomic
+
         write_atomic(os.path.join(base, name + ".code"), marshal.dumps(code), mode=0o600)
     except (OSError, ValueError):
         return

@@ -5,6 +5,8 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -123,3 +125,133 @@ def test_a_forged_snapshot_does_not_hide_an_error(archive, tmp_path, monkeypatch
     assert result.returncode == 1 and target.name in result.stdout
     assert json.loads((archive / "output" / ".docgen-manifest.json").read_text(encoding="utf-8"))["outputs"]
     assert os.path.isdir(archive / "output")
+
+
+def _validate_in_process(archive: pathlib.Path, monkeypatch) -> int | None:
+    """What `docgen.start` answers for `docgen validate` in `archive`, or None (left to the full run)."""
+    from docgen import start
+
+    monkeypatch.chdir(archive)
+    return start.replayed(["validate"], time.perf_counter())
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows' st_ctime is the creation time")
+def test_an_edit_in_place_that_restores_size_and_mtime_is_still_seen(archive, tmp_path, steady):
+    """Same inode (written in place), same size (one character for another of as many bytes), the
+    modification time set back as `touch -r` would: the inode's change time still moves, so neither
+    the replay nor the record cache takes the file for unchanged."""
+    for command in ("build", "build", "validate", "validate"):  # each remembered
+        assert run_docgen(command, cwd=archive).returncode == 0
+    target = inspection_files(archive)[0]
+    before = os.stat(target)
+    text = target.read_bytes()
+    at = text.index(b"plan: ") + len(b"plan: ")
+    edited = text[:at] + b"Q" + text[at + 1:]  # an unknown plan: an error in validate, a changed build
+    assert len(edited) == len(text)
+    time.sleep(0.05)  # a later clock tick for the change time
+    with open(target, "r+b") as handle:
+        handle.write(edited)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(target)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1 and target.name in result.stdout
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1 and target.name in result.stdout
+
+
+def test_the_replay_prints_what_the_full_run_printed_without_click(archive, tmp_path, steady):
+    """`docgen.start` answers an unchanged `validate` and `build` itself: same lines, same exit
+    code, and neither click, PyYAML, Jinja nor the record model is imported."""
+    target = inspection_files(archive)[0]
+    edit(target, "plan: ", "plan: no-such-plan-", 1)
+    time.sleep(0.1)
+    full = run_docgen("validate", "--as-of", "2099-01-01", cwd=archive)
+    assert full.returncode == 1 and "警告：" in full.stdout and target.name in full.stdout
+    probe = ("import sys, time; from docgen import start; code = start.replayed(sys.argv[1:], time.perf_counter());"
+             "sys.stdout.flush(); print(code, sorted(m for m in ('click', 'yaml', 'jinja2', 'dataclasses',"
+             " 'docgen.records.archive', 'docgen.cli') if m in sys.modules))")
+    for args, first in ((["validate", "--as-of", "2099-01-01"], full),
+                        (["build", "--as-of=2023-12-31", "--out", "out"], None)):
+        if first is None:
+            first = run_docgen(*args, cwd=archive)
+            assert first.returncode == 1
+        again = subprocess.run([sys.executable, "-c", probe, *args], cwd=archive, capture_output=True, text=True,
+                               timeout=600)
+        *printed, verdict = again.stdout.splitlines()
+        assert verdict == "1 []", again.stdout + again.stderr
+        if args[0] == "validate":
+            assert printed == first.stdout.splitlines()
+        else:  # the same lines but the time taken
+            assert printed[:-1] == first.stdout.splitlines()[:-1] and "没有变化，未写入任何文件" in printed[-1]
+        assert run_docgen(*args, cwd=archive).stdout.splitlines()[:-1] == printed[:-1]
+
+
+def test_options_the_replay_does_not_know_are_left_to_click():
+    from docgen.start import _options
+
+    assert _options(["validate"]) == ("validate", {"--records": "records", "--as-of": None, "--plan": []})
+    assert _options(["build", "--plan", "a", "--plan=b", "--records=r", "--out", "o"]) == \
+        ("build", {"--records": "r", "--out": "o", "--as-of": None, "--plan": ["a", "b"]})
+    for args in (["validate", "--staged"], ["build", "--force"], ["build", "--pdf"], ["build", "-h"],
+                 ["validate", "--help"], ["build", "--plan"], ["build", "--out", "--force"], ["status"], [],
+                 ["validate", "extra"], ["build", "--plan", "a", "--"]):
+        assert _options(args) is None, args
+
+
+def test_a_missed_replay_hands_its_stamps_to_the_full_run(archive, monkeypatch, steady):
+    """A run that cannot be replayed lists and stat's records/ once, not once to ask and once to run."""
+    from docgen.records import check, tree
+
+    assert run_docgen("validate", cwd=archive).returncode == 0
+    edit(inspection_files(archive)[0], "handling: ", "handling: 现场已整改；", 1)
+    scans = []
+    real = tree.scan
+    monkeypatch.setattr(snapshot, "scan", lambda *a, **k: scans.append(a) or real(*a, **k))
+    assert _validate_in_process(archive, monkeypatch) is None
+    checked = check.check_archive(Archive(str(archive / "records")))
+    assert len(scans) == 1 and not checked.errors
+    assert len(checked.records) == len(list((archive / "records").rglob("*.yaml")))
+
+
+def test_the_walk_lists_records_as_sorted_folders_would(archive):
+    """The listing keeps the directory's order; the records come out as a walk with each folder's
+    entries sorted by name gives them (files and subfolders interleaved)."""
+    records = archive / "records"
+    loose = records / "inspections"
+    for name in ("zz.yaml", "a.yaml", "qa-2023-30.yaml"):  # beside the plan's folder, before and after it
+        (loose / name).write_text("id: x\n", encoding="utf-8")
+    (loose / "qa-2023-30" / "sub").mkdir()
+    (loose / "qa-2023-30" / "sub" / "m.yaml").write_text("id: m\n", encoding="utf-8")
+    found = Archive(str(records)).walk()[0]
+
+    def sorted_walk(folder: pathlib.Path, kind: str):
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+            if entry.is_dir():
+                yield from sorted_walk(entry, kind)
+            elif entry.suffix in (".yaml", ".yml") and not entry.name.startswith("."):
+                yield kind, str(entry)
+
+    from docgen.records.tree import KIND_FOLDERS
+
+    expected = [item for folder, kind in KIND_FOLDERS.items() if (records / folder).is_dir()
+                for item in sorted_walk(records / folder, kind)]
+    assert found == expected and ("inspection", str(loose / "qa-2023-30" / "sub" / "m.yaml")) in found
+
+
+def test_every_part_of_a_stamp_counts_even_past_64_bits():
+    """An inode number past 63 bits (some network file systems) is hashed as text, not refused."""
+    import types
+
+    def key(**changed):
+        fields = {"st_mtime_ns": 10, "st_ctime_ns": 20, "st_size": 30, "st_ino": 40, **changed}
+        digest = hashlib.sha256()
+        newest = snapshot._fold(digest, "folder", ["a.yaml"], [types.SimpleNamespace(**fields)])
+        return digest.hexdigest(), newest
+
+    base, newest = key()
+    assert newest == 20
+    variants = [key(st_mtime_ns=11), key(st_ctime_ns=21), key(st_size=31), key(st_ino=41), key(st_ino=2 ** 64 - 1),
+                key(st_ino=2 ** 64 - 2)]
+    assert len({base, *(v[0] for v in variants)}) == len(variants) + 1
+    assert key(st_ino=2 ** 64 - 1) == key(st_ino=2 ** 64 - 1) and key(st_mtime_ns=99)[1] == 99

@@ -372,7 +372,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
 
     today = dt.date.today()
     # what a document's bytes depend on besides the records, templates and schemas
-    asked = [json.dumps(plan_ids), str(as_of)]
+    asked = snapshot.build_options(plan_ids, as_of)
     if checked is None and cache is None and not force and not pdf:
         replayed = snapshot.replay_build(archive, today, archive.templates_dir, os.path.abspath(out_dir), asked)
         if replayed is not None:  # nothing this build reads or writes changed since the last one

@@ -13,44 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen.records.loader import Document, parse_bytes, read_limited, read_yaml_file
-from docgen.records.problems import WARNING, DocgenError, Problem
-
-# folder under records/ -> record kind
-KIND_FOLDERS = {
-    "plans": "plan",
-    "departments": "department",
-    "items": "items",  # each department's 抽查事项清单, named by the department's id
-    "entities": "entity",
-    "inspections": "inspection",
-    "draws": "draw",
-    "calendar": "calendar",
-}
-FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
-RECORD_SUFFIXES = (".yaml", ".yml")
-NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
+from docgen.records.problems import DocgenError, Problem
+from docgen.records.tree import (FOLDER_OF, KIND_FOLDERS, NOT_RECORDS, RECORD_SUFFIXES,  # noqa: F401 (their home)
+                                 display, is_record_file, own_or_packaged, packaged_dir, scan)
 
 
-def is_record_file(name: str) -> bool:
-    """A YAML file that is not hidden and not an editor's temporary copy."""
-    return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
-
-
-def packaged_dir(name: str) -> str:
-    """Folder of docgen's own copy of templates/ or schemas/.
-
-    Installed, they sit inside the package (docgen/templates); in a source checkout, beside it.
-    """
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the docgen package
-    for candidate in (os.path.join(here, name), os.path.join(os.path.dirname(here), name)):
-        if os.path.isdir(candidate) and any(n.endswith((".json", ".docx", ".xlsx")) for n in os.listdir(candidate)):
-            return candidate
-    raise DocgenError(f"docgen 安装不完整：找不到自带的 {name} 目录，请重新安装")
-
-
-def display(path: str) -> str:
-    """A path as a clerk would type it: relative to the current folder when inside it."""
-    here = os.getcwd() + os.sep
-    return path[len(here):] if path.startswith(here) else path
+def found_order(records_dir: str, kind_path: tuple[str, str]) -> tuple:
+    """Where a path comes in a walk of records/ with each folder's entries sorted by name."""
+    parts = kind_path[1][len(records_dir) + 1:].split(os.sep)
+    return (list(KIND_FOLDERS).index(parts[0]) if parts[0] in KIND_FOLDERS else len(KIND_FOLDERS), parts[1:])
 
 
 @dataclass
@@ -78,8 +49,8 @@ class Archive:
 
     records_dir: str
     root: str = field(init=False)
-    # handed from `snapshot.Inputs` to the next `load` of the same run, then dropped
-    walked: tuple | None = field(default=None, init=False, repr=False)
+    # handed from `snapshot.Inputs` to the next `load` of the same run (a `tree.Scan`), then dropped
+    walked: Any = field(default=None, init=False, repr=False)
     stamps: dict | None = field(default=None, init=False, repr=False)
     inputs: Any = field(default=None, init=False, repr=False)
 
@@ -88,8 +59,7 @@ class Archive:
         self.root = os.path.dirname(self.records_dir)
 
     def own_or_packaged(self, name: str) -> str:
-        own = os.path.join(self.root, name)
-        return own if os.path.isdir(own) else packaged_dir(name)
+        return own_or_packaged(self.root, name)
 
     @property
     def templates_dir(self) -> str:
@@ -113,85 +83,16 @@ class Archive:
         error: on Windows and macOS they are the same file (left to the caller with `case=False`:
         `_case_collisions` of the files found).
         """
-        import stat
-        from operator import attrgetter
-
-        by_name = attrgetter("name")
-
         if not os.path.isdir(self.records_dir):
             raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
-        bounds = {os.path.realpath(self.root), os.path.realpath(self.records_dir)}
+        return self.walked_from(scan(self.records_dir, self.root), case)
 
-        def inside(real: str) -> bool:
-            return any(real == b or real.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
-
-        found: list[tuple[str, str]] = []
-        problems: list[Problem] = []
-        refused: list[tuple[str, str]] = []
-        visited: set[str] = set()
-
-        def kind_of(path: str, kind: str, entry=None) -> int | None:
-            """The stat mode of what `path` leads to, or None (reported) when it must not be read.
-            A directory entry tells a plain file or folder without a stat call."""
-            name = os.path.basename(path)
-            wanted = entry is None or is_record_file(name)
-            try:
-                if entry is not None and not entry.is_symlink():
-                    if entry.is_file(follow_symlinks=False):
-                        return stat.S_IFREG
-                    if entry.is_dir(follow_symlinks=False):
-                        return stat.S_IFDIR
-                elif os.path.islink(path):
-                    real = os.path.realpath(path)
-                    if not inside(real):
-                        if wanted or os.path.isdir(path):
-                            problems.append(Problem(display(path), 1, 1, f"这是指向档案之外（{real}）的符号链接，docgen 不读取档案"
-                                                                        "之外的文件；请把文件复制到档案中，或删除这个链接"))
-                            refused.append((kind, path))
-                        return None
-                return stat.S_IFMT(os.stat(path).st_mode)
-            except OSError as exc:
-                if wanted:
-                    problems.append(Problem(display(path), 1, 1, f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）"))
-                return None
-
-        def visit(folder: str, kind: str) -> None:
-            real = os.path.realpath(folder)
-            if real in visited:  # a link back up the tree
-                return
-            visited.add(real)
-            try:
-                with os.scandir(folder) as listing:
-                    entries = sorted(listing, key=by_name)
-            except OSError as exc:
-                problems.append(Problem(display(folder), 1, 1, f"无法读取文件夹：{exc.strerror or exc}"))
-                return
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                # the directory entry says what it is, without a stat call; never true for a link
-                if entry.is_file(follow_symlinks=False):
-                    if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
-                        found.append((kind, entry.path))
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    visit(entry.path, kind)
-                    continue
-                mode = kind_of(entry.path, kind, entry)
-                if mode == stat.S_IFDIR:
-                    visit(entry.path, kind)
-                elif mode == stat.S_IFREG:
-                    if is_record_file(entry.name):
-                        found.append((kind, entry.path))
-                elif mode is not None:
-                    problems.append(Problem(display(entry.path), 1, 1, "这不是普通文件（可能是管道、套接字或设备），已跳过；"
-                                                                       "记录目录中只应放记录文件", WARNING))
-
-        for folder, kind in KIND_FOLDERS.items():
-            base = os.path.join(self.records_dir, folder)
-            if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
-                visit(base, kind)
+    def walked_from(self, listing, case: bool = True):
+        """`walk`'s answer from a listing of records/ (`tree.scan`), which the replay of an unchanged run
+        takes first (`snapshot.Inputs`)."""
+        found = listing.found()
+        problems = [Problem(path, 1, 1, message, severity) for path, message, severity in listing.issues]
+        refused = sorted(listing.refused, key=lambda kind_path: found_order(self.records_dir, kind_path))
         if case:
             problems.extend(self._case_collisions(found))
         return found, problems, refused
@@ -231,11 +132,10 @@ class Archive:
         neither parsed nor checked again. Also returns (kind, path) of the files that could not be
         read as a record at all: nobody knows what they hold, so their plans are left as they are.
         """
-        walked, self.walked = self.walked, None
+        listing, self.walked = self.walked, None
         stamps, self.stamps = self.stamps or {}, None
-        found, problems, unparsed = walked or self.walk()
-        if walked:  # the walk of `snapshot.Inputs`, which leaves this to the run that reads the records
-            problems.extend(self._case_collisions(found))
+        # the listing `snapshot.Inputs` took (and stamped) for this run, else a walk now
+        found, problems, unparsed = self.walked_from(listing) if listing is not None else self.walk()
         records = []
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:

@@ -82,7 +82,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
 
     inputs, archive.inputs = archive.inputs, None  # taken by `snapshot.replay_*` in this run, or now
     if inputs is None:
-        inputs = Inputs(archive)
+        inputs = Inputs.of(archive)
     records, problems, unparsed = archive.load(schemas.check, cache)
     inputs.release()
     valid_shape, index = index_records(records, problems, unparsed)

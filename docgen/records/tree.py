@@ -1,0 +1,256 @@
+"""Which record files an archive's records/ holds, found with nothing but `os`.
+
+The replay of an unchanged run (`docgen.start`, `docgen.snapshot`) lists 100,000 record files
+before anything else is imported; this module is what it needs of the archive's layout. It keeps
+each folder's names in the order the directory yields them (sorting 100,000 names in a folder
+hashed by the file system costs more than listing them): the replay only compares, and a full run
+asks for the sorted order (`Scan.found`). What is wrong with the tree is noted as plain
+(path, message, severity) tuples; `Archive.walk` makes them `Problem`s.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+# folder under records/ -> record kind
+KIND_FOLDERS = {
+    "plans": "plan",
+    "departments": "department",
+    "items": "items",  # each department's 抽查事项清单, named by the department's id
+    "entities": "entity",
+    "inspections": "inspection",
+    "draws": "draw",
+    "calendar": "calendar",
+}
+FOLDER_OF = {kind: folder for folder, kind in KIND_FOLDERS.items()}
+RECORD_SUFFIXES = (".yaml", ".yml")
+NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
+WARNING = "warning"  # as `problems.WARNING`, without importing it
+LIST_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+
+
+def is_record_file(name: str) -> bool:
+    """A YAML file that is not hidden and not an editor's temporary copy."""
+    return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
+
+
+def display(path: str) -> str:
+    """A path as a clerk would type it: relative to the current folder when inside it."""
+    here = os.getcwd() + os.sep
+    return path[len(here):] if path.startswith(here) else path
+
+
+def packaged_dir(name: str) -> str:
+    """Folder of docgen's own copy of templates/ or schemas/.
+
+    Installed, they sit inside the package (docgen/templates); in a source checkout, beside it.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the docgen package
+    for candidate in (os.path.join(here, name), os.path.join(os.path.dirname(here), name)):
+        if os.path.isdir(candidate) and any(n.endswith((".json", ".docx", ".xlsx")) for n in os.listdir(candidate)):
+            return candidate
+    from docgen.records.problems import DocgenError
+
+    raise DocgenError(f"docgen 安装不完整：找不到自带的 {name} 目录，请重新安装")
+
+
+def own_or_packaged(root: str, name: str) -> str:
+    """The archive's own templates/ or schemas/ when it has one, else docgen's."""
+    own = os.path.join(root, name)
+    return own if os.path.isdir(own) else packaged_dir(name)
+
+
+class Node:
+    """One folder of records/: its record files' names (in the directory's order) and its subfolders."""
+
+    __slots__ = ("kind", "folder", "names", "subs", "stats")
+
+    def __init__(self, kind: str, folder: str):
+        self.kind, self.folder = kind, folder
+        self.names: list[str] = []
+        self.stats: list | None = None
+        self.subs: list[tuple[str, Node]] = []
+
+    def sorted_files(self, out: list[tuple[str, str]]) -> None:
+        """(kind, path) of the files below, as a walk with each folder's entries sorted by name gives them."""
+        prefix = self.folder + os.sep
+        names = sorted(self.names)
+        if not self.subs:
+            kind = self.kind
+            out.extend([(kind, prefix + name) for name in names])
+            return
+        items = sorted([(name, None) for name in names] + self.subs, key=lambda item: item[0])
+        for name, node in items:
+            if node is None:
+                out.append((self.kind, prefix + name))
+            else:
+                node.sorted_files(out)
+
+
+class Scan:
+    """Everything under records/ that a run reads: `nodes` in the order they were listed."""
+
+    def __init__(self, tops: list[Node], nodes: list[Node], issues: list[tuple[str, str, str]],
+                 refused: list[tuple[str, str]]):
+        self.tops, self.nodes, self.issues, self.refused = tops, nodes, issues, refused
+
+    def found(self) -> list[tuple[str, str]]:
+        """(kind, path) of every record file, in a stable order (each folder's entries by name)."""
+        out: list[tuple[str, str]] = []
+        for node in self.tops:
+            node.sorted_files(out)
+        return out
+
+
+class Gone:
+    """The stamp of a file that vanished between listing and stat'ing it."""
+
+    st_mtime_ns, st_size, st_ino, st_ctime_ns = -(2 ** 63), 0, 0, -(2 ** 63)
+
+
+def stat_entries(entries: list) -> list:
+    """`DirEntry.stat()` of each entry (a link: of what it leads to), or `Gone`. On one thread: two
+    threads (the call releases the GIL) cost more CPU and gave no shorter runs on this 2-core
+    machine under load (README 性能)."""
+    try:
+        return [entry.stat() for entry in entries]
+    except OSError:
+        return [_stat_or_gone(entry) for entry in entries]
+
+
+def _stat_or_gone(entry):
+    try:
+        return entry.stat()
+    except OSError:
+        return Gone
+
+
+def _all_records(names: list[str]) -> bool:
+    """Whether every name is a record's (`is_record_file` but for a trailing "~", as `scan` asks),
+    decided in C on all the names at once: no name holds a NUL."""
+    joined = "\0" + "\0".join(names) + "\0"
+    return (joined.count(".yaml\0") + joined.count(".yml\0") == len(names)
+            and not any(f"\0{start}" in joined for start in NOT_RECORDS))
+
+
+def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
+    """List records/ (see `Archive.walk` for the rules); `records_dir` absolute. With `stamps`,
+    each node's `stats` are its record files' `os.stat` (following a link, as reading does), taken
+    from the directory entries while their folder is open.
+
+    Nothing but a regular file is ever opened: a FIFO, socket or device is skipped with a
+    warning. A symbolic link is followed only when it leads inside the archive; one leading out is
+    an issue, and its file is refused. A directory entry tells a plain file or folder without a
+    stat call."""
+    bounds = {os.path.realpath(root), os.path.realpath(records_dir)}
+
+    def inside(real: str) -> bool:
+        return any(real == b or real.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
+
+    nodes: list[Node] = []
+    issues: list[tuple[str, str, str]] = []
+    refused: list[tuple[str, str]] = []
+    visited: set[str] = set()
+
+    def kind_of(path: str, kind: str, entry=None) -> int | None:
+        """The stat mode of what `path` leads to, or None (noted) when it must not be read."""
+        name = os.path.basename(path)
+        wanted = entry is None or is_record_file(name)
+        try:
+            if entry is not None and not entry.is_symlink():
+                if entry.is_file(follow_symlinks=False):
+                    return stat.S_IFREG
+                if entry.is_dir(follow_symlinks=False):
+                    return stat.S_IFDIR
+            elif os.path.islink(path):
+                real = os.path.realpath(path)
+                if not inside(real):
+                    if wanted or os.path.isdir(path):
+                        issues.append((display(path), f"这是指向档案之外（{real}）的符号链接，docgen 不读取档案"
+                                                      "之外的文件；请把文件复制到档案中，或删除这个链接", "error"))
+                        refused.append((kind, path))
+                    return None
+            return stat.S_IFMT(os.stat(path).st_mode)
+        except OSError as exc:
+            if wanted:
+                issues.append((display(path), f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）", "error"))
+            return None
+
+    def visit(folder: str, kind: str) -> Node | None:
+        real = os.path.realpath(folder)
+        if real in visited:  # a link back up the tree
+            return None
+        visited.add(real)
+        fd = None
+        try:
+            if LIST_BY_FD:  # its entries stat'ed relative to it: one name to look up per file
+                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            with os.scandir(folder if fd is None else fd) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if fd is not None:
+                os.close(fd)
+            issues.append((display(folder), f"无法读取文件夹：{exc.strerror or exc}", "error"))
+            return None
+        try:
+            node = Node(kind, folder)
+            nodes.append(node)
+            records = _sort_out(node, entries, kind, folder + os.sep)
+            if stamps:
+                node.stats = stat_entries(records)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return node
+
+    def _sort_out(node: Node, entries: list, kind: str, prefix: str) -> list:
+        """Fill `node` from its folder's entries; returns the record files' entries, as its names."""
+        # the usual folder holds regular files only, told apart in C: the directory entry says what
+        # it is without a stat call, and is never true for a link
+        files = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
+        if len(files) == len(entries):
+            names = [entry.name for entry in files]
+            if _all_records(names):
+                node.names = names
+                return files
+            files = [e for e in files if e.name.endswith(RECORD_SUFFIXES) and not e.name.startswith(NOT_RECORDS)]
+            node.names = [entry.name for entry in files]
+            return files
+        records = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_file(follow_symlinks=False):
+                if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
+                    records.append(entry)
+                continue
+            path = prefix + name
+            if entry.is_dir(follow_symlinks=False):
+                sub = visit(path, kind)
+                if sub is not None:
+                    node.subs.append((name, sub))
+                continue
+            mode = kind_of(path, kind, entry)
+            if mode == stat.S_IFDIR:
+                sub = visit(path, kind)
+                if sub is not None:
+                    node.subs.append((name, sub))
+            elif mode == stat.S_IFREG:
+                if is_record_file(name):
+                    records.append(entry)
+            elif mode is not None:
+                issues.append((display(path), "这不是普通文件（可能是管道、套接字或设备），已跳过；"
+                                              "记录目录中只应放记录文件", WARNING))
+        node.names = [entry.name for entry in records]
+        return records
+
+    tops = []
+    for folder, kind in KIND_FOLDERS.items():
+        base = os.path.join(records_dir, folder)
+        if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
+            top = visit(base, kind)
+            if top is not None:
+                tops.append(top)
+    return Scan(tops, nodes, issues, refused)
