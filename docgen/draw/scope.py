@@ -56,7 +56,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     if cache is not None:
         cache.start()
     # the walk is done: `load` reads the other records from it (case collisions were found over all files)
-    archive.walked = (others, [], [f for f in refused if f[0] != "entity"])
+    archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
     records, loaded_problems, unparsed = archive.load(schemas.check, cache)
     problems.extend(loaded_problems)
     roster = Roster(archive, schemas, RecordCache.key_for(schemas), use_cache)
@@ -99,3 +99,16 @@ def _worth_checking(records: list) -> list:
     codes = Counter(text(r.doc.data.get("credit_code")) for r in entities)
     return [r for r in records if r.kind != "entity" or (r.doc.memo or {}).get("own rules") != []
             or ids[text(r.doc.data.get("id"))] > 1 or codes[text(r.doc.data.get("credit_code"))] > 1]
+
+
+class _Listing:
+    """The walk's other records as the listing `Archive.load` reads (`tree.Scan`'s shape): what is
+    wrong with the tree, names differing only in case included, was found over all files already."""
+
+    checked_case = True
+
+    def __init__(self, found: list[tuple[str, str]], refused: list[tuple[str, str]]):
+        self._found, self.issues, self.refused = found, [], refused
+
+    def found(self) -> list[tuple[str, str]]:
+        return self._found

@@ -135,7 +135,8 @@ class Archive:
         listing, self.walked = self.walked, None
         stamps, self.stamps = self.stamps or {}, None
         # the listing `snapshot.Inputs` took (and stamped) for this run, else a walk now
-        found, problems, unparsed = self.walked_from(listing) if listing is not None else self.walk()
+        found, problems, unparsed = (self.walked_from(listing, not getattr(listing, "checked_case", False))
+                                     if listing is not None else self.walk())
         records = []
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
