@@ -285,7 +285,6 @@ class _Pieces:
                     self._broken(piece, exc)
             return cut
 
-        # those other pieces wait for first (a set's own before packets: they are short), then the longest
         # what others wait for first (page counts, then the set's own numbers), then the longest (packets
         # and a bound set's own parts before other documents)
         rank = (3 if piece.numbers else 2 if piece.waited and not job.restart else int(piece.waited or piece.loose),

@@ -16,8 +16,10 @@ alone. So those parts' own PDFs are cut from the packet's rather than converted 
 The plan's bound set holds the same parts again (each entity's 告知书 and 实地核查记录表, most of
 its pages): there they are not laid out a second time either. Their pages are the packets',
 their footers replaced by those LibreOffice prints, for their place in the set, on a document of
-empty pages with the same section properties (`stamp`); only the set's other parts (the notice,
-the plan, the 台账, the tables, the 版记) are converted as pieces.
+empty pages with the same section properties (`stamp`). The set's other parts are converted as
+pieces: the notice and the plan numbered from 1, the others (the 台账, the tables and the 版记)
+at once, numbered as they come and renumbered the same way, so that nothing waits for the
+packets' page counts but the page-number documents.
 Each piece marks the start of each section with a bookmark that LibreOffice exports as a named
 destination, which is how the pages are told apart.
 """
