@@ -7,15 +7,13 @@ import json
 import os
 import pathlib
 import re
-import stat
-import sys
 import zipfile
 
 import pytest
 
 from conftest import build_example, run_docgen
 from docgen.documents import pdf, pdfsets
-from test_pdf import FAKE, calls, needs_office  # the stand-in soffice, its log, the real one's mark
+from test_pdf import calls, fake_office, needs_office  # noqa: F401 - fake_office: a fixture (the stand-in soffice)
 
 PLAN = "qa-2023-30"
 SET = "00_全套文书（打印）.docx"
@@ -261,14 +259,9 @@ def test_a_packets_parts_pdfs_are_cut_from_the_packets(archive):
     assert {p.name: p.read_bytes() for p in out.glob("*.pdf")} == before
 
 
-def test_pieces_a_converter_breaks_leave_every_pdf_made_the_plain_way(archive, tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    office = bin_dir / "soffice"
-    office.write_text(FAKE.format(python=sys.executable), encoding="utf-8")
-    office.chmod(office.stat().st_mode | stat.S_IXUSR)
-    log = tmp_path / "calls.log"
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_LOG": str(log)}
+def test_pieces_a_converter_breaks_leave_every_pdf_made_the_plain_way(archive, fake_office):
+    office, log = fake_office
+    env = {"PATH": f"{office.parent}{os.pathsep}{os.environ['PATH']}", "FAKE_LOG": str(log)}
     result = run_docgen("build", "--pdf", "--plan", PLAN, cwd=archive, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     out = archive / "output" / PLAN

@@ -26,6 +26,7 @@ destination, which is how the pages are told apart.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -63,6 +64,11 @@ class SetJob:
         self.pieces: list[Piece] = []
         self.numbers: list[Piece] = []  # where its parts' pages come from packets (`stamp`)
 
+    @functools.cached_property
+    def costs(self) -> list[int]:
+        """Each section's paragraphs: what converting it costs, roughly (`paragraphs`)."""
+        return [paragraphs(xml) for xml, _s, _e in self.sections]
+
     def load(self) -> bool:
         """Read the set's sections; False when they are not one per part (then it goes whole)."""
         from docgen.documents.package import read_package
@@ -95,7 +101,7 @@ class Piece:
         self.pages: list | None = None  # pypdf pages once converted
         self.reader = None
         self.starts: dict[int, int] = {}  # section → its first page in the piece (0-based)
-        self.cost = sum(paragraphs(job.sections[i][0]) for i in indices) if not numbers else 0  # its time, roughly
+        self.cost = sum(job.costs[i] for i in indices) if not numbers else 0  # its time, roughly
         self.waited = probe or job.restart  # other pieces wait for its page counts (`plan_pieces`)
         self.loose = False  # a bound set's piece numbered as it comes, its footers replaced (`stamp`)
 
@@ -336,8 +342,7 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
     Otherwise a set is cut into pieces of about the same cost (paragraphs; an eighth per core of
     all there is, `SMALLEST` at least), and in a bound set the parts whose page counts later
     pieces need are probed first."""
-    costs = {id(job): [paragraphs(xml) for xml, _s, _e in job.sections] for job in jobs}
-    target = max(SMALLEST, sum(sum(c) for c in costs.values()) // (4 * workers))
+    target = max(SMALLEST, sum(sum(job.costs) for job in jobs) // (4 * workers))
     ahead, packets, others = [], [], []  # what others wait for in bound sets, packets, the rest
     from_packets = {key for job in jobs if job.restart for key in job.keys}
     for job in jobs:
@@ -348,7 +353,7 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
             ahead += [piece for piece in job.pieces if piece.waited]
             others += [piece for piece in job.pieces + job.numbers if not piece.waited]
             continue
-        runs = _cut(costs[id(job)], range(count), target)
+        runs = _cut(job.costs, range(count), target)
         if len(runs) > 1 and len(runs[-1]) == 1 and not job.restart:
             last = runs.pop()
             runs[-1] = runs[-1] + last  # a bound set's 版记 never starts a piece
@@ -360,7 +365,7 @@ def plan_pieces(jobs: list[SetJob], workers: int) -> list[Piece]:
             job.pieces[0].waited = True
             ahead.append(job.pieces[0])
             # sections whose page counts later pieces need: probed first
-            unknown = [i for i in range(len(runs[0]), count) if i not in runs[-1]]
+            unknown = list(range(len(runs[0]), runs[-1][0]))
             ahead.append(Piece(job, unknown, probe=True))
         others += job.pieces[1:] if len(job.pieces) > 1 else job.pieces
     heaviest = lambda piece: -piece.cost  # noqa: E731
