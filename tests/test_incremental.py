@@ -346,3 +346,37 @@ def test_an_items_handling_reaches_only_the_entitys_record_form(archive, tmp_pat
     clean = tmp_path / "clean"
     build(Archive(records), str(clean))
     assert hashes(archive / "output") == hashes(clean)
+
+
+def test_an_entity_no_plan_inspects_reaches_only_the_statistics(archive):
+    """The statistics read the whole roster (one digest of every entity file stands for it in their
+    fingerprint): an entity leaving the roster changes them, and no other document."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    before = hashes(out)
+    inspected = {yaml.safe_load(p.read_text(encoding="utf-8"))["entity"]
+                 for p in (archive / "records/inspections").rglob("*.yaml")}
+    target = next(p for p in sorted((archive / "records/entities").glob("*.yaml")) if p.stem not in inspected)
+    edit(target, "status: 存续", "status: 注销")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    after = hashes(out)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed and all(k.endswith("/08_抽查情况统计表.xlsx") for k in changed), changed
+
+
+def test_the_manifest_lists_each_source_on_its_own_line_whatever_it_holds():
+    """`manifest_bytes` writes a list of names in one call of the JSON encoder: names holding the
+    encoder's own separators, quotes, backslashes or line breaks come back as they were."""
+    import json
+
+    from docgen.documents.build import manifest_bytes
+
+    odd = ['a", "b', "c\\", 'd"\n  ]', "全套文书（打印）", "\u2028", "x,\n    y"]
+    outputs = {"p/一.docx": {"key": "k", "sha256": "s", "sources": odd},
+               "p/二.docx": {"sha256": "t", "sources": [], "via": None, "other": [{"a": 1}, "b"]}}
+    text = manifest_bytes(outputs).decode("utf-8")
+    assert json.loads(text)["outputs"] == outputs
+    lines = text.split("\n")  # not splitlines: U+2028 is written as it is
+    start = lines.index('  "sources": [')
+    assert lines[start + 1:start + 1 + len(odd)] == [f"    {json.dumps(s, ensure_ascii=False)}," for s in odd[:-1]] + \
+        [f"    {json.dumps(odd[-1], ensure_ascii=False)}"]

@@ -325,11 +325,18 @@ def test_only_abandoned_temporary_files_are_removed(tmp_path):
     others = [tmp_path / "notes.tmp", tmp_path / ".docgen-manifest.json", tmp_path / "docgen-x.tmp"]
     for path in others:
         path.write_bytes(b"mine")
+    folder_named_so = tmp_path / "a" / ".docgen-folder.tmp"  # a folder, not a file docgen wrote
+    folder_named_so.mkdir()
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / ".docgen-theirs.tmp").write_bytes(b"not under the folder swept")
+    (tmp_path / "linked").symlink_to(outside, target_is_directory=True)  # links are not followed
     with open(busy, "rb") as handle:
         writer.fcntl.flock(handle.fileno(), writer.fcntl.LOCK_EX)  # as a running docgen holds it
         removed = writer.remove_stale_temps(str(tmp_path))
     assert removed == [str(left)] and not left.exists()
     assert busy.exists() and all(p.exists() for p in others)
+    assert folder_named_so.is_dir() and (outside / ".docgen-theirs.tmp").exists()
     assert writer.remove_stale_temps(str(tmp_path)) == [str(busy)]
 
 

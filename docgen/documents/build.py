@@ -584,7 +584,10 @@ def manifest_bytes(outputs: dict) -> bytes:
         for name in sorted(entry):
             value = entry[name]
             if isinstance(value, list) and value:
-                items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
+                if all(type(item) is str for item in value):  # sources: the list in one C call
+                    items = dumps(value, ensure_ascii=False, separators=(",\n    ", ": "))[1:-1]
+                else:
+                    items = ",\n    ".join(dumps(item, ensure_ascii=False) for item in value)
                 fields.append(f'  {dumps(name)}: [\n    {items}\n  ]')
             else:
                 fields.append(f"  {dumps(name)}: {dumps(value, ensure_ascii=False, sort_keys=True)}")
