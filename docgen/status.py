@@ -7,6 +7,7 @@ so a report (and the statistics workbook built from it) is reproducible.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from docgen.records import results
@@ -157,9 +158,10 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     scope_entities = [e.data for e in index.entities.values() if index.in_scope(plan, e.data)]
     inspected_classes = [index.entities[r.data["entity"]].data.get("credit_class")
                          for r in records if r.data.get("entity") in index.entities]
+    populations = Counter(e.get("credit_class") for e in scope_entities)  # one pass over the roster
     classes = []
     for c in CLASSES:
-        population = sum(1 for e in scope_entities if e.get("credit_class") == c)
+        population = populations[c]
         required = class_quota(population, (plan.get("ratios") or {}).get(c), floor)
         drawn = inspected_classes.count(c)
         classes.append(ClassRow(c, population, required, drawn, percent(drawn, population), drawn >= required))

@@ -129,6 +129,25 @@ def test_delete_record_removes_its_documents(archive):
     assert not list((archive / "output" / PLAN).glob(f"*{name}*"))
 
 
+def test_a_deleted_plan_takes_its_documents_along_but_a_broken_one_keeps_them(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output"
+    kept = hashes(out)
+    plan = archive / "records/plans/qx-2024-6.yaml"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("type: 年度方案", "type: 年度方按", 1), encoding="utf-8")  # not a plan type
+    broken = run_docgen("build", cwd=archive)
+    assert broken.returncode == 1 and "qx-2024-6.yaml" in broken.stdout + broken.stderr
+    assert all((out / rel).exists() for rel in kept if rel.startswith("qx-2024-6/"))  # a typo deletes nothing
+    plan.unlink()
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "删除" in result.stdout and not list(out.glob("qx-2024-6/*")), list(out.glob("qx-2024-6/*"))
+    assert {k: v for k, v in hashes(out).items() if not k.startswith("qx-2024-6/")} == \
+        {k: v for k, v in kept.items() if not k.startswith("qx-2024-6/")}
+    assert "qx-2024-6/" not in (out / ".docgen-manifest.json").read_text(encoding="utf-8")
+
+
 class Watcher:
     """A real `docgen watch` process, its output read line by line."""
 

@@ -284,6 +284,27 @@ def test_an_edit_prepares_only_the_changed_parts_of_a_set(tmp_path, monkeypatch)
     assert all_digests(root / "output") == _clean_digests(tmp_path, root, "clean2")
 
 
+def test_the_layout_of_a_set_no_longer_made_is_deleted(tmp_path):
+    """`.docgen/printsets/` keeps one layout per set docgen makes: a plan deleted takes its sets'
+    layouts with it; the other plan's stay (and are still joined from)."""
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    assert run_docgen("build", cwd=root).returncode == 0
+    layouts = root / ".docgen" / "printsets"
+    before = sorted(p.name for p in layouts.iterdir())
+
+    def named(relpath: str) -> str:
+        target = str(root / "output" / relpath)
+        return hashlib.sha256(target.encode()).hexdigest() + ".json"
+
+    gone = named(f"qx-2024-6/{SET}")
+    assert gone in before and named(f"{PLAN}/{SET}") in before
+    (root / "records/plans/qx-2024-6.yaml").unlink()
+    assert run_docgen("build", cwd=root).returncode == 0
+    after = sorted(p.name for p in layouts.iterdir())
+    assert after == [name for name in before if name != gone]
+
+
 def test_a_set_someone_changed_is_not_joined_from(tmp_path, monkeypatch):
     root = tmp_path / "archive"
     shutil.copytree(EXAMPLE, root / "records")

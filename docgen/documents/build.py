@@ -296,15 +296,35 @@ class Renderer:
             return Part(None, kind, restart, digest=digest, load=lambda: self.render(output))
         return Part(data if data is not None else self.render(output), kind, restart)
 
+    def layout_path(self, relpath: str) -> str | None:
+        """Where the layout of the print set at `relpath` is kept (one file per set's path)."""
+        target = self.folder.target(relpath) if self.folder is not None and self.sets_dir else None
+        if target is None:
+            return None
+        return os.path.join(self.sets_dir, hashlib.sha256(os.fsencode(target)).hexdigest() + ".json")
+
+    def forget_sets(self, relpaths) -> None:
+        """Delete the layouts of print sets no longer made (a plan or group gone): they would only
+        accumulate. Only in the archive's own `.docgen/` (`cache.in_own_cache`)."""
+        from docgen.cache import in_own_cache
+
+        for relpath in relpaths:
+            path = self.layout_path(relpath)
+            if path is not None and in_own_cache(path):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
     def _previous_set(self, output: Output) -> tuple[str | None, tuple | None]:
         """Where the set's layout is kept, and (bytes, layout) of the set as docgen last composed it,
         when the file at its path still holds exactly that (else None: composed afresh)."""
-        target = self.folder.target(output.relpath) if self.folder is not None and self.sets_dir else None
-        if target is None:
+        path = self.layout_path(output.relpath)
+        if path is None:
             return None, None
+        target = self.folder.target(output.relpath)
         from docgen.cache import read_json
 
-        path = os.path.join(self.sets_dir, hashlib.sha256(os.fsencode(target)).hexdigest() + ".json")
         stored = read_json(path)
         if not isinstance(stored, dict) or stored.get("code") != code_digest().hex() or \
                 not isinstance(stored.get("layout"), dict):
@@ -403,7 +423,12 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # build options that change a document's bytes go here; --as-of is in the statistics sheet's own
     # `depends`, and --pdf changes no .docx/.xlsx byte
     options = json.dumps({})
-    new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted}
+    # documents of plans not built this time stay as they are; those of a plan whose record is gone
+    # are removed below like any other record's — never while some plan's record has an error (its
+    # id may be the one missing)
+    plans_whole = not any(kind == "plan" for kind, _id in index.broken)
+    new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted
+                    and (k.split("/", 1)[0] in index.plans or not plans_whole)}
     planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
     if checked.cache is not None:
         checked.cache.save()  # keeps field digests worked out for the fingerprints
@@ -469,6 +494,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         else:
             report.kept_edited.append(relpath)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
+    renderer.forget_sets(rel for rel in manifest if rel not in new_manifest and rel.endswith(".docx"))
     written = True
     if new_manifest != manifest or interrupted or not os.path.exists(os.path.join(out_dir, MANIFEST)):
         try:
