@@ -116,8 +116,8 @@ def test_a_bound_set_beside_its_packets_converts_only_what_they_do_not_hold():
     assert [p.indices for p in bound.pieces] == [[0, 1], [62], [123, 124, 125, 126]]
     # the first piece numbered from 1; the others converted at once, their footers replaced too
     assert not bound.pieces[0].loose and all(p.loose for p in bound.pieces[1:])
-    # one page-number document per page style after the first piece (the 版记 prints none)
-    assert sorted(p.numbers for p in bound.numbers) == sorted([list(range(2, 62)), [62, 123, 124, 125],
+    # one page-number document per page style after the first piece (the 版记's page prints its number too)
+    assert sorted(p.numbers for p in bound.numbers) == sorted([list(range(2, 62)), [62, 123, 124, 125, 126],
                                                                 list(range(63, 123))])
     assert not any(p.probe for p in order)  # nothing waits for a page count but the numbers
     # the notice and plan first, then the longest: packets and the set's own parts; numbers are
@@ -272,3 +272,47 @@ def test_pieces_a_converter_breaks_leave_every_pdf_made_the_plain_way(archive, f
     packet = str(sorted(out.glob("09_*.docx"))[0])
     assert any(packet in f for f in made)  # then whole, their parts alone
     assert any(str(sorted(out.glob("04_*.docx"))[0]) in f for f in made)
+
+
+@needs_office
+def test_volumes_of_a_bound_set_print_as_the_volumes_converted_whole(tmp_path, monkeypatch):
+    """A plan's set made as volumes (docgen.documents.outputs.VOLUME_PARTS) beside packets also made
+    as volumes: each volume's PDF, its parts' pages taken from the packets, prints what the volume
+    converted whole prints, page numbers from 1 in each; the 版记 only on the last page of the last."""
+    import shutil
+
+    from pypdf import PdfReader
+
+    from conftest import EXAMPLE
+    from docgen.documents import outputs
+    from docgen.documents.build import build
+    from docgen.records.archive import Archive
+    from pdf_layout import lines, to_pdf
+
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    monkeypatch.setattr(outputs, "VOLUME_PARTS", 6)
+    monkeypatch.setattr(pdfsets, "WHOLE_BELOW", 2)  # the example's volumes go the way a county's do
+    build(Archive(str(root / "records")), str(root / "output"), plan_ids=[PLAN], pdf=True)
+    out = root / "output" / PLAN
+    volumes = sorted(out.glob("00_全套文书（打印）_第*册.docx"), key=lambda p: int(re.search(r"第(\d+)册", p.name)[1]))
+    assert len(volumes) >= 3 and all(v.with_suffix(".pdf").exists() for v in volumes)
+    assert sorted(out.glob("09_第1组_随身文书_第*册.pdf"))  # the packets, as volumes too
+    whole = to_pdf(volumes, tmp_path / "whole", blank_pages=True)
+    for n, (volume, alone) in enumerate(zip(volumes, whole), 1):
+        mine, theirs = PdfReader(str(volume.with_suffix(".pdf"))).pages, PdfReader(str(alone)).pages
+        # the words of each portrait page that prints something: the parts taken from the packets, the
+        # notice and the plan (a reader may drop a 、 where a packet's font subset differs). A table,
+        # on landscape pages, converted apart may wrap a cell or break a page a row apart, as in a set
+        # of one volume; the blank pages before odd pages follow it.
+        def words(pages):
+            found = [(re.sub(r"\W", "", p.extract_text()), p.mediabox.height > p.mediabox.width) for p in pages]
+            return [text for text, portrait in found if text and portrait]
+
+        assert len(mine) == len(theirs) and words(mine) == words(theirs), volume.name
+        printed = lines(volume.with_suffix(".pdf"))
+        numbers = {line.page: int(m.group(1)) for line in printed
+                   if (m := re.fullmatch(r"—\s*(\d+)\s*—", line.text.strip())) and line.baseline > 260}
+        assert numbers and all(numbers[page] == page for page in numbers), (volume.name, numbers)
+        colophon = [line.page for line in printed if "印发" in line.text]
+        assert colophon == ([len(mine)] if n == len(volumes) else []), volume.name

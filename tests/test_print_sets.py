@@ -405,3 +405,77 @@ def test_any_cell_formats_are_read_as_lxml_reads_them(xfs):
     xml = (f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<styleSheet {_MAIN}><cellStyleXfs count=\"1\">"
            f'<xf><alignment horizontal="fill"/></xf></cellStyleXfs>{xfs}</styleSheet>').encode("utf-8")
     assert _alignments(xml) == _tree_alignments(xml)
+
+
+def _volumes_build(root, monkeypatch, size: int):
+    """The example archive built in-process with print sets of at most `size` documents a volume."""
+    from docgen.documents import outputs
+
+    monkeypatch.setattr(outputs, "VOLUME_PARTS", size)
+    return _build_in_process(root)
+
+
+def test_a_set_of_more_documents_than_a_volume_holds_is_made_as_volumes(built, tmp_path, monkeypatch):
+    """Volumes (…_第N册) of a bound set hold, one after the other, exactly what the set holds; each
+    numbers its pages from 1; the 版记 closes the last one only. A packet is cut between entities."""
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    _volumes_build(root, monkeypatch, 6)
+    out = root / "output" / PLAN
+    assert not (out / SET).exists()
+    parts = expected_parts(root)
+    count = -(-len(parts) // 6)
+    names = [f"00_全套文书（打印）_第{n}册.docx" for n in range(1, count + 1)]
+    assert sorted(p.name for p in out.glob("00_全套文书*")) == sorted(names)
+    whole = texts(built / "output" / PLAN / SET)  # the same archive as one set
+    joined = [t for name in names for t in texts(out / name)]
+    assert joined == whole
+    colophon = [t for t in whole if "印发" in t]
+    assert colophon and all(t not in texts(out / name) for name in names[:-1] for t in colophon)
+    assert texts(out / names[-1])[-len(colophon):] == colophon
+    held = 0
+    for name in names:
+        sects = sections(out / name)
+        closing = 1 if name == names[-1] else 0  # the 版记's own section
+        assert 1 <= len(sects) - closing <= 6, name
+        held += len(sects) - closing
+        start = sects[0].find(f"{W}pgNumType")
+        assert start is not None and start.get(f"{W}start") == "1", name
+        assert all(s.find(f"{W}pgNumType") is None for s in sects[1:]), name
+    assert held == len(parts)
+    with zipfile.ZipFile(out / names[1]) as z:
+        assert "全套文书第2册" in z.read("docProps/core.xml").decode("utf-8")
+    # the first group's packet (4 entities, 8 documents) in two volumes, an entity's two documents together
+    group = sorted(out.glob("09_第1组_随身文书*"))
+    assert [p.name for p in group] == ["09_第1组_随身文书_第1册.docx", "09_第1组_随身文书_第2册.docx"]
+    first = texts(group[0])
+    assert texts(group[0]) + texts(group[1]) == texts(built / "output" / PLAN / "09_第1组_随身文书.docx")
+    assert len(sections(group[0])) == 4 and first
+    assert (out / "09_第2组_随身文书.docx").exists()  # 6 documents: one volume, named as ever
+
+
+def test_an_edit_rewrites_one_volume_and_equals_a_clean_build(tmp_path, monkeypatch):
+    root = tmp_path / "archive"
+    shutil.copytree(EXAMPLE, root / "records")
+    _volumes_build(root, monkeypatch, 6)
+    target = next(p for p in inspection_files(root) if "handling: 无\n" in p.read_text(encoding="utf-8"))
+    edit(target, "handling: 无\n", "handling: 无（已当场复查）\n")
+    report = _volumes_build(root, monkeypatch, 6)
+    written = sorted(report.written)
+    assert len([w for w in written if "00_全套文书" in w]) == 1 and len([w for w in written if "/09_" in w]) == 1
+    assert len(written) == 3, written
+    clean = tmp_path / "clean"
+    shutil.copytree(root / "records", clean / "records")
+    _volumes_build(clean, monkeypatch, 6)
+    assert all_digests(root / "output") == all_digests(clean / "output")
+    # the notice's 版记 is in the last volume: a change of the notice reaches that one too
+    plan = root / "records/plans" / f"{PLAN}.yaml"
+    edit(plan, "  printer: 迁安市“双随机”工作领导小组办公室", "  printer: 迁安市“双随机”工作领导小组办公室（代印）")
+    report = _volumes_build(root, monkeypatch, 6)
+    volumes = sorted((root / "output" / PLAN).glob("00_全套文书*"), key=lambda p: int(re.search(r"第(\d+)册", p.name)[1]))
+    assert f"{PLAN}/{volumes[-1].name}" in report.written
+    assert any("（代印）" in t for t in texts(volumes[-1])) and not any("（代印）" in t for t in texts(volumes[0]))
+    clean = tmp_path / "clean2"
+    shutil.copytree(root / "records", clean / "records")
+    _volumes_build(clean, monkeypatch, 6)
+    assert all_digests(root / "output") == all_digests(clean / "output")

@@ -275,9 +275,12 @@ class Renderer:
         from docgen.documents.printset import compose_set
 
         parts = [self._part(p, output.restart) for p in output.parts]
+        closing = None
+        if output.colophon_from is not None:
+            closing = parts[0] if output.colophon_from is output.parts[0] else self._part(output.colophon_from, False)
         layout_path, previous = self._previous_set(output)
-        data, layout = compose_set(parts, output.title, _when(output.when), colophon_last=not output.restart,
-                                   previous=previous, memo=self.part_memo)
+        data, layout = compose_set(parts, output.title, _when(output.when), strip_colophon=output.strip_colophon,
+                                   colophon_from=closing, previous=previous, memo=self.part_memo)
         layout["sha256"] = hashlib.sha256(data).hexdigest()
         self.made = (data, layout["sha256"])
         if layout_path:

@@ -57,6 +57,11 @@ class Output:
     when: str = ""        # the date for document properties (from the records)
     parts: tuple["Output", ...] = ()  # a print set: these documents in one (see docgen/documents/printset.py)
     restart: bool = False             # a print set's parts number their pages from 1 each
+    # a bound set: its first part (the notice) gives up its 版记, and the 版记 of `colophon_from`
+    # closes the set (the same part when the set is one volume; volumes: the first gives it up,
+    # the last closes with it)
+    strip_colophon: bool = False
+    colophon_from: "Output | None" = None
     _made: tuple | None = field(default=None, repr=False)
 
     @property
@@ -358,6 +363,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
 PRINT_SET = "00_全套文书（打印）.docx"
 ATTACHMENTS = ("00", "01", "02", "03", "04", "05", "06", "07")  # 08 is the office's own statistics
+VOLUME_PARTS = 1000  # documents a print set holds at most; a larger one is made as volumes (分册)
 
 
 def roster_digest(index) -> str:
@@ -379,25 +385,55 @@ def depends_digest(output: Output) -> str:
     return hashlib.sha256("\n".join(output.depends).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def print_set(relpath: str, title: str, when: str, parts: list[Output], restart: bool = False) -> Output:
+def print_set(relpath: str, title: str, when: str, parts: list[Output], restart: bool = False,
+              strip_colophon: bool = False, colophon_from: Output | None = None) -> Output:
     """An output made of other outputs, fingerprinted by theirs: it changes when any of them does
     (a part by the digest of its `depends`, so a set of 6,000 parts lists 6,000 lines, not 100,000)."""
     depends = tuple(f"{p.relpath}|{p.template}|{depends_digest(p)}" for p in parts)
+    if colophon_from is not None:
+        depends += (f"版记|{colophon_from.relpath}|{depends_digest(colophon_from)}",)
     sources = tuple(dict.fromkeys(s for p in parts for s in p.sources))
     return Output(relpath, parts[0].template, title, lambda: ({}, None), depends=depends, sources=sources,
-                  when=when, parts=tuple(parts), restart=restart)
+                  when=when, parts=tuple(parts), restart=restart, strip_colophon=strip_colophon,
+                  colophon_from=colophon_from)
+
+
+def volumes(parts: list[Output], size: int | None = None, step: int = 1) -> list[list[Output]]:
+    """`parts` in as few volumes of at most `size` as there can be, of about equal length, each cut
+    after a multiple of `step` parts (a packet keeps an entity's 告知书 and 核查记录表 together).
+    A print set of thousands of documents — a county's plan of 3,000 inspections is 19,000 pages,
+    200 MB — opens in no word processor in reasonable time, and one edit would rewrite all of it."""
+    size = VOLUME_PARTS if size is None else size
+    if len(parts) <= size:
+        return [parts]
+    units = -(-len(parts) // step)
+    count = -(-len(parts) // size)
+    while step * -(-units // count) > size:
+        count += 1
+    cuts = [min(len(parts), step * (units * n // count)) for n in range(count + 1)]
+    return [parts[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def print_sets(plan_id: str, title: str, when, outputs: list[Output], visits: dict[str, tuple]) -> list[Output]:
     """The plan's bound set (notice and attachments in order, each entity's 告知书 and 核查记录表 in
-    visiting order) and one packet per inspection group: each entity's 告知书 and 核查记录表."""
+    visiting order) and one packet per inspection group: each entity's 告知书 and 核查记录表. Either
+    is made as volumes (…_第N册) when it holds more than `VOLUME_PARTS` documents: each volume's
+    pages are numbered from 1, and the notice's 版记 closes the last volume of the bound set."""
     def name(o: Output) -> str:
         return o.relpath.rsplit("/", 1)[-1]
+
+    def numbered(file_name: str, n: int, count: int) -> str:
+        return file_name if count == 1 else f"{file_name[:-len('.docx')]}_第{n}册.docx"
 
     order = {key: n for n, key in enumerate(ATTACHMENTS)}
     parts = sorted((o for o in outputs if name(o)[:2] in order),
                    key=lambda o: (order[name(o)[:2]], visits.get(o.relpath, ())))
-    result = [print_set(f"{plan_id}/{PRINT_SET}", f"{title}（全套文书）", when, parts)]
+    bound = volumes(parts)
+    result = []
+    for n, members in enumerate(bound, 1):
+        label = "全套文书" if len(bound) == 1 else f"全套文书第{n}册"
+        result.append(print_set(f"{plan_id}/{numbered(PRINT_SET, n, len(bound))}", f"{title}（{label}）", when,
+                                members, strip_colophon=n == 1, colophon_from=parts[0] if n == len(bound) else None))
     groups: dict[int, list[Output]] = {}
     for o in outputs:
         if o.relpath in visits:
@@ -405,6 +441,9 @@ def print_sets(plan_id: str, title: str, when, outputs: list[Output], visits: di
     for group in sorted(groups):
         members = sorted(groups[group], key=lambda o: (visits[o.relpath], name(o)[:2]))
         label = f"第{group}组" if group else "未分组"
-        result.append(print_set(f"{plan_id}/09_{label}_随身文书.docx", f"{label}随身文书", when, members,
-                                restart=True))
+        packets = volumes(members, step=2)
+        for n, volume in enumerate(packets, 1):
+            result.append(print_set(f"{plan_id}/{numbered(f'09_{label}_随身文书.docx', n, len(packets))}",
+                                    f"{label}随身文书" + (f"（第{n}册）" if len(packets) > 1 else ""), when, volume,
+                                    restart=True))
     return result

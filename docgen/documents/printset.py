@@ -150,16 +150,19 @@ def _final_sect(body: str) -> re.Match:
 
 def compose(parts: list[Part], title: str, when: str, colophon_last: bool = False, previous=None,
             memo: dict | None = None) -> bytes:
-    """The parts as one document; see `compose_set`."""
-    return compose_set(parts, title, when, colophon_last, previous, memo)[0]
+    """The parts as one document; see `compose_set` (`colophon_last`: the first part's 版记 moves to
+    the end of the set)."""
+    return compose_set(parts, title, when, previous=previous, memo=memo, strip_colophon=colophon_last,
+                       colophon_from=parts[0] if colophon_last else None)[0]
 
 
-def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = False, previous=None,
-                memo: dict | None = None) -> tuple[bytes, dict]:
+def compose_set(parts: list[Part], title: str, when: str, previous=None, memo: dict | None = None,
+                strip_colophon: bool = False, colophon_from: Part | None = None) -> tuple[bytes, dict]:
     """The parts as one document, and its layout (where each part's body is in it). With
-    `colophon_last`, the first part's 版记 (the paragraphs framed at the foot of its text block)
-    moves to the end of the set, at the foot of its last page, which is an even page (GB/T 9704
-    7.4: the 版记 closes the bound set, on its back).
+    `strip_colophon`, the first part's 版记 (the paragraphs framed at the foot of its text block) is
+    left out of it; with `colophon_from`, that part's 版记 closes the set, at the foot of its last
+    page, which is an even page (GB/T 9704 7.4: the 版记 closes the bound set, on its back). A set
+    of one volume does both with its first part; volumes of one set, the first and the last.
 
     `previous` is (bytes, layout) of this set as composed before: the bodies of parts whose bytes
     are unchanged are taken from it as they are, and only changed parts are read and prepared (when
@@ -170,7 +173,8 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
     Bodies are spliced as text (every part's root declares the same namespaces, checked): moving
     lxml elements between documents costs a namespace fix-up per element, seconds for a large set."""
     memo = {} if memo is None else memo
-    shape = [LAYOUT_FORMAT, colophon_last, [[p.kind, p.restart] for p in parts]]
+    closing = None if colophon_from is None else (0 if colophon_from is parts[0] else colophon_from.digest)
+    shape = [LAYOUT_FORMAT, strip_colophon, closing, [[p.kind, p.restart] for p in parts]]
     if previous is not None:
         done = _recompose(parts, title, when, shape, previous, memo)
         if done is not None:
@@ -215,13 +219,16 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
                 content = _restyle(content, mapping)
                 if prepared.refs != base.refs:  # else the same ids name the same headers and footers
                     sect = _map_references(sect, prepared, entries, order, rels, types)
-            if n == 0 and colophon_last:
-                framed = [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
-                colophon = "".join(m.group(0) for m in framed)
+            if n == 0 and strip_colophon:
+                framed = _framed(content)
+                if colophon_from is part:
+                    colophon = "".join(m.group(0) for m in framed)
                 for m in reversed(framed):
                     content = content[:m.start()] + content[m.end():]
         out.append((content, _cached_section(sections, sect, "oddPage" if n else "nextPage",
                                              "1" if part.restart or n == 0 else None)))
+    if colophon_from is not None and colophon_from is not parts[0]:  # the last volume: the notice's 版记
+        colophon = "".join(m.group(0) for m in _framed(_prepared(colophon_from, memo).content))
     last = len(out) - 1
     pieces = [(_close_section(content, sect) if n < last or colophon else content + sect).encode("utf-8")
               for n, (content, sect) in enumerate(out)]
@@ -247,6 +254,11 @@ def compose_set(parts: list[Part], title: str, when: str, colophon_last: bool = 
               "size": bounds[-1] + len(tail_bytes),
               "sections": _known_sections(sections), "landscape": landscape}
     return data, layout
+
+
+def _framed(content: str) -> list:
+    """The paragraphs of a part's body framed at the foot of its text block: its 版记."""
+    return [m for m in _PARAGRAPH.finditer(content) if "<w:framePr " in m.group(0)]
 
 
 def _prepared(part: Part, memo: dict) -> Prepared:
