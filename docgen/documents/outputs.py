@@ -367,13 +367,14 @@ VOLUME_PARTS = 1000  # documents a print set holds at most; a larger one is made
 
 
 def roster_digest(index) -> str:
-    """One SHA-256 of every entity file's (sorted): what the statistics read of the whole roster.
-    Worked out once per check, however many plans ask (100,000 entities at a county's scale)."""
+    """One SHA-256 of every entity file's, in the index's order (the files' sorted paths): what the
+    statistics read of the whole roster. Worked out once per check, however many plans ask
+    (100,000 entities at a county's scale)."""
     digest = index.views.get("roster digest")
     if digest is None:
         import hashlib
 
-        shas = sorted(e.sha for e in index.entities.values())
+        shas = [e.sha for e in index.entities.values()]
         digest = index.views["roster digest"] = hashlib.sha256("\n".join(shas).encode("ascii")).hexdigest()
     return digest
 
