@@ -310,10 +310,11 @@ class RecordCache:
         problems = entry.get("problems")
         return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
 
-    def get(self, path: str, blob: bytes):
+    def get(self, path: str, blob: bytes, sha: str | None = None):
+        """The cached result when the file's bytes are those of the entry (`sha`: their SHA-256, if known)."""
         self.seen.add(path)
         entry = self._entry(path)
-        if entry is not None and entry.get("sha") == hashlib.sha256(blob).hexdigest():
+        if entry is not None and entry.get("sha") == (sha or hashlib.sha256(blob).hexdigest()):
             stamp = self.stamp(path)
             if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
                 entry["stat"] = stamp
@@ -321,11 +322,11 @@ class RecordCache:
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
-    def put(self, path: str, blob: bytes, data, problems) -> None:
+    def put(self, path: str, blob: bytes, data, problems, sha: str | None = None) -> None:
         self.seen.add(path)
         record_folder = os.path.dirname(path)
         self.shards.setdefault(record_folder, {})[path] = {
-            "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
+            "sha": sha or hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
         self._touch(path)
 
     def attach(self, doc, path: str) -> None:
