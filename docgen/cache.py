@@ -292,8 +292,17 @@ class RecordCache:
     def get_unchanged(self, path: str, stamp: list[int] | None = None):
         """The cached result when the file's modification time, size, inode and change time are as recorded
         (`stamp`: taken this run already, see `snapshot.Inputs`)."""
-        entry = self._entry(path)
+        entry = self.unchanged(path, stamp)
         if entry is None:
+            return None
+        problems = entry.get("problems")
+        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
+
+    def unchanged(self, path: str, stamp: list[int] | None = None) -> dict | None:
+        """`get_unchanged`'s entry itself (for `attach` without looking it up again)."""
+        shard = self.shards.get(path.rpartition(os.sep)[0])  # as `_entry`
+        entry = shard.get(path) if shard is not None else None
+        if entry.__class__ is not dict:
             return None
         stat = entry.get("stat")
         if stat is None:
@@ -307,8 +316,7 @@ class RecordCache:
         if stat != stamp:
             return None
         self.seen.add(path)
-        problems = entry.get("problems")
-        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
+        return entry
 
     def get(self, path: str, blob: bytes, sha: str | None = None):
         """The cached result when the file's bytes are those of the entry (`sha`: their SHA-256, if known)."""
@@ -329,10 +337,10 @@ class RecordCache:
             "sha": sha or hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
         self._touch(path)
 
-    def attach(self, doc, path: str) -> None:
+    def attach(self, doc, path: str, entry: dict | None = None) -> None:
         """Give a document its entry's memo: what was worked out from the file's bytes later in a run
         (positions warnings asked for, digests of its fields) and is kept with the entry."""
-        entry = self._entry(path)
+        entry = entry or self._entry(path)
         if entry is None:
             return
         memo = entry.get("memo")

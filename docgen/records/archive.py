@@ -142,8 +142,10 @@ class Archive:
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
             shown = path[len(here):] if path.startswith(here) else path
-            hit = cache.get_unchanged(path, stamps.get(path)) if cache is not None else None
-            if hit is None:
+            entry = cache.unchanged(path, stamps.get(path)) if cache is not None else None
+            if entry is not None:  # unchanged since the last run: not even read (most files)
+                data, sha, cached_problems = entry.get("data"), entry.get("sha", ""), entry.get("problems")
+            else:
                 blob, unread = read_limited(path, shown)
                 if blob is None:
                     problems.extend(unread)
@@ -164,13 +166,14 @@ class Archive:
                         if record is not None:
                             cache.attach(record.doc, path)
                     continue
-            data, cached_problems, sha = hit
-            problems.extend(Problem(shown, *p) for p in cached_problems)
+                data, cached_problems, sha = hit
+            if cached_problems:
+                problems.extend(Problem(shown, *p) for p in cached_problems)
             if data is None:
                 unparsed.append((kind, path))
                 continue
             doc = Document(data, reparse=partial(positioned, path, shown))
-            cache.attach(doc, path)
+            cache.attach(doc, path, entry)
             records.append(Record(kind, shown, path, doc, sha))
         return records, problems, unparsed
 
