@@ -278,7 +278,7 @@ class RecordCache:
         return format(zlib.crc32(path.encode("utf-8", "surrogateescape")) % cls.BUCKETS, "02x")
 
     def _touch(self, path: str) -> None:
-        self.dirty.add((os.path.dirname(path), self._bucket(path)))
+        self.dirty.add((path.rpartition(os.sep)[0], self._bucket(path)))  # a walk's path: as `_entry`
 
     def _entry(self, path: str):
         # paths come from the archive's walk (folder + separator + name): their folder is what
@@ -330,11 +330,13 @@ class RecordCache:
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
-    def put(self, path: str, blob: bytes, data, problems, sha: str | None = None) -> None:
+    def put(self, path: str, blob: bytes, data, problems, sha: str | None = None, stamp: list[int] | None = None) -> None:
+        """Remember what `blob` gave; `stamp`: the file's, taken before it was read (else taken now)."""
         self.seen.add(path)
-        record_folder = os.path.dirname(path)
+        record_folder = path.rpartition(os.sep)[0]
         self.shards.setdefault(record_folder, {})[path] = {
-            "sha": sha or hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
+            "sha": sha or hashlib.sha256(blob).hexdigest(), "stat": stamp or self.stamp(path), "data": data,
+            "problems": problems}
         self._touch(path)
 
     def attach(self, doc, path: str, entry: dict | None = None) -> None:

@@ -162,7 +162,7 @@ class Archive:
                         unparsed.append((kind, path))
                     if cache is not None:
                         cache.put(path, blob, record.data if record else None,
-                                  [(p.line, p.column, p.message, p.severity) for p in own], sha)
+                                  [(p.line, p.column, p.message, p.severity) for p in own], sha, stamps.get(path))
                         if record is not None:
                             cache.attach(record.doc, path)
                     continue
