@@ -278,7 +278,7 @@ class RecordCache:
         return format(zlib.crc32(path.encode("utf-8", "surrogateescape")) % cls.BUCKETS, "02x")
 
     def _touch(self, path: str) -> None:
-        self.dirty.add((os.path.dirname(path), self._bucket(path)))
+        self.dirty.add((path.rpartition(os.sep)[0], self._bucket(path)))  # a walk's path: as `_entry`
 
     def _entry(self, path: str):
         # paths come from the archive's walk (folder + separator + name): their folder is what
@@ -292,8 +292,17 @@ class RecordCache:
     def get_unchanged(self, path: str, stamp: list[int] | None = None):
         """The cached result when the file's modification time, size, inode and change time are as recorded
         (`stamp`: taken this run already, see `snapshot.Inputs`)."""
-        entry = self._entry(path)
+        entry = self.unchanged(path, stamp)
         if entry is None:
+            return None
+        problems = entry.get("problems")
+        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
+
+    def unchanged(self, path: str, stamp: list[int] | None = None) -> dict | None:
+        """`get_unchanged`'s entry itself (for `attach` without looking it up again)."""
+        shard = self.shards.get(path.rpartition(os.sep)[0])  # as `_entry`
+        entry = shard.get(path) if shard is not None else None
+        if entry.__class__ is not dict:
             return None
         stat = entry.get("stat")
         if stat is None:
@@ -307,13 +316,13 @@ class RecordCache:
         if stat != stamp:
             return None
         self.seen.add(path)
-        problems = entry.get("problems")
-        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
+        return entry
 
-    def get(self, path: str, blob: bytes):
+    def get(self, path: str, blob: bytes, sha: str | None = None):
+        """The cached result when the file's bytes are those of the entry (`sha`: their SHA-256, if known)."""
         self.seen.add(path)
         entry = self._entry(path)
-        if entry is not None and entry.get("sha") == hashlib.sha256(blob).hexdigest():
+        if entry is not None and entry.get("sha") == (sha or hashlib.sha256(blob).hexdigest()):
             stamp = self.stamp(path)
             if entry.get("stat") != stamp:  # same bytes, touched: remember the new stamp
                 entry["stat"] = stamp
@@ -321,17 +330,19 @@ class RecordCache:
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
-    def put(self, path: str, blob: bytes, data, problems) -> None:
+    def put(self, path: str, blob: bytes, data, problems, sha: str | None = None, stamp: list[int] | None = None) -> None:
+        """Remember what `blob` gave; `stamp`: the file's, taken before it was read (else taken now)."""
         self.seen.add(path)
-        record_folder = os.path.dirname(path)
+        record_folder = path.rpartition(os.sep)[0]
         self.shards.setdefault(record_folder, {})[path] = {
-            "sha": hashlib.sha256(blob).hexdigest(), "stat": self.stamp(path), "data": data, "problems": problems}
+            "sha": sha or hashlib.sha256(blob).hexdigest(), "stat": stamp or self.stamp(path), "data": data,
+            "problems": problems}
         self._touch(path)
 
-    def attach(self, doc, path: str) -> None:
+    def attach(self, doc, path: str, entry: dict | None = None) -> None:
         """Give a document its entry's memo: what was worked out from the file's bytes later in a run
         (positions warnings asked for, digests of its fields) and is kept with the entry."""
-        entry = self._entry(path)
+        entry = entry or self._entry(path)
         if entry is None:
             return
         memo = entry.get("memo")

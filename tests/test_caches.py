@@ -144,7 +144,7 @@ def test_positions_of_warnings_are_remembered_and_follow_edits(archive, monkeypa
     def no_parsing(*args, **kwargs):
         raise AssertionError("an unchanged record was parsed again")
 
-    monkeypatch.setattr(docgen.records.archive, "read_yaml_file", no_parsing)
+    monkeypatch.setattr(docgen.records.archive, "positioned", no_parsing)
     assert _warnings(archive) == first
     monkeypatch.undo()
 

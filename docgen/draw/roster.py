@@ -17,99 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import zlib
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
 from docgen.records.archive import Record
-from docgen.records.loader import MAX_RECORD_BYTES, Document, parse_bytes, read_limited, read_yaml_file
+from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
+                                   read_yaml_file)
 from docgen.records.problems import ERROR, Problem
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
 BUCKETS = 64
 
-_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`\\ ")  # indicators: anything starting so goes the slow way
-_ODD = re.compile("[\t\r\ufeff]|" + "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
-                  "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-
-
-def fast_mapping(text: str) -> dict | None:
-    """The record in `text` when it is written in the plain form of a roster file — `key: value`
-    lines, values plain or in single quotes, one level of nested `key:` blocks indented by two
-    spaces, whole-line comments — exactly as the positioned loader (`loader.parse_yaml`) reads it;
-    None for anything else (the caller then uses that loader). Plain values are resolved by YAML 1.2
-    as the loader resolves them (`loader.plain_tag`, `core_value`)."""
-    if _ODD.search(text):
-        return None  # tabs, CR, BOM, control and bidi characters: for the loader and textcheck
-    result: dict = {}
-    nested: dict | None = None  # the block a `key:` line opened, while its indented lines follow
-    opened = False  # a block was opened by the previous key line and has no line yet
-    for line in text.split("\n"):
-        if not line or line[0] == "#":
-            continue
-        if line[0] == " ":
-            stripped = line.lstrip(" ")
-            if not stripped or stripped[0] == "#":
-                continue
-            if nested is None or len(line) - len(stripped) != 2:
-                return None
-            target, opened = nested, False
-        else:
-            if opened:
-                return None  # `key:` with nothing under it: null, or a list; the loader decides
-            stripped, target, nested = line, result, None
-        key, colon, raw = stripped.partition(":")
-        if not colon or not (key.isascii() and key.isidentifier()) or key in target:
-            return None  # not a plain key, or a repeated one (an error the loader reports)
-        if raw and raw[0] != " ":
-            return None
-        raw = raw.strip(" ")
-        if not raw:
-            if target is result:
-                nested = target[key] = {}
-                opened = True
-            else:
-                target[key] = None
-            continue
-        first = raw[0]
-        if first == "'":
-            if raw[-1] != "'" or len(raw) < 2 or "'" in raw[1:-1].replace("''", ""):
-                return None
-            target[key] = raw[1:-1].replace("''", "'")
-            continue
-        if first in _PLAIN_START or ": " in raw or " #" in raw or raw[-1] == ":":
-            return None
-        if first in _RESOLVED:
-            value = _resolve(raw)
-            if value is _REFUSED:
-                return None
-            target[key] = value
-        else:
-            target[key] = raw  # text: no YAML 1.2 resolver starts with this character
-    if opened or not result:
-        return None
-    return result
-
-
 _NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
-_RESOLVED = frozenset("tTfF-+0123456789.~nN<")  # first characters of `loader.CORE_RESOLVERS` patterns
-_REFUSED = object()
-
-
-def _resolve(raw: str):
-    """A plain value as the positioned loader reads it (`_Builder.scalar`)."""
-    from docgen.records.loader import _SCALAR_TAGS, _STR, core_value, plain_tag
-
-    tag = plain_tag(raw)
-    if tag == _STR:
-        return raw
-    if tag not in _SCALAR_TAGS:
-        return _REFUSED  # a merge key
-    try:
-        return core_value(tag, raw)
-    except ValueError:
-        return raw
 
 
 def _bucket(path: str) -> str:

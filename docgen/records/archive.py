@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from docgen.records.loader import Document, parse_bytes, read_limited, read_yaml_file
+from docgen.records.loader import Document, fast_mapping, parse_bytes, positioned, read_limited
 from docgen.records.problems import DocgenError, Problem
 from docgen.records.tree import (FOLDER_OF, KIND_FOLDERS, NOT_RECORDS, RECORD_SUFFIXES,  # noqa: F401 (their home)
                                  display, is_record_file, own_or_packaged, packaged_dir, scan)
@@ -24,7 +25,7 @@ def found_order(records_dir: str, kind_path: tuple[str, str]) -> tuple:
     return (list(KIND_FOLDERS).index(parts[0]) if parts[0] in KIND_FOLDERS else len(KIND_FOLDERS), parts[1:])
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One YAML record: what it says and where each part of it stands."""
 
@@ -141,48 +142,65 @@ class Archive:
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
         for kind, path in found:
             shown = path[len(here):] if path.startswith(here) else path
-            hit = cache.get_unchanged(path, stamps.get(path)) if cache is not None else None
-            if hit is not None:
-                data, cached_problems, sha = hit
-                problems.extend(Problem(shown, *p) for p in cached_problems)
-                if data is None:
+            entry = cache.unchanged(path, stamps.get(path)) if cache is not None else None
+            if entry is not None:  # unchanged since the last run: not even read (most files)
+                data, sha, cached_problems = entry.get("data"), entry.get("sha", ""), entry.get("problems")
+            else:
+                blob, unread = read_limited(path, shown)
+                if blob is None:
+                    problems.extend(unread)
                     unparsed.append((kind, path))
                     continue
-                doc = Document(data, reparse=lambda p=path, s=shown: read_yaml_file(p, s)[0])
-                cache.attach(doc, path)
-                records.append(Record(kind, shown, path, doc, sha))
-                continue
-            blob, found = read_limited(path, shown)
-            if blob is None:
-                problems.extend(found)
-                unparsed.append((kind, path))
-                continue
-            hit = cache.get(path, blob) if cache is not None else None
-            if hit is not None:
+                sha = hashlib.sha256(blob).hexdigest()
+                hit = cache.get(path, blob, sha) if cache is not None else None
+                if hit is None:
+                    record, own = _parsed(kind, shown, path, blob, sha, check)
+                    problems.extend(own)
+                    if record is not None:
+                        records.append(record)
+                    else:
+                        unparsed.append((kind, path))
+                    if cache is not None:
+                        cache.put(path, blob, record.data if record else None,
+                                  [(p.line, p.column, p.message, p.severity) for p in own], sha, stamps.get(path))
+                        if record is not None:
+                            cache.attach(record.doc, path)
+                    continue
                 data, cached_problems, sha = hit
-                doc = Document(data, reparse=lambda b=blob, s=shown: parse_bytes(b, s)[0])
-                cache.attach(doc, path)
+            if cached_problems:
                 problems.extend(Problem(shown, *p) for p in cached_problems)
-                if doc.data is not None:
-                    records.append(Record(kind, shown, path, doc, sha))
-                else:
-                    unparsed.append((kind, path))
-                continue
-            doc, found = parse_bytes(blob, shown)
-            if doc is not None and not isinstance(doc.data, dict):
-                found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
-                doc = None
-            record = Record(kind, shown, path, doc, hashlib.sha256(blob).hexdigest()) if doc is not None else None
-            if record is not None and check is not None:
-                found.extend(check(record))
-            problems.extend(found)
-            if record is not None:
-                records.append(record)
-            else:
+            if data is None:
                 unparsed.append((kind, path))
-            if cache is not None:
-                cache.put(path, blob, record.data if record else None,
-                          [(p.line, p.column, p.message, p.severity) for p in found])
-                if record is not None:
-                    cache.attach(doc, path)
+                continue
+            doc = Document(data, reparse=partial(positioned, path, shown))
+            cache.attach(doc, path, entry)
+            records.append(Record(kind, shown, path, doc, sha))
         return records, problems, unparsed
+
+
+def _parsed(kind: str, shown: str, path: str, blob: bytes, sha: str, check) -> tuple[Record | None, list[Problem]]:
+    """A file's record and its own problems (YAML, then `check`: schema and characters).
+
+    The record keeps no positions afterwards (they are most of a parsed record's memory): a rule
+    asking for one later has the file parsed again (`Document.reparse`). A file in the plain form
+    of a roster file is read without positions at all (`loader.fast_mapping`), and parsed with them
+    only when something in it is wrong."""
+    try:
+        data = fast_mapping(blob.decode("utf-8"))
+    except UnicodeDecodeError:
+        data = None
+    again = partial(positioned, path, shown)
+    if data is not None:
+        doc, found = Document(data, reparse=again), []
+    else:
+        doc, found = parse_bytes(blob, shown)
+        if doc is not None and not isinstance(doc.data, dict):
+            found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
+            doc = None
+    if doc is None:
+        return None, found
+    record = Record(kind, shown, path, doc, sha)
+    if check is not None:
+        found.extend(check(record))
+    doc.forget_positions(again)
+    return record, found

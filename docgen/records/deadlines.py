@@ -109,12 +109,23 @@ def cooperating(plan: dict, index: Index) -> list[str]:
     return [d for d in index.plan_department_ids(plan) if isinstance(d, str) and d != lead]
 
 
+class _Names:
+    """An entity's name by id, looked up when asked (`inspection_deadlines` asks for a few)."""
+
+    def __init__(self, entities: dict):
+        self.entities = entities
+
+    def get(self, entity_id, default=None):
+        record = self.entities.get(entity_id) if isinstance(entity_id, str) else None
+        return record.data.get("name", entity_id) if record is not None else default
+
+
 def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[Deadline], list[Problem]]:
     """Every deadline of the archive (computed once per index: validation and status share it)."""
     if calendar is None and getattr(index, "_deadlines", None) is not None:
         return index._deadlines
     calendar = calendar or Calendar.from_records(index.calendars.values())
-    names = {k: r.data.get("name", k) for k, r in index.entities.items()}
+    names = _Names(index.entities)  # of the inspected entities only, not of a county's whole roster
     deadlines, problems = [], []
     for record in index.inspections:
         plan = index.plans.get(record.data.get("plan"))

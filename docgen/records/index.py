@@ -53,8 +53,14 @@ class Index:
         index = cls()
         tables = {"plan": index.plans, "department": index.departments, "items": index.item_lists,
                   "entity": index.entities, "draw": index.draws}
+        entities = index.entities
         for record in records:
-            data = record.data
+            data = record.doc.data
+            if record.kind == "entity":  # most records: at once
+                rid = data.get("id")
+                if isinstance(rid, str):
+                    entities.setdefault(rid, record)
+                continue
             if record.kind == "inspection":
                 index.inspections.append(record)
                 if isinstance(data.get("plan"), str):

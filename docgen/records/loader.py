@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from docgen.records.problems import Problem
@@ -104,19 +106,39 @@ def core_loader(pure: bool = False):
     return loader
 
 
-@dataclass
+NOWHERE = MappingProxyType({})  # the maps of a document without positions: one, shared, read-only
+
+
+def _nowhere():
+    return NOWHERE
+
+
+@dataclass(slots=True)
 class Document:
-    """Parsed YAML data plus where each part of it stands in the source file."""
+    """Parsed YAML data plus where each part of it stands in the source file.
+
+    A county's archive holds 100,000 records for a whole run: positions are kept only while a
+    file's own checks run (`forget_positions`), and found again by `reparse` when a rule asks."""
 
     data: Any
-    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    raw: dict[Path, str] = field(default_factory=dict)
-    reparse: Any = None  # for a document from the cache: parses the text again when a position is asked
+    marks: dict[Path, tuple[int, int]] = field(default_factory=_nowhere)
+    key_marks: dict[Path, tuple[int, int]] = field(default_factory=_nowhere)
+    raw: dict[Path, str] = field(default_factory=_nowhere)
+    reparse: Any = None  # for a document without positions: parses the text again when a position is asked
     memo: dict | None = None  # what was worked out from the file before, kept in the record cache
     noted: Any = None  # called after something is added to `memo`
     # (path, is_key) -> [(character, line, column)] for scalars holding characters `textcheck` judges
-    odd: dict = field(default_factory=dict)
+    odd: dict = field(default_factory=_nowhere)
+
+    def forget_positions(self, reparse) -> None:
+        """Drop the maps of positions (most of a parsed record's memory); `reparse()` gives them back."""
+        self.marks = self.key_marks = self.raw = self.odd = NOWHERE
+        self.reparse = reparse
+
+    def source_text(self, path: Path) -> str | None:
+        """The source text of the scalar at `path` when YAML did not read it as text (`raw`)."""
+        self._found()
+        return self.raw.get(tuple(path))
 
     def remembered(self, token: str, make, valid=lambda value: True):
         """`make()`, or what it gave for this file before (see `RecordCache.attach`)."""
@@ -146,11 +168,14 @@ class Document:
                                        and all(isinstance(n, int) for n in v))
         return line, column
 
-    def _position(self, path: Path, key: bool = False) -> tuple[int, int]:
+    def _found(self) -> None:
         if self.reparse is not None:
             fresh, self.reparse = self.reparse(), None
             if fresh is not None:
                 self.marks, self.key_marks, self.raw = fresh.marks, fresh.key_marks, fresh.raw
+
+    def _position(self, path: Path, key: bool = False) -> tuple[int, int]:
+        self._found()
         path = tuple(path)
         if key and path in self.key_marks:
             return self.key_marks[path]
@@ -180,13 +205,15 @@ class _Builder:
         self.yaml = yaml
         self.text = text
         self.notable = NOTABLE_RE.search
-        self.doc = Document(None)
+        # else no scalar holds such a character (one may be written as an escape: "\x07")
+        self.odd_text = self.notable(text) is not None or "\\" in text
+        self.doc = Document(None, {}, {}, {}, odd={})
         self.seen: set[int] = set()
         self.problems: list[tuple[int, int, str]] = []
 
     def note(self, node, value: str, path: Path, key: bool) -> None:
         """Remember where the characters `textcheck` judges stand, while the node is at hand."""
-        if self.notable(value):
+        if self.odd_text and self.notable(value):
             self.doc.odd[(path, key)] = _locate(self.text, node, value)
 
     def build(self, node, path: Path) -> Any:
@@ -204,7 +231,7 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise YamlProblem(*_mark(key_node), "字段名必须是简单的文字")
-                key = key_node.value
+                key = sys.intern(key_node.value)  # the same few keys in 100,000 records: stored once
                 self.note(key_node, key, path + (key,), True)
                 if key == "<<" and key_node.tag != _STR:
                     raise YamlProblem(*_mark(key_node), "记录中不允许使用合并键“<<”，请直接写出内容")
@@ -301,6 +328,87 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
     return builder.doc, problems
 
 
+_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`\\ ")  # indicators: anything starting so goes the slow way
+_ODD = re.compile("[\t\r\ufeff]|" + "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
+                  "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def fast_mapping(text: str) -> dict | None:
+    """The record in `text` when it is written in the plain form of a roster file — `key: value`
+    lines, values plain or in single quotes, one level of nested `key:` blocks indented by two
+    spaces, whole-line comments — exactly as the positioned loader (`parse_yaml`) reads it;
+    None for anything else (the caller then uses that loader). Plain values are resolved by YAML 1.2
+    as the loader resolves them (`plain_tag`, `core_value`)."""
+    if _ODD.search(text):
+        return None  # tabs, CR, BOM, control and bidi characters: for the loader and textcheck
+    result: dict = {}
+    nested: dict | None = None  # the block a `key:` line opened, while its indented lines follow
+    opened = False  # a block was opened by the previous key line and has no line yet
+    for line in text.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        if line[0] == " ":
+            stripped = line.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                continue
+            if nested is None or len(line) - len(stripped) != 2:
+                return None
+            target, opened = nested, False
+        else:
+            if opened:
+                return None  # `key:` with nothing under it: null, or a list; the loader decides
+            stripped, target, nested = line, result, None
+        key, colon, raw = stripped.partition(":")
+        if not colon or not (key.isascii() and key.isidentifier()) or key in target:
+            return None  # not a plain key, or a repeated one (an error the loader reports)
+        key = sys.intern(key)
+        if raw and raw[0] != " ":
+            return None
+        raw = raw.strip(" ")
+        if not raw:
+            if target is result:
+                nested = target[key] = {}
+                opened = True
+            else:
+                target[key] = None
+            continue
+        first = raw[0]
+        if first == "'":
+            if raw[-1] != "'" or len(raw) < 2 or "'" in raw[1:-1].replace("''", ""):
+                return None
+            target[key] = raw[1:-1].replace("''", "'")
+            continue
+        if first in _PLAIN_START or ": " in raw or " #" in raw or raw[-1] == ":":
+            return None
+        if first in _RESOLVED:
+            value = _resolve(raw)
+            if value is _REFUSED:
+                return None
+            target[key] = value
+        else:
+            target[key] = raw  # text: no YAML 1.2 resolver starts with this character
+    if opened or not result:
+        return None
+    return result
+
+
+_RESOLVED = frozenset("tTfF-+0123456789.~nN<")  # first characters of `loader.CORE_RESOLVERS` patterns
+_REFUSED = object()
+
+
+def _resolve(raw: str):
+    """A plain value as the positioned loader reads it (`_Builder.scalar`)."""
+    tag = plain_tag(raw)
+    if tag == _STR:
+        return raw
+    if tag not in _SCALAR_TAGS:
+        return _REFUSED  # a merge key
+    try:
+        return core_value(tag, raw)
+    except ValueError:
+        return raw
+
+
 def read_limited(path: str, display_path: str) -> tuple[bytes | None, list[Problem]]:
     """The bytes of a record file, refusing files too large to be a record.
 
@@ -320,8 +428,14 @@ def read_limited(path: str, display_path: str) -> tuple[bytes | None, list[Probl
         if info.st_size > MAX_RECORD_BYTES:
             return None, [Problem(display_path, 1, 1,
                                   f"文件过大（{info.st_size / 1e6:.1f} MB），一条记录最多 {MAX_RECORD_BYTES // 1000} KB，请检查是否放错了文件")]
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            blob = handle.read(MAX_RECORD_BYTES + 1)
+        chunks, left = [], MAX_RECORD_BYTES + 1  # os.read, not a file object: 100,000 files in a cold run
+        while left > 0:
+            chunk = os.read(fd, min(left, info.st_size + 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        blob = b"".join(chunks) if len(chunks) != 1 else chunks[0]
     except OSError as exc:
         return None, [Problem(display_path, 1, 1, f"无法读取文件：{exc.strerror or exc}")]
     finally:
@@ -348,3 +462,8 @@ def read_yaml_file(path: str, display_path: str) -> tuple[Document | None, list[
     if blob is None:
         return None, problems
     return parse_bytes(blob, display_path)
+
+
+def positioned(path: str, display_path: str) -> Document | None:
+    """The file parsed again with its positions (`Document.reparse` of a record loaded without them)."""
+    return read_yaml_file(path, display_path)[0]

@@ -22,15 +22,27 @@ _CODE_CHARS = frozenset(creditcode.ALPHABET)
 def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
     """Ids match file names and are unique; inspectors and credit codes are unique."""
     seen: dict[tuple[str, str], Record] = {}
+    codes: dict[str, str] = {}
     for record in records:
-        if record.kind in ("inspection", "calendar"):
+        kind = record.kind
+        if kind == "inspection" or kind == "calendar":
             continue
-        for keys, message in _own(record):
-            yield record.problem(tuple(keys), message)
-        rid = record.data.get("id")
+        doc = record.doc
+        memo = doc.memo
+        if memo is None or memo.get("own rules") != []:  # nothing found in it before: the usual case, at once
+            for keys, message in _own(record):
+                yield record.problem(tuple(keys), message)
+        data = doc.data
+        if kind == "entity":
+            code = data.get("credit_code")
+            if isinstance(code, str) and len(code) == 18 and _CODE_CHARS.issuperset(code):
+                first_path = codes.setdefault(code, record.path)
+                if first_path != record.path:
+                    yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first_path} 中使用")
+        rid = data.get("id")
         if not isinstance(rid, str):
             continue
-        first = seen.setdefault((record.kind, rid), record)
+        first = seen.setdefault((kind, rid), record)
         if first is not record:
             yield record.problem(("id",), f"编号“{rid}”重复，已在 {first.path} 中使用")
     years: dict[int, Record] = {}
@@ -40,7 +52,6 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
             if first is not record:
                 yield record.problem(("year",), f"{record.data['year']} 年的日历重复，已在 {first.path} 中定义")
     people: dict[str, str] = {}
-    codes: dict[str, str] = {}
     for record in records:
         if record.kind == "department":
             for i, person in enumerate(record.data.get("inspectors") or []):
@@ -59,12 +70,6 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                                         if isinstance(v, dict)).items():
                 if count > 1:
                     yield record.problem(("vehicles",), f"车牌号“{plate}”重复")
-        if record.kind == "entity":
-            code = record.data.get("credit_code")
-            if isinstance(code, str) and len(code) == 18 and _CODE_CHARS.issuperset(code):
-                first = codes.setdefault(code, record.path)
-                if first != record.path:
-                    yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first} 中使用")
 
 
 def _own(record: Record) -> list:

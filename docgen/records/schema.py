@@ -386,7 +386,7 @@ class Schemas:
         if kind == "type":
             expected = error.validator_value
             names = "或".join(_TYPE_NAMES.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
-            raw = record.doc.raw.get(path)
+            raw = record.doc.source_text(path)
             if raw and value is not None and "string" in ([expected] if isinstance(expected, str) else expected):
                 # unquoted 13800000000: YAML (and so the editor and check-jsonschema) reads a number
                 quoted = "'" + raw.replace("'", "''") + "'"
