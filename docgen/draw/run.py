@@ -62,7 +62,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
-    names = {k: r.data.get("name", k) for k, r in index.entities.items()}
+    table = getattr(index.entities, "table", None)  # a clean roster's columns (`draw.table`)
+    names = table.names() if table is not None else {k: r.data.get("name", k) for k, r in index.entities.items()}
     names.update({k: r.data.get("name", k) for k, r in index.departments.items()})
     from docgen.records import frequency
 
@@ -72,8 +73,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
                 for entry in plan.get("departments") or [] if isinstance(entry, dict)
                 for d in [entry.get("department")] if isinstance(d, str)}
     earlier = frequency.earlier_inspections(index, plan) if plan.get("yearly_cap") is not None else None
-    inputs = Inputs.from_records(plan, [r.data for r in index.entities.values()],
-                                 {k: r.data for k, r in index.departments.items()}, required, earlier)
+    entities = (table.projected(), table.digest) if table is not None else [r.data for r in index.entities.values()]
+    inputs = Inputs.from_records(plan, entities, {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
 
 
