@@ -208,8 +208,10 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
         counts[seen["entity"]] = counts.get(seen["entity"], 0) + 1
     cap = plan.get("yearly_cap")
     capped = []
-    for entity in inputs.entities:
-        if in_scope(plan, entity) and entity["credit_class"] in per_class:
+    types, statuses = plan["entity_types"], plan["statuses"]
+    for entity in inputs.entities:  # `in_scope`, spelled out: asked 100,000 times for a county's roster
+        if (not types or entity["type"] in types) and entity["status"] in statuses \
+                and entity["credit_class"] in per_class:
             if cap is not None and counts.get(entity["id"], 0) >= cap:
                 capped.append(entity["id"])
                 continue

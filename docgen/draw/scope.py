@@ -48,20 +48,23 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     from docgen.cache import stamp_of
     from docgen.draw.roster import Roster
     from docgen.records import deadlines, rules
-    from docgen.records.tree import Gone, scan
+    from docgen.records.tree import Gone, Scan, scan
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if not os.path.isdir(archive.records_dir):
         archive.walk()  # says so, in the clerk's words
     started = time.time_ns()
     listing = scan(archive.records_dir, archive.root, stamps=True)  # every file stat'ed once, here
-    found, problems, refused = archive.walked_from(listing)
-    entity_files = [f for f in found if f[0] == "entity"]
-    others = [f for f in found if f[0] != "entity"]
     key = RecordCache.key_for(schemas)
     roster = Roster(archive, schemas, key, listing, started, use_cache)
     table = roster.cached()  # the whole roster, when no entity file changed since it was kept
-    folders = {path.rpartition(os.sep)[0] for _kind, path in entity_files}
+    # a kept roster's files need not be listed in order, nor their names compared for case (it was
+    # kept for these names, none of them differing only in case from another)
+    found, problems, refused = archive.walked_from(listing if table is None else Scan(
+        [node for node in listing.tops if node.kind != "entity"], listing.nodes, listing.issues, listing.refused))
+    entity_files = [f for f in found if f[0] == "entity"]
+    others = [f for f in found if f[0] != "entity"]
+    folders = {node.folder for node in listing.nodes if node.kind == "entity"}
     cache = RecordCache.open(archive, schemas, skip_folders=folders) if use_cache else None
     if cache is not None:
         cache.start()

@@ -3,10 +3,9 @@
 A draw over a county's 100,000 entities reads six fields of each (`FIELDS`). Making 100,000 record
 objects, projecting and sorting them and hashing their canonical JSON costs seconds; when no
 entity file changed since the roster was last read, all of that gives what it gave then. So the
-roster is kept in `.docgen/draw/roster.json` (signed, `cache.write_json`) as columns in the
-walk's order — the fields, each file's path, stat stamp and SHA-256 — with what the draw derives
-from them: the order of the entities by `(credit_code, id)` and the SHA-256 of their canonical
-projection (docs/draw-algorithm.md §1). The file is bound to one digest of the entity files' names
+roster is kept in `.docgen/draw/roster.json` (signed, `cache.write_json`) as columns — the
+fields, each file's path, stat stamp and SHA-256 — in the draw's order (by `(credit_code, id)`),
+with the SHA-256 of the entities' canonical projection (docs/draw-algorithm.md §1). The file is bound to one digest of the entity files' names
 and stamps (`entity_stamps`): while that digest is the same, the draw takes the roster from it
 without reading or stat'ing a record twice. When it is not, each file whose own stamp (or, when
 touched, SHA-256) is as remembered keeps its row (`draw.roster`), and only the others are read.
@@ -69,17 +68,17 @@ def entity_stamps(listing, key: str) -> tuple[str, int] | None:
 
 
 class Table:
-    """Sound entity files of a roster: per row (the walk's order) its path under records/, stamp,
-    SHA-256, the draw's fields and what `rules._own` found; with the draw's order and digest once
-    the roster is known to be clean."""
+    """Sound entity files of a roster: per row its path under records/, stamp,
+    SHA-256, the draw's fields and what `rules._own` found; once the roster is known to be clean, in
+    the draw's order and with the digest of its projection."""
 
     def __init__(self, records_dir: str, paths: list[str], columns: list[list], absent: list[list[int]],
-                 stamps: array, shas: str, own: dict[int, list], clean: bool, order=None, digest=None):
+                 stamps: array, shas: str, own: dict[int, list], clean: bool, digest=None):
         self.records_dir = records_dir
         self._paths = paths
         self.columns, self.absent = columns, absent  # per field of FIELDS; absent: rows without the field
         self.stamps, self._shas, self.own = stamps, shas, own
-        self.clean, self.order, self.digest = clean, order, digest
+        self.clean, self.digest = clean, digest
         self.count = len(columns[0]) if columns else 0
         self._rows: dict | None = None
 
@@ -87,8 +86,24 @@ class Table:
     @classmethod
     def of(cls, records_dir: str, entries: list[tuple], clean: bool) -> "Table | None":
         """From (relative path, stamp, sha, fields, own findings) per sound file, in the walk's order.
-        `clean`: nothing else about the files stops a draw (checked here further: ids, codes).
-        None when a value or path is not one JSON keeps as it is."""
+        `clean`: nothing else about the files stops a draw (checked here further: ids, codes). A
+        clean table's rows are in the draw's order, by `(credit_code, id)` as text (no id is used
+        twice: the walk's order decides nothing). None when a value or path is not one JSON keeps
+        as it is."""
+        table = cls._made(records_dir, entries, clean)
+        if table is None or not table.clean:
+            return table
+        ids, codes = table.columns[0], table.columns[2]
+        order = sorted(range(table.count), key=lambda r: (str(codes[r]), str(ids[r])))
+        if order != list(range(table.count)):
+            table = cls._made(records_dir, [entries[r] for r in order], True)
+        from docgen.draw.algorithm import canonical, sha256
+
+        table.digest = sha256(canonical(table.projected()))
+        return table
+
+    @classmethod
+    def _made(cls, records_dir: str, entries: list[tuple], clean: bool) -> "Table | None":
         columns: list[list] = [[] for _ in FIELDS]
         absent: list[list[int]] = [[] for _ in FIELDS]
         missing = object()
@@ -111,8 +126,6 @@ class Table:
         if len(stamps) != 4 * table.count or len(table._shas) != 64 * table.count:
             return None
         table.clean = clean and not own and table._unique()
-        if table.clean:
-            table.order, table.digest = table._ordered()
         return table
 
     def _unique(self) -> bool:
@@ -121,20 +134,10 @@ class Table:
         ids, codes = self.columns[0], [c for c in self.columns[2] if isinstance(c, str)]
         return all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids) and len(set(codes)) == len(codes)
 
-    def _ordered(self) -> tuple[list[int], str]:
-        """The rows in the draw's order and the digest of the projected entities (`Inputs.from_records`)."""
-        from docgen.draw.algorithm import canonical, sha256
-
-        ids, codes = self.columns[0], self.columns[2]
-        order = sorted(range(self.count), key=lambda r: (str(codes[r]), str(ids[r])))
-        return order, sha256(canonical(self.projected(order)))
-
     # -- what the draw reads ----------------------------------------------------------------------
-    def projected(self, order=None) -> list[dict]:
-        """`algorithm.entity_input` of each entity, in the draw's order."""
-        cols = [self.columns[FIELDS.index(name)] for name in _PROJECTED]
-        rows = self.order if order is None else order
-        ids, codes, classes, types, statuses = ([col[r] for r in rows] for col in cols)
+    def projected(self) -> list[dict]:
+        """`algorithm.entity_input` of each entity, in the table's order (of a clean one: the draw's)."""
+        ids, codes, classes, types, statuses = (self.columns[FIELDS.index(name)] for name in _PROJECTED)
         return [{"id": i, "credit_code": c, "credit_class": k, "type": t, "status": s}
                 for i, c, k, t, s in zip(ids, codes, classes, types, statuses)]
 
@@ -187,7 +190,7 @@ class Table:
                 "absent": [sorted(rows) for rows in self.absent],
                 "stamps_packed": base64.b64encode(self.stamps.tobytes()).decode("ascii"), "shas": self._shas,
                 "own": [[row, found] for row, found in sorted(self.own.items())],
-                "order": self.order, "digest": self.digest}
+                "digest": self.digest}
 
     @classmethod
     def stored(cls, records_dir: str, value, key: str) -> "Table | None":
@@ -200,12 +203,10 @@ class Table:
             stamps = array("q")
             stamps.frombytes(base64.b64decode(value["stamps_packed"]))
             table = cls(records_dir, value["paths"], columns, absent, stamps, value["shas"],
-                        {row: found for row, found in value["own"]}, bool(value["clean"]),
-                        value["order"], value["digest"])
+                        {row: found for row, found in value["own"]}, bool(value["clean"]), value["digest"])
             if not (len(columns) == len(FIELDS) == len(absent) and all(len(c) == count for c in columns)
                     and len(stamps) == 4 * count and len(table._shas) == 64 * count and isinstance(value["paths"], str)
-                    and (not table.clean or (isinstance(table.order, list) and len(table.order) == count
-                                             and isinstance(table.digest, str)))):
+                    and (not table.clean or isinstance(table.digest, str))):
                 return None
             return table
         except (KeyError, TypeError, ValueError):
@@ -262,23 +263,26 @@ class Entities(Mapping):
 
     def __init__(self, table: Table):
         self.table = table
-        self.by_id = {rid: row for row, rid in enumerate(table.columns[0])}
+        self.ids = frozenset(table.columns[0])
+        self._rows: dict | None = None
         self.made: dict = {}
 
     def __contains__(self, rid) -> bool:
-        return rid in self.by_id
+        return rid in self.ids
 
     def __getitem__(self, rid):
         record = self.made.get(rid)
         if record is None:
-            record = self.made[rid] = self._record(self.by_id[rid])
+            if self._rows is None:
+                self._rows = {r: row for row, r in enumerate(self.table.columns[0])}
+            record = self.made[rid] = self._record(self._rows[rid])
         return record
 
     def __iter__(self):
-        return iter(self.by_id)
+        return iter(self.table.columns[0])
 
     def __len__(self) -> int:
-        return len(self.by_id)
+        return len(self.ids)
 
     def _record(self, row: int):
         from docgen.draw.roster import light_record
