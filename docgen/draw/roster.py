@@ -19,7 +19,7 @@ import os
 import re
 
 from docgen.cache import CACHE_DIR
-from docgen.draw.table import FIELDS, RACY_NS, Table, entity_stamps, load, peek
+from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek
 from docgen.records.archive import Record, display
 from docgen.records.loader import MAX_RECORD_BYTES, Document, parse_bytes, read_limited, read_yaml_file
 from docgen.records.problems import ERROR, Problem
@@ -153,40 +153,94 @@ class Roster:
         kept = self._kept()
         return kept if kept is not None and kept.clean else None
 
-    def load(self, files: list[tuple[str, str]], refused: list[tuple[str, str]], walk_problems: list):
-        """(clean table or None, records, problems, unparsed) of the entity files, in the order given
-        (the archive's walk), as `Archive.load` gives them. With a table, `records` is empty."""
+    def start(self, files: list[tuple[str, str]]) -> None:
+        """Take what is kept for the entity files (here, or in `validate`'s record cache) and start
+        reading the others, on two cores when there are many (`draw.split`): `finish` gives them."""
         from docgen.cache import stamp_of
+        from docgen.draw.split import Shared
 
-        records_dir = self.archive.records_dir
-        start = len(records_dir) + 1
+        start = len(self.archive.records_dir) + 1
         stats = {}
         for node in self.listing.nodes:
             if node.kind == "entity" and node.stats:
                 prefix = node.folder + os.sep
                 stats.update(zip((prefix + n for n in node.names), node.stats))
+                node.stats = None  # taken (`entity_stamps` was made from them)
         kept = self._kept()
+        if kept is not None and not kept.has_files():
+            kept = self.kept = None  # rows nothing can be compared with
         rows = kept.rows() if kept is not None else {}
-        validator = self.schemas.validators.get("entity")
-        entries: list[tuple] = []  # sound files: (relative path, stamp, sha, fields, own findings)
-        bad: list[Record] = []
-        problems: list[Problem] = []
-        unparsed: list[tuple[str, str]] = []
         from_validate = _FromRecordCache(self.archive, self.key) if self.use_cache else None
-        here = os.getcwd() + os.sep
-        for kind, path in files:
+        self.files = files
+        self.plan: list = []  # per file: a kept row, an entry from `validate`'s cache, or its place in `to_read`
+        to_read: list[tuple] = []  # (path, relative path, stamp, kept row)
+        for _kind, path in files:
             rel = path[start:].replace(os.sep, "/")
-            st = stats.get(path)
+            st = stats.pop(path, None)
             stamp = stamp_of(st) if st is not None and st is not Gone else None
             row = rows.get(rel)
             if row is not None and stamp is not None and kept.stamp(row) == stamp:
-                entries.append(kept.entry(row))
+                self.plan.append(("kept", row))
                 continue
             if row is None and stamp is not None and from_validate is not None:
                 found = from_validate.entry(path, rel, stamp)
                 if found is not None:
-                    entries.append(found)
+                    self.plan.append(("validate", found))
                     continue
+            self.plan.append(("read", len(to_read)))
+            to_read.append((path, rel, stamp, row))
+        self.to_read = to_read
+        stats = None
+        validator = self.schemas.validators.get("entity")
+        self.shared = Shared(len(to_read), lambda a, b: [self._quick(*to_read[i], validator) for i in range(a, b)])
+        self.shared.start()
+
+    def _quick(self, path: str, rel: str, stamp, row, validator):
+        """("sound", sha, fields, own findings) of a plain file without errors; ("same", sha) when its
+        bytes are the kept row's; None for anything else (`finish` reads it as `validate` does)."""
+        blob = _read_plain(path)
+        if blob is None:
+            return None
+        sha = hashlib.sha256(blob).hexdigest()
+        if row is not None and self.kept.sha(row) == sha:  # the same bytes, touched
+            return "same", sha
+        try:
+            data = fast_mapping(blob.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        if data is None or validator is None or not validator.is_valid(data):
+            return None
+        return "sound", sha, {k: data[k] for k in FIELDS if k in data}, _own("entity", rel, path, data, sha)
+
+    def finish(self, refused: list[tuple[str, str]], walk_problems: list):
+        """(clean table or None, records, problems, unparsed) of the entity files given to `start`, in
+        their order (the archive's walk), as `Archive.load` gives them. With a table, `records` is empty."""
+        records_dir = self.archive.records_dir
+        start = len(records_dir) + 1
+        kept, files, to_read = self.kept, self.files, self.to_read
+        quick = [result for chunk in self.shared.results() for result in chunk]
+        validator = self.schemas.validators.get("entity")
+        built = Builder(records_dir)  # sound files
+        bad: list[Record] = []
+        problems: list[Problem] = []
+        unparsed: list[tuple[str, str]] = []
+        here = os.getcwd() + os.sep
+        for (kind, _path), (how, planned) in zip(files, self.plan):
+            if how == "kept":
+                built.add(*kept.entry(planned))
+                continue
+            if how == "validate":
+                built.add(*planned)
+                continue
+            path, rel, stamp, row = to_read[planned]
+            stamp = stamp or [0, 0, 0, 0]  # unknown: never the same as a later one
+            done = quick[planned]
+            if done is not None:
+                if done[0] == "same":
+                    built.add(rel, stamp, done[1], kept.fields(row), kept.own.get(row, []))
+                else:
+                    built.add(rel, stamp, *done[1:])
+                continue
             shown = path[len(here):] if path.startswith(here) else path
             blob = _read_plain(path)
             found = []
@@ -198,7 +252,7 @@ class Roster:
                 continue
             sha = hashlib.sha256(blob).hexdigest()
             if row is not None and kept.sha(row) == sha:  # the same bytes, touched
-                entries.append((rel, stamp or [0, 0, 0, 0], sha, kept.fields(row), kept.own.get(row, [])))
+                built.add(rel, stamp, sha, kept.fields(row), kept.own.get(row, []))
                 continue
             outcome, made, found = self._read(kind, shown, path, blob, sha, validator)
             if outcome == "record":  # positioned, with its errors
@@ -208,21 +262,22 @@ class Roster:
                 problems.extend(found)
                 unparsed.append((kind, path))
             else:
-                entries.append((rel, stamp or [0, 0, 0, 0], sha, *made))
+                built.add(rel, stamp, sha, *made)
+        self.plan = self.to_read = quick = None
         folder = os.path.join(records_dir, "entities") + os.sep
         clean = not bad and not problems and not unparsed and not refused and not any(
             p.is_error and os.path.abspath(p.path).startswith(folder) for p in walk_problems)
-        table = Table.of(records_dir, entries, clean)
+        table = built.table(clean)
         if table is not None and self.use_cache and not self.racy and self.peeked != (self.key, self.stamps):
             table.save(self.archive.root, self.key, self.stamps)
         if table is not None and table.clean:
             return table, [], [], []
         # the draw stops: every file as `validate` reads it, in the walk's order
-        here = os.getcwd() + os.sep
-        made = {}
-        for rel, _stamp, sha, fields, own in entries:
+        table, built, made = table or built.plain(), None, {}
+        for row, rel in enumerate(table.paths):
             path = records_dir + os.sep + rel.replace("/", os.sep)
-            made[rel] = light_record(path, fields, sha, own, path[len(here):] if path.startswith(here) else path)
+            made[rel] = light_record(path, table.fields(row), table.sha(row), table.own.get(row, []),
+                                     path[len(here):] if path.startswith(here) else path)
         by_path = {r.abspath: r for r in bad}
         records = []
         for _kind, path in files:
@@ -319,25 +374,28 @@ def _compact(entry) -> list | None:
     return [entry["stat"], sha, {k: data[k] for k in FIELDS if k in data}, own]
 
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_S_ISREG = __import__("stat").S_ISREG
+
+
 def _read_plain(path: str) -> bytes | None:
     """The bytes of a regular file of at most `MAX_RECORD_BYTES`, in as few system calls as can be
     (100,000 of them in a cold draw); None for anything else, which `read_limited` then reads and
     reports."""
-    import stat
-
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _FLAGS)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
+        if not _S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
             return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, info.st_size + 1)
-            if not chunk:
-                break
+        chunk = os.read(fd, info.st_size + 1)
+        if len(chunk) <= info.st_size:  # a short read of a regular file: its end
+            return chunk
+        chunks = [chunk]  # grown since: read on to the end
+        while chunk:
+            chunk = os.read(fd, MAX_RECORD_BYTES + 1)
             chunks.append(chunk)
         blob = b"".join(chunks)
         return blob if len(blob) <= MAX_RECORD_BYTES else None

@@ -73,12 +73,14 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
     archive.stamps = {node.folder + os.sep + name: stamp_of(st) for node in listing.nodes if node.kind != "entity"
                       and node.stats for name, st in zip(node.names, node.stats) if st is not Gone}
+    if table is None:
+        roster.start(entity_files)  # on another core meanwhile, when there are many to read
     records, loaded_problems, unparsed = archive.load(schemas.check, cache)
     problems.extend(loaded_problems)
     refused_entities = [f for f in refused if f[0] == "entity"]
     unparsed.extend(refused_entities)
     if table is None:
-        table, entities, entity_problems, entity_unparsed = roster.load(entity_files, refused_entities, problems)
+        table, entities, entity_problems, entity_unparsed = roster.finish(refused_entities, problems)
         problems.extend(entity_problems)
         unparsed.extend(entity_unparsed)
         records.extend(entities)

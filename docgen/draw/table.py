@@ -33,15 +33,17 @@ from docgen.records.tree import Gone
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
-STORE = "roster.json"
+STORE = "roster.json"  # what the draw reads
+FILES = "files.json"  # each file's stamp and SHA-256: what a changed roster is compared with
+_MISSING = object()
 RACY_NS = 50_000_000  # as `snapshot.RACY_NS`: a file modified this shortly before it was stat'ed may change again unseen
 _STAMP = attrgetter("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns")  # `cache.stamp_of`
 _SIMPLE = (str, int, float, bool, type(None))  # values JSON keeps as they are
 _PROJECTED = ("id", "credit_code", "credit_class", "type", "status")  # `algorithm.entity_input`
 
 
-def store_path(root: str) -> str:
-    return os.path.join(root, CACHE_DIR, FOLDER, STORE)
+def store_path(root: str, name: str = STORE) -> str:
+    return os.path.join(root, CACHE_DIR, FOLDER, name)
 
 
 def entity_stamps(listing, key: str) -> tuple[str, int] | None:
@@ -68,65 +70,21 @@ def entity_stamps(listing, key: str) -> tuple[str, int] | None:
 
 
 class Table:
-    """Sound entity files of a roster: per row its path under records/, stamp,
-    SHA-256, the draw's fields and what `rules._own` found; once the roster is known to be clean, in
-    the draw's order and with the digest of its projection."""
+    """Sound entity files of a roster: per row its path under records/, the draw's fields and what
+    `rules._own` found, and (`files`, kept apart: only a changed roster needs them) its stamp and
+    SHA-256. Once the roster is known to be clean, in the draw's order and with the digest of its
+    projection."""
 
-    def __init__(self, records_dir: str, paths: list[str], columns: list[list], absent: list[list[int]],
-                 stamps: array, shas: str, own: dict[int, list], clean: bool, digest=None):
+    def __init__(self, records_dir: str, paths, columns: list[list], absent: list, own: dict[int, list],
+                 clean: bool, digest=None, files=None):
         self.records_dir = records_dir
-        self._paths = paths
+        self._paths = paths  # a list, or the kept "\0"-joined text
         self.columns, self.absent = columns, absent  # per field of FIELDS; absent: rows without the field
-        self.stamps, self._shas, self.own = stamps, shas, own
-        self.clean, self.digest = clean, digest
+        self.own, self.clean, self.digest = own, clean, digest
         self.count = len(columns[0]) if columns else 0
+        self.files = files  # (stamps: 4 a row, shas: 64 characters a row), or a loader of them
+        self.projection: list | None = None  # `projected()`, when made already
         self._rows: dict | None = None
-
-    # -- made from entries ---------------------------------------------------------------------
-    @classmethod
-    def of(cls, records_dir: str, entries: list[tuple], clean: bool) -> "Table | None":
-        """From (relative path, stamp, sha, fields, own findings) per sound file, in the walk's order.
-        `clean`: nothing else about the files stops a draw (checked here further: ids, codes). A
-        clean table's rows are in the draw's order, by `(credit_code, id)` as text (no id is used
-        twice: the walk's order decides nothing). None when a value or path is not one JSON keeps
-        as it is."""
-        table = cls._made(records_dir, entries, clean)
-        if table is None or not table.clean:
-            return table
-        ids, codes = table.columns[0], table.columns[2]
-        order = sorted(range(table.count), key=lambda r: (str(codes[r]), str(ids[r])))
-        if order != list(range(table.count)):
-            table = cls._made(records_dir, [entries[r] for r in order], True)
-        from docgen.draw.algorithm import canonical, sha256
-
-        table.digest = sha256(canonical(table.projected()))
-        return table
-
-    @classmethod
-    def _made(cls, records_dir: str, entries: list[tuple], clean: bool) -> "Table | None":
-        columns: list[list] = [[] for _ in FIELDS]
-        absent: list[list[int]] = [[] for _ in FIELDS]
-        missing = object()
-        for row, (_rel, _stamp, _sha, fields, _own) in enumerate(entries):
-            for i, name in enumerate(FIELDS):
-                value = fields.get(name, missing)
-                if value is missing:
-                    absent[i].append(row)
-                    value = None
-                elif value.__class__ not in _SIMPLE:
-                    return None
-                columns[i].append(value)
-        try:
-            stamps = array("q", chain.from_iterable(e[1] for e in entries))
-        except OverflowError:
-            return None
-        own = {row: e[4] for row, e in enumerate(entries) if e[4]}
-        table = cls(records_dir, [e[0] for e in entries], columns, absent, stamps, "".join(e[2] for e in entries),
-                    own, False)
-        if len(stamps) != 4 * table.count or len(table._shas) != 64 * table.count:
-            return None
-        table.clean = clean and not own and table._unique()
-        return table
 
     def _unique(self) -> bool:
         """Every id is text and used once, and no credit code (as text) twice: else `rules.check_ids`
@@ -137,6 +95,8 @@ class Table:
     # -- what the draw reads ----------------------------------------------------------------------
     def projected(self) -> list[dict]:
         """`algorithm.entity_input` of each entity, in the table's order (of a clean one: the draw's)."""
+        if self.projection is not None:
+            return self.projection
         ids, codes, classes, types, statuses = (self.columns[FIELDS.index(name)] for name in _PROJECTED)
         return [{"id": i, "credit_code": c, "credit_class": k, "type": t, "status": s}
                 for i, c, k, t, s in zip(ids, codes, classes, types, statuses)]
@@ -148,79 +108,61 @@ class Table:
             names[self.columns[0][row]] = self.columns[0][row]
         return names
 
-    def rows(self) -> dict[str, int]:
-        """relative path -> row."""
-        if self._rows is None:
-            self._rows = {path: row for row, path in enumerate(self.paths)}
-        return self._rows
-
     @property
     def paths(self) -> list[str]:
         if isinstance(self._paths, str):
             self._paths = self._paths.split("\0") if self._paths else []
         return self._paths
 
+    def rows(self) -> dict[str, int]:
+        """relative path -> row."""
+        if self._rows is None:
+            self._rows = {path: row for row, path in enumerate(self.paths)}
+        return self._rows
+
+    def has_files(self) -> bool:
+        if callable(self.files):
+            self.files = self.files()
+        return self.files is not None
+
     def stamp(self, row: int) -> list[int]:
-        return self.stamps[4 * row:4 * row + 4].tolist()
+        return self.files[0][4 * row:4 * row + 4].tolist()
 
     def sha(self, row: int) -> str:
-        return self._shas[64 * row:64 * row + 64]
+        return self.files[1][64 * row:64 * row + 64]
 
     def fields(self, row: int) -> dict:
-        absent = self._absent_sets()
-        return {name: self.columns[i][row] for i, name in enumerate(FIELDS) if row not in absent[i]}
-
-    def _absent_sets(self) -> list[set]:
         if not isinstance(self.absent[0], set):
             self.absent = [set(rows) for rows in self.absent]
-        return self.absent
+        return {name: self.columns[i][row] for i, name in enumerate(FIELDS) if row not in self.absent[i]}
 
     def entry(self, row: int) -> tuple:
-        """(relative path, stamp, sha, fields, own findings) of a row, as `of` takes it."""
+        """(relative path, stamp, sha, fields, own findings) of a row, as `Builder.add` takes it."""
         return self.paths[row], self.stamp(row), self.sha(row), self.fields(row), self.own.get(row, [])
 
     def entities(self) -> "Entities":
         return Entities(self)
 
     # -- kept ---------------------------------------------------------------------------------
-    def value(self, key: str, stamps: str | None) -> dict:
-        """What `write_json` keeps; "key" and "stamps" first (`peek`)."""
-        return {"key": key, "stamps": stamps, "clean": self.clean, "count": self.count,
-                "paths": "\0".join(self.paths), "fields": self.columns,
-                "absent": [sorted(rows) for rows in self.absent],
-                "stamps_packed": base64.b64encode(self.stamps.tobytes()).decode("ascii"), "shas": self._shas,
-                "own": [[row, found] for row, found in sorted(self.own.items())],
-                "digest": self.digest}
-
-    @classmethod
-    def stored(cls, records_dir: str, value, key: str) -> "Table | None":
-        """The table kept in `value` (read and believed by `read_json`) for this docgen and schemas."""
-        try:
-            if not isinstance(value, dict) or value.get("key") != key:
-                return None
-            count = value["count"]
-            columns, absent = value["fields"], value["absent"]
-            stamps = array("q")
-            stamps.frombytes(base64.b64decode(value["stamps_packed"]))
-            table = cls(records_dir, value["paths"], columns, absent, stamps, value["shas"],
-                        {row: found for row, found in value["own"]}, bool(value["clean"]), value["digest"])
-            if not (len(columns) == len(FIELDS) == len(absent) and all(len(c) == count for c in columns)
-                    and len(stamps) == 4 * count and len(table._shas) == 64 * count and isinstance(value["paths"], str)
-                    and (not table.clean or isinstance(table.digest, str))):
-                return None
-            return table
-        except (KeyError, TypeError, ValueError):
-            return None
-
     def save(self, root: str, key: str, stamps: str | None) -> None:
-        """Keep the table (signed); the draw's shards of earlier docgen versions go."""
-        target = store_path(root)
+        """Keep the table (signed): the files' stamps and SHA-256 first, then what the draw reads,
+        which says it is for these stamps; the draw's shards of earlier docgen versions go."""
+        joined = "\0".join(self.paths)
         try:
-            "\0".join(self.paths).encode("utf-8")
+            joined.encode("utf-8")
         except UnicodeEncodeError:  # a file name that is not UTF-8: not kept
             return
-        write_json(target, self.value(key, stamps))
-        folder = os.path.dirname(target)
+        if not self.has_files():
+            return
+        marks, shas = self.files
+        write_json(store_path(root, FILES), {"key": key, "stamps": stamps, "count": self.count,
+                                             "marks": base64.b64encode(marks.tobytes()).decode("ascii"),
+                                             "shas": shas})
+        absent = [sorted(rows) for rows in self.absent]
+        write_json(store_path(root), {"key": key, "stamps": stamps, "clean": self.clean, "count": self.count,
+                                      "digest": self.digest, "paths": joined, "fields": self.columns,
+                                      "absent": absent, "own": [[row, found] for row, found in sorted(self.own.items())]})
+        folder = os.path.dirname(store_path(root))
         try:
             old = [n for n in os.listdir(folder) if n.startswith("entities-") and n.endswith(".json")]
         except OSError:
@@ -233,28 +175,128 @@ class Table:
                 pass
 
 
-def peek(root: str) -> tuple | None:
-    """("key", "stamps") the kept table says it is for, from the file's first bytes, unchecked: only
-    to spare `remember_checked` writing the same table again (the draw checks the signature)."""
+class Builder:
+    """A table made a file at a time (columns from the start: no object per file is kept)."""
+
+    def __init__(self, records_dir: str):
+        self.records_dir = records_dir
+        self.paths: list[str] = []
+        self.columns: list[list] = [[] for _ in FIELDS]
+        self.absent: list[list[int]] = [[] for _ in FIELDS]
+        self.stamps = array("q")
+        self.shas: list[str] = []
+        self.own: dict[int, list] = {}
+        self.simple = True  # every value one JSON keeps as it is
+
+    def add(self, rel: str, stamp, sha: str, fields: dict, own: list) -> None:
+        row = len(self.paths)
+        self.paths.append(rel)
+        for i, name in enumerate(FIELDS):
+            value = fields.get(name, _MISSING)
+            if value is _MISSING:
+                self.absent[i].append(row)
+                value = None
+            elif value.__class__ not in _SIMPLE:
+                self.simple = False
+            self.columns[i].append(value)
+        try:
+            self.stamps.extend(stamp)
+        except OverflowError:
+            self.simple = False
+            self.stamps.extend((0, 0, 0, 0))
+        self.shas.append(sha)
+        if own:
+            self.own[row] = own
+
+    def plain(self) -> Table:
+        """The files added, in the walk's order, as they are (to make records of, not to keep)."""
+        return Table(self.records_dir, self.paths, self.columns, self.absent, self.own, False,
+                     files=(self.stamps, "".join(self.shas)))
+
+    def table(self, clean: bool) -> Table | None:
+        """The table of the files added, in the walk's order; when `clean` and nothing else stops a
+        draw (ids, codes: `Table._unique`), in the draw's order by `(credit_code, id)` as text (no id
+        is used twice: the walk's order decides nothing), with its digest. None when a value or
+        stamp is not one JSON keeps as it is."""
+        if not self.simple or any(len(sha) != 64 for sha in self.shas):
+            return None
+        table = self.plain()
+        table.clean = clean and not self.own and table._unique()
+        stamps, shas = self.stamps, self.shas
+        if table.clean:
+            ids, codes = self.columns[0], self.columns[2]
+            order = sorted(range(table.count), key=lambda r: (str(codes[r]), str(ids[r])))
+            if order != list(range(table.count)):
+                place = [0] * table.count
+                for new, old in enumerate(order):
+                    place[old] = new
+                table._paths = [self.paths[r] for r in order]
+                table.columns = [[column[r] for r in order] for column in self.columns]
+                table.absent = [sorted(place[r] for r in rows) for rows in self.absent]
+                stamps = array("q", chain.from_iterable(stamps[4 * r:4 * r + 4] for r in order))
+                shas = [shas[r] for r in order]
+            from docgen.draw.algorithm import canonical, sha256
+
+            table.projection = table.projected()
+            table.digest = sha256(canonical(table.projection))
+        table.files = (stamps, "".join(shas))
+        return table
+
+
+def peek(root: str, name: str = STORE) -> tuple | None:
+    """("key", "stamps") a kept file says it is for, from its first bytes, unchecked: only to know
+    whether to read it (the signature is checked then) or to spare writing the same again."""
     import json
 
     try:
-        with open(store_path(root), "rb") as handle:
+        with open(store_path(root, name), "rb") as handle:
             head = handle.read(400)
     except OSError:
         return None
     start = head.find(b'"value":{')
-    if start < 0:
+    end = head.find(b'","', head.find(b'"stamps":"'))
+    if start < 0 or end < 0:
         return None
     try:
-        value = json.loads(head[start + 8:head.index(b',"clean"')] + b"}")
+        value = json.loads(head[start + 8:end + 1] + b"}")
     except (ValueError, UnicodeDecodeError):
         return None
     return value.get("key"), value.get("stamps")
 
 
 def load(root: str, records_dir: str, key: str) -> Table | None:
-    return Table.stored(records_dir, read_json(store_path(root)), key)
+    """The kept table for this docgen and schemas (whatever stamps it is for), believed only when
+    signed by this user (`read_json`); its files' stamps and SHA-256 read when asked for."""
+    value = read_json(store_path(root))
+    try:
+        if not isinstance(value, dict) or value.get("key") != key:
+            return None
+        count, columns, absent, stamps = value["count"], value["fields"], value["absent"], value["stamps"]
+        table = Table(records_dir, value["paths"], columns, absent, {row: found for row, found in value["own"]},
+                      bool(value["clean"]), value["digest"], lambda: _files(root, key, stamps, count))
+        if len(columns) == len(FIELDS) == len(absent) and all(len(c) == count for c in columns) \
+                and isinstance(value["paths"], str) and value["paths"].count("\0") == max(count - 1, 0) \
+                and (not table.clean or isinstance(table.digest, str)):
+            return table
+    except (KeyError, TypeError, ValueError):
+        pass
+    return None
+
+
+def _files(root: str, key: str, stamps: str, count: int):
+    """(stamps, shas) kept beside the table for the same stamps, or None."""
+    value = read_json(store_path(root, FILES))
+    try:
+        if isinstance(value, dict) and value.get("key") == key and value.get("stamps") == stamps \
+                and value.get("count") == count:
+            marks = array("q")
+            marks.frombytes(base64.b64decode(value["marks"]))
+            shas = value["shas"]
+            if len(marks) == 4 * count and isinstance(shas, str) and len(shas) == 64 * count:
+                return marks, shas
+    except (KeyError, TypeError, ValueError):
+        pass
+    return None
 
 
 class Entities(Mapping):
@@ -285,11 +327,13 @@ class Entities(Mapping):
         return len(self.ids)
 
     def _record(self, row: int):
+        from docgen.cache import file_sha
         from docgen.draw.roster import light_record
 
         table = self.table
         path = table.records_dir + os.sep + table.paths[row].replace("/", os.sep)
-        return light_record(path, table.fields(row), table.sha(row), table.own.get(row, []))
+        sha = table.sha(row) if table.has_files() else file_sha(path) or ""
+        return light_record(path, table.fields(row), sha, table.own.get(row, []))
 
 
 def remember_checked(archive, key: str, listing, racy: bool, records: list, problems: list, unparsed: list) -> None:
@@ -311,7 +355,7 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
     bad = {p.path for p in problems if p.is_error}
     clean = not any(kind == "entity" for kind, _path in unparsed) and not any(
         os.path.abspath(p).startswith(folder) for p in bad)
-    entries = []
+    built = Builder(archive.records_dir)
     start = len(archive.records_dir) + 1
     for record in records:
         if record.kind != "entity" or record.path in bad or not isinstance(record.data, dict):
@@ -320,9 +364,8 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
         if st is None or not record.sha:
             clean = False
             continue
-        data = record.data
-        entries.append((record.abspath[start:].replace(os.sep, "/"), stamp_of(st), record.sha,
-                        {k: data[k] for k in FIELDS if k in data}, []))
-    table = Table.of(archive.records_dir, entries, clean)
+        built.add(record.abspath[start:].replace(os.sep, "/"), stamp_of(st), record.sha, record.data, [])
+    stats = None
+    table = built.table(clean)
     if table is not None:
         table.save(archive.root, key, stamps[0])
