@@ -172,8 +172,13 @@ def test_work_shared_with_a_helper_comes_back_whole_and_in_order(monkeypatch):
     monkeypatch.setattr(split, "MIN_ITEMS", 1)
     monkeypatch.setattr(split, "CHUNK", 7)
     parent = os.getpid()
-    shared = split.Shared(1000, lambda a, b: [(i, os.getpid()) for i in range(a, b)])
+    def work(a, b):
+        time.sleep(0.002)  # long enough for both to take some
+        return [(i, os.getpid()) for i in range(a, b)]
+
+    shared = split.Shared(1000, work)
     shared.start()
+    time.sleep(0.2)  # what this process does meanwhile
     done = [item for chunk in shared.results() for item in chunk]
     assert [i for i, _pid in done] == list(range(1000))
     if split.can_fork():

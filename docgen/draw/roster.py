@@ -19,7 +19,7 @@ import os
 import re
 
 from docgen.cache import CACHE_DIR
-from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek
+from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek, values_of
 from docgen.records.archive import Record, display
 from docgen.records.loader import MAX_RECORD_BYTES, Document, parse_bytes, read_limited, read_yaml_file
 from docgen.records.problems import ERROR, Problem
@@ -210,7 +210,7 @@ class Roster:
             return None
         if data is None or validator is None or not validator.is_valid(data):
             return None
-        return "sound", sha, {k: data[k] for k in FIELDS if k in data}, _own("entity", rel, path, data, sha)
+        return "sound", sha, values_of(data), _own("entity", rel, path, data, sha)
 
     def finish(self, refused: list[tuple[str, str]], walk_problems: list):
         """(clean table or None, records, problems, unparsed) of the entity files given to `start`, in
@@ -237,7 +237,7 @@ class Roster:
             done = quick[planned]
             if done is not None:
                 if done[0] == "same":
-                    built.add(rel, stamp, done[1], kept.fields(row), kept.own.get(row, []))
+                    built.add(rel, stamp, done[1], kept.values(row), kept.own.get(row, []))
                 else:
                     built.add(rel, stamp, *done[1:])
                 continue
@@ -252,7 +252,7 @@ class Roster:
                 continue
             sha = hashlib.sha256(blob).hexdigest()
             if row is not None and kept.sha(row) == sha:  # the same bytes, touched
-                built.add(rel, stamp, sha, kept.fields(row), kept.own.get(row, []))
+                built.add(rel, stamp, sha, kept.values(row), kept.own.get(row, []))
                 continue
             outcome, made, found = self._read(kind, shown, path, blob, sha, validator)
             if outcome == "record":  # positioned, with its errors
@@ -262,7 +262,7 @@ class Roster:
                 problems.extend(found)
                 unparsed.append((kind, path))
             else:
-                built.add(rel, stamp, sha, *made)
+                built.add(rel, stamp, sha, values_of(made[0]), made[1])
         self.plan = self.to_read = quick = None
         folder = os.path.join(records_dir, "entities") + os.sep
         clean = not bad and not problems and not unparsed and not refused and not any(
@@ -273,11 +273,13 @@ class Roster:
         if table is not None and table.clean:
             return table, [], [], []
         # the draw stops: every file as `validate` reads it, in the walk's order
-        table, built, made = table or built.plain(), None, {}
-        for row, rel in enumerate(table.paths):
+        table = table or built.plain()
+        sound = ((rel, table.sha(row), table.fields(row), table.own.get(row, []))
+                 for row, rel in enumerate(table.paths)) if table is not None else built.added()
+        made = {}
+        for rel, sha, fields, own in sound:
             path = records_dir + os.sep + rel.replace("/", os.sep)
-            made[rel] = light_record(path, table.fields(row), table.sha(row), table.own.get(row, []),
-                                     path[len(here):] if path.startswith(here) else path)
+            made[rel] = light_record(path, fields, sha, own, path[len(here):] if path.startswith(here) else path)
         by_path = {r.abspath: r for r in bad}
         records = []
         for _kind, path in files:
@@ -354,7 +356,7 @@ class _FromRecordCache:
         stamp, sha, fields, own = found
         if own is None:  # no run worked the file's own rules out yet
             own = _own("entity", display(path), path, fields, sha)
-        return rel, stamp, sha, fields, own
+        return rel, stamp, sha, values_of(fields), own
 
 
 def _compact(entry) -> list | None:

@@ -35,10 +35,20 @@ FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what
 FOLDER = "draw"
 STORE = "roster.json"  # what the draw reads
 FILES = "files.json"  # each file's stamp and SHA-256: what a changed roster is compared with
-_MISSING = object()
+
+
+class _Missing:
+    """A field a record lacks (not one it holds as null); the same object after pickling (`draw.split`)."""
+
+    def __reduce__(self):
+        return "MISSING"
+
+
+MISSING = _Missing()
 RACY_NS = 50_000_000  # as `snapshot.RACY_NS`: a file modified this shortly before it was stat'ed may change again unseen
 _STAMP = attrgetter("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns")  # `cache.stamp_of`
 _SIMPLE = (str, int, float, bool, type(None))  # values JSON keeps as they are
+_KEPT = frozenset((*_SIMPLE, _Missing))
 _PROJECTED = ("id", "credit_code", "credit_class", "type", "status")  # `algorithm.entity_input`
 
 
@@ -136,9 +146,15 @@ class Table:
             self.absent = [set(rows) for rows in self.absent]
         return {name: self.columns[i][row] for i, name in enumerate(FIELDS) if row not in self.absent[i]}
 
+    def values(self, row: int) -> tuple:
+        """`values_of` the row's record."""
+        if not isinstance(self.absent[0], set):
+            self.absent = [set(rows) for rows in self.absent]
+        return tuple(MISSING if row in self.absent[i] else column[row] for i, column in enumerate(self.columns))
+
     def entry(self, row: int) -> tuple:
-        """(relative path, stamp, sha, fields, own findings) of a row, as `Builder.add` takes it."""
-        return self.paths[row], self.stamp(row), self.sha(row), self.fields(row), self.own.get(row, [])
+        """(relative path, stamp, sha, values, own findings) of a row, as `Builder.add` takes it."""
+        return self.paths[row], self.stamp(row), self.sha(row), self.values(row), self.own.get(row, [])
 
     def entities(self) -> "Entities":
         return Entities(self)
@@ -175,71 +191,75 @@ class Table:
                 pass
 
 
+def values_of(fields: dict) -> tuple:
+    """The draw's fields of a record, in the order of FIELDS, `MISSING` for one it lacks."""
+    get = fields.get  # spelled out: asked 100,000 times for a county's roster
+    return (get("id", MISSING), get("name", MISSING), get("credit_code", MISSING), get("credit_class", MISSING),
+            get("type", MISSING), get("status", MISSING))
+
+
 class Builder:
-    """A table made a file at a time (columns from the start: no object per file is kept)."""
+    """A table made a file at a time: a tuple per file, turned into columns at once at the end."""
 
     def __init__(self, records_dir: str):
         self.records_dir = records_dir
-        self.paths: list[str] = []
-        self.columns: list[list] = [[] for _ in FIELDS]
-        self.absent: list[list[int]] = [[] for _ in FIELDS]
-        self.stamps = array("q")
-        self.shas: list[str] = []
+        self.rows: list[tuple] | None = []  # (path, sha, *values, *stamp); None once made into a table
         self.own: dict[int, list] = {}
-        self.simple = True  # every value one JSON keeps as it is
 
-    def add(self, rel: str, stamp, sha: str, fields: dict, own: list) -> None:
-        row = len(self.paths)
-        self.paths.append(rel)
-        for i, name in enumerate(FIELDS):
-            value = fields.get(name, _MISSING)
-            if value is _MISSING:
-                self.absent[i].append(row)
-                value = None
-            elif value.__class__ not in _SIMPLE:
-                self.simple = False
-            self.columns[i].append(value)
-        try:
-            self.stamps.extend(stamp)
-        except OverflowError:
-            self.simple = False
-            self.stamps.extend((0, 0, 0, 0))
-        self.shas.append(sha)
+    def add(self, rel: str, stamp, sha: str, values: tuple, own: list) -> None:
         if own:
-            self.own[row] = own
+            self.own[len(self.rows)] = own
+        self.rows.append((rel, sha, *values, *stamp))
 
-    def plain(self) -> Table:
-        """The files added, in the walk's order, as they are (to make records of, not to keep)."""
-        return Table(self.records_dir, self.paths, self.columns, self.absent, self.own, False,
-                     files=(self.stamps, "".join(self.shas)))
+    def added(self):
+        """(path, sha, fields, own findings) of each file added, when no table was made of them."""
+        for row, added in enumerate(self.rows or ()):
+            fields = {name: value for name, value in zip(FIELDS, added[2:2 + len(FIELDS)]) if value is not MISSING}
+            yield added[0], added[1], fields, self.own.get(row, [])
+
+    def plain(self) -> Table | None:
+        """The files added, in the order they were added; None when a value or stamp is not one
+        JSON keeps as it is."""
+        width = 2 + len(FIELDS) + 4
+        columns = [list(column) for column in zip(*self.rows)] if self.rows else [[] for _ in range(width)]
+        if len(columns) != width:
+            return None
+        paths, shas, values, marks = columns[0], columns[1], columns[2:2 + len(FIELDS)], columns[2 + len(FIELDS):]
+        absent = []
+        for column in values:
+            kinds = set(map(type, column))
+            if not kinds <= _KEPT:
+                return None
+            rows = [row for row, value in enumerate(column) if value is MISSING] if _Missing in kinds else []
+            for row in rows:
+                column[row] = None
+            absent.append(rows)
+        try:
+            stamps = array("q", chain.from_iterable(zip(*marks)))
+        except (OverflowError, TypeError):
+            return None
+        if any(len(sha) != 64 for sha in shas):
+            return None
+        self.rows = None
+        return Table(self.records_dir, paths, values, absent, self.own, False, files=(stamps, "".join(shas)))
 
     def table(self, clean: bool) -> Table | None:
         """The table of the files added, in the walk's order; when `clean` and nothing else stops a
         draw (ids, codes: `Table._unique`), in the draw's order by `(credit_code, id)` as text (no id
         is used twice: the walk's order decides nothing), with its digest. None when a value or
         stamp is not one JSON keeps as it is."""
-        if not self.simple or any(len(sha) != 64 for sha in self.shas):
-            return None
+        if clean and not self.own:
+            self.rows.sort(key=lambda row: (str(row[4] if row[4] is not MISSING else None),
+                                            str(row[2] if row[2] is not MISSING else None)))
         table = self.plain()
+        if table is None:
+            return None
         table.clean = clean and not self.own and table._unique()
-        stamps, shas = self.stamps, self.shas
         if table.clean:
-            ids, codes = self.columns[0], self.columns[2]
-            order = sorted(range(table.count), key=lambda r: (str(codes[r]), str(ids[r])))
-            if order != list(range(table.count)):
-                place = [0] * table.count
-                for new, old in enumerate(order):
-                    place[old] = new
-                table._paths = [self.paths[r] for r in order]
-                table.columns = [[column[r] for r in order] for column in self.columns]
-                table.absent = [sorted(place[r] for r in rows) for rows in self.absent]
-                stamps = array("q", chain.from_iterable(stamps[4 * r:4 * r + 4] for r in order))
-                shas = [shas[r] for r in order]
             from docgen.draw.algorithm import canonical, sha256
 
             table.projection = table.projected()
             table.digest = sha256(canonical(table.projection))
-        table.files = (stamps, "".join(shas))
         return table
 
 
@@ -364,7 +384,7 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
         if st is None or not record.sha:
             clean = False
             continue
-        built.add(record.abspath[start:].replace(os.sep, "/"), stamp_of(st), record.sha, record.data, [])
+        built.add(record.abspath[start:].replace(os.sep, "/"), stamp_of(st), record.sha, values_of(record.data), [])
     stats = None
     table = built.table(clean)
     if table is not None:
