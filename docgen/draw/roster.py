@@ -151,7 +151,7 @@ class Roster:
         if self.peeked != (self.key, self.stamps):
             return None  # not for these files: not read now (`load` reads it for its rows)
         kept = self._kept()
-        return kept if kept is not None and kept.clean else None
+        return kept if kept is not None and kept.clean and kept.for_stamps == self.stamps else None
 
     def start(self, files: list[tuple[str, str]]) -> None:
         """Take what is kept for the entity files (here, or in `validate`'s record cache) and start

@@ -95,6 +95,7 @@ class Table:
         self.files = files  # (stamps: 4 a row, shas: 64 characters a row), or a loader of them
         self.projection: list | None = None  # `projected()`, when made already
         self._rows: dict | None = None
+        self.for_stamps = None  # a kept table's: the entity files' stamps it was made from (`entity_stamps`)
 
     def _unique(self) -> bool:
         """Every id is text and used once, and no credit code (as text) twice: else `rules.check_ids`
@@ -294,6 +295,7 @@ def load(root: str, records_dir: str, key: str) -> Table | None:
         count, columns, absent, stamps = value["count"], value["fields"], value["absent"], value["stamps"]
         table = Table(records_dir, value["paths"], columns, absent, {row: found for row, found in value["own"]},
                       bool(value["clean"]), value["digest"], lambda: _files(root, key, stamps, count))
+        table.for_stamps = stamps  # signed, as the rest
         if len(columns) == len(FIELDS) == len(absent) and all(len(c) == count for c in columns) \
                 and isinstance(value["paths"], str) and value["paths"].count("\0") == max(count - 1, 0) \
                 and (not table.clean or isinstance(table.digest, str)):
