@@ -7,6 +7,7 @@ import shutil
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import check, edit, run_docgen
 from docgen.draw import roster, split, table
@@ -228,3 +229,17 @@ def test_entities_of_a_kept_roster_are_records_when_asked(archive):
     assert record.abspath == whole["org-005"].abspath and record.sha == whole["org-005"].sha
     assert record.data == {k: v for k, v in whole["org-005"].data.items() if k in table.FIELDS}
     assert "org-999" not in entities
+
+
+VALUES = st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), st.integers(), st.none(),
+                   st.booleans(), st.floats(allow_nan=False), st.sampled_from(["A", "存续", 'a"b\\c', "\x00\n\u2028"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[VALUES] * len(table.FIELDS)), max_size=30), st.integers(1, 7))
+def test_the_digest_made_from_columns_is_the_canonical_one(rows, step):
+    from docgen.draw.algorithm import canonical, sha256
+
+    columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in table.FIELDS]
+    kept_table = table.Table("/r", [str(i) for i in range(len(rows))], columns, [[] for _ in table.FIELDS], {}, True)
+    assert kept_table.projection_digest(step) == sha256(canonical(kept_table.projected()))

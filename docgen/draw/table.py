@@ -112,6 +112,27 @@ class Table:
         return [{"id": i, "credit_code": c, "credit_class": k, "type": t, "status": s}
                 for i, c, k, t, s in zip(ids, codes, classes, types, statuses)]
 
+    def projection_digest(self, step: int = 10_000) -> str:
+        """`sha256(canonical(self.projected()))` (`algorithm.canonical`: sorted keys, no spaces, UTF-8),
+        made a slice at a time from the columns: each text as `json.dumps` writes it, each entity's
+        keys in sorted order, without an object per entity."""
+        import json
+
+        def encoded(column: list) -> list[str]:
+            if all(value.__class__ is str for value in column):
+                return list(map(json.encoder.encode_basestring, column))  # what dumps(ensure_ascii=False) writes
+            return [json.dumps(value, ensure_ascii=False, separators=(",", ":")) for value in column]
+
+        digest = hashlib.sha256(b"[")
+        columns = [self.columns[FIELDS.index(name)] for name in sorted(_PROJECTED)]
+        for start in range(0, self.count, step):
+            parts = [column[start:start + step] for column in columns]
+            text = ",".join('{"credit_class":%s,"credit_code":%s,"id":%s,"status":%s,"type":%s}' % values
+                            for values in zip(*map(encoded, parts)))
+            digest.update((("," if start else "") + text).encode("utf-8"))
+        digest.update(b"]")
+        return digest.hexdigest()
+
     def names(self) -> dict:
         """id -> name, as `{k: r.data.get("name", k)}` over the index gives it."""
         names = dict(zip(self.columns[0], self.columns[1]))
@@ -257,10 +278,7 @@ class Builder:
             return None
         table.clean = clean and not self.own and table._unique()
         if table.clean:
-            from docgen.draw.algorithm import canonical, sha256
-
-            table.projection = table.projected()
-            table.digest = sha256(canonical(table.projection))
+            table.digest = table.projection_digest()
         return table
 
 
