@@ -121,8 +121,8 @@ def light_record(path: str, fields: dict, sha: str, own: list, shown: str | None
 class Roster:
     """The entity files of one draw, from a listing of records/ taken with stamps (`tree.scan`).
 
-    `cached()` is the roster kept for exactly these stamps, when it is clean; else `load` reads
-    what changed and gives either a clean `Table` or records — light ones (the draw's fields only)
+    `cached()` is the roster kept for exactly these stamps, when it is clean; else `start` and
+    `finish` read what changed and give either a clean `Table` or records — light ones (the draw's fields only)
     for sound files, whole positioned ones for the others, whose problems are reported as
     `validate` reports them."""
 

@@ -26,7 +26,7 @@ import os
 from array import array
 from collections.abc import Mapping
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
 from docgen.records.tree import Gone
@@ -42,6 +42,9 @@ class _Missing:
 
     def __reduce__(self):
         return "MISSING"
+
+    def __str__(self):
+        return str(None)  # as `entity_input` gives a lacking field: None
 
 
 MISSING = _Missing()
@@ -100,8 +103,10 @@ class Table:
     def _unique(self) -> bool:
         """Every id is text and used once, and no credit code (as text) twice: else `rules.check_ids`
         has something to say, and the draw stops on it."""
-        ids, codes = self.columns[0], [c for c in self.columns[2] if isinstance(c, str)]
-        return all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids) and len(set(codes)) == len(codes)
+        ids, codes = self.columns[0], self.columns[2]
+        if not set(map(type, codes)) <= {str}:
+            codes = [c for c in codes if isinstance(c, str)]
+        return set(map(type, ids)) <= {str} and len(set(ids)) == len(ids) and len(set(codes)) == len(codes)
 
     # -- what the draw reads ----------------------------------------------------------------------
     def projected(self) -> list[dict]:
@@ -119,7 +124,7 @@ class Table:
         import json
 
         def encoded(column: list) -> list[str]:
-            if all(value.__class__ is str for value in column):
+            if set(map(type, column)) <= {str}:
                 return list(map(json.encoder.encode_basestring, column))  # what dumps(ensure_ascii=False) writes
             return [json.dumps(value, ensure_ascii=False, separators=(",", ":")) for value in column]
 
@@ -270,9 +275,10 @@ class Builder:
         draw (ids, codes: `Table._unique`), in the draw's order by `(credit_code, id)` as text (no id
         is used twice: the walk's order decides nothing), with its digest. None when a value or
         stamp is not one JSON keeps as it is."""
-        if clean and not self.own:
-            self.rows.sort(key=lambda row: (str(row[4] if row[4] is not MISSING else None),
-                                            str(row[2] if row[2] is not MISSING else None)))
+        if clean and not self.own:  # (credit code, id) as text, a lacking one as `str(None)`
+            rows = self.rows
+            keys = list(zip(map(str, map(itemgetter(4), rows)), map(str, map(itemgetter(2), rows))))
+            self.rows = list(map(rows.__getitem__, sorted(range(len(rows)), key=keys.__getitem__)))
         table = self.plain()
         if table is None:
             return None
