@@ -90,13 +90,16 @@ class Inputs:
     entities: list[dict]
     departments: dict[str, dict]
     earlier: list[dict] | None = None  # with a yearly cap: the inspections counted against it
+    entities_digest: str | None = field(default=None, compare=False)  # the digest of `entities` when known already (`draw.table`)
 
     @classmethod
     def from_records(cls, plan: dict, entities, departments: dict[str, dict],
                      required: dict[str, list[str]] | None = None,
                      earlier: dict[str, list[str]] | None = None) -> "Inputs":
         """`required`: department -> qualifications the plan's items need; `earlier`: entity -> the
-        earlier plans of the year that inspect it (read only when the plan sets a yearly cap)."""
+        earlier plans of the year that inspect it (read only when the plan sets a yearly cap).
+        `entities` is the entity records' data, or (their projection in canonical order, its digest)
+        as a kept roster has them (`draw.table`)."""
         projected = plan_input(plan)
         end = (plan.get("period") or {}).get("end")
         deps = {}
@@ -105,15 +108,20 @@ class Inputs:
                 raise DrawImpossible(f"计划中的部门“{d['department']}”在 records/departments 中不存在")
             deps[d["department"]] = department_input(departments[d["department"]], end if isinstance(end, str) else None,
                                                      (required or {}).get(d["department"], ()))
-        ents = sorted((entity_input(e) for e in entities), key=lambda e: (str(e["credit_code"]), str(e["id"])))
+        if isinstance(entities, tuple):
+            ents, known = entities
+        else:
+            ents, known = sorted((entity_input(e) for e in entities),
+                                 key=lambda e: (str(e["credit_code"]), str(e["id"]))), None
         counted = None
         if "yearly_cap" in projected:
             counted = sorted(({"entity": e, "plan": p} for e, plans in (earlier or {}).items() for p in plans),
                              key=lambda x: (x["entity"], x["plan"]))
-        return cls(projected, ents, deps, counted)
+        return cls(projected, ents, deps, counted, known)
 
     def digests(self) -> dict[str, str]:
-        result = {"plan": sha256(canonical(self.plan)), "entities": sha256(canonical(self.entities))}
+        result = {"plan": sha256(canonical(self.plan)),
+                  "entities": self.entities_digest or sha256(canonical(self.entities))}
         for dep_id, dep in self.departments.items():
             result[f"departments/{dep_id}"] = sha256(canonical(dep))
         if self.earlier is not None:
@@ -200,8 +208,10 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
         counts[seen["entity"]] = counts.get(seen["entity"], 0) + 1
     cap = plan.get("yearly_cap")
     capped = []
-    for entity in inputs.entities:
-        if in_scope(plan, entity) and entity["credit_class"] in per_class:
+    types, statuses = plan["entity_types"], plan["statuses"]
+    for entity in inputs.entities:  # `in_scope`, spelled out: asked 100,000 times for a county's roster
+        if (not types or entity["type"] in types) and entity["status"] in statuses \
+                and entity["credit_class"] in per_class:
             if cap is not None and counts.get(entity["id"], 0) >= cap:
                 capped.append(entity["id"])
                 continue

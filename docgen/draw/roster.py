@@ -1,93 +1,166 @@
 """The entity roster as the draw reads it: a county's 100,000 entity files, streamed.
 
 The draw needs six fields of each entity (`FIELDS`) and to know that the file has no error, not
-the whole parsed record with the line and column of every value. Per entity file this module keeps,
-in the archive's signed cache (`.docgen/draw/`), a compact entry: the file's stat stamp and SHA-256,
-those fields, and what the rules that look at one file alone (`rules._own`: id against file name,
-credit-code check digit) found. An unchanged file is then not read at all; a changed one is read
-and parsed without positions by `fast_mapping` when it is written in the plain form every roster
-file has, and by the positioned loader otherwise, or when anything is wrong with it: an error is
-always reported exactly as `docgen validate` reports it, at its line and column.
+the whole parsed record with the line and column of every value. Per entity file the roster kept
+in the archive's signed cache (`draw.table`) holds the file's stat stamp and SHA-256, those fields,
+and what the rules that look at one file alone (`rules._own`: id against file name, credit-code
+check digit) found. An unchanged file is then not read at all; a changed one is read and parsed
+without positions by `fast_mapping` when it is written in the plain form every roster file has, and
+by the positioned loader otherwise, or when anything is wrong with it: an error is always reported
+exactly as `docgen validate` reports it, at its line and column.
 
-Only entries whose file parsed and passed its schema without an error are remembered; a file with
-an error is read the slow way on every run, as the draw stops on it anyway.
+Only files that parsed and passed their schema without an error are kept; a file with an error is
+read the slow way on every run, as the draw stops on it anyway.
 """
-
 from __future__ import annotations
 
 import hashlib
 import os
-import zlib
-
-from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
-from docgen.records.archive import Record
+from docgen.cache import CACHE_DIR
+from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek, values_of
+from docgen.records.archive import Record, display
 from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
                                    read_yaml_file)
 from docgen.records.problems import ERROR, Problem
-
-FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
-FOLDER = "draw"
-BUCKETS = 64
+from docgen.records.tree import Gone
 
 _NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
 
 
-def _bucket(path: str) -> str:
-    return format(zlib.crc32(path.encode("utf-8", "surrogateescape")) % BUCKETS, "02x")
+def light_record(path: str, fields: dict, sha: str, own: list, shown: str | None = None) -> Record:
+    """A record holding the draw's fields only; a position, when a rule asks for one, comes from
+    parsing the file again. What `rules._own` found in the file is handed to `rules.check_ids` as
+    if remembered by the record cache."""
+    shown = display(path) if shown is None else shown
+    doc = Document(fields, marks=_NONE, key_marks=_NONE, raw=_NONE, odd=_NONE,
+                   reparse=lambda: read_yaml_file(path, shown)[0], memo={"own rules": own})
+    return Record("entity", shown, path, doc, sha)
 
 
 class Roster:
-    """The entity records of one draw: light records (the draw's fields only) for sound files,
-    whole positioned records for the others (their problems are reported as `validate` does)."""
+    """The entity files of one draw, from a listing of records/ taken with stamps (`tree.scan`).
 
-    def __init__(self, archive, schemas, key: str, use_cache: bool = True):
-        self.archive, self.schemas, self.key = archive, schemas, key
-        # `validate`'s record cache, when there is one to take entries from
-        self.from_validate = use_cache and os.path.isdir(os.path.join(archive.root, CACHE_DIR, "records"))
-        self.record_shards: set = set()  # (folder, bucket) of `validate`'s record cache read so far
-        self.from_records: dict[str, list] = {}  # path -> compact entry made from them
-        self.folder = os.path.join(archive.root, CACHE_DIR, FOLDER) if use_cache else None
-        self.shards: dict[str, dict] = {}  # bucket -> {path: [stamp, sha, fields, own findings]}
-        self.dirty: set[str] = set()
+    `cached()` is the roster kept for exactly these stamps, when it is clean; else `start` and
+    `finish` read what changed and give either a clean `Table` or records — light ones (the draw's fields only)
+    for sound files, whole positioned ones for the others, whose problems are reported as
+    `validate` reports them."""
 
-    def _shard(self, bucket: str) -> dict:
-        files = self.shards.get(bucket)
-        if files is None:
-            stored = read_json(os.path.join(self.folder, f"entities-{bucket}.json")) if self.folder else None
-            files = stored.get("files") if isinstance(stored, dict) and stored.get("key") == self.key \
-                and stored.get("bucket") == bucket else None
-            files = self.shards[bucket] = files if isinstance(files, dict) else {}
-        return files
+    def __init__(self, archive, schemas, key: str, listing, started: int, use_cache: bool = True):
+        self.archive, self.schemas, self.key, self.listing = archive, schemas, key, listing
+        self.use_cache = use_cache
+        stamps = entity_stamps(listing, key) if use_cache else None
+        self.stamps = stamps[0] if stamps else None
+        self.racy = stamps is None or stamps[1] >= started - RACY_NS  # see `snapshot.RACY_NS`
+        self.kept: Table | None = None
+        self.kept_read = False
+        self.peeked = None  # what the kept roster says it is for
 
-    def load(self, files: list[tuple[str, str]]) -> tuple[list[Record], list[Problem], list[tuple[str, str]]]:
-        """(records, problems, files that could not be read as a record) of the entity files, in
-        the order given (the archive's walk), as `Archive.load` gives them."""
-        here = os.getcwd() + os.sep
+    def _kept(self) -> Table | None:
+        if not self.kept_read:
+            self.kept_read = True
+            if self.use_cache:
+                self.kept = load(self.archive.root, self.archive.records_dir, self.key)
+        return self.kept
+
+    def cached(self) -> Table | None:
+        """The kept roster when it was made from these very files (names and stamps) and is clean."""
+        if self.stamps is None:
+            return None
+        self.peeked = peek(self.archive.root)
+        if self.peeked != (self.key, self.stamps):
+            return None  # not for these files: not read now (`load` reads it for its rows)
+        kept = self._kept()
+        return kept if kept is not None and kept.clean and kept.for_stamps == self.stamps else None
+
+    def start(self, files: list[tuple[str, str]]) -> None:
+        """Take what is kept for the entity files (here, or in `validate`'s record cache) and start
+        reading the others, on two cores when there are many (`draw.split`): `finish` gives them."""
+        from docgen.cache import stamp_of
+        from docgen.draw.split import Shared
+
+        start = len(self.archive.records_dir) + 1
+        stats = {}
+        for node in self.listing.nodes:
+            if node.kind == "entity" and node.stats:
+                prefix = node.folder + os.sep
+                stats.update(zip((prefix + n for n in node.names), node.stats))
+                node.stats = None  # taken (`entity_stamps` was made from them)
+        kept = self._kept()
+        if kept is not None and not kept.has_files():
+            kept = self.kept = None  # rows nothing can be compared with
+        rows = kept.rows() if kept is not None else {}
+        from_validate = _FromRecordCache(self.archive, self.key) if self.use_cache else None
+        self.files = files
+        self.plan: list = []  # per file: a kept row, an entry from `validate`'s cache, or its place in `to_read`
+        to_read: list[tuple] = []  # (path, relative path, stamp, kept row)
+        for _kind, path in files:
+            rel = path[start:].replace(os.sep, "/")
+            st = stats.pop(path, None)
+            stamp = stamp_of(st) if st is not None and st is not Gone else None
+            row = rows.get(rel)
+            if row is not None and stamp is not None and kept.stamp(row) == stamp:
+                self.plan.append(("kept", row))
+                continue
+            if row is None and stamp is not None and from_validate is not None:
+                found = from_validate.entry(path, rel, stamp)
+                if found is not None:
+                    self.plan.append(("validate", found))
+                    continue
+            self.plan.append(("read", len(to_read)))
+            to_read.append((path, rel, stamp, row))
+        self.to_read = to_read
+        stats = None
         validator = self.schemas.validators.get("entity")
-        records: list[Record] = []
+        self.shared = Shared(len(to_read), lambda a, b: [self._quick(*to_read[i], validator) for i in range(a, b)])
+        self.shared.start()
+
+    def _quick(self, path: str, rel: str, stamp, row, validator):
+        """("sound", sha, fields, own findings) of a plain file without errors; ("same", sha) when its
+        bytes are the kept row's; None for anything else (`finish` reads it as `validate` does)."""
+        blob = _read_plain(path)
+        if blob is None:
+            return None
+        sha = hashlib.sha256(blob).hexdigest()
+        if row is not None and self.kept.sha(row) == sha:  # the same bytes, touched
+            return "same", sha
+        try:
+            data = fast_mapping(blob.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        if data is None or validator is None or not validator.is_valid(data):
+            return None
+        return "sound", sha, values_of(data), _own("entity", rel, path, data, sha)
+
+    def finish(self, refused: list[tuple[str, str]], walk_problems: list):
+        """(clean table or None, records, problems, unparsed) of the entity files given to `start`, in
+        their order (the archive's walk), as `Archive.load` gives them. With a table, `records` is empty."""
+        records_dir = self.archive.records_dir
+        start = len(records_dir) + 1
+        kept, files, to_read = self.kept, self.files, self.to_read
+        quick = [result for chunk in self.shared.results() for result in chunk]
+        validator = self.schemas.validators.get("entity")
+        built = Builder(records_dir)  # sound files
+        bad: list[Record] = []
         problems: list[Problem] = []
         unparsed: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for kind, path in files:
-            shown = path[len(here):] if path.startswith(here) else path
-            bucket = _bucket(path)
-            shard = self._shard(bucket)
-            seen.add(path)
-            entry = shard.get(path)
-            if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], dict)
-                    and isinstance(entry[3], list)):
-                entry = None
-            stamp = _stamp(path)
-            if entry is not None and stamp is not None and entry[0] == stamp:
-                records.append(self._light(kind, shown, path, entry))
+        here = os.getcwd() + os.sep
+        for (kind, _path), (how, planned) in zip(files, self.plan):
+            if how == "kept":
+                built.add(*kept.entry(planned))
                 continue
-            if entry is None and stamp is not None:
-                entry = self._from_record_cache(kind, shown, path, stamp)
-                if entry is not None:
-                    shard[path] = entry
-                    self.dirty.add(bucket)
-                    records.append(self._light(kind, shown, path, entry))
-                    continue
+            if how == "validate":
+                built.add(*planned)
+                continue
+            path, rel, stamp, row = to_read[planned]
+            stamp = stamp or [0, 0, 0, 0]  # unknown: never the same as a later one
+            done = quick[planned]
+            if done is not None:
+                if done[0] == "same":
+                    built.add(rel, stamp, done[1], kept.values(row), kept.own.get(row, []))
+                else:
+                    built.add(rel, stamp, *done[1:])
+                continue
+            shown = path[len(here):] if path.startswith(here) else path
             blob = _read_plain(path)
             found = []
             if blob is None:  # not a plain small file, or unreadable: as `Archive.load` says it
@@ -97,54 +170,42 @@ class Roster:
                 unparsed.append((kind, path))
                 continue
             sha = hashlib.sha256(blob).hexdigest()
-            if entry is None or entry[1] != sha:
-                outcome, made, found = self._read(kind, shown, path, blob, sha, validator)
-                if outcome == "record":  # positioned, with its errors
-                    records.append(made)
-                    problems.extend(found)
-                    continue
-                if outcome == "unparsed":
-                    problems.extend(found)
-                    unparsed.append((kind, path))
-                    continue
-                entry = [None, sha, *made]
-                shard[path] = entry
-            if entry[0] != stamp:  # new, or the same bytes touched
-                entry[0] = stamp
-                self.dirty.add(bucket)
-            records.append(self._light(kind, shown, path, entry))
-        for bucket, shard in self.shards.items():
-            stale = [p for p in shard if p not in seen]
-            for p in stale:
-                del shard[p]
-                self.dirty.add(bucket)
-        return records, problems, unparsed
-
-    def _from_record_cache(self, kind: str, shown: str, path: str, stamp: list):
-        """An entry made from what `validate` or `build` remembered of the file (`cache.RecordCache`,
-        signed, and used only while the file's stamp is the one recorded, as there), when it had no
-        error: the first draw after them does not parse the roster again. Its shards are read one at
-        a time and kept as compact entries only. None when that cache has nothing sound for the file."""
-        if not self.from_validate:
-            return None
-        from docgen.cache import RecordCache
-
-        folder = path.rpartition(os.sep)[0]
-        for shard in ((folder, RecordCache._bucket(path)), (folder, None)):
-            if shard not in self.record_shards:
-                self.record_shards.add(shard)
-                for other, entry in RecordCache.shard_files(self.archive, self.key, *shard).items():
-                    compact = _compact(entry)
-                    if compact is not None:
-                        self.from_records[other] = compact
-        entry = self.from_records.pop(path, None)
-        if entry is None or entry[0] != stamp:
-            return None
-        if entry[3] is None:  # no run worked the file's own rules out yet
-            from docgen.records import rules
-
-            entry[3] = rules._own(Record(kind, shown, path, Document(entry[2]), entry[1]))
-        return entry
+            if row is not None and kept.sha(row) == sha:  # the same bytes, touched
+                built.add(rel, stamp, sha, kept.values(row), kept.own.get(row, []))
+                continue
+            outcome, made, found = self._read(kind, shown, path, blob, sha, validator)
+            if outcome == "record":  # positioned, with its errors
+                bad.append(made)
+                problems.extend(found)
+            elif outcome == "unparsed":
+                problems.extend(found)
+                unparsed.append((kind, path))
+            else:
+                built.add(rel, stamp, sha, values_of(made[0]), made[1])
+        self.plan = self.to_read = quick = None
+        folder = os.path.join(records_dir, "entities") + os.sep
+        clean = not bad and not problems and not unparsed and not refused and not any(
+            p.is_error and os.path.abspath(p.path).startswith(folder) for p in walk_problems)
+        table = built.table(clean)
+        if table is not None and self.use_cache and not self.racy and self.peeked != (self.key, self.stamps):
+            table.save(self.archive.root, self.key, self.stamps)
+        if table is not None and table.clean:
+            return table, [], [], []
+        # the draw stops: every file as `validate` reads it, in the walk's order
+        table = table or built.plain()
+        sound = ((rel, table.sha(row), table.fields(row), table.own.get(row, []))
+                 for row, rel in enumerate(table.paths)) if table is not None else built.added()
+        made = {}
+        for rel, sha, fields, own in sound:
+            path = records_dir + os.sep + rel.replace("/", os.sep)
+            made[rel] = light_record(path, fields, sha, own, path[len(here):] if path.startswith(here) else path)
+        by_path = {r.abspath: r for r in bad}
+        records = []
+        for _kind, path in files:
+            record = made.get(path[start:].replace(os.sep, "/")) or by_path.get(path)
+            if record is not None:
+                records.append(record)
+        return None, records, problems, unparsed
 
     def _read(self, kind: str, shown: str, path: str, blob: bytes, sha: str, validator):
         """("sound", (fields, own findings), []) for a file without errors; ("record", the
@@ -156,8 +217,7 @@ class Roster:
         except UnicodeDecodeError:
             data = None
         if data is not None and validator is not None and validator.is_valid(data):
-            own = rules._own(Record(kind, shown, path, Document(data), sha))
-            return "sound", ({k: data[k] for k in FIELDS if k in data}, own), []
+            return "sound", ({k: data[k] for k in FIELDS if k in data}, _own(kind, shown, path, data, sha)), []
         doc, found = parse_bytes(blob, shown)  # as `Archive.load` reads a file: the same problems
         if doc is not None and not isinstance(doc.data, dict):
             found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
@@ -170,30 +230,52 @@ class Roster:
             return "record", record, found
         return "sound", ({k: doc.data[k] for k in FIELDS if k in doc.data}, rules._own(record)), []
 
-    def _light(self, kind: str, shown: str, path: str, entry: list) -> Record:
-        """A record holding the draw's fields only; a position, when a rule asks for one, comes from
-        parsing the file again. What `rules._own` found in the file is handed to `rules.check_ids` as
-        if remembered by the record cache."""
-        doc = Document(entry[2], marks=_NONE, key_marks=_NONE, raw=_NONE, odd=_NONE,
-                       reparse=lambda: read_yaml_file(path, shown)[0], memo={"own rules": entry[3]})
-        return Record(kind, shown, path, doc, entry[1])
 
-    def save(self) -> None:
-        """Write the shards that changed (signed, see `cache.write_json`)."""
-        if not self.folder:
-            return
-        for bucket in sorted(self.dirty):
-            target = os.path.join(self.folder, f"entities-{bucket}.json")
-            files = self.shards.get(bucket) or {}
-            if files:
-                write_json(target, {"key": self.key, "bucket": bucket, "files": files})
-            else:
-                try:
-                    if in_own_cache(target):
-                        os.unlink(target)
-                except OSError:
-                    pass
-        self.dirty = set()
+def _own(kind: str, shown: str, path: str, data: dict, sha: str) -> list:
+    """What `rules._own` finds in a sound entity file: nothing when its id is its file's name and its
+    credit code's check digit is right, which is asked here first in a few steps (100,000 files)."""
+    from docgen.records import creditcode, rules
+
+    rid, code = data.get("id"), data.get("credit_code")
+    name = path.rpartition(os.sep)[2]
+    if isinstance(rid, str) and name.rpartition(".")[0] == rid and "." not in rid and isinstance(code, str) \
+            and len(code) == 18 and creditcode.is_valid(code):
+        return []
+    return rules._own(Record(kind, shown, path, Document(data), sha))
+
+
+class _FromRecordCache:
+    """Entries made from what `validate` or `build` remembered of a file (`cache.RecordCache`, signed,
+    used only while the file's stamp is the one recorded there), when it had no error: a roster not
+    kept by the draw (`table`) is not parsed again. Its shards are read one at a time and kept as
+    compact entries only."""
+
+    def __init__(self, archive, key: str):
+        self.archive, self.key = archive, key
+        self.present = os.path.isdir(os.path.join(archive.root, CACHE_DIR, "records"))
+        self.read: set = set()
+        self.compact: dict[str, tuple] = {}
+
+    def entry(self, path: str, rel: str, stamp: list):
+        if not self.present:
+            return None
+        from docgen.cache import RecordCache
+
+        folder = path.rpartition(os.sep)[0]
+        for shard in ((folder, RecordCache._bucket(path)), (folder, None)):
+            if shard not in self.read:
+                self.read.add(shard)
+                for other, entry in RecordCache.shard_files(self.archive, self.key, *shard).items():
+                    compact = _compact(entry)
+                    if compact is not None:
+                        self.compact[other] = compact
+        found = self.compact.pop(path, None)
+        if found is None or found[0] != stamp:
+            return None
+        stamp, sha, fields, own = found
+        if own is None:  # no run worked the file's own rules out yet
+            own = _own("entity", display(path), path, fields, sha)
+        return rel, stamp, sha, values_of(fields), own
 
 
 def _compact(entry) -> list | None:
@@ -213,25 +295,28 @@ def _compact(entry) -> list | None:
     return [entry["stat"], sha, {k: data[k] for k in FIELDS if k in data}, own]
 
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_S_ISREG = __import__("stat").S_ISREG
+
+
 def _read_plain(path: str) -> bytes | None:
     """The bytes of a regular file of at most `MAX_RECORD_BYTES`, in as few system calls as can be
     (100,000 of them in a cold draw); None for anything else, which `read_limited` then reads and
     reports."""
-    import stat
-
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, _FLAGS)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
+        if not _S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
             return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, info.st_size + 1)
-            if not chunk:
-                break
+        chunk = os.read(fd, info.st_size + 1)
+        if len(chunk) <= info.st_size:  # a short read of a regular file: its end
+            return chunk
+        chunks = [chunk]  # grown since: read on to the end
+        while chunk:
+            chunk = os.read(fd, MAX_RECORD_BYTES + 1)
             chunks.append(chunk)
         blob = b"".join(chunks)
         return blob if len(blob) <= MAX_RECORD_BYTES else None
@@ -239,11 +324,3 @@ def _read_plain(path: str) -> bytes | None:
         return None
     finally:
         os.close(fd)
-
-
-def _stamp(path: str):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_mtime_ns, st.st_size, st.st_ino]

@@ -62,7 +62,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
-    names = {k: r.data.get("name", k) for k, r in index.entities.items()}
+    table = getattr(index.entities, "table", None)  # a clean roster's columns (`draw.table`)
+    names = table.names() if table is not None else {k: r.data.get("name", k) for k, r in index.entities.items()}
     names.update({k: r.data.get("name", k) for k, r in index.departments.items()})
     from docgen.records import frequency
 
@@ -72,8 +73,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
                 for entry in plan.get("departments") or [] if isinstance(entry, dict)
                 for d in [entry.get("department")] if isinstance(d, str)}
     earlier = frequency.earlier_inspections(index, plan) if plan.get("yearly_cap") is not None else None
-    inputs = Inputs.from_records(plan, [r.data for r in index.entities.values()],
-                                 {k: r.data for k, r in index.departments.items()}, required, earlier)
+    entities = (table.projected(), table.digest) if table is not None else [r.data for r in index.entities.values()]
+    inputs = Inputs.from_records(plan, entities, {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
 
 
@@ -232,7 +233,7 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
         raise DocgenError(f"{_shown(draw_path)} 刚刚被创建（是否有另一个 docgen draw 正在运行？），本次抽取未写入任何文件") \
             from None
     sync_folder(os.path.dirname(draw_path))  # on disk before any file it lists, even across a power cut
-    return lines + _finish(records_dir, draw_path, journal, old_texts)
+    return lines + _finish(records_dir, draw_path, journal, old_texts, texts)
 
 
 def _tidy(checked: Checked) -> None:
@@ -286,11 +287,14 @@ def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
     return removes, sorted(_shown(p) for p in blocked)
 
 
-def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str, bytes]) -> list[str]:
+def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str, bytes],
+            texts: dict[str, bytes] | None = None) -> list[str]:
     """Carry out a draw record's journal (again, after an interruption: each step is skipped when done),
-    then mark the draw complete. Leaves the record in progress and says why when a file is in the way."""
+    then mark the draw complete. Leaves the record in progress and says why when a file is in the way.
+    `texts`: what `drawn_texts` makes of the journal, when made already (a county's draw writes tens of
+    thousands of records)."""
     plan_id = journal["plan"]
-    texts = drawn_texts(records_dir, journal)
+    texts = drawn_texts(records_dir, journal) if texts is None else texts
     writes = journal.get("writes") or {}
     if set(writes) != set(texts) or any(_sha(texts[e]) != sha for e, sha in writes.items()):
         raise DocgenError(f"{_shown(draw_path)} 中待写入的文件与抽取结果不一致（抽取记录被改动？），无法继续。"

@@ -43,31 +43,54 @@ def check_for_draw(archive: Archive, use_cache: bool = True) -> Checked:
 
 def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     import datetime as dt
+    import time
 
+    from docgen.cache import stamp_of
     from docgen.draw.roster import Roster
     from docgen.records import deadlines, rules
+    from docgen.records.tree import Gone, Scan, scan
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
-    found, problems, refused = archive.walk()
+    if not os.path.isdir(archive.records_dir):
+        archive.walk()  # says so, in the clerk's words
+    started = time.time_ns()
+    listing = scan(archive.records_dir, archive.root, stamps=True)  # every file stat'ed once, here
+    key = RecordCache.key_for(schemas)
+    roster = Roster(archive, schemas, key, listing, started, use_cache)
+    table = roster.cached()  # the whole roster, when no entity file changed since it was kept
+    # a kept roster's files need not be listed in order, nor their names compared for case (it was
+    # kept for these names, none of them differing only in case from another)
+    found, problems, refused = archive.walked_from(listing if table is None else Scan(
+        [node for node in listing.tops if node.kind != "entity"], listing.nodes, listing.issues, listing.refused))
     entity_files = [f for f in found if f[0] == "entity"]
     others = [f for f in found if f[0] != "entity"]
-    folders = {path.rpartition(os.sep)[0] for _kind, path in entity_files}
+    folders = {node.folder for node in listing.nodes if node.kind == "entity"}
     cache = RecordCache.open(archive, schemas, skip_folders=folders) if use_cache else None
     if cache is not None:
         cache.start()
-    # the walk is done: `load` reads the other records from it (case collisions were found over all files)
+    # the walk is done: `load` reads the other records from it (case collisions were found over all
+    # files), and takes their stamps from it
     archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
+    archive.stamps = {node.folder + os.sep + name: stamp_of(st) for node in listing.nodes if node.kind != "entity"
+                      and node.stats for name, st in zip(node.names, node.stats) if st is not Gone}
+    if table is None:
+        roster.start(entity_files)  # on another core meanwhile, when there are many to read
     records, loaded_problems, unparsed = archive.load(schemas.check, cache)
     problems.extend(loaded_problems)
-    roster = Roster(archive, schemas, RecordCache.key_for(schemas), use_cache)
-    entities, entity_problems, entity_unparsed = roster.load(entity_files)
-    problems.extend(entity_problems)
-    unparsed.extend(f for f in refused if f[0] == "entity")
-    unparsed.extend(entity_unparsed)
-    records.extend(entities)
+    refused_entities = [f for f in refused if f[0] == "entity"]
+    unparsed.extend(refused_entities)
+    if table is None:
+        table, entities, entity_problems, entity_unparsed = roster.finish(refused_entities, problems)
+        problems.extend(entity_problems)
+        unparsed.extend(entity_unparsed)
+        records.extend(entities)
 
     valid_shape, index = index_records(records, problems, unparsed)
-    problems.extend(rules.check_ids(_worth_checking(valid_shape), index))
+    if table is not None:  # a clean roster: nothing in it for `check_ids`, its records made when asked
+        index.entities = table.entities()
+        problems.extend(rules.check_ids(valid_shape, index))
+    else:
+        problems.extend(rules.check_ids(_worth_checking(valid_shape), index))
     for rule in (rules.check_plans(index), rules.check_item_lists(index), rules.check_draws(index)):
         problems.extend(rule)
     for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
@@ -79,9 +102,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
                                               today))
     if cache is not None:
         cache.save()
-    roster.save()
     return Checked(archive, schemas, records, index, sorted(set(problems)), cache, None, today)
-
 
 
 def _worth_checking(records: list) -> list:

@@ -84,6 +84,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     if inputs is None:
         inputs = Inputs.of(archive)
     records, problems, unparsed = archive.load(schemas.check, cache)
+    listing = inputs.listing  # the draw's roster is kept from it below (`draw.table`)
     inputs.release()
     valid_shape, index = index_records(records, problems, unparsed)
     from docgen.records.rules import check_all
@@ -95,6 +96,10 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     problems.extend(deadlines.check_deadlines(index, today))
     if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for
+    if cache is not None and listing is not None:  # the first draw after this run reads no entity file
+        from docgen.draw.table import remember_checked
+
+        remember_checked(archive, cache.key, listing, inputs.racy, records, problems, unparsed)
     problems = sorted(set(problems))
     if use_cache:
         from docgen.snapshot import remember_check
