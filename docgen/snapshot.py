@@ -21,8 +21,11 @@ Every file is stat'ed on every run, none skipped: an edit in place changes no fo
 that costs is the system call (about 4 µs a file on a small virtual machine); around it, nothing is
 made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed from
 their directory entries relative to their folder's descriptor, and hashed as packed arrays of
-numbers. The key's parts come in the order the walk yields them: a different order only makes a
-full run. Asked first by `docgen.start`, before click is imported.
+numbers. The big folders' files are stat'ed by two processes when there are many
+(`docgen.records.stamping`), while this one takes the other stamps a build's key needs (templates,
+caches, the output folder) and reads the last run; the records' digest waits for them only when
+it is asked for (`Inputs.records`). The key's parts come in the order the walk yields them: a
+different order only makes a full run. Asked first by `docgen.start`, before click is imported.
 """
 
 from __future__ import annotations
@@ -159,6 +162,7 @@ class Inputs:
             self.records  # every stamp taken
             self._stamps = {}
             for node in self.listing.nodes:
+                node.entries = None  # a full run: their memory is wanted for the records
                 prefix, s = node.folder + os.sep, node.stats
                 self._stamps.update((prefix + name, [mtime, size, ino, ctime])  # `cache.stamp_of`
                                     for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4])

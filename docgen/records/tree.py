@@ -5,7 +5,8 @@ before anything else is imported; this module is what it needs of the archive's 
 each folder's names in the order the directory yields them (sorting 100,000 names in a folder
 hashed by the file system costs more than listing them): the replay only compares, and a full run
 asks for the sorted order (`Scan.found`). What is wrong with the tree is noted as plain
-(path, message, severity) tuples; `Archive.walk` makes them `Problem`s.
+(path, message, severity) tuples; `Archive.walk` makes them `Problem`s. Asked for stamps, it takes
+small folders' at once and leaves big folders' to `docgen.records.stamping` (`Scan.pending`).
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ class Node:
         self.subs: list[tuple[str, Node]] = []
 
     def close(self) -> None:
-        """Forget the directory entries kept for stamping, and close their folder."""
-        fd, self.fd, self.entries = self.fd, None, None
+        """Close the folder its entries were stat'ed from (the entries are let go with the node: a
+        replay leaves without freeing 100,000 of them one by one, `start.leave`)."""
+        fd, self.fd = self.fd, None
         if fd is not None:
             os.close(fd)
 
@@ -300,5 +302,6 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
     except BaseException:
         for node in nodes:
             node.close()
+            node.entries = None
         raise
     return Scan(tops, nodes, issues, refused)
