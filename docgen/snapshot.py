@@ -54,8 +54,16 @@ def _stamp(path: str) -> str:
 
 def _fold(digest, folder: str, names: list[str], stamps) -> None:
     """Add a folder's names and their packed stamps (`tree.pack`) to `digest`, as numbers rather than text."""
+    _fold_names(digest, folder, names)
+    _fold_stamps(digest, stamps)
+
+
+def _fold_names(digest, folder: str, names: list[str]) -> None:
     digest.update(f"{folder}\0{len(names)}\0".encode("utf-8", "surrogateescape"))
     digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
+
+
+def _fold_stamps(digest, stamps) -> None:
     if isinstance(stamps, array):
         digest.update(stamps)
     elif stamps:  # a number past 64 bits: as text then
@@ -129,15 +137,16 @@ class Inputs:
 
     def _finish(self) -> None:
         stamped = set(map(id, self.listing.pending))
+        listed = [node for node in self.listing.nodes if node.names]
+        digest = hashlib.sha256()
+        for node in listed:  # the names first, while the child may still be stamping
+            _fold_names(digest, node.folder, node.names)
         newest = self.stamping.finish()
         self.stamping = None
-        digest = hashlib.sha256()
-        for node in self.listing.nodes:
-            stamps = node.stats
-            if stamps:
-                _fold(digest, node.folder, node.names, stamps)
-                if id(node) not in stamped:  # the newest of those came with them
-                    newest = max(newest, newest_of(stamps))
+        for node in listed:
+            _fold_stamps(digest, node.stats)
+            if id(node) not in stamped:  # the newest of those came with them
+                newest = max(newest, newest_of(node.stats))
         digest.update(repr(self.listing.issues).encode("utf-8", "surrogateescape"))
         digest.update(repr(self.listing.refused).encode("utf-8", "surrogateescape"))
         self.listing.pending = []
