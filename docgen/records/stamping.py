@@ -31,6 +31,7 @@ FORK_MIN = 10_000  # fewer record files than this in big folders: one process (a
 CHUNKS = 255  # chunk numbers are one byte
 _STAMP_BYTES = 32  # 4 signed 64-bit numbers a file
 _SLOT = struct.Struct("qq")  # a chunk's state (0 to do, 1 done, 2 too wide) and newest time
+_NUMBER = struct.Struct("q")
 DONE, WIDE = 1, 2
 
 
@@ -100,9 +101,15 @@ class Stamping:
         if isinstance(stamps, array):
             at = self.base + start * _STAMP_BYTES
             self.shared[at:at + len(stamps) * stamps.itemsize] = memoryview(stamps).cast("B")
-            _SLOT.pack_into(self.shared, number * _SLOT.size, DONE, newest_of(stamps))
+            self._mark(number, DONE, newest_of(stamps))
         else:
-            _SLOT.pack_into(self.shared, number * _SLOT.size, WIDE, GONE)
+            self._mark(number, WIDE, GONE)
+
+    def _mark(self, number: int, state: int, newest: int) -> None:
+        """The state last, alone: a child killed at any instant leaves a chunk undone or complete."""
+        at = number * _SLOT.size
+        _NUMBER.pack_into(self.shared, at + _NUMBER.size, newest)
+        _NUMBER.pack_into(self.shared, at, state)
 
     def finish(self) -> int:
         """Every node's stamps in `stats` (the child's included, or taken here if it failed); the
