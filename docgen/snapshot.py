@@ -21,8 +21,11 @@ Every file is stat'ed on every run, none skipped: an edit in place changes no fo
 that costs is the system call (about 4 µs a file on a small virtual machine); around it, nothing is
 made per file but what `os.stat` makes: names are kept as the directory lists them, stat'ed from
 their directory entries relative to their folder's descriptor, and hashed as packed arrays of
-numbers. The key's parts come in the order the walk yields them: a different order only makes a
-full run. Asked first by `docgen.start`, before click is imported.
+numbers. The big folders' files are stat'ed by two processes when there are many
+(`docgen.records.stamping`), while this one takes the other stamps a build's key needs (templates,
+caches, the output folder) and reads the last run; the records' digest waits for them only when
+it is asked for (`Inputs.records`). The key's parts come in the order the walk yields them: a
+different order only makes a full run. Asked first by `docgen.start`, before click is imported.
 """
 
 from __future__ import annotations
@@ -31,15 +34,13 @@ import hashlib
 import os
 import time
 from array import array
-from itertools import chain
-from operator import attrgetter
 
-from docgen.cache import CACHE_DIR, code_digest, read_json, stamp_of, write_json
-from docgen.records.tree import LIST_BY_FD, Gone, scan, stat_entries
+from docgen.cache import CACHE_DIR, code_digest, read_json, write_json
+from docgen.records.stamping import Stamping
+from docgen.records.tree import GONE, LIST_BY_FD, newest_of, pack, scan
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
-_STAMP = attrgetter("st_mtime_ns", "st_ctime_ns", "st_size", "st_ino")
 _handed: list = []  # the stamps `docgen.start` took before a full run, for that run (`Inputs.of`)
 
 
@@ -51,20 +52,22 @@ def _stamp(path: str) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}:{st.st_ctime_ns}"
 
 
-def _fold(digest, folder: str, names: list[str], stats: list) -> int:
-    """Add a folder's names and their stamps (`cache.stamp_of`) to `digest`, as packed numbers rather
-    than text; returns the latest modification or change time."""
+def _fold(digest, folder: str, names: list[str], stamps) -> None:
+    """Add a folder's names and their packed stamps (`tree.pack`) to `digest`, as numbers rather than text."""
+    _fold_names(digest, folder, names)
+    _fold_stamps(digest, stamps)
+
+
+def _fold_names(digest, folder: str, names: list[str]) -> None:
     digest.update(f"{folder}\0{len(names)}\0".encode("utf-8", "surrogateescape"))
     digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
-    if not stats:
-        return -(2 ** 63)
-    try:
-        numbers = array("q", chain.from_iterable(map(_STAMP, stats)))  # 4 a file: `cache.stamp_of`, reordered
-    except OverflowError:  # an inode number past 63 bits (some network file systems): as text then
-        digest.update(repr(list(map(_STAMP, stats))).encode())
-        return max(max(s.st_mtime_ns, s.st_ctime_ns) for s in stats)
-    digest.update(numbers.tobytes())
-    return max(max(numbers[0::4]), max(numbers[1::4]))
+
+
+def _fold_stamps(digest, stamps) -> None:
+    if isinstance(stamps, array):
+        digest.update(stamps)
+    elif stamps:  # a number past 64 bits: as text then
+        digest.update(repr(stamps).encode())
 
 
 def _tree(folder: str) -> str:
@@ -83,7 +86,7 @@ def _fold_tree(digest, folder: str) -> None:
             fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         with os.scandir(folder if fd is None else fd) as listing:
             entries = list(listing)
-        _fold(digest, folder, [entry.name for entry in entries], stat_entries(entries))
+        _fold(digest, folder, [entry.name for entry in entries], pack(entries))
     except OSError:
         digest.update(b"\0?")
         return
@@ -102,27 +105,53 @@ class Inputs:
     `Inputs.of` hands the listing and stamps to `Archive.load` (`archive.walked`, `archive.stamps`),
     which therefore neither walks nor stats the files a second time."""
 
-    def __init__(self, archive):
+    def __init__(self, archive, parallel: bool = True):
         self.archive = archive
         self.records_dir, self.schemas_dir = archive.records_dir, archive.schemas_dir
         if not os.path.isdir(self.records_dir):
             archive.walk()  # says so, in the clerk's words
-        started = time.time_ns()
+        self.started = time.time_ns()
         self.listing = scan(self.records_dir, archive.root, stamps=True)
-        digest = hashlib.sha256()
-        newest = -(2 ** 63)
-        for node in self.listing.nodes:  # in the order listed: any change of it only costs a full run
-            stats = node.stats
-            if stats:
-                newest = max(newest, _fold(digest, node.folder, node.names, stats))
-        digest.update(repr(self.listing.issues).encode("utf-8", "surrogateescape"))
-        digest.update(repr(self.listing.refused).encode("utf-8", "surrogateescape"))
-        self.records = digest.hexdigest()
-        self.racy = newest >= started - RACY_NS
         self.folders = [node.folder for node in self.listing.nodes if node.names]
+        # the big folders' stamps are taken meanwhile, in a child too when worthwhile; `records` waits
+        self.stamping = Stamping(self.listing.pending, parallel)
+        self._records = None
+        self._racy = False
         self.schemas = _tree(self.schemas_dir)
         self.keys: dict = {}  # keys worked out from these stamps (`replay_build`)
         self._stamps = None
+
+    @property
+    def records(self) -> str:
+        """The digest of records/: every folder's names and stamps, in the order listed (any change
+        of that order only costs a full run)."""
+        if self._records is None:
+            self._finish()
+        return self._records
+
+    @property
+    def racy(self) -> bool:
+        """Whether a record file was modified too shortly before its stamp was taken (`RACY_NS`)."""
+        self.records
+        return self._racy
+
+    def _finish(self) -> None:
+        stamped = set(map(id, self.listing.pending))
+        listed = [node for node in self.listing.nodes if node.names]
+        digest = hashlib.sha256()
+        for node in listed:  # the names first, while the child may still be stamping
+            _fold_names(digest, node.folder, node.names)
+        newest = self.stamping.finish()
+        self.stamping = None
+        for node in listed:
+            _fold_stamps(digest, node.stats)
+            if id(node) not in stamped:  # the newest of those came with them
+                newest = max(newest, newest_of(node.stats))
+        digest.update(repr(self.listing.issues).encode("utf-8", "surrogateescape"))
+        digest.update(repr(self.listing.refused).encode("utf-8", "surrogateescape"))
+        self.listing.pending = []
+        self._records = digest.hexdigest()
+        self._racy = newest >= self.started - RACY_NS
 
     @classmethod
     def of(cls, archive) -> "Inputs":
@@ -139,15 +168,19 @@ class Inputs:
     def get(self, path: str) -> list[int] | None:
         """The stamp taken of a record file, as `cache.file_stamp` gives it (dict-like for `Archive.load`)."""
         if self._stamps is None:
+            self.records  # every stamp taken
             self._stamps = {}
             for node in self.listing.nodes:
-                prefix = node.folder + os.sep
-                self._stamps.update((prefix + name, stamp_of(s))
-                                    for name, s in zip(node.names, node.stats) if s is not Gone)
+                node.entries = None  # a full run: their memory is wanted for the records
+                prefix, s = node.folder + os.sep, node.stats
+                self._stamps.update((prefix + name, [mtime, size, ino, ctime])  # `cache.stamp_of`
+                                    for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4])
+                                    if mtime != GONE)
         return self._stamps.get(path)
 
     def release(self) -> None:
         """Let the per-file stamps go once the records are loaded (the key needs only the digest)."""
+        self.records  # every stamp taken (the child, if any, waited for)
         self.listing = self._stamps = None
 
     def common(self, today) -> list[str]:
@@ -195,7 +228,7 @@ def replay_check(archive, today, make=None):
     the stamps taken are left on `archive` for the full check (`check_archive` takes them). The
     problems are `Problem`s, or what `make` makes of their fields."""
     inputs = archive.inputs = Inputs.of(archive)
-    stored = read_json(_path(archive, "check"))
+    stored = read_json(_path(archive, "check"))  # read while the records are stamped (`Inputs`)
     if not isinstance(stored, dict) or stored.get("key") != check_key(inputs, today):
         return None
     problems = _problems(stored.get("problems"), make)
@@ -235,8 +268,10 @@ def build_key(inputs: Inputs, today, templates_dir: str, out_dir: str, options: 
     # folders a build writes to (or an interrupted one left a temporary file in): their own stamps
     # and the archive's caches, so that a damaged entry is made again by the next build
     written = [f"{f}\0{_stamp(f)}" for f in (*inputs.folders, cache)]
-    return _key(["build", *inputs.common(today), _tree(templates_dir), out_dir, *options, *written,
-                 _tree(os.path.join(cache, "records")), _tree(os.path.join(cache, "templates")), _tree(out_dir)])
+    # taken before the records' digest is asked for: meanwhile the child stamps records/ (`Inputs`)
+    templates, caches = _tree(templates_dir), [_tree(os.path.join(cache, name)) for name in ("records", "templates")]
+    outputs = _tree(out_dir)
+    return _key(["build", *inputs.common(today), templates, out_dir, *options, *written, *caches, outputs])
 
 
 def build_options(plan_ids: list[str] | None, as_of) -> list[str]:
@@ -250,10 +285,10 @@ def replay_build(archive, today, templates_dir: str, out_dir: str, options: list
     """(problems, notes, number of documents) of the last build when nothing it read or wrote has
     changed since, else None (the stamps taken are left on `archive` for the full build)."""
     inputs = archive.inputs = Inputs.of(archive)
+    stored = read_json(_path(archive, "build"))  # read while the records are stamped (`Inputs`)
     asked = (today, templates_dir, out_dir, tuple(options))
     if asked not in inputs.keys:  # worked out once: `docgen.start` asks first, then the full run
         inputs.keys[asked] = build_key(inputs, today, templates_dir, out_dir, options)
-    stored = read_json(_path(archive, "build"))
     if not isinstance(stored, dict) or stored.get("key") != inputs.keys[asked]:
         return None
     problems = _problems(stored.get("problems"), make)

@@ -243,11 +243,14 @@ def test_every_part_of_a_stamp_counts_even_past_64_bits():
     """An inode number past 63 bits (some network file systems) is hashed as text, not refused."""
     import types
 
+    from docgen.records.tree import newest_of, pack_stats
+
     def key(**changed):
         fields = {"st_mtime_ns": 10, "st_ctime_ns": 20, "st_size": 30, "st_ino": 40, **changed}
         digest = hashlib.sha256()
-        newest = snapshot._fold(digest, "folder", ["a.yaml"], [types.SimpleNamespace(**fields)])
-        return digest.hexdigest(), newest
+        stamps = pack_stats([types.SimpleNamespace(**fields)])
+        snapshot._fold(digest, "folder", ["a.yaml"], stamps)
+        return digest.hexdigest(), newest_of(stamps)
 
     base, newest = key()
     assert newest == 20

@@ -5,13 +5,17 @@ before anything else is imported; this module is what it needs of the archive's 
 each folder's names in the order the directory yields them (sorting 100,000 names in a folder
 hashed by the file system costs more than listing them): the replay only compares, and a full run
 asks for the sorted order (`Scan.found`). What is wrong with the tree is noted as plain
-(path, message, severity) tuples; `Archive.walk` makes them `Problem`s.
+(path, message, severity) tuples; `Archive.walk` makes them `Problem`s. Asked for stamps, it takes
+small folders' at once and leaves big folders' to `docgen.records.stamping` (`Scan.pending`).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from array import array
+from itertools import chain
+from operator import attrgetter
 
 # folder under records/ -> record kind
 KIND_FOLDERS = {
@@ -28,6 +32,10 @@ RECORD_SUFFIXES = (".yaml", ".yml")
 NOT_RECORDS = (".", "#", "~$")  # hidden files, editors' copies
 WARNING = "warning"  # as `problems.WARNING`, without importing it
 LIST_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+# a folder with at least this many record files is stamped after the whole listing (`Scan.pending`,
+# its descriptor kept open till then), when the stat calls can be shared out (`docgen.records.stamping`)
+DEFER_MIN = 1024
+_STAMP = attrgetter("st_mtime_ns", "st_ctime_ns", "st_size", "st_ino")  # `cache.stamp_of`, reordered
 
 
 def is_record_file(name: str) -> bool:
@@ -64,13 +72,24 @@ def own_or_packaged(root: str, name: str) -> str:
 class Node:
     """One folder of records/: its record files' names (in the directory's order) and its subfolders."""
 
-    __slots__ = ("kind", "folder", "names", "subs", "stats")
+    __slots__ = ("kind", "folder", "names", "subs", "stats", "entries", "fd")
 
     def __init__(self, kind: str, folder: str):
         self.kind, self.folder = kind, folder
         self.names: list[str] = []
-        self.stats: list | None = None
+        # the record files' stamps, 4 numbers each (`pack`), once taken; until then, for a big folder,
+        # its record files' directory entries and the open folder they are stat'ed relative to
+        self.stats: array | list | None = None
+        self.entries: list | None = None
+        self.fd: int | None = None
         self.subs: list[tuple[str, Node]] = []
+
+    def close(self) -> None:
+        """Close the folder its entries were stat'ed from (the entries are let go with the node: a
+        replay leaves without freeing 100,000 of them one by one, `start.leave`)."""
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
 
     def sorted_files(self, out: list[tuple[str, str]]) -> None:
         """(kind, path) of the files below, as a walk with each folder's entries sorted by name gives them."""
@@ -94,6 +113,8 @@ class Scan:
     def __init__(self, tops: list[Node], nodes: list[Node], issues: list[tuple[str, str, str]],
                  refused: list[tuple[str, str]]):
         self.tops, self.nodes, self.issues, self.refused = tops, nodes, issues, refused
+        # nodes listed with stamps asked for whose stamps are still to be taken (`Node.entries`)
+        self.pending = [node for node in nodes if node.entries is not None]
 
     def found(self) -> list[tuple[str, str]]:
         """(kind, path) of every record file, in a stable order (each folder's entries by name)."""
@@ -109,14 +130,36 @@ class Gone:
     st_mtime_ns, st_size, st_ino, st_ctime_ns = -(2 ** 63), 0, 0, -(2 ** 63)
 
 
-def stat_entries(entries: list) -> list:
-    """`DirEntry.stat()` of each entry (a link: of what it leads to), or `Gone`. On one thread: two
-    threads (the call releases the GIL) cost more CPU and gave no shorter runs on this 2-core
-    machine under load (README 性能)."""
+GONE = Gone.st_mtime_ns  # the modification time in a packed stamp of a file that vanished
+
+
+def pack(entries: list) -> array | list:
+    """The stamps of directory entries (a link: of what it leads to), 4 numbers a file (modification
+    time, change time, size, inode), packed in an array rather than made into tuples or text.
+
+    A plain list instead when a number does not fit in 64 bits (an inode number past 63 bits on some
+    network file systems): never cut. `DirEntry.stat()` on one thread: two threads (the call releases
+    the GIL) cost more CPU and gave no shorter runs; two processes do (`docgen.records.stamping`)."""
     try:
-        return [entry.stat() for entry in entries]
+        stats = [entry.stat() for entry in entries]
     except OSError:
-        return [_stat_or_gone(entry) for entry in entries]
+        stats = [_stat_or_gone(entry) for entry in entries]
+    return pack_stats(stats)
+
+
+def pack_stats(stats: list) -> array | list:
+    """`pack` of stat results already taken."""
+    try:
+        return array("q", chain.from_iterable(map(_STAMP, stats)))
+    except OverflowError:
+        return list(chain.from_iterable(map(_STAMP, stats)))
+
+
+def newest_of(stamps) -> int:
+    """The latest modification or change time in packed stamps."""
+    if not stamps:
+        return GONE
+    return max(max(stamps[0::4]), max(stamps[1::4]))
 
 
 def _stat_or_gone(entry):
@@ -197,8 +240,10 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
             node = Node(kind, folder)
             nodes.append(node)
             records = _sort_out(node, entries, kind, folder + os.sep)
-            if stamps:
-                node.stats = stat_entries(records)
+            if stamps and len(records) >= DEFER_MIN:
+                node.entries, node.fd, fd = records, fd, None  # stamped after the listing
+            elif stamps:
+                node.stats = pack(records)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -247,10 +292,16 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
         return records
 
     tops = []
-    for folder, kind in KIND_FOLDERS.items():
-        base = os.path.join(records_dir, folder)
-        if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
-            top = visit(base, kind)
-            if top is not None:
-                tops.append(top)
+    try:
+        for folder, kind in KIND_FOLDERS.items():
+            base = os.path.join(records_dir, folder)
+            if os.path.lexists(base) and kind_of(base, kind) == stat.S_IFDIR:
+                top = visit(base, kind)
+                if top is not None:
+                    tops.append(top)
+    except BaseException:
+        for node in nodes:
+            node.close()
+            node.entries = None
+        raise
     return Scan(tops, nodes, issues, refused)
