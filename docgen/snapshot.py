@@ -37,7 +37,7 @@ from array import array
 
 from docgen.cache import CACHE_DIR, code_digest, read_json, write_json
 from docgen.records.stamping import Stamping
-from docgen.records.tree import GONE, LIST_BY_FD, newest_of, pack, scan
+from docgen.records.tree import LIST_BY_FD, file_stamps, newest_of, pack, scan
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
@@ -172,10 +172,8 @@ class Inputs:
             self._stamps = {}
             for node in self.listing.nodes:
                 node.entries = None  # a full run: their memory is wanted for the records
-                prefix, s = node.folder + os.sep, node.stats
-                self._stamps.update((prefix + name, [mtime, size, ino, ctime])  # `cache.stamp_of`
-                                    for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4])
-                                    if mtime != GONE)
+                prefix = node.folder + os.sep
+                self._stamps.update((prefix + name, stamp) for name, stamp in file_stamps(node))
         return self._stamps.get(path)
 
     def release(self) -> None:

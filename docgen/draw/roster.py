@@ -22,7 +22,7 @@ from docgen.records.archive import Record, display
 from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
                                    read_yaml_file)
 from docgen.records.problems import ERROR, Problem
-from docgen.records.tree import Gone
+from docgen.records.tree import file_stamps
 
 _NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
 
@@ -75,15 +75,14 @@ class Roster:
     def start(self, files: list[tuple[str, str]]) -> None:
         """Take what is kept for the entity files (here, or in `validate`'s record cache) and start
         reading the others, on two cores when there are many (`draw.split`): `finish` gives them."""
-        from docgen.cache import stamp_of
         from docgen.draw.split import Shared
 
         start = len(self.archive.records_dir) + 1
         stats = {}
         for node in self.listing.nodes:
-            if node.kind == "entity" and node.stats:
+            if node.kind == "entity" and node.names:
                 prefix = node.folder + os.sep
-                stats.update(zip((prefix + n for n in node.names), node.stats))
+                stats.update((prefix + name, stamp) for name, stamp in file_stamps(node))
                 node.stats = None  # taken (`entity_stamps` was made from them)
         kept = self._kept()
         if kept is not None and not kept.has_files():
@@ -95,8 +94,7 @@ class Roster:
         to_read: list[tuple] = []  # (path, relative path, stamp, kept row)
         for _kind, path in files:
             rel = path[start:].replace(os.sep, "/")
-            st = stats.pop(path, None)
-            stamp = stamp_of(st) if st is not None and st is not Gone else None
+            stamp = stats.pop(path, None)
             row = rows.get(rel)
             if row is not None and stamp is not None and kept.stamp(row) == stamp:
                 self.plan.append(("kept", row))

@@ -45,16 +45,17 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     import datetime as dt
     import time
 
-    from docgen.cache import stamp_of
     from docgen.draw.roster import Roster
     from docgen.records import deadlines, rules
-    from docgen.records.tree import Gone, Scan, scan
+    from docgen.records.stamping import Stamping
+    from docgen.records.tree import Scan, file_stamps, scan
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if not os.path.isdir(archive.records_dir):
         archive.walk()  # says so, in the clerk's words
     started = time.time_ns()
     listing = scan(archive.records_dir, archive.root, stamps=True)  # every file stat'ed once, here
+    Stamping(listing.pending).finish()  # the big folders' too (the entities': on two cores when worthwhile)
     key = RecordCache.key_for(schemas)
     roster = Roster(archive, schemas, key, listing, started, use_cache)
     table = roster.cached()  # the whole roster, when no entity file changed since it was kept
@@ -71,8 +72,8 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     # the walk is done: `load` reads the other records from it (case collisions were found over all
     # files), and takes their stamps from it
     archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
-    archive.stamps = {node.folder + os.sep + name: stamp_of(st) for node in listing.nodes if node.kind != "entity"
-                      and node.stats for name, st in zip(node.names, node.stats) if st is not Gone}
+    archive.stamps = {node.folder + os.sep + name: stamp for node in listing.nodes
+                      if node.kind != "entity" and node.names for name, stamp in file_stamps(node)}
     if table is None:
         roster.start(entity_files)  # on another core meanwhile, when there are many to read
     records, loaded_problems, unparsed = archive.load(schemas.check, cache)

@@ -26,10 +26,10 @@ import os
 from array import array
 from collections.abc import Mapping
 from itertools import chain
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
-from docgen.records.tree import Gone
+from docgen.records.tree import GONE, file_stamps, newest_of
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
@@ -49,7 +49,6 @@ class _Missing:
 
 MISSING = _Missing()
 RACY_NS = 50_000_000  # as `snapshot.RACY_NS`: a file modified this shortly before it was stat'ed may change again unseen
-_STAMP = attrgetter("st_mtime_ns", "st_size", "st_ino", "st_ctime_ns")  # `cache.stamp_of`
 _SIMPLE = (str, int, float, bool, type(None))  # values JSON keeps as they are
 _KEPT = frozenset((*_SIMPLE, _Missing))
 _PROJECTED = ("id", "credit_code", "credit_class", "type", "status")  # `algorithm.entity_input`
@@ -61,24 +60,21 @@ def store_path(root: str, name: str = STORE) -> str:
 
 def entity_stamps(listing, key: str) -> tuple[str, int] | None:
     """(digest, newest modification or change time) of the entity files of a `tree.scan` made with
-    stamps: their folders, names in the directory's order and stamps, with `key` (docgen's source
-    and the schemas: `RecordCache.key_for`). None when a file vanished while it was stat'ed."""
+    stamps (packed, `tree.pack`): their folders, names in the directory's order and stamps, with
+    `key` (docgen's source and the schemas: `RecordCache.key_for`). None when a file vanished while
+    it was stat'ed, or a number does not fit in 64 bits."""
     digest = hashlib.sha256(key.encode())
     newest = -(2 ** 63)
     for node in listing.nodes:
         if node.kind != "entity" or not node.names:
             continue
         stats = node.stats
-        if Gone in stats:
-            return None
-        try:
-            numbers = array("q", chain.from_iterable(map(_STAMP, stats)))
-        except OverflowError:  # an inode number past 63 bits (some network file systems)
+        if not isinstance(stats, array) or GONE in stats[0::4]:
             return None
         digest.update(f"{node.folder}\0{len(node.names)}\0".encode("utf-8", "surrogateescape"))
         digest.update("\0".join(node.names).encode("utf-8", "surrogateescape"))
-        digest.update(numbers.tobytes())
-        newest = max(newest, max(numbers[0::4]), max(numbers[3::4]))
+        digest.update(stats.tobytes())
+        newest = max(newest, newest_of(stats))
     return digest.hexdigest(), newest
 
 
@@ -385,8 +381,6 @@ class Entities(Mapping):
 def remember_checked(archive, key: str, listing, racy: bool, records: list, problems: list, unparsed: list) -> None:
     """Keep the roster as `docgen validate` or `build` read it (`check_archive`), unless the kept one
     is for these very stamps already: the first draw after them then reads no entity file."""
-    from docgen.cache import stamp_of
-
     stamps = entity_stamps(listing, key)
     if stamps is None or racy:  # `racy`: a record file was modified just before the listing (`snapshot.Inputs`)
         return
@@ -395,9 +389,9 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
     folder = os.path.join(archive.records_dir, "entities") + os.sep
     stats = {}
     for node in listing.nodes:
-        if node.kind == "entity":
+        if node.kind == "entity" and node.names:
             prefix = node.folder + os.sep
-            stats.update(zip((prefix + n for n in node.names), node.stats))
+            stats.update((prefix + name, stamp) for name, stamp in file_stamps(node))
     bad = {p.path for p in problems if p.is_error}
     clean = not any(kind == "entity" for kind, _path in unparsed) and not any(
         os.path.abspath(p).startswith(folder) for p in bad)
@@ -410,7 +404,7 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
         if st is None or not record.sha:
             clean = False
             continue
-        built.add(record.abspath[start:].replace(os.sep, "/"), stamp_of(st), record.sha, values_of(record.data), [])
+        built.add(record.abspath[start:].replace(os.sep, "/"), st, record.sha, values_of(record.data), [])
     stats = None
     table = built.table(clean)
     if table is not None:

@@ -162,6 +162,14 @@ def newest_of(stamps) -> int:
     return max(max(stamps[0::4]), max(stamps[1::4]))
 
 
+def file_stamps(node) -> list[tuple[str, list[int]]]:
+    """(name, stamp as `cache.stamp_of` gives it) of each record file of a stamped node, those that
+    vanished while being stamped left out."""
+    s = node.stats
+    return [(name, [mtime, size, ino, ctime])
+            for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4]) if mtime != GONE]
+
+
 def _stat_or_gone(entry):
     try:
         return entry.stat()
