@@ -116,8 +116,8 @@ def test_a_bound_set_beside_its_packets_converts_only_what_they_do_not_hold():
     assert [p.indices for p in bound.pieces] == [[0, 1], [62], [123, 124, 125, 126]]
     # the first piece numbered from 1; the others converted at once, their footers replaced too
     assert not bound.pieces[0].loose and all(p.loose for p in bound.pieces[1:])
-    # one page-number document per page style after the first piece (the 版记's page prints its number too)
-    assert sorted(p.numbers for p in bound.numbers) == sorted([list(range(2, 62)), [62, 123, 124, 125, 126],
+    # one page-number document per page style after the first piece (the 版记 prints none)
+    assert sorted(p.numbers for p in bound.numbers) == sorted([list(range(2, 62)), [62, 123, 124, 125],
                                                                 list(range(63, 123))])
     assert not any(p.probe for p in order)  # nothing waits for a page count but the numbers
     # the notice and plan first, then the longest: packets and the set's own parts; numbers are
@@ -277,8 +277,9 @@ def test_pieces_a_converter_breaks_leave_every_pdf_made_the_plain_way(archive, f
 @needs_office
 def test_volumes_of_a_bound_set_print_as_the_volumes_converted_whole(tmp_path, monkeypatch):
     """A plan's set made as volumes (docgen.documents.outputs.VOLUME_PARTS) beside packets also made
-    as volumes: each volume's PDF, its parts' pages taken from the packets, prints what the volume
-    converted whole prints, page numbers from 1 in each; the 版记 only on the last page of the last."""
+    as volumes: each volume's PDF prints what the volume converted whole prints (a volume of several
+    is converted whole; the packets in pieces), page numbers from 1 in each; the 版记 only on the
+    last page of the last."""
     import shutil
 
     from pypdf import PdfReader
@@ -292,7 +293,7 @@ def test_volumes_of_a_bound_set_print_as_the_volumes_converted_whole(tmp_path, m
     root = tmp_path / "archive"
     shutil.copytree(EXAMPLE, root / "records")
     monkeypatch.setattr(outputs, "VOLUME_PARTS", 6)
-    monkeypatch.setattr(pdfsets, "WHOLE_BELOW", 2)  # the example's volumes go the way a county's do
+    monkeypatch.setattr(pdfsets, "WHOLE_BELOW", 2)  # the example's sets go the way a county's do
     build(Archive(str(root / "records")), str(root / "output"), plan_ids=[PLAN], pdf=True)
     out = root / "output" / PLAN
     volumes = sorted(out.glob("00_全套文书（打印）_第*册.docx"), key=lambda p: int(re.search(r"第(\d+)册", p.name)[1]))

@@ -610,8 +610,16 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
             new_manifest[pdf_rel] = old
             continue
         stale[relpath] = (pdf_rel, source_sha)
+    def in_pieces(output) -> bool:
+        """A print set converted in pieces: a packet, or a bound set of one volume with enough parts.
+        A volume of a bound set in several is converted whole: its pages are numbered from 1 and
+        the last closes with the notice's 版记, which the pieces' numbering does not provide for."""
+        if not output.parts:
+            return False
+        return output.restart or (len(output.parts) >= WHOLE_BELOW and output.colophon_from is output.parts[0])
+
     for output in present.values():  # a bound set takes its packets' pages (`pdfsets.stamp`): made with them
-        if output.relpath in stale and output.parts and not output.restart and len(output.parts) >= WHOLE_BELOW:
+        if output.relpath in stale and in_pieces(output) and not output.restart:
             theirs = {p.relpath for p in output.parts}
             for packet in present.values():
                 if packet.restart and packet.parts and packet.relpath not in stale \
@@ -630,7 +638,7 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
     sets, in_sets = [], set()
     for rel in sorted(stale):
         output = present[rel]
-        if not output.parts or not (output.restart or len(output.parts) >= WHOLE_BELOW):
+        if not in_pieces(output):
             continue
         parts = [path(p.relpath) if via.get(p.relpath) == rel else None for p in output.parts]
         keys = [path(p.relpath) for p in output.parts]

@@ -297,7 +297,7 @@ def stamp(writer, page, numbers, bottom: float) -> None:
     lines = {float(_TEXT.match(block).group(1)) for block in new}
     body, old = footer_text(page.get_contents().get_data(), bottom, lines)
     if not new and not old:
-        return  # a page that prints no number
+        return  # a page without a number (the 版记's)
     if not old or not new:
         raise ValueError("no page number to replace")
     fonts = numbers["/Resources"].get_object()["/Font"].get_object()
@@ -390,6 +390,8 @@ def _taken_from_packets(job: SetJob, held: list[bool]) -> None:
         piece.loose = True  # converted at once, numbered as it comes, its page numbers stamped later
     styles: dict[str, list[int]] = {}
     for index in range(len(runs[0]), len(job.sections)):
+        if job.keys[index].endswith("#版记"):
+            continue  # the 版记's page prints no number: taken as converted
         xml, s, e = job.sections[index]
         styles.setdefault(_NUM.sub("", xml[s:e]), []).append(index)
     job.numbers = [Piece(job, [members[0]], numbers=members) for members in styles.values()]
