@@ -26,7 +26,11 @@ _TOKEN = struct.Struct("<I")
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+    """Linux, two cores for this process and no other thread (`stamping.may_fork`: a child forked
+    beside a running thread may find a lock held forever)."""
+    from docgen.records.stamping import may_fork
+
+    return sys.platform.startswith("linux") and may_fork()
 
 
 class Shared:
