@@ -37,7 +37,7 @@ from array import array
 
 from docgen.cache import CACHE_DIR, code_digest, read_json, write_json
 from docgen.records.stamping import Stamping
-from docgen.records.tree import LIST_BY_FD, file_stamps, newest_of, pack, scan
+from docgen.records.tree import LIST_BY_FD, newest_of, pack, scan, stamps_by_path
 
 FOLDER = "runs"
 RACY_NS = 50_000_000  # a file modified less than this before the run looked at it is not trusted by stamp
@@ -169,11 +169,9 @@ class Inputs:
         """The stamp taken of a record file, as `cache.file_stamp` gives it (dict-like for `Archive.load`)."""
         if self._stamps is None:
             self.records  # every stamp taken
-            self._stamps = {}
             for node in self.listing.nodes:
                 node.entries = None  # a full run: their memory is wanted for the records
-                prefix = node.folder + os.sep
-                self._stamps.update((prefix + name, stamp) for name, stamp in file_stamps(node))
+            self._stamps = stamps_by_path(self.listing.nodes)
         return self._stamps.get(path)
 
     def release(self) -> None:

@@ -22,7 +22,7 @@ from docgen.records.archive import Record, display
 from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
                                    read_yaml_file)
 from docgen.records.problems import ERROR, Problem
-from docgen.records.tree import file_stamps
+from docgen.records.tree import stamps_by_path
 
 _NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
 
@@ -78,12 +78,10 @@ class Roster:
         from docgen.draw.split import Shared
 
         start = len(self.archive.records_dir) + 1
-        stats = {}
-        for node in self.listing.nodes:
-            if node.kind == "entity" and node.names:
-                prefix = node.folder + os.sep
-                stats.update((prefix + name, stamp) for name, stamp in file_stamps(node))
-                node.stats = None  # taken (`entity_stamps` was made from them)
+        entity_nodes = [node for node in self.listing.nodes if node.kind == "entity"]
+        stats = stamps_by_path(entity_nodes)
+        for node in entity_nodes:
+            node.stats = None  # taken (`entity_stamps` was made from them)
         kept = self._kept()
         if kept is not None and not kept.has_files():
             kept = self.kept = None  # rows nothing can be compared with

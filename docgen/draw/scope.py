@@ -48,7 +48,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     from docgen.draw.roster import Roster
     from docgen.records import deadlines, rules
     from docgen.records.stamping import Stamping
-    from docgen.records.tree import Scan, file_stamps, scan
+    from docgen.records.tree import Scan, scan, stamps_by_path
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if not os.path.isdir(archive.records_dir):
@@ -72,8 +72,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     # the walk is done: `load` reads the other records from it (case collisions were found over all
     # files), and takes their stamps from it
     archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
-    archive.stamps = {node.folder + os.sep + name: stamp for node in listing.nodes
-                      if node.kind != "entity" and node.names for name, stamp in file_stamps(node)}
+    archive.stamps = stamps_by_path(node for node in listing.nodes if node.kind != "entity")
     if table is None:
         roster.start(entity_files)  # on another core meanwhile, when there are many to read
     records, loaded_problems, unparsed = archive.load(schemas.check, cache)

@@ -29,7 +29,7 @@ from itertools import chain
 from operator import itemgetter
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
-from docgen.records.tree import GONE, file_stamps, newest_of
+from docgen.records.tree import GONE, newest_of, stamps_by_path
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
@@ -387,11 +387,7 @@ def remember_checked(archive, key: str, listing, racy: bool, records: list, prob
     if peek(archive.root) == (key, stamps[0]):
         return
     folder = os.path.join(archive.records_dir, "entities") + os.sep
-    stats = {}
-    for node in listing.nodes:
-        if node.kind == "entity" and node.names:
-            prefix = node.folder + os.sep
-            stats.update((prefix + name, stamp) for name, stamp in file_stamps(node))
+    stats = stamps_by_path(node for node in listing.nodes if node.kind == "entity")
     bad = {p.path for p in problems if p.is_error}
     clean = not any(kind == "entity" for kind, _path in unparsed) and not any(
         os.path.abspath(p).startswith(folder) for p in bad)

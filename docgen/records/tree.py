@@ -162,12 +162,18 @@ def newest_of(stamps) -> int:
     return max(max(stamps[0::4]), max(stamps[1::4]))
 
 
-def file_stamps(node) -> list[tuple[str, list[int]]]:
-    """(name, stamp as `cache.stamp_of` gives it) of each record file of a stamped node, those that
+def stamps_by_path(nodes) -> dict[str, list[int]]:
+    """Path → stamp (as `cache.stamp_of` gives it) of each record file of stamped `nodes`, those that
     vanished while being stamped left out."""
-    s = node.stats
-    return [(name, [mtime, size, ino, ctime])
-            for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4]) if mtime != GONE]
+    found: dict[str, list[int]] = {}
+    for node in nodes:
+        if not node.names:
+            continue
+        prefix, s = node.folder + os.sep, node.stats
+        found.update((prefix + name, [mtime, size, ino, ctime])
+                     for name, mtime, ctime, size, ino in zip(node.names, s[0::4], s[1::4], s[2::4], s[3::4])
+                     if mtime != GONE)
+    return found
 
 
 def _stat_or_gone(entry):
