@@ -30,6 +30,7 @@ from operator import itemgetter
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
 from docgen.records.tree import GONE, newest_of, stamps_by_path
+from docgen.snapshot import RACY_NS  # noqa: F401 (the draw keeps a roster by the replay's racy rule)
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
@@ -48,7 +49,6 @@ class _Missing:
 
 
 MISSING = _Missing()
-RACY_NS = 50_000_000  # as `snapshot.RACY_NS`: a file modified this shortly before it was stat'ed may change again unseen
 _SIMPLE = (str, int, float, bool, type(None))  # values JSON keeps as they are
 _KEPT = frozenset((*_SIMPLE, _Missing))
 _PROJECTED = ("id", "credit_code", "credit_class", "type", "status")  # `algorithm.entity_input`
@@ -64,7 +64,7 @@ def entity_stamps(listing, key: str) -> tuple[str, int] | None:
     `key` (docgen's source and the schemas: `RecordCache.key_for`). None when a file vanished while
     it was stat'ed, or a number does not fit in 64 bits."""
     digest = hashlib.sha256(key.encode())
-    newest = -(2 ** 63)
+    newest = GONE
     for node in listing.nodes:
         if node.kind != "entity" or not node.names:
             continue
