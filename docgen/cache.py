@@ -214,6 +214,7 @@ class RecordCache:
         self.dirty: set[tuple[str, str]] = set()  # (record folder, bucket) whose shard must be written
         self.outdated: list[str] = []  # cache files of another docgen or other schemas
         self.layout: dict[str, set[str]] = {}  # record folder -> names of its shard files now on disk
+        self.skipped = False  # some folders' shards were not read (`open`'s `skip_folders`): not for a whole run
 
     @staticmethod
     def key_for(schemas) -> str:
@@ -248,6 +249,7 @@ class RecordCache:
                 outdated.append(os.path.join(folder, name))
         cache = cls(folder, key, shards)
         cache.layout = layout
+        cache.skipped = bool(skip_folders)
         from docgen import usercache
 
         if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone

@@ -25,7 +25,7 @@ def echo_problems(problems) -> None:
 
 
 def summary(checked) -> str:
-    return summary_of(checked.problems, len(checked.records))
+    return summary_of(checked.problems, checked.record_count)
 
 
 
@@ -68,7 +68,7 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
             echo_problems(problems)
             click.echo(summary_of(problems, count))
             sys.exit(1 if any(p.is_error for p in problems) else 0)
-        checked = check_archive(archive, today=today)
+        checked = check_archive(archive, today=today, kept_roster=True)
     echo_problems(checked.problems)
     click.echo(summary(checked))
     sys.exit(1 if checked.errors else 0)
@@ -264,7 +264,7 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     from docgen.status import compute, render_text
 
     today = parse_as_of(as_of)
-    checked = check_archive(Archive(records_dir), today=today)
+    checked = check_archive(Archive(records_dir), today=today, kept_roster=True)
     unknown = [p for p in plan_ids if p not in checked.index.plans]
     if unknown:
         raise DocgenError(f"找不到抽查计划“{unknown[0]}”。现有计划：{'、'.join(sorted(checked.index.plans))}")

@@ -86,7 +86,7 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
         from docgen.records.check import check_archive
 
         started = time.perf_counter()
-        checked = check_archive(archive, cache=cache_holder[0], save_cache=False)  # build saves it
+        checked = check_archive(archive, cache=cache_holder[0], save_cache=False, kept_roster=True)  # build saves it
         cache_holder[0] = checked.cache
         failed: list[str] = []
         try:

@@ -127,6 +127,11 @@ def test_editing_one_inspection_rewrites_only_its_folders_record_cache(archive):
     victim.write_text("{not json", encoding="utf-8")
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0 and "没有变化" in result.stdout
+    # no entity changed: the roster was taken as kept (`kept_roster`); when one does, its shard is
+    # read again, and the damaged one made anew
+    entity = sorted((archive / "records" / "entities").glob("*.yaml"))[0]
+    entity.write_text(entity.read_text(encoding="utf-8") + "\n# 记录员补记\n", encoding="utf-8")
+    assert run_docgen("build", cwd=archive).returncode == 0
     assert _folder(victim.read_bytes()).endswith("entities")
 
 

@@ -404,7 +404,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
                                seconds=time.perf_counter() - started)
     remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
     report = BuildReport()
-    checked = checked or check_archive(archive, cache=cache, save_cache=False, today=today)
+    checked = checked or check_archive(archive, cache=cache, save_cache=False, today=today, kept_roster=True)
     report.problems = checked.problems
     index = checked.index
     wanted = plan_ids or sorted(index.plans)

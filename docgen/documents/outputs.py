@@ -347,7 +347,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
     # the statistics read the whole roster, every plan's inspections and the calendar
     stats_as_of = as_of or latest_record_date(checked, plan_id)
-    stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}", f"roster={roster_digest(index)}"] +
+    stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}", f"roster={index.roster_digest()}"] +
                           sorted(f"calendar={c.sha}" for c in index.calendars.values()) +
                           sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" for r in index.inspections))
 
@@ -364,19 +364,6 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 PRINT_SET = "00_全套文书（打印）.docx"
 ATTACHMENTS = ("00", "01", "02", "03", "04", "05", "06", "07")  # 08 is the office's own statistics
 VOLUME_PARTS = 1000  # documents a print set holds at most; a larger one is made as volumes (分册)
-
-
-def roster_digest(index) -> str:
-    """One SHA-256 of every entity file's, in the index's order (the files' sorted paths): what the
-    statistics read of the whole roster. Worked out once per check, however many plans ask
-    (100,000 entities at a county's scale)."""
-    digest = index.views.get("roster digest")
-    if digest is None:
-        import hashlib
-
-        shas = [e.sha for e in index.entities.values()]
-        digest = index.views["roster digest"] = hashlib.sha256("\n".join(shas).encode("ascii")).hexdigest()
-    return digest
 
 
 def depends_digest(output: Output) -> str:

@@ -378,10 +378,13 @@ class Entities(Mapping):
         return light_record(path, table.fields(row), sha, table.own.get(row, []))
 
 
-def remember_checked(archive, key: str, listing, racy: bool, records: list, problems: list, unparsed: list) -> None:
+def remember_checked(archive, key: str, listing, racy: bool, records: list, problems: list, unparsed: list,
+                     stamps=False) -> None:
     """Keep the roster as `docgen validate` or `build` read it (`check_archive`), unless the kept one
-    is for these very stamps already: the first draw after them then reads no entity file."""
-    stamps = entity_stamps(listing, key)
+    is for these very stamps already: the first draw after them then reads no entity file.
+    `stamps`: `entity_stamps` of the listing, when worked out already."""
+    if stamps is False:
+        stamps = entity_stamps(listing, key)
     if stamps is None or racy:  # `racy`: a record file was modified just before the listing (`snapshot.Inputs`)
         return
     if peek(archive.root) == (key, stamps[0]):

@@ -26,6 +26,11 @@ class Checked:
     cache: RecordCache | None = None  # reused by the watcher between rebuilds
     inputs: object = None  # the stamps this check was made from (`snapshot.Inputs`), for the build's snapshot
     today: object = None  # the date deadlines were judged by
+    count: int | None = None  # records checked, when not all of them are in `records` (`kept_roster`)
+
+    @property
+    def record_count(self) -> int:
+        return len(self.records) if self.count is None else self.count
 
     @property
     def errors(self) -> list[Problem]:
@@ -41,20 +46,23 @@ class Checked:
 
 
 def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None,
-                  save_cache: bool = True) -> Checked:
+                  save_cache: bool = True, kept_roster: bool = False) -> Checked:
     """Every problem of the archive in one run, sorted by file and line. A caller that goes on to
     build saves the record cache itself afterwards (`save_cache=False`), so it is written once.
 
     Python's cycle collector is paused meanwhile: the records live as long as the run, and scanning
     a county's 100,000 of them again and again while they are made took a third of the time
     (records hold no cycles; reference counting frees them). In a one-shot command (`ONE_SHOT`, set
-    by `cli.main`) what was loaded is then set aside from the collector for good (`gc.freeze`)."""
+    by `cli.main`) what was loaded is then set aside from the collector for good (`gc.freeze`).
+
+    `kept_roster`: the caller looks entities up by id only (and counts the roster through
+    `kept_roster.roster_fields`), so an unchanged, quiet roster need not be read (`kept_roster`)."""
     import gc
 
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_archive(archive, use_cache, today, cache, save_cache)
+        return _check_archive(archive, use_cache, today, cache, save_cache, kept_roster)
     finally:
         if ONE_SHOT:
             gc.freeze()
@@ -66,7 +74,7 @@ ONE_SHOT = False  # the process ends after one command (the CLI), not a watcher 
 
 
 def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache | None,
-                   save_cache: bool) -> Checked:
+                   save_cache: bool, kept_roster: bool = False) -> Checked:
     import datetime as dt
 
     from docgen.records import deadlines  # working-day rules sit beside the structural ones
@@ -74,15 +82,28 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     today = today or dt.date.today()  # also part of the run's snapshot key
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
-    if cache is None or cache.key != RecordCache.key_for(schemas):
-        cache = RecordCache.open(archive, schemas) if use_cache else None
-    if cache is not None:
-        cache.start()
     from docgen.snapshot import Inputs
 
     inputs, archive.inputs = archive.inputs, None  # taken by `snapshot.replay_*` in this run, or now
     if inputs is None:
         inputs = Inputs.of(archive)
+    key = RecordCache.key_for(schemas)
+    kept = None
+    if use_cache and kept_roster:
+        from docgen.records import kept_roster as roster
+
+        kept = roster.kept(archive, key, inputs.listing) if not inputs.racy else None
+    if kept is not None:
+        checked = _check_with_roster(archive, schemas, key, inputs, today, save_cache, *kept)
+        if checked is not None:
+            return checked
+        # an entity file changed while it was read: all of it again, from a new listing
+        archive.walked = archive.stamps = None
+        inputs = Inputs.of(archive)
+    if cache is None or cache.key != key or cache.skipped:
+        cache = RecordCache.open(archive, schemas) if use_cache else None
+    if cache is not None:
+        cache.start()
     records, problems, unparsed = archive.load(schemas.check, cache)
     listing = inputs.listing  # the draw's roster is kept from it below (`draw.table`)
     inputs.release()
@@ -97,15 +118,69 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for
     if cache is not None and listing is not None:  # the first draw after this run reads no entity file
-        from docgen.draw.table import remember_checked
+        from docgen.draw.table import entity_stamps, remember_checked
+        from docgen.records import kept_roster as roster
 
-        remember_checked(archive, cache.key, listing, inputs.racy, records, problems, unparsed)
+        stamps = entity_stamps(listing, cache.key)
+        remember_checked(archive, cache.key, listing, inputs.racy, records, problems, unparsed, stamps)
+        roster.note(archive, cache.key, stamps, inputs.racy, records, problems, unparsed, index)
     problems = sorted(set(problems))
     if use_cache:
         from docgen.snapshot import remember_check
 
         remember_check(inputs, today, problems, len(records))
     return Checked(archive, schemas, records, index, problems, cache, inputs, today)
+
+
+def _check_with_roster(archive: Archive, schemas: Schemas, key: str, inputs, today, save_cache: bool,
+                       table, note: dict) -> Checked | None:
+    """`_check_archive` of an archive whose entity files are as a full check found them, with
+    nothing in any of them (`kept_roster`): every other record is read and checked as there, the
+    entities an inspection names are read whole, the others only looked up in the kept roster.
+    None when one of those files is not what was kept (changed meanwhile)."""
+    from docgen.draw.scope import _Listing
+    from docgen.records import deadlines
+    from docgen.records.kept_roster import KeptEntities, Stale
+    from docgen.records.rules import check_all
+    from docgen.records.tree import Scan, stamps_by_path
+
+    listing = inputs.listing
+    # the kept roster is for these very names: what is wrong with the tree is looked for in the
+    # others (names differing only in case among the entities' were not, when it was kept)
+    found, problems, refused = archive.walked_from(Scan(
+        [node for node in listing.tops if node.kind != "entity"], listing.nodes, listing.issues, listing.refused))
+    archive.walked = _Listing([f for f in found if f[0] != "entity"], [f for f in refused if f[0] != "entity"])
+    archive.stamps = stamps_by_path(node for node in listing.nodes if node.kind != "entity")
+    folders = {node.folder for node in listing.nodes if node.kind == "entity"}
+    cache = RecordCache.open(archive, schemas, skip_folders=folders)
+    cache.start()
+    records, loaded, unparsed = archive.load(schemas.check, cache)
+    problems.extend(loaded)
+    unparsed.extend(f for f in refused if f[0] == "entity")
+    entities = KeptEntities(table, archive.records_dir)
+    named = sorted({r.data.get("entity") for r in records if r.kind == "inspection" and isinstance(r.data, dict)}
+                   - {None}, key=str)
+    try:
+        records.extend(entities.read(rid) for rid in named if isinstance(rid, str) and rid in entities)
+    except Stale:
+        return None
+    inputs.release()
+    valid_shape, index = index_records(records, problems, unparsed)
+    index.entities = entities
+    index.views["roster digest"] = note["roster"]
+    problems.extend(check_all(valid_shape, index))
+    for draw in index.draws.values():
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
+    problems.extend(deadlines.check_deadlines(index, today))
+    if save_cache:
+        cache.save()
+    problems = sorted(set(problems))
+    count = len(records) - len(entities.made) + len(entities)
+    from docgen.snapshot import remember_check
+
+    remember_check(inputs, today, problems, count)
+    return Checked(archive, schemas, records, index, problems, cache, inputs, today, count)
 
 
 def index_records(records: list[Record], problems: list, unparsed: list[tuple[str, str]]) -> tuple[list[Record], Index]:

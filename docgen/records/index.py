@@ -79,6 +79,19 @@ class Index:
                         index.inspectors.setdefault(person["id"], (record, i))
         return index
 
+    def roster_digest(self) -> str:
+        """One SHA-256 of every entity file's, in the index's order (the files' sorted paths): what the
+        statistics read of the whole roster. Worked out once per check, however many plans ask
+        (100,000 entities at a county's scale); a check from a kept roster takes the one its full
+        check worked out (`kept_roster`)."""
+        digest = self.views.get("roster digest")
+        if digest is None:
+            import hashlib
+
+            shas = [e.sha for e in self.entities.values()]
+            digest = self.views["roster digest"] = hashlib.sha256("\n".join(shas).encode("ascii")).hexdigest()
+        return digest
+
     def inspector(self, inspector_id: str) -> dict | None:
         found = self.inspectors.get(inspector_id)
         return found[0].data["inspectors"][found[1]] if found else None

@@ -1,0 +1,152 @@
+"""Issue 16: a check that takes an unchanged, quiet entity roster as kept (`records.kept_roster`)
+finds what a full check finds — problem for problem, the same count of records, the same status
+figures — and is taken only when no entity file changed since a full check found nothing in any.
+(The incremental = clean build guards, `test_random_edits` first, build through it too.)"""
+
+import datetime as dt
+import pathlib
+import sys
+import time
+
+import pytest
+
+from docgen import snapshot, status
+from docgen.draw import table
+from docgen.records import kept_roster
+from docgen.records.archive import Archive
+from docgen.records.check import check_archive
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from synthetic import PLAN, inspection_text, make_archive  # noqa: E402
+
+TODAY = dt.date(2023, 12, 20)
+
+
+def settled():
+    """Past the instant in which a file just written may change again unseen (`snapshot.RACY_NS`)."""
+    time.sleep(snapshot.RACY_NS / 1e9 * 2)
+
+
+@pytest.fixture
+def records(tmp_path):
+    return make_archive(tmp_path, entities=120, inspections=12)
+
+
+def checked_both(records: pathlib.Path):
+    """(a check allowed the kept roster, a full check without any cache)."""
+    settled()
+    kept = check_archive(Archive(str(records)), today=TODAY, kept_roster=True)
+    full = check_archive(Archive(str(records)), today=TODAY, use_cache=False)
+    return kept, full
+
+
+def same(kept, full) -> None:
+    assert kept.problems == full.problems
+    assert kept.record_count == full.record_count
+    assert status.compute(kept, TODAY).to_json() == status.compute(full, TODAY).to_json()
+    assert kept.index.roster_digest() == full.index.roster_digest()
+    assert {p: [r.path for r in rs] for p, rs in kept.index.by_plan.items()} == \
+        {p: [r.path for r in rs] for p, rs in full.index.by_plan.items()}
+
+
+def uses_kept(checked) -> bool:
+    return isinstance(checked.index.entities, kept_roster.KeptEntities)
+
+
+def inspection(records: pathlib.Path, n: int) -> pathlib.Path:
+    return records / "inspections" / PLAN / f"b-{n:05d}.yaml"
+
+
+def test_an_edit_elsewhere_takes_the_roster_as_kept_and_finds_the_same(records):
+    first, full = checked_both(records)
+    assert not uses_kept(first)  # nothing kept yet: read whole, and noted
+    same(first, full)
+    target = inspection(records, 3)
+    target.write_text(target.read_text(encoding="utf-8").replace("handling: 无", "handling: 无（补记）", 1),
+                      encoding="utf-8")
+    kept, full = checked_both(records)
+    assert uses_kept(kept)
+    same(kept, full)
+    # only the entities an inspection names were read whole
+    assert set(kept.index.entities.made) == {f"b-{n:05d}" for n in range(12)}
+    # an inspection naming an entity not named before: that one is read too; one naming no
+    # entity of the roster is reported as by a full check
+    n = 57
+    text = inspection_text(n % 12).replace(f"entity: b-{n % 12:05d}\n", f"entity: b-{n:05d}\n", 1)
+    (records / "inspections" / PLAN / f"b-{n:05d}.yaml").write_text(text, encoding="utf-8")
+    (records / "inspections" / PLAN / "b-99999.yaml").write_text(
+        text.replace(f"entity: b-{n:05d}\n", "entity: b-99999\n", 1), encoding="utf-8")
+    kept, full = checked_both(records)
+    assert uses_kept(kept) and "b-00057" in kept.index.entities.made
+    assert any("b-99999" in p.message and "不存在" in p.message for p in kept.problems)
+    same(kept, full)
+
+
+def test_an_entity_edit_or_a_finding_in_the_roster_reads_it_whole(records):
+    checked_both(records)
+    entity = records / "entities" / "b-00100.yaml"
+    text = entity.read_text(encoding="utf-8")
+    code = next(line.split(": ")[1] for line in text.splitlines() if line.startswith("credit_code: "))
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")  # a wrong check digit: a finding in the roster
+    entity.write_text(text.replace(code, wrong, 1), encoding="utf-8")
+    kept, full = checked_both(records)
+    assert not uses_kept(kept)  # an entity file changed
+    same(kept, full)
+    assert any(p.path.endswith("b-00100.yaml") for p in full.problems)
+    target = inspection(records, 5)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert not uses_kept(kept)  # the roster is unchanged, but not quiet: its finding is found again
+    same(kept, full)
+    entity.write_text(text, encoding="utf-8")
+    checked_both(records)  # quiet again, noted
+    target.write_text(target.read_text(encoding="utf-8") + "# 又补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert uses_kept(kept)
+    same(kept, full)
+
+
+def test_an_entity_changed_while_read_makes_a_full_check(records, monkeypatch):
+    checked_both(records)
+    target = inspection(records, 1)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+
+    def changed(self, rid):
+        raise kept_roster.Stale(rid)
+
+    monkeypatch.setattr(kept_roster.KeptEntities, "read", changed)
+    kept, full = checked_both(records)
+    assert not uses_kept(kept)
+    same(kept, full)
+
+
+def test_a_note_not_signed_here_is_not_believed(records):
+    checked_both(records)
+    note = pathlib.Path(table.store_path(str(records.parent), kept_roster.NOTE))
+    assert note.exists()
+    text = note.read_text(encoding="utf-8")
+    assert '"quiet":true' in text.replace(" ", "")
+    start = text.index('"roster":"') + len('"roster":"')
+    forged = text[:start] + ("0" if text[start] != "0" else "1") + text[start + 1:]  # as written elsewhere
+    note.write_text(forged, encoding="utf-8")
+    target = inspection(records, 2)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert not uses_kept(kept)
+    same(kept, full)
+
+
+def test_validate_counts_the_whole_roster(records):
+    from conftest import run_docgen
+
+    root = records.parent
+    first = run_docgen("validate", cwd=root)
+    settled()
+    target = inspection(records, 4)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    settled()
+    again = run_docgen("validate", cwd=root)
+    total = len(list(records.rglob("*.yaml")))
+    assert f"检查了 {total} 条记录" in first.stdout
+    assert f"检查了 {total} 条记录" in again.stdout
