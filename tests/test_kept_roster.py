@@ -112,8 +112,8 @@ def test_an_entity_changed_while_read_makes_a_full_check(records, monkeypatch):
     target = inspection(records, 1)
     target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
 
-    def changed(self, rid):
-        raise kept_roster.Stale(rid)
+    def changed(self, rids, remembered=None):
+        raise kept_roster.Stale(rids[0])
 
     monkeypatch.setattr(kept_roster.KeptEntities, "read", changed)
     kept, full = checked_both(records)
@@ -150,3 +150,51 @@ def test_validate_counts_the_whole_roster(records):
     total = len(list(records.rglob("*.yaml")))
     assert f"检查了 {total} 条记录" in first.stdout
     assert f"检查了 {total} 条记录" in again.stdout
+
+
+def test_the_named_entities_data_is_taken_only_for_the_bytes_noted(records):
+    from docgen.cache import read_json, write_json
+
+    checked_both(records)
+    named = table.store_path(str(records.parent), kept_roster.NAMED)
+    kept_files = read_json(named)["files"]
+    assert sorted(kept_files) == [f"entities/b-{n:05d}.yaml" for n in range(12)]
+    # an entry for other bytes (a file edited back and forth, say) is not taken: the file is read
+    value = read_json(named)
+    value["files"]["entities/b-00003.yaml"] = ["0" * 64, {**kept_files["entities/b-00003.yaml"][1], "name": "别的名称"}]
+    write_json(named, value)
+    target = inspection(records, 6)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert uses_kept(kept)
+    same(kept, full)
+    assert kept.index.entities["b-00003"].data == full.index.entities["b-00003"].data
+    assert read_json(named)["files"] == kept_files  # and what it read is kept again
+
+
+def test_the_rules_remembered_per_inspection_follow_what_they_read(records):
+    """`rules._remembered`: an inspection's own rules are taken as found before only while its plan,
+    its entity, the departments and the item lists are as they were."""
+    from conftest import edit
+
+    def cached_equals_full():
+        settled()
+        cached = check_archive(Archive(str(records)), today=TODAY, kept_roster=True)
+        full = check_archive(Archive(str(records)), today=TODAY, use_cache=False)
+        assert cached.problems == full.problems
+        return cached.problems
+
+    quiet = cached_equals_full()
+    assert cached_equals_full() == quiet  # remembered, the same
+    edit(records / "departments" / "xfjy.yaml", "badge_valid_until: '2035-06-30'", "badge_valid_until: '2001-06-30'")
+    expired = cached_equals_full()
+    assert any("执法证有效期至 2001-06-30" in p.message for p in expired)
+    edit(records / "departments" / "xfjy.yaml", "badge_valid_until: '2001-06-30'", "badge_valid_until: '2035-06-30'")
+    assert cached_equals_full() == quiet
+    edit(records / "plans" / f"{PLAN}.yaml", "  - 校外培训机构\n", "  - 其他机构\n")
+    assert any("不在计划的抽查范围" in p.message for p in cached_equals_full())
+    edit(records / "plans" / f"{PLAN}.yaml", "  - 其他机构\n", "  - 校外培训机构\n")
+    assert cached_equals_full() == quiet
+    entity = records / "entities" / "b-00004.yaml"
+    edit(entity, "type: 校外培训机构", "type: 其他机构")
+    assert [p for p in cached_equals_full() if "不在计划的抽查范围" in p.message][0].path.endswith("b-00004.yaml")

@@ -94,7 +94,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
 
         kept = roster.kept(archive, key, inputs.listing) if not inputs.racy else None
     if kept is not None:
-        checked = _check_with_roster(archive, schemas, key, inputs, today, save_cache, *kept)
+        checked = _check_with_roster(archive, schemas, inputs, today, save_cache, kept)
         if checked is not None:
             return checked
         # an entity file changed while it was read: all of it again, from a new listing
@@ -132,15 +132,15 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     return Checked(archive, schemas, records, index, problems, cache, inputs, today)
 
 
-def _check_with_roster(archive: Archive, schemas: Schemas, key: str, inputs, today, save_cache: bool,
-                       table, note: dict) -> Checked | None:
+def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_cache: bool,
+                       entities) -> Checked | None:
     """`_check_archive` of an archive whose entity files are as a full check found them, with
     nothing in any of them (`kept_roster`): every other record is read and checked as there, the
     entities an inspection names are read whole, the others only looked up in the kept roster.
     None when one of those files is not what was kept (changed meanwhile)."""
     from docgen.draw.scope import _Listing
     from docgen.records import deadlines
-    from docgen.records.kept_roster import KeptEntities, Stale
+    from docgen.records.kept_roster import Stale
     from docgen.records.rules import check_all
     from docgen.records.tree import Scan, stamps_by_path
 
@@ -157,17 +157,14 @@ def _check_with_roster(archive: Archive, schemas: Schemas, key: str, inputs, tod
     records, loaded, unparsed = archive.load(schemas.check, cache)
     problems.extend(loaded)
     unparsed.extend(f for f in refused if f[0] == "entity")
-    entities = KeptEntities(table, archive.records_dir)
-    named = sorted({r.data.get("entity") for r in records if r.kind == "inspection" and isinstance(r.data, dict)}
-                   - {None}, key=str)
     try:
-        records.extend(entities.read(rid) for rid in named if isinstance(rid, str) and rid in entities)
+        records.extend(entities.read_named(records))
     except Stale:
         return None
     inputs.release()
     valid_shape, index = index_records(records, problems, unparsed)
     index.entities = entities
-    index.views["roster digest"] = note["roster"]
+    index.views["roster digest"] = entities.roster
     problems.extend(check_all(valid_shape, index))
     for draw in index.draws.values():
         if "status" in draw.data and isinstance(draw.data.get("plan"), str):

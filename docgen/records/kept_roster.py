@@ -10,81 +10,104 @@ same now (`draw.table.entity_stamps`, with docgen's source and the schemas in th
 finds nothing there again — and need not read them.
 
 Such a check (`check.check_archive`, where its caller allows it) reads every other record as
-before, takes the entities from the draw's kept roster (`draw.table`: ids, paths, the draw's
-fields, each file's SHA-256) and reads whole only the entity files an inspection names, checking
-their bytes against the SHA-256 kept; `Index.entities` is then a `KeptEntities`, which reads any
-other entity asked for the same way. The statistics count the roster's classes from the kept
-columns (`roster_fields`), and the roster's digest (`Index.roster_digest`) is the one the full
-check worked out. The result is the full check's, problem for problem: `tests/test_kept_roster.py`
-and the incremental = clean build guards compare them.
-
-What the full check noted is kept in `.docgen/draw/checked.json` (signed, as every cache file),
-bound to the same stamps as the kept roster.
+before and takes the entities from what the full check noted (`.docgen/draw/checked.json`: each
+entity's id, path and SHA-256, in the index's order, and the roster's digest for the statistics,
+`Index.roster_digest`). The entities an inspection names are read whole: from
+`.docgen/draw/named.json` (their data, as the full check or the last such check read it), else
+from their files, either checked against the SHA-256 noted. `Index.entities` is then a
+`KeptEntities`, which reads any other entity asked for the same way; the statistics count the
+roster's classes from the draw's kept columns (`roster_fields`, `draw.table`). The result is the
+full check's, problem for problem: `tests/test_kept_roster.py` and the incremental = clean build
+guards compare them. Both files are signed, as every cache file (`cache.read_json`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 
 from docgen.cache import read_json, write_json
 from docgen.draw import table as kept_table
 from docgen.records.archive import Record, _parsed
-from docgen.records.loader import read_limited
+from docgen.records.loader import Document, positioned, read_limited
 from docgen.records.problems import DocgenError
 
-NOTE = "checked.json"
+NOTE = "checked.json"  # what the last full check found of the roster
+NAMED = "named.json"  # the data of the entities inspections name
 
 
 class Stale(Exception):
-    """An entity file's bytes are not those kept for its stamp (changed while this run read it)."""
+    """An entity file's bytes are not those noted for its stamp (changed while this run read it)."""
 
 
 def note(archive, key: str, stamps, racy: bool, records: list, problems: list, unparsed: list, index) -> None:
-    """After a full check: whether it found nothing in any entity file, with the roster's digest,
-    for the stamps the entity files had (`entity_stamps`). Not kept for a listing in the racy window."""
-    path = kept_table.store_path(archive.root, NOTE)
+    """After a full check: whether it found nothing in any entity file, and then each entity's id,
+    path and SHA-256 and the roster's digest, for the stamps the entity files had
+    (`entity_stamps`). Nothing is noted from a listing in the racy window."""
     if stamps is None or racy:
         return
+    path = kept_table.store_path(archive.root, NOTE)
     folder = os.path.join(archive.records_dir, "entities") + os.sep
-    entities = sum(1 for record in records if record.kind == "entity")
+    entities = [record for record in records if record.kind == "entity"]
     quiet = not any(kind == "entity" for kind, _path in unparsed) \
         and not any(os.path.abspath(p.path).startswith(folder) for p in problems) \
-        and entities == len(index.entities)  # every id text and used once: each file is in the index
-    value = {"key": key, "stamps": stamps[0], "quiet": quiet, "entities": entities,
-             "roster": index.roster_digest() if quiet else None}
-    if read_json(path) != value:
-        write_json(path, value)
+        and len(entities) == len(index.entities)  # every id text and used once: each file is in the index
+    old = kept_table.peek(archive.root, NOTE)
+    if old == (key, stamps[0]) and read_json(path) is not None:
+        return  # noted for these very files already
+    value = {"key": key, "stamps": stamps[0], "quiet": quiet}
+    if quiet:
+        start = len(archive.records_dir) + 1
+        kept = list(index.entities.values())  # in the index's order
+        value.update(roster=index.roster_digest(), ids=list(index.entities),
+                     paths=[r.abspath[start:].replace(os.sep, "/") for r in kept], shas="".join(r.sha for r in kept))
+        if not all(len(r.sha) == 64 for r in kept) or any(r.abspath[:start - 1] != archive.records_dir for r in kept):
+            value = {"key": key, "stamps": stamps[0], "quiet": False}
+    write_json(path, value)
+    if value["quiet"]:
+        named = KeptEntities(value, archive.records_dir, archive.root, key)
+        named.made = {rid: index.entities[rid] for rid in _named(records) if rid in index.entities}
+        named.remember()
 
 
-def kept(archive, key: str, listing) -> tuple[kept_table.Table, dict] | None:
-    """(the kept roster, the full check's note) when both are for the entity files as listed now and
-    that check found nothing in any of them; else None (the check reads the whole roster)."""
+def kept(archive, key: str, listing) -> "KeptEntities | None":
+    """The roster as the last full check noted it, when it is for the entity files as listed now
+    and that check found nothing in any of them; else None (the check reads the whole roster)."""
     stamps = kept_table.entity_stamps(listing, key)
-    if stamps is None:
+    if stamps is None or kept_table.peek(archive.root, NOTE) != (key, stamps[0]):
         return None
-    info = read_json(kept_table.store_path(archive.root, NOTE))
-    if not isinstance(info, dict) or info.get("key") != key or info.get("stamps") != stamps[0] \
-            or info.get("quiet") is not True or not isinstance(info.get("roster"), str):
+    value = read_json(kept_table.store_path(archive.root, NOTE))
+    try:
+        if not isinstance(value, dict) or value.get("key") != key or value.get("stamps") != stamps[0] \
+                or value.get("quiet") is not True or not isinstance(value["roster"], str):
+            return None
+        ids, paths, shas = value["ids"], value["paths"], value["shas"]
+        if not (isinstance(ids, list) and isinstance(paths, list) and isinstance(shas, str)
+                and len(ids) == len(paths) == len(set(ids)) and len(shas) == 64 * len(ids)):
+            return None
+    except KeyError:
         return None
-    if kept_table.peek(archive.root) != (key, stamps[0]):
-        return None
-    table = kept_table.load(archive.root, archive.records_dir, key)
-    if table is None or table.for_stamps != stamps[0] or not table.clean or table.count != info.get("entities") \
-            or not table.has_files():
-        return None
-    return table, info
+    return KeptEntities(value, archive.records_dir, archive.root, key)
+
+
+def _named(records) -> list[str]:
+    """The entity ids the inspections among `records` name, each once, in a stable order."""
+    return sorted({r.data.get("entity") for r in records if r.kind == "inspection" and isinstance(r.data, dict)
+                   and isinstance(r.data.get("entity"), str)})
 
 
 class KeptEntities(Mapping):
-    """`Index.entities` from a kept roster: id -> the entity's record, read whole when first asked
-    for (its bytes checked against the SHA-256 kept). `table`: the roster's columns, for the few
-    readers of the whole roster (the draw's, the statistics')."""
+    """`Index.entities` from a noted roster: id -> the entity's record, read whole when first asked
+    for (from `named.json` or its file, checked against the SHA-256 noted)."""
 
-    def __init__(self, table: kept_table.Table, records_dir: str):
-        self.table, self.records_dir = table, records_dir
-        self.rows = {rid: row for row, rid in enumerate(table.columns[0])}
+    def __init__(self, note: dict, records_dir: str, root: str, key: str):
+        self.records_dir, self.root, self.key, self.stamps = records_dir, root, key, note["stamps"]
+        self.roster = note["roster"]
+        self.ids, self.paths, self.shas = note["ids"], note["paths"], note["shas"]
+        self.rows = dict(zip(self.ids, range(len(self.ids))))
         self.made: dict[str, Record] = {}
+        self._table = False  # not looked for yet
 
     def __contains__(self, rid) -> bool:
         return rid in self.rows
@@ -93,39 +116,81 @@ class KeptEntities(Mapping):
         record = self.made.get(rid)
         if record is None:
             try:
-                record = self.read(rid)
+                record = self.read([rid])[0]
             except Stale as exc:
                 raise DocgenError(f"{exc}：文件在本次运行中被修改，请重新运行") from None
         return record
 
     def __iter__(self):
-        return iter(self.table.columns[0])
+        return iter(self.ids)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.ids)
 
-    def read(self, rid) -> Record:
-        """The entity's record, read from its file now; `Stale` when its bytes are not the kept ones."""
+    @property
+    def table(self):
+        """The draw's kept columns of this roster (`draw.table.Table`, in the draw's order), or None."""
+        if self._table is False:
+            table = kept_table.load(self.root, self.records_dir, self.key)
+            ok = table is not None and table.for_stamps == self.stamps and table.clean and table.count == len(self.ids)
+            self._table = table if ok else None
+        return self._table
+
+    def _shown(self, path: str) -> str:
+        here = os.getcwd() + os.sep
+        return path[len(here):] if path.startswith(here) else path
+
+    def read(self, rids: list[str], remembered: dict | None = None) -> list[Record]:
+        """The records of `rids` (ids in the roster): from `remembered` ({path: [sha, data]}, as
+        `named.json` holds them) when the SHA-256 is the noted one, else from their files; `Stale`
+        when a file's bytes are not the noted ones."""
         import hashlib
 
-        row = self.rows[rid]  # a KeyError for an id not in the roster, as a dict's
-        path = self.records_dir + os.sep + self.table.paths[row].replace("/", os.sep)
-        here = os.getcwd() + os.sep
-        shown = path[len(here):] if path.startswith(here) else path
-        blob, _trouble = read_limited(path, shown)
-        sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
-        if sha != self.table.sha(row):
-            raise Stale(shown)
-        record, _found = _parsed("entity", shown, path, blob, sha, None)
-        if record is None:  # parsed when kept: the same bytes parse the same
-            raise Stale(shown)
-        record.doc.memo = {"own rules": []}  # a quiet roster: `rules._own` found nothing in it
-        self.made[rid] = record
-        return record
+        found = []
+        for rid in rids:
+            row = self.rows[rid]  # a KeyError for an id not in the roster, as a dict's
+            rel, sha = self.paths[row], self.shas[64 * row:64 * row + 64]
+            path = self.records_dir + os.sep + rel.replace("/", os.sep)
+            shown = self._shown(path)
+            entry = remembered.get(rel) if remembered else None
+            if isinstance(entry, list) and len(entry) == 2 and entry[0] == sha and isinstance(entry[1], dict):
+                doc = Document(entry[1], reparse=partial(positioned, path, shown))
+                record = Record("entity", shown, path, doc, sha)
+            else:
+                blob, _trouble = read_limited(path, shown)
+                if blob is None or hashlib.sha256(blob).hexdigest() != sha:
+                    raise Stale(shown)
+                record, _found = _parsed("entity", shown, path, blob, sha, None)
+                if record is None:  # parsed when noted: the same bytes parse the same
+                    raise Stale(shown)
+            record.doc.memo = {"own rules": []}  # a quiet roster: `rules._own` found nothing in it
+            self.made[rid] = record
+            found.append(record)
+        return found
+
+    def read_named(self, records: list) -> list[Record]:
+        """The entities the inspections among `records` name (those in the roster), read whole; the
+        set is remembered for the next run when it changed."""
+        wanted = [rid for rid in _named(records) if rid in self.rows]
+        stored = read_json(kept_table.store_path(self.root, NAMED))
+        ok = isinstance(stored, dict) and stored.get("key") == self.key and isinstance(stored.get("files"), dict)
+        remembered = stored["files"] if ok else {}
+        found = self.read(wanted, remembered)
+        if {path: entry[0] if isinstance(entry, list) and entry else None for path, entry in remembered.items()} \
+                != {self.paths[self.rows[record_id]]: record.sha for record_id, record in self.made.items()}:
+            self.remember()
+        return found
+
+    def remember(self) -> None:
+        """Keep the data of the entities read whole (`named.json`), for the next run."""
+        files = {}
+        for rid, record in sorted(self.made.items()):
+            files[self.paths[self.rows[rid]]] = [record.sha, record.data]
+        write_json(kept_table.store_path(self.root, NAMED), {"key": self.key, "files": files})
 
 
 def roster_fields(index) -> list[dict]:
-    """The data of every entity, or, from a kept roster, the fields the draw keeps of each (id,
+    """The data of every entity, or, from a noted roster, the fields the draw keeps of each (id,
     name, credit code and class, type, status): what the statistics count over the whole roster."""
     table = getattr(index.entities, "table", None)
     if table is None:
