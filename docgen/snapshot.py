@@ -119,6 +119,7 @@ class Inputs:
         self._racy = False
         self.schemas = _tree(self.schemas_dir)
         self.keys: dict = {}  # keys worked out from these stamps (`replay_build`)
+        self.temps: list[str] | None = None  # docgen's temporary files the listing saw (kept by `release`)
         self._stamps = None
 
     @property
@@ -177,6 +178,7 @@ class Inputs:
     def release(self) -> None:
         """Let the per-file stamps go once the records are loaded (the key needs only the digest)."""
         self.records  # every stamp taken (the child, if any, waited for)
+        self.temps = self.listing.temps if self.listing is not None else None
         self.listing = self._stamps = None
 
     def common(self, today) -> list[str]:

@@ -18,8 +18,8 @@ try:
 except ImportError:  # Windows: a file being written cannot be deleted there anyway
     fcntl = None
 
-TEMP_PREFIX = ".docgen-"
-TEMP_SUFFIX = ".tmp"
+from docgen.tempname import TEMP_PREFIX, TEMP_SUFFIX, is_temp_name  # noqa: F401 (is_temp_name: used here and by tests)
+
 UNLOCKABLE_AGE = 3600  # seconds: where locks are not supported, a temporary file this old is a leftover
 
 
@@ -131,10 +131,6 @@ def file_sha256(path: str) -> str | None:
         return None
 
 
-def is_temp_name(name: str) -> bool:
-    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
-
-
 def remove_stale_temps(*folders: str) -> list[str]:
     """Delete the temporary files an interrupted docgen left in `folders` (walked, symlinks not
     followed). Only docgen's own names, only files no running docgen holds: a concurrent run
@@ -147,6 +143,17 @@ def remove_stale_temps(*folders: str) -> list[str]:
             if _remove_if_abandoned(path):
                 removed.append(path)
     return removed
+
+
+def remove_listed_temps(records_dir: str, listed: list[str]) -> list[str]:
+    """`remove_stale_temps` of records/ from the temporary files its listing noticed (`tree.Scan.temps`:
+    in the record folders, which are where docgen writes there) and those directly in it, without
+    reading its 100,000 names a second time."""
+    try:
+        top = [os.path.join(records_dir, name) for name in os.listdir(records_dir) if is_temp_name(name)]
+    except OSError:
+        top = []
+    return [path for path in sorted(top + listed) if _remove_if_abandoned(path)]
 
 
 def _temp_files(top: str) -> list[str]:

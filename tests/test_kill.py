@@ -340,6 +340,24 @@ def test_only_abandoned_temporary_files_are_removed(tmp_path):
     assert writer.remove_stale_temps(str(tmp_path)) == [str(busy)]
 
 
+def test_a_build_removes_the_temporary_files_its_listing_of_records_saw(archive):
+    """Issue 16: records/ is not read a second time for them (`tree.Scan.temps`), in a folder of
+    records only, one with other files, a subfolder, or records/ itself; a folder named so stays."""
+    records = archive / "records"
+    (records / "entities" / "sub").mkdir()
+    (records / "entities" / "sub" / "org-900.yaml").write_text((records / "entities" / "org-001.yaml").read_text(
+        encoding="utf-8").replace("id: org-001", "id: org-900"), encoding="utf-8")
+    left = [records / "entities" / ".docgen-a.tmp", records / "entities" / "sub" / ".docgen-b.tmp",
+            records / "departments" / ".docgen-c.tmp", records / ".docgen-d.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    (records / "plans" / ".docgen-folder.tmp").mkdir()
+    (records / "plans" / "notes.tmp").write_bytes(b"mine")
+    assert run_docgen("build", cwd=archive).returncode in (0, 1)
+    assert not any(path.exists() for path in left)
+    assert (records / "plans" / ".docgen-folder.tmp").is_dir() and (records / "plans" / "notes.tmp").exists()
+
+
 def test_a_write_whose_temporary_file_was_taken_is_made_again(tmp_path, monkeypatch):
     """Another run may remove a temporary file in the instant before it is locked: the write still happens."""
     real = writer._temp

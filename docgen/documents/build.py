@@ -26,7 +26,7 @@ from docgen.records.check import Checked, check_archive
 from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
 from docgen.records.problems import EXIT_MACHINE, DocgenError, Problem, os_error_text
-from docgen.writer import remove_stale_temps, write_atomic
+from docgen.writer import remove_listed_temps, remove_stale_temps, write_atomic
 
 MANIFEST = ".docgen-manifest.json"
 MANIFEST_VERSION = 1
@@ -402,9 +402,13 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             problems, notes, count = replayed
             return BuildReport(problems=problems, notes=notes, unchanged=count,
                                seconds=time.perf_counter() - started)
-    remove_stale_temps(out_dir, archive.records_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
+    remove_stale_temps(out_dir, os.path.join(archive.root, CACHE_DIR))  # killed runs' leftovers
     report = BuildReport()
     checked = checked or check_archive(archive, cache=cache, save_cache=False, today=today, kept_roster=True)
+    if getattr(checked.inputs, "temps", None) is not None:  # records/ as its listing for this run saw it
+        remove_listed_temps(archive.records_dir, checked.inputs.temps)
+    else:
+        remove_stale_temps(archive.records_dir)
     report.problems = checked.problems
     index = checked.index
     wanted = plan_ids or sorted(index.plans)

@@ -180,14 +180,21 @@ def latest_record_date(checked: Checked, plan_id: str):
 
     from docgen.records.index import parse_date
 
-    found = [parse_date(checked.index.plans[plan_id].data.get("issue_date"))]
-    for record in checked.index.by_plan.get(plan_id, []):
+    def latest(record) -> str:
+        """The record's latest date (ISO text, "" when none): remembered with its cache entry."""
         data = record.data
-        found += [parse_date(v) for v in (data.get("dates") or {}).values()]
+        found = [parse_date(v) for v in (data.get("dates") or {}).values()]
         for _, part in results.parts(data):
             approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
             found += [parse_date(part.get(k)) for k in results.PART_STEPS] + [parse_date(approval.get("date"))]
         found += [parse_date(a.get(k)) for a in data.get("follow_ups") or [] for k in ("closed",)]
+        found = [d for d in found if d]
+        return max(found).isoformat() if found else ""
+
+    found = [parse_date(checked.index.plans[plan_id].data.get("issue_date"))]
+    found += [parse_date(record.doc.remembered("latest date", lambda record=record: latest(record),
+                                               lambda v: isinstance(v, str)))
+              for record in checked.index.by_plan.get(plan_id, [])]
     found = [d for d in found if d]
     return max(found) if found else dt.date(1980, 1, 1)
 

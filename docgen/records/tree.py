@@ -17,6 +17,8 @@ from array import array
 from itertools import chain
 from operator import attrgetter
 
+from docgen.tempname import is_temp_name
+
 # folder under records/ -> record kind
 KIND_FOLDERS = {
     "plans": "plan",
@@ -111,8 +113,9 @@ class Scan:
     """Everything under records/ that a run reads: `nodes` in the order they were listed."""
 
     def __init__(self, tops: list[Node], nodes: list[Node], issues: list[tuple[str, str, str]],
-                 refused: list[tuple[str, str]]):
+                 refused: list[tuple[str, str]], temps: list[str] | None = None):
         self.tops, self.nodes, self.issues, self.refused = tops, nodes, issues, refused
+        self.temps = temps  # docgen's temporary files seen in the folders listed (`writer.remove_listed_temps`)
         # nodes listed with stamps asked for whose stamps are still to be taken (`Node.entries`)
         self.pending = [node for node in nodes if node.entries is not None]
 
@@ -209,6 +212,7 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
     issues: list[tuple[str, str, str]] = []
     refused: list[tuple[str, str]] = []
     visited: set[str] = set()
+    temps: list[str] = []
 
     def kind_of(path: str, kind: str, entry=None) -> int | None:
         """The stat mode of what `path` leads to, or None (noted) when it must not be read."""
@@ -270,9 +274,10 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
         files = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
         if len(files) == len(entries):
             names = [entry.name for entry in files]
-            if _all_records(names):
+            if _all_records(names):  # (so no temporary file either)
                 node.names = names
                 return files
+            temps.extend(prefix + name for name in names if is_temp_name(name))
             files = [e for e in files if e.name.endswith(RECORD_SUFFIXES) and not e.name.startswith(NOT_RECORDS)]
             node.names = [entry.name for entry in files]
             return files
@@ -280,6 +285,8 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
         for entry in entries:
             name = entry.name
             if name.startswith("."):
+                if is_temp_name(name) and entry.is_file(follow_symlinks=False):
+                    temps.append(prefix + name)
                 continue
             if entry.is_file(follow_symlinks=False):
                 if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
@@ -318,4 +325,4 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
             node.close()
             node.entries = None
         raise
-    return Scan(tops, nodes, issues, refused)
+    return Scan(tops, nodes, issues, refused, temps)
