@@ -399,3 +399,38 @@ def test_the_manifest_lists_each_source_on_its_own_line_whatever_it_holds():
     start = lines.index('  "sources": [')
     assert lines[start + 1:start + 1 + len(odd)] == [f"    {json.dumps(s, ensure_ascii=False)}," for s in odd[:-1]] + \
         [f"    {json.dumps(odd[-1], ensure_ascii=False)}"]
+
+
+def test_the_manifest_takes_unchanged_entries_from_its_own_last_text_only(archive, tmp_path, monkeypatch):
+    """Issue 16: `build.manifest_chunks` — an entry a build did not change is copied from the manifest
+    this docgen last wrote there, and only from exactly that text: a manifest reformatted by hand is
+    written anew, as a clean build writes it."""
+    import json
+
+    from docgen.documents import build as build_module
+    from docgen.documents.build import MANIFEST, build
+    from docgen.records.archive import Archive
+
+    found = []
+    real = build_module.manifest_chunks
+
+    def spied(*args):
+        found.append(real(*args))
+        return found[-1]
+
+    monkeypatch.setattr(build_module, "manifest_chunks", spied)
+    records = Archive(str(archive / "records"))
+    out = archive / "output"
+    build(records, str(out))
+    target = inspection_files(archive)[0]
+    for n, layout in enumerate(["as written", "reformatted", "as written"]):
+        if layout == "reformatted":
+            manifest = out / MANIFEST
+            manifest.write_text(json.dumps(json.loads(manifest.read_text(encoding="utf-8")), ensure_ascii=False,
+                                           indent=1), encoding="utf-8")
+        edit(target, "opinion: ", f"opinion: 第{n}次，")
+        build(records, str(out))
+        clean = tmp_path / f"clean-{n}"
+        build(records, str(clean))
+        assert (out / MANIFEST).read_bytes() == (clean / MANIFEST).read_bytes()
+        assert bool(found[-1]) == (layout == "as written"), layout
