@@ -15,7 +15,7 @@ from docgen.records.check import Checked
 from docgen.records.deadlines import SOON_DAYS, Deadline, all_deadlines
 from docgen.draw.algorithm import CLASSES, DEFAULT_FLOOR, class_quota
 from docgen.records.index import parse_date
-from docgen.records.kept_roster import roster_fields
+from docgen.records.kept_roster import roster_kinds
 from docgen.records.model import display_width
 from docgen.workdays import Calendar, NoCalendar
 
@@ -156,10 +156,12 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     plan = index.plans[plan_id].data
     records = index.by_plan.get(plan_id, [])
     floor = plan.get("ratio_floor", DEFAULT_FLOOR)
-    scope_entities = [e for e in roster_fields(index) if index.in_scope(plan, e)]
     inspected_classes = [index.entities[r.data["entity"]].data.get("credit_class")
                          for r in records if r.data.get("entity") in index.entities]
-    populations = Counter(e.get("credit_class") for e in scope_entities)  # one pass over the roster
+    populations = Counter()  # the roster's entities in the plan's scope, by credit class
+    for kind, count in roster_kinds(index):
+        if index.in_scope(plan, kind):
+            populations[kind["credit_class"]] += count
     classes = []
     for c in CLASSES:
         population = populations[c]
@@ -262,7 +264,7 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
                     and plan_year(r.data) == year)
     records = [r for p in covers for r in index.by_plan.get(p, [])]
     mine = [d for d in deadlines if d.record.data.get("plan") in covers]
-    roster = sum(1 for e in roster_fields(index) if e.get("status") == "存续")
+    roster = sum(count for kind, count in roster_kinds(index) if kind["status"] == "存续")
     inspected = {r.data.get("entity") for r in records if (r.data.get("dates") or {}).get("visit")}
     driven = sum(1 for r in records
                  if r.data.get("credit_driven", index.plans[r.data["plan"]].data.get("credit_driven", True)))
@@ -279,7 +281,7 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
 
 def year_status(checked: Checked, year: int) -> YearStatus:
     index = checked.index
-    roster = sum(1 for e in roster_fields(index) if e.get("status") == "存续")
+    roster = sum(count for kind, count in roster_kinds(index) if kind["status"] == "存续")
     inspected = {r.data.get("entity") for r in index.inspections
                  if (parse_date((r.data.get("dates") or {}).get("visit")) or dt.date.min).year == year}
     share = percent(len(inspected), roster)

@@ -56,7 +56,7 @@ def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: R
     by `cli.main`) what was loaded is then set aside from the collector for good (`gc.freeze`).
 
     `kept_roster`: the caller looks entities up by id only (and counts the roster through
-    `kept_roster.roster_fields`), so an unchanged, quiet roster need not be read (`kept_roster`)."""
+    `kept_roster.roster_kinds`), so an unchanged, quiet roster need not be read (`kept_roster`)."""
     import gc
 
     enabled = gc.isenabled()

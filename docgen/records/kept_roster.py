@@ -16,7 +16,7 @@ entity's id, path and SHA-256, in the index's order, and the roster's digest for
 `.docgen/draw/named.json` (their data, as the full check or the last such check read it), else
 from their files, either checked against the SHA-256 noted. `Index.entities` is then a
 `KeptEntities`, which reads any other entity asked for the same way; the statistics count the
-roster's classes from the draw's kept columns (`roster_fields`, `draw.table`). The result is the
+roster's kinds the full check counted (`roster_kinds`). The result is the
 full check's, problem for problem: `tests/test_kept_roster.py` and the incremental = clean build
 guards compare them. Both files are signed, as every cache file (`cache.read_json`).
 """
@@ -60,7 +60,7 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
     if quiet:
         start = len(archive.records_dir) + 1
         kept = list(index.entities.values())  # in the index's order
-        value.update(roster=index.roster_digest(), ids=list(index.entities),
+        value.update(roster=index.roster_digest(), kinds=kinds_of(kept), ids=list(index.entities),
                      paths=[r.abspath[start:].replace(os.sep, "/") for r in kept], shas="".join(r.sha for r in kept))
         if not all(len(r.sha) == 64 for r in kept) or any(r.abspath[:start - 1] != archive.records_dir for r in kept):
             value = {"key": key, "stamps": stamps[0], "quiet": False}
@@ -99,15 +99,18 @@ def _named(records) -> list[str]:
 
 class KeptEntities(Mapping):
     """`Index.entities` from a noted roster: id -> the entity's record, read whole when first asked
-    for (from `named.json` or its file, checked against the SHA-256 noted)."""
+    for (from `named.json` or its file, checked against the SHA-256 noted). `kinds`: the roster
+    counted by type, status and credit class (`roster_kinds`)."""
 
     def __init__(self, note: dict, records_dir: str, root: str, key: str):
         self.records_dir, self.root, self.key, self.stamps = records_dir, root, key, note["stamps"]
         self.roster = note["roster"]
+        kinds = note.get("kinds")  # (`kinds_of`) None: counted from the records
+        self.kinds = kinds if isinstance(kinds, list) and all(
+            isinstance(k, list) and len(k) == 4 and isinstance(k[3], int) for k in kinds) else None
         self.ids, self.paths, self.shas = note["ids"], note["paths"], note["shas"]
         self.rows = dict(zip(self.ids, range(len(self.ids))))
         self.made: dict[str, Record] = {}
-        self._table = False  # not looked for yet
 
     def __contains__(self, rid) -> bool:
         return rid in self.rows
@@ -126,15 +129,6 @@ class KeptEntities(Mapping):
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    @property
-    def table(self):
-        """The draw's kept columns of this roster (`draw.table.Table`, in the draw's order), or None."""
-        if self._table is False:
-            table = kept_table.load(self.root, self.records_dir, self.key)
-            ok = table is not None and table.for_stamps == self.stamps and table.clean and table.count == len(self.ids)
-            self._table = table if ok else None
-        return self._table
 
     def _shown(self, path: str) -> str:
         here = os.getcwd() + os.sep
@@ -189,13 +183,33 @@ class KeptEntities(Mapping):
         write_json(kept_table.store_path(self.root, NAMED), {"key": self.key, "files": files})
 
 
-def roster_fields(index) -> list[dict]:
-    """The data of every entity, or, from a noted roster, the fields the draw keeps of each (id,
-    name, credit code and class, type, status): what the statistics count over the whole roster."""
-    table = getattr(index.entities, "table", None)
-    if table is None:
-        return [record.data for record in index.entities.values()]
-    fields = index.views.get("roster fields")
-    if fields is None:
-        fields = index.views["roster fields"] = [table.fields(row) for row in range(table.count)]
-    return fields
+KIND_FIELDS = ("type", "status", "credit_class")  # what the statistics read of each entity of the roster
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def kinds_of(entities) -> list[list] | None:
+    """[type, status, credit class, count] of the entities (records), by kind, in a stable order;
+    None when a value is not a plain scalar (JSON and a set keep those as they are)."""
+    from collections import Counter
+
+    counts = Counter(tuple(record.data.get(name) for name in KIND_FIELDS) for record in entities
+                     if all(isinstance(record.data.get(name), _SCALARS) for name in KIND_FIELDS))
+    if sum(counts.values()) != len(entities):
+        return None
+    return sorted(([*kind, count] for kind, count in counts.items()), key=repr)
+
+
+def roster_kinds(index) -> list[tuple[dict, int]]:
+    """The roster counted by what the statistics read of an entity: ({type, status, credit_class},
+    how many), from what the full check noted of a kept roster, else from the records."""
+    kinds = index.views.get("roster kinds")
+    if kinds is None:
+        noted = getattr(index.entities, "kinds", None)
+        if noted is None:
+            noted = kinds_of(list(index.entities.values()))
+        if noted is None:  # a value no count keeps: each entity on its own
+            kinds = [({name: record.data.get(name) for name in KIND_FIELDS}, 1) for record in index.entities.values()]
+        else:
+            kinds = [(dict(zip(KIND_FIELDS, kind[:3])), kind[3]) for kind in noted]
+        index.views["roster kinds"] = kinds
+    return kinds
