@@ -436,8 +436,9 @@ class OutputHashes:
         known = read_json(path)
         self.known = known if isinstance(known, dict) else {}
 
-    def sha(self, path: str) -> str | None:
-        stamp = file_stamp(path)
+    def sha(self, path: str, st=None) -> str | None:
+        """The file's SHA-256; `st`: its `os.stat` taken just now, if any."""
+        stamp = stamp_of(st) if st is not None else file_stamp(path)
         if stamp is None:
             return None
         hit = self.known.get(path)

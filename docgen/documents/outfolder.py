@@ -74,9 +74,9 @@ class OutputFolder:
     def state(self, path: str):
         """None when nothing is there, OTHER when it is not a regular file, else its SHA-256."""
         try:
-            mode = os.lstat(path).st_mode
+            st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(st.st_mode):
             return OTHER
-        return self.hashes.sha(path)
+        return self.hashes.sha(path, st)  # a regular file's lstat is its stat
