@@ -48,7 +48,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     from docgen.draw.roster import Roster
     from docgen.records import deadlines, rules
     from docgen.records.stamping import Stamping
-    from docgen.records.tree import Scan, scan, stamps_by_path
+    from docgen.records.tree import Walked, scan, stamps_by_path
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
     if not os.path.isdir(archive.records_dir):
@@ -61,8 +61,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     table = roster.cached()  # the whole roster, when no entity file changed since it was kept
     # a kept roster's files need not be listed in order, nor their names compared for case (it was
     # kept for these names, none of them differing only in case from another)
-    found, problems, refused = archive.walked_from(listing if table is None else Scan(
-        [node for node in listing.tops if node.kind != "entity"], listing.nodes, listing.issues, listing.refused))
+    found, problems, refused = archive.walked_from(listing if table is None else listing.without("entity"))
     entity_files = [f for f in found if f[0] == "entity"]
     others = [f for f in found if f[0] != "entity"]
     folders = {node.folder for node in listing.nodes if node.kind == "entity"}
@@ -71,7 +70,7 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
         cache.start()
     # the walk is done: `load` reads the other records from it (case collisions were found over all
     # files), and takes their stamps from it
-    archive.walked = _Listing(others, [f for f in refused if f[0] != "entity"])
+    archive.walked = Walked(others, [f for f in refused if f[0] != "entity"])
     archive.stamps = stamps_by_path(node for node in listing.nodes if node.kind != "entity")
     if table is None:
         roster.start(entity_files)  # on another core meanwhile, when there are many to read
@@ -120,16 +119,3 @@ def _worth_checking(records: list) -> list:
     codes = Counter(text(r.doc.data.get("credit_code")) for r in entities)
     return [r for r in records if r.kind != "entity" or (r.doc.memo or {}).get("own rules") != []
             or ids[text(r.doc.data.get("id"))] > 1 or codes[text(r.doc.data.get("credit_code"))] > 1]
-
-
-class _Listing:
-    """The walk's other records as the listing `Archive.load` reads (`tree.Scan`'s shape): what is
-    wrong with the tree, names differing only in case included, was found over all files already."""
-
-    checked_case = True
-
-    def __init__(self, found: list[tuple[str, str]], refused: list[tuple[str, str]]):
-        self._found, self.issues, self.refused = found, [], refused
-
-    def found(self) -> list[tuple[str, str]]:
-        return self._found

@@ -77,8 +77,6 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
                    save_cache: bool, kept_roster: bool = False) -> Checked:
     import datetime as dt
 
-    from docgen.records import deadlines  # working-day rules sit beside the structural ones
-
     today = today or dt.date.today()  # also part of the run's snapshot key
 
     schemas = Schemas(archive.schemas_dir, os.path.join(archive.root, CACHE_DIR))
@@ -108,13 +106,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     listing = inputs.listing  # the draw's roster is kept from it below (`draw.table`)
     inputs.release()
     valid_shape, index = index_records(records, problems, unparsed)
-    from docgen.records.rules import check_all
-
-    problems.extend(check_all(valid_shape, index))
-    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
-        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
-            index.broken_by_plan[draw.data["plan"]].append(draw.path)
-    problems.extend(deadlines.check_deadlines(index, today))
+    problems.extend(_rules(valid_shape, index, today))
     if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for
     if cache is not None and listing is not None:  # the first draw after this run reads no entity file
@@ -138,18 +130,14 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
     nothing in any of them (`kept_roster`): every other record is read and checked as there, the
     entities an inspection names are read whole, the others only looked up in the kept roster.
     None when one of those files is not what was kept (changed meanwhile)."""
-    from docgen.draw.scope import _Listing
-    from docgen.records import deadlines
     from docgen.records.kept_roster import Stale
-    from docgen.records.rules import check_all
-    from docgen.records.tree import Scan, stamps_by_path
+    from docgen.records.tree import Walked, stamps_by_path
 
     listing = inputs.listing
     # the kept roster is for these very names: what is wrong with the tree is looked for in the
     # others (names differing only in case among the entities' were not, when it was kept)
-    found, problems, refused = archive.walked_from(Scan(
-        [node for node in listing.tops if node.kind != "entity"], listing.nodes, listing.issues, listing.refused))
-    archive.walked = _Listing([f for f in found if f[0] != "entity"], [f for f in refused if f[0] != "entity"])
+    found, problems, refused = archive.walked_from(listing.without("entity"))
+    archive.walked = Walked([f for f in found if f[0] != "entity"], [f for f in refused if f[0] != "entity"])
     archive.stamps = stamps_by_path(node for node in listing.nodes if node.kind != "entity")
     folders = {node.folder for node in listing.nodes if node.kind == "entity"}
     cache = RecordCache.open(archive, schemas, skip_folders=folders)
@@ -165,11 +153,7 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
     valid_shape, index = index_records(records, problems, unparsed)
     index.entities = entities
     index.views["roster digest"] = entities.roster
-    problems.extend(check_all(valid_shape, index))
-    for draw in index.draws.values():
-        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
-            index.broken_by_plan[draw.data["plan"]].append(draw.path)
-    problems.extend(deadlines.check_deadlines(index, today))
+    problems.extend(_rules(valid_shape, index, today))
     if save_cache:
         cache.save()
     problems = sorted(set(problems))
@@ -178,6 +162,19 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
 
     remember_check(inputs, today, problems, count)
     return Checked(archive, schemas, records, index, problems, cache, inputs, today, count)
+
+
+def _rules(valid_shape: list[Record], index: Index, today) -> list:
+    """The cross-record rules and the deadlines, over the records whose own shape is right."""
+    from docgen.records import deadlines  # working-day rules sit beside the structural ones
+    from docgen.records.rules import check_all
+
+    problems = check_all(valid_shape, index)
+    for draw in index.draws.values():  # an interrupted draw: the plan's records may be incomplete
+        if "status" in draw.data and isinstance(draw.data.get("plan"), str):
+            index.broken_by_plan[draw.data["plan"]].append(draw.path)
+    problems.extend(deadlines.check_deadlines(index, today))
+    return problems
 
 
 def index_records(records: list[Record], problems: list, unparsed: list[tuple[str, str]]) -> tuple[list[Record], Index]:

@@ -126,6 +126,24 @@ class Scan:
             node.sorted_files(out)
         return out
 
+    def without(self, kind: str) -> "Scan":
+        """The listing without the folders of one kind (the entities', when a kept roster stands for
+        them): what is wrong with the tree, and the files refused, are still all of them."""
+        return Scan([node for node in self.tops if node.kind != kind], self.nodes, self.issues, self.refused, self.temps)
+
+
+class Walked:
+    """Records already found, as `Archive.load` reads a listing (`Scan`'s shape): what is wrong with
+    the tree, names differing only in case included, was found over all files already."""
+
+    checked_case = True
+
+    def __init__(self, found: list[tuple[str, str]], refused: list[tuple[str, str]]):
+        self._found, self.issues, self.refused = found, [], refused
+
+    def found(self) -> list[tuple[str, str]]:
+        return self._found
+
 
 class Gone:
     """The stamp of a file that vanished between listing and stat'ing it."""
