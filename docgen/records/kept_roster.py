@@ -84,6 +84,7 @@ def kept(archive, key: str, listing) -> "KeptEntities | None":
             return None
         ids, paths, shas = value["ids"], value["paths"], value["shas"]
         if not (isinstance(ids, list) and isinstance(paths, list) and isinstance(shas, str)
+                and all(isinstance(text, str) for text in ids) and all(isinstance(text, str) for text in paths)
                 and len(ids) == len(paths) == len(set(ids)) and len(shas) == 64 * len(ids)):
             return None
     except KeyError:
