@@ -195,6 +195,29 @@ def test_the_rules_remembered_per_inspection_follow_what_they_read(records):
     assert any("不在计划的抽查范围" in p.message for p in cached_equals_full())
     edit(records / "plans" / f"{PLAN}.yaml", "  - 其他机构\n", "  - 校外培训机构\n")
     assert cached_equals_full() == quiet
+    # deadlines: a result not entered is overdue, until the plan gives more working days or the
+    # office's calendar makes the weeks since holidays
+    import re
+
+    target = inspection(records, 5)
+    text = target.read_text(encoding="utf-8")
+    target.write_text(re.sub(r"    entered: '[^']*'\n    approval:\n      reviewer: 王五\n      date: '[^']*'\n"
+                             r"    disclosed: '[^']*'\n", "", text, count=1), encoding="utf-8")
+    overdue = cached_equals_full()
+    assert any("「录入抽查结果」已逾期" in p.message and p.path.endswith("b-00005.yaml") for p in overdue)
+    edit(records / "plans" / f"{PLAN}.yaml", "  results_entry: 3\n", "  results_entry: 40\n")
+    assert not any("「录入抽查结果」已逾期" in p.message and p.path.endswith("b-00005.yaml") for p in cached_equals_full())
+    edit(records / "plans" / f"{PLAN}.yaml", "  results_entry: 40\n", "  results_entry: 3\n")
+    assert cached_equals_full() == overdue
+    (records / "calendar").mkdir(exist_ok=True)
+    days = [dt.date(2023, 11, 1) + dt.timedelta(days=n) for n in range(61)]
+    (records / "calendar" / "2023.yaml").write_text(
+        "year: 2023\nholidays:\n" + "".join(f"- '{d.isoformat()}'\n" for d in days), encoding="utf-8")
+    assert not any("「录入抽查结果」已逾期" in p.message and p.path.endswith("b-00005.yaml") for p in cached_equals_full())
+    (records / "calendar" / "2023.yaml").unlink()
+    assert cached_equals_full() == overdue
+    target.write_text(text, encoding="utf-8")
+    assert cached_equals_full() == quiet
     entity = records / "entities" / "b-00004.yaml"
     edit(entity, "type: 校外培训机构", "type: 其他机构")
     assert [p for p in cached_equals_full() if "不在计划的抽查范围" in p.message][0].path.endswith("b-00004.yaml")

@@ -63,6 +63,7 @@ class Output:
     strip_colophon: bool = False
     colophon_from: "Output | None" = None
     _made: tuple | None = field(default=None, repr=False)
+    _digest: str | None = field(default=None, repr=False, compare=False)  # `depends_digest`, once made
 
     @property
     def is_docx(self) -> bool:
@@ -374,10 +375,13 @@ VOLUME_PARTS = 1000  # documents a print set holds at most; a larger one is made
 
 
 def depends_digest(output: Output) -> str:
-    """One SHA-256 of an output's `depends`: what a print set holding it depends on through it."""
-    import hashlib
+    """One SHA-256 of an output's `depends`: what a print set holding it depends on through it (the
+    bound set and a packet both hold most documents: worked out once)."""
+    if output._digest is None:
+        import hashlib
 
-    return hashlib.sha256("\n".join(output.depends).encode("utf-8", "surrogatepass")).hexdigest()
+        output._digest = hashlib.sha256("\n".join(output.depends).encode("utf-8", "surrogatepass")).hexdigest()
+    return output._digest
 
 
 def print_set(relpath: str, title: str, when: str, parts: list[Output], restart: bool = False,
