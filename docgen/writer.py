@@ -18,7 +18,7 @@ try:
 except ImportError:  # Windows: a file being written cannot be deleted there anyway
     fcntl = None
 
-from docgen.tempname import TEMP_PREFIX, TEMP_SUFFIX, is_temp_name  # noqa: F401 (is_temp_name: used here and by tests)
+from docgen.tempname import TEMP_PREFIX, TEMP_SUFFIX, is_temp_name
 
 UNLOCKABLE_AGE = 3600  # seconds: where locks are not supported, a temporary file this old is a leftover
 
@@ -149,6 +149,8 @@ def remove_listed_temps(records_dir: str, listed: list[str]) -> list[str]:
     """`remove_stale_temps` of records/ from the temporary files its listing noticed (`tree.Scan.temps`:
     in the record folders, which are where docgen writes there) and those directly in it, without
     reading its 100,000 names a second time."""
+    if os.path.islink(records_dir):  # as `remove_stale_temps`: a folder that leads elsewhere is not docgen's to tidy
+        return []
     try:
         top = [os.path.join(records_dir, name) for name in os.listdir(records_dir) if is_temp_name(name)]
     except OSError:

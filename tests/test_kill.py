@@ -358,6 +358,17 @@ def test_a_build_removes_the_temporary_files_its_listing_of_records_saw(archive)
     assert (records / "plans" / ".docgen-folder.tmp").is_dir() and (records / "plans" / "notes.tmp").exists()
 
 
+def test_records_that_lead_elsewhere_are_not_tidied_from_a_listing_either(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    theirs = elsewhere / ".docgen-theirs.tmp"
+    theirs.write_bytes(b"not the archive's")
+    (tmp_path / "records").symlink_to(elsewhere, target_is_directory=True)
+    assert writer.remove_listed_temps(str(tmp_path / "records"), []) == []
+    assert writer.remove_stale_temps(str(tmp_path / "records")) == []
+    assert theirs.exists()
+
+
 def test_a_write_whose_temporary_file_was_taken_is_made_again(tmp_path, monkeypatch):
     """Another run may remove a temporary file in the instant before it is locked: the write still happens."""
     real = writer._temp
