@@ -85,19 +85,22 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     inputs, archive.inputs = archive.inputs, None  # taken by `snapshot.replay_*` in this run, or now
     if inputs is None:
         inputs = Inputs.of(archive)
+    from docgen.draw.table import entity_stamps
+
     key = RecordCache.key_for(schemas)
-    kept = None
-    if use_cache and kept_roster:
+    kept = stamps = None  # stamps: `entity_stamps` of this listing, once worked out
+    if use_cache and kept_roster and not inputs.racy:
         from docgen.records import kept_roster as roster
 
-        kept = roster.kept(archive, key, inputs.listing) if not inputs.racy else None
+        stamps = entity_stamps(inputs.listing, key)
+        kept = roster.kept(archive, key, stamps)
     if kept is not None:
         checked = _check_with_roster(archive, schemas, inputs, today, save_cache, kept)
         if checked is not None:
             return checked
         # an entity file changed while it was read: all of it again, from a new listing
         archive.walked = archive.stamps = None
-        inputs = Inputs.of(archive)
+        inputs, stamps = Inputs.of(archive), None
     if cache is None or cache.key != key or cache.skipped:
         cache = RecordCache.open(archive, schemas) if use_cache else None
     if cache is not None:
@@ -110,12 +113,12 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     if cache is not None and save_cache:
         cache.save()  # after the rules: it also keeps the positions their problems asked for
     if cache is not None and listing is not None:  # the first draw after this run reads no entity file
-        from docgen.draw.table import entity_stamps, remember_checked
+        from docgen.draw.table import remember_checked
         from docgen.records import kept_roster as roster
 
-        stamps = entity_stamps(listing, cache.key)
-        remember_checked(archive, cache.key, listing, inputs.racy, records, problems, unparsed, stamps)
-        roster.note(archive, cache.key, stamps, inputs.racy, records, problems, unparsed, index)
+        stamps = stamps or entity_stamps(listing, key)
+        remember_checked(archive, key, listing, inputs.racy, records, problems, unparsed, stamps)
+        roster.note(archive, key, stamps, inputs.racy, records, problems, unparsed, index)
     problems = sorted(set(problems))
     if use_cache:
         from docgen.snapshot import remember_check

@@ -71,10 +71,10 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
         named.remember()
 
 
-def kept(archive, key: str, listing) -> "KeptEntities | None":
+def kept(archive, key: str, stamps) -> "KeptEntities | None":
     """The roster as the last full check noted it, when it is for the entity files as listed now
-    and that check found nothing in any of them; else None (the check reads the whole roster)."""
-    stamps = kept_table.entity_stamps(listing, key)
+    (`stamps`: `draw.table.entity_stamps` of the listing) and that check found nothing in any of
+    them; else None (the check reads the whole roster)."""
     if stamps is None or kept_table.peek(archive.root, NOTE) != (key, stamps[0]):
         return None
     value = read_json(kept_table.store_path(archive.root, NOTE))
