@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from stat import S_ISREG
+
 from docgen.cache import CACHE_DIR
 from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek, values_of
 from docgen.records.archive import Record, display
@@ -292,7 +294,6 @@ def _compact(entry) -> list | None:
 
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-_S_ISREG = __import__("stat").S_ISREG
 
 
 def _read_plain(path: str) -> bytes | None:
@@ -305,7 +306,7 @@ def _read_plain(path: str) -> bytes | None:
         return None
     try:
         info = os.fstat(fd)
-        if not _S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
+        if not S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
             return None
         chunk = os.read(fd, info.st_size + 1)
         if len(chunk) <= info.st_size:  # a short read of a regular file: its end
