@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import check, edit
+from docgen import snapshot
 from docgen.draw.roster import fast_mapping
-from docgen.draw.table import RACY_NS
 from docgen.draw.run import context_for, draw_data, run_draw
 from docgen.draw.algorithm import make_draw
 from docgen.draw.scope import check_for_draw
@@ -26,8 +26,8 @@ def fresh(archive):
     shutil.rmtree(archive / "records/inspections")
     (archive / f"records/draws/{PLAN}-draw-1.yaml").unlink()
     # the roster is kept only when no entity file changed in the 50 ms before it was listed (a
-    # change within the clock's tick could go unseen: `table.RACY_NS`); the copy was made just now
-    time.sleep(2 * RACY_NS / 1e9)
+    # change within the clock's tick could go unseen: `snapshot.RACY_NS`); the copy was made just now
+    time.sleep(2 * snapshot.RACY_NS / 1e9)
     return archive
 
 

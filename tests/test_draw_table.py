@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import check, edit, run_docgen
+from docgen import snapshot
 from docgen.draw import roster, split, table
 from docgen.draw.scope import check_for_draw
 from docgen.records.archive import Archive
@@ -17,9 +18,9 @@ from test_draw_scope import PLAN, SEED, fresh, outcome, record_of, scoped
 
 
 def settled():
-    """Past the instant in which a file just written may change again unseen (`table.RACY_NS`):
+    """Past the instant in which a file just written may change again unseen (`snapshot.RACY_NS`):
     a roster is kept only from stamps older than that."""
-    time.sleep(table.RACY_NS / 1e9 * 2)
+    time.sleep(snapshot.RACY_NS / 1e9 * 2)
 
 
 @pytest.fixture

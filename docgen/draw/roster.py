@@ -19,7 +19,8 @@ import os
 from stat import S_ISREG
 
 from docgen.cache import CACHE_DIR
-from docgen.draw.table import FIELDS, RACY_NS, Builder, Table, entity_stamps, load, peek, values_of
+from docgen import snapshot
+from docgen.draw.table import FIELDS, Builder, Table, entity_stamps, load, peek, values_of
 from docgen.records.archive import Record, display
 from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
                                    read_yaml_file)
@@ -52,7 +53,7 @@ class Roster:
         self.use_cache = use_cache
         stamps = entity_stamps(listing, key) if use_cache else None
         self.stamps = stamps[0] if stamps else None
-        self.racy = stamps is None or stamps[1] >= started - RACY_NS  # see `snapshot.RACY_NS`
+        self.racy = stamps is None or stamps[1] >= started - snapshot.RACY_NS  # the replay's racy rule
         self.kept: Table | None = None
         self.kept_read = False
         self.peeked = None  # what the kept roster says it is for

@@ -30,7 +30,6 @@ from operator import itemgetter
 
 from docgen.cache import CACHE_DIR, in_own_cache, read_json, write_json
 from docgen.records.tree import GONE, newest_of, stamps_by_path
-from docgen.snapshot import RACY_NS  # noqa: F401 (the draw keeps a roster by the replay's racy rule)
 
 FIELDS = ("id", "name", "credit_code", "credit_class", "type", "status")  # what the draw reads
 FOLDER = "draw"
