@@ -291,6 +291,9 @@ def watch(records_dir: str, out_dir: str) -> None:
     from docgen.watch import watch as run_watch
 
     check.ONE_SHOT = False  # a long run: each rebuild's records are let go again
+    from docgen.start import one_shot_collector
+
+    one_shot_collector(False)
     # Ctrl-C and SIGTERM stop the watcher, also when a script started it in the background (the shell
     # then leaves SIGINT ignored, and Python would never raise KeyboardInterrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)

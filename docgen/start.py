@@ -23,6 +23,7 @@ _OPTIONS = {"validate": {"--records": "records", "--as-of": None},
 def main() -> None:
     """Entry point (console script and `python -m docgen`)."""
     started = time.perf_counter()
+    one_shot_collector()
     try:
         code = replayed(sys.argv[1:], started)
     except KeyboardInterrupt:
@@ -33,6 +34,29 @@ def main() -> None:
 
         full()
     leave(code)
+
+
+ONE_SHOT_THRESHOLD = 20_000  # objects made between two young collections in a one-shot command
+_DEFAULT_THRESHOLD = None
+
+
+def one_shot_collector(on: bool = True) -> None:
+    """Young collections far less often (`on`), or as Python's default again (a watcher's long run).
+
+    A run that ends after one command makes hundreds of thousands of long-lived objects (a county's
+    inspections and their planned documents) and little cyclic garbage: at Python's default of a
+    young collection every 700 objects, collecting took 0.08 s of an edit's rebuild, scanning the
+    same survivors again and again. Every 20,000 it takes half as much; what a cycle holds is
+    still freed, a little later."""
+    import gc
+
+    global _DEFAULT_THRESHOLD
+    if _DEFAULT_THRESHOLD is None:
+        _DEFAULT_THRESHOLD = gc.get_threshold()
+    if on:
+        gc.set_threshold(ONE_SHOT_THRESHOLD, *_DEFAULT_THRESHOLD[1:])
+    else:
+        gc.set_threshold(*_DEFAULT_THRESHOLD)
 
 
 def leave(code: int):

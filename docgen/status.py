@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from docgen.records import results
 from docgen.records.check import Checked
-from docgen.records.deadlines import SOON_DAYS, Deadline, all_deadlines
+from docgen.records.deadlines import SOON_DAYS, Deadline, all_deadlines, judged
 from docgen.draw.algorithm import CLASSES, DEFAULT_FLOOR, class_quota
 from docgen.records.index import parse_date
 from docgen.records.kept_roster import roster_kinds
@@ -291,7 +291,9 @@ def year_status(checked: Checked, year: int) -> YearStatus:
 def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None) -> Status:
     index = checked.index
     calendar = Calendar.from_records(index.calendars.values())
-    deadlines, problems = all_deadlines(index)
+    deadlines, trouble = all_deadlines(index)
+    # what the check said of the deadlines, in their order: the calendar's gaps, late and overdue steps
+    problems = trouble + judged(index, deadlines, checked.today or today)
     wanted = plan_ids or sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查")
     annual = [p for p in wanted if index.plans[p].data.get("type") != "联合抽查"]
     plans = [plan_status(checked, p, today, deadlines, calendar) for p in wanted if p not in annual]

@@ -4,6 +4,7 @@ figures — and is taken only when no entity file changed since a full check fou
 (The incremental = clean build guards, `test_random_edits` first, build through it too.)"""
 
 import datetime as dt
+import os
 import pathlib
 import sys
 import time
@@ -216,8 +217,41 @@ def test_the_rules_remembered_per_inspection_follow_what_they_read(records):
     assert not any("「录入抽查结果」已逾期" in p.message and p.path.endswith("b-00005.yaml") for p in cached_equals_full())
     (records / "calendar" / "2023.yaml").unlink()
     assert cached_equals_full() == overdue
+    # and the department's name they print, and the day they are judged on
+    departments = {"gaj": "迁安市公安局", "jyj": "迁安市教育局", "xfjy": "迁安市消防救援大队"}
+    late = next(p.message for p in overdue if "「录入抽查结果」已逾期" in p.message and p.path.endswith("b-00005.yaml"))
+    dep, name = next((d, n) for d, n in departments.items() if f"（{n}）" in late)
+    edit(records / "departments" / f"{dep}.yaml", f"name: {name}\n", f"name: {name}（更名）\n")
+    assert any(f"已逾期（{name}（更名））" in p.message and p.path.endswith("b-00005.yaml") for p in cached_equals_full())
+    edit(records / "departments" / f"{dep}.yaml", f"name: {name}（更名）\n", f"name: {name}\n")
+    assert cached_equals_full() == overdue
+    settled()
+    early = dt.date(2023, 11, 1)  # before the visit: nothing is due yet
+    cached = check_archive(Archive(str(records)), today=early, kept_roster=True)
+    assert cached.problems == check_archive(Archive(str(records)), today=early, use_cache=False).problems
+    assert not any("已逾期" in p.message for p in cached.problems)
+    assert cached_equals_full() == overdue
     target.write_text(text, encoding="utf-8")
     assert cached_equals_full() == quiet
     entity = records / "entities" / "b-00004.yaml"
     edit(entity, "type: 校外培训机构", "type: 其他机构")
     assert [p for p in cached_equals_full() if "不在计划的抽查范围" in p.message][0].path.endswith("b-00004.yaml")
+
+
+def test_entities_in_sub_folders_are_found_at_their_own_paths(records):
+    # the note lists only paths other than entities/<id>.yaml; those must be found there
+    sub = records / "entities" / "街道"
+    sub.mkdir()
+    for n in (0, 7, 100):  # two an inspection names, one it does not
+        (records / "entities" / f"b-{n:05d}.yaml").rename(sub / f"b-{n:05d}.yaml")
+    checked_both(records)
+    target = inspection(records, 6)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert uses_kept(kept)
+    same(kept, full)
+    roster = kept.index.entities
+    assert roster.other_paths == {str(roster.rows[f"b-{n:05d}"]): f"entities/街道/b-{n:05d}.yaml" for n in (0, 7, 100)}
+    assert roster["b-00100"].path.endswith(os.path.join("街道", "b-00100.yaml"))
+    assert roster["b-00100"].data == full.index.entities["b-00100"].data
+    assert roster["b-00007"].data == full.index.entities["b-00007"].data

@@ -586,18 +586,19 @@ class _Placer:
 
     def place(self, output: Output, key: str) -> bool:
         """True when the output's own path now holds what docgen made for it."""
-        rel, side = output.relpath, beside(output.relpath)
+        rel = output.relpath
         target = self.folder.target(rel)
         if target is None:
             raise DocgenError("所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里")
-        side_target = beside(target)  # the same folder
-        old, old_side = self.manifest.get(rel), self.manifest.get(side)
+        old = self.manifest.get(rel)
         last = old["sha256"] if old else None
         current = self.folder.state(target)
         if not self.force and old and old.get("key") == key and current == last:
             self.new_manifest[rel] = old
             self.report.unchanged += 1
             return True
+        side, side_target = beside(rel), beside(target)  # the same folder
+        old_side = self.manifest.get(side)
         if not self.force and current not in (None, last) and old_side and old_side.get("key") == key:
             if current == old_side["sha256"]:  # the clerk took the new document over: nothing is beside any more
                 self.new_manifest[rel] = {**old_side}

@@ -37,6 +37,14 @@ NOTE = "checked.json"  # what the last full check found of the roster
 NAMED = "named.json"  # the data of the entities inspections name
 
 
+SEPARATOR = "/"  # between the ids noted: never in a file's name, so never in a quiet roster's id
+
+
+def usual_path(rid: str) -> str:
+    """Where an entity's file usually is (relative to records/): the note lists only the others."""
+    return f"entities/{rid}.yaml"
+
+
 class Stale(Exception):
     """An entity file's bytes are not those noted for its stamp (changed while this run read it)."""
 
@@ -60,9 +68,16 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
     if quiet:
         start = len(archive.records_dir) + 1
         kept = list(index.entities.values())  # in the index's order
-        value.update(roster=index.roster_digest(), kinds=kinds_of(kept), ids=list(index.entities),
-                     paths=[r.abspath[start:].replace(os.sep, "/") for r in kept], shas="".join(r.sha for r in kept))
-        if not all(len(r.sha) == 64 for r in kept) or any(r.abspath[:start - 1] != archive.records_dir for r in kept):
+        ids = list(index.entities)
+        paths = [r.abspath[start:].replace(os.sep, "/") for r in kept]
+        # the ids as one text, the paths only where they are not the usual one (`usual_path`): a
+        # county's 100,000 ids are split in C when read, not decoded as 200,000 JSON strings
+        value.update(roster=index.roster_digest(), kinds=kinds_of(kept), ids=SEPARATOR.join(ids),
+                     paths={str(row): path for row, (rid, path) in enumerate(zip(ids, paths)) if path != usual_path(rid)},
+                     shas="".join(r.sha for r in kept))
+        # an id holding the separator is not its file's name: a check finds that (so not quiet)
+        if not all(len(r.sha) == 64 for r in kept) or any(r.abspath[:start - 1] != archive.records_dir for r in kept) \
+                or any(SEPARATOR in rid for rid in ids) or not ids:
             value = {"key": key, "stamps": stamps[0], "quiet": False}
     write_json(path, value)
     if value["quiet"]:
@@ -83,13 +98,16 @@ def kept(archive, key: str, stamps) -> "KeptEntities | None":
                 or value.get("quiet") is not True or not isinstance(value["roster"], str):
             return None
         ids, paths, shas = value["ids"], value["paths"], value["shas"]
-        if not (isinstance(ids, list) and isinstance(paths, list) and isinstance(shas, str)
-                and all(isinstance(text, str) for text in ids) and all(isinstance(text, str) for text in paths)
-                and len(ids) == len(paths) == len(set(ids)) and len(shas) == 64 * len(ids)):
+        if not (isinstance(ids, str) and isinstance(paths, dict) and isinstance(shas, str)
+                and all(isinstance(text, str) for text in paths.values())):
             return None
+        roster = KeptEntities(value, archive.records_dir, archive.root, key)
+        if len(roster.rows) != len(roster.ids) or len(shas) != 64 * len(roster.ids) \
+                or not all(row.isascii() and row.isdigit() and int(row) < len(roster.ids) for row in paths):
+            return None  # an id twice, or the parts not of one roster
     except KeyError:
         return None
-    return KeptEntities(value, archive.records_dir, archive.root, key)
+    return roster
 
 
 def _named(records) -> list[str]:
@@ -109,7 +127,8 @@ class KeptEntities(Mapping):
         kinds = note.get("kinds")  # (`kinds_of`) None: counted from the records
         self.kinds = kinds if isinstance(kinds, list) and all(
             isinstance(k, list) and len(k) == 4 and isinstance(k[3], int) for k in kinds) else None
-        self.ids, self.paths, self.shas = note["ids"], note["paths"], note["shas"]
+        self.ids, self.shas = note["ids"].split(SEPARATOR), note["shas"]
+        self.other_paths = note["paths"]  # row (as text) -> path, where not `usual_path`
         self.rows = dict(zip(self.ids, range(len(self.ids))))
         self.made: dict[str, Record] = {}
 
@@ -131,9 +150,14 @@ class KeptEntities(Mapping):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _shown(self, path: str) -> str:
-        here = os.getcwd() + os.sep
+    @staticmethod
+    def _shown(path: str, here: str) -> str:
+        """`path` as a problem shows it: relative to the working folder `here` (with its separator)."""
         return path[len(here):] if path.startswith(here) else path
+
+    def path_of(self, row: int) -> str:
+        """The path of the entity in `row`, relative to records/ ("/"-separated)."""
+        return self.other_paths.get(str(row)) or usual_path(self.ids[row])
 
     def read(self, rids: list[str], remembered: dict | None = None) -> list[Record]:
         """The records of `rids` (ids in the roster): from `remembered` ({path: [sha, data]}, as
@@ -142,11 +166,12 @@ class KeptEntities(Mapping):
         import hashlib
 
         found = []
+        here = os.getcwd() + os.sep
         for rid in rids:
             row = self.rows[rid]  # a KeyError for an id not in the roster, as a dict's
-            rel, sha = self.paths[row], self.shas[64 * row:64 * row + 64]
+            rel, sha = self.path_of(row), self.shas[64 * row:64 * row + 64]
             path = self.records_dir + os.sep + rel.replace("/", os.sep)
-            shown = self._shown(path)
+            shown = self._shown(path, here)
             entry = remembered.get(rel) if remembered else None
             if isinstance(entry, list) and len(entry) == 2 and entry[0] == sha and isinstance(entry[1], dict):
                 doc = Document(entry[1], reparse=partial(positioned, path, shown))
@@ -172,7 +197,7 @@ class KeptEntities(Mapping):
         remembered = stored["files"] if ok else {}
         found = self.read(wanted, remembered)
         if {path: entry[0] if isinstance(entry, list) and entry else None for path, entry in remembered.items()} \
-                != {self.paths[self.rows[record_id]]: record.sha for record_id, record in self.made.items()}:
+                != {self.path_of(self.rows[record_id]): record.sha for record_id, record in self.made.items()}:
             self.remember()
         return found
 
@@ -180,7 +205,7 @@ class KeptEntities(Mapping):
         """Keep the data of the entities read whole (`named.json`), for the next run."""
         files = {}
         for rid, record in sorted(self.made.items()):
-            files[self.paths[self.rows[rid]]] = [record.sha, record.data]
+            files[self.path_of(self.rows[rid])] = [record.sha, record.data]
         write_json(kept_table.store_path(self.root, NAMED), {"key": self.key, "files": files})
 
 
