@@ -349,6 +349,27 @@ def test_unsafe_characters_never_reach_file_names():
     assert safe_name("甲" * 300) != safe_name("甲" * 301)
 
 
+def test_the_usual_names_short_way_gives_what_the_long_one_does(monkeypatch):
+    # `safe_name` returns a name of letters, digits and brackets as it is: exactly what its full
+    # cleaning gives it, for names from every category around those (hypothesis)
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from docgen.documents import outputs
+
+    never = re.compile(r"(?!)")
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(st.characters(codec="utf-8") | st.sampled_from("（）()-_ .甲乙"), max_size=60))
+    def agrees(raw):
+        short = safe_name(raw)
+        with monkeypatch.context() as patched:
+            patched.setattr(outputs, "_PLAIN", never)
+            assert safe_name(raw) == short
+
+    agrees()
+
+
 def test_one_broken_template_fails_its_documents_only(archive):
     shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
     path = archive / "templates/02_告知书.docx"

@@ -19,6 +19,7 @@ from docgen.documents.outfolder import INVISIBLE
 _UNSAFE = re.compile(r'[\\/:*?"<>|]')
 _NOT_WORD = re.compile(r"[^\w.\- ]")  # letters and digits (\w) are never of the categories below
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}  # not Cn: names must not depend on the Unicode version
+_PLAIN = re.compile(r"[\w（）()\-]+")  # a name `safe_name` leaves as it is, when not too long
 NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file systems allow 255)
 
 # The inspection fields each plan-wide document reads. An edit to any other field (a finding, an
@@ -98,6 +99,8 @@ def safe_name(name: str, budget: int = NAME_BYTES) -> str:
     format characters, line and paragraph separators, surrogates, private use) become "_". A name
     longer than `budget` UTF-8 bytes is cut on a character boundary and ends with a short hash of
     the whole name, so that two long names sharing their beginning still give two files."""
+    if _PLAIN.fullmatch(name) and not INVISIBLE.search(name) and len(name.encode("utf-8")) <= budget:
+        return name  # the usual name: letters, digits and brackets, nothing to change (as below)
     import unicodedata
 
     cleaned = INVISIBLE.sub("_", _UNSAFE.sub("_", name))
@@ -205,14 +208,25 @@ def projection(record, fields: tuple[str, ...]) -> str:
 
     Remembered with the record's cache entry, which is keyed by the file's bytes: for an
     unchanged file the digests are looked up rather than serialised again in every build."""
-    import hashlib
-    import json
+    token = _PROJECTION_TOKENS.get(fields)
+    if token is None:
+        token = _PROJECTION_TOKENS[fields] = "projection2 " + " ".join(fields)
+    memo = record.doc.memo
+    found = memo.get(token) if memo is not None else None  # 21,000 look-ups at a county's scale
+    if isinstance(found, str):
+        return found
 
     def make() -> str:
+        import hashlib
+        import json
+
         part = {k: _projected(k, record.data.get(k)) for k in fields}
         return hashlib.sha256(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
-    return record.doc.remembered("projection2 " + " ".join(fields), make, lambda v: isinstance(v, str))
+    return record.doc.remembered(token, make, lambda v: isinstance(v, str))
+
+
+_PROJECTION_TOKENS: dict[tuple[str, ...], str] = {}  # fields -> the memo's name for their digest
 
 
 def _projected(name: str, value):
@@ -221,6 +235,21 @@ def _projected(name: str, value):
         return value
     return {dep: {k: v for k, v in part.items() if k != PART_ITEMS} if isinstance(part, dict) else part
             for dep, part in value.items()}
+
+
+class _Once:
+    """`make()`, made when first asked and then kept: a context two documents share (cheaper to
+    set up than `functools.cache`, for 3,000 inspections of which an edit renders one)."""
+
+    __slots__ = ("make", "made")
+
+    def __init__(self, make):
+        self.make, self.made = make, None
+
+    def __call__(self):
+        if self.made is None:
+            self.made = self.make()
+        return self.made
 
 
 def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
@@ -284,10 +313,9 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),
                    "04": tuple(own + [f"inspection={record.sha}"])}
 
-        @functools.cache
-        def context(record=record, seq=seq) -> tuple[dict, None]:
-            insp = model.inspection_view(seq, record, plan, index, view().departments, methods)
-            return {"plan": view(), "i": insp}, None
+        # the 告知书 and the 核查记录表 share it
+        context = _Once(lambda record=record, seq=seq: ({"plan": view(), "i": model.inspection_view(
+            seq, record, plan, index, view().departments, methods)}, None))
 
         for prefix, template, label in (("02_告知书", "02_告知书.docx", "告知书"),
                                         ("04_实地核查记录表", "04_实地核查记录表.docx", "实地核查记录表")):
