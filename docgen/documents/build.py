@@ -340,10 +340,11 @@ class Renderer:
             return Part(None, kind, restart, digest=digest, load=lambda: self.render(output))
         return Part(data if data is not None else self.render(output), kind, restart)
 
-    def layout_path(self, relpath: str) -> str | None:
-        """Where the layout of the print set at `relpath` is kept (one file per set's path)."""
-        target = self.folder.target(relpath) if self.folder is not None and self.sets_dir else None
-        if target is None:
+    def layout_path(self, relpath: str, target: str | None = None) -> str | None:
+        """Where the layout of the print set at `relpath` (`target`, when known) is kept (one file per set's path)."""
+        if target is None and self.folder is not None and self.sets_dir:
+            target = self.folder.target(relpath)
+        if target is None or not self.sets_dir:
             return None
         return os.path.join(self.sets_dir, hashlib.sha256(os.fsencode(target)).hexdigest() + ".json")
 
@@ -363,10 +364,10 @@ class Renderer:
     def _previous_set(self, output: Output) -> tuple[str | None, tuple | None]:
         """Where the set's layout is kept, and (bytes, layout) of the set as docgen last composed it,
         when the file at its path still holds exactly that (else None: composed afresh)."""
-        path = self.layout_path(output.relpath)
+        target = self.folder.target(output.relpath) if self.folder is not None else None
+        path = self.layout_path(output.relpath, target)
         if path is None:
             return None, None
-        target = self.folder.target(output.relpath)
         from docgen.cache import read_json
 
         stored = read_json(path)
