@@ -174,7 +174,7 @@ def test_the_named_entities_data_is_taken_only_for_the_bytes_noted(records):
 
 
 def test_the_rules_remembered_per_inspection_follow_what_they_read(records):
-    """`rules._remembered`: an inspection's own rules are taken as found before only while its plan,
+    """`rules.remembered_problems`: an inspection's own rules are taken as found before only while its plan,
     its entity, the departments and the item lists are as they were."""
     from conftest import edit
 

@@ -145,7 +145,7 @@ def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[
 def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]:
     """Late steps are errors; open steps past their deadline are warnings.
 
-    An inspection's are remembered with its cache entry (`rules._remembered`), for the same plan,
+    An inspection's are remembered with its cache entry (`rules.remembered_problems`), for the same plan,
     calendar, departments and day (`_memo_context`): after an edit, 3,000 unchanged inspections'
     18,000 deadlines are not worked out again. Once `all_deadlines` has run on `index` (status
     asks for the deadlines themselves), they are judged from there."""
@@ -153,7 +153,7 @@ def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]
     if getattr(index, "_deadlines", None) is not None:
         deadlines, trouble = index._deadlines
         return trouble + judged(index, deadlines, today)
-    from docgen.records.rules import _remembered
+    from docgen.records.rules import remembered_problems
 
     calendar = Calendar.from_records(index.calendars.values())
     names = _Names(index.entities)
@@ -171,7 +171,7 @@ def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]
         if context is None or not plan.sha:
             problems.extend(find())
         else:
-            problems.extend(_remembered(record, "deadlines", f"{plan.sha}\0{context}", find))
+            problems.extend(remembered_problems(record, "deadlines", f"{plan.sha}\0{context}", find))
     for plan in index.plans.values():
         found, trouble = confirmation_deadlines(plan, index, calendar)
         problems.extend(trouble + judged(index, found, today))

@@ -209,7 +209,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield from _check_inspection(record, plan_rec, entity_rec, index)
             continue
         context = f"{plan_rec.sha if plan_rec else None}\0{entity_rec.sha if entity_rec else None}\0{team_digest}"
-        yield from _remembered(record, "inspection rules", context,
+        yield from remembered_problems(record, "inspection rules", context,
                                lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
                                _check_inspection(record, plan_rec, entity_rec, index))
 
@@ -228,7 +228,7 @@ def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Recor
     yield from _check_team(record, plan, index)
 
 
-def _remembered(record: Record, token: str, context: str, find) -> list[Problem]:
+def remembered_problems(record: Record, token: str, context: str, find) -> list[Problem]:
     """`find()`'s problems for the record, or what it gave for the same file bytes and `context`
     (a digest of everything else it reads) before: remembered with the record's cache entry, so
     that the rules on 3,000 unchanged inspections are not run again after each edit."""
