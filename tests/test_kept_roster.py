@@ -251,7 +251,25 @@ def test_entities_in_sub_folders_are_found_at_their_own_paths(records):
     assert uses_kept(kept)
     same(kept, full)
     roster = kept.index.entities
-    assert roster.other_paths == {str(roster.rows[f"b-{n:05d}"]): f"entities/街道/b-{n:05d}.yaml" for n in (0, 7, 100)}
+    assert roster.other_paths == {roster.rows[f"b-{n:05d}"]: f"entities/街道/b-{n:05d}.yaml" for n in (0, 7, 100)}
     assert roster["b-00100"].path.endswith(os.path.join("街道", "b-00100.yaml"))
     assert roster["b-00100"].data == full.index.entities["b-00100"].data
     assert roster["b-00007"].data == full.index.entities["b-00007"].data
+
+
+@pytest.mark.parametrize("row", ["007", "+7", "٧", "9" * 5000, "-1", "120"])
+def test_a_note_with_a_row_not_as_written_is_not_taken(records, row):
+    # signed by this user's docgen, but not as `note` writes a row: the roster is read whole
+    from docgen.cache import read_json, write_json
+
+    checked_both(records)
+    note = table.store_path(str(records.parent), kept_roster.NOTE)
+    value = read_json(note)
+    assert value["quiet"] is True and value["paths"] == {}
+    value["paths"] = {row: "entities/b-00007.yaml"}
+    write_json(note, value)
+    target = inspection(records, 2)
+    target.write_text(target.read_text(encoding="utf-8") + "# 补记\n", encoding="utf-8")
+    kept, full = checked_both(records)
+    assert not uses_kept(kept)
+    same(kept, full)

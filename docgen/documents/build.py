@@ -365,7 +365,7 @@ class Renderer:
         """Where the set's layout is kept, and (bytes, layout) of the set as docgen last composed it,
         when the file at its path still holds exactly that (else None: composed afresh)."""
         target = self.folder.target(output.relpath) if self.folder is not None else None
-        path = self.layout_path(output.relpath, target)
+        path = self.layout_path(output.relpath, target) if target is not None else None
         if path is None:
             return None, None
         from docgen.cache import read_json

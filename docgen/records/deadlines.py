@@ -145,59 +145,82 @@ def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[
 def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]:
     """Late steps are errors; open steps past their deadline are warnings.
 
-    An inspection's are remembered with its cache entry (`rules.remembered_problems`), for the same plan,
-    calendar, departments and day (`_memo_context`): after an edit, 3,000 unchanged inspections'
-    18,000 deadlines are not worked out again. Once `all_deadlines` has run on `index` (status
-    asks for the deadlines themselves), they are judged from there."""
-    today = today or dt.date.today()
-    if getattr(index, "_deadlines", None) is not None:
-        deadlines, trouble = index._deadlines
-        return trouble + judged(index, deadlines, today)
-    from docgen.records.rules import remembered_problems
+    What an inspection's deadlines give is remembered with its cache entry
+    (`rules.remembered_value`), for the same plan, calendar and departments (`_memo_context`): the
+    problems that hold whatever the day (a late step, a year without a calendar), and each open
+    step's due date and the warning it gives once past it; only those are compared with `today`
+    in each run. After an edit, 3,000 unchanged inspections' 18,000 deadlines are not worked out
+    again, on this day or the next."""
+    from docgen.records.rules import problem_rows, remembered_value
 
+    today = today or dt.date.today()
+    day = today.isoformat()  # ISO dates compare as text
     calendar = Calendar.from_records(index.calendars.values())
     names = _Names(index.entities)
-    context = _memo_context(index, today)
+    context = _memo_context(index)
     problems = []
     for record in index.inspections:
         plan = index.plans.get(record.data.get("plan"))
         if plan is None:
             continue
 
-        def find(record=record, plan=plan) -> list[Problem]:
+        def find(record=record, plan=plan) -> list:
             found, trouble = inspection_deadlines(record, plan.data, calendar, names)
-            return trouble + judged(index, found, today)
+            steps = _judged(index, found)
+            late = [d.record.problem(d.keys, message, ERROR) for d, message in steps if d.done is not None]
+            # an open step's position is looked up only once it is overdue (when it is reported)
+            return [problem_rows(trouble + late), [[d.due.isoformat(), list(d.keys), message]
+                                                   for d, message in steps if d.done is None]]
 
         if context is None or not plan.sha:
-            problems.extend(find())
+            always, open_steps = find()
         else:
-            problems.extend(remembered_problems(record, "deadlines", f"{plan.sha}\0{context}", find))
+            always, open_steps = remembered_value(record, "deadlines", f"{plan.sha}\0{context}", find, _is_memo)
+        problems += [Problem(record.path, *row) for row in always]
+        problems += [record.problem(tuple(keys), message, WARNING) for due, keys, message in open_steps if day > due]
     for plan in index.plans.values():
         found, trouble = confirmation_deadlines(plan, index, calendar)
         problems.extend(trouble + judged(index, found, today))
     return problems
 
 
+def _is_memo(value) -> bool:
+    """The shape `check_deadlines` remembers: [problem rows, [[due date, keys, message], ...]]."""
+    from docgen.records.rules import is_problem_rows
+
+    return isinstance(value, list) and len(value) == 2 and is_problem_rows(value[0]) and isinstance(value[1], list) \
+        and all(isinstance(step, list) and len(step) == 3 and isinstance(step[0], str) and isinstance(step[2], str)
+                and isinstance(step[1], list) and all(type(k) in (str, int) for k in step[1]) for step in value[1])
+
+
 def judged(index: Index, deadlines: list[Deadline], today: dt.date) -> list[Problem]:
     """The problems of `deadlines` on `today`: a late step, or an open one past its deadline."""
-    problems = []
+    return [d.record.problem(d.keys, message, ERROR if d.done is not None else WARNING)
+            for d, message in _judged(index, deadlines) if d.done is not None or d.overdue(today)]
+
+
+def _judged(index: Index, deadlines: list[Deadline]) -> list[tuple[Deadline, str]]:
+    """Each step done late with its error's text, and each open step with the text of the warning
+    it gives once past its deadline (steps done in time give nothing)."""
+    found = []
     for d in deadlines:
+        if d.done is not None and not d.late:
+            continue
         whose = ""
         if d.department and d.keys[0] == "departments":  # a department's own result
             dep = index.departments.get(d.department)
             whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
-            problems.append(d.record.problem(d.keys, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成",
-                                             ERROR))
-        elif d.overdue(today):
-            problems.append(d.record.problem(d.keys, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成", WARNING))
-    return problems
+            found.append((d, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成"))
+        else:
+            found.append((d, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成"))
+    return found
 
 
-def _memo_context(index: Index, today: dt.date) -> str | None:
-    """What an inspection's deadline problems read besides its file and its plan: the calendar
-    records and chinesecalendar's data (its version), the departments' names, and the day. None
-    when a record read has no digest of its bytes (nothing is then remembered)."""
+def _memo_context(index: Index) -> str | None:
+    """What an inspection's deadlines read besides its file and its plan: the calendar records and
+    chinesecalendar's data (its version), and the departments' names. None when a record read has
+    no digest of its bytes (nothing is then remembered)."""
     import hashlib
 
     import chinese_calendar
@@ -205,5 +228,5 @@ def _memo_context(index: Index, today: dt.date) -> str | None:
     inputs = sorted((r.path, r.sha) for r in (*index.calendars.values(), *index.departments.values()))
     if not all(sha for _path, sha in inputs):
         return None
-    text = repr((inputs, getattr(chinese_calendar, "__version__", None), today.isoformat()))
+    text = repr((inputs, getattr(chinese_calendar, "__version__", None)))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()

@@ -45,6 +45,13 @@ def usual_path(rid: str) -> str:
     return f"entities/{rid}.yaml"
 
 
+def _row(text: str) -> int:
+    """A row number as `note` writes it (`str(row)`); ValueError for any other text."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and text == str(int(text))):
+        raise ValueError(text)
+    return int(text)
+
+
 class Stale(Exception):
     """An entity file's bytes are not those noted for its stamp (changed while this run read it)."""
 
@@ -64,21 +71,21 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
     old = kept_table.peek(archive.root, NOTE)
     if old == (key, stamps[0]) and read_json(path) is not None:
         return  # noted for these very files already
+    start = len(archive.records_dir) + 1
+    kept = list(index.entities.values())  # in the index's order
+    ids = list(index.entities)
+    # what the note cannot hold is never quiet (an id holding the separator is not its file's name:
+    # a check finds that already); nor is an empty roster
+    quiet = quiet and bool(ids) and all(len(r.sha) == 64 and r.abspath[:start - 1] == archive.records_dir for r in kept) \
+        and not any(SEPARATOR in rid for rid in ids)
     value = {"key": key, "stamps": stamps[0], "quiet": quiet}
     if quiet:
-        start = len(archive.records_dir) + 1
-        kept = list(index.entities.values())  # in the index's order
-        ids = list(index.entities)
         paths = [r.abspath[start:].replace(os.sep, "/") for r in kept]
         # the ids as one text, the paths only where they are not the usual one (`usual_path`): a
         # county's 100,000 ids are split in C when read, not decoded as 200,000 JSON strings
         value.update(roster=index.roster_digest(), kinds=kinds_of(kept), ids=SEPARATOR.join(ids),
                      paths={str(row): path for row, (rid, path) in enumerate(zip(ids, paths)) if path != usual_path(rid)},
                      shas="".join(r.sha for r in kept))
-        # an id holding the separator is not its file's name: a check finds that (so not quiet)
-        if not all(len(r.sha) == 64 for r in kept) or any(r.abspath[:start - 1] != archive.records_dir for r in kept) \
-                or any(SEPARATOR in rid for rid in ids) or not ids:
-            value = {"key": key, "stamps": stamps[0], "quiet": False}
     write_json(path, value)
     if value["quiet"]:
         named = KeptEntities(value, archive.records_dir, archive.root, key)
@@ -103,9 +110,9 @@ def kept(archive, key: str, stamps) -> "KeptEntities | None":
             return None
         roster = KeptEntities(value, archive.records_dir, archive.root, key)
         if len(roster.rows) != len(roster.ids) or len(shas) != 64 * len(roster.ids) \
-                or not all(row.isascii() and row.isdigit() and int(row) < len(roster.ids) for row in paths):
+                or not all(0 <= row < len(roster.ids) for row in roster.other_paths):
             return None  # an id twice, or the parts not of one roster
-    except KeyError:
+    except (KeyError, ValueError):
         return None
     return roster
 
@@ -128,7 +135,8 @@ class KeptEntities(Mapping):
         self.kinds = kinds if isinstance(kinds, list) and all(
             isinstance(k, list) and len(k) == 4 and isinstance(k[3], int) for k in kinds) else None
         self.ids, self.shas = note["ids"].split(SEPARATOR), note["shas"]
-        self.other_paths = note["paths"]  # row (as text) -> path, where not `usual_path`
+        # row -> path, where not `usual_path` (rows written as `str(row)`: any other text is refused)
+        self.other_paths = {_row(text): path for text, path in note["paths"].items()}
         self.rows = dict(zip(self.ids, range(len(self.ids))))
         self.made: dict[str, Record] = {}
 
@@ -157,7 +165,7 @@ class KeptEntities(Mapping):
 
     def path_of(self, row: int) -> str:
         """The path of the entity in `row`, relative to records/ ("/"-separated)."""
-        return self.other_paths.get(str(row)) or usual_path(self.ids[row])
+        return self.other_paths.get(row) or usual_path(self.ids[row])
 
     def read(self, rids: list[str], remembered: dict | None = None) -> list[Record]:
         """The records of `rids` (ids in the roster): from `remembered` ({path: [sha, data]}, as

@@ -232,20 +232,36 @@ def remembered_problems(record: Record, token: str, context: str, find) -> list[
     """`find()`'s problems for the record, or what it gave for the same file bytes and `context`
     (a digest of everything else it reads) before: remembered with the record's cache entry, so
     that the rules on 3,000 unchanged inspections are not run again after each edit."""
+    rows = remembered_value(record, token, context, lambda: problem_rows(find()), is_problem_rows)
+    return [Problem(record.path, *row) for row in rows]
+
+
+def remembered_value(record: Record, token: str, context: str, make, valid):
+    """`make()` (a JSON value) for the record, or what it gave for the same file bytes and
+    `context` before, when `valid` says it is of the expected shape (see `remembered_problems`)."""
     doc = record.doc
     memo = doc.memo
     kept = memo.get(token) if memo is not None else None
-    if isinstance(kept, list) and len(kept) == 2 and kept[0] == context and isinstance(kept[1], list):
-        try:
-            return [Problem(record.path, line, column, message, severity) for line, column, message, severity in kept[1]]
-        except (TypeError, ValueError):
-            pass
-    found = list(find())
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == context and valid(kept[1]):
+        return kept[1]
+    value = make()
     if memo is not None:
-        memo[token] = [context, [[p.line, p.column, p.message, p.severity] for p in found]]
+        memo[token] = [context, value]
         if doc.noted is not None:
             doc.noted()
-    return found
+    return value
+
+
+def problem_rows(problems) -> list[list]:
+    """[line, column, message, severity] of problems on one record, as its memo keeps them."""
+    return [[p.line, p.column, p.message, p.severity] for p in problems]
+
+
+def is_problem_rows(value) -> bool:
+    """Whether `value` is a list of `problem_rows`."""
+    types = (int, int, str, str)
+    return isinstance(value, list) and all(
+        isinstance(row, list) and len(row) == 4 and all(type(v) is t for v, t in zip(row, types)) for row in value)
 
 
 def _check_dates(record: Record) -> Iterator[Problem]:
