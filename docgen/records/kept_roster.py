@@ -32,6 +32,7 @@ from docgen.draw import table as kept_table
 from docgen.records.archive import Record, _parsed
 from docgen.records.loader import Document, positioned, read_limited
 from docgen.records.problems import DocgenError
+from docgen.records.tree import display
 
 NOTE = "checked.json"  # what the last full check found of the roster
 NAMED = "named.json"  # the data of the entities inspections name
@@ -63,20 +64,19 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
     if stamps is None or racy:
         return
     path = kept_table.store_path(archive.root, NOTE)
-    folder = os.path.join(archive.records_dir, "entities") + os.sep
-    entities = [record for record in records if record.kind == "entity"]
-    quiet = not any(kind == "entity" for kind, _path in unparsed) \
-        and not any(os.path.abspath(p.path).startswith(folder) for p in problems) \
-        and len(entities) == len(index.entities)  # every id text and used once: each file is in the index
-    old = kept_table.peek(archive.root, NOTE)
-    if old == (key, stamps[0]) and read_json(path) is not None:
+    if kept_table.peek(archive.root, NOTE) == (key, stamps[0]) and read_json(path) is not None:
         return  # noted for these very files already
+    folder = os.path.join(archive.records_dir, "entities") + os.sep
     start = len(archive.records_dir) + 1
     kept = list(index.entities.values())  # in the index's order
     ids = list(index.entities)
-    # what the note cannot hold is never quiet (an id holding the separator is not its file's name:
-    # a check finds that already); nor is an empty roster
-    quiet = quiet and bool(ids) and all(len(r.sha) == 64 and r.abspath[:start - 1] == archive.records_dir for r in kept) \
+    # nothing found in any entity file, and each in the index (every id text and used once); and
+    # nothing the note cannot hold (an id holding the separator is not its file's name: a check
+    # finds that already), nor an empty roster
+    quiet = not any(kind == "entity" for kind, _path in unparsed) \
+        and not any(os.path.abspath(p.path).startswith(folder) for p in problems) \
+        and sum(record.kind == "entity" for record in records) == len(ids) and bool(ids) \
+        and all(len(r.sha) == 64 and r.abspath[:start - 1] == archive.records_dir for r in kept) \
         and not any(SEPARATOR in rid for rid in ids)
     value = {"key": key, "stamps": stamps[0], "quiet": quiet}
     if quiet:
@@ -158,11 +158,6 @@ class KeptEntities(Mapping):
     def __len__(self) -> int:
         return len(self.ids)
 
-    @staticmethod
-    def _shown(path: str, here: str) -> str:
-        """`path` as a problem shows it: relative to the working folder `here` (with its separator)."""
-        return path[len(here):] if path.startswith(here) else path
-
     def path_of(self, row: int) -> str:
         """The path of the entity in `row`, relative to records/ ("/"-separated)."""
         return self.other_paths.get(row) or usual_path(self.ids[row])
@@ -179,7 +174,7 @@ class KeptEntities(Mapping):
             row = self.rows[rid]  # a KeyError for an id not in the roster, as a dict's
             rel, sha = self.path_of(row), self.shas[64 * row:64 * row + 64]
             path = self.records_dir + os.sep + rel.replace("/", os.sep)
-            shown = self._shown(path, here)
+            shown = display(path, here)
             entry = remembered.get(rel) if remembered else None
             if isinstance(entry, list) and len(entry) == 2 and entry[0] == sha and isinstance(entry[1], dict):
                 doc = Document(entry[1], reparse=partial(positioned, path, shown))

@@ -210,8 +210,8 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             continue
         context = f"{plan_rec.sha if plan_rec else None}\0{entity_rec.sha if entity_rec else None}\0{team_digest}"
         yield from remembered_problems(record, "inspection rules", context,
-                               lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
-                               _check_inspection(record, plan_rec, entity_rec, index))
+                                       lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
+                                       _check_inspection(record, plan_rec, entity_rec, index))
 
 
 def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Record | None, index: Index) -> Iterator[Problem]:
@@ -238,18 +238,10 @@ def remembered_problems(record: Record, token: str, context: str, find) -> list[
 
 def remembered_value(record: Record, token: str, context: str, make, valid):
     """`make()` (a JSON value) for the record, or what it gave for the same file bytes and
-    `context` before, when `valid` says it is of the expected shape (see `remembered_problems`)."""
-    doc = record.doc
-    memo = doc.memo
-    kept = memo.get(token) if memo is not None else None
-    if isinstance(kept, list) and len(kept) == 2 and kept[0] == context and valid(kept[1]):
-        return kept[1]
-    value = make()
-    if memo is not None:
-        memo[token] = [context, value]
-        if doc.noted is not None:
-            doc.noted()
-    return value
+    `context` before, when `valid` says it is of the expected shape (see `remembered_problems`):
+    `Document.remembered`, kept with the context it was made for."""
+    return record.doc.remembered(token, lambda: [context, make()], lambda kept: isinstance(kept, list) and len(
+        kept) == 2 and kept[0] == context and valid(kept[1]))[1]
 
 
 def problem_rows(problems) -> list[list]:

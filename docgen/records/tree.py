@@ -45,9 +45,10 @@ def is_record_file(name: str) -> bool:
     return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
 
 
-def display(path: str) -> str:
-    """A path as a clerk would type it: relative to the current folder when inside it."""
-    here = os.getcwd() + os.sep
+def display(path: str, here: str | None = None) -> str:
+    """A path as a clerk would type it: relative to the current folder when inside it (`here`: that
+    folder with its separator, when a caller showing many paths asked for it once)."""
+    here = here or os.getcwd() + os.sep
     return path[len(here):] if path.startswith(here) else path
 
 
