@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Callable
 
 from docgen.records import model, results
@@ -419,7 +420,7 @@ def print_set(relpath: str, title: str, when: str, parts: list[Output], restart:
     depends = tuple(f"{p.relpath}|{p.template}|{depends_digest(p)}" for p in parts)
     if colophon_from is not None:
         depends += (f"版记|{colophon_from.relpath}|{depends_digest(colophon_from)}",)
-    sources = tuple(dict.fromkeys(s for p in parts for s in p.sources))
+    sources = tuple(dict.fromkeys(chain.from_iterable(p.sources for p in parts)))
     return Output(relpath, parts[0].template, title, lambda: ({}, None), depends=depends, sources=sources,
                   when=when, parts=tuple(parts), restart=restart, strip_colophon=strip_colophon,
                   colophon_from=colophon_from)

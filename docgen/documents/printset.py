@@ -667,9 +667,6 @@ class Sheet:
     def value(self, row: int, col: int) -> str:
         return self.cells.get((row, col), ("", None))[0]
 
-    def align(self, row: int, col: int) -> str | None:
-        return self.cells.get((row, col), ("", None))[1]
-
 
 _PLAIN_ROOT = re.compile(r'\s*(?:<\?xml[^>]*?encoding=["\'](?:utf|UTF)-8["\'][^>]*\?>\s*)?<worksheet\b[^>]*?\sxmlns="'
                          r'http://schemas\.openxmlformats\.org/spreadsheetml/2006/main"')
@@ -818,8 +815,11 @@ def _sheet(sheet: Sheet) -> str:
                f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
                "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
     notes = []
+    cells = sheet.cells
+    openings: dict[tuple, str] = {}  # (column, span, vMerge) -> a cell's opening: thousands of rows share a few
     for row in range(4, sheet.max_row + 1):
-        values = [_text(sheet.value(row, c)) for c in columns]
+        found = [cells.get((row, c)) for c in columns]
+        values = [_text(f[0]) if f is not None else "" for f in found]
         if row in full_width:
             if values[0]:
                 notes.append(values[0])
@@ -828,15 +828,19 @@ def _sheet(sheet: Sheet) -> str:
             continue
         head = row <= header_end
         out.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if head else "") + "</w:trPr>")
-        for c, value in zip(columns, values):
+        for c, value, f in zip(columns, values, found):
             if (row, c) in covered:
                 continue
             span, vmerge = spans.get((row, c), (1, None))
-            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips[c - 1:c - 1 + span])}" w:type="dxa"/>' +
-                       (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
-                       (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>' +
-                       _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312", 10.5,
-                                  "center" if head or sheet.align(row, c) == "center" else "left") + "</w:tc>")
+            opening = openings.get((c, span, vmerge))
+            if opening is None:
+                opening = openings[(c, span, vmerge)] = (
+                    f'<w:tc><w:tcPr><w:tcW w:w="{sum(twips[c - 1:c - 1 + span])}" w:type="dxa"/>' +
+                    (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
+                    (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>')
+            out.append(opening + _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312",
+                                            10.5, "center" if head or (f is not None and f[1] == "center") else "left")
+                       + "</w:tc>")
         out.append("</w:tr>")
     out.append("</w:tbl>")
     out += [_paragraph(note, "仿宋_GB2312", 12, before=240) for note in notes]

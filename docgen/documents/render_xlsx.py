@@ -18,6 +18,7 @@ rewritten (openpyxl did not rewrite them either).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import posixpath
@@ -195,9 +196,15 @@ def _cell_xml(ref: str, style: str | None, value) -> str:
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    # `_xHHHH_` in a cell is an escape to Excel: its underscore is written as `_x005F_` to stay text
-    text = _OOXML_ESCAPE.sub(r"_x005F\g<0>", escape(_INVALID.sub("", str(value))))
+    text = _inline_text(value) if type(value) is str else _inline_text(str(value))
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+@functools.lru_cache(maxsize=16384)
+def _inline_text(value: str) -> str:
+    """A cell's text as XML (remembered: a table of 3,000 rows repeats its dates, names and results).
+    `_xHHHH_` in a cell is an escape to Excel: its underscore is written as `_x005F_` to stay text."""
+    return _OOXML_ESCAPE.sub(r"_x005F\g<0>", escape(_INVALID.sub("", value)))
 
 
 def _moved(cell_xml: str, ref: str) -> str:
@@ -266,11 +273,16 @@ def _row_height(values: list, widths: list[float], sizes: list[float], skip: set
     for column, value in enumerate(values):
         if value is None or value == "" or column in skip:
             continue
-        usable = max(1.0, widths[column] - 1)
         size = max(size, sizes[column])
-        needed = sum(max(1, -(-display_width(part) // usable)) for part in str(value).split("\n"))
-        lines = max(lines, int(needed))
+        lines = max(lines, _lines(value if type(value) is str else str(value), widths[column]))
     return max(lines * size * 1.45 + 4, minimum or 0)
+
+
+@functools.lru_cache(maxsize=16384)
+def _lines(text: str, width: float) -> int:
+    """Lines a text wraps to in a column `width` characters wide (remembered, as `_inline_text`)."""
+    usable = max(1.0, width - 1)
+    return int(sum(max(1, -(-display_width(part) // usable)) for part in text.split("\n")))
 
 
 def _height_text(height: float) -> str:
