@@ -1,4 +1,4 @@
-"""Issue 16: the roster the draw keeps (`draw.table`) and reads on two cores (`draw.split`) draws
+"""Issue 16: the roster the draw keeps (`draw.table`) and reads on two cores (`docgen.split`) draws
 exactly as the whole archive's check does — first after `validate`, again, cold, after an edit,
 a deletion or an addition — and a kept roster is taken whole only for the very files it was made of."""
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import check, edit, run_docgen
-from docgen import snapshot
-from docgen.draw import roster, split, table
+from docgen import snapshot, split
+from docgen.draw import roster, table
 from docgen.draw.scope import check_for_draw
 from docgen.records.archive import Archive
 from test_draw_scope import PLAN, SEED, fresh, outcome, record_of, scoped

@@ -77,8 +77,8 @@ class Roster:
 
     def start(self, files: list[tuple[str, str]]) -> None:
         """Take what is kept for the entity files (here, or in `validate`'s record cache) and start
-        reading the others, on two cores when there are many (`draw.split`): `finish` gives them."""
-        from docgen.draw.split import Shared
+        reading the others, on two cores when there are many (`docgen.split`): `finish` gives them."""
+        from docgen.split import Shared
 
         start = len(self.archive.records_dir) + 1
         entity_nodes = [node for node in self.listing.nodes if node.kind == "entity"]

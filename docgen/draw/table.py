@@ -38,7 +38,7 @@ FILES = "files.json"  # each file's stamp and SHA-256: what a changed roster is 
 
 
 class _Missing:
-    """A field a record lacks (not one it holds as null); the same object after pickling (`draw.split`)."""
+    """A field a record lacks (not one it holds as null); the same object after pickling (`docgen.split`)."""
 
     def __reduce__(self):
         return "MISSING"
