@@ -18,6 +18,7 @@ import os
 import stat
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 
 from docgen import __version__
 from docgen.records.archive import Archive
@@ -33,6 +34,9 @@ MANIFEST_VERSION = 1
 JOURNAL = ".docgen-manifest.pending"  # what a build is writing, until its manifest is written
 
 _templates: dict[tuple, object] = {}  # prepared templates, kept across builds in one process
+AHEAD_WINDOW = 1000  # documents rendered ahead together at most: their bytes wait in memory to be placed
+AHEAD_MIN = 8        # fewer Word documents (no table, no print set) are not worth a helper process
+AHEAD_CHUNK = 16     # documents a helper or this process takes at a time from a long run
 
 
 @dataclass
@@ -264,6 +268,7 @@ class Renderer:
         self.folder = folder      # the output folder, where a set's previous bytes are read
         self.part_memo: dict = {}  # print set parts as prepared for joining, by SHA-256, for all sets
         self.made: tuple[bytes, str] | None = None  # the last print set made, and its SHA-256
+        self.ready: dict[str, bytes] = {}  # documents rendered ahead (`ahead`), until placed
 
     def path(self, name: str) -> str:
         path = os.path.join(self.dir, name)
@@ -286,12 +291,49 @@ class Renderer:
     def render(self, output: Output) -> bytes:
         if output.parts:
             return self._compose(output)
+        ready = self.ready.pop(output.relpath, None)
         data = self.rendered.get(output.relpath) or self._written(output.relpath)
         if data is None:
-            data = self._render(output)
+            data = ready if ready is not None else self._render(output)
             if self.keep(output):
                 self.rendered[output.relpath] = data
         return data
+
+    def ahead(self, outputs: list[Output]) -> None:
+        """Render `outputs` before they are placed, on two cores (`docgen.split.Shared`), when a
+        helper can be forked and there is enough to do. A document's bytes depend on nothing but
+        its output — the same code, templates, records and, for a print set, parts already placed,
+        in both processes — so the helper's bytes are those this process would make. One the
+        helper could not make is made by `render` as usual (and fails there, with its message).
+
+        Print sets are made here, in order: the bound set and a group's packet hold the same
+        documents, prepared for joining once (`part_memo`), and a set's tens of megabytes cost
+        about as much to hand over as to make (measured: two processes were no quicker)."""
+        from docgen.split import Shared, can_fork
+
+        if len(outputs) < 2 or any(o.parts for o in outputs) or \
+                not (len(outputs) >= AHEAD_MIN or any(not o.is_docx for o in outputs)) or not can_fork():
+            return
+        for output in {o.template: o for o in outputs if not o.parts}.values():
+            try:
+                self._template(output)  # prepared once, before the fork: both processes have it
+            except Exception:  # noqa: BLE001 — `render` reports it
+                pass
+
+        def work(start: int, stop: int) -> list:
+            made = []
+            for output in outputs[start:stop]:
+                try:
+                    made.append(self._render(output))
+                except Exception:  # noqa: BLE001 — made again by `render`, which reports it
+                    made.append(None)
+            return made
+
+        shared = Shared(len(outputs), work, chunk=max(1, min(AHEAD_CHUNK, len(outputs) // 32)), min_items=2)
+        shared.start()
+        for output, made in zip(outputs, chain.from_iterable(shared.results())):
+            if made is not None:
+                self.ready[output.relpath] = made
 
     def _written(self, relpath: str) -> bytes | None:
         """A part this build left unchanged on disk: its bytes are read, not rendered again (an
@@ -395,17 +437,22 @@ class Renderer:
         return hashlib.sha256(data).hexdigest()
 
     def _render(self, output: Output) -> bytes:
-        path = self.path(output.template)
+        template = self._template(output)
         when = _when(output.when)
+        if output.is_docx:
+            return template.render(output.context, output.title, when)
+        return template.render(output.context, output.rows or [], output.title, when)
+
+    def _template(self, output: Output):
+        path = self.path(output.template)
         # the backends are imported when something needs rendering: a no-op build never loads them
         if output.is_docx:
             from docgen.documents.render_docx import WordTemplate
 
-            return self._prepared(WordTemplate, path, output.template).render(output.context, output.title, when)
+            return self._prepared(WordTemplate, path, output.template)
         from docgen.documents.render_xlsx import WorkbookTemplate
 
-        template = self._prepared(WorkbookTemplate, path, output.template)
-        return template.render(output.context, output.rows or [], output.title, when)
+        return self._prepared(WorkbookTemplate, path, output.template)
 
     def _prepared(self, kind, path: str, name: str):
         """A prepared template, kept in this process while its file is unchanged (the watcher's builds)."""
@@ -495,20 +542,23 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     placer = _Placer(folder, renderer, manifest, new_manifest, report, force, {o.relpath for o, _ in jobs}, journal)
     done: list[Output] = []  # outputs whose own path holds what this build made
     bar = progress(len(jobs)) if progress and len(jobs) > 20 else None
-    for output, key in jobs:
-        try:
-            if placer.place(output, key):
-                done.append(output)
-                if output.relpath in renderer.wanted and output.relpath not in renderer.rendered:
-                    renderer.on_disk[output.relpath] = (folder.target(output.relpath),
-                                                        new_manifest[output.relpath]["sha256"])
-        except Exception as exc:  # one document's failure never stops the others
-            report.failures.append(Failure.of(output.relpath, exc))
-            for rel in (output.relpath, beside(output.relpath)):  # what docgen knew stays known
-                if rel in manifest:
-                    new_manifest[rel] = manifest[rel]
-        if bar:
-            bar.update(1)
+    for window in _windows(jobs):
+        renderer.ahead([output for output, key in window if placer.may_render(output, key)])
+        for output, key in window:
+            try:
+                if placer.place(output, key):
+                    done.append(output)
+                    if output.relpath in renderer.wanted and output.relpath not in renderer.rendered:
+                        renderer.on_disk[output.relpath] = (folder.target(output.relpath),
+                                                            new_manifest[output.relpath]["sha256"])
+            except Exception as exc:  # one document's failure never stops the others
+                report.failures.append(Failure.of(output.relpath, exc))
+                for rel in (output.relpath, beside(output.relpath)):  # what docgen knew stays known
+                    if rel in manifest:
+                        new_manifest[rel] = manifest[rel]
+            if bar:
+                bar.update(1)
+        renderer.ready.clear()  # rendered ahead and not needed after all (the file on disk was as wanted)
     if bar:
         bar.finish()
     if pdf:
@@ -569,6 +619,19 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     return report
 
 
+def _windows(jobs: list[tuple[Output, str]]):
+    """The jobs in runs rendered ahead together (`Renderer.ahead`): at most `AHEAD_WINDOW`, and
+    print sets apart from documents (a set is made once all its parts are placed)."""
+    run: list[tuple[Output, str]] = []
+    for job in jobs:
+        if run and (bool(job[0].parts) != bool(run[-1][0].parts) or len(run) >= AHEAD_WINDOW):
+            yield run
+            run = []
+        run.append(job)
+    if run:
+        yield run
+
+
 class _Placer:
     """Puts each rendered document at its path, or beside a file there that docgen did not write.
 
@@ -584,6 +647,13 @@ class _Placer:
                  report: BuildReport, force: bool, planned: set[str], journal: Journal):
         self.folder, self.renderer, self.report, self.force = folder, renderer, report, force
         self.manifest, self.new_manifest, self.planned, self.journal = manifest, new_manifest, planned, journal
+
+    def may_render(self, output: Output, key: str) -> bool:
+        """Whether `place` is to render the output, as far as the manifest tells: not when it holds
+        this very fingerprint for the path (the usual unchanged document; `place` still looks at
+        the file itself, and renders what was edited or removed since)."""
+        old = self.manifest.get(output.relpath)
+        return self.force or not (old and old.get("key") == key)
 
     def place(self, output: Output, key: str) -> bool:
         """True when the output's own path now holds what docgen made for it."""

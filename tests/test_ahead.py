@@ -1,0 +1,105 @@
+"""Issue 16: documents rendered ahead on a second core (`build.Renderer.ahead`) are the very bytes one
+process makes, and a helper that fails or dies costs nothing but time."""
+
+import hashlib
+import os
+import shutil
+
+import pytest
+
+from docgen import split
+from docgen.documents import build as build_module
+from docgen.records.archive import Archive
+
+pytestmark = pytest.mark.skipif(not split.can_fork(), reason="no second core, or no fork, here")
+
+
+def tree(out):
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def built(root):
+    here = os.getcwd()
+    os.chdir(root)  # as a clerk runs it: the manifest names records relative to the working folder
+    try:
+        report = build_module.build(Archive("records"), "output")
+    finally:
+        os.chdir(here)
+    return report, tree(root / "output")
+
+
+@pytest.fixture
+def twins(archive, tmp_path):
+    """The example archive twice: one built in this process alone, the other with a helper."""
+    alone = tmp_path / "alone"
+    shutil.copytree(archive / "records", alone / "records")
+    return alone, archive
+
+
+@pytest.fixture
+def rendered_here(monkeypatch):
+    """The documents this process renders itself (a helper's calls happen in its own copy)."""
+    calls = []
+    real = build_module.Renderer._render
+    parent = os.getpid()
+
+    def counted(self, output):
+        if os.getpid() == parent:
+            calls.append(output.relpath)
+        return real(self, output)
+
+    monkeypatch.setattr(build_module.Renderer, "_render", counted)
+    return calls
+
+
+def serial_build(root, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(split, "can_fork", lambda: False)
+        return built(root)
+
+
+def test_documents_rendered_ahead_equal_those_rendered_here(twins, monkeypatch, rendered_here):
+    alone, shared = twins
+    report_alone, expected = serial_build(alone, monkeypatch)
+    parts = [rel for rel in report_alone.written if "全套文书" not in rel and "随身文书" not in rel]
+    assert len(rendered_here) == len(parts) > build_module.AHEAD_MIN
+    rendered_here.clear()
+    report, found = built(shared)
+    assert found == expected  # every document, the print sets made of them and the manifest
+    assert report.written == report_alone.written and report.problems == report_alone.problems
+    assert 0 < len(rendered_here) < len(parts)  # the helper made the others
+
+
+@pytest.mark.parametrize("how", ["fails", "dies"])
+def test_a_helper_that_fails_or_dies_leaves_the_documents_to_this_process(twins, monkeypatch, rendered_here, how):
+    alone, shared = twins
+    _report, expected = serial_build(alone, monkeypatch)
+    parent = os.getpid()
+    real = build_module.Renderer._render  # already counting (`rendered_here`)
+
+    def broken_there(self, output):
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(9)
+            raise RuntimeError("a helper's failure")
+        return real(self, output)
+
+    monkeypatch.setattr(build_module.Renderer, "_render", broken_there)
+    rendered_here.clear()
+    report, found = built(shared)
+    assert found == expected
+    assert not report.failures
+    assert len(rendered_here) == len([rel for rel in report.written if "全套文书" not in rel and "随身文书" not in rel])
+
+
+def test_an_incremental_build_renders_ahead_only_what_changed(archive, monkeypatch, rendered_here):
+    """An unchanged document is neither rendered here nor by a helper (the manifest has its fingerprint)."""
+    built(archive)
+    rendered_here.clear()
+    asked = []
+    real = build_module.Renderer.ahead
+    monkeypatch.setattr(build_module.Renderer, "ahead", lambda self, outputs: (asked.append(len(outputs)),
+                                                                              real(self, outputs))[1])
+    report, _found = built(archive)
+    assert report.written == [] and rendered_here == [] and set(asked) <= {0}
