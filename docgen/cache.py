@@ -332,6 +332,11 @@ class RecordCache:
             return entry.get("data"), [tuple(p) for p in entry.get("problems", [])], entry["sha"]
         return None
 
+    def holds(self, path: str, sha: str) -> bool:
+        """Whether the entry for `path` is for bytes of this SHA-256 (looked at only: `get` takes it)."""
+        entry = self._entry(path)
+        return entry is not None and entry.get("sha") == sha
+
     def put(self, path: str, blob: bytes, data, problems, sha: str | None = None, stamp: list[int] | None = None) -> None:
         """Remember what `blob` gave; `stamp`: the file's, taken before it was read (else taken now)."""
         self.seen.add(path)

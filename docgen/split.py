@@ -1,14 +1,16 @@
-"""Work shared between this process and one forked helper: a cold draw, a build's rendering on two cores.
+"""Work shared between this process and one forked helper: a cold check or draw, a build's rendering on two cores.
 
-A draw with nothing remembered reads and checks 100,000 entity files, a cold build renders 6,000
+A check or a draw with nothing remembered reads 100,000 entity files, a cold build renders 6,000
 documents: seconds of pure Python that a second core halves. The work is cut into chunks; their
 numbers wait in a pipe, from which this process and a helper forked from it (a copy: the same
 validators and templates, nothing to send) take them one at a time, so that whoever is free takes
-the next. This process first does what it has to do anyway (`meanwhile`: the draw's other records). The helper sends back what it made,
-pickled through a second pipe (between a process and its own copy, nothing else reads it), and
-ends without running anything of the parent's (`os._exit`). A chunk the helper did not send back —
-it failed, or was killed — is worked here. Results come back in the chunks' order, so the outcome
-is the same as working them one after the other.
+the next. This process first does what it has to do anyway (`meanwhile`: the draw's other records).
+The helper sends back what it made, a chunk at a time, pickled through a second pipe (between a
+process and its own copy, nothing else reads it), which this process empties between its own
+chunks: what the helper made never waits whole in memory, and is mostly read by the time the work
+is done. The helper ends without running anything of the parent's (`os._exit`). A chunk the helper
+did not send back whole — it failed, or was killed — is worked here. Results come back in the
+chunks' order, so the outcome is the same as working them one after the other.
 
 Only where `os.fork` copies a process safely (Linux); elsewhere, and for little work, everything
 runs here, in order.
@@ -23,6 +25,8 @@ import sys
 MIN_ITEMS = 2000  # fewer: not worth a process
 CHUNK = 500
 _TOKEN = struct.Struct("<I")
+_LENGTH = struct.Struct("<Q")  # before each chunk's pickled result
+_PIPE_BYTES = 1 << 20  # the result pipe's buffer, where the system allows: a chunk's result fits
 
 
 def can_fork() -> bool:
@@ -45,6 +49,8 @@ class Shared:
         self.chunks = [(a, min(a + size, count)) for a in range(0, count, size)]
         self.pid = None
         self.tokens = self.back = None
+        self.received: dict[int, object] = {}  # the helper's results, by chunk
+        self.pending = bytearray()  # what the helper sent that is not yet a whole chunk's result
 
     def start(self) -> None:
         _reap()
@@ -57,6 +63,7 @@ class Shared:
             os.close(tokens_r)
             os.close(tokens_w)
             return
+        _widen(back_w)
         os.write(tokens_w, b"".join(_TOKEN.pack(i) for i in range(len(self.chunks))))  # fits the pipe's buffer
         os.close(tokens_w)
         try:
@@ -69,15 +76,12 @@ class Shared:
             code = 1
             try:
                 os.close(back_r)
-                done = {}
-                for i in self._claimed(tokens_r):
-                    done[i] = self.work(*self.chunks[i])
                 import pickle
 
-                data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(back_w, view):]
+                for i in self._claimed(tokens_r):
+                    frame = pickle.dumps((i, self.work(*self.chunks[i])), protocol=pickle.HIGHEST_PROTOCOL)
+                    _write_all(back_w, _LENGTH.pack(len(frame)))
+                    _write_all(back_w, frame)
                 # closed now: at `_exit` the system frees this copy's memory before closing its files,
                 # and the parent would wait for that to see the end (~0.1 s for a process of 1 GB)
                 os.close(back_w)
@@ -87,6 +91,7 @@ class Shared:
             finally:
                 os._exit(code)
         os.close(back_w)
+        os.set_blocking(back_r, False)  # emptied between this process's chunks (`_drain`)
         self.pid, self.tokens, self.back = pid, tokens_r, back_r
 
     @staticmethod
@@ -104,34 +109,71 @@ class Shared:
         try:
             for i in self._claimed(self.tokens):
                 mine[i] = self.work(*self.chunks[i])
+                self._drain()
         finally:
             os.close(self.tokens)
-            theirs = self._collect()
+            self._finish()
+        theirs = self.received
         return [mine[i] if i in mine else theirs[i] if i in theirs else self.work(*self.chunks[i])
                 for i in range(len(self.chunks))]
 
-    def _collect(self) -> dict:
-        parts = []
-        try:
-            while True:
-                part = os.read(self.back, 1 << 20)
-                if not part:
+    def _drain(self) -> None:
+        """Take what the helper has sent so far (to its end, once the pipe blocks again: `_finish`)."""
+        while True:
+            try:
+                part = os.read(self.back, _PIPE_BYTES)
+            except BlockingIOError:  # nothing more for now
+                return
+            except OSError:
+                return
+            if not part:
+                return
+            self.pending += part
+            self._frames()
+
+    def _frames(self) -> None:
+        """Each whole chunk's result in `pending`, unpickled; a damaged one is left to be worked here."""
+        import pickle
+
+        buffer, at = self.pending, 0
+        with memoryview(buffer) as view:
+            while len(buffer) - at >= _LENGTH.size:
+                (size,) = _LENGTH.unpack_from(buffer, at)
+                if len(buffer) - at - _LENGTH.size < size:
                     break
-                parts.append(part)
-        except OSError:
-            parts = []
+                with view[at + _LENGTH.size:at + _LENGTH.size + size] as frame:
+                    try:
+                        i, result = pickle.loads(frame)
+                        self.received[i] = result
+                    except Exception:  # noqa: BLE001 — a helper's fault: that chunk is worked here
+                        pass
+                at += _LENGTH.size + size
+        del buffer[:at]
+
+    def _finish(self) -> None:
+        try:
+            os.set_blocking(self.back, True)
+            self._drain()
         finally:
             os.close(self.back)
             _reap(self.pid)
-        if not parts:
-            return {}
-        import pickle
+            self.pending = bytearray()
 
-        try:
-            done = pickle.loads(b"".join(parts))
-        except Exception:  # noqa: BLE001 — a helper cut short: its chunks are worked here
-            return {}
-        return done if isinstance(done, dict) else {}
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _widen(fd: int) -> None:
+    """A pipe buffer of `_PIPE_BYTES` where Linux allows it (64 KiB otherwise: the helper then waits more)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
 
 
 _exiting: list[int] = []  # helpers that sent everything and are still being taken down by the system
@@ -139,7 +181,7 @@ _exiting: list[int] = []  # helpers that sent everything and are still being tak
 
 def _reap(pid: int | None = None) -> None:
     """Collect helpers that have ended, without waiting for one still exiting: what it sent is
-    complete (a whole pickle, or nothing usable), whatever its exit status."""
+    complete (whole chunks' results, or nothing usable), whatever its exit status."""
     if pid is not None:
         _exiting.append(pid)
     for waiting in list(_exiting):

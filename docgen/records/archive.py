@@ -140,29 +140,40 @@ class Archive:
                                      if listing is not None else self.walk())
         records = []
         here = os.getcwd() + os.sep  # `display`, without asking for the current folder once per file
+        files = []  # (kind, path, shown, cache entry of an unchanged file or None)
+        todo = []   # (kind, path, shown) of the files to read
         for kind, path in found:
             shown = path[len(here):] if path.startswith(here) else path
             entry = cache.unchanged(path, stamps.get(path)) if cache is not None else None
+            files.append((kind, path, shown, entry))
+            if entry is None:
+                todo.append((kind, path, shown))
+        read = iter(_read_all(todo, check, cache))
+        for kind, path, shown, entry in files:
             if entry is not None:  # unchanged since the last run: not even read (most files)
                 data, sha, cached_problems = entry.get("data"), entry.get("sha", ""), entry.get("problems")
             else:
-                blob, unread = read_limited(path, shown)
-                if blob is None:
-                    problems.extend(unread)
+                found_now = next(read)
+                if found_now[0] == "unread":
+                    problems.extend(found_now[1])
                     unparsed.append((kind, path))
                     continue
-                sha = hashlib.sha256(blob).hexdigest()
-                hit = cache.get(path, blob, sha) if cache is not None else None
+                sha = found_now[1]
+                hit = cache.get(path, b"", sha) if cache is not None and found_now[0] == "known" else None
                 if hit is None:
-                    record, own = _parsed(kind, shown, path, blob, sha, check)
+                    if found_now[0] == "known":  # (not so when it was looked at: parsed after all)
+                        found_now = _read_one(kind, path, shown, check, None)
+                    _how, _sha, data, own = found_now
                     problems.extend(own)
+                    record = Record(kind, shown, path, Document(data, reparse=partial(positioned, path, shown)),
+                                    sha) if data is not None else None
                     if record is not None:
                         records.append(record)
                     else:
                         unparsed.append((kind, path))
                     if cache is not None:
-                        cache.put(path, blob, record.data if record else None,
-                                  [(p.line, p.column, p.message, p.severity) for p in own], sha, stamps.get(path))
+                        cache.put(path, b"", data, [(p.line, p.column, p.message, p.severity) for p in own], sha,
+                                  stamps.get(path))
                         if record is not None:
                             cache.attach(record.doc, path)
                     continue
@@ -176,6 +187,33 @@ class Archive:
             cache.attach(doc, path, entry)
             records.append(Record(kind, shown, path, doc, sha))
         return records, problems, unparsed
+
+
+def _read_all(todo: list[tuple[str, str, str]], check, cache) -> list[tuple]:
+    """`_read_one` of each file, in order; on two cores when there are many (a first check of a
+    county's roster parses 100,000 files: `docgen.split`), the helper sending back what it found."""
+    from docgen.split import Shared
+
+    def work(start: int, stop: int) -> list[tuple]:
+        return [_read_one(kind, path, shown, check, cache) for kind, path, shown in todo[start:stop]]
+
+    shared = Shared(len(todo), work)
+    shared.start()
+    return [found for chunk in shared.results() for found in chunk]
+
+
+def _read_one(kind: str, path: str, shown: str, check, cache) -> tuple:
+    """What reading one record file gives, without changing `cache` (a helper process does it too):
+    ("unread", problems); ("known", sha) when the cache holds an entry for these very bytes (the
+    file was touched since); else ("parsed", sha, its data or None, its own problems)."""
+    blob, unread = read_limited(path, shown)
+    if blob is None:
+        return ("unread", unread)
+    sha = hashlib.sha256(blob).hexdigest()
+    if cache is not None and cache.holds(path, sha):
+        return ("known", sha)
+    record, own = _parsed(kind, shown, path, blob, sha, check)
+    return ("parsed", sha, record.data if record is not None else None, own)
 
 
 def _parsed(kind: str, shown: str, path: str, blob: bytes, sha: str, check) -> tuple[Record | None, list[Problem]]:

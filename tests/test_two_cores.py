@@ -1,5 +1,6 @@
-"""Issue 16: documents rendered ahead on a second core (`build.Renderer.ahead`) are the very bytes one
-process makes, and a helper that fails or dies costs nothing but time."""
+"""Issue 16: work shared with a helper on a second core (`docgen.split`) gives what one process gives:
+documents rendered ahead (`build.Renderer.ahead`) are the very bytes, record files read by a helper
+(`archive._read_all`) check the same; a helper that fails or dies costs nothing but time."""
 
 import hashlib
 import os
@@ -7,9 +8,12 @@ import shutil
 
 import pytest
 
+from conftest import edit
 from docgen import split
 from docgen.documents import build as build_module
+from docgen.records import archive as archive_module
 from docgen.records.archive import Archive
+from docgen.records.check import check_archive
 
 pytestmark = pytest.mark.skipif(not split.can_fork(), reason="no second core, or no fork, here")
 
@@ -103,3 +107,47 @@ def test_an_incremental_build_renders_ahead_only_what_changed(archive, monkeypat
                                                                               real(self, outputs))[1])
     report, _found = built(archive)
     assert report.written == [] and rendered_here == [] and set(asked) <= {0}
+
+
+def checked(root, use_cache):
+    found = check_archive(Archive(str(root / "records")), use_cache=use_cache)
+    return [str(p) for p in found.problems], [(r.kind, r.path, r.sha, r.data) for r in found.records]
+
+
+def test_record_files_read_by_a_helper_check_as_read_here(archive, monkeypatch):
+    records = archive / "records"
+    (records / "entities" / "broken.yaml").write_text("id: [\n", encoding="utf-8")  # not YAML
+    (records / "entities" / "odd.yaml").write_bytes(b"\xff\xfeid: x\n")  # not UTF-8
+    edit(records / "entities" / "org-005.yaml", "credit_class: A", "credit_class: E")  # against its schema
+    monkeypatch.setattr(split, "MIN_ITEMS", 1)
+    monkeypatch.setattr(split, "CHUNK", 2)
+    parsed_here = []
+    real = archive_module._parsed
+    parent = os.getpid()
+
+    def counted(kind, shown, path, *rest):
+        if os.getpid() == parent:
+            parsed_here.append(path)
+        return real(kind, shown, path, *rest)
+
+    monkeypatch.setattr(archive_module, "_parsed", counted)
+    with monkeypatch.context() as patch:
+        patch.setattr(split, "can_fork", lambda: False)
+        expected = checked(archive, use_cache=False)
+    count = len(parsed_here)
+    assert any("broken.yaml" in p for p in expected[0]) and any("odd.yaml" in p for p in expected[0])
+    assert any("org-005.yaml" in p for p in expected[0])
+    parsed_here.clear()
+    assert checked(archive, use_cache=False) == expected
+    assert 0 < len(parsed_here) < count  # the helper parsed the others
+    # with the record cache: filled, then the same bytes touched (looked up by their SHA-256), then edited
+    assert checked(archive, use_cache=True) == expected
+    for path in sorted(records.rglob("*.yaml"))[::3]:
+        path.touch()
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    assert checked(archive, use_cache=True) == expected
+    edit(records / "entities" / "org-005.yaml", "credit_class: E", "credit_class: A")
+    with monkeypatch.context() as patch:
+        patch.setattr(split, "can_fork", lambda: False)
+        fixed = checked(archive, use_cache=False)
+    assert fixed != expected and checked(archive, use_cache=True) == fixed
