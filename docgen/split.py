@@ -7,10 +7,11 @@ validators and templates, nothing to send) take them one at a time, so that whoe
 the next. This process first does what it has to do anyway (`meanwhile`: the draw's other records).
 The helper sends back what it made, a chunk at a time, pickled through a second pipe (between a
 process and its own copy, nothing else reads it), which this process empties between its own
-chunks: what the helper made never waits whole in memory, and is mostly read by the time the work
-is done. The helper ends without running anything of the parent's (`os._exit`). A chunk the helper
-did not send back whole — it failed, or was killed — is worked here. Results come back in the
-chunks' order, so the outcome is the same as working them one after the other.
+chunks: what the helper made is mostly read by the time the work is done, and waits in the
+helper's memory only while this process is busy elsewhere. The helper ends without running
+anything of the parent's (`os._exit`). A chunk the helper did not send back whole — it failed, or
+was killed — is worked here. Results come back in the chunks' order, so the outcome is the same as
+working them one after the other.
 
 Only where `os.fork` copies a process safely (Linux); elsewhere, and for little work, everything
 runs here, in order.
@@ -78,10 +79,17 @@ class Shared:
                 os.close(back_r)
                 import pickle
 
+                # sent as far as the pipe takes it at once; the rest waits here while the work goes on
+                # (the parent may be busy with its own work for a while: `meanwhile`)
+                os.set_blocking(back_w, False)
+                waiting = bytearray()
                 for i in self._claimed(tokens_r):
                     frame = pickle.dumps((i, self.work(*self.chunks[i])), protocol=pickle.HIGHEST_PROTOCOL)
-                    _write_all(back_w, _LENGTH.pack(len(frame)))
-                    _write_all(back_w, frame)
+                    waiting += _LENGTH.pack(len(frame))
+                    waiting += frame
+                    _send(back_w, waiting)
+                os.set_blocking(back_w, True)
+                _write_all(back_w, waiting)
                 # closed now: at `_exit` the system frees this copy's memory before closing its files,
                 # and the parent would wait for that to see the end (~0.1 s for a process of 1 GB)
                 os.close(back_w)
@@ -160,7 +168,17 @@ class Shared:
             self.pending = bytearray()
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _send(fd: int, waiting: bytearray) -> None:
+    """Write what the pipe (not blocking) takes now from the front of `waiting`, and drop it there."""
+    while waiting:
+        try:
+            written = os.write(fd, waiting)
+        except BlockingIOError:
+            return
+        del waiting[:written]
+
+
+def _write_all(fd: int, data) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
