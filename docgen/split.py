@@ -4,7 +4,7 @@ A check or a draw with nothing remembered reads 100,000 entity files, a cold bui
 documents: seconds of pure Python that a second core halves. The work is cut into chunks; their
 numbers wait in a pipe, from which this process and a helper forked from it (a copy: the same
 validators and templates, nothing to send) take them one at a time, so that whoever is free takes
-the next. This process first does what it has to do anyway (`meanwhile`: the draw's other records).
+the next. This process may first do what it has to do anyway (the draw reads its other records).
 The helper sends back what it made, a chunk at a time, pickled through a second pipe (between a
 process and its own copy, nothing else reads it), which this process empties between its own
 chunks: what the helper made is mostly read by the time the work is done, and waits in the
@@ -22,12 +22,14 @@ from __future__ import annotations
 import os
 import struct
 import sys
+import weakref
 
 MIN_ITEMS = 2000  # fewer: not worth a process
 CHUNK = 500
 _TOKEN = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")  # before each chunk's pickled result
-_PIPE_BYTES = 1 << 20  # the result pipe's buffer, where the system allows: a chunk's result fits
+_PIPE_BYTES = 1 << 20  # the result pipe's buffer, where the system allows (a chunk's result mostly fits)
+_active = None  # a weak reference to the `Shared` whose helper is at work (one at a time: two cores)
 
 
 def can_fork() -> bool:
@@ -54,9 +56,10 @@ class Shared:
         self.pending = bytearray()  # what the helper sent that is not yet a whole chunk's result
 
     def start(self) -> None:
+        global _active
         _reap()
-        if self.count < self.min_items or not can_fork() or len(self.chunks) * _TOKEN.size > 65536:
-            return
+        if self.count < self.min_items or _busy() or not can_fork() or len(self.chunks) * _TOKEN.size > 65536:
+            return  # (one helper at a time: a draw reads its other records while its helper works)
         tokens_r, tokens_w = os.pipe()
         try:
             back_r, back_w = os.pipe()
@@ -101,6 +104,7 @@ class Shared:
         os.close(back_w)
         os.set_blocking(back_r, False)  # emptied between this process's chunks (`_drain`)
         self.pid, self.tokens, self.back = pid, tokens_r, back_r
+        _active = weakref.ref(self)
 
     @staticmethod
     def _claimed(tokens: int):
@@ -118,12 +122,19 @@ class Shared:
             for i in self._claimed(self.tokens):
                 mine[i] = self.work(*self.chunks[i])
                 self._drain()
-        finally:
-            os.close(self.tokens)
-            self._finish()
-        theirs = self.received
+        except BaseException:  # the work here failed: the helper's is not wanted either
+            self._close_tokens()
+            self._abandon()
+            raise
+        self._close_tokens()
+        self._finish()
+        theirs, self.received = self.received, {}
         return [mine[i] if i in mine else theirs[i] if i in theirs else self.work(*self.chunks[i])
                 for i in range(len(self.chunks))]
+
+    def _close_tokens(self) -> None:
+        os.close(self.tokens)
+        self.tokens = None
 
     def _drain(self) -> None:
         """Take what the helper has sent so far (to its end, once the pipe blocks again: `_finish`)."""
@@ -163,9 +174,31 @@ class Shared:
             os.set_blocking(self.back, True)
             self._drain()
         finally:
-            os.close(self.back)
-            _reap(self.pid)
-            self.pending = bytearray()
+            self._abandon(stop=False)
+
+    def _abandon(self, stop: bool = True) -> None:
+        """Close the pipe from the helper (stopping it first, when its work is not wanted) and reap it."""
+        if stop:
+            try:
+                import signal
+
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os.close(self.back)
+        self.back = None
+        _reap(self.pid)
+        self.pending = bytearray()
+
+    def __del__(self):
+        # started and never asked for its results (the work meanwhile failed): the helper is stopped
+        if self.back is not None:
+            if self.tokens is not None:
+                try:
+                    os.close(self.tokens)
+                except OSError:
+                    pass
+            self._abandon()
 
 
 def _send(fd: int, waiting: bytearray) -> None:
@@ -185,13 +218,18 @@ def _write_all(fd: int, data) -> None:
 
 
 def _widen(fd: int) -> None:
-    """A pipe buffer of `_PIPE_BYTES` where Linux allows it (64 KiB otherwise: the helper then waits more)."""
+    """A pipe buffer of `_PIPE_BYTES` where Linux allows it (64 KiB otherwise: the helper keeps more)."""
     try:
         import fcntl
 
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
     except (ImportError, OSError):
         pass
+
+
+def _busy() -> bool:
+    shared = _active() if _active is not None else None
+    return shared is not None and shared.back is not None
 
 
 _exiting: list[int] = []  # helpers that sent everything and are still being taken down by the system

@@ -5,6 +5,7 @@ documents rendered ahead (`build.Renderer.ahead`) are the very bytes, record fil
 import hashlib
 import os
 import shutil
+import time
 
 import pytest
 
@@ -51,6 +52,7 @@ def rendered_here(monkeypatch):
     def counted(self, output):
         if os.getpid() == parent:
             calls.append(output.relpath)
+            time.sleep(0.005)  # so that a helper surely takes some, however busy the machine
         return real(self, output)
 
     monkeypatch.setattr(build_module.Renderer, "_render", counted)
@@ -100,18 +102,22 @@ def test_a_helper_that_fails_or_dies_leaves_the_documents_to_this_process(twins,
 def test_an_incremental_build_renders_ahead_only_what_changed(archive, monkeypatch, rendered_here):
     """An unchanged document is neither rendered here nor by a helper (the manifest has its fingerprint)."""
     built(archive)
+    edit(archive / "records/inspections/qa-2023-30/org-002.yaml", "handling: 无", "handling: 无（已复核）")
     rendered_here.clear()
     asked = []
     real = build_module.Renderer.ahead
-    monkeypatch.setattr(build_module.Renderer, "ahead", lambda self, outputs: (asked.append(len(outputs)),
-                                                                              real(self, outputs))[1])
+    monkeypatch.setattr(build_module.Renderer, "ahead", lambda self, outputs: (asked.extend(
+        o.relpath for o in outputs if not o.parts), real(self, outputs))[1])
     report, _found = built(archive)
-    assert report.written == [] and rendered_here == [] and set(asked) <= {0}
+    own = [rel for rel in report.written if "全套文书" not in rel and "随身文书" not in rel]
+    assert len(own) == 1 and own[0].startswith("qa-2023-30/04_实地核查记录表_")
+    assert asked == own and rendered_here == own  # one document: rendered here, no helper for it
 
 
 def checked(root, use_cache):
     found = check_archive(Archive(str(root / "records")), use_cache=use_cache)
-    return [str(p) for p in found.problems], [(r.kind, r.path, r.sha, r.data) for r in found.records]
+    return ([str(p) for p in found.problems], [(r.kind, r.path, r.sha, r.data) for r in found.records],
+            sorted(found.index.broken))
 
 
 def test_record_files_read_by_a_helper_check_as_read_here(archive, monkeypatch):
@@ -128,6 +134,7 @@ def test_record_files_read_by_a_helper_check_as_read_here(archive, monkeypatch):
     def counted(kind, shown, path, *rest):
         if os.getpid() == parent:
             parsed_here.append(path)
+            time.sleep(0.005)  # as in `rendered_here`
         return real(kind, shown, path, *rest)
 
     monkeypatch.setattr(archive_module, "_parsed", counted)
@@ -151,3 +158,52 @@ def test_record_files_read_by_a_helper_check_as_read_here(archive, monkeypatch):
         patch.setattr(split, "can_fork", lambda: False)
         fixed = checked(archive, use_cache=False)
     assert fixed != expected and checked(archive, use_cache=True) == fixed
+
+
+def test_large_results_come_back_while_this_process_is_busy_elsewhere(monkeypatch):
+    """Chunks' results larger than the pipe, sent while this process does something else first (as
+    a draw reads its other records): the helper keeps them and works on; all come back, in order."""
+    parent = os.getpid()
+
+    def work(a, b):
+        return [(i, os.getpid(), bytes([i % 256]) * 1_500_000) for i in range(a, b)]
+
+    shared = split.Shared(12, work, chunk=1, min_items=1)
+    shared.start()
+    time.sleep(0.5)  # meanwhile the helper has made more than the pipe holds
+    done = [item for chunk in shared.results() for item in chunk]
+    assert [(i, blob) for i, _pid, blob in done] == [(i, bytes([i % 256]) * 1_500_000) for i in range(12)]
+    assert {pid for _i, pid, _blob in done} - {parent}
+
+
+def test_a_failure_here_stops_the_helper_at_once():
+    """Work that fails in this process raises at once: the helper's remaining work is not waited for."""
+    parent = os.getpid()
+
+    def work(a, b):
+        if os.getpid() == parent:
+            raise ValueError("here")
+        time.sleep(0.05)
+        return list(range(a, b))
+
+    shared = split.Shared(400, work, chunk=1, min_items=1)
+    shared.start()
+    started = time.perf_counter()
+    with pytest.raises(ValueError):
+        shared.results()
+    assert time.perf_counter() - started < 5  # the helper's 400 × 50 ms would be 20 s
+    assert not split._busy()
+
+
+def test_a_helper_whose_results_are_never_asked_for_is_stopped():
+    """Started, then the work meanwhile failed (`results` never called): the helper is stopped when
+    its `Shared` goes, and the next one may fork again."""
+    shared = split.Shared(400, lambda a, b: time.sleep(0.05) or list(range(a, b)), chunk=1, min_items=1)
+    shared.start()
+    assert split._busy()
+    del shared
+    assert not split._busy()
+    again = split.Shared(40, lambda a, b: [os.getpid()] * (b - a), chunk=1, min_items=1)
+    again.start()
+    assert again.pid is not None
+    assert again.results()

@@ -302,9 +302,9 @@ class Renderer:
     def ahead(self, outputs: list[Output]) -> None:
         """Render `outputs` before they are placed, on two cores (`docgen.split.Shared`), when a
         helper can be forked and there is enough to do. A document's bytes depend on nothing but
-        its output — the same code, templates, records and, for a print set, parts already placed,
-        in both processes — so the helper's bytes are those this process would make. One the
-        helper could not make is made by `render` as usual (and fails there, with its message).
+        its output — the same code, templates and records in both processes — so the helper's bytes
+        are those this process would make. One the helper could not make is made by `render` as
+        usual (and fails there, with its message).
 
         Print sets are made here, in order: the bound set and a group's packet hold the same
         documents, prepared for joining once (`part_memo`), and a set's tens of megabytes cost
@@ -314,7 +314,7 @@ class Renderer:
         if len(outputs) < 2 or any(o.parts for o in outputs) or \
                 not (len(outputs) >= AHEAD_MIN or any(not o.is_docx for o in outputs)) or not can_fork():
             return
-        for output in {o.template: o for o in outputs if not o.parts}.values():
+        for output in {o.template: o for o in outputs}.values():
             try:
                 self._template(output)  # prepared once, before the fork: both processes have it
             except Exception:  # noqa: BLE001 — `render` reports it

@@ -154,16 +154,15 @@ class Archive:
                 data, sha, cached_problems = entry.get("data"), entry.get("sha", ""), entry.get("problems")
             else:
                 found_now = next(read)
+                hit = cache.get(path, b"", found_now[1]) if found_now[0] == "known" else None
+                if found_now[0] == "known" and hit is None:  # (cannot be: `holds` looked at this entry)
+                    found_now = _read_one(kind, path, shown, check, None)
                 if found_now[0] == "unread":
                     problems.extend(found_now[1])
                     unparsed.append((kind, path))
                     continue
-                sha = found_now[1]
-                hit = cache.get(path, b"", sha) if cache is not None and found_now[0] == "known" else None
                 if hit is None:
-                    if found_now[0] == "known":  # (not so when it was looked at: parsed after all)
-                        found_now = _read_one(kind, path, shown, check, None)
-                    _how, _sha, data, own = found_now
+                    _how, sha, data, own = found_now
                     problems.extend(own)
                     record = Record(kind, shown, path, Document(data, reparse=partial(positioned, path, shown)),
                                     sha) if data is not None else None
