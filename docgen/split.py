@@ -6,9 +6,9 @@ numbers wait in a pipe, from which this process and a helper forked from it (a c
 validators and templates, nothing to send) take them one at a time, so that whoever is free takes
 the next. This process may first do what it has to do anyway (the draw reads its other records).
 The helper sends back what it made, a chunk at a time, pickled through a second pipe (between a
-process and its own copy, nothing else reads it), which this process empties between its own
-chunks: what the helper made is mostly read by the time the work is done, and waits in the
-helper's memory only while this process is busy elsewhere. The helper ends without running
+process and its own copy, nothing else reads it), which a thread of this process empties as it
+comes; this process unpickles the results between its own chunks, so that they are in by the time
+the work is done. The helper ends without running
 anything of the parent's (`os._exit`). A chunk the helper did not send back whole — it failed, or
 was killed — is worked here. Results come back in the chunks' order, so the outcome is the same as
 working them one after the other.
@@ -23,12 +23,13 @@ import os
 import struct
 import sys
 import weakref
+from collections import deque
 
 MIN_ITEMS = 2000  # fewer: not worth a process
 CHUNK = 500
 _TOKEN = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")  # before each chunk's pickled result
-_PIPE_BYTES = 1 << 20  # the result pipe's buffer, where the system allows (a chunk's result mostly fits)
+_PIPE_BYTES = 1 << 20  # the result pipe's buffer, where the system allows, and the most read at once
 _active = None  # a weak reference to the `Shared` whose helper is at work (one at a time: two cores)
 
 
@@ -53,7 +54,9 @@ class Shared:
         self.pid = None
         self.tokens = self.back = None
         self.received: dict[int, object] = {}  # the helper's results, by chunk
+        self.incoming: deque[bytes] = deque()  # what the reader thread took from the pipe, not yet looked at
         self.pending = bytearray()  # what the helper sent that is not yet a whole chunk's result
+        self.reader = None
 
     def start(self) -> None:
         global _active
@@ -82,17 +85,10 @@ class Shared:
                 os.close(back_r)
                 import pickle
 
-                # sent as far as the pipe takes it at once; the rest waits here while the work goes on
-                # (the parent may be busy with its own work for a while: `meanwhile`)
-                os.set_blocking(back_w, False)
-                waiting = bytearray()
                 for i in self._claimed(tokens_r):
                     frame = pickle.dumps((i, self.work(*self.chunks[i])), protocol=pickle.HIGHEST_PROTOCOL)
-                    waiting += _LENGTH.pack(len(frame))
-                    waiting += frame
-                    _send(back_w, waiting)
-                os.set_blocking(back_w, True)
-                _write_all(back_w, waiting)
+                    _write_all(back_w, _LENGTH.pack(len(frame)))
+                    _write_all(back_w, frame)
                 # closed now: at `_exit` the system frees this copy's memory before closing its files,
                 # and the parent would wait for that to see the end (~0.1 s for a process of 1 GB)
                 os.close(back_w)
@@ -102,9 +98,16 @@ class Shared:
             finally:
                 os._exit(code)
         os.close(back_w)
-        os.set_blocking(back_r, False)  # emptied between this process's chunks (`_drain`)
         self.pid, self.tokens, self.back = pid, tokens_r, back_r
         _active = weakref.ref(self)
+        import threading
+
+        # the pipe is emptied as the helper writes, whatever this process is doing meanwhile (the
+        # system call lets go of the interpreter): the helper never waits for room in it
+        # (not holding this object: one dropped unasked stops its helper, `__del__`)
+        self.reader = threading.Thread(target=_receive, args=(back_r, self.incoming), name="docgen-split-reader",
+                                       daemon=True)
+        self.reader.start()
 
     @staticmethod
     def _claimed(tokens: int):
@@ -137,18 +140,10 @@ class Shared:
         self.tokens = None
 
     def _drain(self) -> None:
-        """Take what the helper has sent so far (to its end, once the pipe blocks again: `_finish`)."""
-        while True:
-            try:
-                part = os.read(self.back, _PIPE_BYTES)
-            except BlockingIOError:  # nothing more for now
-                return
-            except OSError:
-                return
-            if not part:
-                return
-            self.pending += part
-            self._frames()
+        """The chunks' results the helper has sent so far, unpickled (between this process's chunks)."""
+        while self.incoming:
+            self.pending += self.incoming.popleft()
+        self._frames()
 
     def _frames(self) -> None:
         """Each whole chunk's result in `pending`, unpickled; a damaged one is left to be worked here."""
@@ -171,7 +166,7 @@ class Shared:
 
     def _finish(self) -> None:
         try:
-            os.set_blocking(self.back, True)
+            self.reader.join()  # the helper has closed its end: everything is in
             self._drain()
         finally:
             self._abandon(stop=False)
@@ -185,9 +180,11 @@ class Shared:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
+        self.reader.join()  # ends with the helper's end of the pipe (stopped, or done)
         os.close(self.back)
         self.back = None
         _reap(self.pid)
+        self.incoming.clear()
         self.pending = bytearray()
 
     def __del__(self):
@@ -201,14 +198,16 @@ class Shared:
             self._abandon()
 
 
-def _send(fd: int, waiting: bytearray) -> None:
-    """Write what the pipe (not blocking) takes now from the front of `waiting`, and drop it there."""
-    while waiting:
-        try:
-            written = os.write(fd, waiting)
-        except BlockingIOError:
-            return
-        del waiting[:written]
+def _receive(fd: int, incoming: deque) -> None:
+    """(In the reader thread) what the helper sends, as it comes, until it closes its end."""
+    try:
+        while True:
+            part = os.read(fd, _PIPE_BYTES)
+            if not part:
+                return
+            incoming.append(part)
+    except OSError:
+        return
 
 
 def _write_all(fd: int, data) -> None:
@@ -218,7 +217,7 @@ def _write_all(fd: int, data) -> None:
 
 
 def _widen(fd: int) -> None:
-    """A pipe buffer of `_PIPE_BYTES` where Linux allows it (64 KiB otherwise: the helper keeps more)."""
+    """A pipe buffer of `_PIPE_BYTES` where Linux allows it (64 KiB otherwise: more, smaller reads)."""
     try:
         import fcntl
 
