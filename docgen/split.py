@@ -180,7 +180,8 @@ class Shared:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
-        self.reader.join()  # ends with the helper's end of the pipe (stopped, or done)
+        if not sys.is_finalizing():  # (a daemon thread no longer runs once Python is shutting down)
+            self.reader.join()  # ends with the helper's end of the pipe (stopped, or done)
         os.close(self.back)
         self.back = None
         _reap(self.pid)
