@@ -161,29 +161,23 @@ class Archive:
                     problems.extend(found_now[1])
                     unparsed.append((kind, path))
                     continue
-                if hit is None:
+                if hit is not None:
+                    data, cached_problems, sha = hit
+                else:  # parsed now: remembered, then made a record as a remembered file is
                     _how, sha, data, own = found_now
                     problems.extend(own)
-                    record = Record(kind, shown, path, Document(data, reparse=partial(positioned, path, shown)),
-                                    sha) if data is not None else None
-                    if record is not None:
-                        records.append(record)
-                    else:
-                        unparsed.append((kind, path))
+                    cached_problems = ()
                     if cache is not None:
                         cache.put(path, b"", data, [(p.line, p.column, p.message, p.severity) for p in own], sha,
                                   stamps.get(path))
-                        if record is not None:
-                            cache.attach(record.doc, path)
-                    continue
-                data, cached_problems, sha = hit
             if cached_problems:
                 problems.extend(Problem(shown, *p) for p in cached_problems)
             if data is None:
                 unparsed.append((kind, path))
                 continue
             doc = Document(data, reparse=partial(positioned, path, shown))
-            cache.attach(doc, path, entry)
+            if cache is not None:
+                cache.attach(doc, path, entry)
             records.append(Record(kind, shown, path, doc, sha))
         return records, problems, unparsed
 
