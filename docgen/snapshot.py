@@ -113,14 +113,36 @@ class Inputs:
         self.started = time.time_ns()
         self.listing = scan(self.records_dir, archive.root, stamps=True)
         self.folders = [node.folder for node in self.listing.nodes if node.names]
-        # the big folders' stamps are taken meanwhile, in a child too when worthwhile; `records` waits
+        # the big entity folders' stamps are taken meanwhile, in a child too when worthwhile; `records`
+        # waits. The other folders' are taken here at once: an edit is nearly always among them
+        # (`quick`), and then the full run need not wait for the roster's stamps to begin
+        pending = self.listing.pending
+        self.listing.pending = [node for node in pending if node.kind == "entity"]
         self.stamping = Stamping(self.listing.pending, parallel)
+        for node in pending:
+            if node.kind != "entity":
+                try:
+                    node.stats = pack(node.entries)
+                finally:
+                    node.close()
+                    node.entries = None
+        self.quick = self._quick()
         self._records = None
         self._racy = False
         self.schemas = _tree(self.schemas_dir)
         self.keys: dict = {}  # keys worked out from these stamps (`replay_build`)
         self.temps: list[str] | None = None  # docgen's temporary files the listing saw (kept by `release`)
         self._stamps = None
+
+    def _quick(self) -> str:
+        """The digest of every folder of records/ but the entities': their names and stamps, as the
+        records' digest folds them. When it differs from the last run's, so does that digest (it
+        holds all of this), and the run is known to be a full one before the roster is stamped."""
+        digest = hashlib.sha256()
+        for node in self.listing.nodes:
+            if node.kind != "entity" and node.names:
+                _fold(digest, node.folder, node.names, node.stats)
+        return digest.hexdigest()
 
     @property
     def records(self) -> str:
@@ -202,6 +224,12 @@ def _key(parts: list[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _changed(stored, inputs: Inputs) -> bool:
+    """Whether a record file outside the entity folders changed since the last run (`Inputs.quick`):
+    then its key differs too, known without waiting for the roster's stamps."""
+    return isinstance(stored, dict) and stored.get("quick") != inputs.quick
+
+
 def _problems(stored, make) -> list | None:
     if make is None:
         from docgen.records.problems import Problem as make
@@ -227,7 +255,7 @@ def replay_check(archive, today, make=None):
     problems are `Problem`s, or what `make` makes of their fields."""
     inputs = archive.inputs = Inputs.of(archive)
     stored = read_json(_path(archive, "check"))  # read while the records are stamped (`Inputs`)
-    if not isinstance(stored, dict) or stored.get("key") != check_key(inputs, today):
+    if _changed(stored, inputs) or not isinstance(stored, dict) or stored.get("key") != check_key(inputs, today):
         return None
     problems = _problems(stored.get("problems"), make)
     count = stored.get("records")
@@ -241,8 +269,8 @@ def remember_check(inputs: Inputs, today, problems, count: int) -> None:
         return
     archive = inputs.archive
     _ensure_folder(archive)
-    write_json(_path(archive, "check"), {"key": check_key(inputs, today), "problems": _rows(problems),
-                                         "records": count})
+    write_json(_path(archive, "check"), {"key": check_key(inputs, today), "quick": inputs.quick,
+                                         "problems": _rows(problems), "records": count})
 
 
 def _ensure_folder(archive) -> None:
@@ -284,6 +312,8 @@ def replay_build(archive, today, templates_dir: str, out_dir: str, options: list
     changed since, else None (the stamps taken are left on `archive` for the full build)."""
     inputs = archive.inputs = Inputs.of(archive)
     stored = read_json(_path(archive, "build"))  # read while the records are stamped (`Inputs`)
+    if _changed(stored, inputs):
+        return None
     asked = (today, templates_dir, out_dir, tuple(options))
     if asked not in inputs.keys:  # worked out once: `docgen.start` asks first, then the full run
         inputs.keys[asked] = build_key(inputs, today, templates_dir, out_dir, options)
@@ -305,4 +335,4 @@ def remember_build(inputs: Inputs, today, templates_dir: str, out_dir: str, opti
     archive = inputs.archive
     _ensure_folder(archive)
     write_json(_path(archive, "build"), {"key": build_key(inputs, today, templates_dir, out_dir, options),
-                                         "problems": _rows(problems), "notes": notes, "documents": count})
+                                         "quick": inputs.quick, "problems": _rows(problems), "notes": notes, "documents": count})

@@ -59,6 +59,48 @@ def _files(root: pathlib.Path) -> list[str]:
     return sorted(str(p) for p in (root / "records").rglob("*.yaml"))
 
 
+def _entity_file(root: pathlib.Path) -> pathlib.Path:
+    return sorted((root / "records" / "entities").glob("*.yaml"))[0]
+
+
+def test_the_folders_but_the_entities_are_stamped_before_the_roster(archive, forking, monkeypatch):
+    """`Inputs.quick` is known while the child may still stamp the entity folders: a change outside
+    them starts the full run at once, and the key it then works out is still a full run's."""
+    _child_only(monkeypatch)
+    inputs = snapshot.Inputs(Archive(str(archive / "records")), True)
+    assert forking == [1] and inputs.stamping is not None
+    others = [node for node in inputs.listing.nodes if node.kind != "entity" and node.names]
+    entities = [node for node in inputs.listing.nodes if node.kind == "entity" and node.names]
+    assert others and entities and all(node.stats is not None for node in others)
+    assert inputs.listing.pending == entities and all(node.stats is None for node in entities)
+    assert inputs.quick == _inputs(archive, parallel=False).quick and inputs.records
+    target = inspection_files(archive)[0]
+    edit_time = os.stat(target).st_mtime_ns + 1_000_000
+    os.utime(target, ns=(edit_time, edit_time))
+    assert _inputs(archive, parallel=False).quick != inputs.quick
+
+
+def test_a_changed_inspection_starts_the_full_run_before_the_roster_is_stamped(archive, forking, monkeypatch):
+    """The replay says "changed" from `quick` alone, leaving the entity folders' stamps to the child;
+    the full run then takes them (and its documents are as ever: the other tests here)."""
+    from docgen import start
+
+    time.sleep(0.1)
+    assert run_docgen("build", cwd=archive).returncode == 0
+    monkeypatch.chdir(archive)
+    assert start.replayed(["build"], time.perf_counter()) == 0  # replayed, every stamp taken
+    target = inspection_files(archive)[0]
+    edit_time = os.stat(target).st_mtime_ns + 1_000_000
+    os.utime(target, ns=(edit_time, edit_time))
+    _child_only(monkeypatch)
+    snapshot._handed.clear()
+    assert start.replayed(["build"], time.perf_counter()) is None
+    handed = snapshot._handed[0]
+    assert handed.stamping is not None and handed.stamping.child is not None  # not waited for
+    assert handed.records and handed.stamping is None  # taken when asked for
+    snapshot._handed.clear()
+
+
 def test_two_processes_take_the_stamps_one_process_takes(archive, forking):
     one = _inputs(archive, parallel=False)
     assert not forking
@@ -79,10 +121,10 @@ def test_an_edit_in_place_in_a_file_the_child_stamped_is_seen(archive, forking, 
     _child_only(monkeypatch)
     monkeypatch.chdir(archive)
     assert start.replayed(["validate"], time.perf_counter()) == 0 and forking
-    target = inspection_files(archive)[0]
+    target = _entity_file(archive)  # the entity folders are the child's (the others, the parent's)
     before = os.stat(target)
     text = target.read_bytes()
-    at = text.index(b"plan: ") + len(b"plan: ")
+    at = text.index(b"name: ") + len(b"name: ")
     time.sleep(0.05)  # a later clock tick for the change time
     with open(target, "r+b") as handle:
         handle.write(text[:at] + b"Q" + text[at + 1:])
@@ -122,7 +164,7 @@ def test_a_child_that_fails_leaves_its_share_to_the_parent(archive, forking, mon
 
 def test_a_number_past_64_bits_in_a_chunk_gives_the_folder_as_one_process_does(archive, forking, monkeypatch):
     """A chunk `pack` gives as a list (an inode number past 63 bits) is taken again with its whole folder."""
-    target = str(inspection_files(archive)[0])
+    target = str(_entity_file(archive))
     inode = os.stat(target).st_ino
     real = tree.pack
 

@@ -88,14 +88,20 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
     from docgen.draw.table import entity_stamps
 
     key = RecordCache.key_for(schemas)
-    kept = stamps = None  # stamps: `entity_stamps` of this listing, once worked out
-    if use_cache and kept_roster and not inputs.racy:
+    kept = stamps = early = None  # stamps: `entity_stamps` of this listing, once worked out
+    if use_cache and kept_roster:
         from docgen.records import kept_roster as roster
 
-        stamps = entity_stamps(inputs.listing, key)
-        kept = roster.kept(archive, key, stamps)
+        # read while the roster's files may still be stamped (`snapshot.Inputs`): the other folders'
+        # record cache, and what the last full check noted of the roster
+        early = RecordCache.open(archive, schemas, skip_folders={
+            node.folder for node in inputs.listing.nodes if node.kind == "entity"})
+        note = roster.noted(archive, key)
+        if not inputs.racy:
+            stamps = entity_stamps(inputs.listing, key)
+            kept = roster.kept(archive, key, stamps, note) if note is not None else None
     if kept is not None:
-        checked = _check_with_roster(archive, schemas, inputs, today, save_cache, kept)
+        checked = _check_with_roster(archive, schemas, inputs, today, save_cache, kept, early)
         if checked is not None:
             return checked
         # an entity file changed while it was read: all of it again, from a new listing
@@ -128,7 +134,7 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
 
 
 def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_cache: bool,
-                       entities) -> Checked | None:
+                       entities, cache: RecordCache) -> Checked | None:
     """`_check_archive` of an archive whose entity files are as a full check found them, with
     nothing in any of them (`kept_roster`): every other record is read and checked as there, the
     entities an inspection names are read whole, the others only looked up in the kept roster.
@@ -142,9 +148,7 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
     found, problems, refused = archive.walked_from(listing.without("entity"))
     archive.walked = Walked([f for f in found if f[0] != "entity"], [f for f in refused if f[0] != "entity"])
     archive.stamps = stamps_by_path(node for node in listing.nodes if node.kind != "entity")
-    folders = {node.folder for node in listing.nodes if node.kind == "entity"}
-    cache = RecordCache.open(archive, schemas, skip_folders=folders)
-    cache.start()
+    cache.start()  # (opened without the entity folders' shards)
     records, loaded, unparsed = archive.load(schemas.check, cache)
     problems.extend(loaded)
     unparsed.extend(f for f in refused if f[0] == "entity")

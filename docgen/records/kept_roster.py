@@ -93,13 +93,23 @@ def note(archive, key: str, stamps, racy: bool, records: list, problems: list, u
         named.remember()
 
 
-def kept(archive, key: str, stamps) -> "KeptEntities | None":
-    """The roster as the last full check noted it, when it is for the entity files as listed now
-    (`stamps`: `draw.table.entity_stamps` of the listing) and that check found nothing in any of
-    them; else None (the check reads the whole roster)."""
-    if stamps is None or kept_table.peek(archive.root, NOTE) != (key, stamps[0]):
+def noted(archive, key: str):
+    """What the last full check noted of the roster for this docgen and schemas (`note`), read
+    before the entity files' stamps are known (`kept` compares them); None when there is nothing."""
+    found = kept_table.peek(archive.root, NOTE)
+    if found is None or found[0] != key:
         return None
-    value = read_json(kept_table.store_path(archive.root, NOTE))
+    return read_json(kept_table.store_path(archive.root, NOTE))
+
+
+def kept(archive, key: str, stamps, value=None) -> "KeptEntities | None":
+    """The roster as the last full check noted it (`value`, as `noted` read it: else read now), when
+    it is for the entity files as listed now (`stamps`: `draw.table.entity_stamps` of the listing)
+    and that check found nothing in any of them; else None (the check reads the whole roster)."""
+    if stamps is None:
+        return None
+    if value is None:
+        value = noted(archive, key)
     try:
         if not isinstance(value, dict) or value.get("key") != key or value.get("stamps") != stamps[0] \
                 or value.get("quiet") is not True or not isinstance(value["roster"], str):
