@@ -201,6 +201,8 @@ def test_verbatim_special_text_and_no_formula(archive):
     assert cell.data_type == "s"
     with zipfile.ZipFile(out / "07_公示表.xlsx") as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    bound = docx_text(out / "00_全套文书（打印）.docx")  # the tables as Excel shows them, not their escapes
+    assert "_x005F" not in bound and bound.count(tricky) >= 3  # the letter, the record form, 07's rows
 
 
 def test_missing_template_field_fails_loudly(archive):

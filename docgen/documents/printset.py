@@ -598,7 +598,18 @@ def _tree_alignments(xml: bytes) -> list[str | None]:
 
 
 def _shared_strings(xml: bytes) -> list[str]:
-    return ["".join(t.text or "" for t in si.iter(S + "t")) for si in etree.fromstring(xml).findall(S + "si")]
+    return [_xstring("".join(t.text or "" for t in si.iter(S + "t"))) for si in etree.fromstring(xml).findall(S + "si")]
+
+
+_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xstring(text: str) -> str:
+    """A cell's text as Excel shows it: `_xHHHH_` in a worksheet's string is the character U+HHHH
+    (`_x005F_` an underscore: how a typed `_x0041_` is kept as text, `render_xlsx._inline_text`)."""
+    if "_x" not in text:
+        return text
+    return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
@@ -648,7 +659,7 @@ class Sheet:
             row, col = _cell(c.get("r"))
             kind, value = c.get("t"), c.find(v)
             if kind == "inlineStr":
-                text = "".join(e.text or "" for e in c.iter(t))
+                text = _xstring("".join(e.text or "" for e in c.iter(t)))
             elif kind == "s" and value is not None:
                 text = shared[int(value.text)]
             else:
@@ -709,7 +720,7 @@ def _read_plain(sheet: Sheet, data: bytes, aligns: list, shared: list) -> bool:
         count += 1
         row, col = int(digits), _COLUMNS.get(letters) or _cell(letters + digits)[1]
         if simple_text is not None:  # <is><t>…</t></is>, the text read only for an inline string
-            text = _unescape(simple_text) if kind == "inlineStr" else ""
+            text = _xstring(_unescape(simple_text)) if kind == "inlineStr" else ""
         elif simple_value is not None:  # <v>…</v>
             if kind == "inlineStr":
                 text = ""
@@ -723,7 +734,7 @@ def _read_plain(sheet: Sheet, data: bytes, aligns: list, shared: list) -> bool:
             pieces = _T.findall(inner)
             if any("<" in piece for piece in pieces):
                 return False  # markup inside a text element: lxml's reading differs
-            text = _unescape("".join(pieces))
+            text = _xstring(_unescape("".join(pieces)))
         else:
             value = _V.search(inner)
             if value is not None and "<" in (value.group(1) or ""):
