@@ -43,7 +43,7 @@ def build_example(tmp_path_factory, name: str) -> pathlib.Path:
 
 def run_docgen(*args, cwd, env=None, input=None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "docgen", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-P", "-m", "docgen", *args], cwd=cwd, capture_output=True, text=True,
                           env=full_env, input=input, timeout=600)
 
 

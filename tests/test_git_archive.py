@@ -57,6 +57,36 @@ def test_git_setup_configures_review(office):
     assert git("check-ignore", "-q", "records/entities/example-org.yaml", cwd=office, check=False).returncode == 1
 
 
+def test_code_in_the_archive_never_runs(office, tmp_path):
+    """An archive from elsewhere may hold a `docgen` package of its own: git runs the textconv and
+    the `git docgen` alias from the archive's top folder, and only the installed docgen may run."""
+    marker = tmp_path / "ran"
+    (office / "docgen").mkdir()
+    (office / "docgen" / "__init__.py").write_text("", encoding="utf-8")
+    (office / "docgen" / "__main__.py").write_text(f"open({str(marker)!r}, 'a').write('ran')\n", encoding="utf-8")
+    entity = next((office / "records" / "entities").glob("*.yaml"))
+    entity.write_text(entity.read_text(encoding="utf-8").replace("name: ", "name: 改", 1), encoding="utf-8")
+    assert run_docgen("build", cwd=office).returncode == 0
+    changed = git("diff", "--name-only", cwd=office).stdout.decode()
+    assert ".docx" in changed
+    diff = text_of(git("diff", cwd=office))
+    assert "改" in diff  # the document's text, by the installed docgen's textconv
+    assert git("docgen", "validate", cwd=office).returncode == 0
+    assert not marker.exists()
+
+
+def test_git_setup_never_writes_through_a_linked_gitattributes(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("clerk's own\n", encoding="utf-8")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    (repo / ".gitattributes").symlink_to(outside)
+    result = run_docgen("git-setup", cwd=repo)
+    assert result.returncode != 0 and "符号链接" in result.stderr and "Traceback" not in result.stderr
+    assert outside.read_text(encoding="utf-8") == "clerk's own\n"
+
+
 def test_lock_file_never_breaks_diff_or_log(office):
     lock = office / "output/example-plan/~$00_通知.docx"
     lock.write_bytes(b"\x07WPS lock owner\x00\x00not a zip")

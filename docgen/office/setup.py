@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+from docgen.cache import read_regular
 from docgen.records.archive import FOLDER_OF, KIND_FOLDERS, packaged_dir
 from docgen.office.examples import EXAMPLES
 from docgen.records.problems import DocgenError
@@ -209,7 +210,12 @@ def git_setup(folder: str = ".") -> list[str]:
                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise DocgenError("当前目录不在 git 仓库中（先运行 git init）") from None
-    python = json.dumps(sys.executable)
+    attributes = os.path.join(top, ".gitattributes")
+    if os.path.islink(attributes) or os.path.exists(attributes) and not os.path.isfile(attributes):
+        raise DocgenError(f"{attributes} 是符号链接或不是普通文件，docgen 不会写入它；请改为普通文件后再运行 docgen git-setup")
+    # -P: git runs these from the repository's top folder, where `python -m` would first look for a
+    # `docgen` package in the archive itself (code from another office); only the installed one runs
+    python = json.dumps(sys.executable) + " -P"
     command = f"{python} -m docgen textconv --for-git"
     _git_config(top, "diff.docgen.textconv", command)
     _git_config(top, "diff.docgen.cachetextconv", "true")
@@ -221,8 +227,7 @@ def git_setup(folder: str = ".") -> list[str]:
             "已设置 core.quotePath = false（中文文件名不再显示为八进制转义）",
             "已设置 diff.wordRegex（git diff --word-diff 按单个汉字比较）",
             f"已设置 git 命令 git docgen = {python} -m docgen（提交前钩子用它，不依赖 PATH）"]
-    attributes = os.path.join(top, ".gitattributes")
-    existing = open(attributes, encoding="utf-8").read() if os.path.exists(attributes) else ""
+    existing = read_regular(attributes).decode("utf-8", "replace") if os.path.exists(attributes) else ""
     missing = [line for line in ("*.docx diff=docgen", "*.xlsx diff=docgen") if line not in existing]
     if missing:
         with open(attributes, "a", encoding="utf-8") as handle:
