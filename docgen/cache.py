@@ -433,7 +433,11 @@ class OutputHashes:
 
     Kept in the archive's `.docgen/` (not in the manifest, which stays free of machine
     details): an output that has not been touched since docgen wrote it is not read again.
-    """
+
+    Each entry also holds, once this user's docgen made the document itself, the fingerprint it
+    made it from (`made`): the manifest travels with the archive and anyone can write a fingerprint
+    and a SHA-256 into it, so only this signed note lets a build take a document as up to date
+    without making it (a document from elsewhere is made once, and kept when identical)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -447,16 +451,30 @@ class OutputHashes:
         if stamp is None:
             return None
         hit = self.known.get(path)
-        if isinstance(hit, list) and len(hit) == 2 and hit[0] == stamp:
+        if isinstance(hit, list) and len(hit) in (2, 3) and hit[0] == stamp:
             return hit[1]
         digest = file_sha(path)
-        self.known[path] = [stamp, digest]
+        made = hit[2:] if isinstance(hit, list) and len(hit) == 3 and hit[1] == digest else []
+        self.known[path] = [stamp, digest, *made]  # touched but the same bytes: still what docgen made
         self.dirty = True
         return digest
 
-    def wrote(self, path: str, digest: str) -> None:
-        self.known[path] = [file_stamp(path), digest]
+    def wrote(self, path: str, digest: str, key: str | None = None) -> None:
+        """`path` now holds `digest`, made by this docgen from `key` (its fingerprint) when given."""
+        self.known[path] = [file_stamp(path), digest, *([key] if key else [])]
         self.dirty = True
+
+    def made(self, path: str, key: str, digest: str) -> bool:
+        """Whether this docgen made bytes of `digest` from `key` for `path` (`wrote`, `vouch`)."""
+        hit = self.known.get(path)
+        return isinstance(hit, list) and len(hit) == 3 and hit[1] == digest and hit[2] == key
+
+    def vouch(self, path: str, key: str, digest: str) -> None:
+        """This docgen made `digest` from `key`, and `path` holds exactly that (kept, not written)."""
+        hit = self.known.get(path)
+        if isinstance(hit, list) and len(hit) in (2, 3) and hit[1] == digest and hit[2:] != [key]:
+            self.known[path] = [hit[0], digest, key]
+            self.dirty = True
 
     def save(self, keep: set[str]) -> None:
         for path in [p for p in self.known if p not in keep]:

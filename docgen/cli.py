@@ -356,7 +356,7 @@ def migrate(dry_run: bool, records_dir: str) -> None:
     elif dry_run:
         click.echo(f"共 {len(changes)} 个记录需要转换（未写入；去掉 --dry-run 执行）。")
     else:
-        apply(changes)
+        apply(changes, records_dir)
         click.echo(f"已转换 {len(changes)} 个记录，请运行 docgen validate 检查，并按上面的提示补填（已公示结果的审核批准、"
                    f"抽查事项清单的检查依据等）。")
     sys.exit(1 if problems else 0)
@@ -535,6 +535,11 @@ def export_results(plan_id: str, department: str | None, fmt: str, out_path: str
     dep_id = plan_department(checked, plan_id, department) if department is not None else None
     rows = result_rows(checked, plan_id, dep_id)
     out = out_path or default_out(plan_id, dep_id, fmt)
+    if out_path is None:  # the output folder as the build treats it: not through a link leading out of it
+        from docgen.documents.outfolder import OutputFolder
+
+        if OutputFolder("output", None).target(os.path.relpath(out, "output").replace(os.sep, "/")) is None:
+            raise DocgenError(f"{out} 所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里；请用 --out 指定导出文件")
     write_atomic(out, results_bytes(rows, fmt, f"{plan_id} 检查结果"))
     pending = sum(1 for row in rows if not row[5])
     note = f"，其中 {pending} 行尚无检查结果" if pending else ""

@@ -376,3 +376,115 @@ def test_the_sandbox_verdicts_kept_per_type_are_jinjas_own():
     with pytest.raises(Exception) as raised:
         template.render(d={"a": 1})
     assert "clear" in str(raised.value)
+
+
+# -- links leading out of the archive: never read, never written through -------------------------
+SECRET = "机密内容：CLERK-PRIVATE-TEXT"
+
+
+def _outside(tmp_path_factory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("elsewhere")
+
+
+def test_a_template_linked_out_of_the_archive_is_not_read(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    private = elsewhere / "private.docx"
+    document = docx.Document(str(PACKAGED_TEMPLATES / "01_实施方案.docx"))
+    document.add_paragraph(SECRET)
+    document.save(str(private))
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    (archive / "templates" / "01_实施方案.docx").unlink()
+    (archive / "templates" / "01_实施方案.docx").symlink_to(private)
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "档案之外" in result.stdout + result.stderr
+    assert SECRET not in all_text(archive / "output")
+
+
+def test_a_schema_linked_out_of_the_archive_is_not_read(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    shutil.copytree(PACKAGED_TEMPLATES.parent / "schemas", archive / "schemas")
+    target = archive / "schemas" / "entity.schema.json"
+    (elsewhere / "entity.schema.json").write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(elsewhere / "entity.schema.json")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode != 0 and "档案之外" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_records_folder_linked_out_of_the_archive_is_not_read(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    shutil.move(str(archive / "records"), str(elsewhere / "records"))
+    (archive / "records").symlink_to(elsewhere / "records")
+    for command in ("validate", "build"):
+        result = run_docgen(command, cwd=archive)
+        assert result.returncode != 0 and "档案之外" in result.stdout + result.stderr, command
+        assert "Traceback" not in result.stderr
+    assert not (archive / "output").exists() or not any((archive / "output").rglob("*.docx"))
+
+
+def test_nothing_is_written_through_a_folder_linked_out_of_the_archive(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    # a draw and `docgen new` into an inspections folder that leads elsewhere
+    folder = archive / "records" / "inspections" / PLAN
+    shutil.rmtree(folder)
+    shutil.rmtree(archive / "records" / "draws", ignore_errors=True)
+    (elsewhere / "insp").mkdir()
+    folder.symlink_to(elsewhere / "insp")
+    result = run_docgen("draw", PLAN, "--seed", "test", cwd=archive)
+    assert result.returncode != 0 and "档案之外" in result.stdout + result.stderr and "Traceback" not in result.stderr
+    result = run_docgen("new", "inspection", f"{PLAN}/org-001", cwd=archive)
+    assert result.returncode != 0 and "档案之外" in result.stdout + result.stderr and "Traceback" not in result.stderr
+    assert list((elsewhere / "insp").iterdir()) == []
+
+
+def test_export_never_writes_through_an_output_folder_linked_elsewhere(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    (elsewhere / f"检查结果导出-{PLAN}.xlsx").write_text("clerk's precious file", encoding="utf-8")
+    (archive / "output").mkdir()
+    (archive / "output" / PLAN).symlink_to(elsewhere)
+    result = run_docgen("export", "results", PLAN, cwd=archive)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert (elsewhere / f"检查结果导出-{PLAN}.xlsx").read_text(encoding="utf-8") == "clerk's precious file"
+
+
+def test_fmt_migrate_and_import_leave_links_out_of_the_archive_alone(archive, tmp_path_factory):
+    elsewhere = _outside(tmp_path_factory)
+    secret = elsewhere / "secret.yaml"
+    secret.write_text("id: 007\nname: secret-person\nnote: OUTSIDE-SECRET-NOTE\ncontact:\n  phone: 13800000000\n",
+                      encoding="utf-8")
+    link = archive / "records" / "entities" / "leak.yaml"
+    link.symlink_to(secret)
+    result = run_docgen("fmt", cwd=archive)
+    assert "档案之外" in result.stdout + result.stderr and "Traceback" not in result.stderr
+    assert link.is_symlink() and secret.read_text(encoding="utf-8").startswith("id: 007\n")
+    old = inspection_files(archive)[0]
+    linked_inspection = old.parent / "zz-linked.yaml"
+    linked_inspection.symlink_to(secret)
+    fifo = old.parent / "zz-fifo.yaml"
+    os.mkfifo(fifo)
+    result = run_docgen("migrate", "--dry-run", cwd=archive)  # a FIFO is never opened for reading: no hang
+    assert "Traceback" not in result.stderr and "OUTSIDE-SECRET-NOTE" not in result.stdout
+    assert "zz-linked.yaml" in result.stdout + result.stderr
+
+
+def test_a_document_vouched_for_only_by_the_manifest_is_made_again(archive, tmp_path):
+    """The manifest travels with the archive: a forged document with its SHA-256 written into the
+    manifest is not taken as up to date by another user's docgen; the genuine ones are kept as they are."""
+    elsewhere = {"DOCGEN_CACHE_DIR": str(tmp_path / "elsewhere")}
+    here = {"DOCGEN_CACHE_DIR": str(tmp_path / "here")}
+    assert run_docgen("build", cwd=archive, env=elsewhere).returncode == 0
+    target = archive / "output" / PLAN / "00_通知.docx"
+    clean = target.read_bytes()
+    _clerk_edit(target)
+    manifest_path = archive / "output" / ".docgen-manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["outputs"][f"{PLAN}/00_通知.docx"]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    shutil.rmtree(archive / ".docgen")
+    others = {p: p.read_bytes() for p in (archive / "output").rglob("*.*") if p != target and p != manifest_path}
+    result = run_docgen("build", cwd=archive, env=here)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.read_bytes() == clean and "写入 1 份" in result.stdout
+    assert {p: p.read_bytes() for p in others} == others  # made again, identical: not written
+    assert "没有变化" in run_docgen("build", cwd=archive, env=here).stdout

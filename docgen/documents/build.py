@@ -27,6 +27,7 @@ from docgen.records.check import Checked, check_archive
 from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
 from docgen.records.problems import EXIT_MACHINE, DocgenError, Problem, os_error_text
+from docgen.records.tree import leads_outside
 from docgen.writer import remove_listed_temps, remove_stale_temps, write_atomic
 
 MANIFEST = ".docgen-manifest.json"
@@ -274,6 +275,9 @@ class Renderer:
         path = os.path.join(self.dir, name)
         if not os.path.isfile(path):
             raise DocgenError(f"找不到模板文件 {path}")
+        if leads_outside(path, os.path.dirname(os.path.abspath(self.dir))):
+            raise DocgenError(f"模板文件 {path} 是指向档案之外的符号链接（或在这样的文件夹中），docgen 不读取档案之外的"
+                              f"文件；请把模板复制到档案中")
         return path
 
     def digest(self, name: str) -> str:
@@ -653,7 +657,10 @@ class _Placer:
         this very fingerprint for the path (the usual unchanged document; `place` still looks at
         the file itself, and renders what was edited or removed since)."""
         old = self.manifest.get(output.relpath)
-        return self.force or not (old and old.get("key") == key)
+        if self.force or not (old and old.get("key") == key):
+            return True
+        target = self.folder.target(output.relpath)
+        return target is None or not self.folder.hashes.made(target, key, old["sha256"])
 
     def place(self, output: Output, key: str) -> bool:
         """True when the output's own path now holds what docgen made for it."""
@@ -664,13 +671,16 @@ class _Placer:
         old = self.manifest.get(rel)
         last = old["sha256"] if old else None
         current = self.folder.state(target)
-        if not self.force and old and old.get("key") == key and current == last:
+        # the manifest's word alone is not enough (it travels with the archive): this docgen made it
+        if not self.force and old and old.get("key") == key and current == last \
+                and self.folder.hashes.made(target, key, last):
             self.new_manifest[rel] = old
             self.report.unchanged += 1
             return True
         side, side_target = beside(rel), beside(target)  # the same folder
         old_side = self.manifest.get(side)
-        if not self.force and current not in (None, last) and old_side and old_side.get("key") == key:
+        if not self.force and current not in (None, last) and old_side and old_side.get("key") == key \
+                and self.folder.hashes.made(side_target, key, old_side["sha256"]):
             if current == old_side["sha256"]:  # the clerk took the new document over: nothing is beside any more
                 self.new_manifest[rel] = {**old_side}
                 self.report.unchanged += 1
@@ -687,7 +697,7 @@ class _Placer:
             self.report.notes.append(f"{rel} 在上次生成后被修改过，已按 --force 用新生成的文书替换")
             replaceable = True
         if replaceable:
-            self._write(rel, target, data, digest, current)
+            self._write(rel, target, data, digest, current, key)
             self.new_manifest[rel] = entry
             return True
         if side in self.planned:
@@ -697,17 +707,18 @@ class _Placer:
         if side_now not in (None, digest) and not (old_side and side_now == old_side["sha256"]):
             raise DocgenError(f"原位置的文件和旁边的 {side} 都不是 docgen 写入的，新生成的文书无处可写；"
                               f"请核对后把其中一个改名或移走")
-        self._write(side, side_target, data, digest, side_now)
+        self._write(side, side_target, data, digest, side_now, key)
         self._conflict(rel, side, old, entry, last)
         return False
 
-    def _write(self, rel: str, target: str, data: bytes, digest: str, current) -> None:
+    def _write(self, rel: str, target: str, data: bytes, digest: str, current, key: str) -> None:
         if current != digest or self.force:
             self.journal.note(rel, digest)
             write_atomic(target, data)
-            self.folder.hashes.wrote(target, digest)
+            self.folder.hashes.wrote(target, digest, key)
             self.report.written.append(rel)
-        else:
+        else:  # what is there is what this docgen made now (a document from elsewhere, identical)
+            self.folder.hashes.vouch(target, key, digest)
             self.report.unchanged += 1
 
     def _conflict(self, rel: str, side: str, old: dict | None, side_entry: dict, last: str | None) -> None:

@@ -606,7 +606,8 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
         old = manifest.get(pdf_rel)
         packet = new_manifest[via[relpath]]["sha256"] if relpath in via else None
         if (not force and old and old.get("key") == source_sha and old.get("via") == packet
-                and file_sha(path(pdf_rel)) == old["sha256"]):
+                and file_sha(path(pdf_rel)) == old["sha256"]
+                and files.hashes.made(path(pdf_rel), f"{source_sha}|{packet}", old["sha256"])):
             new_manifest[pdf_rel] = old
             continue
         stale[relpath] = (pdf_rel, source_sha)
@@ -658,6 +659,8 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
             placed, target = _place(files, pdf_rel, os.path.join(out_dir, *pdf_rel.split("/")), manifest, report,
                                     force, new_manifest)
             write_atomic(target, data)
+            files.hashes.wrote(target, hashlib.sha256(data).hexdigest(),
+                               f"{source_sha}|{new_manifest[via[relpath]]['sha256'] if relpath in via else None}")
         except Exception as exc:  # one PDF's failure never stops the others
             from docgen.documents.build import Failure
 

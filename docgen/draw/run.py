@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import FOLDER_OF, display
+from docgen.records.tree import refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
 from docgen.draw.algorithm import ALGORITHM, Draw, DrawImpossible, Inputs, make_draw
@@ -226,6 +227,8 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
     if removes:
         journal["removes"] = removes
     draw_path = record_path(records_dir, "draw", draw_id)
+    refuse_outside(draw_path, records_dir)
+    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
     try:
         write_new(draw_path, record_text("draw", journal, draw_path, records_dir,
                                          PENDING_COMMENT.format(plan=plan_id)).encode("utf-8"))
@@ -294,6 +297,8 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
     `texts`: what `drawn_texts` makes of the journal, when made already (a county's draw writes tens of
     thousands of records)."""
     plan_id = journal["plan"]
+    refuse_outside(draw_path, records_dir)
+    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
     texts = drawn_texts(records_dir, journal) if texts is None else texts
     writes = journal.get("writes") or {}
     if set(writes) != set(texts) or any(_sha(texts[e]) != sha for e, sha in writes.items()):
@@ -368,6 +373,8 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
     _tidy(checked)
     record = _journal_of(checked, plan_id)
     journal = record.data
+    refuse_outside(record.abspath, records_dir)
+    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
     texts = drawn_texts(records_dir, journal)
     writes = journal.get("writes") or {}
     removes = journal.get("removes") or {}

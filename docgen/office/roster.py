@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from docgen.records import creditcode
 from docgen.records.archive import FOLDER_OF, is_record_file
 from docgen.records.loader import read_yaml_file
+from docgen.records.tree import leads_outside, refuse_outside
 from docgen.records.problems import DocgenError
 from docgen.office.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
 from docgen.records.yamlout import record_path, record_text
@@ -121,6 +122,8 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
         for name in sorted(os.listdir(folder)):
             if is_record_file(name):
                 path = os.path.join(folder, name)
+                if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))) or not os.path.isfile(path):
+                    continue  # a link out of the archive, a FIFO: never read (`docgen validate` says so)
                 doc, _ = read_yaml_file(path, path)
                 if doc is not None and isinstance(doc.data, dict):
                     found[path] = doc.data
@@ -294,6 +297,7 @@ def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: 
             return
         report.updated.append(f"{where}：更新 {os.path.relpath(path)}：" + "；".join(changes))
         if not dry_run:
+            refuse_outside(path, records_dir)
             write_atomic(path, record_text(kind, merged, path, records_dir,
                                            "由 docgen import 更新").encode("utf-8"))
         return
@@ -303,5 +307,6 @@ def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: 
         return
     report.created.append(f"{where}：新建 {os.path.relpath(path)}")
     if not dry_run:
+        refuse_outside(path, records_dir)
         write_atomic(path, record_text(kind, {"id": rid, **data}, path, records_dir,
                                        "由 docgen import 从名录库导入").encode("utf-8"))

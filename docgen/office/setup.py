@@ -12,6 +12,7 @@ from docgen.cache import read_regular
 from docgen.records.archive import FOLDER_OF, KIND_FOLDERS, packaged_dir
 from docgen.office.examples import EXAMPLES
 from docgen.records.problems import DocgenError
+from docgen.records.tree import refuse_outside
 from docgen.records.skeleton import render
 from docgen.writer import write_atomic
 from docgen.records.yamlout import record_path, schema_line
@@ -179,8 +180,9 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
             raise DocgenError("请给出编号：只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-049")
         path = record_path(records_dir, kind, rid)
         data = {"id": rid}
-    if os.path.exists(path):
+    if os.path.lexists(path):
         raise DocgenError(f"{path} 已存在，docgen 不会覆盖它")
+    refuse_outside(path, records_dir)
     note = "由 docgen new 生成：请填写各字段（注释是字段说明），不用的可选字段可以删除。"
     text = record_file_text(kind, data, path, records_dir, schemas_dir, note)
     os.makedirs(os.path.dirname(path), exist_ok=True)

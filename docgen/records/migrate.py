@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from docgen.records import results
+from docgen.records.loader import read_limited
+from docgen.records.tree import leads_outside, refuse_outside
 from docgen.records.yamlout import dump
 
 
@@ -246,11 +248,26 @@ def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
             if not name.endswith((".yaml", ".yml")):
                 continue
             path = os.path.join(root, name)
+            if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+                problems.append(f"{path}：这是（或位于）指向档案之外的符号链接，docgen 不读取也不改写档案之外的文件，未转换")
+                continue
             try:
-                with open(path, encoding="utf-8") as handle:
-                    before = handle.read()
+                blob, unread = read_limited(path, path)
+                if blob is None:
+                    problems.append(f"{path}：{unread[0].message if unread else '无法读取'}，未转换")
+                    continue
+                before = blob.decode("utf-8")
                 found = rewrite(before)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+            except UnicodeDecodeError:
+                problems.append(f"{path}：文件不是 UTF-8 编码，未转换")
+                continue
+            except yaml.YAMLError:
+                problems.append(f"{path}：YAML 格式有误（docgen validate 会指出位置），未转换")
+                continue
+            except RecursionError:
+                problems.append(f"{path}：嵌套层次过深，不像一条记录，未转换")
+                continue
+            except (OSError, ValueError) as exc:
                 problems.append(f"{path}：无法转换（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}）")
                 continue
             if found is not None:
@@ -258,10 +275,11 @@ def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
     return changes, problems
 
 
-def apply(changes: list[Change]) -> None:
+def apply(changes: list[Change], records_dir: str) -> None:
     from docgen.writer import write_atomic, write_new
 
     for change in changes:
+        refuse_outside(change.path, records_dir)
         if change.new:
             os.makedirs(os.path.dirname(change.path), exist_ok=True)
             write_new(change.path, change.after.encode("utf-8"))

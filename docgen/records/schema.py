@@ -16,6 +16,7 @@ from typing import Any
 
 from docgen.records.archive import Record
 from docgen.cache import read_json, read_regular, write_json
+from docgen.records.tree import leads_outside
 from docgen.records.index import parse_date
 from docgen.records.problems import DocgenError, Problem
 
@@ -73,6 +74,9 @@ def _read_schema_files(schemas_dir: str, names: list[str] | None = None) -> dict
         except OSError as exc:
             raise DocgenError(f"无法读取模式目录 {schemas_dir}：{exc.strerror}") from None
     for name in names:
+        if leads_outside(os.path.join(schemas_dir, name), os.path.dirname(os.path.abspath(schemas_dir))):
+            raise DocgenError(f"模式文件 {os.path.join(schemas_dir, name)} 是指向档案之外的符号链接（或在这样的文件夹中），"
+                              f"docgen 不读取档案之外的文件；请把模式文件复制到档案中")
         try:
             schema = json.loads(read_regular(os.path.join(schemas_dir, name)).decode("utf-8"))
         except (OSError, ValueError) as exc:

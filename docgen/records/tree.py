@@ -66,6 +66,23 @@ def packaged_dir(name: str) -> str:
     raise DocgenError(f"docgen 安装不完整：找不到自带的 {name} 目录，请重新安装")
 
 
+def leads_outside(path: str, root: str) -> bool:
+    """Whether `path`, through any link on its way (its own included), is outside the archive at
+    `root`: an archive from elsewhere must not make docgen read or write another folder's files."""
+    base = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
+
+
+def refuse_outside(path: str, records_dir: str) -> None:
+    """DocgenError when writing `path` (a record under `records_dir`) would write outside the archive."""
+    if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+        from docgen.records.problems import DocgenError
+
+        raise DocgenError(f"{display(os.path.abspath(path))}：它或它所在的文件夹是指向档案之外的符号链接，docgen 不会写到"
+                          f"档案之外；请改为档案中的普通文件夹后再运行")
+
+
 def own_or_packaged(root: str, name: str) -> str:
     """The archive's own templates/ or schemas/ when it has one, else docgen's."""
     own = os.path.join(root, name)
@@ -222,6 +239,11 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
     warning. A symbolic link is followed only when it leads inside the archive; one leading out is
     an issue, and its file is refused. A directory entry tells a plain file or folder without a
     stat call."""
+    if leads_outside(records_dir, root):
+        from docgen.records.problems import DocgenError
+
+        raise DocgenError(f"记录目录 {display(records_dir)} 是指向档案之外（{os.path.realpath(records_dir)}）的符号链接，docgen "
+                          f"不读取档案之外的文件；请把记录复制到档案中")
     bounds = {os.path.realpath(root), os.path.realpath(records_dir)}
 
     def inside(real: str) -> bool:

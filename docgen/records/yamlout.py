@@ -55,4 +55,7 @@ def write_record(kind: str, data: dict, path: str, records_dir: str, comment: st
     """Write one record; refuses to replace an existing file unless `overwrite` is asked for."""
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(path)
+    from docgen.records.tree import refuse_outside
+
+    refuse_outside(path, records_dir)
     write_atomic(path, record_text(kind, data, path, records_dir, comment).encode("utf-8"))
