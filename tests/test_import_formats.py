@@ -285,3 +285,24 @@ def test_all_digit_credit_code_is_written_quoted(archive, tmp_path):
     assert f"id: '{digits}'\n" in text and f"credit_code: '{digits}'\n" in text
     assert run_docgen("fmt", "--check", cwd=archive).returncode == 0
     assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
+
+
+def test_a_cell_far_away_neither_hangs_nor_exhausts_memory(archive, tmp_path):
+    """A 5 KB workbook with one empty styled cell at XFD1048576 is read as the rows it holds; one with
+    a value there is refused in the clerk's words. `textconv` (git diff) shows either at once."""
+    styled = tmp_path / "styled.xlsx"
+    save_xlsx(styled, [HEADERS] + ROWS)
+    wb = openpyxl.load_workbook(styled)
+    wb.active["XFD1048576"].font = openpyxl.styles.Font(bold=True)
+    wb.save(styled)
+    assert_imported(archive, run_docgen("import", "entities", str(styled), cwd=archive))
+    far = tmp_path / "far.xlsx"
+    save_xlsx(far, [HEADERS] + ROWS)
+    wb = openpyxl.load_workbook(far)
+    wb.active["XFD1048576"] = "远处"
+    wb.active.merge_cells("A1048570:XFD1048575")
+    wb.save(far)
+    result = run_docgen("import", "entities", "--dry-run", str(far), cwd=archive)
+    assert result.returncode != 0 and "范围过大" in result.stderr and "Traceback" not in result.stderr
+    shown = run_docgen("textconv", str(styled), cwd=archive)
+    assert shown.returncode == 0 and ROWS[0][1] in shown.stdout and len(shown.stdout) < 2000

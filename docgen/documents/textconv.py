@@ -93,6 +93,10 @@ def xlsx_text(path: str) -> str:
     lines = []
     for ws in wb.worksheets:
         lines.append(f"== 工作表：{ws.title} ==")
+        # the rows as they are in the file, not padded to the extent its <dimension> claims (a sheet
+        # claiming A1:XFD1048576 would be 17 billion empty cells: `git diff` hanging on a 5 KB file)
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
         for number, row in enumerate(ws.iter_rows(values_only=True), 1):
             values = ["" if v is None else excel_text(str(v)).replace("\n", " ") for v in row]
             while values and values[-1] == "":

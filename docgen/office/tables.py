@@ -133,6 +133,9 @@ def _fill_merged(grid: list[list], ranges) -> None:
                 row[c] = value
 
 
+MAX_CELLS = 20_000_000  # a roster's rows × columns: a county's 100,000 entities in up to 200 columns
+
+
 def _read_xlsx(path: str, sheet: str | None) -> Table:
     from openpyxl import load_workbook
 
@@ -148,9 +151,20 @@ def _read_xlsx(path: str, sheet: str | None) -> Table:
         raise DocgenError(f"{path}：无法读取，不是有效的 Excel（.xlsx/.xlsm）文件") from None
     names = wb.sheetnames
     ws = wb.worksheets[_pick_sheet(path, names, sheet)]
-    grid = [list(row) for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column,
-                                              values_only=True)]
-    _fill_merged(grid, [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges])
+    # the cells that hold something, not the sheet's whole extent: one empty styled cell at XFD1048576
+    # would make that 17 billion cells (a 5 KB file exhausting the machine's memory)
+    filled = [(row, col, cell.value) for (row, col), cell in ws._cells.items() if cell.value is not None]
+    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges
+              if ws.cell(r.min_row, r.min_col).value is not None]
+    rows = max([row for row, _col, _value in filled] + [bottom for _t, _l, bottom, _r in merged] + [0])
+    cols = max([col for _row, col, _value in filled] + [right for _t, _l, _b, right in merged] + [0])
+    if rows * cols > MAX_CELLS:
+        raise DocgenError(f"{path}：工作表“{ws.title}”的内容延伸到第 {rows} 行、第 {cols} 列，范围过大，不像一份名录或"
+                          "任务清单；请删除远处多余的单元格后再导入")
+    grid = [[None] * cols for _ in range(rows)]
+    for row, col, value in filled:
+        grid[row - 1][col - 1] = value
+    _fill_merged(grid, [(top - 1, left - 1, bottom - 1, right - 1) for top, left, bottom, right in merged])
     wb.close()
     return Table(path, ws.title, names, [[_text(v) for v in row] for row in grid])
 
