@@ -385,3 +385,30 @@ def test_unwritable_output_is_a_clear_error(archive):
     result = run_docgen("build", "--out", "occupied/output", cwd=archive)
     assert result.returncode == 2
     assert result.stderr.startswith("错误：") and "Traceback" not in result.stderr
+
+
+def test_manifest_is_the_same_whatever_folder_docgen_runs_in(archive, tmp_path):
+    """The manifest travels in git: its sources are paths from the archive's folder, not from where
+    the clerk happened to run docgen (a build from elsewhere would rewrite every entry)."""
+    other = tmp_path / "其他" / "档案"
+    shutil.copytree(archive, other)
+    assert run_docgen("build", cwd=archive).returncode == 0
+    result = run_docgen("build", "--records", str(other / "records"), "--out", str(other / "output"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ours = (archive / "output" / ".docgen-manifest.json").read_bytes()
+    assert ours == (other / "output" / ".docgen-manifest.json").read_bytes()
+    assert b'"records/plans/' in ours
+
+
+def test_no_environment_variable_changes_a_document(archive, tmp_path):
+    """A plan without an issue date: its documents' properties date is fixed, not the environment's
+    SOURCE_DATE_EPOCH (which no fingerprint holds: the bytes would depend on the build's history)."""
+    plan = next((archive / "records" / "plans").glob("*.yaml"))
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text("\n".join(line for line in text.split("\n") if not line.startswith("issue_date:")), encoding="utf-8")
+    other = tmp_path / "other"
+    shutil.copytree(archive, other)
+    assert run_docgen("build", cwd=archive).returncode == 0
+    assert run_docgen("build", cwd=other, env={"SOURCE_DATE_EPOCH": "1700000000"}).returncode == 0
+    ours = sorted(p.relative_to(archive) for p in (archive / "output").rglob("*.docx"))
+    assert ours and all((archive / p).read_bytes() == (other / p).read_bytes() for p in ours)

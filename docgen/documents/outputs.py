@@ -8,6 +8,7 @@ incremental builds: same context and template → same bytes.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from itertools import chain
@@ -276,7 +277,14 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         [f"items={r.sha}" for r in list_records]
     view = functools.cache(lambda: model.plan_view(plan, index))
     when = plan.get("issue_date")
-    base = [plan_rec.path] + [d.path for d in dep_records] + [r.path for r in list_records]
+    root = checked.archive.root + os.sep
+
+    def source(record) -> str:
+        """A record's path in the manifest: from the archive's folder, whatever folder docgen ran in."""
+        path = record.abspath
+        return (path[len(root):] if path.startswith(root) else os.path.relpath(path, root)).replace(os.sep, "/")
+
+    base = [source(plan_rec)] + [source(d) for d in dep_records] + [source(r) for r in list_records]
     title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
     scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
     for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
@@ -309,7 +317,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         if same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_rec.data.get("id"):
             name = safe_name(f"{name}_{entity_rec.data.get('id')}")
         used_names[same_file_key(name)] = entity_rec.data.get("id")
-        sources = tuple(base + [record.path, entity_rec.path])
+        sources = tuple(base + [source(record), source(entity_rec)])
         own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
         depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),
                    "04": tuple(own + [f"inspection={record.sha}"])}
@@ -331,8 +339,8 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     if not result.complete:
         return result
 
-    all_sources = tuple(base + [r.path for r in records] +
-                        sorted({index.entities[r.data["entity"]].path for r in records}))
+    all_sources = tuple(base + [source(r) for r in records] +
+                        sorted({source(index.entities[r.data["entity"]]) for r in records}))
     entity_digests = [f"entity={e.sha}" for _, e in valid]
     table_depends = {key: tuple(base_digests + entity_digests +
                                 [f"inspection={projection(r, fields)}" for r, _ in valid])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import struct
 import zipfile
@@ -32,15 +31,13 @@ def escape(text: str) -> str:
 
 
 def fixed_time(date_text: str | None) -> str:
-    """W3CDTF time for document properties: the record's date, else SOURCE_DATE_EPOCH, else 1980."""
+    """W3CDTF time for document properties: the record's date, else 1980. Nothing of the machine or
+    its environment (not SOURCE_DATE_EPOCH either): a document's bytes are its records' and template's."""
     if date_text:
         try:
             return dt.date.fromisoformat(date_text).isoformat() + "T00:00:00Z"
         except ValueError:
             pass
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return "1980-01-01T00:00:00Z"
 
 
