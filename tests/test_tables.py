@@ -84,3 +84,60 @@ def test_templates_name_the_official_fonts():
         fonts |= {cell.font.name for ws in workbook.worksheets for row in ws.iter_rows() for cell in row
                   if cell.value is not None}
     assert {"仿宋_GB2312", "黑体", "方正小标宋简体"} <= fonts
+
+
+def test_a_group_table_lists_everyone_each_inspection_names(archive):
+    """One inspection of a group drawn with another inspector (回避) and another vehicle: the 人员分组及
+    车辆安排情况表 lists the group's people from every inspection, and both vehicles — never the first
+    inspection's team for the whole group."""
+    import openpyxl
+
+    from conftest import edit, run_docgen
+
+    target = archive / "records" / "inspections" / "qa-2023-30" / "org-048.yaml"
+    edit(target, "  - jyj-03\n", "  - jyj-05\n")
+    edit(target, "vehicle: 冀B·G0201", "vehicle: 冀B·G0202")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    sheet = openpyxl.load_workbook(archive / "output" / "qa-2023-30" / "06_人员分组及车辆安排情况表.xlsx").active
+    text = "\n".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert "孙磊" in text  # jyj-05, who inspects org-048 (in group 3) and nowhere else
+    assert "冀B·G0201、冀B·G0202" in text
+
+
+def test_no_sentence_the_records_do_not_say(archive):
+    """无需后续处置 only where every result says nothing was found; a follow-up naming no department
+    is nobody's in the ledger (not every department's), with a warning; the clerk's notes beside an
+    outcome or a transfer are printed, not dropped."""
+    import docx
+
+    from conftest import run_docgen
+
+    path = archive / "records" / "inspections" / "qa-2023-30" / "org-028.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    part = data["departments"]["jyj"]
+    part["results"] = ["不配合检查情节严重"]
+    part["items"][0]["finding"] = "拒绝提供从业人员名册"
+    data.pop("follow_ups", None)
+    data["phone_notice"]["note"] = "备注PNOTE：对方要求改期"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    other = archive / "records" / "inspections" / "qa-2023-30" / "org-021.yaml"
+    data = yaml.safe_load(other.read_text(encoding="utf-8"))
+    action = data["follow_ups"][0]
+    action.pop("department")
+    action["transfer"] = "迁安市市场监督管理局"
+    action["note"] = "备注NOTE：等待回函"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    validate = run_docgen("validate", cwd=archive)
+    assert "org-021.yaml" in validate.stdout and "没有填写负责的部门" in validate.stdout
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / "qa-2023-30"
+    form = next(out.glob("04_实地核查记录表_*文华美术*.docx"))
+    text = "\n".join(c.text for t in docx.Document(str(form)).tables for r in t.rows for c in r.cells)
+    assert "不配合检查情节严重" in text and "无需后续处置" not in text
+    ledger = openpyxl.load_workbook(out / "03_随机抽查后续处置工作台账.xlsx").active
+    rows = [r for r in ledger.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    row = next(r for r in rows if "迁安市市场监督管理局；备注NOTE：等待回函" in r)
+    assert "、" not in str(row[4] or "")  # 检查部门: not all three departments
+    phone = openpyxl.load_workbook(out / "05_电话告知记录表.xlsx").active
+    assert any("备注PNOTE：对方要求改期" in str(c.value) for r in phone.iter_rows() for c in r)

@@ -354,10 +354,14 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         ledger = []
         for insp in inspections:
             for action in insp.follow_ups:
+                # a follow-up naming no department is its inspection's only department's, else nobody's:
+                # never every department's (validate warns)
+                alone = insp.parts[0].department if len(insp.parts) == 1 else ""
                 ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
-                               "department": action.department or insp.departments_text, "action": action,
-                               "note": action.transfer or action.note})
-        phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content}
+                               "department": action.department or alone, "action": action,
+                               "note": "；".join(dict.fromkeys(t for t in (action.transfer, action.note) if t))})
+        phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content,
+                       "remark": "；".join(dict.fromkeys(t for t in (i.phone_notice.outcome, i.phone_notice.note) if t))}
                       for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
         group_rows = []
         nobody = model.Person("", "", "", "", "", "")

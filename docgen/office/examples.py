@@ -30,11 +30,13 @@ PLAN = {
     "departments": [{"department": "example-dept", "content": "对从业人员资质等进行监督抽查。",
                      "items": ["example-dept-1", "example-dept-2"]}],
     "yearly_cap": 1,
+    "check_type": "跨部门联合双随机抽查",
     "assistants": [{"group": 1, "name": "周九（示例）", "unit": "××市消防设施检测中心（示例）",
                     "speciality": "消防设施检测", "department": "example-dept"}],
     "inspectors_per_department": 2,
     "deadlines": {"results_entry": 3, "disclosure": 20},
-    "notice": {"reconsideration": "××市人民政府（示例）", "court": "××市人民法院（示例）"},
+    "notice": {"phone_content": "告知抽查事项、检查时间和需准备的材料", "reconsideration": "××市人民政府（示例）",
+               "court": "××市人民法院（示例）"},
 }
 DEPARTMENT = {
     "id": "example-dept", "name": "××市教育局（示例）",

@@ -276,7 +276,7 @@ def department_outcome(data: dict, department: str, dep_data: dict | None = None
     result = "、".join(results.shown(r, dep_data or {"id": department}) for r in results.part_results(part))
     measures = [f"{f.get('measure')}：{f.get('issue')}" for f in data.get("follow_ups") or []
                 if isinstance(f, dict) and f.get("department") in (None, department)]
-    follow_up = "；".join(measures) or ("无需后续处置" if result else "")
+    follow_up = "；".join(measures) or ("无需后续处置" if results.nothing_found(results.part_results(part)) else "")
     return completed, result, follow_up
 
 

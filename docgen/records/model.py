@@ -472,7 +472,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,
         measures_text="；".join(f"{f.measure}：{f.issue}" for f in follow_ups) or
-        ("无需后续处置" if any(p.results for p in parts) else ""),
+        ("无需后续处置" if results.nothing_found([r for p in parts for r in p.results]) else ""),
         departments_text="、".join(d.name for d in departments),
         state=inspection_state(data), note=text(data.get("note")))
 
@@ -652,13 +652,13 @@ def plan_view(plan: dict, index: Index) -> Plan:
         scheme_title="".join(scheme_lines), scheme_title_lines=scheme_lines,
         preamble=tuple(scheme.get("preamble") or ()), sections=plan_sections(plan, departments),
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
-        check_type=text(plan.get("check_type")) or "跨部门联合双随机抽查", lead=lead, departments=departments,
+        check_type=text(plan.get("check_type")), lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
         notice_title=notice_title, notice_title_lines=title_lines(notice_title),
         legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
         notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
         notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),
-        phone_content=text(notice.get("phone_content")) or "告知抽查事项、检查时间和需准备的材料",
+        phone_content=text(notice.get("phone_content")),
         task_source=text(notice.get("task_source")) or (f"《{''.join(lines)}》（{text(plan.get('doc_number'))}）"
                                                         if lines else text(plan.get("doc_number"))),
         frequency=frequency_text(plan, departments), reconsideration=text(notice.get("reconsideration")),
@@ -675,11 +675,32 @@ def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
         first = members[0]
         visited = sorted(members, key=lambda i: _date_key(i.dates.visit))  # stable: same day keeps record order
         dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
-        views.append(Group(number, first.group_label, first.leader, first.members,
+        views.append(Group(number, first.group_label, _one_of(members, "leader"), _everyone(members),
                            tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
-                           "、".join(dates), first.vehicle, tuple((i.dates.visit, i.entity) for i in visited),
+                           "、".join(dates), _one_of(members, "vehicle"), tuple((i.dates.visit, i.entity) for i in visited),
                            first.assistants))
     return tuple(views)
+
+
+def _everyone(inspections: list[Inspection]) -> tuple[Person, ...]:
+    """Everyone who inspects for the group: each inspection's own team (a draw may have put another
+    inspector in for one entity, 回避), each person once, by department, in order of appearance."""
+    seen: dict[str, Person] = {}
+    for insp in inspections:
+        for person in insp.members:
+            seen.setdefault(person.id or person.name, person)
+    order = {dep: n for n, dep in enumerate(dict.fromkeys(p.department_id for p in seen.values()))}
+    return tuple(sorted(seen.values(), key=lambda p: order[p.department_id]))  # stable: appearance within
+
+
+def _one_of(inspections: list[Inspection], field: str):
+    """The group's leader (or vehicle) as its inspections name it: the one they share, else all of
+    them side by side (never the first inspection's alone for all)."""
+    found = list(dict.fromkeys(v for v in (getattr(i, field) for i in inspections) if v is not None))
+    if len(found) <= 1:
+        return found[0] if found else None
+    joined = ["、".join(dict.fromkeys(part for part in parts if part)) for parts in zip(*found)]
+    return type(found[0])(*joined)
 
 
 def _date_key(text: str) -> tuple:

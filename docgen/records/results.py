@@ -39,6 +39,12 @@ def part_results(part: dict) -> list[str]:
     return [r for r in part.get("results") or [] if isinstance(r, str)]
 
 
+def nothing_found(found: list[str] | tuple[str, ...]) -> bool:
+    """Whether results say, and only say, that no problem was found: then, and only then, is "no
+    follow-up needed" (无需后续处置) what the record says when it registers none."""
+    return bool(found) and all(r == NO_PROBLEM for r in found)
+
+
 def is_approved(part: dict) -> bool:
     approval = part.get("approval")
     return isinstance(approval, dict) and bool(approval.get("reviewer")) and bool(approval.get("date"))

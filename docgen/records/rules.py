@@ -121,6 +121,13 @@ def check_plans(index: Index) -> Iterator[Problem]:
             yield plan.problem(("period", "end"), f"「结束日期」{end} 早于「开始日期」{start}")
         if data.get("type") == "联合抽查":
             yield from _check_plan_items(plan, index)
+            # docgen prints nothing in their place (it never invents): say so before the tables go out
+            if not data.get("check_type"):
+                yield plan.problem((), "没有填写「抽查类型」（check_type）：公示表的“抽查类型”一栏将为空", WARNING)
+            if not isinstance(data.get("notice"), dict) or not data["notice"].get("phone_content"):
+                yield plan.problem(("notice",) if isinstance(data.get("notice"), dict) else (),
+                                   "没有填写「电话告知内容」（notice.phone_content）：电话告知记录表的“告知内容”一栏将为空",
+                                   WARNING)
         assistants = data.get("assistants") or []
         groups = {r.data.get("group") for r in index.by_plan.get(data.get("id"), ())} if assistants else set()
         groups.discard(None)
@@ -282,9 +289,13 @@ def _check_dates(record: Record) -> Iterator[Problem]:
                                      f"「{title}」{when} 早于「{before}」{previous[1]}，"
                                      "各环节应依次为：检查 ≤ 完成 ≤ 录入 ≤ 审核批准 ≤ 公示")
             previous = (title, when)
+    several = len(list(results.parts(record.data))) > 1
     for i, action in enumerate(record.data.get("follow_ups") or []):
         if not isinstance(action, dict):
             continue
+        if several and not action.get("department"):
+            yield record.problem(("follow_ups", i), "本次检查有多个部门参加，这项后续处置没有填写负责的部门（department）："
+                                                   "后续处置工作台账的“检查部门”一栏将为空", WARNING)
         if action.get("status") == "已完结" and not action.get("closed"):
             yield record.problem(("follow_ups", i, "status"), "后续处置已完结时应填写「完结日期」（closed）")
         if action.get("closed") and action.get("status") != "已完结":
