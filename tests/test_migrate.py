@@ -2,8 +2,10 @@
 each department's own part, with every value carried over and the clerk's text kept."""
 
 import pathlib
+import re
 import shutil
 
+import pytest
 import yaml
 
 from conftest import check, line_of, problems_for, run_docgen
@@ -103,3 +105,23 @@ def test_flow_style_is_refused_not_mangled(archive):
     assert result.returncode == 1 and "org-007.yaml：无法转换" in result.stderr
     assert flow.read_bytes() == before
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["extra"] == data["extra"]
+
+
+@pytest.mark.parametrize("change", ["- department:\n", "- department: [jyj, gaj]\n", "- departmnet: jyj\n",
+                                    "result: [发现问题已责令改正, 未按规定公示应当公示的信息]\n", "items: 5\n"])
+def test_what_cannot_be_carried_over_is_refused_not_lost(archive, change):
+    folder = old_archive(archive)
+    path = folder / "org-031.yaml"
+    text = path.read_text(encoding="utf-8")
+    if change.startswith("- "):
+        text = text.replace("- department: jyj\n", change, 1)
+    elif change.startswith("result"):
+        text = re.sub(r"(?m)^result: .*\n", change, text, count=1)
+    else:
+        text = re.sub(r"(?ms)^items:\n(?:[ -].*?\n)+", change, text, count=1)
+    assert change in text
+    path.write_text(text, encoding="utf-8")
+    result = run_docgen("migrate", cwd=archive)
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stdout + result.stderr
+    assert "org-031.yaml" in result.stdout + result.stderr and "不会丢弃" in result.stdout + result.stderr
+    assert path.read_text(encoding="utf-8") == text  # left as the clerk wrote it

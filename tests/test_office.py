@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import EXAMPLE, run_docgen
+from conftest import EXAMPLE, edit, run_docgen
 from docgen.records import creditcode
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
@@ -181,3 +181,22 @@ def test_import_inspectors(archive, tmp_path):
     added = [p for p in data["inspectors"] if p["badge"] == "13000000009999"]
     assert added and added[0]["id"] == "jyj-09" and added[0]["qualifications"] == ["校外培训监管"]
     assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
+
+
+def test_import_update_leaves_what_the_table_does_not_say(archive, tmp_path):
+    """A roster without 登记状态 or 联系人 columns, and a licence column without validity: --update
+    changes only what the table holds (a deregistered entity does not become 存续 again)."""
+    path = archive / "records" / "entities" / "org-002.yaml"
+    edit(path, "status: 存续", "status: 注销")
+    before = yaml.safe_load(path.read_text(encoding="utf-8"))
+    headers = ["统一社会信用代码", "企业名称", "法定代表人", "住所", "主体类型", "信用风险分类", "许可证号", "联系电话"]
+    rows = [[before["credit_code"], before["name"], before["legal_rep"], before["address"], before["type"],
+             before["credit_class"], before["licence"]["number"], "13273165211"]]
+    roster = tmp_path / "名录库.xlsx"
+    make_roster(roster, rows, headers)
+    result = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert after["status"] == "注销" and after["licence"] == before["licence"]
+    assert after["contact"] == {"name": before["contact"]["name"], "phone": "13273165211"}
+    assert "登记状态" not in result.stdout and "联系人" not in result.stdout

@@ -484,3 +484,43 @@ def test_a_link_at_the_build_journal_leads_nowhere(archive, tmp_path):
     # the entity's 04, the plan's print set and its group's packet
     assert result.returncode == 0 and "写入 3 份" in result.stdout, result.stdout + result.stderr
     assert outside.read_text() == "someone's file\n"
+
+
+def _documents(archive) -> dict:
+    return {p: p.read_bytes() for p in (archive / "output").rglob("*.*")}
+
+
+def test_a_mistyped_plan_id_removes_none_of_its_documents(archive):
+    """The plan's id no longer matches its file: an error, and its documents stay (they are not those
+    of a plan that is gone)."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = _documents(archive)
+    edit(archive / "records" / "plans" / "qa-2023-30.yaml", "id: qa-2023-30", "id: qa-2023-3O")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1 and "删除" not in result.stdout.splitlines()[-1]
+    assert {p for p in before if p.suffix != ".json"} <= set(_documents(archive))
+
+
+@pytest.mark.parametrize("records", [".", "records/plans"])
+def test_records_pointing_elsewhere_is_an_error_not_an_empty_archive(archive, records):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = _documents(archive)
+    for command in ("validate", "build"):
+        result = run_docgen(command, "--records", records, cwd=archive)
+        assert result.returncode == 2 and "没有任何记录文件夹" in result.stderr, command
+    assert _documents(archive) == before
+
+
+def test_a_renamed_record_file_or_a_misspelled_folder_is_said_and_holds_removals(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = _documents(archive)
+    folder = archive / "records" / "inspections" / "qa-2023-30"
+    first, second = sorted(folder.glob("*.yaml"))[:2]
+    first.rename(first.with_name(first.name + ".txt"))  # Notepad's 另存为
+    (archive / "records" / "inspection" / "qa-2023-30").mkdir(parents=True)
+    second.rename(archive / "records" / "inspection" / "qa-2023-30" / second.name)
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1 and first.name + ".txt" in result.stdout and "records/inspection:" in result.stdout
+    result = run_docgen("build", cwd=archive)
+    assert "删除" not in result.stdout.splitlines()[-1]
+    assert {p for p in before if p.suffix != ".json"} <= set(_documents(archive))

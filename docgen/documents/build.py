@@ -527,7 +527,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # documents of plans not built this time stay as they are; those of a plan whose record is gone
     # are removed below like any other record's — never while some plan's record has an error (its
     # id may be the one missing)
-    plans_whole = not any(kind == "plan" for kind, _id in index.broken)
+    plans_whole = not any(kind == "plan" for kind, _id in index.broken) \
+        and all(checked.is_valid(plan) for plan in index.plans.values())
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted
                     and (k.split("/", 1)[0] in index.plans or not plans_whole)}
     planned = [plan_outputs(checked, plan_id, as_of) for plan_id in wanted]
@@ -581,7 +582,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
             continue
-        if hold_all or any(relpath.startswith(prefix) for prefix in keep_prefixes):
+        # (a plan record with an error may be this very plan's, its id mistyped: `plans_whole`)
+        if hold_all or not plans_whole or any(relpath.startswith(prefix) for prefix in keep_prefixes):
             new_manifest[relpath] = entry
             continue
         target = folder.target(relpath)

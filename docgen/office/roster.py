@@ -171,8 +171,10 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
         if not kind:
             report.problems.append(f"{where}：缺少主体类型")
             continue
-        status = row.get("status") or "存续"
-        status = next((s for s in sorted(STATUSES) if s in status), None)
+        old = existing.get(code)
+        # a column the table lacks leaves the record's own value as it is (a new record: 存续)
+        status = row.get("status") or (old[1].get("status") if old and old[1].get("status") else "存续")
+        status = next((s for s in sorted(STATUSES) if s in str(status)), None)
         if status is None:
             report.problems.append(f"{where}：登记状态“{row.get('status')}”无法识别")
             continue
@@ -180,10 +182,13 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
                 "legal_rep": row["legal_rep"], "credit_class": grade, "status": status}
         phone = nfkc(row.get("phone", "")).strip()
         if phone:
-            data["contact"] = {"name": row.get("contact") or row["legal_rep"], "phone": phone}
+            known = old[1].get("contact") if old and isinstance(old[1].get("contact"), dict) else {}
+            data["contact"] = {"name": row.get("contact") or known.get("name") or row["legal_rep"], "phone": phone}
         if row.get("licence"):
             data["licence"] = {"number": nfkc(row["licence"])}
-        old = existing.get(code)
+        if old:  # what the table says, over the record: fields it has no column for stay (licence validity)
+            data = {k: ({**old[1][k], **v} if isinstance(v, dict) and isinstance(old[1].get(k), dict) else v)
+                    for k, v in data.items()}
         changes = _changes(old[1], data, ENTITY_TITLES) if old else []
         _save("entity", records_dir, old, code, data, changes, update, where, report, dry_run)
     return report

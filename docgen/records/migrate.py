@@ -54,6 +54,23 @@ def convert(data: dict) -> dict:
     return departments
 
 
+def _unconvertible(data: dict) -> str | None:
+    """What in an old-shape record `convert` could not carry over whole (nothing may be lost)."""
+    items = data.get("items")
+    if items is not None and not isinstance(items, list):
+        return "「检查事项」（items）不是列表"
+    for n, item in enumerate(items or [], 1):
+        if not isinstance(item, dict):
+            return f"第 {n} 项检查事项不是“字段: 值”的形式"
+        department = item.get("department")
+        if not isinstance(department, str) or not department.strip():
+            return f"第 {n} 项检查事项没有写明一个部门（department）"
+    result = data.get("result")
+    if result is not None and not isinstance(result, str):
+        return "「抽查结果」（result）不是一项文字"
+    return None
+
+
 @dataclass
 class Change:
     path: str
@@ -87,6 +104,9 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
         return None
     if "departments" in data:
         raise ValueError("已有 departments，又有旧格式字段：请手工合并后再运行")
+    why = _unconvertible(data)
+    if why:
+        raise ValueError(why + "：docgen 不会丢弃它，请先改正（docgen validate 会指出位置）后再运行")
     lines = text.splitlines(True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"

@@ -12,6 +12,7 @@ small folders' at once and leaves big folders' to `docgen.records.stamping` (`Sc
 from __future__ import annotations
 
 import os
+import re
 import stat
 from array import array
 from itertools import chain
@@ -38,6 +39,16 @@ LIST_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 # its descriptor kept open till then), when the stat calls can be shared out (`docgen.records.stamping`)
 DEFER_MIN = 1024
 _STAMP = attrgetter("st_mtime_ns", "st_ctime_ns", "st_size", "st_ino")  # `cache.stamp_of`, reordered
+
+
+_MISNAMED = re.compile(r"\.ya?ml(?:\.(?:txt|yaml|yml))?$", re.IGNORECASE)
+
+
+def is_misnamed_record(name: str) -> bool:
+    """A record file whose name a text editor changed: 「org-002.yaml.txt」 (Notepad's 另存为),
+    「org-002.YAML」. Never read, and never ignored in silence: its documents would be taken for a
+    gone record's."""
+    return not is_record_file(name) and not name.startswith(NOT_RECORDS) and bool(_MISNAMED.search(name))
 
 
 def is_record_file(name: str) -> bool:
@@ -279,6 +290,11 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
                 issues.append((display(path), f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）", "error"))
             return None
 
+    def _misnamed(path: str, kind: str) -> None:
+        issues.append((display(path), "文件名不是以小写的 .yaml 结尾（可能被编辑器改了扩展名），docgen 没有读取它；"
+                                      "请改名为 ….yaml。在此之前，它所属的文书不会被当作已删除记录的文书而删除", "error"))
+        refused.append((kind, path))
+
     def visit(folder: str, kind: str) -> Node | None:
         real = os.path.realpath(folder)
         if real in visited:  # a link back up the tree
@@ -319,6 +335,9 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
                 node.names = names
                 return files
             temps.extend(prefix + name for name in names if is_temp_name(name))
+            for name in names:
+                if is_misnamed_record(name):
+                    _misnamed(prefix + name, kind)
             files = [e for e in files if e.name.endswith(RECORD_SUFFIXES) and not e.name.startswith(NOT_RECORDS)]
             node.names = [entry.name for entry in files]
             return files
@@ -332,6 +351,8 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
             if entry.is_file(follow_symlinks=False):
                 if name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS):  # `is_record_file`
                     records.append(entry)
+                elif is_misnamed_record(name):
+                    _misnamed(prefix + name, kind)
                 continue
             path = prefix + name
             if entry.is_dir(follow_symlinks=False):
@@ -366,4 +387,44 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
             node.close()
             node.entries = None
         raise
+    if not tops:
+        _not_records(records_dir)
+    _unknown_folders(records_dir, issues, refused)
     return Scan(tops, nodes, issues, refused, temps)
+
+
+def _unknown_folders(records_dir: str, issues: list, refused: list) -> None:
+    """A folder of records/ docgen does not know (「inspection」 for 「inspections」) holding YAML files:
+    said, and its files refused as unreadable records, so that no document is removed as belonging
+    to a record that is gone while they are there."""
+    try:
+        entries = [e for e in os.scandir(records_dir) if e.name not in KIND_FOLDERS and not e.name.startswith(".")
+                   and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for entry in entries:
+        found = []
+        for folder, _dirs, names in os.walk(entry.path):
+            found += [os.path.join(folder, n) for n in names if is_record_file(n)]
+            if found:
+                break
+        if found:
+            issues.append((display(entry.path), f"records/ 中的文件夹“{entry.name}”不是记录文件夹（应为 "
+                                                f"{'、'.join(KIND_FOLDERS)} 之一），其中的记录没有读取；请把它们移到正确的文件夹。"
+                                                "在此之前，docgen 不删除任何文书", "error"))
+            refused.append(("plan", found[0]))
+
+
+def _not_records(records_dir: str) -> None:
+    """DocgenError when a folder with none of the record folders holds something else: `--records`
+    pointing at the archive itself or at one of its record folders would find no record at all,
+    and a build would then remove every document as belonging to records that are gone."""
+    try:
+        names = [n for n in os.listdir(records_dir) if not n.startswith(".")]
+    except OSError:
+        return
+    if names:
+        from docgen.records.problems import DocgenError
+
+        raise DocgenError(f"{display(records_dir)} 中没有任何记录文件夹（{'、'.join(KIND_FOLDERS)}），不像档案的 records 文件夹；"
+                          f"请检查 --records 指向的位置（应为档案中的 records 文件夹）")
