@@ -268,13 +268,23 @@ def test_doctored_output_hashes_do_not_get_an_edited_document_deleted(archive, t
     assert not list((archive / "output" / PLAN).glob(f"02_告知书_{name}*"))  # its untouched sibling went
 
 
-@pytest.mark.parametrize("name", ["00_通知.docx", "07_公示表.xlsx"])
-def test_a_template_that_is_not_a_document_is_a_clear_error(archive, name):
+@pytest.mark.parametrize("name, instead", [("00_通知.docx", b"PK\x03\x04 not really a zip"),
+                                           ("07_公示表.xlsx", b"PK\x03\x04 not really a zip"),
+                                           ("02_告知书.docx", "03_随机抽查后续处置工作台账.xlsx"),
+                                           ("07_公示表.xlsx", "01_实施方案.docx")])
+def test_a_template_that_is_not_a_document_is_a_clear_error(archive, name, instead):
+    """Not a package at all, or one of the other kind (an Excel file named .docx): said before any
+    document is made from it, and the documents already there stay as they are."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = {p: p.read_bytes() for p in (archive / "output").rglob("*.*") if p.suffix != ".json"}
     shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
-    (archive / "templates" / name).write_bytes(b"PK\x03\x04 not really a zip")
+    target = archive / "templates" / name
+    target.write_bytes(instead if isinstance(instead, bytes) else (PACKAGED_TEMPLATES / instead).read_bytes())
     result = run_docgen("build", "--plan", PLAN, cwd=archive)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"模板 {name} 无法读取" in result.stderr and "Traceback" not in result.stderr
+    assert "内部错误" not in result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in before} == before
 
 
 @pytest.mark.parametrize("linked", [".docgen", ".docgen/records"])
@@ -488,3 +498,17 @@ def test_a_document_vouched_for_only_by_the_manifest_is_made_again(archive, tmp_
     assert target.read_bytes() == clean and "写入 1 份" in result.stdout
     assert {p: p.read_bytes() for p in others} == others  # made again, identical: not written
     assert "没有变化" in run_docgen("build", cwd=archive, env=here).stdout
+
+
+@pytest.mark.parametrize("expression", ["{{ plan.title|xmlattr }}", "{{ plan.title|truncate(-5) }}",
+                                        "{{ plan|dictsort }}"])
+def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, expression):
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/00_通知.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("附：" + expression)
+    document.save(str(path))
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    said = result.stdout + result.stderr
+    assert result.returncode == 2 and "模板 00_通知.docx 渲染出错" in said, said
+    assert "内部错误" not in said and "Traceback" not in said

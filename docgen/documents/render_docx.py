@@ -91,7 +91,7 @@ class WordTemplate:
     def __init__(self, path: str, name: str, env: jinja2.Environment | None = None, cache_dir: str | None = None):
         self.name = name
         self.env = env or make_env()
-        blob, self.entries = templating.read_template(path, name, "Word 文件（.docx）")
+        blob, self.entries = templating.read_template(path, name, "Word 文件（.docx）", "word/document.xml")
 
         def make():
             try:

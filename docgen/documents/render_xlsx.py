@@ -426,7 +426,7 @@ class WorkbookTemplate:
 
     def __init__(self, path: str, name: str, cache_dir: str | None = None):
         self.name = name
-        blob, self.entries = templating.read_template(path, name, "Excel 文件（.xlsx）")
+        blob, self.entries = templating.read_template(path, name, "Excel 文件（.xlsx）", "xl/workbook.xml")
 
         def make():
             try:

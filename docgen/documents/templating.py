@@ -22,9 +22,11 @@ from docgen.records.problems import DocgenError
 
 _SOURCES: dict[str, str] = {}  # Jinja source of every template handed out, by name
 
-# what a template's own mistakes raise while rendering (a wrong type, a division by zero,
-# a recursion without end), as opposed to a fault of docgen
-TEMPLATE_FAULTS = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError)
+# what a template's own mistakes raise while rendering (a wrong type, a division by zero, a
+# recursion without end, a filter given the wrong thing: `plan.title|xmlattr`, `truncate(-5)`, a
+# huge repetition), said as the template's fault, never as docgen's
+TEMPLATE_FAULTS = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError,
+                   AttributeError, AssertionError, MemoryError)
 
 
 class _QuietCache(jinja2.FileSystemBytecodeCache):
@@ -114,6 +116,11 @@ def failure(name: str, exc: BaseException) -> DocgenError:
         return DocgenError(f"模板 {name} 引用了不存在的字段：{exc.message}")
     if isinstance(exc, RecursionError):
         return DocgenError(f"模板 {name} 渲染出错：宏或循环无休止地调用自身")
+    if isinstance(exc, MemoryError):
+        return DocgenError(f"模板 {name} 渲染出错：其中的表达式要生成的内容过大，内存不足")
+    if isinstance(exc, (AttributeError, AssertionError)):
+        return DocgenError(f"模板 {name} 渲染出错：某个过滤器或表达式用在了不合适的值上"
+                           f"（{type(exc).__name__}：{exc}）；请检查模板中最近改动的 {{{{ }}}} 内容")
     return DocgenError(f"模板 {name} 渲染出错：{exc}")
 
 
@@ -121,9 +128,10 @@ def syntax_error(name: str, exc: jinja2.TemplateSyntaxError) -> DocgenError:
     return DocgenError(f"模板 {name} 有语法错误：{exc.message}")
 
 
-def read_template(path: str, name: str, kind: str) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """A template file's bytes and its package entries; a file that is no package is named for the
-    clerk (`kind`: what it should have been, e.g. "Word 文件（.docx）")."""
+def read_template(path: str, name: str, kind: str, main: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """A template file's bytes and its package entries; a file that is no package, or not of its
+    kind (no `main` part: an Excel file named .docx), is named for the clerk before any document
+    is made from it (`kind`: what it should have been, e.g. "Word 文件（.docx）")."""
     import zipfile
 
     from docgen.documents.package import read_package
@@ -131,9 +139,12 @@ def read_template(path: str, name: str, kind: str) -> tuple[bytes, list[tuple[st
     with open(path, "rb") as handle:
         blob = handle.read()
     try:
-        return blob, read_package(blob)
+        entries = read_package(blob)
     except (zipfile.BadZipFile, ValueError, NotImplementedError):
-        raise DocgenError(f"模板 {name} 无法读取：不是有效的 {kind}，可能已损坏，或只是改了扩展名") from None
+        entries = None
+    if entries is None or main not in {part for part, _data in entries}:
+        raise DocgenError(f"模板 {name} 无法读取：不是有效的 {kind}，可能已损坏，或只是改了扩展名")
+    return blob, entries
 
 
 def constant_parts(entries: list[tuple[str, bytes]], filled) -> dict:

@@ -40,7 +40,7 @@ def _reason(exc: BaseException, path: str) -> str:
         named = re.search(r"'([^']+)'", str(exc.args[0])) if exc.args else None
         return f"缺少其中的部件 {named.group(1) if named else (exc.args[0] if exc.args else '')}".rstrip()
     if type(exc).__name__ in ("XMLSyntaxError", "ParseError") and hasattr(exc, "lineno"):
-        return f"其中的 XML 无法解析（第 {exc.lineno} 行）"
+        return f"其中的 XML 无法解析（第 {exc.lineno} 行）" if exc.lineno else "其中的 XML 无法解析"
     return f"无法读取其内容（{type(exc).__name__}）"
 
 

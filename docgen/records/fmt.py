@@ -148,6 +148,9 @@ def fmt(paths: list[str], check_only: bool = False) -> FmtReport:
         except yaml.YAMLError:
             report.problems.append(Problem(shown, 1, 1, "YAML 格式有误（docgen validate 会指出位置），未整理"))
             continue
+        except RecursionError:
+            report.problems.append(Problem(shown, 1, 1, "嵌套层次过深，不像一条记录（docgen validate 会指出位置），未整理"))
+            continue
         report.checked += 1
         if result != source:
             report.changed.append(shown)

@@ -328,6 +328,13 @@ class Schemas:
 
     # -- checking -------------------------------------------------------------------------
     def check(self, record: Record) -> list[Problem]:
+        try:
+            return self._check(record)
+        except RecursionError:  # `$ref`s that lead round in a circle (a → b → a) in an archive's own schemas
+            raise DocgenError(f"模式文件 {record.kind}.schema.json 中的 $ref 循环引用（如 a 引用 b、b 又引用 a），"
+                              f"无法校验；请改正模式文件，或删除档案中的 schemas 文件夹以使用 docgen 自带的模式") from None
+
+    def _check(self, record: Record) -> list[Problem]:
         validator = self.validators.get(record.kind)
         if validator is None:
             return [record.problem((), f"找不到“{record.kind}”类记录的模式文件 {record.kind}.schema.json")]
