@@ -81,6 +81,8 @@ class Calendar:
     def _add(self, start: dt.date, count: int) -> dt.date:
         day = start
         while count > 0:
+            if day == dt.date.max:  # a date typed as 9999-12-31: no deadline after it
+                return day
             day += dt.timedelta(days=1)
             if self.is_workday(day):
                 count -= 1

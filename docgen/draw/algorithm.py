@@ -171,6 +171,9 @@ def class_quota(population: int, ratio, floor) -> int:
     """ceil(population × max(ratio, floor) / 100), at least 1 when the class has entities."""
     if population == 0:
         return 0
+    # a ratio that is no finite number (.nan, .inf: validate says so) counts as not given
+    ratio = ratio if isinstance(ratio, (int, float)) and math.isfinite(ratio) else None
+    floor = floor if isinstance(floor, (int, float)) and math.isfinite(floor) else 0
     rate = max(Decimal(str(ratio if ratio is not None else floor)), Decimal(str(floor)))
     return min(population, max(1, math.ceil(Decimal(population) * rate / 100)))
 

@@ -5,6 +5,7 @@ Each rule yields `Problem`s on the record (and field) a clerk has to change.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Iterator
 
@@ -115,6 +116,10 @@ def check_plans(index: Index) -> Iterator[Problem]:
                 yield plan.problem(("confirmations", dep), f"部门“{dep}”没有参与本计划", key=True)
         if confirmed and not data.get("draw_date"):
             yield plan.problem(("confirmations",), "填写了协同单位确认日期，还应填写「抽取日期」（draw_date），以便核对确认时限")
+        ratios = data.get("ratios") if isinstance(data.get("ratios"), dict) else {}
+        for grade, ratio in ratios.items():
+            if isinstance(ratio, float) and not math.isfinite(ratio):  # .nan, .inf: YAML numbers, no ratio
+                yield plan.problem(("ratios", grade), f"抽查比例“{ratio}”不是一个确定的数值，请填写百分比数字，如 5")
         period = data.get("period") or {}
         start, end = parse_date(period.get("start")), parse_date(period.get("end"))
         if start and end and start > end:
