@@ -95,21 +95,23 @@ def main() -> None:
 def _run() -> None:
     """Clerk-facing errors in Chinese, never a traceback for bad input."""
     try:
-        cli.main(prog_name="docgen", standalone_mode=True)
+        # not click's standalone mode: it would say Ctrl-C with exit code 1, which means "records have errors"
+        code = cli.main(prog_name="docgen", standalone_mode=False)
     except DocgenError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C (click raises Abort for it)
         click.echo("已中断。", err=True)
         sys.exit(130)
+    except click.exceptions.ClickException as exc:  # a wrong option or argument: click's message, translated
+        exc.show()
+        sys.exit(exc.exit_code)
     except OSError as exc:  # the machine's problem (permissions, full disk) or a wrong path, not the records'
         from docgen.records.problems import EXIT_MACHINE, os_error_text
 
         text, machine = os_error_text(exc)
         click.echo(f"错误：{text}", err=True)
         sys.exit(EXIT_MACHINE if machine else 2)
-    except SystemExit:
-        raise
     except Exception as exc:  # a bug in docgen, not in the records
         if os.environ.get("DOCGEN_DEBUG"):
             import traceback
@@ -119,6 +121,8 @@ def _run() -> None:
                    "这是程序的问题，不是记录的问题。请设置环境变量 DOCGEN_DEBUG=1 重新运行，并把输出报告给维护人员。",
                    err=True)
         sys.exit(3)
+    if isinstance(code, int) and not isinstance(code, bool):  # `ctx.exit(n)`, --help, --version
+        sys.exit(code)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -26,13 +26,13 @@ def main() -> None:
     one_shot_collector()
     try:
         code = replayed(sys.argv[1:], started)
+        if code is None:
+            from docgen.cli import main as full  # (an interrupt while importing: said as any other)
+
+            full()
     except KeyboardInterrupt:
         sys.stderr.write("已中断。\n")
         leave(130)
-    if code is None:
-        from docgen.cli import main as full
-
-        full()
     leave(code)
 
 

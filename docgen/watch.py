@@ -103,15 +103,20 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
             echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
         for line in failed:
             echo(f"错误：{line}")
-        written = report.written + [f"删除 {p}" for p in report.removed]
-        what = "、".join(os.path.basename(p) for p in written[:4]) + (f" 等 {len(written)} 份" if len(written) > 4 else "")
+        written = report.written + report.removed
+
+        def listed(paths: list[str]) -> str:
+            return "、".join(os.path.basename(p) for p in paths[:4]) + (f" 等 {len(paths)} 份" if len(paths) > 4 else "")
+
+        what = "；".join(part for part in (f"重写 {listed(report.written)}" if report.written else "",
+                                          f"删除 {listed(report.removed)}" if report.removed else "") if part)
         errors = sum(p.is_error for p in report.problems)
         tail = f"，{errors} 个错误" if errors else ""
         if report.failures:
             tail += f"，{len(report.failures)} 份文书未能生成"
         elapsed = time.perf_counter() - started
         if written:
-            echo(f"[{time.strftime('%H:%M:%S')}] {label} → 重写 {what}（{elapsed:.2f} 秒{tail}）")
+            echo(f"[{time.strftime('%H:%M:%S')}] {label} → {what}（{elapsed:.2f} 秒{tail}）")
         else:
             echo(f"[{time.strftime('%H:%M:%S')}] {label} → 文书无变化（{elapsed:.2f} 秒{tail}）")
 

@@ -200,3 +200,27 @@ def test_import_update_leaves_what_the_table_does_not_say(archive, tmp_path):
     assert after["status"] == "注销" and after["licence"] == before["licence"]
     assert after["contact"] == {"name": before["contact"]["name"], "phone": "13273165211"}
     assert "登记状态" not in result.stdout and "联系人" not in result.stdout
+
+
+def test_init_without_a_folder_name_is_refused(tmp_path):
+    result = run_docgen("init", "", cwd=tmp_path)
+    assert result.returncode == 2 and "请指定" in result.stderr and not list(tmp_path.iterdir())
+
+
+def test_fmt_keeps_a_records_permissions(archive):
+    path = archive / "records" / "entities" / "org-002.yaml"
+    edit(path, "phone: '13273165211'", "phone: 13273165211")  # a number to YAML: fmt quotes it
+    path.chmod(0o600)
+    result = run_docgen("fmt", cwd=archive)
+    assert result.returncode == 0 and "org-002.yaml" in result.stdout, result.stdout + result.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("args, said", [(["build", "--out", "records/plans/qa-2023-30.yaml"], "是一个文件，不是文件夹"),
+                                        (["import", "entities", "records"], "是一个文件夹，不是文件"),
+                                        (["import", "entities", "nothere.csv"], "文件 'nothere.csv' 不存在"),
+                                        (["textconv", "--for-git", "nothere.docx"], "找不到文件")])
+def test_click_and_system_messages_are_chinese(archive, args, said):
+    result = run_docgen(*args, cwd=archive)
+    assert said in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "is a" not in result.stderr and "Error" not in result.stderr and "Traceback" not in result.stderr

@@ -129,6 +129,10 @@ def textconv_for_git(path: str) -> str:
         return textconv(path)
     except DocgenError as exc:
         return f"（docgen 无法显示此文件的文字：{_one_line(str(exc), path)}）\n"
+    except OSError as exc:  # the file cannot be opened: said as the system says it, in the clerk's words
+        from docgen.records.problems import os_error_text
+
+        return f"（docgen 无法显示此文件的文字：{_one_line(os_error_text(exc)[0], path)}）\n"
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, git must go on
         return f"（docgen 无法显示此文件的文字：{type(exc).__name__}: {_one_line(str(exc), path)}）\n"
 

@@ -131,6 +131,8 @@ def record_file_text(kind: str, data: dict, path: str, records_dir: str, schemas
 
 def init(target: str, force: bool = False) -> tuple[list[str], list[str]]:
     """Create a new archive in `target`; never overwrites a file. Returns (created, skipped)."""
+    if not target.strip():  # `docgen init ""`: would be the current folder, past the guard below
+        raise DocgenError("请指定要建立档案的目录，如 docgen init 我的档案")
     if os.path.exists(target) and not os.path.isdir(target):
         raise DocgenError(f"{target} 已存在且不是目录")
     if os.path.isdir(target) and os.listdir(target) and not force:
