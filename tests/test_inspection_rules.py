@@ -2,6 +2,7 @@
 legal standing (qualification, 执法证 validity), assisting specialists, a yearly cap across plans,
 and what a 告知书 must state."""
 
+import re
 import shutil
 import zipfile
 
@@ -437,3 +438,13 @@ def test_archive_schemas_older_than_the_item_lists(archive):
     edit(archive / "records/items/gaj.yaml", "level: 一般", "level: 普通")
     broken = run_docgen("validate", cwd=archive)
     assert broken.returncode == 1 and "records/items/gaj.yaml:" in broken.stdout and "普通" in broken.stdout
+
+
+@pytest.mark.parametrize("time", ["2023-02-30 09:30", "2023-11-01 99:99", "2023-11-01 24:00"])
+def test_an_impossible_phone_notice_time_is_an_error(archive, time):
+    path = inspection_files(archive)[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^  time: .*$", f"  time: {time}", text, count=1), encoding="utf-8")
+    assert f"  time: {time}" in path.read_text(encoding="utf-8")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1 and "不是真实存在的日期和时刻" in result.stdout

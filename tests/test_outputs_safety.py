@@ -524,3 +524,15 @@ def test_a_renamed_record_file_or_a_misspelled_folder_is_said_and_holds_removals
     result = run_docgen("build", cwd=archive)
     assert "删除" not in result.stdout.splitlines()[-1]
     assert {p for p in before if p.suffix != ".json"} <= set(_documents(archive))
+
+
+def test_an_entity_named_as_anothers_file_name_takes_its_own(archive):
+    """Names chosen so that the file name made for one entity (name_id) is another's own name: every
+    entity still gets its own 告知书 (none printed twice, none missing)."""
+    for entity, name in (("org-007", "甲_org-042"), ("org-031", "甲"), ("org-042", "甲")):
+        path = archive / "records" / "entities" / f"{entity}.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^name: .*$", f"name: {name}", text, count=1), encoding="utf-8")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    letters = sorted((archive / "output" / "qa-2023-30").glob("02_告知书_*.docx"))
+    assert len(letters) == len(inspection_files(archive))

@@ -241,3 +241,20 @@ def test_task_list_xls_with_numbers_and_full_width_is_written_quoted(platform_ar
     assert fmt.returncode == 0 and "0 个需要整理" in fmt.stdout, fmt.stdout
     checked = run_docgen("validate", "--as-of", "2023-11-01", cwd=root)
     assert checked.returncode == 0, checked.stdout
+
+
+def test_export_keeps_an_excel_escape_typed_by_a_clerk_as_text(archive):
+    import zipfile
+
+    path = archive / "records" / "entities" / "org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nname: ", "\nname: 甲_x0041_乙", 1), encoding="utf-8")
+    result = run_docgen("export", "results", "qa-2023-30", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    exported = next((archive / "output" / "qa-2023-30").glob("检查结果导出-*.xlsx"))
+    import html
+
+    with zipfile.ZipFile(exported) as z:
+        sheet = html.unescape("".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/") and "sheet" in n
+                                      or n == "xl/sharedStrings.xml"))
+    assert "甲_x005F_x0041_乙" in sheet  # Excel shows 甲_x0041_乙, as typed

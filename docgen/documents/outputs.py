@@ -313,10 +313,13 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         valid.append((record, entity_rec))
         seq = len(valid)
         entity_name = str(entity_rec.data.get("name", ""))
-        name = safe_name(entity_name)
-        if same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_rec.data.get("id"):
-            name = safe_name(f"{name}_{entity_rec.data.get('id')}")
-        used_names[same_file_key(name)] = entity_rec.data.get("id")
+        name = plain = safe_name(entity_name)
+        entity_id = entity_rec.data.get("id")
+        tries = 0  # a name taken by another entity: its id added (and a number, should that be taken too)
+        while same_file_key(name) in used_names and used_names[same_file_key(name)] != entity_id:
+            tries += 1
+            name = safe_name(f"{plain}_{entity_id}" + (f"_{tries}" if tries > 1 else ""))
+        used_names[same_file_key(name)] = entity_id
         sources = tuple(base + [source(record), source(entity_rec)])
         own = base_digests + [f"entity={entity_rec.sha}", f"seq={seq}"]
         depends = {"02": tuple(own + [f"inspection={projection(record, NOTICE_FIELDS)}"]),

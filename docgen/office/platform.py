@@ -355,7 +355,9 @@ def results_bytes(rows: list[list[str]], fmt: str, title: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        # `_xHHHH_` in a cell is an escape to Excel (openpyxl writes it as typed): kept as text, as the
+        # build's tables keep it (`render_xlsx._inline_text`)
+        ws.append([re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", v) if isinstance(v, str) else v for v in row])
         for cell in ws[ws.max_row]:
             cell.data_type = "s"
             cell.number_format = "@"

@@ -270,6 +270,15 @@ def is_problem_rows(value) -> bool:
 
 def _check_dates(record: Record) -> Iterator[Problem]:
     dates = record.data.get("dates") or {}
+    call = record.data.get("phone_notice") if isinstance(record.data.get("phone_notice"), dict) else {}
+    when = call.get("time")
+    if isinstance(when, str) and when.strip():  # the schema's pattern checks the shape; here the calendar and clock
+        day, _, clock = when.strip().partition(" ")
+        hour, _, minute = clock.partition(":")
+        if parse_date(day) is None or clock and not (hour.isdigit() and minute.isdigit() and int(hour) < 24
+                                                      and int(minute) < 60):
+            yield record.problem(("phone_notice", "time"), f"「告知时间」“{when}”不是真实存在的日期和时刻，"
+                                                          "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30")
     previous = None
     for step in DATE_STEPS:
         when = parse_date(dates.get(step))
