@@ -597,6 +597,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             os.unlink(target)
             report.removed.append(relpath)
             _prune_empty(os.path.dirname(target), out_dir)
+        elif current is OTHER:  # a link, folder or FIFO docgen never wrote there
+            report.notes.append(f"{shown(relpath)} 不是普通文件（可能是链接或文件夹），不是 docgen 写入的，docgen 没有删除它")
         else:
             report.kept_edited.append(relpath)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
