@@ -323,6 +323,7 @@ class Plan(NamedTuple):
     reconsideration: str = ""     # 告知书: where to apply for 行政复议
     court: str = ""               # 告知书: where to bring 行政诉讼
     assistants: tuple[Assistant, ...] = ()
+    yearly_cap: str = ""          # 告知书: the plan's yearly cap, when the office wrote no frequency of its own
 
 
 def _memo(index: Index, key: tuple, make):
@@ -420,12 +421,13 @@ def assistant_views(plan: dict, index: Index) -> tuple[Assistant, ...]:
 
 
 def frequency_text(plan: dict, departments: tuple[Department, ...]) -> str:
-    """告知书's 检查频次: the office's words, else the plan's yearly cap, else the items' frequencies."""
+    """告知书's 检查频次: the office's words, else (without a yearly cap, whose sentence is the
+    template's own form text) the items' frequencies as their lists word them."""
     notice = plan.get("notice") or {}
     if notice.get("frequency"):
         return text(notice["frequency"])
     if plan.get("yearly_cap"):
-        return f"同一年度内对同一检查对象的检查（各抽查计划合计）不超过{plan['yearly_cap']}次"
+        return ""
     return "；".join(dict.fromkeys(f"{e.name}：{e.frequency}" for d in departments for e in d.entries if e.frequency))
 
 
@@ -662,7 +664,8 @@ def plan_view(plan: dict, index: Index) -> Plan:
         task_source=text(notice.get("task_source")) or (f"《{''.join(lines)}》（{text(plan.get('doc_number'))}）"
                                                         if lines else text(plan.get("doc_number"))),
         frequency=frequency_text(plan, departments), reconsideration=text(notice.get("reconsideration")),
-        court=text(notice.get("court")), assistants=assistant_views(plan, index))
+        court=text(notice.get("court")), assistants=assistant_views(plan, index),
+        yearly_cap=text(plan.get("yearly_cap")) if not notice.get("frequency") else "")
 
 
 def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
