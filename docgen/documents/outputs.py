@@ -372,12 +372,13 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
             # members and visits side by side: each visit's date beside the entity visited that day
             # assisting specialists (选派专业人员协助) are listed after the inspectors, marked as such
             people = group.members + tuple(
-                model.Person("", a.name, "协助人员", "", "，".join(p for p in (a.unit, a.speciality) if p), "")
+                model.Person("", a.name, "", "", "，".join(p for p in (a.unit, a.speciality) if p), "")
                 for a in group.assistants)
             for n in range(max(len(people), len(group.visits))):
                 person = people[n] if n < len(people) else nobody
                 day, entity = group.visits[n] if n < len(group.visits) else ("", None)
                 group_rows.append({"merge_key": group.number, "group": group, "person": person,
+                                   "assisting": len(group.members) <= n < len(people),  # (marked by the template)
                                    "leader": group.leader.name if group.leader else "",
                                    "visit": {"date": day, "entity": entity.name if entity else ""},
                                    "vehicle": group.vehicle or model.Vehicle("", "", "")})
