@@ -448,3 +448,15 @@ def test_an_impossible_phone_notice_time_is_an_error(archive, time):
     assert f"  time: {time}" in path.read_text(encoding="utf-8")
     result = run_docgen("validate", cwd=archive)
     assert result.returncode == 1 and "不是真实存在的日期和时刻" in result.stdout
+
+
+def test_a_text_longer_than_an_excel_cell_is_an_error(archive):
+    path = inspection_files(archive)[0]
+    text = path.read_text(encoding="utf-8")
+    long_text = "很长的处理情况" * 5000  # 35,000 characters
+    path.write_text(re.sub(r"(?m)^(\s*handling: ).*$", lambda m: m.group(1) + long_text, text, count=1),
+                    encoding="utf-8")
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1 and "文字过长（35000 个字符）" in result.stdout
+    line = next(n for n, l in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if long_text in l)
+    assert f"{path.name}:{line}:" in result.stdout

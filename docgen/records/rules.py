@@ -26,6 +26,11 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
     codes: dict[str, str] = {}
     for record in records:
         kind = record.kind
+        if kind != "entity":  # (an entity's few short fields: not walked for 100,000 files)
+            for keys, length in record.doc.remembered("long texts", lambda record=record: [
+                    [keys, length] for keys, length in _long_texts(record.data)], lambda v: isinstance(v, list)):
+                yield record.problem(tuple(keys), f"文字过长（{length} 个字符）：Excel 表格的一个单元格最多容纳 "
+                                                  f"{EXCEL_CELL_CHARS} 个字符，超出时表格无法打开；请精简，或分成几项填写")
         if kind == "inspection" or kind == "calendar":
             continue
         doc = record.doc
@@ -71,6 +76,23 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                                         if isinstance(v, dict)).items():
                 if count > 1:
                     yield record.problem(("vehicles",), f"车牌号“{plate}”重复")
+
+
+EXCEL_CELL_CHARS = 32767  # what one Excel cell holds (Excel refuses a workbook with more)
+
+
+def _long_texts(value, keys: list | None = None):
+    """(keys, length) of each text in `value` longer than an Excel cell holds."""
+    keys = keys or []
+    if isinstance(value, str):
+        if len(value) > EXCEL_CELL_CHARS:
+            yield keys, len(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _long_texts(item, keys + [key])
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _long_texts(item, keys + [n])
 
 
 def _own(record: Record) -> list:
