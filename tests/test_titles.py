@@ -40,3 +40,18 @@ def test_issuing_body_mark_is_condensed_to_the_text_block():
 def test_recipients_as_worded_or_joined():
     assert recipients_text("各学区中心校，民办校（园），机关相关科室：") == "各学区中心校，民办校（园），机关相关科室："
     assert recipients_text(["迁安市教育局", "迁安市公安局"]) == "迁安市教育局、迁安市公安局："
+
+
+def test_a_notice_title_keeps_the_clerks_own_line_breaks(archive):
+    """As the plan's title: a 告知书 title written in lines prints in those lines."""
+    import docx
+
+    from conftest import edit, run_docgen
+
+    plan = archive / "records" / "plans" / "qa-2023-30.yaml"
+    edit(plan, "  title: 迁安市“双随机、一公开”跨部门联合抽查告知书",
+         "  title: |-\n    迁安市“双随机、一公开”跨部门\n    联合抽查告知书")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    letter = next((archive / "output" / "qa-2023-30").glob("02_告知书_*.docx"))
+    text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
+    assert "迁安市“双随机、一公开”跨部门\n联合抽查告知书" in text

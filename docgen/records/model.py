@@ -639,7 +639,8 @@ def plan_view(plan: dict, index: Index) -> Plan:
     raw_recipients = plan.get("recipients")
     recipients = (raw_recipients,) if isinstance(raw_recipients, str) else tuple(raw_recipients or ())
     lines = title_lines(text(plan.get("title")))
-    notice_title = "".join(text(notice.get("title")).split("\n")) or "“双随机、一公开”跨部门联合抽查告知书"
+    own_title = text(notice.get("title"))  # its lines as the clerk broke them, as the plan's title
+    notice_title = "".join(own_title.split("\n")) or "“双随机、一公开”跨部门联合抽查告知书"
     scheme_lines = title_lines(text(scheme.get("title")))
     return Plan(
         id=plan["id"], type=text(plan.get("type")), is_joint=plan.get("type") == "联合抽查",
@@ -656,7 +657,7 @@ def plan_view(plan: dict, index: Index) -> Plan:
         period_text=(f"{cn_date(period.get('start'))}至{cn_date(period.get('end'))}" if period else ""),
         check_type=text(plan.get("check_type")), lead=lead, departments=departments,
         departments_text="、".join(d.name for d in departments),
-        notice_title=notice_title, notice_title_lines=title_lines(notice_title),
+        notice_title=notice_title, notice_title_lines=title_lines(own_title if "\n" in own_title.strip() else notice_title),
         legal_basis=text(notice.get("legal_basis")), materials=tuple(notice.get("materials") or ()),
         notice_contact=text((notice.get("contact") or {}).get("name")) or "、".join(contacts.get("names") or ()),
         notice_phone=text((notice.get("contact") or {}).get("phone")) or text(contacts.get("phone")),
