@@ -476,8 +476,11 @@ class OutputHashes:
             self.known[path] = [hit[0], digest, key]
             self.dirty = True
 
-    def save(self, keep: set[str]) -> None:
-        for path in [p for p in self.known if p not in keep]:
+    def save(self, keep: set[str], folder: str | None = None) -> None:
+        """Write what changed, forgetting the files of `folder` (an output folder) not in `keep`; the
+        files of other output folders (a build with another --out) are kept for their next build."""
+        prefix = folder.rstrip(os.sep) + os.sep if folder is not None else ""
+        for path in [p for p in self.known if p not in keep and p.startswith(prefix)]:
             del self.known[path]
             self.dirty = True
         if self.dirty:

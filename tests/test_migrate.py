@@ -125,3 +125,18 @@ def test_what_cannot_be_carried_over_is_refused_not_lost(archive, change):
     assert "Traceback" not in result.stderr and "内部错误" not in result.stdout + result.stderr
     assert "org-031.yaml" in result.stdout + result.stderr and "不会丢弃" in result.stdout + result.stderr
     assert path.read_text(encoding="utf-8") == text  # left as the clerk wrote it
+
+
+def test_migrate_never_opens_a_fifo_or_a_link_out_of_the_archive(archive, tmp_path_factory):
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(archive / "records" / "plans" / "evil.yaml")
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.yaml"
+    secret.write_text("id: secret\ndepartments:\n- department: jyj\n  items: [OUTSIDE-SECRET]\n", encoding="utf-8")
+    (archive / "records" / "plans" / "secret.yaml").symlink_to(secret)
+    result = subprocess.run([sys.executable, "-P", "-m", "docgen", "migrate", "--dry-run"], cwd=archive,
+                            capture_output=True, text=True, timeout=60)
+    said = result.stdout + result.stderr
+    assert "OUTSIDE-SECRET" not in said and "Traceback" not in said and "evil.yaml" in said

@@ -200,6 +200,10 @@ def test_import_update_leaves_what_the_table_does_not_say(archive, tmp_path):
     assert after["status"] == "注销" and after["licence"] == before["licence"]
     assert after["contact"] == {"name": before["contact"]["name"], "phone": "13273165211"}
     assert "登记状态" not in result.stdout and "联系人" not in result.stdout
+    rows[0][6] = "教民1130283600999号"  # another licence: its validity is not the old one's
+    make_roster(roster, rows, headers)
+    assert run_docgen("import", "entities", str(roster), "--update", cwd=archive).returncode == 0
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["licence"] == {"number": "教民1130283600999号"}
 
 
 def test_init_without_a_folder_name_is_refused(tmp_path):

@@ -519,8 +519,11 @@ def test_a_renamed_record_file_or_a_misspelled_folder_is_said_and_holds_removals
     first.rename(first.with_name(first.name + ".txt"))  # Notepad's 另存为
     (archive / "records" / "inspection" / "qa-2023-30").mkdir(parents=True)
     second.rename(archive / "records" / "inspection" / "qa-2023-30" / second.name)
+    entity = archive / "records" / "entities" / "org-002.yaml"
+    entity.rename(entity.with_name("org-002.yaml.txt"))
     result = run_docgen("validate", cwd=archive)
     assert result.returncode == 1 and first.name + ".txt" in result.stdout and "records/inspection:" in result.stdout
+    assert "org-002.yaml.txt" in result.stdout and "“org-002”不存在" not in result.stdout  # read as its id's file
     result = run_docgen("build", cwd=archive)
     assert "删除" not in result.stdout.splitlines()[-1]
     assert {p for p in before if p.suffix != ".json"} <= set(_documents(archive))
@@ -536,3 +539,40 @@ def test_an_entity_named_as_anothers_file_name_takes_its_own(archive):
     assert run_docgen("build", cwd=archive).returncode == 0
     letters = sorted((archive / "output" / "qa-2023-30").glob("02_告知书_*.docx"))
     assert len(letters) == len(inspection_files(archive))
+
+
+def test_an_error_in_one_plan_does_not_stop_removals_in_another(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    gone = inspection_files(archive)[-1]
+    entity = yaml.safe_load(gone.read_text(encoding="utf-8"))["entity"]
+    name = yaml.safe_load((archive / f"records/entities/{entity}.yaml").read_text(encoding="utf-8"))["name"]
+    gone.unlink()
+    with open(archive / "records" / "plans" / "qx-2024-6.yaml", "a", encoding="utf-8") as handle:
+        handle.write("disclosure: 123\n")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1
+    assert not list((archive / "output" / "qa-2023-30").glob(f"02_告知书_{name}*"))
+
+
+def test_records_pointing_at_an_empty_folder_is_an_error(archive):
+    assert run_docgen("build", cwd=archive).returncode == 0
+    before = _documents(archive)
+    (archive / "empty").mkdir()
+    result = run_docgen("build", "--records", "empty", cwd=archive)
+    assert result.returncode == 2 and "没有任何记录文件夹" in result.stderr
+    assert _documents(archive) == before
+
+
+def test_building_to_another_folder_keeps_what_docgen_knows_of_the_first(archive, tmp_path, monkeypatch):
+    """The notes that this docgen made each document (`OutputHashes.made`) of one output folder stay
+    while it builds into another: the next build there renders nothing again."""
+    from docgen.documents import build as building
+
+    archive_ = Archive(str(archive / "records"))
+    build(archive_, str(archive / "output"))
+    build(Archive(str(archive / "records")), str(tmp_path / "elsewhere"))
+    rendered = []
+    real = building.Renderer.render
+    monkeypatch.setattr(building.Renderer, "render", lambda self, output: rendered.append(output) or real(self, output))
+    build(Archive(str(archive / "records")), str(archive / "output"))
+    assert rendered == []

@@ -527,6 +527,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # documents of plans not built this time stay as they are; those of a plan whose record is gone
     # are removed below like any other record's — never while some plan's record has an error (its
     # id may be the one missing)
+    # (a plan record with an error may be this very plan's, its id mistyped)
     plans_whole = not any(kind == "plan" for kind, _id in index.broken) \
         and all(checked.is_valid(plan) for plan in index.plans.values())
     new_manifest = {k: v for k, v in manifest.items() if k.split("/", 1)[0] not in wanted
@@ -577,13 +578,13 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
                 new_manifest[relpath] = entry
     # files of records that are gone: only ours, only untouched, never of a plan that did not fully build,
     # and nothing at all while some plan, department or entity file cannot even be read
-    hold_all = bool(index.broken_by_plan.get("*"))
+    # (and nothing while the records hold no plan at all: a records folder emptied, or the wrong one)
+    hold_all = bool(index.broken_by_plan.get("*")) or not index.plans
     for relpath, entry in manifest.items():
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
             continue
-        # (a plan record with an error may be this very plan's, its id mistyped: `plans_whole`)
-        if hold_all or not plans_whole or any(relpath.startswith(prefix) for prefix in keep_prefixes):
+        if hold_all or any(relpath.startswith(prefix) for prefix in keep_prefixes):
             new_manifest[relpath] = entry
             continue
         target = folder.target(relpath)
@@ -601,7 +602,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             report.notes.append(f"{shown(relpath)} 不是普通文件（可能是链接或文件夹），不是 docgen 写入的，docgen 没有删除它")
         else:
             report.kept_edited.append(relpath)
-    hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest})
+    hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest}, out_dir)
     renderer.forget_sets(rel for rel in manifest if rel not in new_manifest and rel.endswith(".docx"))
     written = True
     if new_manifest != manifest or interrupted or not os.path.exists(os.path.join(out_dir, MANIFEST)):

@@ -186,9 +186,12 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
             data["contact"] = {"name": row.get("contact") or known.get("name") or row["legal_rep"], "phone": phone}
         if row.get("licence"):
             data["licence"] = {"number": nfkc(row["licence"])}
-        if old:  # what the table says, over the record: fields it has no column for stay (licence validity)
-            data = {k: ({**old[1][k], **v} if isinstance(v, dict) and isinstance(old[1].get(k), dict) else v)
-                    for k, v in data.items()}
+        if old:  # what the table says, over the record: fields it has no column for stay (licence validity,
+            # unless the licence is another one now)
+            kept_licence = isinstance(old[1].get("licence"), dict) and "licence" in data \
+                and old[1]["licence"].get("number") == data["licence"].get("number")
+            data = {k: ({**old[1][k], **v} if isinstance(v, dict) and isinstance(old[1].get(k), dict)
+                        and (k != "licence" or kept_licence) else v) for k, v in data.items()}
         changes = _changes(old[1], data, ENTITY_TITLES) if old else []
         _save("entity", records_dir, old, code, data, changes, update, where, report, dry_run)
     return report

@@ -12,6 +12,7 @@ from docgen.cache import CACHE_DIR, RecordCache
 from docgen.records.index import Index
 from docgen.records.problems import Problem
 from docgen.records.schema import Schemas
+from docgen.records.tree import stem_of
 
 
 @dataclass
@@ -197,7 +198,7 @@ def index_records(records: list[Record], problems: list, unparsed: list[tuple[st
         if record.kind == "inspection" and isinstance(record.data.get("plan"), str):
             index.broken_by_plan[record.data["plan"]].append(record.path)
     for kind, path in unparsed:
-        stem = os.path.splitext(os.path.basename(path))[0]
+        stem = stem_of(os.path.basename(path))
         index.broken.add((kind, stem))  # probably its id: no "does not exist" errors about it elsewhere
         if kind == "inspection":
             folder = os.path.basename(os.path.dirname(path))

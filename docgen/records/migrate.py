@@ -163,9 +163,35 @@ ITEM_LIST_NOTE = ("由 docgen migrate 从计划中的抽查事项生成。请补
                   "比例或频次（frequency）和所需资格（qualification），并核对一般 / 重点（level）。")
 
 
-def _load(path: str):
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+class _Unreadable(Exception):
+    """A file migrate does not read (a link out of the archive, a FIFO, too large): why, in Chinese."""
+
+
+def _load(path: str, records_dir: str) -> str:
+    """A record file's text, read as the check reads it: never through a link out of the archive,
+    never a FIFO (`read_limited`)."""
+    if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+        raise _Unreadable("这是（或位于）指向档案之外的符号链接，docgen 不读取档案之外的文件")
+    blob, unread = read_limited(path, path)
+    if blob is None:
+        raise _Unreadable(unread[0].message if unread else "无法读取")
+    return blob.decode("utf-8")
+
+
+_UNREADABLE = (OSError, UnicodeDecodeError, yaml.YAMLError, _Unreadable, RecursionError)
+
+
+def _why(exc: BaseException) -> str:
+    """Why a file could not be read or parsed, in the clerk's words."""
+    if isinstance(exc, _Unreadable):
+        return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "文件不是 UTF-8 编码"
+    if isinstance(exc, yaml.YAMLError):
+        return "YAML 格式有误，docgen validate 会指出位置"
+    if isinstance(exc, RecursionError):
+        return "嵌套层次过深，不像一条记录"
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _yaml_files(folder: str) -> list[str]:
@@ -188,10 +214,9 @@ def item_changes(records_dir: str) -> tuple[list[Change], list[str]]:
     ids: dict[str, set] = {}
     for path in _yaml_files(os.path.join(records_dir, "items")):
         try:
-            data = yaml.safe_load(_load(path))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            problems.append(f"{path}：无法读取（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}），"
-                            "该部门计划中的事项未转换")
+            data = yaml.safe_load(_load(path, records_dir))
+        except _UNREADABLE as exc:
+            problems.append(f"{path}：无法读取（{_why(exc)}），该部门计划中的事项未转换")
             lists[os.path.splitext(os.path.basename(path))[0]] = {}
             continue
         dep = data.get("id") if isinstance(data, dict) else None
@@ -202,10 +227,10 @@ def item_changes(records_dir: str) -> tuple[list[Change], list[str]]:
     created: dict[str, list[dict]] = {}
     for path in _yaml_files(os.path.join(records_dir, "plans")):
         try:
-            text = _load(path)
+            text = _load(path, records_dir)
             root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            problems.append(f"{path}：无法转换（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}）")
+        except _UNREADABLE as exc:
+            problems.append(f"{path}：无法转换（{_why(exc)}）")
             continue
         if not isinstance(root, yaml.MappingNode):
             continue

@@ -51,6 +51,13 @@ def is_misnamed_record(name: str) -> bool:
     return not is_record_file(name) and not name.startswith(NOT_RECORDS) and bool(_MISNAMED.search(name))
 
 
+def stem_of(name: str) -> str:
+    """A record file's name without its extension, a misnamed one's too (org-002.yaml.txt: org-002)."""
+    if is_misnamed_record(name):
+        return _MISNAMED.sub("", name)
+    return os.path.splitext(name)[0]
+
+
 def is_record_file(name: str) -> bool:
     """A YAML file that is not hidden and not an editor's temporary copy."""
     return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
@@ -416,15 +423,12 @@ def _unknown_folders(records_dir: str, issues: list, refused: list) -> None:
 
 
 def _not_records(records_dir: str) -> None:
-    """DocgenError when a folder with none of the record folders holds something else: `--records`
-    pointing at the archive itself or at one of its record folders would find no record at all,
+    """DocgenError for a records folder with none of the record folders: `--records` pointing at the
+    archive itself, at one of its record folders or at an empty folder would find no record at all,
     and a build would then remove every document as belonging to records that are gone."""
-    try:
-        names = [n for n in os.listdir(records_dir) if not n.startswith(".")]
-    except OSError:
-        return
-    if names:
-        from docgen.records.problems import DocgenError
+    if not os.path.isdir(records_dir):
+        return  # said by the walk, in its own words
+    from docgen.records.problems import DocgenError
 
-        raise DocgenError(f"{display(records_dir)} 中没有任何记录文件夹（{'、'.join(KIND_FOLDERS)}），不像档案的 records 文件夹；"
-                          f"请检查 --records 指向的位置（应为档案中的 records 文件夹）")
+    raise DocgenError(f"{display(records_dir)} 中没有任何记录文件夹（{'、'.join(KIND_FOLDERS)}），不像档案的 records 文件夹；"
+                      f"请检查 --records 指向的位置（应为档案中的 records 文件夹）")
