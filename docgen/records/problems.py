@@ -47,7 +47,8 @@ def os_error_text(exc: OSError, with_path: bool = True) -> tuple[str, bool]:
         ("ENFILE", ("同时打开的文件过多", True)), ("ENOMEM", ("内存不足", True)),
         ("ENOTDIR", ("路径中有一级不是文件夹", False)), ("EISDIR", ("这是一个文件夹，不是文件", False)),
         ("ENAMETOOLONG", ("文件名或路径太长", False)), ("ENOENT", ("找不到文件或文件夹", False)),
-        ("ELOOP", ("路径中的链接形成循环", False)), ("EEXIST", ("文件已存在", False)))
+        ("ELOOP", ("路径中的链接形成循环", False)),
+        ("EEXIST", ("已有同名的文件或文件夹（需要文件夹的地方是一个文件，或反之）", False)))
     reasons = {getattr(errno, name): found for name, found in table if hasattr(errno, name)}
     reason, machine = reasons.get(exc.errno, (exc.strerror or str(exc), False))
     if machine:
