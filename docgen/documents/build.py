@@ -580,6 +580,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # and nothing at all while some plan, department or entity file cannot even be read
     # (and nothing while the records hold no plan at all: a records folder emptied, or the wrong one)
     hold_all = bool(index.broken_by_plan.get("*")) or not index.plans
+    if not index.plans and any(plain_relpath(rel) for rel in manifest):
+        report.notes.append("记录中没有任何抽查计划，已生成的文书保留不动（删除文书请手工进行）")
     for relpath, entry in manifest.items():
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):

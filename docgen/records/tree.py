@@ -405,8 +405,9 @@ def _unknown_folders(records_dir: str, issues: list, refused: list) -> None:
     said, and its files refused as unreadable records, so that no document is removed as belonging
     to a record that is gone while they are there."""
     try:
-        entries = [e for e in os.scandir(records_dir) if e.name not in KIND_FOLDERS and not e.name.startswith(".")
-                   and e.is_dir(follow_symlinks=False)]
+        with os.scandir(records_dir) as listing:
+            entries = [e for e in listing if e.name not in KIND_FOLDERS and not e.name.startswith(".")
+                       and e.is_dir(follow_symlinks=False)]
     except OSError:
         return
     for entry in entries:
