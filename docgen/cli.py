@@ -175,6 +175,12 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
         sys.exit(0 if ok else 1)
     if not seed:
         raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")
+    from docgen.documents.outfolder import INVISIBLE
+
+    odd = INVISIBLE.search(seed)
+    if odd:  # the draw record could not hold it (validate refuses it), leaving the draw stuck half done
+        raise DocgenError(f"种子中有不可见的字符 U+{ord(odd.group(0)):04X}（如从 Windows 文本文件复制时带上的回车符），"
+                          "抽取记录无法保存它；请去掉后再抽取")
     for line in run_draw(checked, plan_id, seed, redraw=redraw, dry_run=dry_run):
         click.echo(line)
 
@@ -277,6 +283,9 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(result))
+        errors = len(checked.errors)
+        if errors:  # a record that cannot be read, or has errors, is in no count above: never in silence
+            click.echo(f"注意：记录中有 {errors} 个错误（运行 docgen validate 查看），有错误或读不出的记录未计入以上统计。")
     sys.exit(1 if result.overdue else 0)
 
 

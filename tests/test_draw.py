@@ -468,3 +468,20 @@ def test_records_made_from_the_draw_record_match_the_draw(seed, conflicted):
         return
     rebuilt = _assignments_of(draw_data("p-draw-1", "p", draw, None))
     assert rebuilt == {e: {**a, "vehicle": a["vehicle"]} for e, a in draw.assignments.items()}
+
+
+def test_verify_names_a_changed_vehicle_and_draw_id(archive):
+    path = inspection_files(archive)[2]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(path, f"vehicle: {data['vehicle']}", "vehicle: 冀B·X9999")
+    edit(path, f"draw: {data['draw']}", "draw: qa-2023-30-draw-9")
+    findings = "\n".join(tampered(archive))
+    assert path.name in findings and "车辆为 冀B·X9999" in findings and "抽取记录编号为 qa-2023-30-draw-9" in findings
+
+
+def test_a_seed_with_an_invisible_character_is_refused_before_anything_is_written(archive):
+    shutil.rmtree(archive / "records" / "inspections" / "qa-2023-30")
+    shutil.rmtree(archive / "records" / "draws")
+    result = run_docgen("draw", "qa-2023-30", "--seed", "2023-10-31 527\r", cwd=archive)
+    assert result.returncode == 2 and "U+000D" in result.stderr
+    assert not (archive / "records" / "draws").exists() or not list((archive / "records" / "draws").iterdir())

@@ -156,3 +156,11 @@ def test_statistics_workbook(archive):
     assert targets["运用信用风险分类抽查占比"][3] == "达标"
     assert any("统计截至：2023年11月24日" == r[0] for r in wb["工作指标"].iter_rows(values_only=True))
     assert wb["工作指标"].page_setup.orientation == "landscape"
+
+
+def test_status_says_when_records_with_errors_are_left_out(archive):
+    path = inspection_files(archive)[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("group: ", "group: [", 1), encoding="utf-8")
+    result = run_docgen("status", "qa-2023-30", "--as-of", "2024-01-10", cwd=archive)
+    assert "记录中有 1 个错误" in result.stdout and "Traceback" not in result.stderr

@@ -469,6 +469,10 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
             findings.append(f"{insp.path}：组别为 {data.get('group')}，抽取结果为 {assignment['group']}")
         if data.get("leader") != assignment["leader"]:
             findings.append(f"{insp.path}：组长为 {data.get('leader')}，抽取结果为 {assignment['leader']}")
+        if data.get("vehicle") != assignment.get("vehicle"):
+            findings.append(f"{insp.path}：车辆为 {data.get('vehicle')}，抽取结果为 {assignment.get('vehicle')}")
+        if data.get("draw") is not None and data.get("draw") != stored.get("id"):
+            findings.append(f"{insp.path}：抽取记录编号为 {data.get('draw')}，应为 {stored.get('id')}")
         team = data.get("inspectors") or {}
         for dep_id in sorted(set(team) | set(assignment["inspectors"])):
             have, want = team.get(dep_id), assignment["inspectors"].get(dep_id)
