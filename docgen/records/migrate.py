@@ -293,26 +293,13 @@ def plan_changes(records_dir: str) -> tuple[list[Change], list[str]]:
             if not name.endswith((".yaml", ".yml")):
                 continue
             path = os.path.join(root, name)
-            if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
-                problems.append(f"{path}：这是（或位于）指向档案之外的符号链接，docgen 不读取也不改写档案之外的文件，未转换")
-                continue
             try:
-                blob, unread = read_limited(path, path)
-                if blob is None:
-                    problems.append(f"{path}：{unread[0].message if unread else '无法读取'}，未转换")
-                    continue
-                before = blob.decode("utf-8")
+                before = _load(path, records_dir)
                 found = rewrite(before)
-            except UnicodeDecodeError:
-                problems.append(f"{path}：文件不是 UTF-8 编码，未转换")
+            except _UNREADABLE as exc:
+                problems.append(f"{path}：{_why(exc)}，未转换")
                 continue
-            except yaml.YAMLError:
-                problems.append(f"{path}：YAML 格式有误（docgen validate 会指出位置），未转换")
-                continue
-            except RecursionError:
-                problems.append(f"{path}：嵌套层次过深，不像一条记录，未转换")
-                continue
-            except (OSError, ValueError) as exc:
+            except ValueError as exc:  # what `rewrite` refuses, said in Chinese
                 problems.append(f"{path}：无法转换（{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}）")
                 continue
             if found is not None:
