@@ -110,9 +110,9 @@ def _discard(tmp: str) -> None:
 def write_atomic(path: str, data: bytes, mode: int | None = None, durable: bool = False) -> None:
     """Replace `path` with `data` so that a reader sees the old file or the new one, never half.
     `durable` flushes the bytes to disk before the rename (records a clerk cannot regenerate;
-    outputs can be); `sync_folder` then makes the rename itself durable. The file keeps the
-    permissions it had (a record of personal phone numbers made private stays private); a new
-    one gets `mode`, else 0o644."""
+    outputs can be); `sync_folder` then makes the rename itself durable. Without `mode`, the file
+    keeps the permissions it had (a record of personal phone numbers made private stays private),
+    and a new one gets 0o644."""
     if mode is None:
         try:
             st = os.lstat(path)

@@ -607,7 +607,7 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
         packet = new_manifest[via[relpath]]["sha256"] if relpath in via else None
         if (not force and old and old.get("key") == source_sha and old.get("via") == packet
                 and file_sha(path(pdf_rel)) == old["sha256"]
-                and files.hashes.made(path(pdf_rel), f"{source_sha}|{packet}", old["sha256"])):
+                and files.hashes.made(path(pdf_rel), _made_from(source_sha, packet), old["sha256"])):
             new_manifest[pdf_rel] = old
             continue
         stale[relpath] = (pdf_rel, source_sha)
@@ -655,12 +655,13 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
                                            f"转换为 PDF 失败：{result.failed.get(source, 'LibreOffice 没有生成 PDF')}"
                                            "（其余 PDF 已生成；请用 LibreOffice 打开此文书检查，或重新运行 docgen build --pdf）"))
             continue
+        digest = hashlib.sha256(data).hexdigest()
+        packet = new_manifest[via[relpath]]["sha256"] if relpath in via else None
         try:
             placed, target = _place(files, pdf_rel, os.path.join(out_dir, *pdf_rel.split("/")), manifest, report,
                                     force, new_manifest)
             write_atomic(target, data)
-            files.hashes.wrote(target, hashlib.sha256(data).hexdigest(),
-                               f"{source_sha}|{new_manifest[via[relpath]]['sha256'] if relpath in via else None}")
+            files.hashes.wrote(target, digest, _made_from(source_sha, packet))
         except Exception as exc:  # one PDF's failure never stops the others
             from docgen.documents.build import Failure
 
@@ -668,10 +669,16 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
             if pdf_rel in manifest:
                 new_manifest.setdefault(pdf_rel, manifest[pdf_rel])
             continue
-        new_manifest[placed] = {"key": source_sha, "sha256": hashlib.sha256(data).hexdigest(), "sources": [relpath]}
+        new_manifest[placed] = {"key": source_sha, "sha256": digest, "sources": [relpath]}
         if relpath in via:
-            new_manifest[placed]["via"] = new_manifest[via[relpath]]["sha256"]
+            new_manifest[placed]["via"] = packet
         report.pdfs.append(placed)
+
+
+def _made_from(source_sha: str, packet: str | None) -> str:
+    """What a PDF is made from, as `OutputHashes` notes it (`made`, `wrote`): its document's bytes,
+    and for a part of a packet the packet's."""
+    return f"{source_sha}|{packet}"
 
 
 def _place(files, rel: str, target: str, manifest: dict, report, force: bool, new_manifest: dict) -> tuple[str, str]:

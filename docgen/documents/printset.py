@@ -606,7 +606,7 @@ _XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 def _xstring(text: str) -> str:
     """A cell's text as Excel shows it: `_xHHHH_` in a worksheet's string is the character U+HHHH
-    (`_x005F_` an underscore: how a typed `_x0041_` is kept as text, `render_xlsx._inline_text`)."""
+    (`_x005F_` an underscore: how a typed `_x0041_` is kept as text, `render_xlsx.keep_typed`)."""
     if "_x" not in text:
         return text
     return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)

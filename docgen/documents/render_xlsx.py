@@ -200,11 +200,17 @@ def _cell_xml(ref: str, style: str | None, value) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
+def keep_typed(value: str) -> str:
+    """`_xHHHH_` in a cell is an escape to Excel (U+HHHH): one a clerk typed is kept as text, its
+    underscore written as `_x005F_` (Excel shows `_x0041_`, not `A`)."""
+    return _OOXML_ESCAPE.sub(r"_x005F\g<0>", value)
+
+
 @functools.lru_cache(maxsize=16384)
 def _inline_text(value: str) -> str:
-    """A cell's text as XML (remembered: a table of 3,000 rows repeats its dates, names and results).
-    `_xHHHH_` in a cell is an escape to Excel: its underscore is written as `_x005F_` to stay text."""
-    return _OOXML_ESCAPE.sub(r"_x005F\g<0>", escape(_INVALID.sub("", value)))
+    """A cell's text as XML (remembered: a table of 3,000 rows repeats its dates, names and results),
+    a typed `_xHHHH_` kept as text (`keep_typed`)."""
+    return keep_typed(escape(_INVALID.sub("", value)))
 
 
 def _moved(cell_xml: str, ref: str) -> str:

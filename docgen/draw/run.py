@@ -155,6 +155,13 @@ def inspection_file(records_dir: str, plan_id: str, entity_id: str) -> str:
     return record_path(records_dir, "inspection", plan_id, entity_id)
 
 
+def _inside(records_dir: str, plan_id: str, draw_path: str) -> None:
+    """DocgenError unless the draw record and the plan's inspection folder are the archive's own
+    (not reached through a link out of it): a draw writes and deletes there."""
+    refuse_outside(draw_path, records_dir)
+    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -227,8 +234,7 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
     if removes:
         journal["removes"] = removes
     draw_path = record_path(records_dir, "draw", draw_id)
-    refuse_outside(draw_path, records_dir)
-    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
+    _inside(records_dir, plan_id, draw_path)
     try:
         write_new(draw_path, record_text("draw", journal, draw_path, records_dir,
                                          PENDING_COMMENT.format(plan=plan_id)).encode("utf-8"))
@@ -297,8 +303,7 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
     `texts`: what `drawn_texts` makes of the journal, when made already (a county's draw writes tens of
     thousands of records)."""
     plan_id = journal["plan"]
-    refuse_outside(draw_path, records_dir)
-    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
+    _inside(records_dir, plan_id, draw_path)
     texts = drawn_texts(records_dir, journal) if texts is None else texts
     writes = journal.get("writes") or {}
     if set(writes) != set(texts) or any(_sha(texts[e]) != sha for e, sha in writes.items()):
@@ -373,8 +378,7 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
     _tidy(checked)
     record = _journal_of(checked, plan_id)
     journal = record.data
-    refuse_outside(record.abspath, records_dir)
-    refuse_outside(inspection_file(records_dir, plan_id, "x"), records_dir)
+    _inside(records_dir, plan_id, record.abspath)
     texts = drawn_texts(records_dir, journal)
     writes = journal.get("writes") or {}
     removes = journal.get("removes") or {}

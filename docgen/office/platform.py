@@ -347,6 +347,7 @@ def results_bytes(rows: list[list[str]], fmt: str, title: str) -> bytes:
     from openpyxl.styles import Font
 
     from docgen.documents.package import fixed_time, normalise
+    from docgen.documents.render_xlsx import keep_typed
 
     wb = Workbook()
     ws = wb.active
@@ -355,9 +356,8 @@ def results_bytes(rows: list[list[str]], fmt: str, title: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        # `_xHHHH_` in a cell is an escape to Excel (openpyxl writes it as typed): kept as text, as the
-        # build's tables keep it (`render_xlsx._inline_text`)
-        ws.append([re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", v) if isinstance(v, str) else v for v in row])
+        # openpyxl writes a typed `_xHHHH_` as it is, which Excel would show as one character
+        ws.append([keep_typed(v) if isinstance(v, str) else v for v in row])
         for cell in ws[ws.max_row]:
             cell.data_type = "s"
             cell.number_format = "@"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from docgen.records import creditcode
 from docgen.records.archive import FOLDER_OF, is_record_file
 from docgen.records.loader import read_yaml_file
-from docgen.records.tree import leads_outside, refuse_outside
+from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.problems import DocgenError
 from docgen.office.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
 from docgen.records.yamlout import record_path, record_text
@@ -122,7 +122,7 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
         for name in sorted(os.listdir(folder)):
             if is_record_file(name):
                 path = os.path.join(folder, name)
-                if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))) or not os.path.isfile(path):
+                if outside_archive(path, records_dir) or not os.path.isfile(path):
                     continue  # a link out of the archive, a FIFO: never read (`docgen validate` says so)
                 doc, _ = read_yaml_file(path, path)
                 if doc is not None and isinstance(doc.data, dict):

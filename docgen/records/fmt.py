@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from docgen.records.archive import KIND_FOLDERS, Archive, display, is_record_file
 from docgen.records.loader import core_loader, plain_tag, read_limited
 from docgen.records.problems import DocgenError, Problem
-from docgen.records.tree import leads_outside
+from docgen.records.tree import outside_archive
 from docgen.writer import write_atomic
 
 _STR = "tag:yaml.org,2002:str"
@@ -127,7 +127,7 @@ def fmt(paths: list[str], check_only: bool = False) -> FmtReport:
             report.problems.append(Problem(shown, 1, 1, "不在 records/ 的记录目录（plans、entities……）中，无法确定记录类型，未整理"))
             continue
         kind, records_dir = located
-        if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+        if outside_archive(path, records_dir):
             report.problems.append(Problem(shown, 1, 1, "这是（或位于）指向档案之外的符号链接，docgen 不读取也不改写档案之外"
                                                         "的文件，未整理"))
             continue

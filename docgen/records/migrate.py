@@ -19,7 +19,7 @@ import yaml
 
 from docgen.records import results
 from docgen.records.loader import read_limited
-from docgen.records.tree import leads_outside, refuse_outside
+from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.yamlout import dump
 
 
@@ -170,7 +170,7 @@ class _Unreadable(Exception):
 def _load(path: str, records_dir: str) -> str:
     """A record file's text, read as the check reads it: never through a link out of the archive,
     never a FIFO (`read_limited`)."""
-    if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+    if outside_archive(path, records_dir):
         raise _Unreadable("这是（或位于）指向档案之外的符号链接，docgen 不读取档案之外的文件")
     blob, unread = read_limited(path, path)
     if blob is None:

@@ -92,9 +92,14 @@ def leads_outside(path: str, root: str) -> bool:
     return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
 
 
+def outside_archive(path: str, records_dir: str) -> bool:
+    """`leads_outside` for a record file: the archive is the folder holding `records_dir`."""
+    return leads_outside(path, os.path.dirname(os.path.abspath(records_dir)))
+
+
 def refuse_outside(path: str, records_dir: str) -> None:
     """DocgenError when writing `path` (a record under `records_dir`) would write outside the archive."""
-    if leads_outside(path, os.path.dirname(os.path.abspath(records_dir))):
+    if outside_archive(path, records_dir):
         from docgen.records.problems import DocgenError
 
         raise DocgenError(f"{display(os.path.abspath(path))}：它或它所在的文件夹是指向档案之外的符号链接，docgen 不会写到"
