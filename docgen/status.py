@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from docgen.records import results
 from docgen.records.check import Checked
@@ -143,6 +143,29 @@ class Status:
         return asdict(self)
 
 
+def _came(value, today: dt.date) -> bool:
+    """Whether a date a record gives had come on `today` (an undated step counts as done when written)."""
+    when = parse_date(value)
+    return when is None or when <= today
+
+
+def as_of(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
+    """The deadlines as they stood on `today`: a step done later was still open then."""
+    return [replace(d, done=None) if d.done is not None and d.done > today else d for d in deadlines]
+
+
+def closed(action, today: dt.date) -> bool:
+    """A follow-up finished (已完结) by `today`: not when its closing date comes later."""
+    return isinstance(action, dict) and action.get("status") == "已完结" and _came(action.get("closed"), today)
+
+
+def awaiting_on(part: dict, today: dt.date) -> bool:
+    """Entered by `today` and not approved by then (`results.awaiting_approval` on that day)."""
+    if not (results.part_results(part) and part.get("entered") and _came(part.get("entered"), today)):
+        return False
+    return not (results.is_approved(part) and _came(part["approval"].get("date"), today))
+
+
 def _rates(deadlines: list[Deadline], today: dt.date) -> tuple[int, int, int, float | None]:
     on_time = sum(1 for d in deadlines if d.done and not d.late)
     late = sum(1 for d in deadlines if d.late or d.overdue(today))
@@ -173,8 +196,8 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     entry = _rates([d for d in mine if d.step == "录入抽查结果"], today)
     disclosure = _rates([d for d in mine if d.step == "公示抽查结果"], today)
     actions = [a for r in records for a in r.data.get("follow_ups") or []]
-    closed = sum(1 for a in actions if a.get("status") == "已完结")
-    overdue_actions = sum(1 for a in actions if a.get("status") != "已完结" and parse_date(a.get("deadline"))
+    finished = sum(1 for a in actions if closed(a, today))
+    overdue_actions = sum(1 for a in actions if not closed(a, today) and parse_date(a.get("deadline"))
                           and parse_date(a.get("deadline")) < today)
     items = []
     for d in mine:
@@ -203,10 +226,10 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
         credit_driven=driven, credit_share=percent(driven, len(records)),
         entered_on_time=entry[0], entered_late=entry[1], entered_pending=entry[2], entry_rate=entry[3],
         disclosed_on_time=disclosure[0], disclosed_late=disclosure[1], disclosed_pending=disclosure[2],
-        disclosure_rate=disclosure[3], follow_ups_total=len(actions), follow_ups_open=len(actions) - closed,
-        follow_ups_overdue=overdue_actions, follow_ups_closed=closed, closure_rate=percent(closed, len(actions)),
+        disclosure_rate=disclosure[3], follow_ups_total=len(actions), follow_ups_open=len(actions) - finished,
+        follow_ups_overdue=overdue_actions, follow_ups_closed=finished, closure_rate=percent(finished, len(actions)),
         items=items, departments=department_rows(index, records, mine, today),
-        awaiting_approval=awaiting(index, records), confirmations=confirmations)
+        awaiting_approval=awaiting(index, records, today), confirmations=confirmations)
 
 
 def department_rows(index, records, deadlines: list[Deadline], today: dt.date) -> list[DepartmentRow]:
@@ -222,22 +245,23 @@ def department_rows(index, records, deadlines: list[Deadline], today: dt.date) -
         entry = _rates([d for d in deadlines if d.department == dep_id and d.step == "录入抽查结果"], today)
         disclosure = _rates([d for d in deadlines if d.department == dep_id and d.step == "公示抽查结果"], today)
         open_actions = sum(1 for r in records for a in r.data.get("follow_ups") or []
-                           if isinstance(a, dict) and a.get("department") == dep_id and a.get("status") != "已完结")
+                           if isinstance(a, dict) and a.get("department") == dep_id and not closed(a, today))
         dep = index.departments.get(dep_id)
         rows.append(DepartmentRow(dep_id, str(dep.data.get("name", dep_id)) if dep else dep_id,
-                                  sum(1 for p in parts if results.part_results(p)), *entry[:3], *disclosure[:3],
-                                  sum(1 for p in parts if results.awaiting_approval(p)), open_actions))
+                                  sum(1 for p in parts if results.part_results(p) and _came(p.get("completed"), today)),
+                                  *entry[:3], *disclosure[:3], sum(1 for p in parts if awaiting_on(p, today)),
+                                  open_actions))
     return rows
 
 
-def awaiting(index, records) -> list[str]:
-    """Results entered but not yet approved: they stay out of 07 公示表 until approved."""
+def awaiting(index, records, today: dt.date) -> list[str]:
+    """Results entered but not yet approved (on `today`): they stay out of 07 公示表 until approved."""
     found = []
     for record in sorted(records, key=lambda r: r.path):
         entity = index.entities.get(record.data.get("entity"))
         subject = entity.data.get("name", record.data.get("entity")) if entity else record.data.get("entity")
         for dep_id, part in results.parts(record.data):
-            if results.awaiting_approval(part):
+            if awaiting_on(part, today):
                 dep = index.departments.get(dep_id)
                 found.append(f"{record.path}：{subject}（{dep.data.get('name', dep_id) if dep else dep_id}）")
     return found
@@ -265,7 +289,7 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
     records = [r for p in covers for r in index.by_plan.get(p, [])]
     mine = [d for d in deadlines if d.record.data.get("plan") in covers]
     roster = sum(count for kind, count in roster_kinds(index) if kind["status"] == "存续")
-    inspected = {r.data.get("entity") for r in records if (r.data.get("dates") or {}).get("visit")}
+    inspected = {r.data.get("entity") for r in records if _visited(r, today)}
     driven = sum(1 for r in records
                  if r.data.get("credit_driven", index.plans[r.data["plan"]].data.get("credit_driven", True)))
     actions = [a for r in records for a in r.data.get("follow_ups") or [] if isinstance(a, dict)]
@@ -275,31 +299,46 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
         inspections=len(records), credit_driven=driven, credit_share=percent(driven, len(records)),
         entry_rate=_rates([d for d in mine if d.step == "录入抽查结果"], today)[3],
         disclosure_rate=_rates([d for d in mine if d.step == "公示抽查结果"], today)[3],
-        follow_ups_total=len(actions), follow_ups_open=sum(1 for a in actions if a.get("status") != "已完结"),
+        follow_ups_total=len(actions), follow_ups_open=sum(1 for a in actions if not closed(a, today)),
         departments=department_rows(index, records, mine, today))
 
 
-def year_status(checked: Checked, year: int) -> YearStatus:
+def _visited(record, today: dt.date) -> dt.date | None:
+    """The record's visit date when the visit had taken place by `today`."""
+    visit = parse_date((record.data.get("dates") or {}).get("visit"))
+    return visit if visit is not None and visit <= today else None
+
+
+def year_status(checked: Checked, today: dt.date) -> YearStatus:
+    """The share of the roster visited in `today`'s year, up to `today`."""
     index = checked.index
+    year = today.year
     roster = sum(count for kind, count in roster_kinds(index) if kind["status"] == "存续")
     inspected = {r.data.get("entity") for r in index.inspections
-                 if (parse_date((r.data.get("dates") or {}).get("visit")) or dt.date.min).year == year}
+                 if (_visited(r, today) or dt.date.min).year == year}
     share = percent(len(inspected), roster)
     return YearStatus(year, roster, len(inspected), share, share is not None and share >= TARGET_ROSTER_SHARE)
 
 
 def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None) -> Status:
+    """The status on `today` of the plans named (every joint plan when none): steps done, results
+    approved, follow-ups closed and visits made after `today` count as not yet done, and the notes and
+    the overdue count are those of the plans shown (an annual plan's: those of its year's joint plans)."""
     index = checked.index
     calendar = Calendar.from_records(index.calendars.values())
-    deadlines, trouble = all_deadlines(index)
-    # what the check said of the deadlines, in their order: the calendar's gaps, late and overdue steps
-    problems = trouble + judged(index, deadlines, checked.today or today)
+    every, trouble = all_deadlines(index)
+    deadlines = as_of(every, today)
     wanted = plan_ids or sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查")
     annual = [p for p in wanted if index.plans[p].data.get("type") != "联合抽查"]
     plans = [plan_status(checked, p, today, deadlines, calendar) for p in wanted if p not in annual]
-    overdue = sum(1 for p in plans for i in p.items if i.state == "逾期")
-    return Status(today.isoformat(), plans, year_status(checked, today.year), overdue,
-                  [str(p) for p in problems], [annual_status(checked, p, today, deadlines) for p in annual])
+    years = [annual_status(checked, p, today, deadlines) for p in annual]
+    shown = {p.plan for p in plans}.union(*(a.covers for a in years))
+    paths = {index.plans[p].path for p in shown} | {r.path for p in shown for r in index.by_plan.get(p, [])}
+    # what the check says of these plans' deadlines, in its order: the calendar's gaps, late and overdue steps
+    problems = [p for p in trouble + judged(index, deadlines, today) if p.path in paths]
+    overdue = sum(1 for d in deadlines if d.path in paths and d.overdue(today))
+    return Status(today.isoformat(), plans, year_status(checked, today), overdue,
+                  [str(p) for p in problems], years)
 
 
 def _cell(text, width: int, right: bool = False) -> str:

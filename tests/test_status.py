@@ -122,11 +122,51 @@ def test_status_text_shows_each_state(archive):
     assert "统计日期：2023-11-24" in out
     assert "[逾期]" in out and "records/inspections/qa-2023-30/" in out
     assert "按时 21，逾期 3" in out       # entered on time vs. late, each department's own result
-    assert "未完结 1" in out and "已完结 2" in out
+    # org-031's follow-up was closed on 2023-11-28: open on the 24th (status counts the day as it stood)
+    assert "已完结 1，未完结 2" in out
     assert "运用信用风险分类抽查占比" in out and "100%（目标 ≥ 85%，达标）" in out
     assert "名录库抽查覆盖率" in out
     again = run_docgen("status", "--as-of", "2023-11-24", cwd=archive)
     assert again.stdout == out
+
+
+def test_status_as_of_counts_only_what_had_happened_by_then(archive):
+    """A step done, a result approved, a follow-up closed or a visit made after the as-of date had not
+    happened on that day: an earlier date's status never counts later events as done."""
+    later = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                  cwd=archive).stdout)["plans"][0]
+    assert later["follow_ups_closed"] == 2 and later["disclosed_pending"] == 0
+    early = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-11-10", "--format", "json",
+                                  cwd=archive).stdout)
+    plan = early["plans"][0]
+    assert plan["follow_ups_closed"] == 0 and plan["follow_ups_open"] == 3
+    # nothing had been disclosed by 10 November: every disclosure still to come, none counted on time
+    assert plan["disclosed_on_time"] == 0 and plan["disclosed_late"] == 0 and plan["disclosure_rate"] is None
+    assert plan["entered_on_time"] < later["entered_on_time"]
+    # visits after the day are not yet in the year's coverage
+    assert early["year"]["inspected"] < json.loads(run_docgen(
+        "status", "--as-of", "2023-12-31", "--format", "json", cwd=archive).stdout)["year"]["inspected"]
+    # a result approved after the day was awaiting approval on it (jyj's part: entered 11-13, approved 11-20)
+    path = archive / "records" / "inspections" / "qa-2023-30" / "org-031.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "      reviewer: 李建国\n      date: '2023-11-13'\n" in text
+    path.write_text(text.replace("      reviewer: 李建国\n      date: '2023-11-13'\n",
+                                 "      reviewer: 李建国\n      date: '2023-11-20'\n", 1), encoding="utf-8")
+    waiting = [json.loads(run_docgen("status", "qa-2023-30", "--as-of", day, "--format", "json",
+                                     cwd=archive).stdout)["plans"][0]["awaiting_approval"] for day in
+               ("2023-11-15", "2023-11-20")]
+    assert [sum("org-031.yaml" in entry for entry in w) for w in waiting] == [1, 0]
+
+
+def test_annual_plan_status_notes_only_its_own_year(archive):
+    """An annual plan's status names the overdue steps of its year's joint plans, and counts them: it
+    never lists another year's overdue steps and then says 没有逾期事项."""
+    result = run_docgen("status", "qx-2024-6", "--as-of", "2024-01-10", cwd=archive)
+    assert "已逾期" not in result.stdout and "qa-2023-30/" not in result.stdout  # the 2023 plan's, not 2024's
+    assert "没有逾期事项" in result.stdout and result.returncode == 0
+    both = run_docgen("status", "qa-2023-30", "--as-of", "2024-01-10", cwd=archive)
+    overdue = both.stdout.count("已逾期")
+    assert overdue and both.returncode == 1 and f"有 {both.stdout.count('[逾期]')} 项逾期" in both.stdout
 
 
 def test_status_json_and_due_soon(archive):
@@ -139,7 +179,7 @@ def test_status_json_and_due_soon(archive):
     states = {i["state"] for i in plan["items"]}
     assert "即将到期" in states
     assert all(i["path"].startswith("records/") for i in plan["items"])
-    assert plan["follow_ups_open"] == 1 and plan["follow_ups_closed"] == 2
+    assert plan["follow_ups_open"] == 2 and plan["follow_ups_closed"] == 1  # org-031's closed on 11-28
     assert data["year"]["roster"] == 47
     bad = run_docgen("status", "--as-of", "yesterday", cwd=archive)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
