@@ -479,6 +479,24 @@ def test_verify_names_a_changed_vehicle_and_draw_id(archive):
     assert path.name in findings and "车辆为 冀B·X9999" in findings and "抽取记录编号为 qa-2023-30-draw-9" in findings
 
 
+@pytest.mark.parametrize("broken", [
+    lambda text: text.replace("seed: ", "seed: [", 1),          # cannot be read at all
+    lambda text: text.replace("algorithm: ", "algorithm: 5\nextra: ", 1),  # read, but not a valid draw record
+])
+def test_verify_never_checks_an_older_draw_when_the_newest_has_errors(archive, broken):
+    """A later draw record (a redraw) with an error: the inspections may be that draw's, so checking
+    the older valid one instead and saying 核对通过 would vouch for the wrong draw."""
+    first = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    text = first.read_text(encoding="utf-8").replace(f"id: {PLAN}-draw-1", f"id: {PLAN}-draw-2")
+    (archive / f"records/draws/{PLAN}-draw-2.yaml").write_text(broken(text), encoding="utf-8")
+    ok, findings = verify(check(archive), PLAN)
+    assert not ok and f"{PLAN}-draw-2.yaml 有错误，无法核对" in findings[0]
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert result.returncode == 1 and "核对未通过" in result.stdout and "draw-2.yaml 有错误" in result.stdout
+    (archive / f"records/draws/{PLAN}-draw-2.yaml").unlink()  # an older draw with errors does not matter
+    assert verify(check(archive), PLAN)[0]
+
+
 def test_a_seed_with_an_invisible_character_is_refused_before_anything_is_written(archive):
     shutil.rmtree(archive / "records" / "inspections" / "qa-2023-30")
     shutil.rmtree(archive / "records" / "draws")

@@ -100,6 +100,24 @@ def draws_of(checked: Checked, plan_id: str) -> list:
     return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=_draw_number)
 
 
+def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
+    """(number, path) of the plan's draw records that have errors: those that name the plan, and
+    files named "<plan>-draw-<n>" that could not be read at all."""
+    found = {}
+    folder = display(os.path.join(checked.archive.records_dir, FOLDER_OF["draw"])) + "/"
+    for record in checked.records:
+        if record.kind == "draw" and not checked.is_valid(record) and isinstance(record.data, dict) \
+                and record.data.get("plan") == plan_id:
+            found[record.path] = _draw_number(record)
+    prefix = f"{plan_id}-draw-"
+    for problem in checked.errors:
+        name = problem.path.replace(os.sep, "/")
+        if name.startswith(folder) and name[len(folder):].startswith(prefix) and problem.path not in found:
+            tail = name[len(folder) + len(prefix):].split(".", 1)[0]
+            found[problem.path] = int(tail) if tail.isdigit() else 0
+    return sorted((number, path) for path, number in found.items())
+
+
 def unfinished_draws(checked: Checked, plan_id: str) -> list:
     """Draw records of the plan still marked in progress (valid or not), oldest first."""
     return sorted((r for r in checked.records if r.kind == "draw" and isinstance(r.data, dict)
@@ -440,6 +458,12 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
     if pending:
         return False, [unfinished_message(pending[-1], plan_id)]
     earlier = draws_of(checked, plan_id)
+    newest = _draw_number(earlier[-1]) if earlier else 0
+    broken = [(number, path) for number, path in _broken_draws(checked, plan_id) if number >= newest]
+    if broken:  # an older valid draw is not the one the inspections came from: never check that instead
+        path = max(broken)[1]
+        return False, [f"抽取记录 {path} 有错误，无法核对（运行 docgen validate 查看）；"
+                       f"不会改为核对更早的抽取记录。请从版本库中恢复该文件后再核对"]
     if not earlier:
         raise DocgenError(f"计划“{plan_id}”还没有抽取记录（先运行 docgen draw {plan_id} --seed …）")
     record = earlier[-1]
