@@ -447,6 +447,23 @@ def test_old_draw_records_stay_valid_and_keep_their_bytes(archive):
     assert path.read_bytes() == before
 
 
+def test_a_recusal_written_as_a_credit_code_stops_the_draw(archive):
+    """A clerk who writes the entity's 统一社会信用代码 as a recusal: the draw never ignores it (it
+    would send that inspector), it stops and names the id to write instead."""
+    shutil.rmtree(archive / "records" / "inspections" / PLAN)
+    shutil.rmtree(archive / "records" / "draws")
+    codes = [yaml.safe_load(p.read_text(encoding="utf-8"))["credit_code"]
+             for p in sorted((archive / "records" / "entities").glob("*.yaml"))]
+    edit(archive / "records/departments/jyj.yaml", "- id: jyj-01\n",
+         "- id: jyj-01\n  conflicts:\n" + "".join(f"  - '{c}'\n" for c in codes))
+    warned = run_docgen("validate", cwd=archive)
+    assert "不是统一社会信用代码" in warned.stdout
+    result = run_docgen("draw", PLAN, "--seed", "2023-10-31 527", cwd=archive)
+    assert result.returncode != 0 and "jyj-01 的回避对象写的是统一社会信用代码" in result.stderr
+    assert "请改为“org-" in result.stderr
+    assert not list((archive / "records").glob("inspections/*/*.yaml"))
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.text(min_size=1, max_size=10),
        conflicted=st.lists(st.tuples(st.sampled_from(["d1", "d2"]), st.integers(0, 5), st.integers(0, 19)),

@@ -202,6 +202,21 @@ def test_conflict_of_interest(archive):
     assert problem.line == line_of(path, f"- {person}")
 
 
+def test_conflict_written_as_the_credit_code_still_binds(archive):
+    """A recusal naming the entity by its 统一社会信用代码: the inspection is still refused, and the
+    department's record is told to name the entity's id."""
+    path = inspection_files(archive)[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    person = data["inspectors"]["jyj"][0]
+    code = yaml.safe_load((archive / f"records/entities/{data['entity']}.yaml").read_text(encoding="utf-8"))["credit_code"]
+    dep = archive / "records/departments/jyj.yaml"
+    edit(dep, f"- id: {person}\n", f"- id: {person}\n  conflicts:\n  - '{code}'\n")
+    checked = check(archive)
+    problem = find(checked, path, "须回避检查对象")
+    assert problem.line == line_of(path, f"- {person}") and problem.is_error
+    assert find(checked, dep, "不是统一社会信用代码").severity == "warning"
+
+
 def test_all_problems_in_one_run_and_exit_codes(archive):
     edit(archive / "records/entities/org-001.yaml", "credit_class: A", "credit_class: Z")
     edit(archive / "records/entities/org-002.yaml", "status: 存续", "status: 活着")

@@ -226,11 +226,13 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
         raise DrawImpossible("抽查范围内没有任何检查对象（请检查计划的「抽查对象」条件和名录库）")
     drawn_entities: list[str] = []
     drawn: dict[str, int] = {}
+    codes: dict[str, str | None] = {}  # a drawn entity's credit code
     for c in CLASSES:
         k = class_quota(population[c], plan["ratios"][c], plan["ratio_floor"])
         chosen = shuffle_prefix(per_class[c], k, Stream(key, f"entities/{c}"))
         drawn[c] = len(chosen)
         drawn_entities.extend(e["id"] for e in chosen)
+        codes.update((e["id"], e.get("credit_code")) for e in chosen)
 
     n = plan["inspectors_per_department"]
     eligible: dict[str, list[dict]] = {}
@@ -281,6 +283,13 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
         group["entities"].append(entity_id)
         team = {dep: list(ids) for dep, ids in group["inspectors"].items()}
         for dep_id, order in orders.items():
+            code = codes.get(entity_id)
+            if code and code != entity_id and code in conflicted[dep_id]:
+                # a recusal written as the credit code: honoured by nobody so far, never silently ignored
+                who = "、".join(sorted(conflicted[dep_id][code]))
+                raise DrawImpossible(f"部门“{names.get(dep_id, dep_id)}”的执法人员 {who} 的回避对象写的是统一社会信用代码"
+                                     f"“{code}”（{names.get(entity_id, entity_id)}）；回避对象应写检查对象编号，"
+                                     f"请改为“{entity_id}”后再抽取")
             conflicts = conflicted[dep_id].get(entity_id, nobody)
             if not conflicts:
                 continue

@@ -20,6 +20,22 @@ STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书
 _CODE_CHARS = frozenset(creditcode.ALPHABET)
 
 
+def _looks_like_code(text: str) -> bool:
+    """18 characters of the credit code's alphabet: a 统一社会信用代码 written where an id belongs."""
+    return len(text) == 18 and _CODE_CHARS.issuperset(text)
+
+
+def _recused_by_code(index: Index, entity_id, person: dict) -> bool:
+    """The person's recusals name the entity by its credit code rather than its id (validate warns
+    that such a recusal names no entity; it still binds the person)."""
+    conflicts = person.get("conflicts") or []
+    if not isinstance(entity_id, str) or not any(isinstance(c, str) and _looks_like_code(c) for c in conflicts):
+        return False
+    entity = index.entities.get(entity_id)
+    code = entity.data.get("credit_code") if entity is not None and isinstance(entity.data, dict) else None
+    return isinstance(code, str) and code in conflicts
+
+
 def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
     """Ids match file names and are unique; inspectors and credit codes are unique."""
     seen: dict[tuple[str, str], Record] = {}
@@ -70,8 +86,11 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                     people.setdefault(pid, record.path)
                     for j, conflict in enumerate(person.get("conflicts") or []):
                         if isinstance(conflict, str) and not index.exists("entity", conflict):
+                            code = _looks_like_code(conflict)
                             yield record.problem(("inspectors", i, "conflicts", j),
-                                                 f"回避对象“{conflict}”在名录库中不存在", WARNING)
+                                                 f"回避对象“{conflict}”在名录库中不存在" +
+                                                 ("（回避对象应写检查对象编号，如 org-001，不是统一社会信用代码）"
+                                                  if code else ""), WARNING)
             for plate, count in Counter(v.get("plate") for v in record.data.get("vehicles") or []
                                         if isinstance(v, dict)).items():
                 if count > 1:
@@ -422,7 +441,7 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
                 yield record.problem(("inspectors", dep, i),
                                      f"执法人员{person.get('name')}（{pid}）的执法证有效期至 {valid_until}，"
                                      f"早于{on_label} {on_day}：执法证不在有效期内的人员不能检查")
-            if entity_id in (person.get("conflicts") or []):
+            if entity_id in (person.get("conflicts") or []) or _recused_by_code(index, entity_id, person):
                 yield record.problem(("inspectors", dep, i),
                                      f"执法人员{person.get('name')}（{pid}）须回避检查对象“{entity_id}”，不能参加本次检查")
             if pid in everyone:
