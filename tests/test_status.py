@@ -158,6 +158,29 @@ def test_status_as_of_counts_only_what_had_happened_by_then(archive):
     assert [sum("org-031.yaml" in entry for entry in w) for w in waiting] == [1, 0]
 
 
+def test_an_entity_not_visited_by_the_plans_end_is_overdue(archive):
+    """The plan's period (时间安排) is a deadline too: a drawn entity still not visited once it is over
+    is overdue; a visit after it is warned, never an error that would hold its documents back."""
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-01", "--format", "json",
+                                 cwd=archive).stdout)
+    late = [i for i in data["plans"][0]["items"] if i["step"] == "实地检查"]
+    assert {i["path"].rsplit("/", 1)[-1] for i in late} == {"org-033.yaml", "org-048.yaml"}
+    assert all(i["state"] == "逾期" and i["due"] == "2023-11-30" for i in late)
+    before = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-11-28", "--format", "json",
+                                   cwd=archive).stdout)["plans"][0]["items"]
+    assert {i["state"] for i in before if i["step"] == "实地检查"} == {"即将到期"}
+    path = archive / "records/inspections/qa-2023-30/org-033.yaml"
+    edit(path, "  notice_served: '2023-11-22'\n", "  notice_served: '2023-11-22'\n  visit: '2023-12-04'\n")
+    from docgen.records.archive import Archive
+    from docgen.records.check import check_archive
+
+    problems = [p for p in check_archive(Archive(str(archive / "records")), today=dt.date(2024, 1, 10)).problems
+                if p.path.endswith("org-033.yaml") and "实地检查" in p.message]
+    assert len(problems) == 1 and problems[0].severity == "warning"
+    assert "应在 2023-11-30 前完成，实际 2023-12-04 才完成" in problems[0].message
+    assert problems[0].line == line_of(path, "  visit: '2023-12-04'")
+
+
 def test_annual_plan_status_notes_only_its_own_year(archive):
     """An annual plan's status names the overdue steps of its year's joint plans, and counts them: it
     never lists another year's overdue steps and then says 没有逾期事项."""

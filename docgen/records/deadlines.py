@@ -1,7 +1,8 @@
 """Deadlines in working days, from the plan (defaults from the seeds and national practice).
 
-A step done after its deadline is an error; a step still open past its deadline is a
-warning (it does not fail validation, but `docgen status` exits 1 on it).
+A step done after its deadline is an error (a visit after the plan's period: a warning); a step
+still open past its deadline is a warning (it does not fail validation, but `docgen status` exits 1
+on it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Deadline:
     due: dt.date
     done: dt.date | None
     department: str = ""  # whose step it is, for a department's own result
+    late_severity: str = ERROR  # what a step done after its deadline gives
+
 
     @property
     def late(self) -> bool:
@@ -54,6 +57,12 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
     found, problems = [], []
     entry_days, disclosure_days = plan_days(plan)
     visit = parse_date(dates.get("visit"))
+    end = parse_date((plan.get("period") or {}).get("end"))
+    if end and plan.get("type", "联合抽查") == "联合抽查":
+        # the plan's 时间安排: every drawn entity visited by its period's end (a visit after it is
+        # a warning, not an error that would hold the inspection's documents back)
+        found.append(Deadline(record.path, ("dates", "visit"), record,
+                              "实地检查", subject, end, visit, late_severity=WARNING))
     if visit:
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
@@ -167,7 +176,7 @@ def check_deadlines(index: Index, today: dt.date | None = None) -> list[Problem]
         def find(record=record, plan=plan) -> list:
             found, trouble = inspection_deadlines(record, plan.data, calendar, names)
             steps = _judged(index, found)
-            late = [d.record.problem(d.keys, message, ERROR) for d, message in steps if d.done is not None]
+            late = [d.record.problem(d.keys, message, d.late_severity) for d, message in steps if d.done is not None]
             # an open step's position is looked up only once it is overdue (when it is reported)
             return [problem_rows(trouble + late), [[d.due.isoformat(), list(d.keys), message]
                                                    for d, message in steps if d.done is None]]
@@ -195,7 +204,7 @@ def _is_memo(value) -> bool:
 
 def judged(index: Index, deadlines: list[Deadline], today: dt.date) -> list[Problem]:
     """The problems of `deadlines` on `today`: a late step, or an open one past its deadline."""
-    return [d.record.problem(d.keys, message, ERROR if d.done is not None else WARNING)
+    return [d.record.problem(d.keys, message, d.late_severity if d.done is not None else WARNING)
             for d, message in _judged(index, deadlines) if d.done is not None or d.overdue(today)]
 
 
