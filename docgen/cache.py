@@ -215,6 +215,7 @@ class RecordCache:
         self.outdated: list[str] = []  # cache files of another docgen or other schemas
         self.layout: dict[str, set[str]] = {}  # record folder -> names of its shard files now on disk
         self.skipped = False  # some folders' shards were not read (`open`'s `skip_folders`): not for a whole run
+        self.skipped_folders: frozenset = frozenset()  # which ones
 
     @staticmethod
     def key_for(schemas) -> str:
@@ -250,6 +251,7 @@ class RecordCache:
         cache = cls(folder, key, shards)
         cache.layout = layout
         cache.skipped = bool(skip_folders)
+        cache.skipped_folders = frozenset(skip_folders)
         from docgen import usercache
 
         if usercache.secret() is not None:  # without a key, nothing here could be read: leave it alone

@@ -17,14 +17,14 @@ INSPECTION = "records/inspections/qa-2023-30/org-002.yaml"
 
 
 class InProcessWatcher:
-    def __init__(self, archive):
+    def __init__(self, archive, quiet: float = 0.05):
         from docgen.watch import watch
 
         self.lines: list[str] = []
         self.stop_event = threading.Event()
         self.worker = threading.Thread(target=watch, args=(str(archive / "records"), str(archive / "output"),
                                                            self.lines.append, self.stop_event),
-                                       kwargs={"quiet": 0.05}, daemon=True)
+                                       kwargs={"quiet": quiet}, daemon=True)
         self.worker.start()
 
     def wait_for(self, predicate, after: int = 0, timeout: float = 180) -> str:
@@ -79,5 +79,59 @@ def test_watch_survives_a_first_build_that_cannot_run(archive):
         edit(archive / INSPECTION, "opinion: 认可检查结果，立即整改", "opinion: 认可检查结果，马上整改")
         watcher.wait_for(lambda l: "变更" in l and "重写" in l, after=seen)
         assert (archive / "output" / PLAN / "00_通知.docx").exists()
+    finally:
+        watcher.stop()
+
+
+def test_a_watchers_next_build_reuses_its_record_cache_and_manifest(archive, monkeypatch):
+    """A watcher keeps what its last build wrote: the record cache it holds is not read from disk
+    again, nor the manifest it wrote while that file is untouched; once it is touched, it is read."""
+    import json as real_json
+
+    from docgen.cache import RecordCache
+    from docgen.documents import build as build_module
+
+    opened, parsed = [], []
+    real_open = RecordCache.open.__func__
+    monkeypatch.setattr(RecordCache, "open", classmethod(lambda cls, *a, **k: opened.append(k) or
+                                                         real_open(cls, *a, **k)))
+
+    class CountingJson:
+        def __getattr__(self, name):
+            return getattr(real_json, name)
+
+        def loads(self, raw, *args, **kwargs):
+            parsed.append(1)
+            return real_json.loads(raw, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "json", CountingJson())
+    # (quiet long enough that the edited file is not read in the clock tick of its edit: a "racy"
+    # stamp makes a run read everything, as it should)
+    watcher = InProcessWatcher(archive, quiet=0.3)
+    try:
+        watcher.wait_for(lambda l: "正在监视" in l)
+        assert opened  # the first build reads the record cache (and writes the manifest)
+
+        def rebuilt_after(old: str, new: str) -> None:
+            seen = len(watcher.lines)
+            edit(archive / INSPECTION, old, new)
+            watcher.wait_for(lambda l: "重写" in l and "04_实地核查记录表" in l, after=seen)
+
+        # (the roster is read as kept once a full check noted it: the first build may have come too
+        # soon after the archive was copied, so two edits before counting)
+        rebuilt_after("handling: 无\n", "handling: 无（复查）\n")
+        rebuilt_after("handling: 无（复查）\n", "handling: 无\n")
+        first_opened, first_parsed = len(opened), len(parsed)
+        rebuilt_after("handling: 无\n", "handling: 无（复查）\n")
+        rebuilt_after("handling: 无（复查）\n", "handling: 无\n")
+        assert len(opened) == first_opened and len(parsed) == first_parsed, (opened, watcher.lines)
+        manifest = archive / "output" / ".docgen-manifest.json"
+        assert manifest.exists(), sorted(p.name for p in (archive / "output").iterdir())
+        # someone rewrites the manifest (same bytes, a new file): it is read from disk again
+        data = manifest.read_bytes()
+        manifest.unlink()
+        manifest.write_bytes(data)
+        rebuilt_after("handling: 无\n", "handling: 无（复查）\n")
+        assert len(parsed) == first_parsed + 1
     finally:
         watcher.stop()

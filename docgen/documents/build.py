@@ -116,8 +116,14 @@ def load_manifest(out_dir: str, text: list | None = None) -> tuple[dict, list[st
     warning: the manifest travels in git, and docgen only ever touches its own output folder."""
     path = os.path.join(out_dir, MANIFEST)
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):  # a FIFO would hang the build, a link lead elsewhere
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would hang the build, a link lead elsewhere
             raise ValueError("not a regular file")
+        kept = _WRITTEN_HERE.get(os.path.abspath(path))
+        if kept is not None and kept[0] == (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino):
+            if text is not None:  # the very file this process wrote last (a watcher's previous build)
+                text.append(kept[1])
+            return {rel: dict(entry) for rel, entry in kept[2].items()}, []
         with open(path, "rb") as handle:
             raw = handle.read()
         data = json.loads(raw.decode("utf-8"))
@@ -140,6 +146,23 @@ def load_manifest(out_dir: str, text: list | None = None) -> tuple[dict, list[st
 
 
 WRITTEN = "manifest.json"  # in the archive's .docgen/: which manifest this docgen last wrote
+# manifest path -> (its stamp, bytes and entries) as this process last wrote it: a watcher's next
+# build takes it from here instead of parsing 6,000 entries again, while the file is untouched
+_WRITTEN_HERE: dict[str, tuple] = {}
+
+
+def _keep_written(path: str, data: bytes, outputs: dict) -> None:
+    """Remember the manifest just written at `path` (`load_manifest` believes it while the file's
+    modification and change times, size and inode are as now; a copy, so no later change to
+    `outputs` reaches it)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        _WRITTEN_HERE.pop(os.path.abspath(path), None)
+        return
+    _WRITTEN_HERE.clear()  # one output folder at a time: a watcher's
+    _WRITTEN_HERE[os.path.abspath(path)] = ((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino), data,
+                                            {rel: dict(entry) for rel, entry in outputs.items()})
 
 
 def manifest_chunks(raw: bytes, out_dir: str, cache_dir: str) -> dict[str, str]:
@@ -612,6 +635,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
             chunks = manifest_chunks(text[0], out_dir, os.path.join(archive.root, CACHE_DIR)) if text else {}
             data = manifest_bytes(new_manifest, manifest, chunks)
             write_atomic(os.path.join(out_dir, MANIFEST), data)
+            _keep_written(os.path.join(out_dir, MANIFEST), data, new_manifest)
             note_manifest(data, out_dir, os.path.join(archive.root, CACHE_DIR))
         except OSError as exc:
             written = False

@@ -95,8 +95,11 @@ def _check_archive(archive: Archive, use_cache: bool, today, cache: RecordCache 
 
         # read while the roster's files may still be stamped (`snapshot.Inputs`): the other folders'
         # record cache, and what the last full check noted of the roster
-        early = RecordCache.open(archive, schemas, skip_folders={
-            node.folder for node in inputs.listing.nodes if node.kind == "entity"})
+        skip = frozenset(node.folder for node in inputs.listing.nodes if node.kind == "entity")
+        if cache is not None and cache.key == key and cache.skipped_folders == skip:
+            early = cache  # the watcher's, from its last run: each entry is still checked against its file
+        else:
+            early = RecordCache.open(archive, schemas, skip_folders=skip)
         note = roster.noted(archive, key)
         if not inputs.racy:
             stamps = entity_stamps(inputs.listing, key)
