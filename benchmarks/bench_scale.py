@@ -2,7 +2,8 @@
 
 For each size, whole commands are timed (Python start-up included), in one run: cold build (empty
 `.docgen/`, empty user cache, no output), no-op build, one-record edits (one reaching only the
-entity's own documents, one reaching the plan tables too), `validate` with and without the
+entity's own documents, one reaching the plan tables too; and the same edits saved while `docgen
+watch` runs, from the save to the document's new bytes), `validate` with and without the
 archive's `.docgen/`, `draw --dry-run` over the whole roster with and without it (and once more, from
 the draw's own roster cache), and the peak
 resident memory of each command (the child's own rusage, as /usr/bin/time reports it).
@@ -105,6 +106,14 @@ def measure(base: pathlib.Path, entities: int, inspections: int, repeat: int) ->
     for n in range(repeat):
         add("one edit: entity's documents", ["build"], lambda n=n: edit_own(target, n))
         add("one edit: plan tables too", ["build"], lambda: edit_table(target))
+    # the same edits saved while `docgen watch` runs (a resident process: what it holds is not read
+    # again), timed from the save to the document's new bytes
+    from bench_incremental import watch_latency
+
+    out = root / "output" / PLAN
+    record_doc = out / "04_实地核查记录表_基准测试第7号培训学校（示例）.docx"
+    for label, values in watch_latency(root, target, record_doc, out / "07_公示表.xlsx", env, repeat).items():
+        results[f"watch: {label}"] = [(v, float("nan"), float("nan"), "", float("nan")) for v in values]
     for _ in range(repeat):
         add("validate, cached", ["validate"])
     for _ in range(repeat):
