@@ -55,9 +55,16 @@ class Changes(FileSystemEventHandler):
             self.last = time.monotonic()
         self.pending.set()
 
-    def wait(self, stop: threading.Event) -> set[str] | None:
+    def wait(self, stop: threading.Event, poll=None) -> set[str] | None:
+        """`poll()`, called about every 0.1 s while nothing happens, may return paths to count as changed."""
         while not stop.is_set():
             if not self.pending.wait(0.1):
+                found = poll() if poll is not None else None
+                if found:
+                    with self.lock:
+                        self.paths.update(found)
+                        self.last = time.monotonic()
+                    self.pending.set()
                 continue
             with self.lock:
                 idle = time.monotonic() - self.last
@@ -67,6 +74,15 @@ class Changes(FileSystemEventHandler):
                     return paths
             time.sleep(self.quiet - idle)  # the rest of the quiet period
         return None
+
+
+def _identity(folder: str) -> tuple[int, int] | None:
+    """The folder's device and inode: another folder moved to its path has others."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def describe(paths: set[str], root: str) -> str:
@@ -138,14 +154,34 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     observer = Observer()
     watched = [archive.records_dir] + [os.path.join(archive.root, d) for d in ("templates", "schemas")
                                        if os.path.isdir(os.path.join(archive.root, d))]
-    for folder in watched:
-        observer.schedule(changes, folder, recursive=True)
+    watches = {folder: (observer.schedule(changes, folder, recursive=True), _identity(folder)) for folder in watched}
+
+    def replaced() -> set[str]:
+        """Folders put in place of the watched ones (a copy from another office unpacked over
+        `records/`, a folder renamed away and back): their events went to the old folder, so the
+        new one is watched from now on, and counts as changed."""
+        found = set()
+        for folder, (handle, identity) in list(watches.items()):
+            now = _identity(folder)
+            if now is None or now == identity:
+                continue
+            try:
+                observer.unschedule(handle)
+            except (KeyError, ValueError, OSError):
+                pass
+            try:
+                watches[folder] = (observer.schedule(changes, folder, recursive=True), now)
+            except OSError:  # gone again meanwhile: looked at on the next poll
+                continue
+            found.add(folder)
+        return found
+
     observer.start()
     try:
         attempt("首次生成", None)
         echo(f"正在监视 {'、'.join(os.path.relpath(f) + '/' for f in watched)}，保存后自动重新生成（按 Ctrl-C 退出）")
         while True:
-            paths = changes.wait(stop)
+            paths = changes.wait(stop, replaced)
             if paths is None:
                 break
             attempt(f"变更 {describe(paths, archive.root)}", paths)

@@ -135,3 +135,24 @@ def test_a_watchers_next_build_reuses_its_record_cache_and_manifest(archive, mon
         assert len(parsed) == first_parsed + 1
     finally:
         watcher.stop()
+
+
+def test_watch_follows_a_records_folder_put_in_place_of_the_old(archive):
+    """A new copy of `records/` unpacked in place of the old one (the old renamed away): the watcher
+    watches the new folder from then on; it had gone on watching the old one and saw no more saves."""
+    watcher = InProcessWatcher(archive)
+    try:
+        watcher.wait_for(lambda l: "正在监视" in l)
+        records = archive / "records"
+        os.rename(records, archive / "records.old")
+        shutil.copytree(archive / "records.old", records)
+        seen = len(watcher.lines)
+        watcher.wait_for(lambda l: "变更 records" in l, after=seen, timeout=30)
+        time.sleep(0.3)
+        seen = len(watcher.lines)
+        edit(archive / INSPECTION, "handling: 无\n", "handling: 无（复查）\n")
+        line = watcher.wait_for(lambda l: "重写" in l and "04_实地核查记录表" in l, after=seen, timeout=30)
+        assert "org-002.yaml" in line
+        shutil.rmtree(archive / "records.old")
+    finally:
+        watcher.stop()
