@@ -35,7 +35,6 @@ class Deadline:
     department: str = ""  # whose step it is, for a department's own result
     late_severity: str = ERROR  # what a step done after its deadline gives
 
-
     @property
     def late(self) -> bool:
         return self.done is not None and self.done > self.due
