@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import openpyxl
+import yaml
 import pytest
 
 from conftest import check, edit, inspection_files, line_of, run_docgen
@@ -106,6 +107,34 @@ def test_late_step_is_error_open_step_is_warning(archive):
     assert result.returncode == 1
     fine = run_docgen("validate", "--as-of", "2023-11-24", cwd=archive.parent / archive.name)
     assert "逾期" in fine.stdout
+
+
+def test_a_step_done_late_is_an_error_that_does_not_hold_the_documents(archive):
+    """Lateness is a fact of the record, not a mistake in it: validate reports it as an error, yet the
+    record's documents and its plan's tables are still made (else only a false date would give them)."""
+    import docx
+
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    edit(path, "    entered: '2023-11-13'\n", "    entered: '2023-11-20'\n")  # jyj's: due 2023-11-14
+    edit(path, "      date: '2023-11-13'\n", "      date: '2023-11-20'\n")  # approved after entry
+    edit(path, "      handling: 无\n", "      handling: 无（迟录）\n")
+    late = [p for p in check(archive).errors if p.path.endswith("org-031.yaml")]
+    assert len(late) == 1 and "「录入抽查结果」逾期" in late[0].message and "实际 2023-11-20 才完成" in late[0].message
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1 and "录入抽查结果」逾期" in result.stdout  # said, and the documents made
+    assert "未更新" not in result.stdout and "未生成" not in result.stdout
+    name = yaml.safe_load((archive / "records/entities/org-031.yaml").read_text(encoding="utf-8"))["name"]
+    form = docx.Document(str(archive / f"output/qa-2023-30/04_实地核查记录表_{name}.docx"))
+    assert "无（迟录）" in "".join(c.text for t in form.tables for r in t.rows for c in r.cells)
+    public = openpyxl.load_workbook(archive / "output/qa-2023-30/07_公示表.xlsx").active
+    assert any(name in str(c.value) for r in public.iter_rows() for c in r)
+    # any other error still holds them
+    edit(path, "      handling: 无（迟录）\n", "      handling: 无（再改）\n")
+    edit(path, "plan: qa-2023-30\n", "plan: qa-2023-30\nextra_field: 1\n")
+    held = run_docgen("build", cwd=archive)
+    assert "org-031.yaml 有错误" in held.stdout
+    assert "无（再改）" not in "".join(c.text for t in docx.Document(str(
+        archive / f"output/qa-2023-30/04_实地核查记录表_{name}.docx")).tables for r in t.rows for c in r.cells)
 
 
 def test_example_validates_with_warnings_only(archive):

@@ -8,6 +8,7 @@ on it).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from docgen.records import results
@@ -19,6 +20,17 @@ DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments con
 DEFAULT_ENTRY_DAYS = 3        # seed 000: results entered within 3 working days
 DEFAULT_DISCLOSURE_DAYS = 20  # national practice: results disclosed within 20 working days
 SOON_DAYS = 3                 # "due soon": within 3 working days
+# a step done after its deadline: an error validate reports, but a fact of the record's history, not
+# a mistake in it — the record's documents are still made (`holds_documents`), or the clerk's only
+# way to have them would be to write a false date
+LATE_STEP = "「{step}」逾期{whose}：应在 {due} 前完成，实际 {done} 才完成"
+_LATE_STEP = re.compile("「[^」]*」逾期.*：应在 [0-9-]+ 前完成，实际 [0-9-]+ 才完成")
+
+
+def holds_documents(problem) -> bool:
+    """Whether an error keeps its record's documents (and its plan's tables) from being made: every
+    error but a step recorded as done late."""
+    return problem.is_error and not _LATE_STEP.fullmatch(problem.message)
 
 
 @dataclass(frozen=True)
@@ -219,7 +231,7 @@ def _judged(index: Index, deadlines: list[Deadline]) -> list[tuple[Deadline, str
             dep = index.departments.get(d.department)
             whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
-            found.append((d, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成"))
+            found.append((d, LATE_STEP.format(step=d.step, whose=whose, due=d.due, done=d.done)))
         else:
             found.append((d, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成"))
     return found
