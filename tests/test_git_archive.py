@@ -158,6 +158,25 @@ def test_validate_staged_checks_the_index_not_the_working_tree(office):
     assert run_docgen("validate", "--staged", cwd=office).returncode == 0
 
 
+def test_a_step_done_late_does_not_block_the_commit(archive):
+    """The hook lets a truthful late date in (it is a fact; blocking it would ask for a false date),
+    says so, and still refuses any other error."""
+    git("init", "-q", cwd=archive)
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    text = path.read_text(encoding="utf-8")
+    late = text.replace("    entered: '2023-11-13'\n", "    entered: '2023-11-20'\n", 1) \
+        .replace("      date: '2023-11-13'\n", "      date: '2023-11-20'\n", 1)
+    path.write_text(late, encoding="utf-8")
+    git("add", "-A", cwd=archive)
+    assert run_docgen("validate", cwd=archive).returncode == 1
+    staged = run_docgen("validate", "--staged", cwd=archive)
+    assert staged.returncode == 0 and "「录入抽查结果」逾期" in staged.stdout and "不阻止提交" in staged.stdout
+    path.write_text(late.replace("plan: qa-2023-30\n", "plan: qa-2023-30\nextra_field: 1\n", 1), encoding="utf-8")
+    git("add", "-A", cwd=archive)
+    refused = run_docgen("validate", "--staged", cwd=archive)
+    assert refused.returncode == 1 and "不阻止提交" not in refused.stdout
+
+
 def _bare_path_env():
     """A GUI git client's environment: git on PATH, docgen not."""
     folders = [d for d in os.environ.get("PATH", "").split(os.pathsep)
