@@ -120,9 +120,11 @@ def setup_document(top=37, bottom=35, left=28, right=26, body_size=16, grid=True
     put(defaults, RPR_ORDER, "lang", val="zh-CN", eastAsia="zh-CN", bidi="ar-SA")
     normal = styles["Normal"]
     fonts(normal.element, FANGSONG, body_size)
-    if grid:  # 28 characters of 3号 in 156 mm: condense each character by 0.25 pt
+    if grid:  # 28 characters of 3号 in 156 mm (28 × 16 pt > 442 pt): condense each character by 0.3 pt
+        # (by 0.25 pt a line of exactly 28 left LibreOffice no room for a comma or 、 after it: the
+        # mark vanished from the PDF instead of closing the line)
         spacing = OxmlElement("w:spacing")
-        spacing.set(qn("w:val"), "-5")
+        spacing.set(qn("w:val"), "-6")
         normal.element.get_or_add_rPr().append(spacing)
     fmt = normal.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
@@ -646,8 +648,9 @@ def notice_letter() -> None:
     para(doc, "{% if i.dates.visit %}检查组定于{{ i.dates.visit }}到你单位进行检查{% else %}检查组将于"
               "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
               "检查方式：{{ i.methods_text or '实地检查、书面检查' }}。")
-    tag(doc, "if plan.frequency")
-    para(doc, "检查频次：{{ plan.frequency }}。")
+    tag(doc, "if plan.frequency or plan.yearly_cap")
+    para(doc, "检查频次：{% if plan.frequency %}{{ plan.frequency }}{% else %}同一年度内对同一检查对象的检查"
+              "（各抽查计划合计）不超过{{ plan.yearly_cap }}次{% endif %}。")
     tag(doc, "endif")
     doc.add_paragraph("四、需准备的材料", style="Heading 1")
     tag(doc, "for m in plan.materials")
@@ -670,7 +673,7 @@ def notice_letter() -> None:
         for cell in row.cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     tag(doc, "if i.assistants")
-    para(doc, "协助人员（选派的专业人员，协助检查，不是执法人员）：{{ i.assistants_text }}。")
+    para(doc, "协助人员：{{ i.assistants_text }}。")
     tag(doc, "endif")
     para(doc, "检查人员将主动出示行政执法证件。请你单位法定代表人（负责人）或授权人员在场配合检查，如实提供有关材料，"
               "并在《实地核查记录表》上签字盖章确认。拒绝、阻挠检查的，将依法处理并记入信用记录。")
@@ -687,7 +690,9 @@ def notice_letter() -> None:
         para(doc, "联系人：{{ plan.notice_contact }}　　联系电话：{{ plan.notice_phone }}"),
         para(doc, "{{ plan.lead.name if plan.lead else plan.issuer_lines[0] }}", style="Normal",
              align=WD_ALIGN_PARAGRAPH.RIGHT, indent={"right": 400}),
-        para(doc, "{{ i.dates.notice_served or plan.issue_date }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
+        # the day it is served, from the record; else left for the clerk to write in by hand (the
+        # plan's issue date is before the draw that chose this entity)
+        para(doc, "{{ i.dates.notice_served or '　　年　　月　　日' }}", style="Normal", align=WD_ALIGN_PARAGRAPH.RIGHT,
              indent={"right": 400}),
         para(doc, "签收人：　　　　　　　　签收日期：　　　年　　月　　日", style="Normal")]
     for p in closing[:-1]:  # contact, issuer, date and receipt line turn the page together
@@ -719,7 +724,7 @@ def onsite_record() -> None:
         ("后续处置", "{{ i.measures_text }}", None, None),
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
         # 协助人员 (选派的专业人员) beside the inspectors they assist, on the same line: the form stays one page
-        ("检查人员签名", "{{ i.members_text }}{% if i.assistants %}；协助人员（非执法人员）：{{ i.assistants_text }}{% endif %}"
+        ("检查人员签名", "{{ i.members_text }}{% if i.assistants %}；协助人员：{{ i.assistants_text }}{% endif %}"
                       "\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
@@ -863,15 +868,16 @@ def sheets() -> None:
         ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 8),
         ("联系电话", "{{ row.call.phone }}", 13), ("告知时间", "{{ row.call.time }}", 20),
         ("告知内容", "{{ row.content }}", 21), ("告知人", "{{ row.call.caller }}", 8),
-        ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.call.outcome }}", 15)], footer=signed)
+        ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.remark }}", 15)], footer=signed)
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
         ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
         ("部门", "{{ row.person.department }}", 18), ("姓名", "{{ row.person.name }}", 8),
-        ("执法证号", "{{ row.person.badge }}", 14), ("电话", "{{ row.person.phone }}", 13),
+        ("执法证号", "{{ row.person.badge or ('协助人员' if row.assisting else '') }}", 14), ("电话", "{{ row.person.phone }}", 13),
         ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 30),
         ("车牌", "{# merge #}{{ row.vehicle.plate }}", 11), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
         footer=signed, groups=[("成员", 3, 6)])
-    sheet_template("07_公示表.xlsx", "附件7", "“双随机、一公开”抽查结果公示表", [
+    # each attachment's title is its name in the notice's 附件说明 (GB/T 9704; seed 000: 7.《公示表》)
+    sheet_template("07_公示表.xlsx", "附件7", "公示表", [
         ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 28),
         ("统一社会信用代码", "{{ row.entity.credit_code }}", 23), ("检查实施机关", "{{ row.authorities }}", 30),
         ("抽查类型", "{{ row.check_type }}", 18), ("检查完成日期", "{{ row.completed }}", 15),

@@ -132,7 +132,7 @@ def test_excel_tables(built):
     inspections = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in inspection_files(built)]
     entities = records_of(built, "entities")
     public = openpyxl.load_workbook(out / "07_公示表.xlsx").active
-    assert "“双随机、一公开”抽查结果公示表" == public["A2"].value
+    assert "公示表" == public["A2"].value  # its name in the notice's 附件说明: 7.《公示表》
     assert "迁双随机办〔2023〕30号" in public["A3"].value
     assert [c.value for c in public[4]] == ["序号", "企业名称", "统一社会信用代码", "检查实施机关", "抽查类型", "检查完成日期", "抽查结果"]
     # one row per entity per department, for each department's approved result

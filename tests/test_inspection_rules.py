@@ -309,13 +309,22 @@ def test_notice_frequency_and_remedies_follow_the_plan(archive):
     assert "六十日内依法申请行政复议，或者自知道该行政行为之日起六个月内依法提起行政诉讼。" in letter
 
 
+def test_a_notice_not_yet_served_is_left_undated(built):
+    """Without the day it was served, the 告知书's date is left for the clerk to write in: the plan's
+    issue date (2023-10-30) came before the draw (2023-10-31) that chose the entity."""
+    undated = textconv(str(built / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"))  # org-048: no dates
+    assert "\u3000\u3000年\u3000\u3000月\u3000\u3000日" in undated and "2023年10月30日" not in undated
+    served = textconv(str(built / "02_告知书_迁安市天天向上语言培训学校（示例）.docx"))  # org-033: served 11-22
+    assert "2023年11月22日" in served
+
+
 def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
     mine, others = group_entities(1)
     assert mine and others
     helper = "冯振华（迁安市消防设施检测中心，消防设施检测）"
     for name in mine:
-        assert f"协助人员（选派的专业人员，协助检查，不是执法人员）：{helper}。" in textconv(str(built / f"02_告知书_{name}.docx"))
-        assert f"；协助人员（非执法人员）：{helper} / 签名：" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
+        assert f"协助人员：{helper}。" in textconv(str(built / f"02_告知书_{name}.docx"))
+        assert f"；协助人员：{helper} / 签名：" in textconv(str(built / f"04_实地核查记录表_{name}.docx"))
     for name in others:
         assert "冯振华" not in textconv(str(built / f"02_告知书_{name}.docx"))
         assert "协助人员" not in textconv(str(built / f"04_实地核查记录表_{name}.docx"))

@@ -196,6 +196,19 @@ def test_official_fonts_print_in_same_style_faces_and_pdfs_are_reproducible(arch
     assert any("Hei" in name for name in scheme), scheme  # 黑体 headings
     assert any("Kai" in name for name in scheme), scheme  # 楷体 sub-headings
     assert not [name for name in notice | scheme if "jp" in name.lower() or "WenQuanYi" in name]
+    # every comma and 、 that closes a full line is printed (condensed by 0.25 pt, a line of exactly 28
+    # characters left no room for it and LibreOffice dropped it from the page)
+    import collections
+
+    import docx
+    from pypdf import PdfReader
+
+    for name in ("00_通知", "01_实施方案"):
+        marks = collections.Counter(c for p in docx.Document(str(out / f"{name}.docx")).paragraphs
+                                    for c in p.text if c in "，、。；：")
+        printed = collections.Counter(c for page in PdfReader(str(out / f"{name}.pdf")).pages
+                                      for c in page.extract_text() if c in "，、。；：")
+        assert printed == marks, (name, marks - printed)
     first = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
     again = run_docgen("build", "--pdf", "--force", "--plan", "qx-2024-6", cwd=archive)
     assert again.returncode == 0, again.stdout + again.stderr

@@ -393,7 +393,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     for relname, doc_title in (("03_随机抽查后续处置工作台账.xlsx", "随机抽查后续处置工作台账"),
                                ("05_电话告知记录表.xlsx", "市场主体“双随机”抽查电话告知记录表"),
                                ("06_人员分组及车辆安排情况表.xlsx", "人员分组及车辆安排情况表"),
-                               ("07_公示表.xlsx", "“双随机、一公开”抽查结果公示表")):
+                               ("07_公示表.xlsx", "公示表")):  # each as the 附件说明 names it (seed 000)
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title,
                                      lambda key=relname[:2]: ({"plan": view()}, tables()[key]),
                                      sources=all_sources, depends=table_depends[relname[:2]], when=when))
