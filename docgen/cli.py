@@ -344,7 +344,8 @@ def init(directory: str, force: bool) -> None:
 @click.argument("record_id", metavar="[ID]", required=False)
 @records_option
 def new(kind: str, record_id: str | None, records_dir: str) -> None:
-    """新建一条带字段说明的空白记录。KIND：plan、department、entity、inspection（ID 写成 计划/主体）、calendar（ID 为年份）。"""
+    """新建一条带字段说明的空白记录。KIND：plan、department、entity、inspection（ID 写成 计划/主体）、
+    items（部门的抽查事项清单，ID 为部门编号）、calendar（ID 为年份）。"""
     from docgen.office.setup import new_record
 
     archive = Archive(records_dir)
@@ -540,8 +541,8 @@ def export_group() -> None:
 @export_group.command("results", context_settings=CONTEXT)
 @click.argument("plan_id", metavar="PLAN")
 @click.option("--department", metavar="ID", help="只导出这个部门（编号或名称）的结果")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
-              help="文件格式：xlsx（Excel）或 csv（UTF-8，带 BOM）")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+              help="文件格式：xlsx（Excel，默认）或 csv（UTF-8，带 BOM）；不写时按 --out 的扩展名")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="导出文件路径，默认 output/计划编号/检查结果导出-计划编号[-部门].xlsx；已有的同名文件会被替换")
 @records_option
@@ -552,6 +553,11 @@ def export_results(plan_id: str, department: str | None, fmt: str, out_path: str
     from docgen.office.platform import default_out, plan_department, result_rows, results_bytes
     from docgen.writer import write_atomic
 
+    suffix = os.path.splitext(out_path)[1].lower() if out_path else ""
+    if fmt is None:  # a file named .csv gets CSV (an Excel workbook under that name opens as garbage)
+        fmt = "csv" if suffix == ".csv" else "xlsx"
+    elif suffix in (".csv", ".xlsx") and suffix[1:] != fmt:
+        raise DocgenError(f"--out 的扩展名是 {suffix}，而 --format 是 {fmt}：请让两者一致")
     checked = check_archive(Archive(records_dir))
     dep_id = plan_department(checked, plan_id, department) if department is not None else None
     rows = result_rows(checked, plan_id, dep_id)

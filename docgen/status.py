@@ -154,6 +154,16 @@ def as_of(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
     return [replace(d, done=None) if d.done is not None and d.done > today else d for d in deadlines]
 
 
+def follow_ups(records, today: dt.date) -> list:
+    """The follow-ups of the inspections visited by `today` (one visited later had none yet then)."""
+    found = []
+    for record in records:
+        visit = parse_date((record.data.get("dates") or {}).get("visit"))
+        if visit is None or visit <= today:
+            found += [a for a in record.data.get("follow_ups") or [] if isinstance(a, dict)]
+    return found
+
+
 def closed(action, today: dt.date) -> bool:
     """A follow-up finished (已完结) by `today`: not when its closing date comes later."""
     return isinstance(action, dict) and action.get("status") == "已完结" and _came(action.get("closed"), today)
@@ -195,7 +205,7 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     mine = [d for d in deadlines if d.record.data.get("plan") == plan_id]
     entry = _rates([d for d in mine if d.step == "录入抽查结果"], today)
     disclosure = _rates([d for d in mine if d.step == "公示抽查结果"], today)
-    actions = [a for r in records for a in r.data.get("follow_ups") or []]
+    actions = follow_ups(records, today)
     finished = sum(1 for a in actions if closed(a, today))
     overdue_actions = sum(1 for a in actions if not closed(a, today) and parse_date(a.get("deadline"))
                           and parse_date(a.get("deadline")) < today)
@@ -244,8 +254,7 @@ def department_rows(index, records, deadlines: list[Deadline], today: dt.date) -
         parts = [p for r in records for d, p in results.parts(r.data) if d == dep_id]
         entry = _rates([d for d in deadlines if d.department == dep_id and d.step == "录入抽查结果"], today)
         disclosure = _rates([d for d in deadlines if d.department == dep_id and d.step == "公示抽查结果"], today)
-        open_actions = sum(1 for r in records for a in r.data.get("follow_ups") or []
-                           if isinstance(a, dict) and a.get("department") == dep_id and not closed(a, today))
+        open_actions = sum(1 for a in follow_ups(records, today) if a.get("department") == dep_id and not closed(a, today))
         dep = index.departments.get(dep_id)
         rows.append(DepartmentRow(dep_id, str(dep.data.get("name", dep_id)) if dep else dep_id,
                                   sum(1 for p in parts if results.part_results(p) and _came(p.get("completed"), today)),
@@ -292,7 +301,7 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
     inspected = {r.data.get("entity") for r in records if _visited(r, today)}
     driven = sum(1 for r in records
                  if r.data.get("credit_driven", index.plans[r.data["plan"]].data.get("credit_driven", True)))
-    actions = [a for r in records for a in r.data.get("follow_ups") or [] if isinstance(a, dict)]
+    actions = follow_ups(records, today)
     return AnnualStatus(
         plan=plan_id, title="".join(str(plan.get("title", "")).split("\n")), year=year, covers=covers,
         roster=roster, inspected=len(inspected), coverage=percent(len(inspected), roster),

@@ -258,3 +258,18 @@ def test_export_keeps_an_excel_escape_typed_by_a_clerk_as_text(archive):
         sheet = html.unescape("".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/") and "sheet" in n
                                       or n == "xl/sharedStrings.xml"))
     assert "甲_x005F_x0041_乙" in sheet  # Excel shows 甲_x0041_乙, as typed
+
+
+def test_export_to_a_csv_name_writes_csv(archive, tmp_path):
+    """`--out 结果.csv` without --format: CSV, not an Excel workbook under a .csv name; a format that
+    contradicts the name is refused before anything is written."""
+    out = tmp_path / "结果.csv"
+    result = run_docgen("export", "results", "qa-2023-30", "--out", str(out), cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode("utf-8")) and not data.startswith(b"PK")
+    assert "统一社会信用代码" in data.decode("utf-8-sig").splitlines()[0]
+    clash = run_docgen("export", "results", "qa-2023-30", "--format", "xlsx", "--out", str(tmp_path / "b.csv"),
+                       cwd=archive)
+    assert clash.returncode == 2 and "扩展名" in clash.stderr and not (tmp_path / "b.csv").exists()
+    assert "items" in run_docgen("new", "--help", cwd=archive).stdout

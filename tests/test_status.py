@@ -169,6 +169,10 @@ def test_status_as_of_counts_only_what_had_happened_by_then(archive):
                                   cwd=archive).stdout)
     plan = early["plans"][0]
     assert plan["follow_ups_closed"] == 0 and plan["follow_ups_open"] == 3
+    # org-031's follow-up came of its visit on 11-09: not there yet on the 8th
+    eighth = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-11-08", "--format", "json",
+                                   cwd=archive).stdout)["plans"][0]
+    assert eighth["follow_ups_total"] == 2 and eighth["follow_ups_open"] == 2
     # nothing had been disclosed by 10 November: every disclosure still to come, none counted on time
     assert plan["disclosed_on_time"] == 0 and plan["disclosed_late"] == 0 and plan["disclosure_rate"] is None
     assert plan["entered_on_time"] < later["entered_on_time"]
