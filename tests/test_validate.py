@@ -192,6 +192,18 @@ def test_completed_needs_signature_or_refusal(archive):
     assert problem.line == line_of(path, "completed:")
 
 
+def test_a_signature_before_the_visit_is_an_error(archive):
+    """The record form is signed at the visit or after it: a signature dated before is a slip."""
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    edit(path, "  signer: 唐磊\n  date: '2023-11-07'\n", "  signer: 唐磊\n  date: '2023-11-01'\n")
+    edit(path, "    - inspector: jyj-04\n      date: '2023-11-07'\n", "    - inspector: jyj-04\n      date: '2023-11-06'\n")
+    checked = check(archive)
+    problem = find(checked, path, "「签字日期」2023-11-01 早于「检查日期」2023-11-07")
+    assert problem.is_error and problem.line == line_of(path, "  date: '2023-11-01'")
+    problem = find(checked, path, "检查人员的「签名日期」2023-11-06 早于「检查日期」2023-11-07")
+    assert problem.is_error and problem.line == line_of(path, "      date: '2023-11-06'")
+
+
 def test_conflict_of_interest(archive):
     path = inspection_files(archive)[0]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -344,6 +344,18 @@ def _check_dates(record: Record) -> Iterator[Problem]:
                                      f"「{title}」{when} 早于「{before}」{previous[1]}，"
                                      "各环节应依次为：检查 ≤ 完成 ≤ 录入 ≤ 审核批准 ≤ 公示")
             previous = (title, when)
+    if visit:  # the record form is signed at the visit or after it, never before
+        signature = record.data.get("signature")
+        when = parse_date(signature.get("date")) if isinstance(signature, dict) else None
+        if when and when < visit:
+            yield record.problem(("signature", "date"), f"「签字日期」{when} 早于「检查日期」{visit}：实地核查记录表"
+                                                        "应在检查时或检查之后签字确认")
+        for dep_id, part in results.parts(record.data):
+            for j, signed in enumerate(part.get("signatures") or []):
+                when = parse_date(signed.get("date")) if isinstance(signed, dict) else None
+                if when and when < visit:
+                    yield record.problem(("departments", dep_id, "signatures", j, "date"),
+                                         f"检查人员的「签名日期」{when} 早于「检查日期」{visit}：应在检查时或检查之后签名")
     several = len(list(results.parts(record.data))) > 1
     for i, action in enumerate(record.data.get("follow_ups") or []):
         if not isinstance(action, dict):
