@@ -362,3 +362,12 @@ def test_reference_to_missing_or_foreign_department(archive):
     edit(path, "inspectors:\n", "inspectors:\n  other-dept:\n  - jyj-01\n")
     problem = find(check(archive), path, "部门“other-dept”没有参与本计划")
     assert (problem.line, problem.column) == (line_of(path, "other-dept:"), 3)
+
+
+def test_an_inspection_naming_a_missing_draw_record_is_warned(archive):
+    """The draw record deleted (or misnamed): the inspections that came of it can no longer be verified."""
+    (archive / "records/draws/qa-2023-30-draw-1.yaml").unlink()
+    checked = check(archive)
+    path = inspection_files(archive)[0]
+    problem = find(checked, path, "抽取记录“qa-2023-30-draw-1”不存在")
+    assert problem.severity == "warning" and problem.line == line_of(path, "draw: qa-2023-30-draw-1")

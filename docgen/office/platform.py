@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from docgen.records.check import Checked
 from docgen.records.problems import DocgenError
+from docgen.records.rules import PLATFORM_DRAW
 from docgen.office.tables import HeaderMap, body_rows, code as _code, nfkc, read_table
 
-PLATFORM = "platform"  # the `draw` of an inspection record imported from a platform task list
+PLATFORM = PLATFORM_DRAW  # the `draw` of an inspection record imported from a platform task list
 TASK_COLUMNS = {
     "task_number": ("任务编号", "检查任务编号", "平台任务编号", "任务号"),
     "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),

@@ -18,6 +18,7 @@ STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书
 
 
 _CODE_CHARS = frozenset(creditcode.ALPHABET)
+PLATFORM_DRAW = "platform"  # an inspection's `draw` when the provincial platform drew it: no draw record here
 
 
 def _looks_like_code(text: str) -> bool:
@@ -254,6 +255,11 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield record.problem(("plan",), f"抽查计划“{data['plan']}”不存在（应在 records/plans/{data['plan']}.yaml 中定义）")
         if isinstance(data.get("entity"), str) and not index.exists("entity", data["entity"]):
             yield record.problem(("entity",), f"检查对象“{data['entity']}”不存在（应在 records/entities/{data['entity']}.yaml 中定义）")
+        drawn_by = data.get("draw")
+        if isinstance(drawn_by, str) and drawn_by not in index.draws and ("draw", drawn_by) not in index.broken \
+                and drawn_by != PLATFORM_DRAW:
+            yield record.problem(("draw",), f"抽取记录“{drawn_by}”不存在（应为 records/draws/{drawn_by}.yaml）："
+                                            "无法核对本记录的抽取结果（docgen draw --verify）", WARNING)
         key = (data.get("plan"), data.get("entity"))
         first = seen.setdefault(key, record)
         if first is not record:
