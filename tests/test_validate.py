@@ -371,3 +371,20 @@ def test_an_inspection_naming_a_missing_draw_record_is_warned(archive):
     path = inspection_files(archive)[0]
     problem = find(checked, path, "抽取记录“qa-2023-30-draw-1”不存在")
     assert problem.severity == "warning" and problem.line == line_of(path, "draw: qa-2023-30-draw-1")
+
+
+def test_a_phone_notice_dated_but_not_recorded_is_warned(archive):
+    """A phone notice with a date and no record of the call (no row in 05), or a call logged on
+    another day than its date: both warned where they are written."""
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    edit(path, "  time: 2023-11-01 09:30\n", "  time: 2023-11-02 09:30\n")
+    problem = find(check(archive), path, "「告知时间」2023-11-02 09:30 与「电话告知日期」2023-11-01 不是同一天")
+    assert problem.severity == "warning" and problem.line == line_of(path, "  time: 2023-11-02 09:30")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\nphone_notice:\n") + 1
+    end = start + len("phone_notice:\n")
+    while text[end:end + 2] == "  ":
+        end = text.index("\n", end) + 1
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    problem = find(check(archive), path, "没有电话告知的记录")
+    assert problem.severity == "warning" and problem.line == line_of(path, "  phone_notice: '2023-11-01'")

@@ -326,6 +326,13 @@ def _check_dates(record: Record) -> Iterator[Problem]:
                                                       and int(minute) < 60):
             yield record.problem(("phone_notice", "time"), f"「告知时间」“{when}”不是真实存在的日期和时刻，"
                                                           "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30")
+    called = parse_date(dates.get("phone_notice"))
+    if called and not call:
+        yield record.problem(("dates", "phone_notice"), "已填写「电话告知日期」，但没有电话告知的记录（phone_notice：告知时间、"
+                                                       "告知人、接听人）：电话告知记录表中不会有这一行", WARNING)
+    elif called and isinstance(when, str) and parse_date(when.strip().partition(" ")[0]) not in (None, called):
+        yield record.problem(("phone_notice", "time"), f"「告知时间」{when.strip()} 与「电话告知日期」{called} 不是同一天："
+                                                      "电话告知记录表印告知时间，期限按电话告知日期计算", WARNING)
     previous = None
     for step in DATE_STEPS:
         when = parse_date(dates.get(step))
