@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 import yaml
 
 from conftest import check, edit, inspection_files, line_of, problems_for, run_docgen
@@ -388,3 +389,15 @@ def test_a_phone_notice_dated_but_not_recorded_is_warned(archive):
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     problem = find(check(archive), path, "没有电话告知的记录")
     assert problem.severity == "warning" and problem.line == line_of(path, "  phone_notice: '2023-11-01'")
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("contact:\n  name: 曹伟\n", "contact:\n\u3000name: 曹伟\n", "行首有全角空格（U+3000）"),  # a syntax error
+    ("  phone: '13118615433'\n", "  phone: '13118615433'\n\u3000memo: 1\n", "行首有全角空格（U+3000）"),  # an odd key
+    ("legal_rep: 宋晓燕\n", "legal_rep: '宋晓燕'多余\n", "引号结束后又写了文字"),
+])
+def test_full_width_indentation_and_text_after_a_quote_are_named(archive, old, new, expected):
+    edit(archive / "records/entities/org-001.yaml", old, new)
+    result = run_docgen("validate", cwd=archive)
+    assert result.returncode == 1 and expected in result.stdout, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -391,6 +391,11 @@ class Schemas:
                                       key=True)
             import difflib
 
+            if isinstance(key, str) and key[:1] == "\u3000":  # a full-width space meant as indentation
+                from docgen.records.yamlerrors import FULL_WIDTH_INDENT
+
+                return record.problem(path + (key,), FULL_WIDTH_INDENT + "（它让这个字段成了上一层的未知字段"
+                                                     f"「{_shown(key)}」）", key=True)
             hint = difflib.get_close_matches(key, known, n=1)
             tip = f"，是否想写「{hint[0]}」？" if hint else f"；可用的字段有：{'、'.join(known)}"
             return record.problem(path + (key,), f"「{title}」中有未知字段「{_shown(key)}」{tip}", key=True)

@@ -17,6 +17,7 @@ SEVERAL = "一个文件只能包含一条记录：这里的“---”开始了第
 ANCHOR = "记录中不允许使用 YAML 锚点和别名（以“&”“*”开头），请直接写出内容；以“&”或“*”开头的值请用引号括起来"
 TAG = "记录中不使用 YAML 标签（以“!”开头）；以“!”开头的值请用引号括起来"
 DIRECTIVE = "以“%”开头的行是 YAML 指令，记录中不需要：请删除这一行；以“%”开头的值请用引号括起来"
+FULL_WIDTH_INDENT = "行首有全角空格（U+3000）：缩进只能用半角空格，请把它换成两个半角空格"
 ESCAPE_HINT = "双引号里的反斜杠“\\”用于转义，要写反斜杠本身请写成“\\\\”，或改用单引号把值括起来"
 
 
@@ -46,6 +47,15 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         from docgen.records.textcheck import line_column
 
         return *line_column(text, bom), "有不可见的字节顺序标记 U+FEFF（BOM），请删除这个位置的字符"
+
+    starts = text.split("\n")[max(0, line - 2):line]  # the line of the error and the one before it
+    for n, row in enumerate(starts):
+        lead = row[:len(row) - len(row.lstrip(" \u3000"))]
+        if "\u3000" in lead:  # a full-width space indenting a line: it looks like two spaces, it is a character
+            return line - len(starts) + n + 1, lead.index("\u3000") + 1, FULL_WIDTH_INDENT
+    if _has(problem, "expected <block end>", "expected key") and index > 0 and text[index - 1] in "'\"" \
+            and char not in " \n" and text.count(text[index - 1], text.rfind("\n", 0, index) + 1, index) >= 2:
+        return line, column, "引号结束后又写了文字：整个值应在一对引号之内（如 意见: '无异议，多余的话'），或删除引号后的文字"
 
     def opened_at() -> str:
         return f"（第 {cmark.line + 1} 行第 {cmark.column + 1} 列）" if cmark else ""
