@@ -725,7 +725,7 @@ def onsite_record() -> None:
         ("被检查单位意见", "{{ i.opinion }}\n\n法定代表人（负责人）签字或盖章：{{ i.signer }}\n日期：{{ i.signature_date }}", None, None),
         # 协助人员 (选派的专业人员) beside the inspectors they assist, on the same line: the form stays one page
         ("检查人员签名", "{{ i.members_text }}{% if i.assistants %}；协助人员：{{ i.assistants_text }}{% endif %}"
-                      "\n签名：{{ i.signatures_text }}\n日期：{{ i.dates.completed }}", None, None),
+                      "\n签名：{{ i.signatures_text }}\n日期：{{ i.signed_on }}", None, None),
         ("拒签情况记录", "{{ i.refusal }}", None, None),
     ]
     table = doc.add_table(rows=len(rows), cols=4)

@@ -469,3 +469,17 @@ def test_a_text_longer_than_an_excel_cell_is_an_error(archive):
     assert result.returncode == 1 and "文字过长（35000 个字符）" in result.stdout
     line = next(n for n, l in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if long_text in l)
     assert f"{path.name}:{line}:" in result.stdout
+
+
+def test_the_inspectors_signing_date_is_the_one_their_signatures_give(archive):
+    """04's 检查人员签名 date is what the signatures say, never the completion date standing in for it,
+    and blank when nobody has signed yet."""
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    edit(path, "    - inspector: jyj-06\n      date: '2023-11-09'\n    - inspector: jyj-07\n      date: '2023-11-09'\n",
+         "    - inspector: jyj-06\n      date: '2023-11-10'\n    - inspector: jyj-07\n      date: '2023-11-10'\n")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    form = textconv(str(next(out.glob("04_实地核查记录表_*聚贤*.docx"))))
+    assert "日期：2023年11月10日、2023年11月9日" in form, form
+    unsigned = textconv(str(out / "04_实地核查记录表_迁安市凌云艺术培训学校（示例）.docx"))  # org-048: not visited
+    assert " / 签名： / 日期：\n" in unsigned, unsigned

@@ -223,6 +223,7 @@ class Inspection(NamedTuple):
     parts: tuple[Part, ...]
     results_text: str             # each department's result(s), one line per department
     signatures_text: str          # each department's inspectors who signed
+    signed_on: str                # the day(s) they signed, as their signatures say (blank: none yet)
     opinion: str
     signer: str
     signature_date: str
@@ -470,6 +471,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         parts=parts,
         results_text="\n".join(f"{p.department}：{p.results_text}" for p in parts if p.results),
         signatures_text="；".join(f"{p.department} {p.signers_text}" for p in parts if p.signers),
+        signed_on="、".join(dict.fromkeys(p.signature_date for p in parts if p.signature_date)),
         opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,
