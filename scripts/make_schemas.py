@@ -174,8 +174,9 @@ plan = record("plan", "抽查计划", "一次联合抽查或一份年度工作�
     "ratio_floor": ref("percent", "最低比例", "各类抽查比例的下限（%），默认 3"),
     "ratio_note": text("比例说明", "抽查比例的文字说明（备查，实施方案的文字写在 scheme.sections 中）"),
     "check_type": text("抽查类型", "公示表中的抽查类型，如 跨部门联合双随机抽查"),
-    "credit_driven": {"type": "boolean", "title": "运用信用风险分类",
-                      "description": "本次抽查是否运用企业信用风险分类结果（计入“信用风险分类抽查占比”）"},
+    "credit_driven": {"type": "boolean", "title": "运用信用风险分类", "default": True,
+                      "description": "本次抽查是否运用企业信用风险分类结果（计入“信用风险分类抽查占比”）；"
+                                     "不写时为 true（docgen 按信用风险分类的比例抽取）"},
     "lead_department": ref("id", "牵头部门", "牵头部门的编号"),
     "departments": array("实施部门", "参与抽查的部门及其抽查事项（含牵头部门）", obj(
         "实施部门", "一个参与部门", {

@@ -228,3 +228,11 @@ def test_click_and_system_messages_are_chinese(archive, args, said):
     result = run_docgen(*args, cwd=archive)
     assert said in result.stdout + result.stderr, result.stdout + result.stderr
     assert "is a" not in result.stderr and "Error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_new_plan_shows_what_leaving_credit_driven_out_means(tmp_path):
+    """The skeleton's commented-out value is the one a plan gets without it (true: docgen draws by the
+    credit risk classes), not an empty false that reads as the default."""
+    assert run_docgen("init", str(tmp_path / "o"), cwd=tmp_path).returncode == 0
+    text = (tmp_path / "o/records/plans/example-plan.yaml").read_text(encoding="utf-8")
+    assert "# credit_driven: true\n" in text and "不写时为 true" in text

@@ -19,6 +19,10 @@ def _comment(schema: dict, required: bool, indent: str) -> str:
 
 
 def _empty(schema: dict) -> Any:
+    """The value shown for a field left out: its default when the schema gives one (what leaving it
+    out means), else an empty value of its type."""
+    if "default" in schema:
+        return schema["default"]
     kind = schema.get("type")
     return {"array": [], "object": {}, "integer": 0, "number": 0, "boolean": False}.get(kind, "")
 
