@@ -170,6 +170,7 @@ def test_verify_names_roster_changed_after_draw(archive):
     edit(archive / "records/entities/org-001.yaml", "credit_class: A", "credit_class: B")
     findings = "\n".join(tampered(archive))
     assert "检查对象名录库（entities）在抽取后有变动" in findings
+    assert "日常维护也会使摘要不同" in findings and "git worktree add" in findings  # the way to check the draw itself
     edit(archive / "records/entities/org-001.yaml", "credit_class: B", "credit_class: A")
     edit(archive / "records/departments/xfjy.yaml", "- id: xfjy-01\n", "- id: xfjy-01\n  active: false\n")
     findings = "\n".join(tampered(archive))

@@ -478,6 +478,9 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
         if current.get(name) != (stored.get("digests") or {}).get(name):
             label = labels.get(name, f"执法人员名录库或抽查事项清单 {name}")
             findings.append(f"{label}（{name}）在抽取后有变动：与抽取记录 {record.path} 中的摘要不一致")
+    if findings:  # routine upkeep (a new entity, a renewed badge) changes them too: how to check the draw itself
+        findings.append(f"新增检查对象、执法证续期等日常维护也会使摘要不同；要核对抽取本身，请在版本库中取出抽取时的记录"
+                        f"（如 git worktree add ../抽取时 <写入 {record.path} 的提交>），在那里运行 docgen draw {plan_id} --verify")
     if not findings:
         draw = make_draw(ctx.inputs, stored["seed"], ctx.names)
         expected = draw_data(stored["id"], plan_id, draw, stored.get("replaces"))
