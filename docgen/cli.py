@@ -530,7 +530,16 @@ def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, 
     verb = "将" if dry_run else "已"
     click.echo(f"{verb}新建 {len(report.created)} 份抽查记录，已存在未覆盖 {len(report.kept)} 份，"
                f"{len(report.problems)} 处无法导入。")
-    sys.exit(1 if report.problems else 0)
+    wrong = []
+    if report.written:  # what the platform assigned, checked against this office's rosters at once
+        written = {os.path.abspath(p) for p in report.written}
+        wrong = [p for p in check_archive(Archive(records_dir)).errors if os.path.abspath(p.path) in written]
+        for problem in wrong:
+            click.echo(str(problem))
+        if wrong:
+            click.echo(f"导入的抽查记录有 {len(wrong)} 处错误：平台的任务与本地的名录库不符（如执法证已过期、"
+                       "缺少所需资格、须回避），请与平台核对后更正名录库或这些记录")
+    sys.exit(1 if report.problems or wrong else 0)
 
 
 @cli.group("export", context_settings=CONTEXT)

@@ -273,3 +273,23 @@ def test_export_to_a_csv_name_writes_csv(archive, tmp_path):
                        cwd=archive)
     assert clash.returncode == 2 and "扩展名" in clash.stderr and not (tmp_path / "b.csv").exists()
     assert "items" in run_docgen("new", "--help", cwd=archive).stdout
+
+
+def test_task_import_says_at_once_what_the_rosters_refuse(platform_archive, tmp_path):
+    """The platform assigned an inspector whose 执法证 has expired here: the record is written as the
+    platform's draw, and the import names the error at once (exit 1), not a later validate."""
+    root, originals = platform_archive
+    entity_id, data = sorted(originals.items())[0]
+    person = data["inspectors"]["jyj"][0]
+    dep = root / "records/departments/jyj.yaml"
+    text = dep.read_text(encoding="utf-8")
+    at = text.index("  badge_valid_until: '", text.index(f"- id: {person}\n"))
+    end = text.index("\n", at) + 1
+    dep.write_text(text[:at] + "  badge_valid_until: '2020-01-01'\n" + text[end:], encoding="utf-8")
+    tasks = tmp_path / "任务清单.xlsx"
+    write_task_list(tasks, originals, root)
+    result = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{entity_id}.yaml:" in result.stdout and "执法证有效期至 2020-01-01" in result.stdout
+    assert "导入的抽查记录有" in result.stdout and "未导入" not in result.stdout
+    assert (root / f"records/inspections/{PLAN}/{entity_id}.yaml").exists()

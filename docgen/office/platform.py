@@ -63,6 +63,7 @@ class TaskReport:
     kept: list[str] = field(default_factory=list)  # inspection records that already existed
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # the records written, as paths
 
 
 @dataclass
@@ -220,6 +221,7 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         if not dry_run:
             write_record("inspection", data, target, checked.archive.records_dir,
                          TASK_COMMENT.format(task=task_number))
+            report.written.append(target)
     if tasks and "leader" not in header.columns:
         report.notes.append("任务清单中没有“组长”列，抽查记录未写组长（leader），需要时请手工补填")
     return report
