@@ -479,3 +479,27 @@ def test_an_edit_rewrites_one_volume_and_equals_a_clean_build(tmp_path, monkeypa
     shutil.copytree(root / "records", clean / "records")
     _volumes_build(clean, monkeypatch, 6)
     assert all_digests(root / "output") == all_digests(clean / "output")
+
+
+def test_a_group_of_the_bound_06_is_kept_on_one_page(built):
+    """In the bound set, each row of a group of 附件6 (its 组别, 组长, 车牌 cells merged down the group)
+    is kept with the next row of the group: a group no longer starts at a page's foot and goes on,
+    its merged cells blank, on the next page."""
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(built / "output" / PLAN / "00_全套文书（打印）.docx") as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+    table = next(t for t in body.iter(f"{W}tbl") if "车牌" in "".join(t.itertext()) and "驾驶员" in "".join(t.itertext()))
+    rows = [r for r in table.findall(f"{W}tr") if r.find(f"{W}trPr/{W}tblHeader") is None]
+
+    def continues(row) -> bool:  # a merged cell of the row before goes on in this row
+        return any(m.get(f"{W}val") in (None, "continue") for m in row.iter(f"{W}vMerge"))
+
+    def kept(row) -> bool:
+        paragraphs = row.findall(f"{W}tc/{W}p")
+        flags = {p.find(f"{W}pPr/{W}keepNext") is not None for p in paragraphs}
+        assert len(flags) == 1, "every cell of a row alike"
+        return flags.pop()
+
+    assert len(rows) > 3
+    assert [kept(row) for row in rows] == [continues(after) for after in rows[1:]] + [False]
+    assert any(kept(row) for row in rows) and not all(kept(row) for row in rows)

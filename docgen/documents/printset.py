@@ -774,19 +774,22 @@ def _text(value) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _frame(font: str, size: float, align: str, before: int, after: int) -> tuple[str, str]:
+def _frame(font: str, size: float, align: str, before: int, after: int, keep: bool = False) -> tuple[str, str]:
     """A `_paragraph`'s opening (paragraph properties) and each run's (run properties)."""
     half = int(size * 2)
     run = (f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}" '
            f'w:hint="eastAsia"/><w:spacing w:val="0"/><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>')
-    head = (f'<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="{before}" w:after="{after}" w:line="240" '
-            f'w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="{align}"/></w:pPr>')
+    head = (f'<w:p><w:pPr>{"<w:keepNext/>" if keep else ""}<w:snapToGrid w:val="0"/><w:spacing w:before="{before}" '
+            f'w:after="{after}" w:line="240" w:lineRule="auto"/><w:ind w:firstLine="0" w:firstLineChars="0"/>'
+            f'<w:jc w:val="{align}"/></w:pPr>')
     return head, run
 
 
-def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0) -> str:
-    """A paragraph of escaped text off the grid, in the given face and size (points)."""
-    head, run = _frame(font, size, align, before, after)
+def _paragraph(text: str, font: str, size: float, align: str = "left", before: int = 0, after: int = 0,
+               keep: bool = False) -> str:
+    """A paragraph of escaped text off the grid, in the given face and size (points); `keep`: on the
+    page of the next (a table row kept with the next row)."""
+    head, run = _frame(font, size, align, before, after, keep)
     if "\n" not in text:
         return f'{head}{run}<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
     runs = "".join(run + ("<w:br/>" if n else "") + f'<w:t xml:space="preserve">{line}</w:t></w:r>'
@@ -806,12 +809,14 @@ def _sheet(sheet: Sheet) -> str:
     width = title_span[0][3] if title_span else sheet.max_column
     columns = list(range(1, width + 1))
     full_width, spans, covered = set(), {}, set()
+    joined = set()  # rows whose merged cells go on into the next row: kept on its page (a group stays whole)
     for min_row, min_col, max_row, max_col in sheet.merges:
         if min_row < 4:
             continue
         if min_col == 1 and max_col >= width:
             full_width.update(range(min_row, max_row + 1))
             continue
+        joined.update(range(min_row, max_row))
         span = max_col - min_col + 1
         for row in range(min_row, max_row + 1):
             spans[(row, min_col)] = (span, None if max_row == min_row else "restart" if row == min_row else "continue")
@@ -850,7 +855,8 @@ def _sheet(sheet: Sheet) -> str:
                     (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") +
                     (f'<w:vMerge w:val="{vmerge}"/>' if vmerge else "") + '<w:vAlign w:val="center"/></w:tcPr>')
             out.append(opening + _paragraph("" if vmerge == "continue" else value, "黑体" if head else "仿宋_GB2312",
-                                            10.5, "center" if head or (f is not None and f[1] == "center") else "left")
+                                            10.5, "center" if head or (f is not None and f[1] == "center") else "left",
+                                            keep=row in joined and not head)
                        + "</w:tc>")
         out.append("</w:tr>")
     out.append("</w:tbl>")
