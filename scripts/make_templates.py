@@ -647,7 +647,7 @@ def notice_letter() -> None:
     doc.add_paragraph("三、检查时间、方式和频次", style="Heading 1")
     para(doc, "{% if i.dates.visit %}检查组定于{{ i.dates.visit }}到你单位进行检查{% else %}检查组将于"
               "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
-              "检查方式：{{ i.methods_text or '实地检查、书面检查' }}。")
+              "检查方式：{{ plan.methods_text or '实地检查、书面检查' }}。")
     tag(doc, "if plan.frequency or plan.yearly_cap")
     para(doc, "检查频次：{% if plan.frequency %}{{ plan.frequency }}{% else %}同一年度内对同一检查对象的检查"
               "（各抽查计划合计）不超过{{ plan.yearly_cap }}次{% endif %}。")

@@ -483,3 +483,19 @@ def test_the_inspectors_signing_date_is_the_one_their_signatures_give(archive):
     assert "日期：2023年11月10日、2023年11月9日" in form, form
     unsigned = textconv(str(out / "04_实地核查记录表_迁安市凌云艺术培训学校（示例）.docx"))  # org-048: not visited
     assert " / 签名： / 日期：\n" in unsigned, unsigned
+
+
+def test_the_notice_announces_the_listed_methods_not_those_written_in_after_the_visit(archive):
+    """The 告知书 is served before the visit: its 检查方式 are those the 抽查事项清单 gives for the items
+    the plan chose, and the methods an inspection records afterwards never change a letter already sent."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    name = "迁安市育才体育培训学校（示例）"  # org-002
+    letter = out / f"02_告知书_{name}.docx"
+    before = letter.read_bytes()
+    assert "检查方式：书面检查、实地检查、网络监测。" in textconv(str(letter))
+    path = archive / f"records/inspections/{PLAN}/org-002.yaml"
+    edit(path, "methods:\n- 实地检查\n- 书面检查\n", "methods:\n- 实地检查\n")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0 and letter.read_bytes() == before
+    assert "☑实地检查" in textconv(str(out / f"04_实地核查记录表_{name}.docx"))  # the record form says what was done

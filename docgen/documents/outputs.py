@@ -37,7 +37,7 @@ TABLE_FIELDS = {
     "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
 }
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
-NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates", "methods")  # 02 告知书
+NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
 PART_ITEMS = "items"
 

@@ -325,6 +325,7 @@ class Plan(NamedTuple):
     court: str = ""               # 告知书: where to bring 行政诉讼
     assistants: tuple[Assistant, ...] = ()
     yearly_cap: str = ""          # 告知书: the plan's yearly cap, when the office wrote no frequency of its own
+    methods_text: str = ""        # 告知书: the methods the 抽查事项清单 lists for the items chosen, each once
 
 
 def _memo(index: Index, key: tuple, make):
@@ -668,7 +669,10 @@ def plan_view(plan: dict, index: Index) -> Plan:
                                                         if lines else text(plan.get("doc_number"))),
         frequency=frequency_text(plan, departments), reconsideration=text(notice.get("reconsideration")),
         court=text(notice.get("court")), assistants=assistant_views(plan, index),
-        yearly_cap=text(plan.get("yearly_cap")) if not notice.get("frequency") else "")
+        yearly_cap=text(plan.get("yearly_cap")) if not notice.get("frequency") else "",
+        # what the notice announces before the visit: never the methods written in after it
+        methods_text="、".join(dict.fromkeys(m for d in departments for e in d.entries
+                                             for m in e.methods_text.split("、") if m)))
 
 
 def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
