@@ -344,7 +344,7 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
     shown = {p.plan for p in plans}.union(*(a.covers for a in years))
     paths = {index.plans[p].path for p in shown} | {r.path for p in shown for r in index.by_plan.get(p, [])}
     # what the check says of these plans' deadlines, in its order: the calendar's gaps, late and overdue steps
-    problems = [p for p in trouble + judged(index, deadlines, today) if p.path in paths]
+    problems = [p for p in trouble + judged(index, [d for d in deadlines if d.path in paths], today) if p.path in paths]
     overdue = sum(1 for d in deadlines if d.path in paths and d.overdue(today))
     return Status(today.isoformat(), plans, year_status(checked, today), overdue,
                   [str(p) for p in problems], years)
