@@ -72,9 +72,7 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
     echo_problems(checked.problems)
     click.echo(summary(checked))
     if staged and checked.errors:
-        from docgen.records.deadlines import holds_documents
-
-        if not any(holds_documents(p) for p in checked.errors):  # only steps done late: facts, not mistakes
+        if not any(p.holds_documents for p in checked.errors):  # only steps done late: facts, not mistakes
             click.echo("以上错误都是超过时限完成的环节（已经发生的事实），不阻止提交；请勿为通过校验改写实际日期。")
             sys.exit(0)
     sys.exit(1 if checked.errors else 0)
@@ -289,9 +287,7 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(result))
-        from docgen.records.deadlines import holds_documents
-
-        errors = sum(1 for p in checked.errors if holds_documents(p))  # (a step done late is counted above)
+        errors = sum(1 for p in checked.errors if p.holds_documents)  # (a step done late is counted above)
         if errors:  # a record that cannot be read, or has errors, is in no count above: never in silence
             click.echo(f"注意：记录中有 {errors} 个错误（运行 docgen validate 查看），有错误或读不出的记录未计入以上统计。")
     sys.exit(1 if result.overdue else 0)
@@ -533,7 +529,8 @@ def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, 
     wrong = []
     if report.written:  # what the platform assigned, checked against this office's rosters at once
         written = {os.path.abspath(p) for p in report.written}
-        wrong = [p for p in check_archive(Archive(records_dir)).errors if os.path.abspath(p.path) in written]
+        wrong = [p for p in check_archive(Archive(records_dir), kept_roster=True).errors
+                 if os.path.abspath(p.path) in written]
         for problem in wrong:
             click.echo(str(problem))
         if wrong:

@@ -120,7 +120,7 @@ class _Shown(tuple):
 
     @property
     def is_error(self) -> bool:
-        return self[4] == "error"
+        return self[4] in ("error", "late")  # (`problems.ERROR`, `problems.LATE`)
 
 
 def _shown(*fields) -> _Shown:

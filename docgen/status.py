@@ -150,8 +150,10 @@ def _came(value, today: dt.date) -> bool:
 
 
 def as_of(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
-    """The deadlines as they stood on `today`: a step done later was still open then."""
-    return [replace(d, done=None) if d.done is not None and d.done > today else d for d in deadlines]
+    """The deadlines as they stood on `today`: a step done later was still open then, and a step whose
+    start (a completion, the draw, the visit) came later was not there yet."""
+    return [replace(d, done=None) if d.done is not None and d.done > today else d for d in deadlines
+            if d.since is None or d.since <= today]
 
 
 def follow_ups(records, today: dt.date) -> list:

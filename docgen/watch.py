@@ -154,7 +154,10 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
     observer = Observer()
     watched = [archive.records_dir] + [os.path.join(archive.root, d) for d in ("templates", "schemas")
                                        if os.path.isdir(os.path.join(archive.root, d))]
-    watches = {folder: (observer.schedule(changes, folder, recursive=True), _identity(folder)) for folder in watched}
+    watches = {}
+    for folder in watched:  # (its identity first: a folder replaced meanwhile is then seen as replaced)
+        identity = _identity(folder)
+        watches[folder] = (observer.schedule(changes, folder, recursive=True), identity)
 
     def replaced() -> set[str]:
         """Folders put in place of the watched ones (a copy from another office unpacked over

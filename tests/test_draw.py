@@ -500,6 +500,7 @@ def test_verify_names_a_changed_vehicle_and_draw_id(archive):
 @pytest.mark.parametrize("broken", [
     lambda text: text.replace("seed: ", "seed: [", 1),          # cannot be read at all
     lambda text: text.replace("algorithm: ", "algorithm: 5\nextra: ", 1),  # read, but not a valid draw record
+    lambda text: text.replace(f"id: {PLAN}-draw-2\n", "", 1),  # no id: its number is in its name
 ])
 def test_verify_never_checks_an_older_draw_when_the_newest_has_errors(archive, broken):
     """A later draw record (a redraw) with an error: the inspections may be that draw's, so checking
@@ -521,3 +522,16 @@ def test_a_seed_with_an_invisible_character_is_refused_before_anything_is_writte
     result = run_docgen("draw", "qa-2023-30", "--seed", "2023-10-31 527\r", cwd=archive)
     assert result.returncode == 2 and "U+000D" in result.stderr
     assert not (archive / "records" / "draws").exists() or not list((archive / "records" / "draws").iterdir())
+
+
+def test_verify_says_when_this_version_cannot_recompute_a_draw(archive, monkeypatch):
+    """A draw an older docgen made that this one refuses (a recusal by credit code): a finding, never an
+    internal error."""
+    from docgen.draw import run
+
+    def refuse(*args, **kwargs):
+        raise DrawImpossible("部门“迁安市教育局”的执法人员 jyj-03 的回避对象写的是统一社会信用代码")
+
+    monkeypatch.setattr(run, "make_draw", refuse)
+    ok, findings = verify(check(archive), PLAN)
+    assert not ok and any("无法用本版 docgen 复算" in f and "jyj-03" in f for f in findings)

@@ -137,6 +137,23 @@ def test_a_step_done_late_is_an_error_that_does_not_hold_the_documents(archive):
         archive / f"output/qa-2023-30/04_实地核查记录表_{name}.docx")).tables for r in t.rows for c in r.cells)
 
 
+def test_a_late_step_is_known_by_its_kind_not_its_wording(archive):
+    """A follow-up closed late whose issue quotes 「…」 is still only late: the record's documents are
+    made; a confirmation made late neither stops draw --verify nor the export of results."""
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    edit(path, "- issue: 疏散通道堆放杂物，灭火器压力不足\n", "- issue: 疏散通道堆放杂物，「安全出口」标志缺失\n")
+    edit(path, "  closed: '2023-11-13'\n", "  closed: '2023-11-20'\n")
+    edit(archive / "records/plans/qa-2023-30.yaml", "  xfjy: '2023-11-02'\n", "  xfjy: '2023-11-06'\n")
+    checked = check(archive)
+    late = [p for p in checked.errors if p.path.endswith(("org-002.yaml", "qa-2023-30.yaml"))]
+    assert len(late) == 2 and {p.severity for p in late} == {"late"} and not any(p.holds_documents for p in late)
+    assert checked.is_valid(next(r for r in checked.records if r.path.endswith("org-002.yaml")))
+    verified = run_docgen("draw", "qa-2023-30", "--verify", cwd=archive)
+    assert "修正后才能抽取" not in verified.stdout + verified.stderr and verified.returncode in (0, 1)
+    exported = run_docgen("export", "results", "qa-2023-30", cwd=archive)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+
+
 def test_example_validates_with_warnings_only(archive):
     result = run_docgen("validate", "--as-of", "2024-06-01", cwd=archive)
     assert result.returncode == 0, result.stdout
@@ -169,6 +186,14 @@ def test_status_as_of_counts_only_what_had_happened_by_then(archive):
                                   cwd=archive).stdout)
     plan = early["plans"][0]
     assert plan["follow_ups_closed"] == 0 and plan["follow_ups_open"] == 3
+    # a result completed after the day has no entry or disclosure step yet: every step counted came of a
+    # part completed by then
+    fifteenth = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-11-15", "--format", "json",
+                                      cwd=archive).stdout)["plans"][0]
+    completed = sum(1 for p in inspection_files(archive) for part in (yaml.safe_load(p.read_text(encoding="utf-8"))
+                    .get("departments") or {}).values() if str(part.get("completed") or "9999") <= "2023-11-15")
+    for step in ("entered", "disclosed"):
+        assert sum(fifteenth[f"{step}_{kind}"] for kind in ("on_time", "late", "pending")) == completed
     # org-031's follow-up came of its visit on 11-09: not there yet on the 8th
     eighth = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-11-08", "--format", "json",
                                    cwd=archive).stdout)["plans"][0]

@@ -395,6 +395,9 @@ def test_a_phone_notice_dated_but_not_recorded_is_warned(archive):
     ("contact:\n  name: 曹伟\n", "contact:\n\u3000name: 曹伟\n", "行首有全角空格（U+3000）"),  # a syntax error
     ("  phone: '13118615433'\n", "  phone: '13118615433'\n\u3000memo: 1\n", "行首有全角空格（U+3000）"),  # an odd key
     ("legal_rep: 宋晓燕\n", "legal_rep: '宋晓燕'多余\n", "引号结束后又写了文字"),
+    # a paragraph of a block of text opens with 　　 (the text's own), the error is on the next line
+    ("legal_rep: 宋晓燕\n", "legal_rep: 宋晓燕\nnote: |\n  \u3000\u3000与企业信用风险分类结果相结合。\nname2: '甲' 乙\n",
+     "引号结束后又写了文字"),
 ])
 def test_full_width_indentation_and_text_after_a_quote_are_named(archive, old, new, expected):
     edit(archive / "records/entities/org-001.yaml", old, new)

@@ -801,6 +801,9 @@ _BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="0000
                    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
 
 
+KEEP_ROWS = 12  # rows of a merged group kept on one page at most (fewer than a landscape page holds)
+
+
 def _sheet(sheet: Sheet) -> str:
     """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
     row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
@@ -816,7 +819,8 @@ def _sheet(sheet: Sheet) -> str:
         if min_col == 1 and max_col >= width:
             full_width.update(range(min_row, max_row + 1))
             continue
-        joined.update(range(min_row, max_row))
+        if max_row - min_row < KEEP_ROWS:  # a longer group would leave pages blank to stay whole: it runs on
+            joined.update(range(min_row, max_row))
         span = max_col - min_col + 1
         for row in range(min_row, max_row + 1):
             spans[(row, min_col)] = (span, None if max_row == min_row else "restart" if row == min_row else "continue")

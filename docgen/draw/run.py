@@ -58,8 +58,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     # (a roster record that cannot be read would otherwise silently drop out of the draw)
     rosters = tuple(os.path.join(checked.archive.records_dir, FOLDER_OF[k]) + os.sep
                     for k in ("entity", "department", "items"))
-    bad = [p for p in checked.errors
-           if p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters)]
+    bad = [p for p in checked.errors if p.holds_documents  # (a confirmation made late is a fact, not a mistake)
+           and (p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters))]
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
@@ -86,7 +86,7 @@ def _plan_problems(checked: Checked, plan_id: str) -> list:
              os.path.abspath(record_path(records_dir, "plan", plan_id))[:-len(".yaml")] + ".yml"}
     paths.update(r.abspath for r in checked.records
                  if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
-    return [p for p in checked.errors if os.path.abspath(p.path) in paths]
+    return [p for p in checked.errors if p.holds_documents and os.path.abspath(p.path) in paths]
 
 
 def _draw_number(record) -> int:
@@ -103,18 +103,26 @@ def draws_of(checked: Checked, plan_id: str) -> list:
 def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
     """(number, path) of the plan's draw records that have errors: those that name the plan, and
     files named "<plan>-draw-<n>" that could not be read at all."""
-    found = {}
-    folder = display(os.path.join(checked.archive.records_dir, FOLDER_OF["draw"])) + "/"
+    folder = display(os.path.join(checked.archive.records_dir, FOLDER_OF["draw"])).replace(os.sep, "/") + "/"
+    prefix = f"{plan_id}-draw-"
+
+    def named(path: str) -> int | None:
+        """n of a file named "<plan>-draw-<n>.yaml" in the draws folder (0: no number), else None."""
+        name = path.replace(os.sep, "/")
+        if not (name.startswith(folder) and name[len(folder):].startswith(prefix)):
+            return None
+        tail = name[len(folder) + len(prefix):].split(".", 1)[0]
+        return int(tail) if tail.isdigit() else 0
+
+    found: dict[str, int] = {}
     for record in checked.records:
         if record.kind == "draw" and not checked.is_valid(record) and isinstance(record.data, dict) \
-                and record.data.get("plan") == plan_id:
-            found[record.path] = _draw_number(record)
-    prefix = f"{plan_id}-draw-"
+                and record.data.get("plan") == plan_id:  # its id may be the broken part: its name counts too
+            found[record.path] = max(_draw_number(record), named(record.path) or 0)
     for problem in checked.errors:
-        name = problem.path.replace(os.sep, "/")
-        if name.startswith(folder) and name[len(folder):].startswith(prefix) and problem.path not in found:
-            tail = name[len(folder) + len(prefix):].split(".", 1)[0]
-            found[problem.path] = int(tail) if tail.isdigit() else 0
+        number = named(problem.path)
+        if number is not None:
+            found[problem.path] = max(found.get(problem.path, 0), number)
     return sorted((number, path) for path, number in found.items())
 
 
@@ -482,11 +490,15 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
         findings.append(f"新增检查对象、执法证续期等日常维护也会使摘要不同；要核对抽取本身，请在版本库中取出抽取时的记录"
                         f"（如 git worktree add ../抽取时 <写入 {record.path} 的提交>），在那里运行 docgen draw {plan_id} --verify")
     if not findings:
-        draw = make_draw(ctx.inputs, stored["seed"], ctx.names)
-        expected = draw_data(stored["id"], plan_id, draw, stored.get("replaces"))
-        for key in ("population", "drawn", "entities", "groups", "substitutions", "capped", "expired"):
-            if expected.get(key) != stored.get(key):
-                findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
+        try:
+            draw = make_draw(ctx.inputs, stored["seed"], ctx.names)
+        except DrawImpossible as exc:  # e.g. a recusal this version refuses, which an older one let pass
+            findings.append(f"按抽取记录 {record.path} 的种子无法用本版 docgen 复算：{exc}")
+        else:
+            expected = draw_data(stored["id"], plan_id, draw, stored.get("replaces"))
+            for key in ("population", "drawn", "entities", "groups", "substitutions", "capped", "expired"):
+                if expected.get(key) != stored.get(key):
+                    findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
     assigned = _assignments_of(stored)
     inspections = {r.data.get("entity"): r for r in checked.index.by_plan.get(plan_id, [])}
     for entity_id, assignment in assigned.items():

@@ -40,10 +40,8 @@ class Checked:
     @functools.cached_property
     def invalid_paths(self) -> set[str]:
         """Paths of records that have at least one error (their documents are not written); a step
-        recorded as done late is an error that does not hold them (`deadlines.holds_documents`)."""
-        from docgen.records.deadlines import holds_documents
-
-        return {p.path for p in self.errors if holds_documents(p)}
+        recorded as done late is an error that does not hold them (`Problem.holds_documents`)."""
+        return {p.path for p in self.errors if p.holds_documents}
 
     def is_valid(self, record: Record | None) -> bool:
         return record is not None and record.path not in self.invalid_paths

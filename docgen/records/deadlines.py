@@ -8,29 +8,18 @@ on it).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from docgen.records import results
 from docgen.records.index import Index, parse_date
-from docgen.records.problems import ERROR, WARNING, Problem
+from docgen.records.problems import LATE, WARNING, Problem
 from docgen.workdays import Calendar, NoCalendar
 
 DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments confirm the drawn list in 2 working days
 DEFAULT_ENTRY_DAYS = 3        # seed 000: results entered within 3 working days
 DEFAULT_DISCLOSURE_DAYS = 20  # national practice: results disclosed within 20 working days
 SOON_DAYS = 3                 # "due soon": within 3 working days
-# a step done after its deadline: an error validate reports, but a fact of the record's history, not
-# a mistake in it — the record's documents are still made (`holds_documents`), or the clerk's only
-# way to have them would be to write a false date
-LATE_STEP = "「{step}」逾期{whose}：应在 {due} 前完成，实际 {done} 才完成"
-_LATE_STEP = re.compile("「[^」]*」逾期.*：应在 [0-9-]+ 前完成，实际 [0-9-]+ 才完成")
-
-
-def holds_documents(problem) -> bool:
-    """Whether an error keeps its record's documents (and its plan's tables) from being made: every
-    error but a step recorded as done late."""
-    return problem.is_error and not _LATE_STEP.fullmatch(problem.message)
+LATE_STEP = "「{step}」逾期{whose}：应在 {due} 前完成，实际 {done} 才完成"  # (`problems.LATE`)
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,8 @@ class Deadline:
     due: dt.date
     done: dt.date | None
     department: str = ""  # whose step it is, for a department's own result
-    late_severity: str = ERROR  # what a step done after its deadline gives
+    late_severity: str = LATE  # what a step done after its deadline gives (a fact: the documents are made)
+    since: dt.date | None = None  # what starts the step (a completion, the draw, the visit): none before it
 
     @property
     def late(self) -> bool:
@@ -70,10 +60,13 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
     visit = parse_date(dates.get("visit"))
     end = parse_date((plan.get("period") or {}).get("end"))
     if end and plan.get("type", "联合抽查") == "联合抽查":
-        # the plan's 时间安排: every drawn entity visited by its period's end (a visit after it is
-        # a warning, not an error that would hold the inspection's documents back)
+        # the plan's 时间安排: every drawn entity inspected by its period's end — visited, or its
+        # inspection completed without a visit (an entity found 已注销 or 无法联系); done after it is
+        # a warning, not an error that would hold the inspection's documents back
+        completed = [d for d in (parse_date(p.get("completed")) for _, p in results.parts(data)) if d]
+        done = visit or (min(completed) if completed else None)
         found.append(Deadline(record.path, ("dates", "visit"), record,
-                              "实地检查", subject, end, visit, late_severity=WARNING))
+                              "实地检查", subject, end, done, late_severity=WARNING))
     if visit:
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
@@ -91,13 +84,13 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
                 continue
             done = parse_date(part.get(key))
             found.append(Deadline(record.path, where + ((key,) if done else ("completed",)), record,
-                                  step, subject, due, done, dep_id))
+                                  step, subject, due, done, dep_id, since=completed))
     for i, action in enumerate(data.get("follow_ups") or []):
         due = parse_date(action.get("deadline"))
         if due:
             done = parse_date(action.get("closed"))
             found.append(Deadline(record.path, ("follow_ups", i, "closed" if done else "deadline"), record,
-                                  f"后续处置“{action.get('issue', '')}”", subject, due, done))
+                                  f"后续处置“{action.get('issue', '')}”", subject, due, done, since=visit))
     return found, problems
 
 
@@ -119,7 +112,7 @@ def confirmation_deadlines(plan_rec, index: Index, calendar: Calendar) -> tuple[
         name = index.departments[dep_id].data.get("name", dep_id) if dep_id in index.departments else dep_id
         done = parse_date(confirmed.get(dep_id))
         found.append(Deadline(plan_rec.path, ("confirmations", dep_id) if done else ("draw_date",), plan_rec,
-                              f"{name}确认被检查对象名单", str(data.get("id", "")), due, done, dep_id))
+                              f"{name}确认被检查对象名单", str(data.get("id", "")), due, done, dep_id, since=drawn))
     return found, []
 
 

@@ -472,7 +472,9 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         parts=parts,
         results_text="\n".join(f"{p.department}：{p.results_text}" for p in parts if p.results),
         signatures_text="；".join(f"{p.department} {p.signers_text}" for p in parts if p.signers),
-        signed_on="、".join(dict.fromkeys(p.signature_date for p in parts if p.signature_date)),
+        signed_on="、".join(cn_date(day) for day in sorted({
+            s["date"] for _, part in results.parts(data) for s in part.get("signatures") or []
+            if isinstance(s, dict) and isinstance(s.get("date"), str)})),
         opinion=text(data.get("opinion")), signer=text(signature.get("signer")),
         signature_date=cn_date(signature.get("date")), refusal=text(data.get("refusal")),
         follow_ups=follow_ups,

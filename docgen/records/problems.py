@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
+# a step recorded as done after its deadline: an error validate reports (and exits 1 on), but a fact of
+# the record's history rather than a mistake in it, so the record's documents are still made; else the
+# only way to have them would be to write a false date
+LATE = "late"
 
 
 @dataclass(frozen=True, order=True)
@@ -24,6 +28,12 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
+        return self.severity in (ERROR, LATE)
+
+    @property
+    def holds_documents(self) -> bool:
+        """Whether the record's documents (and its plan's tables) wait until it is mended: every
+        error but a step done late (`LATE`)."""
         return self.severity == ERROR
 
 

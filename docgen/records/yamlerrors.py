@@ -7,6 +7,8 @@ position, with the parser's own words in brackets for whoever helps the clerk.
 
 from __future__ import annotations
 
+import re
+
 from docgen.records.loader import DEPTH_MESSAGE as DEPTH
 
 TAB = "不能用制表符（Tab）缩进或分隔，请改用空格（编辑器中可设置“用空格代替 Tab”）"
@@ -19,6 +21,9 @@ TAG = "记录中不使用 YAML 标签（以“!”开头）；以“!”开头�
 DIRECTIVE = "以“%”开头的行是 YAML 指令，记录中不需要：请删除这一行；以“%”开头的值请用引号括起来"
 FULL_WIDTH_INDENT = "行首有全角空格（U+3000）：缩进只能用半角空格，请把它换成两个半角空格"
 ESCAPE_HINT = "双引号里的反斜杠“\\”用于转义，要写反斜杠本身请写成“\\\\”，或改用单引号把值括起来"
+
+
+_FIELD_OR_ITEM = re.compile(r"(?:[A-Za-z_][\w-]*:(?: |$)|- )")  # "key: …", "key:" or "- …"
 
 
 def _has(text: str, *parts: str) -> bool:
@@ -48,14 +53,17 @@ def explain(exc, text: str) -> tuple[int, int, str]:
 
         return *line_column(text, bom), "有不可见的字节顺序标记 U+FEFF（BOM），请删除这个位置的字符"
 
+    before = text[text.rfind("\n", 0, index) + 1:index].rstrip(" ")  # the line up to the error
+    if _has(problem, "expected <block end>", "expected key") and before[-1:] in ("'", '"') \
+            and before.count(before[-1]) >= 2 and char not in "\n#":
+        return line, column, "引号结束后又写了文字：整个值应在一对引号之内（如 意见: '无异议，多余的话'），或删除引号后的文字"
     starts = text.split("\n")[max(0, line - 2):line]  # the line of the error and the one before it
     for n, row in enumerate(starts):
         lead = row[:len(row) - len(row.lstrip(" \u3000"))]
-        if "\u3000" in lead:  # a full-width space indenting a line: it looks like two spaces, it is a character
+        # a full-width space indenting a field or a list item (it looks like two spaces, it is a character;
+        # opening a paragraph of a block of text, 　　 is the text's own)
+        if "\u3000" in lead and _FIELD_OR_ITEM.match(row[len(lead):]):
             return line - len(starts) + n + 1, lead.index("\u3000") + 1, FULL_WIDTH_INDENT
-    if _has(problem, "expected <block end>", "expected key") and index > 0 and text[index - 1] in "'\"" \
-            and char not in " \n" and text.count(text[index - 1], text.rfind("\n", 0, index) + 1, index) >= 2:
-        return line, column, "引号结束后又写了文字：整个值应在一对引号之内（如 意见: '无异议，多余的话'），或删除引号后的文字"
 
     def opened_at() -> str:
         return f"（第 {cmark.line + 1} 行第 {cmark.column + 1} 列）" if cmark else ""
