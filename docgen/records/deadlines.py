@@ -1,8 +1,8 @@
 """Deadlines in working days, from the plan (defaults from the seeds and national practice).
 
-A step done after its deadline is an error (a visit after the plan's period: a warning); a step
-still open past its deadline is a warning (it does not fail validation, but `docgen status` exits 1
-on it).
+A step done after its deadline is an error of its own kind (`problems.LATE`: it holds back no
+documents; a visit after the plan's period: a warning); a step still open past its deadline is a
+warning (it does not fail validation, but `docgen status` exits 1 on it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments con
 DEFAULT_ENTRY_DAYS = 3        # seed 000: results entered within 3 working days
 DEFAULT_DISCLOSURE_DAYS = 20  # national practice: results disclosed within 20 working days
 SOON_DAYS = 3                 # "due soon": within 3 working days
-LATE_STEP = "「{step}」逾期{whose}：应在 {due} 前完成，实际 {done} 才完成"  # (`problems.LATE`)
 
 
 @dataclass(frozen=True)
@@ -224,7 +223,7 @@ def _judged(index: Index, deadlines: list[Deadline]) -> list[tuple[Deadline, str
             dep = index.departments.get(d.department)
             whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
-            found.append((d, LATE_STEP.format(step=d.step, whose=whose, due=d.due, done=d.done)))
+            found.append((d, f"「{d.step}」逾期{whose}：应在 {d.due} 前完成，实际 {d.done} 才完成"))
         else:
             found.append((d, f"「{d.step}」已逾期{whose}：应在 {d.due} 前完成，尚未完成"))
     return found
