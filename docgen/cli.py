@@ -564,6 +564,8 @@ def export_results(plan_id: str, department: str | None, fmt: str, out_path: str
         fmt = "csv" if suffix == ".csv" else "xlsx"
     elif suffix in (".csv", ".xlsx") and suffix[1:] != fmt:
         raise DocgenError(f"--out 的扩展名是 {suffix}，而 --format 是 {fmt}：请让两者一致")
+    if suffix in (".xls", ".et"):  # an .xlsx workbook under an older format's name: Excel warns, others refuse it
+        raise DocgenError(f"--out 的扩展名 {suffix} 是旧的表格格式，docgen 导出 .xlsx 或 .csv：请改用这两种扩展名")
     checked = check_archive(Archive(records_dir))
     dep_id = plan_department(checked, plan_id, department) if department is not None else None
     rows = result_rows(checked, plan_id, dep_id)

@@ -272,6 +272,8 @@ def test_export_to_a_csv_name_writes_csv(archive, tmp_path):
     clash = run_docgen("export", "results", "qa-2023-30", "--format", "xlsx", "--out", str(tmp_path / "b.csv"),
                        cwd=archive)
     assert clash.returncode == 2 and "扩展名" in clash.stderr and not (tmp_path / "b.csv").exists()
+    old = run_docgen("export", "results", "qa-2023-30", "--out", str(tmp_path / "c.xls"), cwd=archive)
+    assert old.returncode == 2 and ".xlsx 或 .csv" in old.stderr and not (tmp_path / "c.xls").exists()
     assert "items" in run_docgen("new", "--help", cwd=archive).stdout
 
 
