@@ -404,3 +404,10 @@ def test_full_width_indentation_and_text_after_a_quote_are_named(archive, old, n
     result = run_docgen("validate", cwd=archive)
     assert result.returncode == 1 and expected in result.stdout, result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_date_written_with_slashes_is_said_once(archive):
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    edit(path, "  visit: '2023-11-07'", "  visit: '2023/11/07'")
+    said = [p for p in problems_for(check(archive), path) if "2023/11/07" in p.message]
+    assert len(said) == 1 and "应为真实存在的日期，写成 YYYY-MM-DD" in said[0].message

@@ -343,7 +343,11 @@ class Schemas:
         problems = textcheck.check(record, lambda path: self._title_or_none(record.kind, path))
         if validator.is_valid(record.data):
             return problems
-        problems += [self._problem(record, error) for error in validator.iter_errors(record.data)]
+        errors = list(validator.iter_errors(record.data))
+        # a date's pattern and its format say the same of one value: the format's words (a real date) once
+        dated = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+        problems += [self._problem(record, error) for error in errors
+                     if not (error.validator == "pattern" and tuple(error.absolute_path) in dated)]
         return sorted(set(problems))
 
     def _title_or_none(self, kind: str, path: tuple) -> str | None:
