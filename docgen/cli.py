@@ -72,7 +72,7 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
     echo_problems(checked.problems)
     click.echo(summary(checked))
     if staged and checked.errors:
-        if not any(p.holds_documents for p in checked.errors):  # only steps done late: facts, not mistakes
+        if not checked.holding:  # only steps done late: facts, not mistakes
             click.echo("以上错误都是超过时限完成的环节（已经发生的事实），不阻止提交；请勿为通过校验改写实际日期。")
             sys.exit(0)
     sys.exit(1 if checked.errors else 0)
@@ -287,7 +287,7 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(result))
-        errors = sum(1 for p in checked.errors if p.holds_documents)  # (a step done late is counted above)
+        errors = len(checked.holding)  # (a step done late is counted above)
         if errors:  # a record that cannot be read, or has errors, is in no count above: never in silence
             click.echo(f"注意：记录中有 {errors} 个错误（运行 docgen validate 查看），有错误或读不出的记录未计入以上统计。")
     sys.exit(1 if result.overdue else 0)

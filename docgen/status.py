@@ -156,11 +156,15 @@ def as_of(deadlines: list[Deadline], today: dt.date) -> list[Deadline]:
             if d.since is None or d.since <= today]
 
 
+def _visit(record) -> dt.date | None:
+    return parse_date((record.data.get("dates") or {}).get("visit"))
+
+
 def follow_ups(records, today: dt.date) -> list:
     """The follow-ups of the inspections visited by `today` (one visited later had none yet then)."""
     found = []
     for record in records:
-        visit = parse_date((record.data.get("dates") or {}).get("visit"))
+        visit = _visit(record)
         if visit is None or visit <= today:
             found += [a for a in record.data.get("follow_ups") or [] if isinstance(a, dict)]
     return found
@@ -316,7 +320,7 @@ def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: lis
 
 def _visited(record, today: dt.date) -> dt.date | None:
     """The record's visit date when the visit had taken place by `today`."""
-    visit = parse_date((record.data.get("dates") or {}).get("visit"))
+    visit = _visit(record)
     return visit if visit is not None and visit <= today else None
 
 
@@ -346,8 +350,9 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
     shown = {p.plan for p in plans}.union(*(a.covers for a in years))
     paths = {index.plans[p].path for p in shown} | {r.path for p in shown for r in index.by_plan.get(p, [])}
     # what the check says of these plans' deadlines, in its order: the calendar's gaps, late and overdue steps
-    problems = [p for p in trouble + judged(index, [d for d in deadlines if d.path in paths], today) if p.path in paths]
-    overdue = sum(1 for d in deadlines if d.path in paths and d.overdue(today))
+    scoped = [d for d in deadlines if d.path in paths]
+    problems = [p for p in trouble if p.path in paths] + judged(index, scoped, today)
+    overdue = sum(1 for d in scoped if d.overdue(today))
     return Status(today.isoformat(), plans, year_status(checked, today), overdue,
                   [str(p) for p in problems], years)
 

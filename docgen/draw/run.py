@@ -58,8 +58,8 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     # (a roster record that cannot be read would otherwise silently drop out of the draw)
     rosters = tuple(os.path.join(checked.archive.records_dir, FOLDER_OF[k]) + os.sep
                     for k in ("entity", "department", "items"))
-    bad = [p for p in checked.errors if p.holds_documents  # (a confirmation made late is a fact, not a mistake)
-           and (p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters))]
+    bad = [p for p in checked.holding  # (a confirmation made late is a fact, not a mistake)
+           if p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters)]
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
         raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
@@ -86,7 +86,7 @@ def _plan_problems(checked: Checked, plan_id: str) -> list:
              os.path.abspath(record_path(records_dir, "plan", plan_id))[:-len(".yaml")] + ".yml"}
     paths.update(r.abspath for r in checked.records
                  if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
-    return [p for p in checked.errors if p.holds_documents and os.path.abspath(p.path) in paths]
+    return [p for p in checked.holding if os.path.abspath(p.path) in paths]
 
 
 def _draw_number(record) -> int:

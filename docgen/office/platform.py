@@ -325,7 +325,7 @@ def _refuse_errors(checked: Checked, plan, inspections) -> None:
              *index.broken_by_plan.get("*", [])}
     paths |= {index.departments[d].path for d in index.plan_department_ids(plan.data) if d in index.departments}
     paths |= {index.entities[r.data["entity"]].path for r in inspections if r.data.get("entity") in index.entities}
-    errors = [p for p in checked.errors if p.path in paths and p.holds_documents]  # (a step done late is a fact)
+    errors = [p for p in checked.holding if p.path in paths]  # (a step done late is a fact, not a mistake)
     if errors:
         listing = "\n".join(str(p) for p in errors[:20])
         more = f"\n……共 {len(errors)} 个错误" if len(errors) > 20 else ""

@@ -37,11 +37,16 @@ class Checked:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    @property
+    def holding(self) -> list[Problem]:
+        """The errors that hold things back until mended (documents, tables, a draw, an export, a
+        commit): every error but a step recorded as done late (`Problem.holds_documents`)."""
+        return [p for p in self.problems if p.holds_documents]
+
     @functools.cached_property
     def invalid_paths(self) -> set[str]:
-        """Paths of records that have at least one error (their documents are not written); a step
-        recorded as done late is an error that does not hold them (`Problem.holds_documents`)."""
-        return {p.path for p in self.errors if p.holds_documents}
+        """Paths of records that have at least one error that holds (their documents are not written)."""
+        return {p.path for p in self.holding}
 
     def is_valid(self, record: Record | None) -> bool:
         return record is not None and record.path not in self.invalid_paths
