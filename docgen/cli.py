@@ -150,7 +150,7 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
 
     # a draw reads what it depends on (`draw.scope`); --verify checks the whole archive (the
     # platform's draws compare more of each entity)
-    checked = check_archive(Archive(records_dir)) if verify_only else check_for_draw(Archive(records_dir))
+    checked = check_archive(Archive(records_dir)) if verify_only else check_for_draw(Archive(records_dir), plan_id=plan_id)
     from docgen.records import check
 
     if check.ONE_SHOT:  # the process ends with the draw; what it makes holds no cycles worth a collection

@@ -167,3 +167,82 @@ def test_fast_parse_reads_what_the_loader_reads_or_declines(lines):
     doc, problems = parse_bytes(text.encode("utf-8"), "x.yaml")
     assert not problems and doc is not None
     assert repr(fast) == repr(doc.data)
+
+
+# -- a draw reads its own plan's inspections, not a county's earlier plans' ---------------------
+NEW = "qa-2023-31"
+
+
+def second_plan(archive, extra: str = ""):
+    """A second joint plan beside the example's, whose filled inspections stay."""
+    text = (archive / f"records/plans/{PLAN}.yaml").read_text(encoding="utf-8")
+    assert f"id: {PLAN}\n" in text
+    (archive / f"records/plans/{NEW}.yaml").write_text(text.replace(f"id: {PLAN}\n", f"id: {NEW}\n{extra}", 1),
+                                                      encoding="utf-8")
+    time.sleep(2 * snapshot.RACY_NS / 1e9)
+
+
+def drawn(checked, plan=NEW):
+    try:
+        return run_draw(checked, plan, SEED, dry_run=True)
+    except DocgenError as exc:
+        return str(exc)
+
+
+def inspections_read(checked):
+    return sorted(r.path.replace(os.sep, "/").split("records/inspections/")[1] for r in checked.records
+                  if r.kind == "inspection")
+
+
+def test_a_draw_leaves_out_other_plans_inspection_folders(archive):
+    second_plan(archive)
+    whole = drawn(check(archive))
+    assert isinstance(whole, list) and "（试算，未写入任何文件）" in whole
+    for _ in range(3):  # with the record cache validate wrote, cold, and from the draw's own caches
+        checked = check_for_draw(Archive(str(archive / "records")), plan_id=NEW)
+        assert inspections_read(checked) == []
+        assert drawn(checked) == whole
+        assert inspections_read(scoped(archive))  # without a plan: every inspection, as before
+        shutil.rmtree(archive / ".docgen", ignore_errors=True) if _ == 0 else None
+    # the folder's entries in the record cache were neither read nor forgotten
+    check(archive)
+    check_for_draw(Archive(str(archive / "records")), plan_id=NEW)
+    from docgen.cache import RecordCache
+    from docgen.records.schema import Schemas
+
+    arch = Archive(str(archive / "records"))
+    cache = RecordCache.open(arch, Schemas(arch.schemas_dir, str(archive / ".docgen")))
+    folder = os.path.join(arch.records_dir, "inspections", PLAN)
+    assert len(cache.shards.get(folder, {})) == len(os.listdir(folder)) > 0
+
+
+@pytest.mark.parametrize("how", [
+    f"plan: {NEW}",                        # a record of the drawn plan, put in another plan's folder
+    'plan: "qa-2023-\\x331"',              # the same, its id spelled with an escape
+])
+def test_a_record_of_the_drawn_plan_in_another_folder_is_still_read(archive, how):
+    second_plan(archive)
+    target = archive / f"records/inspections/{PLAN}/org-002.yaml"
+    edit(target, f"plan: {PLAN}", how)
+    whole = drawn(check(archive))
+    assert isinstance(whole, str)  # the record stops the draw (its group is not the plan's assistants')
+    checked = check_for_draw(Archive(str(archive / "records")), plan_id=NEW)
+    assert f"{PLAN}/org-002.yaml" in inspections_read(checked)
+    assert drawn(checked) == whole
+
+
+def test_a_yearly_cap_reads_the_years_earlier_inspections(archive):
+    second_plan(archive, "yearly_cap: 1\n")
+    checked = check_for_draw(Archive(str(archive / "records")), plan_id=NEW)
+    assert len(inspections_read(checked)) == len(os.listdir(archive / f"records/inspections/{PLAN}"))
+    whole = drawn(check(archive))
+    assert drawn(checked) == whole
+    assert any("本年度检查次数已达上限" in line for line in whole)
+
+
+def test_a_plan_file_that_cannot_be_read_reads_everything(archive):
+    second_plan(archive)
+    (archive / "records/plans/broken.yaml").write_text("id: [\n", encoding="utf-8")
+    checked = check_for_draw(Archive(str(archive / "records")), plan_id=NEW)
+    assert len(inspections_read(checked)) == len(os.listdir(archive / f"records/inspections/{PLAN}"))
+    assert drawn(checked) == drawn(check(archive))

@@ -10,6 +10,10 @@ streamed and remembered compactly — and checked by the rules whose problems ca
 the rules on ids, plans, item lists and draws, and the plans' confirmation deadlines. Problems of
 other records (an inspection's dates, its team) are left to `docgen validate`, as they never
 stopped a draw.
+
+Told which plan it draws for, the read leaves out the inspection folders that cannot hold one of
+that plan's records (`_unneeded_folders`): a county's earlier plans hold thousands of filled
+inspections, and parsing them was a third of a first draw's time, for nothing the draw reads.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from docgen.records.index import Index
 from docgen.records.schema import Schemas
 
 
-def check_for_draw(archive: Archive, use_cache: bool = True) -> Checked:
+def check_for_draw(archive: Archive, use_cache: bool = True, plan_id: str | None = None) -> Checked:
     """The part of `check_archive` a draw reads: its records, index and the problems that stop it.
-    The cycle collector is paused meanwhile, as in `check_archive` (the records live as long as the run)."""
+    The cycle collector is paused meanwhile, as in `check_archive` (the records live as long as the run).
+    `plan_id`: the plan drawn for; without it every inspection record is read."""
     import gc
 
     from docgen.records import check
@@ -33,7 +38,7 @@ def check_for_draw(archive: Archive, use_cache: bool = True) -> Checked:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_for_draw(archive, use_cache)
+        return _check_for_draw(archive, use_cache, plan_id)
     finally:
         if check.ONE_SHOT:
             gc.freeze()
@@ -41,7 +46,7 @@ def check_for_draw(archive: Archive, use_cache: bool = True) -> Checked:
             gc.enable()
 
 
-def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
+def _check_for_draw(archive: Archive, use_cache: bool, plan_id: str | None) -> Checked:
     import datetime as dt
     import time
 
@@ -65,7 +70,10 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     entity_files = [f for f in found if f[0] == "entity"]
     others = [f for f in found if f[0] != "entity"]
     folders = {node.folder for node in listing.nodes if node.kind == "entity"}
-    cache = RecordCache.open(archive, schemas, skip_folders=folders) if use_cache else None
+    unneeded = _unneeded_folders(archive, others, plan_id) if plan_id is not None else set()
+    if unneeded:
+        others = [f for f in others if not (f[0] == "inspection" and os.path.dirname(f[1]) in unneeded)]
+    cache = RecordCache.open(archive, schemas, skip_folders=folders | unneeded) if use_cache else None
     if cache is not None:
         cache.start()
     # the walk is done: `load` reads the other records from it (case collisions were found over all
@@ -102,6 +110,56 @@ def _check_for_draw(archive: Archive, use_cache: bool) -> Checked:
     if cache is not None:
         cache.save()
     return Checked(archive, schemas, records, index, sorted(set(problems)), cache, None, today)
+
+
+def _unneeded_folders(archive: Archive, files: list[tuple[str, str]], plan_id: str) -> set[str]:
+    """The inspection folders (other than the plan's own) none of whose files can be a record of
+    `plan_id`, when the plan counts no earlier inspections (`yearly_cap`): what the draw reads of
+    inspections is its own plan's (`index.by_plan`, `broken_by_plan`), and nothing else of them.
+
+    A record names its plan in its text: a file whose bytes hold neither the plan's id nor a
+    backslash (a double-quoted escape could spell the id otherwise) cannot name it, as a key, a
+    value, an anchor or a merged map. Each file is read (a few microseconds), not parsed. Any
+    doubt — the plan's record not found once, a file that cannot be read — reads everything."""
+    from docgen.draw.run import inspection_file
+    from docgen.records.loader import parse_bytes, read_limited
+
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", plan_id):
+        return set()  # not an id as the schema allows (no spaces, quotes or escapes to spell it otherwise)
+    found = 0
+    for kind, path in files:
+        if kind != "plan":
+            continue
+        blob, _problems = read_limited(path, path)  # (only a regular file, of a record's size)
+        doc = parse_bytes(blob, path)[0] if blob is not None else None
+        data = doc.data if doc is not None else None
+        if not isinstance(data, dict):
+            return set()  # a plan file that cannot be read may be this plan's
+        if data.get("id") == plan_id:
+            found += 1
+            if data.get("yearly_cap") is not None:
+                return set()  # the year's earlier plans' inspections count (`frequency.earlier_inspections`)
+    if found != 1:
+        return set()
+    own = os.path.dirname(os.path.abspath(inspection_file(archive.records_dir, plan_id, "x")))
+    wanted = plan_id.encode("utf-8")
+    by_folder: dict[str, list[str]] = {}
+    for kind, path in files:
+        if kind == "inspection":
+            by_folder.setdefault(os.path.dirname(path), []).append(path)
+    unneeded = set()
+    for folder, paths in by_folder.items():
+        if os.path.abspath(folder) == own or os.path.basename(folder) == plan_id:
+            continue  # (a file there that cannot be read holds the plan back: `index_records`)
+        for path in paths:
+            blob, _problems = read_limited(path, path)
+            if blob is None or wanted in blob or b"\\" in blob:
+                break  # (one that cannot be read: read as `Archive.load` reads it, which says why)
+        else:
+            unneeded.add(folder)
+    return unneeded
 
 
 def _worth_checking(records: list) -> list:
