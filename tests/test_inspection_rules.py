@@ -499,3 +499,24 @@ def test_the_notice_announces_the_listed_methods_not_those_written_in_after_the_
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0 and letter.read_bytes() == before
     assert "☑实地检查" in textconv(str(out / f"04_实地核查记录表_{name}.docx"))  # the record form says what was done
+
+
+def test_an_inspection_not_in_the_draw_is_warned_at_once(archive):
+    """A record added by hand to a drawn plan is not random: validate says so, not only `draw --verify`."""
+    source = archive / f"records/inspections/{PLAN}/org-002.yaml"
+    added = source.with_name("org-001.yaml")  # org-001 was not drawn (the stored draw record)
+    added.write_text(source.read_text(encoding="utf-8").replace("entity: org-002", "entity: org-001", 1),
+                     encoding="utf-8")
+    message = "不在本计划最新的抽取结果"
+    found = warnings(check(archive), added, message)
+    assert len(found) == 1 and found[0].line == line_of(added, "entity: org-001")
+    assert "qa-2023-30-draw-1.yaml" in found[0].message
+    assert not any(warnings(check(archive), path, message) for path in inspection_files(archive) if path != added)
+    assert "不在抽取结果中" in run_docgen("draw", PLAN, "--verify", cwd=archive).stdout  # the same finding
+    # drawn by the provincial platform: no draw record here to compare with
+    edit(added, "draw: qa-2023-30-draw-1", "draw: platform")
+    assert not warnings(check(archive), added, message)
+    edit(added, "draw: platform", "draw: qa-2023-30-draw-1")
+    # a draw still in progress (or a draw record with errors) is not taken as the plan's result
+    edit(archive / f"records/draws/{PLAN}-draw-1.yaml", f"id: {PLAN}-draw-1", f"id: {PLAN}-draw-1\nstatus: in-progress")
+    assert not warnings(check(archive), added, message)

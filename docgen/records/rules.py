@@ -6,7 +6,7 @@ Each rule yields `Problem`s on the record (and field) a clerk has to change.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Iterator
 
 from docgen.records import creditcode, frequency, results
@@ -247,6 +247,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
                          for rid, record in table.items())
     team_digest = hashlib.sha256(repr(team_inputs).encode("utf-8", "surrogateescape")).hexdigest() \
         if all(sha for _kind, _id, sha in team_inputs) else None  # (every record read has its bytes' digest)
+    drawn = _drawn_entities(index)
     for record in index.inspections:
         data = record.data
         plan_rec = index.plans.get(data.get("plan"))
@@ -260,6 +261,13 @@ def check_inspections(index: Index) -> Iterator[Problem]:
                 and drawn_by != PLATFORM_DRAW:
             yield record.problem(("draw",), f"抽取记录“{drawn_by}”不存在（应为 records/draws/{drawn_by}.yaml）："
                                             "无法核对本记录的抽取结果（docgen draw --verify）", WARNING)
+        latest = drawn.get(data.get("plan"))
+        if latest is not None and drawn_by != PLATFORM_DRAW and isinstance(data.get("entity"), str) \
+                and data["entity"] not in latest[1]:
+            name = entity_rec.data.get("name", data["entity"]) if entity_rec else data["entity"]
+            yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
+                                              f"（{latest[0]}）中：不是随机抽取的（手工添加或替换？），"
+                                              f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
         key = (data.get("plan"), data.get("entity"))
         first = seen.setdefault(key, record)
         if first is not record:
@@ -271,6 +279,25 @@ def check_inspections(index: Index) -> Iterator[Problem]:
         yield from remembered_problems(record, "inspection rules", context,
                                        lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
                                        _check_inspection(record, plan_rec, entity_rec, index))
+
+
+def _drawn_entities(index: Index) -> dict[str, tuple[str, set[str]]]:
+    """plan id -> (path, entities) of the plan's latest draw record, as `draw --verify` takes it: only
+    for plans whose draws are all whole (none in progress, none with errors), else nothing is said."""
+    from docgen.draw.run import _assignments_of, _draw_number
+
+    by_plan: dict[str, list[Record]] = defaultdict(list)
+    for draw in index.draws.values():
+        if isinstance(draw.data.get("plan"), str):
+            by_plan[draw.data["plan"]].append(draw)
+    broken = {str(rid) for kind, rid in index.broken if kind == "draw"}
+    found = {}
+    for plan_id, draws in by_plan.items():
+        if any("status" in d.data for d in draws) or any(rid.startswith(f"{plan_id}-draw-") for rid in broken):
+            continue
+        latest = max(draws, key=_draw_number)
+        found[plan_id] = (latest.path, set(_assignments_of(latest.data)))
+    return found
 
 
 def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Record | None, index: Index) -> Iterator[Problem]:
