@@ -236,3 +236,18 @@ def test_a_new_plan_shows_what_leaving_credit_driven_out_means(tmp_path):
     assert run_docgen("init", str(tmp_path / "o"), cwd=tmp_path).returncode == 0
     text = (tmp_path / "o/records/plans/example-plan.yaml").read_text(encoding="utf-8")
     assert "# credit_driven: true\n" in text and "不写时为 true" in text
+
+
+def test_a_new_inspection_shows_its_plans_credit_driven(tmp_path):
+    """An inspection left without credit_driven takes its plan's: the commented-out line says that value,
+    not a bare false that reads as "not by the credit risk classes"."""
+    assert run_docgen("init", str(tmp_path / "o"), cwd=tmp_path).returncode == 0
+    root = tmp_path / "o"
+    example = (root / "records/inspections/example-plan/example-org.yaml").read_text(encoding="utf-8")
+    assert "# credit_driven: true\n" in example
+    edit(root / "records/plans/example-plan.yaml", "# credit_driven: true", "credit_driven: false")
+    assert run_docgen("new", "inspection", "example-plan/org-x", cwd=root).returncode == 0
+    made = (root / "records/inspections/example-plan/org-x.yaml").read_text(encoding="utf-8")
+    assert "# credit_driven: false\n" in made
+    assert run_docgen("new", "inspection", "no-such-plan/org-x", cwd=root).returncode == 0  # the plan's default
+    assert "# credit_driven: true\n" in (root / "records/inspections/no-such-plan/org-x.yaml").read_text(encoding="utf-8")

@@ -124,9 +124,25 @@ def schema_of(kind: str, schemas_dir: str) -> dict:
     return Schemas(schemas_dir).inlined[kind]
 
 
-def record_file_text(kind: str, data: dict, path: str, records_dir: str, schemas_dir: str, note: str) -> str:
+def record_file_text(kind: str, data: dict, path: str, records_dir: str, schemas_dir: str, note: str,
+                     shown: dict | None = None) -> str:
     head = schema_line(kind, path, records_dir) + "".join(f"# {line}\n" for line in note.splitlines())
-    return head + render(schema_of(kind, schemas_dir), data)
+    return head + render(schema_of(kind, schemas_dir), data, shown=shown)
+
+
+def _inherited(records_dir: str, schemas_dir: str, plan_id: str) -> dict:
+    """What an inspection of `plan_id` takes from its plan when left out: `credit_driven` as the
+    plan says it (or the plan schema's default), shown on its commented-out line."""
+    from docgen.records.loader import parse_bytes, read_limited
+
+    value = schema_of("plan", schemas_dir).get("properties", {}).get("credit_driven", {}).get("default", True)
+    plan_file = record_path(records_dir, "plan", plan_id)
+    if os.path.isfile(plan_file):
+        blob, _problems = read_limited(plan_file, plan_file)
+        doc = parse_bytes(blob, plan_file)[0] if blob is not None else None
+        if doc is not None and isinstance(doc.data, dict) and isinstance(doc.data.get("credit_driven"), bool):
+            value = doc.data["credit_driven"]
+    return {"credit_driven": value} if isinstance(value, bool) else {}
 
 
 def init(target: str, force: bool = False) -> tuple[list[str], list[str]]:
@@ -147,11 +163,13 @@ def init(target: str, force: bool = False) -> tuple[list[str], list[str]]:
     schemas_dir = os.path.join(target, "schemas")
     note = "示例记录（虚构）：照此格式填写，或删除后用 docgen new 新建。每个字段上方的注释是它的说明。"
     for kind, data in EXAMPLES.items():
+        shown = None
         if kind == "inspection":
             path = record_path(records, kind, data["plan"], data["entity"])
+            shown = _inherited(records, schemas_dir, data["plan"])  # (the example plan is written before it)
         else:
             path = record_path(records, kind, data["id"])
-        _write_new(path, record_file_text(kind, data, path, records, schemas_dir, note), created, skipped)
+        _write_new(path, record_file_text(kind, data, path, records, schemas_dir, note, shown), created, skipped)
     for name, text in ((".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE),
                        (".pre-commit-config.yaml", PRE_COMMIT), ("README.md", CLERK_README)):
         _write_new(os.path.join(target, name), text, created, skipped)
@@ -186,7 +204,8 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
         raise DocgenError(f"{path} 已存在，docgen 不会覆盖它")
     refuse_outside(path, records_dir)
     note = "由 docgen new 生成：请填写各字段（注释是字段说明），不用的可选字段可以删除。"
-    text = record_file_text(kind, data, path, records_dir, schemas_dir, note)
+    shown = _inherited(records_dir, schemas_dir, data["plan"]) if kind == "inspection" else None
+    text = record_file_text(kind, data, path, records_dir, schemas_dir, note, shown)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never replaces a file that appeared meanwhile
         handle.write(text)

@@ -27,8 +27,10 @@ def _empty(schema: dict) -> Any:
     return {"array": [], "object": {}, "integer": 0, "number": 0, "boolean": False}.get(kind, "")
 
 
-def render(schema: dict, data: dict, indent: str = "") -> str:
-    """YAML for `data` in the order of the schema's fields, each preceded by its description."""
+def render(schema: dict, data: dict, indent: str = "", shown: dict | None = None) -> str:
+    """YAML for `data` in the order of the schema's fields, each preceded by its description.
+    `shown`: what a field left out (commented out) stands for, where the record inherits it (an
+    inspection's `credit_driven` is its plan's) rather than from the schema's default."""
     out = []
     props = schema.get("properties") or {}
     required = set(schema.get("required") or [])
@@ -48,7 +50,8 @@ def render(schema: dict, data: dict, indent: str = "") -> str:
             else:
                 out.append(_indent(dump({key: _empty(sub)}), indent))
         else:
-            out.append(_indent(dump({key: _empty(sub)}), indent + "# "))
+            value = shown[key] if shown and key in shown else _empty(sub)
+            out.append(_indent(dump({key: value}), indent + "# "))
     for key, value in data.items():  # fields the schema does not know: kept, validate will say so
         if key not in props:
             out.append(_indent(dump({key: value}), indent))
