@@ -295,3 +295,19 @@ def test_task_import_says_at_once_what_the_rosters_refuse(platform_archive, tmp_
     assert f"{entity_id}.yaml:" in result.stdout and "执法证有效期至 2020-01-01" in result.stdout
     assert "导入的抽查记录有" in result.stdout and "未导入" not in result.stdout
     assert (root / f"records/inspections/{PLAN}/{entity_id}.yaml").exists()
+
+
+@pytest.mark.parametrize("change", [
+    ("address: ", "address: .nan  # "),          # a schema error: the entity drops out of the index
+    ("credit_class: ", "credit_class: [\n# "),     # a YAML error: the file cannot be read at all
+])
+def test_export_refuses_with_the_entity_files_errors(archive, change):
+    """An inspected entity whose record has errors: the export lists them (it was an internal error)."""
+    target = archive / "records/entities/org-021.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert change[0] in text
+    target.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    result = run_docgen("export", "results", PLAN, "--out", "x.csv", cwd=archive)
+    assert result.returncode == 2, result.stderr
+    assert "内部错误" not in result.stderr and "org-021.yaml:" in result.stderr
+    assert not (archive / "x.csv").exists()

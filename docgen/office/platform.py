@@ -305,7 +305,11 @@ def result_rows(checked: Checked, plan_id: str, department: str | None = None) -
     rows = []
     for record in sorted(inspections, key=lambda r: (r.data.get("group") or 0, str(r.data.get("entity")))):
         data = record.data
-        entity = index.entities[data["entity"]].data
+        entity_rec = index.entities.get(data.get("entity"))
+        if entity_rec is None:  # (its errors are listed by `_refuse_errors`; a file that could not be read at all)
+            raise DocgenError(f"{record.path}：检查对象“{data.get('entity')}”的记录无法读取或有错误，"
+                              f"请先运行 docgen validate 修正后再导出")
+        entity = entity_rec.data
         team = data.get("inspectors") or {}
         for dep_id, dep_name in departments.items():
             people = [index.inspector(pid) or {} for pid in team.get(dep_id) or []]
@@ -325,6 +329,11 @@ def _refuse_errors(checked: Checked, plan, inspections) -> None:
              *index.broken_by_plan.get("*", [])}
     paths |= {index.departments[d].path for d in index.plan_department_ids(plan.data) if d in index.departments}
     paths |= {index.entities[r.data["entity"]].path for r in inspections if r.data.get("entity") in index.entities}
+    # an entity file with errors is not in the index: its errors are the reason, and are listed too
+    named = {r.data.get("entity") for r in inspections if r.data.get("entity") not in index.entities}
+    if named:
+        paths |= {r.path for r in checked.records if r.kind == "entity" and isinstance(r.data, dict)
+                  and r.data.get("id") in named}
     errors = [p for p in checked.holding if p.path in paths]  # (a step done late is a fact, not a mistake)
     if errors:
         listing = "\n".join(str(p) for p in errors[:20])
