@@ -281,7 +281,7 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     checked = check_archive(Archive(records_dir), today=today, kept_roster=True)
     unknown = [p for p in plan_ids if p not in checked.index.plans]
     if unknown:
-        raise DocgenError(f"找不到抽查计划“{unknown[0]}”。现有计划：{'、'.join(sorted(checked.index.plans))}")
+        raise checked.missing_plan(unknown[0], "查看进度")
     result = compute(checked, today, list(plan_ids) or None)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))

@@ -251,3 +251,16 @@ def test_a_new_inspection_shows_its_plans_credit_driven(tmp_path):
     assert "# credit_driven: false\n" in made
     assert run_docgen("new", "inspection", "no-such-plan/org-x", cwd=root).returncode == 0  # the plan's default
     assert "# credit_driven: true\n" in (root / "records/inspections/no-such-plan/org-x.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [["export", "results", "qa-2023-30", "--out", "x.csv"],
+                                  ["build", "--plan", "qa-2023-30"], ["status", "qa-2023-30"],
+                                  ["draw", "qa-2023-30", "--seed", "1", "--dry-run"]])
+def test_a_plan_with_errors_is_not_called_missing(archive, args):
+    """A plan whose file has an error drops out of the index: every command naming it says why, at
+    the place, not "找不到抽查计划" (which sent a clerk looking for a file that is there)."""
+    edit(archive / "records/plans/qa-2023-30.yaml", "  email: qasssj@126.com", "  email: .nan")
+    result = run_docgen(*args, cwd=archive)
+    assert result.returncode == 2, result.stderr
+    assert "抽查计划“qa-2023-30”的记录有错误" in result.stderr and "找不到" not in result.stderr
+    assert "records/plans/qa-2023-30.yaml:22:10:" in result.stderr.replace("\\", "/")

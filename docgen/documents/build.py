@@ -530,7 +530,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     wanted = plan_ids or sorted(index.plans)
     for plan_id in wanted:
         if plan_id not in index.plans:
-            raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{'、'.join(sorted(index.plans)) or '（无）'}")
+            raise checked.missing_plan(plan_id, "生成文书")
     out_dir = os.path.abspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)  # an --out that cannot be a folder is one clear error, not one per document
     text: list[bytes] = []

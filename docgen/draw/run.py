@@ -46,12 +46,7 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     index = checked.index
     plan_rec = index.plans.get(plan_id)
     if plan_rec is None:
-        own = _plan_problems(checked, plan_id)
-        if own:
-            listing = "\n".join(str(p) for p in own[:20])
-            raise DocgenError(f"抽查计划“{plan_id}”的记录有错误，修正后才能抽取：\n{listing}")
-        known = "、".join(sorted(index.plans)) or "（无）"
-        raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{known}")
+        raise checked.missing_plan(plan_id, "抽取")
     if plan_rec.data.get("type") != "联合抽查":
         raise DocgenError(f"计划“{plan_id}”是{plan_rec.data.get('type')}，不是联合抽查，无需随机抽取")
     # every error of the plan or of a roster file counts, also of files that are not in the index
@@ -77,16 +72,6 @@ def context_for(checked: Checked, plan_id: str) -> Context:
     entities = (table.projected(), table.digest) if table is not None else [r.data for r in index.entities.values()]
     inputs = Inputs.from_records(plan, entities, {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
-
-
-def _plan_problems(checked: Checked, plan_id: str) -> list:
-    """Errors of the file(s) holding plan `plan_id` when that record is invalid (so not in the index)."""
-    records_dir = checked.archive.records_dir
-    paths = {os.path.abspath(record_path(records_dir, "plan", plan_id)),
-             os.path.abspath(record_path(records_dir, "plan", plan_id))[:-len(".yaml")] + ".yml"}
-    paths.update(r.abspath for r in checked.records
-                 if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
-    return [p for p in checked.holding if os.path.abspath(p.path) in paths]
 
 
 def _draw_number(record) -> int:

@@ -82,8 +82,7 @@ class _Task:
 def _joint_plan(checked: Checked, plan_id: str):
     plan = checked.index.plans.get(plan_id)
     if plan is None:
-        known = "、".join(sorted(checked.index.plans)) or "（无）"
-        raise DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{known}")
+        raise checked.missing_plan(plan_id, "导出")
     if plan.data.get("type") != "联合抽查":
         raise DocgenError(f"计划“{plan_id}”是{plan.data.get('type')}，不是联合抽查，没有检查任务")
     return plan

@@ -51,6 +51,30 @@ class Checked:
     def is_valid(self, record: Record | None) -> bool:
         return record is not None and record.path not in self.invalid_paths
 
+    def plan_problems(self, plan_id: str) -> list[Problem]:
+        """The errors of the file(s) holding plan `plan_id` when that record is not in the index (its
+        file at the plan's name, or any plan record giving that id): why it is "not found"."""
+        from docgen.records.yamlout import record_path
+
+        records_dir = self.archive.records_dir
+        standard = os.path.abspath(record_path(records_dir, "plan", plan_id))
+        paths = {standard, standard[:-len(".yaml")] + ".yml"}
+        paths.update(r.abspath for r in self.records
+                     if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
+        return [p for p in self.holding if os.path.abspath(p.path) in paths]
+
+    def missing_plan(self, plan_id: str, doing: str) -> "DocgenError":
+        """The error for a plan id that is not in the index: its record's errors when it has a file
+        with errors (so not "not found"), else the plans there are. `doing`: what waits for it (抽取)."""
+        from docgen.records.problems import DocgenError
+
+        own = self.plan_problems(plan_id)
+        if own:
+            listing = "\n".join(str(p) for p in own[:20])
+            return DocgenError(f"抽查计划“{plan_id}”的记录有错误，修正后才能{doing}：\n{listing}")
+        known = "、".join(sorted(self.index.plans)) or "（无）"
+        return DocgenError(f"找不到抽查计划“{plan_id}”。现有计划：{known}")
+
 
 def check_archive(archive: Archive, use_cache: bool = True, today=None, cache: RecordCache | None = None,
                   save_cache: bool = True, kept_roster: bool = False) -> Checked:
