@@ -434,3 +434,44 @@ def test_the_manifest_takes_unchanged_entries_from_its_own_last_text_only(archiv
         build(records, str(clean))
         assert (out / MANIFEST).read_bytes() == (clean / MANIFEST).read_bytes()
         assert bool(found[-1]) == (layout == "as written"), layout
+
+
+def test_another_plans_statistics_read_only_the_years_visits(archive, tmp_path):
+    """A second joint plan of the same year: its 08 counts the year's visited entities from every plan
+    (`YEAR_FIELDS`), nothing else of them. A result entered in the first plan changes no other plan's
+    statistics fingerprint (it is not rendered again); a visit moved does — and each incremental build
+    equals a clean one."""
+    import json
+    import re
+    import shutil
+
+    from docgen.documents.build import build
+    from docgen.records.archive import Archive
+
+    plan = (archive / "records/plans/qa-2023-30.yaml").read_text(encoding="utf-8")
+    (archive / "records/plans/qa-2023-31.yaml").write_text(plan.replace("id: qa-2023-30\n", "id: qa-2023-31\n", 1),
+                                                          encoding="utf-8")
+    records, out = str(archive / "records"), str(archive / "output")
+
+    def keys():
+        build(Archive(records), out)
+        clean = tmp_path / "clean"
+        build(Archive(records), str(clean))
+        assert hashes(archive / "output") == hashes(clean)
+        shutil.rmtree(clean)
+        manifest = json.loads((archive / "output/.docgen-manifest.json").read_text(encoding="utf-8"))["outputs"]
+        return {rel: entry["key"] for rel, entry in manifest.items()}
+
+    other, own = "qa-2023-31/08_抽查情况统计表.xlsx", "qa-2023-30/07_公示表.xlsx"
+    before = keys()
+    paths = inspection_files(archive)
+    result = next(p for p in paths if "- 发现问题已责令改正\n" in p.read_text(encoding="utf-8"))
+    edit(result, "- 发现问题已责令改正\n", "- 发现问题待后续处理\n")  # (both fit a finding with follow-ups)
+    after = keys()
+    assert after[own] != before[own] and after[other] == before[other]
+    served = next(p for p in paths if (d := yaml.safe_load(p.read_text(encoding="utf-8"))["dates"]).get("visit")
+                  and d["visit"] != d["notice_served"])
+    visit_on = yaml.safe_load(served.read_text(encoding="utf-8"))["dates"]["visit"]
+    text = served.read_text(encoding="utf-8")
+    served.write_text(re.sub(r"notice_served: .*", f"notice_served: '{visit_on}'", text, count=1), encoding="utf-8")
+    assert keys()[other] != after[other]  # the dates (visits) are what it reads of other plans

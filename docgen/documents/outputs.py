@@ -37,6 +37,9 @@ TABLE_FIELDS = {
     "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
 }
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
+# what a plan's statistics read of the other plans' inspections: the year's coverage (`status.year_status`:
+# the entity and its visit date). A result entered in one plan then re-renders no other plan's 08.
+YEAR_FIELDS = ("plan", "entity", "dates")
 NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates")  # 02 告知书
 TABLES = ("03", "05", "06", "07", "08")
 PART_ITEMS = "items"
@@ -402,7 +405,8 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     stats_as_of = as_of or latest_record_date(checked, plan_id)
     stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}", f"roster={index.roster_digest()}"] +
                           sorted(f"calendar={c.sha}" for c in index.calendars.values()) +
-                          sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" for r in index.inspections))
+                          sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" if r.data.get("plan") == plan_id
+                                 else f"year inspection={projection(r, YEAR_FIELDS)}" for r in index.inspections))
 
     def statistics() -> tuple[dict, dict]:
         stats_rows, stats = statistics_rows(checked, plan_id, stats_as_of)
