@@ -550,13 +550,17 @@ def export_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
               help="文件格式：xlsx（Excel，默认）或 csv（UTF-8，带 BOM）；不写时按 --out 的扩展名")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
-              help="导出文件路径，默认 output/计划编号/检查结果导出-计划编号[-部门].xlsx；已有的同名文件会被替换")
+              help="导出文件路径，默认 output/计划编号/检查结果导出-计划编号[-部门].xlsx；已有的同名文件只有是 docgen "
+                   "上次导出、之后未被修改的才会被替换")
+@click.option("--force", is_flag=True, help="替换 --out 处已有的文件，即使它不是 docgen 导出的或导出后被修改过")
 @records_option
-def export_results(plan_id: str, department: str | None, fmt: str, out_path: str | None, records_dir: str) -> None:
+def export_results(plan_id: str, department: str | None, fmt: str, out_path: str | None, force: bool,
+                   records_dir: str) -> None:
     """按部门导出检查结果：每个检查对象、每个部门一行（任务编号、统一社会信用代码、企业名称、检查实施机关、
     检查完成日期、检查结果、后续处置、检查人员、执法证号），不含任何电话号码。"""
     from docgen.records.check import check_archive
-    from docgen.office.platform import default_out, plan_department, result_rows, results_bytes
+    from docgen.office.platform import (check_export_target, default_out, note_export, plan_department,
+                                        result_rows, results_bytes)
     from docgen.writer import write_atomic
 
     suffix = os.path.splitext(out_path)[1].lower() if out_path else ""
@@ -566,16 +570,20 @@ def export_results(plan_id: str, department: str | None, fmt: str, out_path: str
         raise DocgenError(f"--out 的扩展名是 {suffix}，而 --format 是 {fmt}：请让两者一致")
     if suffix in (".xls", ".et"):  # an .xlsx workbook under an older format's name: Excel warns, others refuse it
         raise DocgenError(f"--out 的扩展名 {suffix} 是旧的表格格式，docgen 导出 .xlsx 或 .csv：请改用这两种扩展名")
-    checked = check_archive(Archive(records_dir))
+    archive = Archive(records_dir)
+    checked = check_archive(archive)
     dep_id = plan_department(checked, plan_id, department) if department is not None else None
     rows = result_rows(checked, plan_id, dep_id)
     out = out_path or default_out(plan_id, dep_id, fmt)
+    check_export_target(archive, out, force)
     if out_path is None:  # the output folder as the build treats it: not through a link leading out of it
         from docgen.documents.outfolder import OutputFolder
 
         if OutputFolder("output", None).target(os.path.relpath(out, "output").replace(os.sep, "/")) is None:
             raise DocgenError(f"{out} 所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里；请用 --out 指定导出文件")
-    write_atomic(out, results_bytes(rows, fmt, f"{plan_id} 检查结果"))
+    data = results_bytes(rows, fmt, f"{plan_id} 检查结果")
+    write_atomic(out, data)
+    note_export(archive, out, data)
     pending = sum(1 for row in rows if not row[5])
     note = f"，其中 {pending} 行尚无检查结果" if pending else ""
     click.echo(f"已导出 {len(rows)} 行到 {out}{note}。")

@@ -311,3 +311,25 @@ def test_export_refuses_with_the_entity_files_errors(archive, change):
     assert result.returncode == 2, result.stderr
     assert "内部错误" not in result.stderr and "org-021.yaml:" in result.stderr
     assert not (archive / "x.csv").exists()
+
+
+def test_export_replaces_only_its_own_untouched_export(archive):
+    """`--out` naming a record, or a file docgen did not export there (or one edited since), is refused:
+    nothing a clerk wrote is replaced unless asked (`--force`); docgen's own last export is replaced."""
+    plan_file = archive / f"records/plans/{PLAN}.yaml"
+    before = plan_file.read_bytes()
+    refused = run_docgen("export", "results", PLAN, "--out", f"records/plans/{PLAN}.yaml", cwd=archive)
+    assert refused.returncode == 2 and "记录目录" in refused.stderr and plan_file.read_bytes() == before
+    for _ in range(2):  # the default file, exported again: docgen's own, replaced
+        assert run_docgen("export", "results", PLAN, cwd=archive).returncode == 0
+    mine = archive / "结果.csv"
+    mine.write_text("经办人自己的表\n", encoding="utf-8")
+    kept = run_docgen("export", "results", PLAN, "--out", "结果.csv", cwd=archive)
+    assert kept.returncode == 2 and "不会替换" in kept.stderr and "--force" in kept.stderr
+    assert mine.read_text(encoding="utf-8") == "经办人自己的表\n"
+    assert run_docgen("export", "results", PLAN, "--out", "结果.csv", "--force", cwd=archive).returncode == 0
+    assert mine.read_bytes().startswith("\ufeff".encode("utf-8"))
+    assert run_docgen("export", "results", PLAN, "--out", "结果.csv", cwd=archive).returncode == 0  # now its own
+    with open(mine, "a", encoding="utf-8") as handle:  # annotated after the export
+        handle.write("备注\n")
+    assert run_docgen("export", "results", PLAN, "--out", "结果.csv", cwd=archive).returncode == 2
