@@ -263,7 +263,7 @@ def parse_as_of(value: str | None):
         raise click.BadParameter(f"“{value}”不是日期，应写成 YYYY-MM-DD") from None
 
 
-@cli.command(context_settings=CONTEXT, short_help="抽查进度、考核指标和逾期事项（有逾期时退出码为 1）。")
+@cli.command(context_settings=CONTEXT, short_help="抽查进度、考核指标和逾期事项（有逾期或记录有错误时退出码为 1）。")
 @click.argument("plan_ids", metavar="[PLAN]...", nargs=-1)
 @click.option("--as-of", "as_of", metavar="DATE", help="按此日期统计（YYYY-MM-DD），默认今天")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -271,7 +271,7 @@ def parse_as_of(value: str | None):
 @records_option
 def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: str) -> None:
     """各计划的抽查进度和考核指标：分类抽查比例、信用分类抽查占比、按时录入和公示率、后续处置，
-    以及逾期和 3 个工作日内到期的事项。有逾期事项时退出码为 1。"""
+    以及逾期和 3 个工作日内到期的事项。有逾期事项，或记录有错误（未计入统计）时退出码为 1。"""
     import json
 
     from docgen.records.check import check_archive
@@ -283,14 +283,18 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     if unknown:
         raise checked.missing_plan(unknown[0], "查看进度")
     result = compute(checked, today, list(plan_ids) or None)
+    errors = checked.holding  # (a step done late is counted in the status itself)
     if fmt == "json":
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        data = result.to_json()
+        data["record_errors"] = [str(p) for p in errors]  # records held out of every count
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(result))
-        errors = len(checked.holding)  # (a step done late is counted above)
         if errors:  # a record that cannot be read, or has errors, is in no count above: never in silence
-            click.echo(f"注意：记录中有 {errors} 个错误（运行 docgen validate 查看），有错误或读不出的记录未计入以上统计。")
-    sys.exit(1 if result.overdue else 0)
+            click.echo(f"注意：记录中有 {len(errors)} 个错误（运行 docgen validate 查看），有错误或读不出的记录"
+                       f"（包括计划本身）未计入以上统计。")
+    # errors held records out of the counts: "nothing overdue" is then not known, and not said with 0
+    sys.exit(1 if result.overdue or errors else 0)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -285,3 +285,17 @@ def test_status_says_when_records_with_errors_are_left_out(archive):
     path.write_text(text.replace("group: ", "group: [", 1), encoding="utf-8")
     result = run_docgen("status", "qa-2023-30", "--as-of", "2024-01-10", cwd=archive)
     assert "记录中有 1 个错误" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_errors_that_hold_records_out_of_the_counts_are_never_an_all_clear(archive):
+    """The plan's own file with an error: no plan is counted, so "没有逾期事项" with exit 0 would be a false
+    all-clear. The status says the errors, lists them in JSON, and exits 1."""
+    import json
+
+    edit(archive / "records/plans/qa-2023-30.yaml", "- heading: 工作程序", "- headin: 工作程序")
+    text = run_docgen("status", "--as-of", "2023-12-01", cwd=archive)
+    assert text.returncode == 1 and "注意：记录中有" in text.stdout and "包括计划本身" in text.stdout
+    data = run_docgen("status", "--as-of", "2023-12-01", "--format", "json", cwd=archive)
+    assert data.returncode == 1
+    listed = json.loads(data.stdout)["record_errors"]
+    assert listed and all("records/plans/qa-2023-30.yaml:" in line.replace("\\", "/") for line in listed)
