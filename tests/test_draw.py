@@ -535,3 +535,12 @@ def test_verify_says_when_this_version_cannot_recompute_a_draw(archive, monkeypa
     monkeypatch.setattr(run, "make_draw", refuse)
     ok, findings = verify(check(archive), PLAN)
     assert not ok and any("无法用本版 docgen 复算" in f and "jyj-03" in f for f in findings)
+
+
+def test_verify_held_back_by_a_roster_error_says_verify(archive):
+    """A new, still blank department file holds the verification back: the message says what waits (核对),
+    not 抽取, which the clerk did not ask for."""
+    assert run_docgen("new", "department", "sjj", cwd=archive).returncode == 0
+    result = run_docgen("draw", "qa-2023-30", "--verify", cwd=archive)
+    assert result.returncode == 2 and "修正后才能核对" in result.stderr and "抽取：" not in result.stderr
+    assert "sjj.yaml:" in result.stderr

@@ -42,11 +42,12 @@ class Context:
     names: dict[str, str]
 
 
-def context_for(checked: Checked, plan_id: str) -> Context:
+def context_for(checked: Checked, plan_id: str, doing: str = "抽取") -> Context:
+    """The draw's inputs for the plan; `doing` (抽取, 核对) says in an error what waits for a mended record."""
     index = checked.index
     plan_rec = index.plans.get(plan_id)
     if plan_rec is None:
-        raise checked.missing_plan(plan_id, "抽取")
+        raise checked.missing_plan(plan_id, doing)
     if plan_rec.data.get("type") != "联合抽查":
         raise DocgenError(f"计划“{plan_id}”是{plan_rec.data.get('type')}，不是联合抽查，无需随机抽取")
     # every error of the plan or of a roster file counts, also of files that are not in the index
@@ -57,7 +58,7 @@ def context_for(checked: Checked, plan_id: str) -> Context:
            if p.path == plan_rec.path or os.path.abspath(p.path).startswith(rosters)]
     if bad:
         listing = "\n".join(str(p) for p in bad[:20])
-        raise DocgenError(f"计划或名录库中有错误，修正后才能抽取：\n{listing}")
+        raise DocgenError(f"计划或名录库中有错误，修正后才能{doing}：\n{listing}")
     table = getattr(index.entities, "table", None)  # a clean roster's columns (`draw.table`)
     names = table.names() if table is not None else {k: r.data.get("name", k) for k, r in index.entities.items()}
     names.update({k: r.data.get("name", k) for k, r in index.departments.items()})
@@ -446,7 +447,7 @@ def _assignments_of(draw_record: dict) -> dict[str, dict]:
 
 def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
     """Recompute the latest draw and compare it with the draw record and the inspection records."""
-    ctx = context_for(checked, plan_id)
+    ctx = context_for(checked, plan_id, "核对")
     pending = unfinished_draws(checked, plan_id)
     if pending:
         return False, [unfinished_message(pending[-1], plan_id)]
