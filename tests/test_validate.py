@@ -411,3 +411,19 @@ def test_a_date_written_with_slashes_is_said_once(archive):
     edit(path, "  visit: '2023-11-07'", "  visit: '2023/11/07'")
     said = [p for p in problems_for(check(archive), path) if "2023/11/07" in p.message]
     assert len(said) == 1 and "应为真实存在的日期，写成 YYYY-MM-DD" in said[0].message
+
+
+def test_an_empty_choice_is_said_once_and_a_broken_link_in_chinese(archive):
+    """`status:` left empty: one message (its type), not a second one offering the value “None”; a
+    link to a missing file: the reason in Chinese, not the system's English text."""
+    import os
+
+    edit(archive / "records/entities/org-001.yaml", "status: 存续", "status:")
+    link = archive / "records/entities/org-002.yaml"
+    link.unlink()
+    os.symlink("missing.yaml", link)
+    result = run_docgen("validate", cwd=archive)
+    said = [line for line in result.stdout.splitlines() if "org-001.yaml:" in line]
+    assert len(said) == 1 and "空值" in said[0] and "None" not in result.stdout
+    broken = next(line for line in result.stdout.splitlines() if "entities/org-002.yaml:1:1:" in line)
+    assert "找不到文件或文件夹" in broken and "No such file" not in broken

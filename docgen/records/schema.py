@@ -346,8 +346,11 @@ class Schemas:
         errors = list(validator.iter_errors(record.data))
         # a date's pattern and its format say the same of one value: the format's words (a real date) once
         dated = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+        # an empty value is said once, by its type ("应为文本，而这里是空值"), not again as an option "None"
+        typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
         problems += [self._problem(record, error) for error in errors
-                     if not (error.validator == "pattern" and tuple(error.absolute_path) in dated)]
+                     if not (error.validator == "pattern" and tuple(error.absolute_path) in dated)
+                     and not (error.validator == "enum" and error.instance is None and tuple(error.absolute_path) in typed)]
         return sorted(set(problems))
 
     def _title_or_none(self, kind: str, path: tuple) -> str | None:
@@ -415,6 +418,8 @@ class Schemas:
             return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}")
         if kind == "enum":
             options = "、".join(str(o) for o in error.validator_value)
+            if value is None:  # left empty (`status:` or `~`): said as such, not as a value “None”
+                return record.problem(path, f"「{title}」没有填写，应为：{options}")
             return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内，应为：{options}")
         if kind in ("pattern", "format"):
             hint = PATTERN_HINTS.get(schema.get("pattern")) or schema.get("description", "")

@@ -299,7 +299,10 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
             return stat.S_IFMT(os.stat(path).st_mode)
         except OSError as exc:
             if wanted:
-                issues.append((display(path), f"无法读取：{exc.strerror or exc}（可能是指向不存在的文件的链接）", "error"))
+                from docgen.records.problems import os_error_text
+
+                issues.append((display(path), f"无法读取：{os_error_text(exc, with_path=False)[0]}"
+                                              "（可能是指向不存在的文件的链接）", "error"))
             return None
 
     def _misnamed(path: str, kind: str) -> None:
