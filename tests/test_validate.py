@@ -427,3 +427,19 @@ def test_an_empty_choice_is_said_once_and_a_broken_link_in_chinese(archive):
     assert len(said) == 1 and "空值" in said[0] and "None" not in result.stdout
     broken = next(line for line in result.stdout.splitlines() if "entities/org-002.yaml:1:1:" in line)
     assert "找不到文件或文件夹" in broken and "No such file" not in broken
+
+
+@pytest.mark.parametrize("target, old, new, at", [
+    ("inspections/qa-2023-30/org-002.yaml", "opinion: 认可检查结果，立即整改", "opinion: '认可检查结果，立即整改",
+     "opinion: '"),
+    ("entities/org-007.yaml", "address: 河北省", "address: '河北省", "address: '"),
+])
+def test_a_single_quote_left_open_is_named_where_it_opens(archive, target, old, new, at):
+    """A value's closing quote forgotten: YAML reads on to the next quote lines below and stumbles
+    there. The clerk is sent to the quote that opened it, not told of an indentation at the far line."""
+    path = archive / "records" / target
+    edit(path, old, new)
+    found = [p for p in problems_for(check(archive), path) if p.is_error]
+    assert len(found) == 1 and "引号没有闭合" in found[0].message and "缩进" not in found[0].message
+    assert (found[0].line, found[0].column) == (line_of(path, at), path.read_text(encoding="utf-8").splitlines()[
+        line_of(path, at) - 1].index("'") + 1)

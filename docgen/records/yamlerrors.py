@@ -30,6 +30,37 @@ def _has(text: str, *parts: str) -> bool:
     return any(part in text for part in parts)
 
 
+def _quotes(row: str, quote: str) -> list[int]:
+    """Columns of the quotes that open or close a value in `row` ('' inside single quotes and \\" inside
+    double quotes are the quote itself, not an end)."""
+    found, i = [], 0
+    while i < len(row):
+        if quote == "'" and row.startswith("''", i):
+            i += 2
+            continue
+        if quote == '"' and row[i] == "\\":
+            i += 2
+            continue
+        if row[i] == quote:
+            found.append(i)
+        i += 1
+    return found
+
+
+def _opened_earlier(text: str, line: int, before: str) -> tuple[int, int, str] | None:
+    """(line, column, which) of a quote opened on an earlier line and left open there, when the text
+    before the error (`before`, on `line`) ends with the quote that closed it."""
+    quote = before[-1:]
+    if quote not in ("'", '"') or len(_quotes(before, quote)) % 2 == 0:
+        return None  # the line's own quotes pair up: not a value closed here from above
+    rows = text.split("\n")
+    for n in range(line - 2, max(-1, line - 2 - 200), -1):
+        found = _quotes(rows[n], quote)
+        if len(found) % 2 == 1:
+            return n + 1, found[-1] + 1, "双引号" if quote == '"' else "单引号"
+    return None
+
+
 def explain(exc, text: str) -> tuple[int, int, str]:
     """(line, column, message) for a PyYAML exception raised while reading `text`."""
     import yaml
@@ -54,6 +85,11 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         return *line_column(text, bom), "有不可见的字节顺序标记 U+FEFF（BOM），请删除这个位置的字符"
 
     before = text[text.rfind("\n", 0, index) + 1:index].rstrip(" ")  # the line up to the error
+    opened = _opened_earlier(text, line, before) if _has(problem, "expected <block end>", "expected key") else None
+    if opened is not None:  # `意见: '…` left open: the quote ran on to the next one, lines below
+        at_line, at_column, which = opened
+        return at_line, at_column, (f"引号没有闭合：这里开始的{which}在本行没有对应的结束{which}（请在本行补上），"
+                                    f"它一直延续到第 {line} 行的{which}才结束")
     if _has(problem, "expected <block end>", "expected key") and before[-1:] in ("'", '"') \
             and before.count(before[-1]) >= 2 and char not in "\n#":
         return line, column, "引号结束后又写了文字：整个值应在一对引号之内（如 意见: '无异议，多余的话'），或删除引号后的文字"
