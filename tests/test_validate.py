@@ -443,3 +443,18 @@ def test_a_single_quote_left_open_is_named_where_it_opens(archive, target, old, 
     assert len(found) == 1 and "引号没有闭合" in found[0].message and "缩进" not in found[0].message
     assert (found[0].line, found[0].column) == (line_of(path, at), path.read_text(encoding="utf-8").splitlines()[
         line_of(path, at) - 1].index("'") + 1)
+
+
+def test_text_after_space_hash_is_a_comment_and_said_so(archive):
+    """`意见: 立即整改 #3号楼另行整改`: YAML reads “ #3号楼…” as a comment, so it would be printed nowhere.
+    A warning at the “#”; a comment written as such (“# 说明”) and “3#楼” are left alone."""
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    opinion = next(line for line in text.splitlines() if line.startswith("opinion: "))
+    edit(path, opinion, "opinion: 认可检查结果，立即整改 #3号楼另行整改")
+    found = [p for p in problems_for(check(archive), path) if "注释" in p.message]
+    row = line_of(path, "opinion: ")
+    assert len(found) == 1 and not found[0].is_error
+    assert (found[0].line, found[0].column) == (row, path.read_text(encoding="utf-8").splitlines()[row - 1].index("#") + 1)
+    edit(path, "立即整改 #3号楼另行整改", "立即整改3#楼另行整改  # 经办人说明")
+    assert not [p for p in problems_for(check(archive), path) if "注释" in p.message]

@@ -196,6 +196,13 @@ def _mark(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# " #" right after a plain value, the comment's text starting at once (“立即整改 #3号楼另行整改”): YAML reads it
+# as a comment, so it is printed nowhere; a deliberate comment is written "# 说明", with a space
+_COMMENT_AFTER = re.compile(r"[ \t]+(#[^\s#])")
+COMMENT_AFTER_VALUE = ("“ #”后面的文字被当作注释，不会印入文书：如果它是值的一部分，请用引号把整个值括起来"
+                       "（如 意见: '立即整改 #3号楼另行整改'），或去掉“#”前的空格")
+
+
 class _Builder:
     def __init__(self, text: str = "") -> None:
         import yaml
@@ -209,7 +216,8 @@ class _Builder:
         self.odd_text = self.notable(text) is not None or "\\" in text
         self.doc = Document(None, {}, {}, {}, odd={})
         self.seen: set[int] = set()
-        self.problems: list[tuple[int, int, str]] = []
+        self.problems: list[tuple] = []  # (line, column, message[, severity])
+        self.hashes = "#" in text
 
     def note(self, node, value: str, path: Path, key: bool) -> None:
         """Remember where the characters `textcheck` judges stand, while the node is at hand."""
@@ -250,6 +258,11 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             self.note(node, node.value, path, False)
+            if not node.style and self.hashes:  # plain text: what follows " #" on its line is a comment
+                found = _COMMENT_AFTER.match(self.text, node.end_mark.index)
+                if found:
+                    self.problems.append((node.end_mark.line + 1, node.end_mark.column + found.start(1) -
+                                          node.end_mark.index + 1, COMMENT_AFTER_VALUE, "warning"))
             return node.value
         self.doc.raw[path] = node.value
         if tag == _TIMESTAMP:
@@ -324,7 +337,7 @@ def parse_yaml(text: str, display_path: str) -> tuple[Document | None, list[Prob
         from docgen.records.yamlerrors import explain
 
         return None, [Problem(display_path, *explain(exc, text))]
-    problems = [Problem(display_path, line, col, msg) for line, col, msg in builder.problems]
+    problems = [Problem(display_path, *found) for found in builder.problems]
     return builder.doc, problems
 
 
