@@ -458,3 +458,21 @@ def test_text_after_space_hash_is_a_comment_and_said_so(archive):
     assert (found[0].line, found[0].column) == (row, path.read_text(encoding="utf-8").splitlines()[row - 1].index("#") + 1)
     edit(path, "立即整改 #3号楼另行整改", "立即整改3#楼另行整改  # 经办人说明")
     assert not [p for p in problems_for(check(archive), path) if "注释" in p.message]
+
+
+def test_a_file_with_old_mac_line_ends_is_said_once(archive):
+    """Every line ending in a lone CR: one message naming the line ends, not one per line all at line 1."""
+    path = archive / "records/entities/org-037.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    found = [p for p in problems_for(check(archive), path) if p.is_error]
+    assert len(found) == 1 and "旧式 Mac" in found[0].message and found[0].line == 1
+
+
+def test_fmt_says_a_yaml_error_where_validate_does(archive):
+    path = archive / "records/entities/org-007.yaml"
+    edit(path, "address: 河北省", "address: '河北省")
+    result = run_docgen("fmt", cwd=archive)
+    said = next(line for line in result.stdout.splitlines() + result.stderr.splitlines() if "org-007.yaml:" in line)
+    expected = next(str(p) for p in problems_for(check(archive), path) if p.is_error)
+    assert said.split(": ", 1)[0].replace("\\", "/").endswith(expected.split(": ", 1)[0].replace("\\", "/").split("records/", 1)[1])
+    assert "引号没有闭合" in said and "未整理" in said

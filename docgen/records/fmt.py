@@ -145,8 +145,11 @@ def fmt(paths: list[str], check_only: bool = False) -> FmtReport:
         except UnicodeDecodeError:
             report.problems.append(Problem(shown, 1, 1, "文件不是 UTF-8 编码，未整理"))
             continue
-        except yaml.YAMLError:
-            report.problems.append(Problem(shown, 1, 1, "YAML 格式有误（docgen validate 会指出位置），未整理"))
+        except yaml.YAMLError as exc:  # said as `validate` says it, where it is
+            from docgen.records.yamlerrors import explain
+
+            line, column, message = explain(exc, source)
+            report.problems.append(Problem(shown, line, column, f"{message}（此文件未整理）"))
             continue
         except RecursionError:
             report.problems.append(Problem(shown, 1, 1, "嵌套层次过深，不像一条记录（docgen validate 会指出位置），未整理"))

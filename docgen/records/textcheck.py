@@ -67,9 +67,17 @@ def bidi_message(char: str, title: str) -> str:
             "名称中不能使用，请删除")
 
 
+CR_LINES = ("文件用单独的回车符（CR，旧式 Mac 格式）换行，docgen 只接受 LF 或 Windows 的 CRLF 换行：请在编辑器中"
+            "把换行符改为 LF 或 CRLF 后保存")
+
+
 def literal_problems(text: str, limit: int = 20) -> list[tuple[int, int, str]]:
-    """(line, column, message) of every control character written as such in a file's text."""
+    """(line, column, message) of every control character written as such in a file's text; a file
+    whose every line ends with a lone CR is said once, at the first."""
     found = []
+    if "\n" not in text and "\r" in text:
+        lone = text.index("\r")
+        return [(*line_column(text, lone), CR_LINES)]
     for match in LITERAL_RE.finditer(text):
         index = match.start()
         found.append((*line_column(text, index), control_message(match.group())))
