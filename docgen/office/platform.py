@@ -426,8 +426,11 @@ def note_export(archive, out: str, data: bytes, keep: int = 50) -> None:
     noted = {k: v for k, v in noted.items() if k != target and isinstance(v, str)} if isinstance(noted, dict) else {}
     noted = dict(list(noted.items())[-(keep - 1):]) if keep > 1 else {}
     noted[target] = hashlib.sha256(data).hexdigest()
-    if os.path.isdir(os.path.dirname(path)):
-        write_json(path, noted)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)  # (as every check makes it)
+    except OSError:
+        return  # a read-only archive: the next export to this file asks for --force
+    write_json(path, noted)
 
 
 def default_out(plan_id: str, department: str | None, fmt: str) -> str:

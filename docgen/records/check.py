@@ -10,7 +10,7 @@ import os
 from docgen.records.archive import Archive, Record, display
 from docgen.cache import CACHE_DIR, RecordCache
 from docgen.records.index import Index
-from docgen.records.problems import Problem
+from docgen.records.problems import DocgenError, Problem
 from docgen.records.schema import Schemas
 from docgen.records.tree import stem_of
 
@@ -63,11 +63,9 @@ class Checked:
                      if r.kind == "plan" and isinstance(r.data, dict) and r.data.get("id") == plan_id)
         return [p for p in self.holding if os.path.abspath(p.path) in paths]
 
-    def missing_plan(self, plan_id: str, doing: str) -> "DocgenError":
+    def missing_plan(self, plan_id: str, doing: str) -> DocgenError:
         """The error for a plan id that is not in the index: its record's errors when it has a file
         with errors (so not "not found"), else the plans there are. `doing`: what waits for it (抽取)."""
-        from docgen.records.problems import DocgenError
-
         own = self.plan_problems(plan_id)
         if own:
             listing = "\n".join(str(p) for p in own[:20])
