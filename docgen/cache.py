@@ -130,6 +130,16 @@ def write_json(path: str | None, value) -> None:
         pass
 
 
+def note_latest(path: str, key: str, value, keep: int) -> None:
+    """Set `key` to `value` in the signed note at `path`, keeping the `keep` last keys set (an unreadable
+    or foreign note starts again empty)."""
+    noted = read_json(path)
+    noted = {k: v for k, v in noted.items() if k != key} if isinstance(noted, dict) else {}
+    noted = dict(list(noted.items())[-(keep - 1):]) if keep > 1 else {}
+    noted[key] = value
+    write_json(path, noted)
+
+
 def content_key(*parts: bytes | str) -> str:
     """A cache entry's name: SHA-256 of docgen's own source and everything the entry is made of."""
     digest = hashlib.sha256(code_digest())

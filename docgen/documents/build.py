@@ -189,14 +189,10 @@ def manifest_chunks(raw: bytes, out_dir: str, cache_dir: str) -> dict[str, str]:
 def note_manifest(data: bytes, out_dir: str, cache_dir: str, keep: int = 8) -> None:
     """Note (signed) the manifest this docgen wrote to `out_dir`, for `manifest_chunks`: by output
     folder, the `keep` last written to."""
-    from docgen.cache import read_json, write_json
+    from docgen.cache import note_latest
 
-    path, out = os.path.join(cache_dir, WRITTEN), os.path.abspath(out_dir)
-    noted = read_json(path)
-    noted = {k: v for k, v in noted.items() if k != out} if isinstance(noted, dict) else {}
-    noted = dict(list(noted.items())[-(keep - 1):]) if keep > 1 else {}
-    noted[out] = [code_digest().hex(), hashlib.sha256(data).hexdigest()]
-    write_json(path, noted)
+    note_latest(os.path.join(cache_dir, WRITTEN), os.path.abspath(out_dir),
+                [code_digest().hex(), hashlib.sha256(data).hexdigest()], keep)
 
 
 class Journal:

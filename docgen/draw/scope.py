@@ -121,19 +121,19 @@ def _unneeded_folders(archive: Archive, files: list[tuple[str, str]], plan_id: s
     backslash (a double-quoted escape could spell the id otherwise) cannot name it, as a key, a
     value, an anchor or a merged map. Each file is read (a few microseconds), not parsed. Any
     doubt — the plan's record not found once, a file that cannot be read — reads everything."""
-    from docgen.draw.run import inspection_file
-    from docgen.records.loader import parse_bytes, read_limited
-
     import re
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", plan_id):
+    from docgen.draw.run import inspection_file
+    from docgen.records.loader import read_limited, read_yaml_file
+    from docgen.records.schema import ID_PATTERN
+
+    if not re.fullmatch(ID_PATTERN, plan_id):
         return set()  # not an id as the schema allows (no spaces, quotes or escapes to spell it otherwise)
     found = 0
     for kind, path in files:
         if kind != "plan":
             continue
-        blob, _problems = read_limited(path, path)  # (only a regular file, of a record's size)
-        doc = parse_bytes(blob, path)[0] if blob is not None else None
+        doc = read_yaml_file(path, path)[0]  # (only a regular file, of a record's size)
         data = doc.data if doc is not None else None
         if not isinstance(data, dict):
             return set()  # a plan file that cannot be read may be this plan's

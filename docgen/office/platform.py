@@ -395,13 +395,12 @@ def check_export_target(archive, out: str, force: bool) -> None:
     or replace a file docgen did not export there (a clerk's own workbook, an export annotated since):
     as `build`, docgen replaces only what it wrote itself, unless told to (`force`)."""
     from docgen.cache import CACHE_DIR, file_sha, read_json
+    from docgen.records.tree import leads_outside
 
-    target = os.path.realpath(out)
     for folder, what in ((archive.records_dir, "记录目录"), (os.path.join(archive.root, "schemas"), "模式目录"),
                          (os.path.join(archive.root, "templates"), "模板目录"),
                          (os.path.join(archive.root, CACHE_DIR), "缓存目录")):
-        base = os.path.realpath(folder)
-        if target == base or target.startswith(base + os.sep):
+        if not leads_outside(out, folder):
             raise DocgenError(f"{out} 在档案的{what}中，docgen 不会把导出文件写到那里；请用 --out 指定其他位置")
     if not os.path.lexists(out):
         return
@@ -410,6 +409,7 @@ def check_export_target(archive, out: str, force: bool) -> None:
     if force:
         return
     noted = read_json(_exports_path(archive))
+    target = os.path.realpath(out)
     if not (isinstance(noted, dict) and noted.get(target) is not None and noted.get(target) == file_sha(out)):
         raise DocgenError(f"{out} 已存在，但不是 docgen 导出的，或导出后被修改过，docgen 不会替换它。"
                           f"请用 --out 指定其他文件，或先自行核对、移走它；确需替换时加 --force")
@@ -419,18 +419,14 @@ def note_export(archive, out: str, data: bytes, keep: int = 50) -> None:
     """Remember (signed) what was exported to `out`, so that the next export may replace it while untouched."""
     import hashlib
 
-    from docgen.cache import read_json, write_json
+    from docgen.cache import note_latest
 
-    path, target = _exports_path(archive), os.path.realpath(out)
-    noted = read_json(path)
-    noted = {k: v for k, v in noted.items() if k != target and isinstance(v, str)} if isinstance(noted, dict) else {}
-    noted = dict(list(noted.items())[-(keep - 1):]) if keep > 1 else {}
-    noted[target] = hashlib.sha256(data).hexdigest()
+    path = _exports_path(archive)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)  # (as every check makes it)
     except OSError:
         return  # a read-only archive: the next export to this file asks for --force
-    write_json(path, noted)
+    note_latest(path, os.path.realpath(out), hashlib.sha256(data).hexdigest(), keep)
 
 
 def default_out(plan_id: str, department: str | None, fmt: str) -> str:

@@ -133,13 +133,12 @@ def record_file_text(kind: str, data: dict, path: str, records_dir: str, schemas
 def _inherited(records_dir: str, schemas_dir: str, plan_id: str) -> dict:
     """What an inspection of `plan_id` takes from its plan when left out: `credit_driven` as the
     plan says it (or the plan schema's default), shown on its commented-out line."""
-    from docgen.records.loader import parse_bytes, read_limited
+    from docgen.records.loader import read_yaml_file
 
     value = schema_of("plan", schemas_dir).get("properties", {}).get("credit_driven", {}).get("default", True)
     plan_file = record_path(records_dir, "plan", plan_id)
     if os.path.isfile(plan_file):
-        blob, _problems = read_limited(plan_file, plan_file)
-        doc = parse_bytes(blob, plan_file)[0] if blob is not None else None
+        doc = read_yaml_file(plan_file, plan_file)[0]
         if doc is not None and isinstance(doc.data, dict) and isinstance(doc.data.get("credit_driven"), bool):
             value = doc.data["credit_driven"]
     return {"credit_driven": value} if isinstance(value, bool) else {}
@@ -183,7 +182,9 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
         raise DocgenError(f"不认识的记录类型“{kind}”，可用：{choices}")
     import re
 
-    pattern = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    from docgen.records.schema import ID_PATTERN
+
+    pattern = re.compile(ID_PATTERN)
     if kind == "inspection":
         plan, _, entity = (rid or "").partition("/")
         if not (pattern.match(plan) and pattern.match(entity)):

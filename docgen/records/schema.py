@@ -24,8 +24,9 @@ BASE = "file:///docgen-schemas/"
 # What to write instead, for the patterns of docgen's own schemas. Kept here, not in the schemas:
 # JSON Schema validators in strict mode (ajv) refuse unknown keywords such as "x-hint". A pattern
 # an office changed in its own schemas has no hint here, and its description is shown instead.
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # a record id, as common.schema.json #/$defs/id has it
 PATTERN_HINTS = {
-    "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$": "只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-001",
+    ID_PATTERN: "只能包含字母、数字、“-”和“_”，并以字母或数字开头，如 org-001",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "应写成 YYYY-MM-DD，如 2023-10-30",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{1,2}:[0-9]{2})?$": "应写成 YYYY-MM-DD HH:MM，如 2023-10-31 09:30",
     "^[0-9+（(][0-9 ()（）+-]{2,29}(转[0-9]{1,6})?$": "应为电话号码，如 0315-7665600 或 13800000000",
