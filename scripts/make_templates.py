@@ -645,7 +645,7 @@ def notice_letter() -> None:
     para(doc, "{{ loop.index }}．{{ d.name }}：{{ d.items_text }}。{% if d.basis_text %}检查依据：{{ d.basis_text }}。{% endif %}")
     tag(doc, "endfor")
     doc.add_paragraph("三、检查时间、方式和频次", style="Heading 1")
-    para(doc, "{% if i.dates.visit %}检查组定于{{ i.dates.visit }}到你单位进行检查{% else %}检查组将于"
+    para(doc, "{% if i.dates.announced %}检查组定于{{ i.dates.announced }}到你单位进行检查{% else %}检查组将于"
               "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
               "检查方式：{{ plan.methods_text or '实地检查、书面检查' }}。")
     tag(doc, "if plan.frequency or plan.yearly_cap")

@@ -318,6 +318,39 @@ def test_a_notice_not_yet_served_is_left_undated(built):
     assert "2023年11月22日" in served
 
 
+def test_the_notice_announces_the_visit_day_agreed_on_the_call(built):
+    """org-033's call fixed 27 November before its 告知书 was served: the letter says so instead of
+    the plan's period and "具体时间另行电话告知"; org-048 (no call, no visit) keeps the period."""
+    agreed = textconv(str(built / "02_告知书_迁安市天天向上语言培训学校（示例）.docx"))
+    assert "检查组定于2023年11月27日到你单位进行检查。" in agreed and "另行电话告知" not in agreed
+    open_day = textconv(str(built / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"))
+    assert "期间到你单位进行检查，具体时间另行电话告知。" in open_day
+
+
+def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):
+    """The letter served says the day agreed, even when the visit then took place on another day;
+    an edit of the agreed day re-renders the letter; a day before the call, before the letter was
+    served or after the plan's period is a warning at the field."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    letter = archive / "output" / PLAN / "02_告知书_迁安市育才体育培训学校（示例）.docx"
+    assert "检查组定于2023年11月7日到你单位进行检查" in textconv(str(letter))
+    path = archive / "records/inspections" / PLAN / "org-002.yaml"
+    edit(path, "  outcome: 已告知，约定11月7日上午现场检查\n",
+         "  outcome: 已告知，约定11月6日上午现场检查\n  agreed_visit: '2023-11-06'\n")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    assert "检查组定于2023年11月6日到你单位进行检查" in textconv(str(letter))
+    assert not [p for p in problems_for(check(archive), path) if "约定检查日期" in p.message]
+    for day, said in (("2023-10-31", "早于电话告知的日期 2023-11-01"), ("2023-12-05", "晚于抽查计划的检查期限 2023-11-30")):
+        edit(path, "agreed_visit: '2023-11-06'" if day == "2023-10-31" else "agreed_visit: '2023-10-31'",
+             f"agreed_visit: '{day}'")
+        found = warnings(check(archive), path, "约定检查日期")
+        assert [p.line for p in found] == [line_of(path, "agreed_visit:")] and said in found[0].message
+    edit(path, "agreed_visit: '2023-12-05'", "agreed_visit: '2023-11-02'")
+    edit(path, "  notice_served: '2023-11-01'", "  notice_served: '2023-11-03'")
+    found = warnings(check(archive), path, "约定检查日期")
+    assert len(found) == 1 and "早于「告知书送达日期」2023-11-03" in found[0].message
+
+
 def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
     mine, others = group_entities(1)
     assert mine and others

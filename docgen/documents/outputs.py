@@ -40,7 +40,8 @@ STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "
 # what a plan's statistics read of the other plans' inspections: the year's coverage (`status.year_status`:
 # the entity and its visit date). A result entered in one plan then re-renders no other plan's 08.
 YEAR_FIELDS = ("plan", "entity", "dates")
-NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates")  # 02 告知书
+NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates",
+                 "phone_notice")  # 02 告知书 (the visit day agreed on the call)
 TABLES = ("03", "05", "06", "07", "08")
 PART_ITEMS = "items"
 

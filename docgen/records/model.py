@@ -163,6 +163,7 @@ class PhoneNotice(NamedTuple):
     phone: str
     outcome: str
     note: str
+    agreed_visit: str  # the visit day agreed on the call
 
 
 class Dates(NamedTuple):
@@ -170,6 +171,7 @@ class Dates(NamedTuple):
     notice_served: str
     visit: str
     completed: str   # the last department's completion (the joint record's date)
+    announced: str   # the visit day the 告知书 announces: agreed on the call, else the visit's own
 
 
 class Part(NamedTuple):
@@ -451,7 +453,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
     phone = data.get("phone_notice")
     notice = PhoneNotice(cn_datetime(phone.get("time")), text(phone.get("caller")), text(phone.get("reached")),
                          text(phone.get("phone")) or entity.contact_phone, text(phone.get("outcome")),
-                         text(phone.get("note"))) if phone else None
+                         text(phone.get("note")), cn_date(phone.get("agreed_visit"))) if phone else None
     follow_ups = tuple(FollowUp(text(f.get("issue")), text(f.get("measure")),
                                 dep_names.get(f.get("department"), text(f.get("department"))),
                                 cn_date(f.get("deadline")), text(f.get("responsible")), text(f.get("status")),
@@ -466,7 +468,8 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         assistants=helpers, assistants_text="；".join(a.text for a in helpers),
         vehicle=_vehicle(index, data.get("vehicle")),
         dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
-                    cn_date(max((p for _, p in _part_dates(data, "completed")), default=None))),
+                    cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
+                    (notice and notice.agreed_visit) or cn_date(dates.get("visit"))),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
         parts=parts,

@@ -310,6 +310,7 @@ def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Recor
     if entity_rec is not None and not index.in_scope(plan, entity_rec.data, check_status=False):
         yield record.problem(("entity",), f"检查对象“{entity_rec.data.get('name')}”的主体类型“{entity_rec.data.get('type')}”"
                                           f"不在计划的抽查范围（{'、'.join(plan['scope']['entity_types'])}）内")
+    yield from _check_agreed_in_period(record, plan)
     # members of one group may differ per entity (回避 substitutions), so teams are checked per record
     yield from _check_team(record, plan, index)
 
@@ -360,6 +361,7 @@ def _check_dates(record: Record) -> Iterator[Problem]:
     elif called and isinstance(when, str) and parse_date(when.strip().partition(" ")[0]) not in (None, called):
         yield record.problem(("phone_notice", "time"), f"「告知时间」{when.strip()} 与「电话告知日期」{called} 不是同一天："
                                                       "电话告知记录表印告知时间，期限按电话告知日期计算", WARNING)
+    yield from _check_agreed_visit(record, call, called)
     previous = None
     for step in DATE_STEPS:
         when = parse_date(dates.get(step))
@@ -410,6 +412,32 @@ def _check_dates(record: Record) -> Iterator[Problem]:
         closed = parse_date(action.get("closed"))
         if closed and visit and closed < visit:
             yield record.problem(("follow_ups", i, "closed"), f"「完结日期」{closed} 早于「检查日期」{visit}")
+
+
+def _check_agreed_visit(record: Record, call: dict, called) -> Iterator[Problem]:
+    """The visit day agreed on the call is printed in the 告知书: after the call, and not already past
+    when the 告知书 is served (a different day of the visit itself is the clerk's to explain)."""
+    agreed = parse_date(call.get("agreed_visit"))
+    if agreed is None:
+        return
+    when = call.get("time")
+    day = called or (parse_date(when.strip().partition(" ")[0]) if isinstance(when, str) else None)
+    if day and agreed < day:
+        yield record.problem(("phone_notice", "agreed_visit"), f"「约定检查日期」{agreed} 早于电话告知的日期 {day}："
+                                                              "约定的应是电话之后的日子", WARNING)
+        return
+    served = parse_date((record.data.get("dates") or {}).get("notice_served"))
+    if served and agreed < served:
+        yield record.problem(("phone_notice", "agreed_visit"), f"「约定检查日期」{agreed} 早于「告知书送达日期」{served}："
+                                                              "告知书写的检查日期在送达时已经过去", WARNING)
+
+
+def _check_agreed_in_period(record: Record, plan: dict) -> Iterator[Problem]:
+    call = record.data.get("phone_notice")
+    agreed = parse_date(call.get("agreed_visit")) if isinstance(call, dict) else None
+    end = parse_date((plan.get("period") or {}).get("end"))
+    if agreed and end and agreed > end:
+        yield record.problem(("phone_notice", "agreed_visit"), f"「约定检查日期」{agreed} 晚于抽查计划的检查期限 {end}", WARNING)
 
 
 def _check_completion(record: Record) -> Iterator[Problem]:
