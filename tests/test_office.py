@@ -183,6 +183,33 @@ def test_import_inspectors(archive, tmp_path):
     assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
 
 
+def test_import_inspectors_keeps_the_department_file_as_written(archive, tmp_path):
+    """New people are added below the last inspector; the clerk's comments, the other keys and their
+    order stay byte for byte. An --update of someone already listed writes the file anew (said in README)."""
+    path = archive / "records/departments/jyj.yaml"
+    edit(path, "- id: jyj-02\n", "# 郭晓燕 2024 年调入\n- id: jyj-02\n")
+    path.write_text(path.read_text(encoding="utf-8") + "# 每年一月核对名录\n", encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    roster = tmp_path / "执法人员.xlsx"
+    make_roster(roster, [["13000000009999", "新来的 & <甲>", "13700000000", "校外培训监管"]],
+                ["执法证号", "姓名", "手机号码", "执法门类"])
+    result = run_docgen("import", "departments", str(roster), "--department", "jyj", cwd=archive)
+    assert result.returncode == 0 and "新增执法人员新来的 & <甲>（jyj-09" in result.stdout, result.stdout
+    after = path.read_text(encoding="utf-8")
+    cut = before.index("vehicles:\n")
+    added = ("- id: jyj-09\n  name: 新来的 & <甲>\n  badge: '13000000009999'\n  phone: '13700000000'\n"
+             "  qualifications:\n  - 校外培训监管\n")
+    assert after == before[:cut] + added + before[cut:]
+    assert run_docgen("validate", "--as-of", "2023-11-20", cwd=archive).returncode == 0
+    again = run_docgen("import", "departments", str(roster), "--department", "jyj", cwd=archive)
+    assert again.returncode == 0 and path.read_text(encoding="utf-8") == after  # nothing new: untouched
+    make_roster(roster, [["13000000009999", "新来的 & <甲>", "13700000001", "校外培训监管"]],
+                ["执法证号", "姓名", "手机号码", "执法门类"])
+    assert run_docgen("import", "departments", str(roster), "--department", "jyj", "--update", cwd=archive).returncode == 0
+    rewritten = path.read_text(encoding="utf-8")
+    assert "13700000001" in rewritten and "# 郭晓燕 2024 年调入" not in rewritten
+
+
 def test_import_update_leaves_what_the_table_does_not_say(archive, tmp_path):
     """A roster without 登记状态 or 联系人 columns, and a licence column without validity: --update
     changes only what the table holds (a deregistered entity does not become 存续 again)."""
