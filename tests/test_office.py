@@ -184,8 +184,8 @@ def test_import_inspectors(archive, tmp_path):
 
 
 def test_import_inspectors_keeps_the_department_file_as_written(archive, tmp_path):
-    """New people are added below the last inspector; the clerk's comments, the other keys and their
-    order stay byte for byte. An --update of someone already listed writes the file anew (said in README)."""
+    """New people are added below the last inspector, an --update changes a value where it is
+    written: the clerk's comments, the other keys and their order stay byte for byte."""
     path = archive / "records/departments/jyj.yaml"
     edit(path, "- id: jyj-02\n", "# 郭晓燕 2024 年调入\n- id: jyj-02\n")
     path.write_text(path.read_text(encoding="utf-8") + "# 每年一月核对名录\n", encoding="utf-8")
@@ -206,8 +206,31 @@ def test_import_inspectors_keeps_the_department_file_as_written(archive, tmp_pat
     make_roster(roster, [["13000000009999", "新来的 & <甲>", "13700000001", "校外培训监管"]],
                 ["执法证号", "姓名", "手机号码", "执法门类"])
     assert run_docgen("import", "departments", str(roster), "--department", "jyj", "--update", cwd=archive).returncode == 0
-    rewritten = path.read_text(encoding="utf-8")
-    assert "13700000001" in rewritten and "# 郭晓燕 2024 年调入" not in rewritten
+    assert path.read_text(encoding="utf-8") == after.replace("'13700000000'", "'13700000001'")
+
+
+def test_import_update_changes_an_entity_in_place(archive, tmp_path):
+    """--update writes the new address and phone where the old ones were and adds a field the record
+    lacked below its last one; the clerk's comments stay. A flow-style record is written anew."""
+    path = archive / "records" / "entities" / "org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    commented = text.replace("address:", "# 2023 年搬迁\naddress:", 1) + "# 核对：2023-11\n"
+    path.write_text(commented, encoding="utf-8")
+    headers = ["统一社会信用代码", "企业名称", "法定代表人", "住所", "主体类型", "信用风险分类", "联系电话", "登记状态"]
+    rows = [[data["credit_code"], data["name"], data["legal_rep"], "迁安市新路{1}号 & <东>", data["type"],
+             data["credit_class"], "13273165299", data.get("status", "存续")]]
+    roster = tmp_path / "名录库.xlsx"
+    make_roster(roster, rows, headers)
+    result = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert after == commented.replace(f"address: {data['address']}", "address: 迁安市新路{1}号 & <东>").replace(
+        f"phone: '{data['contact']['phone']}'", "phone: '13273165299'"), after
+    assert yaml.safe_load(after)["address"] == "迁安市新路{1}号 & <东>"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, default_flow_style=True, width=1000), encoding="utf-8")
+    assert run_docgen("import", "entities", str(roster), "--update", cwd=archive).returncode == 0
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["address"] == "迁安市新路{1}号 & <东>"
 
 
 def test_import_update_leaves_what_the_table_does_not_say(archive, tmp_path):

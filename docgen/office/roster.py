@@ -18,7 +18,7 @@ from docgen.records.loader import read_yaml_file
 from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.problems import DocgenError
 from docgen.office.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
-from docgen.records.yamlout import dump, record_path, record_text
+from docgen.records.yamlout import record_path, record_text
 from docgen.writer import write_atomic
 
 ENTITY_COLUMNS = {
@@ -240,7 +240,6 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
         used = {p.get("id") for p in data["inspectors"]}
         seen: dict[str, int] = {}
         changes: list[str] = []
-        edited = False  # an inspector already listed was changed (--update): the file is written anew
         for number, row in members:
             badge = _code(row.get("badge", ""))
             if not row.get("name") or not badge:
@@ -271,7 +270,6 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 elif differs:
                     changes += _person_changes(people[badge], differs)
                     people[badge].update(person)
-                    edited = True
             else:
                 n = 1
                 while f"{data['id']}-{n:02d}" in used:
@@ -283,60 +281,10 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 changes.append(f"新增执法人员{person['name']}（{person['id']}，执法证号 {badge}）")
         if path and data.get("name") != old.get("name"):
             changes.insert(0, f"部门名称：“{_shown(old.get('name'))}” → “{_shown(data.get('name'))}”")
-        added = data["inspectors"][len(old.get("inspectors") or []):]
-        if path and added and not edited and changes:
-            # only new people: added below the file's last inspector, every other line left as written
-            text = _appended(path, added, {**old, "inspectors": data["inspectors"]})
-            if text is not None:
-                report.updated.append(f"部门“{data.get('name')}”：更新 {os.path.relpath(path)}：" + "；".join(changes))
-                if not dry_run:
-                    refuse_outside(path, records_dir)
-                    write_atomic(path, text)
-                continue
         # new inspectors are always added; existing ones were changed above only with --update
         _save("department", records_dir, (path, old) if path else None, data["id"], data, changes, True,
               f"部门“{data.get('name')}”", report, dry_run)
     return report
-
-
-def _appended(path: str, people: list[dict], expected: dict) -> bytes | None:
-    """The department file's bytes with `people` added at the end of its block-style `inspectors`
-    list, indented as its items are; None when the file is not written so (a flow list, no list,
-    tabs) or the result would not read back as `expected` — then the whole file is written anew."""
-    import yaml
-
-    from docgen.records.loader import parse_bytes
-
-    try:
-        with open(path, "rb") as handle:
-            blob = handle.read()
-        text = blob.decode("utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    if not isinstance(root, yaml.MappingNode) or root.flow_style:
-        return None
-    found = [value for key, value in root.value if isinstance(key, yaml.ScalarNode) and key.value == "inspectors"]
-    if len(found) != 1 or not isinstance(found[0], yaml.SequenceNode) or found[0].flow_style or not found[0].value:
-        return None
-    items = found[0]
-    lines = text.splitlines(True)
-    last = items.value[-1].end_mark
-    end = last.line + (1 if last.column > 0 else 0)  # the line after the last item's last value
-    while end > 0 and not lines[end - 1].strip():
-        end -= 1  # blank lines after the list stay after it
-    if end == 0:
-        return None
-    if not lines[end - 1].endswith(("\n", "\r")):
-        lines[end - 1] += "\r\n" if "\r\n" in text else "\n"
-    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    indent = " " * items.start_mark.column
-    block = "".join(indent + line + newline for line in dump(people).splitlines())
-    result = "".join(lines[:end]) + block + "".join(lines[end:])
-    doc, problems = parse_bytes(result.encode("utf-8"), path)
-    if doc is None or problems or doc.data != expected:
-        return None
-    return result.encode("utf-8")
 
 
 def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: list[str], update: bool, where: str,
@@ -358,8 +306,7 @@ def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: 
         report.updated.append(f"{where}：更新 {os.path.relpath(path)}：" + "；".join(changes))
         if not dry_run:
             refuse_outside(path, records_dir)
-            write_atomic(path, record_text(kind, merged, path, records_dir,
-                                           "由 docgen import 更新").encode("utf-8"))
+            write_atomic(path, _updated(kind, path, records_dir, old, merged))
         return
     path = record_path(records_dir, kind, rid)
     if os.path.exists(path):
@@ -370,3 +317,21 @@ def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: 
         refuse_outside(path, records_dir)
         write_atomic(path, record_text(kind, {"id": rid, **data}, path, records_dir,
                                        "由 docgen import 从名录库导入").encode("utf-8"))
+
+
+def _updated(kind: str, path: str, records_dir: str, old: dict, merged: dict) -> bytes:
+    """The record file with the imported values: changed where they are written, every other line
+    (the clerk's comments, key order, quoting) kept (`yamledit`); written anew in docgen's layout
+    only when that cannot be done in place."""
+    from docgen.records.yamledit import edited
+
+    try:
+        with open(path, "rb") as handle:
+            blob = handle.read()
+    except OSError:
+        blob = None
+    if blob is not None:
+        text = edited(blob, {**old, **merged}, path)
+        if text is not None:
+            return text
+    return record_text(kind, merged, path, records_dir, "由 docgen import 更新").encode("utf-8")
