@@ -351,6 +351,21 @@ def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):
     assert len(found) == 1 and "早于「告知书送达日期」2023-11-03" in found[0].message
 
 
+def test_record_form_keeps_the_rows_a_department_has_not_written(archive):
+    """One item written by 教育局 and only a result by 公安局: the 实地核查记录表 still has a row for
+    every item of every department's list, the written one filled, the others blank for the pen."""
+    path = archive / "records/inspections" / PLAN / "org-033.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "departments:\n  jyj:\n    items:\n    - item: 从业人员资质\n      finding: 未发现问题\n      handling: 无\n"
+        "  gaj:\n    results:\n    - 未发现问题\n"), encoding="utf-8")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    form = textconv(str(archive / "output" / PLAN / "04_实地核查记录表_迁安市天天向上语言培训学校（示例）.docx"))
+    rows = [line for line in form.splitlines() if line.startswith("│ 迁安市") and line.count("|") == 3]
+    assert rows == ["│ 迁安市教育局 | 从业人员资质 | 未发现问题 | 无", "│ 迁安市教育局 | 教材使用情况 |  | ",
+                    "│ 迁安市教育局 | 监管平台购销课情况 |  | ", "│ 迁安市公安局 | 单位内部治安保卫情况 |  | ",
+                    "│ 迁安市消防救援大队 | 履行法定消防安全职责情况 |  | "]
+
+
 def test_assisting_specialist_in_02_04_and_06_of_their_group_only(built):
     mine, others = group_entities(1)
     assert mine and others

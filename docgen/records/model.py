@@ -447,8 +447,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
     helpers = tuple(a for a in _memo(index, ("assistants", str(data.get("plan"))),
                                      lambda: assistant_views(plan, index)) if group and a.group == group)
     parts = part_views(data, index, departments)
-    items = tuple(it for part in parts for it in part.items) or \
-        tuple(Item(d.name, d.id, name, "", "") for d in departments for name in d.items)
+    items = form_items(parts, departments)
     dates = data.get("dates") or {}
     phone = data.get("phone_notice")
     notice = PhoneNotice(cn_datetime(phone.get("time")), text(phone.get("caller")), text(phone.get("reached")),
@@ -485,6 +484,23 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         ("无需后续处置" if results.nothing_found([r for p in parts for r in p.results]) else ""),
         departments_text="、".join(d.name for d in departments),
         state=inspection_state(data), note=text(data.get("note")))
+
+
+def form_items(parts: tuple[Part, ...], departments: tuple[Department, ...]) -> tuple[Item, ...]:
+    """The 实地核查记录表's item rows: each department's items as its part writes them, then the items
+    of its list not written yet, blank for the inspector to fill in by hand (a department that has
+    written one item, or only its result, keeps the rows of the others); then what a department
+    outside the plan wrote."""
+    written = {part.department_id: part.items for part in parts}
+    rows: list[Item] = []
+    for department in departments:
+        own = written.pop(department.id, ())
+        done = {item.item for item in own}
+        rows += own
+        rows += [Item(department.name, department.id, name, "", "") for name in department.items if name not in done]
+    for own in written.values():
+        rows += own
+    return tuple(rows)
 
 
 def part_views(data: dict, index: Index, departments: tuple[Department, ...]) -> tuple[Part, ...]:
