@@ -351,6 +351,25 @@ def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):
     assert len(found) == 1 and "早于「告知书送达日期」2023-11-03" in found[0].message
 
 
+def test_an_inspection_out_of_its_place_is_an_error(archive):
+    """Set aside in a subfolder, named for another entity, or in another plan's folder: still read,
+    printed and counted, so each is an error at the field that says where it belongs."""
+    folder = archive / "records/inspections" / PLAN
+    (folder / "备份").mkdir()
+    (folder / "org-033.yaml").rename(folder / "备份" / "org-033.yaml")
+    (folder / "org-002.yaml").rename(folder / "org-099.yaml")
+    other = archive / "records/inspections/qa-2023-31"
+    other.mkdir()
+    (folder / "org-031.yaml").rename(other / "org-031.yaml")
+    checked = check(archive)
+    aside = errors(checked, folder / "备份" / "org-033.yaml", "不用的记录请删除，或移出 records/")
+    assert [(p.line, p.column) for p in aside] == [(line_of(folder / "备份" / "org-033.yaml", "plan:"), 7)]
+    assert errors(checked, folder / "org-099.yaml", "文件名却是“org-099”：应为 org-002.yaml")
+    assert errors(checked, other / "org-031.yaml", "却放在文件夹“qa-2023-31”中：应放在 records/inspections/qa-2023-30/ 中")
+    assert not [p for p in checked.problems if "文件名却是" in p.message or "却放在" in p.message or "不用的记录" in p.message
+                if not p.path.endswith(("org-033.yaml", "org-099.yaml", "org-031.yaml"))]
+
+
 def test_record_form_keeps_the_rows_a_department_has_not_written(archive):
     """One item written by 教育局 and only a result by 公安局: the 实地核查记录表 still has a row for
     every item of every department's list, the written one filled, the others blank for the pen."""

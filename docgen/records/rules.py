@@ -6,6 +6,7 @@ Each rule yields `Problem`s on the record (and field) a clerk has to change.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter, defaultdict
 from typing import Iterator
 
@@ -268,6 +269,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
                                               f"（{latest[0]}）中：不是随机抽取的（手工添加或替换？），"
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
+        yield from _check_place(record)
         key = (data.get("plan"), data.get("entity"))
         first = seen.setdefault(key, record)
         if first is not record:
@@ -279,6 +281,27 @@ def check_inspections(index: Index) -> Iterator[Problem]:
         yield from remembered_problems(record, "inspection rules", context,
                                        lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
                                        _check_inspection(record, plan_rec, entity_rec, index))
+
+
+def _check_place(record: Record) -> Iterator[Problem]:
+    """An inspection lives at inspections/<plan>/<entity>.yaml: one set aside in a subfolder (备份)
+    or copied into another plan's folder is still read, printed and counted, so it is said."""
+    data = record.data
+    plan, entity = data.get("plan"), data.get("entity")
+    folder = os.path.dirname(record.abspath)
+    stem = record_stem(record)
+    if os.path.basename(os.path.dirname(folder)) != "inspections":
+        if isinstance(plan, str):
+            shown = os.path.dirname(record.path).replace(os.sep, "/")
+            yield record.problem(("plan",), f"抽查记录应放在 records/inspections/{plan}/ 中，本文件却在“{shown}”里："
+                                            "records/ 中的记录都会被读取、生成文书并计入汇总表；不用的记录请删除，"
+                                            "或移出 records/")
+        return
+    if isinstance(plan, str) and os.path.basename(folder) != plan:
+        yield record.problem(("plan",), f"本记录的抽查计划是“{plan}”，却放在文件夹“{os.path.basename(folder)}”中："
+                                        f"应放在 records/inspections/{plan}/ 中")
+    if isinstance(entity, str) and stem != entity:
+        yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
 
 
 def _drawn_entities(index: Index) -> dict[str, tuple[str, set[str]]]:
