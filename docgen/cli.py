@@ -145,7 +145,7 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
     抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
     """
     from docgen.records.check import check_archive
-    from docgen.draw.run import resume as resume_draw, rollback as rollback_draw, run_draw, verify
+    from docgen.draw.run import differences, resume as resume_draw, rollback as rollback_draw, run_draw, verify
     from docgen.draw.scope import check_for_draw
 
     # a draw reads what it depends on (`draw.scope`); --verify checks the whole archive (the
@@ -173,9 +173,10 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
                 click.echo(line)
             sys.exit(0 if ok else 1)
         ok, findings = verify(checked, plan_id)
+
         for line in findings:
             click.echo(line)
-        click.echo("核对通过：抽查记录与抽取结果一致。" if ok else f"核对未通过：发现 {len(findings)} 处不一致。")
+        click.echo("核对通过：抽查记录与抽取结果一致。" if ok else f"核对未通过：发现 {differences(findings)} 处不一致。")
         sys.exit(0 if ok else 1)
     if not seed:
         raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")

@@ -164,6 +164,12 @@ def test_verify_names_changed_inspectors(archive):
     edit(path, f"- {person}", f"- {unused}")
     findings = "\n".join(tampered(archive))
     assert path.name in findings and "部门 gaj 的检查人员" in findings
+    # at the field, in the clerk's words (no Python list), and counted once
+    have = "、".join(unused if p == person else p for p in data["inspectors"]["gaj"])
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text == "  gaj:")
+    assert f"{path.name}:{line + 1}:3: " in findings and f"检查人员为 {have}，抽取结果为 " in findings and "[" not in findings
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert result.returncode == 1 and "核对未通过：发现 1 处不一致。" in result.stdout
 
 
 def test_verify_names_roster_changed_after_draw(archive):
@@ -171,6 +177,8 @@ def test_verify_names_roster_changed_after_draw(archive):
     findings = "\n".join(tampered(archive))
     assert "检查对象名录库（entities）在抽取后有变动" in findings
     assert "日常维护也会使摘要不同" in findings and "git worktree add" in findings  # the way to check the draw itself
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)  # the advice is not counted as a difference
+    assert result.returncode == 1 and "核对未通过：发现 1 处不一致。" in result.stdout
     edit(archive / "records/entities/org-001.yaml", "credit_class: B", "credit_class: A")
     edit(archive / "records/departments/xfjy.yaml", "- id: xfjy-01\n", "- id: xfjy-01\n  active: false\n")
     findings = "\n".join(tampered(archive))

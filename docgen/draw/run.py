@@ -445,6 +445,23 @@ def _assignments_of(draw_record: dict) -> dict[str, dict]:
     return result
 
 
+ADVICE = "提示："  # a finding's line that says what to do, not a difference (not counted)
+
+
+def _shown(value) -> str:
+    """A record's value in a finding as the clerk wrote it: a list by 、, nothing as （无）."""
+    if value is None or value == [] or value == "":
+        return "（无）"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_shown(v) for v in value)
+    return str(value)
+
+
+def differences(findings: list[str]) -> int:
+    """How many of `verify`'s lines are differences (an advice line is not one)."""
+    return sum(not line.startswith(ADVICE) for line in findings)
+
+
 def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
     """Recompute the latest draw and compare it with the draw record and the inspection records."""
     ctx = context_for(checked, plan_id, "核对")
@@ -473,7 +490,7 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
             label = labels.get(name, f"执法人员名录库或抽查事项清单 {name}")
             findings.append(f"{label}（{name}）在抽取后有变动：与抽取记录 {record.path} 中的摘要不一致")
     if findings:  # routine upkeep (a new entity, a renewed badge) changes them too: how to check the draw itself
-        findings.append(f"新增检查对象、执法证续期等日常维护也会使摘要不同；要核对抽取本身，请在版本库中取出抽取时的记录"
+        findings.append(ADVICE + f"新增检查对象、执法证续期等日常维护也会使摘要不同；要核对抽取本身，请在版本库中取出抽取时的记录"
                         f"（如 git worktree add ../抽取时 <写入 {record.path} 的提交>），在那里运行 docgen draw {plan_id} --verify")
     if not findings:
         try:
@@ -494,21 +511,27 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
             findings.append(f"抽中的检查对象“{name}”（{entity_id}）没有抽查记录（被删除或改名？）")
             continue
         data = insp.data
+
+        def at(keys: tuple, message: str, insp=insp) -> str:
+            """A finding in an inspection record, at the field (path:line:column)."""
+            return str(insp.problem(keys if keys[0] in data else (), message))
+
         if data.get("group") != assignment["group"]:
-            findings.append(f"{insp.path}：组别为 {data.get('group')}，抽取结果为 {assignment['group']}")
+            findings.append(at(("group",), f"组别为 {_shown(data.get('group'))}，抽取结果为 {_shown(assignment['group'])}"))
         if data.get("leader") != assignment["leader"]:
-            findings.append(f"{insp.path}：组长为 {data.get('leader')}，抽取结果为 {assignment['leader']}")
+            findings.append(at(("leader",), f"组长为 {_shown(data.get('leader'))}，抽取结果为 {_shown(assignment['leader'])}"))
         if data.get("vehicle") != assignment.get("vehicle"):
-            findings.append(f"{insp.path}：车辆为 {data.get('vehicle')}，抽取结果为 {assignment.get('vehicle')}")
+            findings.append(at(("vehicle",), f"车辆为 {_shown(data.get('vehicle'))}，抽取结果为 {_shown(assignment.get('vehicle'))}"))
         if data.get("draw") is not None and data.get("draw") != stored.get("id"):
-            findings.append(f"{insp.path}：抽取记录编号为 {data.get('draw')}，应为 {stored.get('id')}")
-        team = data.get("inspectors") or {}
-        for dep_id in sorted(set(team) | set(assignment["inspectors"])):
+            findings.append(at(("draw",), f"抽取记录编号为 {_shown(data.get('draw'))}，应为 {_shown(stored.get('id'))}"))
+        team = data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}
+        for dep_id in sorted(set(team) | set(assignment["inspectors"]), key=str):
             have, want = team.get(dep_id), assignment["inspectors"].get(dep_id)
             if have != want:
-                findings.append(f"{insp.path}：部门 {dep_id} 的检查人员为 {have}，抽取结果为 {want}")
+                keys = ("inspectors", dep_id) if dep_id in team else ("inspectors",)
+                findings.append(at(keys, f"部门 {dep_id} 的检查人员为 {_shown(have)}，抽取结果为 {_shown(want)}"))
     for entity_id, insp in sorted(inspections.items(), key=lambda kv: str(kv[0])):
         if entity_id not in assigned:
             name = ctx.names.get(entity_id, entity_id)
-            findings.append(f"{insp.path}：检查对象“{name}”（{entity_id}）不在抽取结果中（手工添加或替换？）")
+            findings.append(str(insp.problem(("entity",), f"检查对象“{name}”（{entity_id}）不在抽取结果中（手工添加或替换？）")))
     return not findings, findings
