@@ -121,6 +121,13 @@ def test_new_writes_commented_skeleton_and_refuses_overwrite(archive):
     assert path.read_text(encoding="utf-8") == text
     assert run_docgen("new", "inspection", "qa-2023-30/org-100", cwd=archive).returncode == 0
     assert run_docgen("new", "entity", "../escape", cwd=archive).returncode == 2
+    # an id differing only in case is the same file on Windows and macOS: refused, nothing written
+    upper = run_docgen("new", "entity", "ORG-100", cwd=archive)
+    assert upper.returncode == 2 and "已有 records/entities/org-100.yaml" in upper.stderr and "“ORG-100.yaml”" in upper.stderr
+    folder = run_docgen("new", "inspection", "QA-2023-30/org-101", cwd=archive)
+    assert folder.returncode == 2 and "已有 records/inspections/qa-2023-30" in folder.stderr
+    assert sorted(p.name for p in (archive / "records/entities").glob("*-100.yaml")) == ["org-100.yaml"]
+    assert not (archive / "records/inspections/QA-2023-30").exists()
 
 
 def make_roster(path, rows, headers):

@@ -203,6 +203,10 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
         data = {"id": rid}
     if os.path.lexists(path):
         raise DocgenError(f"{path} 已存在，docgen 不会覆盖它")
+    clash = _same_but_case(path, records_dir)
+    if clash:  # the same file on Windows and macOS: `validate` would then call both an error
+        raise DocgenError(f"已有 {os.path.relpath(clash[0])}：编号和文件名、文件夹名不区分大小写，“{clash[1]}”与它是同一个，"
+                          "docgen 不会再建一个")
     refuse_outside(path, records_dir)
     note = "由 docgen new 生成：请填写各字段（注释是字段说明），不用的可选字段可以删除。"
     shown = _inherited(records_dir, schemas_dir, data["plan"]) if kind == "inspection" else None
@@ -211,6 +215,24 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
     with open(path, "x", encoding="utf-8") as handle:  # "x": never replaces a file that appeared meanwhile
         handle.write(text)
     return path
+
+
+def _same_but_case(path: str, records_dir: str) -> tuple[str, str] | None:
+    """(what is there, the name asked for) when a file or folder on the way from `records_dir` to
+    `path` has a name that differs from the one asked for only in case."""
+    folder = os.path.abspath(records_dir)
+    for name in os.path.relpath(os.path.abspath(path), folder).split(os.sep):
+        try:
+            listed = os.listdir(folder)
+        except OSError:
+            return None  # not there yet: nothing in it to clash with
+        same = [n for n in listed if n != name and n.casefold() == name.casefold()]
+        if same:
+            return os.path.join(folder, same[0]), name
+        if name not in listed:
+            return None
+        folder = os.path.join(folder, name)
+    return None
 
 
 # A "word" for `git diff --word-diff`: a run of ASCII letters and digits (a date or phone number
