@@ -23,7 +23,7 @@ from docgen.records.problems import DocgenError, os_error_text
 
 QUIET_SECONDS = 0.25
 IGNORED = ("*.swp", "*.swx", "*.swo", "4913", "*~", ".#*", "#*#", "~$*", ".goutputstream-*", "*.tmp",
-           ".DS_Store", ".docgen-*", "*.part", ".~lock.*")
+           ".DS_Store", ".docgen-*", "*.part", ".~lock.*", "sed??????")  # sed -i writes sedXXXXXX beside the file
 
 
 def is_ignored(path: str) -> bool:

@@ -156,3 +156,13 @@ def test_watch_follows_a_records_folder_put_in_place_of_the_old(archive):
         shutil.rmtree(archive / "records.old")
     finally:
         watcher.stop()
+
+
+def test_editor_and_tool_temporary_files_are_not_changes():
+    from docgen.watch import is_ignored
+
+    for name in ("org-002.yaml.swp", "4913", "org-002.yaml~", ".~lock.07_公示表.xlsx#", "~$07_公示表.xlsx",
+                 "sedxwo8t0", ".docgen-x.tmp"):
+        assert is_ignored(f"/a/records/entities/{name}"), name
+    for name in ("org-002.yaml", "sed.yaml", "sedentary.yml"):
+        assert not is_ignored(f"/a/records/entities/{name}"), name
