@@ -159,6 +159,12 @@ def check_plans(index: Index) -> Iterator[Problem]:
                 yield plan.problem(("confirmations", dep), f"部门“{dep}”没有参与本计划", key=True)
         if confirmed and not data.get("draw_date"):
             yield plan.problem(("confirmations",), "填写了协同单位确认日期，还应填写「抽取日期」（draw_date），以便核对确认时限")
+        drawn = parse_date(data.get("draw_date"))
+        for dep, day in confirmed.items():
+            when = parse_date(day)
+            if drawn and when and when < drawn and dep != lead and dep in ids:
+                yield plan.problem(("confirmations", dep), f"「确认日期」{when} 早于「抽取日期」{drawn}：协同单位确认的是"
+                                                           "抽取出的名单，应在抽取之后")
         ratios = data.get("ratios") if isinstance(data.get("ratios"), dict) else {}
         for grade, ratio in ratios.items():
             if isinstance(ratio, float) and not math.isfinite(ratio):  # .nan, .inf: YAML numbers, no ratio
