@@ -335,6 +335,32 @@ def year_status(checked: Checked, today: dt.date) -> YearStatus:
     return YearStatus(year, roster, len(inspected), share, share is not None and share >= TARGET_ROSTER_SHARE)
 
 
+def counted(checked: Checked) -> Checked:
+    """The check as the status counts it: without the records whose errors hold their documents back
+    (a plan's, an inspection's, or the entity an inspection names), as the build leaves them out of
+    the 公示表 and the statistics. The caller says that records were left out (`Checked.holding`)."""
+    import copy
+    from collections import defaultdict
+
+    held = checked.invalid_paths
+    if not held:
+        return checked
+    index = copy.copy(checked.index)
+    index.plans = {pid: r for pid, r in index.plans.items() if r.path not in held}
+
+    def whole(record) -> bool:
+        entity = index.entities.get(record.data.get("entity"))
+        return record.path not in held and (entity is None or entity.path not in held)
+
+    index.inspections = [r for r in index.inspections if whole(r)]
+    index.by_plan = defaultdict(list)
+    for record in index.inspections:
+        if isinstance(record.data.get("plan"), str):
+            index.by_plan[record.data["plan"]].append(record)
+    index._deadlines, index.views = None, {}
+    return replace(checked, index=index)
+
+
 def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None) -> Status:
     """The status on `today` of the plans named (every joint plan when none): steps done, results
     approved, follow-ups closed and visits made after `today` count as not yet done, and the notes and

@@ -299,3 +299,33 @@ def test_errors_that_hold_records_out_of_the_counts_are_never_an_all_clear(archi
     assert data.returncode == 1
     listed = json.loads(data.stdout)["record_errors"]
     assert listed and all("records/plans/qa-2023-30.yaml:" in line.replace("\\", "/") for line in listed)
+
+
+def test_a_record_with_a_rule_error_is_in_no_count(archive):
+    """Results that contradict each other (未发现问题 with 检查对象已注销) are an error found by a rule, not
+    the schema: that inspection is left out of the counts as the README says and as the build leaves it
+    out of the 公示表 and statistics — its overdue steps included. A plan with such an error is not
+    counted either, and asked for by name it says why."""
+    import json
+
+    args = ("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json")
+    whole = json.loads(run_docgen(*args, cwd=archive).stdout)
+    before = whole["plans"][0]
+    assert any("org-040.yaml" in line for line in whole["problems"])  # its entry is overdue
+    path = archive / "records/inspections/qa-2023-30/org-040.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  jyj:\n")
+    at = text.index("    results:\n", start)
+    end = text.index("\n", text.index("    - ", at)) + 1
+    path.write_text(text[:at] + "    results:\n    - 未发现问题\n    - 检查对象已注销\n" + text[end:], encoding="utf-8")
+    assert any(p.is_error and p.path.endswith("org-040.yaml") for p in check(archive).problems)
+    result = run_docgen(*args, cwd=archive)
+    after = json.loads(result.stdout)
+    assert result.returncode == 1 and any("org-040.yaml" in line for line in after["record_errors"])
+    assert after["plans"][0]["inspections"] == before["inspections"] - 1
+    assert not any("org-040.yaml" in line for line in after["problems"]) and after["overdue"] < whole["overdue"]
+    edit(archive / "records/plans/qa-2023-30.yaml", "  gaj: '2023-11-01'", "  gaj: '2023-10-20'")
+    named = run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", cwd=archive)
+    assert named.returncode == 2 and "抽查计划“qa-2023-30”的记录有错误，修正后才能查看进度" in named.stderr
+    every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
+    assert every.returncode == 1 and "计划 qa-2023-30" not in every.stdout and "包括计划本身" in every.stdout
