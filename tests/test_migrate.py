@@ -140,3 +140,37 @@ def test_migrate_never_opens_a_fifo_or_a_link_out_of_the_archive(archive, tmp_pa
                             capture_output=True, text=True, timeout=60)
     said = result.stdout + result.stderr
     assert "OUTSIDE-SECRET" not in said and "Traceback" not in said and "evil.yaml" in said
+
+
+def test_migrate_keeps_comments_after_values_and_writes_no_anchors(archive):
+    """Unquoted dates (text to docgen, YAML 1.2) used twice are written as values, never as the
+    `&id001` / `*id001` docgen refuses; a comment after a moved value is kept, with its line."""
+    folder = old_archive(archive)
+    path = folder / "org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  completed: '2023-11-07'", "  completed: 2023-11-07  # 现场当天完成")
+    text = text.replace("  entered: '2023-11-09'", "  entered: 2023-11-09")
+    text = text.replace("  finding: 二楼疏散通道堆放杂物，1具灭火器压力不足",
+                        "  finding: 二楼疏散通道堆放杂物，1具灭火器压力不足  # 见照片3")
+    text = text.replace("result: 发现问题已责令改正", "result: 发现问题已责令改正  # 消防发现")
+    path.write_text(text, encoding="utf-8")
+    result = run_docgen("migrate", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert "&id" not in after and "*id" not in after
+    for comment in ("# 现场当天完成", "# 见照片3", "# 消防发现"):
+        assert comment in after, after
+    assert "# 原记录：completed: 2023-11-07  # 现场当天完成" in after
+    assert not [p for p in problems_for(check(archive), path) if p.is_error]
+
+
+def test_an_item_without_a_finding_does_not_make_a_problem_disappear(archive):
+    """The joint result says a problem was found; an item whose finding is not written says nothing:
+    the department keeps the joint result (only items that all say 未发现问题 turn it into 未发现问题)."""
+    folder = old_archive(archive)
+    path = folder / "org-031.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"\n  finding: [^\n]*", "", text), encoding="utf-8")
+    assert run_docgen("migrate", cwd=archive).returncode == 0
+    parts = yaml.safe_load(path.read_text(encoding="utf-8"))["departments"]
+    assert parts and all(part["results"] == ["发现问题已责令改正"] for part in parts.values()), parts

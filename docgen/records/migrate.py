@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from docgen.records import results
-from docgen.records.loader import read_limited
+from docgen.records.loader import parse_yaml, read_limited
 from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.yamlout import dump
 
@@ -43,7 +43,8 @@ def convert(data: dict) -> dict:
         if own:
             part["items"] = own
         if isinstance(result, str):
-            clean = own and all(str(i.get("finding", "")).strip() in (results.NO_PROBLEM, "无", "") for i in own)
+            # (an item without a finding says nothing: the joint result stays, nothing is lost)
+            clean = own and all(str(i.get("finding") or "").strip() in (results.NO_PROBLEM, "无") for i in own)
             part["results"] = [results.NO_PROBLEM if result in results.PROBLEMS and clean else result]
         for key in results.OLD_DATE_KEYS:
             if dates.get(key) is not None:
@@ -94,12 +95,28 @@ def _span(key, value, lines: list[str]) -> tuple[int, int]:
     return first, end
 
 
+def _trailing_comments(text: str) -> set[int]:
+    """Lines (0-based) that end in a comment after their YAML content: what follows the line's last
+    token is "# …" (a `#` inside a quoted or block text is part of a token, so never taken)."""
+    ends: dict[int, int] = {}
+    covered: set[int] = set()
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        start, end = token.start_mark, token.end_mark
+        if end.line > start.line:
+            covered.update(range(start.line, end.line))  # inside a text of several lines
+        ends[end.line] = max(ends.get(end.line, 0), end.column)
+    lines = text.split("\n")
+    return {n for n, column in ends.items() if n not in covered and n < len(lines)
+            and lines[n][column:].strip().startswith("#")}
+
+
 def rewrite(text: str) -> tuple[str, list[str]] | None:
     """The new text of an old-shape record, or None when it has nothing to migrate."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if not isinstance(root, yaml.MappingNode):
         return None
-    data = yaml.safe_load(text)
+    doc, problems = parse_yaml(text, "record")  # as docgen reads it (YAML 1.2: 2023-11-07 is text)
+    data = doc.data if doc is not None else None
     if not isinstance(data, dict) or not results.is_old_shape(data):
         return None
     if "departments" in data:
@@ -134,10 +151,13 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
         raise ValueError("记录用了流式写法（{…} 或 […]），无法逐行改写：请改成分行写法后再运行")
     gone = set()
     kept_comments = []
+    trailing = _trailing_comments(text)
     for first, end in remove:
         for n in range(first, end):
             if n not in gone and lines[n].lstrip().startswith("#"):
                 kept_comments.append(lines[n].strip() + "\n")
+            elif n not in gone and n in trailing:  # a comment after a value: kept with the line it was on
+                kept_comments.append(f"# 原记录：{lines[n].strip()}\n")
             gone.add(n)
     departments = convert(data)
     block = dump({"departments": departments}) if departments else ""

@@ -13,7 +13,9 @@ from docgen.writer import write_atomic
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data) -> bool:
+        """Never an anchor and alias (`&id001`, `*id001`) for a value written twice: docgen refuses them."""
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str):
