@@ -7,7 +7,7 @@ import openpyxl
 import yaml
 import pytest
 
-from conftest import check, edit, inspection_files, line_of, run_docgen
+from conftest import check, edit, inspection_files, line_of, problems_for, run_docgen
 from docgen.workdays import Calendar, NoCalendar
 
 D = dt.date
@@ -90,6 +90,18 @@ def test_override_adds_a_local_holiday(archive):
     from docgen.workdays import Calendar as C
     cal = C.from_records(check(archive).index.calendars.values())
     assert cal.add_workdays(D(2023, 11, 8), 1) == D(2023, 11, 10)
+
+
+def test_a_calendar_date_of_another_year_is_an_error(archive):
+    """Days are looked up in their own year's calendar: 2022-12-30 written in 2023.yaml would change
+    nothing, in silence."""
+    calendar = archive / "records/calendar"
+    calendar.mkdir()
+    path = calendar / "2023.yaml"
+    path.write_text("year: 2023\nholidays:\n- '2023-11-09'\n- '2022-12-30'\nworkdays:\n- '2024-01-06'\n", encoding="utf-8")
+    found = [p for p in problems_for(check(archive), path) if p.is_error]
+    assert [(p.line, "2022-12-30" in p.message or "2024-01-06" in p.message) for p in found] == [(4, True), (6, True)]
+    assert "请写在 2022 年的日历（calendar/2022.yaml）中" in found[0].message
 
 
 def test_late_step_is_error_open_step_is_warning(archive):

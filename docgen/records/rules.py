@@ -75,6 +75,13 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
             first = years.setdefault(record.data["year"], record)
             if first is not record:
                 yield record.problem(("year",), f"{record.data['year']} 年的日历重复，已在 {first.path} 中定义")
+            year = record.data["year"]
+            for key, title in (("holidays", "放假日期"), ("workdays", "调休上班日")):
+                for i, day in enumerate(record.data.get(key) or []):
+                    when = parse_date(day)
+                    if when and when.year != year:  # looked up by its own year: it would change nothing
+                        yield record.problem((key, i), f"「{title}」{when} 不在本日历的 {year} 年内，不会起作用："
+                                                       f"请写在 {when.year} 年的日历（calendar/{when.year}.yaml）中")
     people: dict[str, str] = {}
     for record in records:
         if record.kind == "department":
