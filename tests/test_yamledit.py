@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from docgen.records.loader import parse_bytes
-from docgen.records.yamledit import edited
+from docgen.records.yamledit import edited, same
 
 RECORD = """# 检查对象（经办：郭玲玲）
 id: org-1
@@ -66,7 +66,37 @@ def test_any_text_reads_back_as_written_and_comments_stay(name, phone, more):
     out = edited(RECORD.encode(), new, "x.yaml")
     if out is None:  # (a text YAML would need written otherwise: the caller writes the file anew)
         return
-    assert data(out) == new
+    assert same(data(out), new)
     text = out.decode()
     for comment in ("# 检查对象（经办：郭玲玲）\n", "   # 全称\n", "  # 手机\n", "\n# 末尾说明\n"):
         assert comment in text
+
+
+def test_types_empty_values_and_odd_files():
+    """A value of another type (true for 1), an empty value filled, a file with a BOM, a tab or no
+    last line end, a long value: edited in place, reading back exactly as asked."""
+    cases = [
+        (b"a: 1\nb: 2\n", {"a": True, "b": 2}, b"a: true\nb: 2\n"),
+        (b"l:\n- 1\n- 0\n", {"l": [True, False]}, b"l:\n- true\n- false\n"),
+        (b"a:\nb: 2\n", {"a": "x", "b": 2}, b"a: x\nb: 2\n"),
+        ("a: # 待补\nb: 2\n".encode(), {"a": "x", "b": 2}, "a: x # 待补\nb: 2\n".encode()),
+        (b"l:\n-\n- 2\n", {"l": ["x", 2]}, b"l:\n- x\n- 2\n"),
+        ("\ufeffa: 1  # 注\n".encode(), {"a": 2}, "\ufeffa: 2  # 注\n".encode()),
+        (b"a: 1  # \there\n", {"a": 2}, b"a: 2  # \there\n"),
+        (b"a: 1\nb: 2", {"a": 1, "b": 3}, b"a: 1\nb: 3"),
+        (b"a: 1\n", {"a": "x " * 60}, ("a: '" + "x " * 60 + "'\n").encode()),
+    ]
+    for blob, new, want in cases:
+        assert edited(blob, new, "x.yaml") == want, (blob, new)
+        assert same(data(want), new)
+    bom = "\ufeffa: 1\n".encode()
+    assert edited(bom, {"a": 1}, "x.yaml") == bom  # nothing to change: the very bytes
+
+
+def test_what_cannot_be_written_is_none_never_an_exception():
+    import json
+
+    assert edited(b"a: 1\n", {"a": 10 ** 5000}, "x.yaml") is None
+    assert edited(b"a: 1\n", {"a": 1, "b": json.loads("[" * 400 + "]" * 400)}, "x.yaml") is None
+    assert edited(b"a: !!map\n  b: 1\n", {"a": {"b": 1, "c": 2}}, "x.yaml") is None  # a tag before the mapping
+    assert edited(b"\xff\xfe", {"a": 1}, "x.yaml") is None

@@ -15,13 +15,27 @@ from __future__ import annotations
 import yaml
 
 from docgen.records.loader import parse_bytes
-from docgen.records.yamlout import dump
+from docgen.records.yamlout import _Dumper, dump
 
 _SCALARS = (str, int, float, bool, type(None))
+_BOM = "\ufeff"
 
 
 class _Unsupported(Exception):
     """An edit this module does not make in place."""
+
+
+def same(a, b) -> bool:
+    """Equal and of the same types all the way down (1, 1.0 and True are three different values)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        return repr(a) == repr(b)  # -0.0 and 0.0; nan
+    return a == b
 
 
 def edited(blob: bytes, new: dict, display_path: str) -> bytes | None:
@@ -30,37 +44,53 @@ def edited(blob: bytes, new: dict, display_path: str) -> bytes | None:
     try:
         text = blob.decode("utf-8")
         old, problems = parse_bytes(blob, display_path)
-        if old is None or any(p.is_error for p in problems) or text.startswith("\ufeff") or "\t" in text \
-                or any(c in text for c in "\x85\u2028\u2029") or text.count("\r") != text.count("\r\n"):
+        if old is None or any(p.is_error for p in problems):
+            return None
+        if same(old.data, new):
+            return blob
+        bom = _BOM if text.startswith(_BOM) else ""
+        text = text[len(bom):]
+        if any(c in text for c in "\x85\u2028\u2029") or text.count("\r") != text.count("\r\n"):
             return None  # (other line breaks YAML knows would shift the lines counted here)
         newline = "\r\n" if "\r\n" in text else "\n"
-        if not text.endswith(("\n", "\r")):
+        written = len(text)  # the text as the clerk left it (a newline may be added below)
+        if not text.endswith("\n"):
             text += newline  # something may be added below the last line
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (UnicodeDecodeError, yaml.YAMLError):
-        return None
-    lines = [line + "\n" for line in text.split("\n")[:-1]]
-    edits: list[tuple[int, int, str]] = []  # (start, end, text) in characters of `text`
-    try:
+        lines = [line + "\n" for line in text.split("\n")[:-1]]
+        edits: list[tuple[int, int, str]] = []  # (start, end, text) in characters of `text`
         _edit(root, old.data, new, text, lines, edits)
-    except _Unsupported:
-        return None
+    except (UnicodeDecodeError, yaml.YAMLError, _Unsupported, ValueError, RecursionError):
+        return None  # (a value the dumper cannot write, nested past Python's limit: written anew, or refused)
     if not edits:
-        return blob
+        return None
     # from the end, so that the positions before stay right; of two insertions at one place, the one
     # found first (an inner list's new item) above the other (its mapping's new key)
     for _n, (start, end, replacement) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
         text = text[:start] + replacement.replace("\n", newline) + text[end:]
-    result = text.encode("utf-8")
+    if len(text) and all(start <= written for start, _end, _text in edits) and not blob.endswith(b"\n"):
+        text = text[:-len(newline)]  # nothing went below the last line: it stays without a line end
+    result = (bom + text).encode("utf-8")
     doc, problems = parse_bytes(result, display_path)
-    if doc is None or any(p.is_error for p in problems) or doc.data != new:
+    if doc is None or any(p.is_error for p in problems) or not same(doc.data, new):
         return None
     return result
 
 
+def _scalar(value) -> str:
+    """`value` as YAML on one line, as docgen writes it (`yamlout`), never wrapped."""
+    shown = yaml.dump({"k": value}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1 << 30,
+                      default_flow_style=False)
+    if not shown.startswith("k: ") or shown.count("\n") != 1:
+        raise _Unsupported  # a text of several lines: written anew
+    return shown[3:-1]
+
+
 def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
-    if old == new and type(old) is type(new):
+    if same(old, new):
         return
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and text[node.start_mark.index:][:1] in ("!", "&"):
+        raise _Unsupported  # a tag or an anchor before it: its entries' column is not where it starts
     if isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
         if node.flow_style or not node.value or any(k not in new for k in old):
             raise _Unsupported
@@ -84,10 +114,11 @@ def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
         return
     if isinstance(node, yaml.ScalarNode) and isinstance(new, _SCALARS) and not isinstance(old, (dict, list)) \
             and node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line:
-        shown = dump({"k": new})
-        if not shown.startswith("k: ") or shown.count("\n") != 1:
-            raise _Unsupported  # a text of several lines: written anew
-        edits.append((node.start_mark.index, node.end_mark.index, shown[3:-1]))
+        shown = _scalar(new)
+        start, end = node.start_mark.index, node.end_mark.index
+        if start == end and text[start - 1:start] in (":", "-"):
+            shown = " " + shown  # an empty value (`a:`, `-`): after the indicator, a space
+        edits.append((start, end, shown))
         return
     raise _Unsupported
 
