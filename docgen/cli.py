@@ -276,14 +276,14 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
     import json
 
     from docgen.records.check import check_archive
-    from docgen.status import compute, counted, render_text
+    from docgen.status import compute, counted, not_counted, render_text
 
     today = parse_as_of(as_of)
     checked = check_archive(Archive(records_dir), today=today, kept_roster=True)
     counts = counted(checked)  # records with errors are in no count (as in the 公示表 and statistics)
     unknown = [p for p in plan_ids if p not in counts.index.plans]
     if unknown:
-        raise checked.missing_plan(unknown[0], "查看进度")
+        raise not_counted(checked, unknown[0])
     result = compute(counts, today, list(plan_ids) or None)
     errors = checked.holding  # (a step done late is counted in the status itself)
     if fmt == "json":

@@ -335,6 +335,26 @@ def year_status(checked: Checked, today: dt.date) -> YearStatus:
     return YearStatus(year, roster, len(inspected), share, share is not None and share >= TARGET_ROSTER_SHARE)
 
 
+def _plan_files(checked: Checked, plan) -> set[str]:
+    """The plan's file and those of the departments and item lists it names (also one whose own shape
+    is wrong, so not in the index): with an error in any, the build makes none of its documents."""
+    deps = set(checked.index.plan_department_ids(plan.data))
+    return {plan.path} | {r.path for r in checked.records if r.kind in ("department", "items")
+                          and isinstance(r.data, dict) and r.data.get("id") in deps}
+
+
+def not_counted(checked: Checked, plan_id: str):
+    """The error for a plan the status cannot count (`counted`): the errors that hold it back."""
+    from docgen.records.problems import DocgenError
+
+    plan = checked.index.plans.get(plan_id)
+    if plan is None:
+        return checked.missing_plan(plan_id, "查看进度")
+    files = _plan_files(checked, plan)
+    listing = "\n".join([str(p) for p in checked.holding if p.path in files][:20])
+    return DocgenError(f"抽查计划“{plan_id}”或其参与部门、抽查事项清单的记录有错误，修正后才能查看进度：\n{listing}")
+
+
 def counted(checked: Checked) -> Checked:
     """The check as the status counts it: without the records whose errors hold their documents back
     (a plan's, an inspection's, or the entity an inspection names), as the build leaves them out of
@@ -346,7 +366,8 @@ def counted(checked: Checked) -> Checked:
     if not held:
         return checked
     index = copy.copy(checked.index)
-    index.plans = {pid: r for pid, r in index.plans.items() if r.path not in held}
+
+    index.plans = {pid: r for pid, r in index.plans.items() if not held.intersection(_plan_files(checked, r))}
 
     def whole(record) -> bool:
         entity = index.entities.get(record.data.get("entity"))
@@ -357,7 +378,8 @@ def counted(checked: Checked) -> Checked:
     for record in index.inspections:
         if isinstance(record.data.get("plan"), str):
             index.by_plan[record.data["plan"]].append(record)
-    index._deadlines, index.views = None, {}
+    # the memo of model views is for the whole index; the kept roster's digest stays (it reads no inspection)
+    index._deadlines, index.views = None, {k: v for k, v in index.views.items() if k == "roster digest"}
     return replace(checked, index=index)
 
 

@@ -128,6 +128,9 @@ def test_new_writes_commented_skeleton_and_refuses_overwrite(archive):
     assert folder.returncode == 2 and "已有 records/inspections/qa-2023-30" in folder.stderr
     assert sorted(p.name for p in (archive / "records/entities").glob("*-100.yaml")) == ["org-100.yaml"]
     assert not (archive / "records/inspections/QA-2023-30").exists()
+    (archive / "records/entities/org-100.yaml").rename(archive / "records/entities/org-100.yml")
+    other_end = run_docgen("new", "entity", "org-100", cwd=archive)
+    assert other_end.returncode == 2 and "已有 records/entities/org-100.yml" in other_end.stderr
 
 
 def make_roster(path, rows, headers):

@@ -92,15 +92,16 @@ def test_override_adds_a_local_holiday(archive):
     assert cal.add_workdays(D(2023, 11, 8), 1) == D(2023, 11, 10)
 
 
-def test_a_calendar_date_of_another_year_is_an_error(archive):
+def test_a_calendar_date_of_another_year_is_said(archive):
     """Days are looked up in their own year's calendar: 2022-12-30 written in 2023.yaml would change
     nothing, in silence."""
     calendar = archive / "records/calendar"
     calendar.mkdir()
     path = calendar / "2023.yaml"
     path.write_text("year: 2023\nholidays:\n- '2023-11-09'\n- '2022-12-30'\nworkdays:\n- '2024-01-06'\n", encoding="utf-8")
-    found = [p for p in problems_for(check(archive), path) if p.is_error]
-    assert [(p.line, "2022-12-30" in p.message or "2024-01-06" in p.message) for p in found] == [(4, True), (6, True)]
+    found = [p for p in problems_for(check(archive), path) if "不会起作用" in p.message]
+    assert [(p.line, p.is_error) for p in found] == [(4, False), (6, False)]  # a warning: it holds nothing back
+    assert "2022-12-30" in found[0].message and "2024-01-06" in found[1].message
     assert "请写在 2022 年的日历（calendar/2022.yaml）中" in found[0].message
 
 
@@ -336,8 +337,22 @@ def test_a_record_with_a_rule_error_is_in_no_count(archive):
     assert result.returncode == 1 and any("org-040.yaml" in line for line in after["record_errors"])
     assert after["plans"][0]["inspections"] == before["inspections"] - 1
     assert not any("org-040.yaml" in line for line in after["problems"]) and after["overdue"] < whole["overdue"]
-    edit(archive / "records/plans/qa-2023-30.yaml", "  gaj: '2023-11-01'", "  gaj: '2023-10-20'")
+    edit(archive / "records/plans/qa-2023-30.yaml", "  end: '2023-11-30'", "  end: '2023-10-01'")  # before its start
     named = run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", cwd=archive)
-    assert named.returncode == 2 and "抽查计划“qa-2023-30”的记录有错误，修正后才能查看进度" in named.stderr
+    assert named.returncode == 2 and "抽查计划“qa-2023-30”或其参与部门、抽查事项清单的记录有错误，修正后才能查看进度" \
+        in named.stderr and "records/plans/qa-2023-30.yaml:112:" in named.stderr.replace("\\", "/")
     every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
     assert every.returncode == 1 and "计划 qa-2023-30" not in every.stdout and "包括计划本身" in every.stdout
+
+
+def test_a_plan_whose_department_has_an_error_is_not_counted(archive):
+    """A department record with an error: the build makes none of the plan's documents, and the
+    status does not count the plan either; asked for by name, it shows that department's error."""
+    path = archive / "records/departments/gaj.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "- plate: 冀B·G0202\n", encoding="utf-8")  # no driver
+    errors = [p for p in check(archive).problems if p.is_error]
+    assert errors and all(p.path.endswith("gaj.yaml") for p in errors)  # (not its inspectors in every inspection)
+    named = run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", cwd=archive)
+    assert named.returncode == 2 and "records/departments/gaj.yaml:" in named.stderr.replace("\\", "/")
+    every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
+    assert every.returncode == 1 and "计划 qa-2023-30" not in every.stdout

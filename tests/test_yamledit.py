@@ -83,6 +83,7 @@ def test_types_empty_values_and_odd_files():
         (b"l:\n-\n- 2\n", {"l": ["x", 2]}, b"l:\n- x\n- 2\n"),
         ("\ufeffa: 1  # 注\n".encode(), {"a": 2}, "\ufeffa: 2  # 注\n".encode()),
         (b"a: 1  # \there\n", {"a": 2}, b"a: 2  # \there\n"),
+        (b"a: 1\t# c\nb: 2\n", {"a": 1, "b": 3}, b"a: 1\t# c\nb: 3\n"),  # a tab before a comment, as libyaml reads it
         (b"a: 1\nb: 2", {"a": 1, "b": 3}, b"a: 1\nb: 3"),
         (b"a: 1\n", {"a": "x " * 60}, ("a: '" + "x " * 60 + "'\n").encode()),
     ]

@@ -113,7 +113,9 @@ def failure(name: str, exc: BaseException) -> DocgenError:
                            "模板中只能引用记录的字段；如果模板来自他人或被改动过，请换回 docgen 自带的模板，"
                            "或删除其中这段 {{ }} 内容")
     if isinstance(exc, jinja2.UndefinedError):
-        return DocgenError(f"模板 {name} 引用了不存在的字段：{undefined_text(exc.message or '')}")
+        empty = (exc.message or "").startswith("'None' has no attribute")
+        return DocgenError(f"模板 {name} 引用了{'这份记录没有填写的' if empty else '不存在的'}字段："
+                           f"{undefined_text(exc.message or '')}")
     if isinstance(exc, RecursionError):
         return DocgenError(f"模板 {name} 渲染出错：宏或循环无休止地调用自身")
     if isinstance(exc, MemoryError):
@@ -129,7 +131,7 @@ VALUE_NAMES = {"Plan": "抽查计划（plan）", "Inspection": "抽查记录（i
                "Person": "人员", "Vehicle": "车辆", "Part": "部门的检查结果", "Item": "检查事项", "Dates": "日期",
                "PhoneNotice": "电话告知", "FollowUp": "后续处置", "Group": "检查组", "Assistant": "协助人员",
                "ListItem": "清单中的事项", "Header": "版头", "Colophon": "版记", "Section": "章节", "Subsection": "小节",
-               "Choice": "选项", "dict": "表格行（row）", "str": "文字", "int": "数字", "list": "列表", "tuple": "列表",
+               "Choice": "选项", "dict": "这组数据", "str": "文字", "int": "数字", "list": "列表", "tuple": "列表",
                "NoneType": "空值", "Undefined": "不存在的值"}
 
 
@@ -138,14 +140,18 @@ def undefined_text(message: str) -> str:
     for in the template: 'docgen.records.model.Plan object' has no attribute 'task_sourc'."""
     import re
 
+    found = re.fullmatch(r"'None' has no attribute '(.*)'", message)
+    if found:  # the field before it is empty in this record
+        return (f"“{found.group(1)}”前面的那一项在这份记录中是空的（请在模板中查找“{found.group(1)}”，"
+                "用 {% if … %} 包住，记录没有填写时不印）")
     found = re.fullmatch(r"'(?:[\w.]*\.)?(\w+) object' has no attribute '(.*)'", message)
     if found:
         owner = VALUE_NAMES.get(found.group(1), found.group(1))
         return f"{owner}没有“{found.group(2)}”这一项（请在模板中查找“{found.group(2)}”，改成正确的字段名）"
-    found = re.fullmatch(r"'(?:[\w.]*\.)?(\w+) object' has no element (.*)", message)
+    found = re.fullmatch(r"'?(?:[\w.]*\.)?(\w+) object'? has no element (.*)", message)
     if found:
         owner = VALUE_NAMES.get(found.group(1), found.group(1))
-        return f"{owner}没有第 {found.group(2)} 项（请在模板中查找这个下标）"
+        return f"{owner}没有第 {found.group(2)} 项（请在模板中查找这个下标，记录中没有那么多项时不能用）"
     found = re.fullmatch(r"'(.*)' is undefined", message)
     if found:
         return f"没有名为“{found.group(1)}”的值（请在模板中查找“{found.group(1)}”，改成正确的名称）"

@@ -205,8 +205,8 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
         raise DocgenError(f"{path} 已存在，docgen 不会覆盖它")
     clash = _same_but_case(path, records_dir)
     if clash:  # the same file on Windows and macOS: `validate` would then call both an error
-        raise DocgenError(f"已有 {os.path.relpath(clash[0])}：编号和文件名、文件夹名不区分大小写，“{clash[1]}”与它是同一个，"
-                          "docgen 不会再建一个")
+        raise DocgenError(f"已有 {os.path.relpath(clash[0])}：“{clash[1]}”与它是同一个（编号、文件名和文件夹名不区分"
+                          "大小写，.yaml 与 .yml 也相同），docgen 不会再建一个")
     refuse_outside(path, records_dir)
     note = "由 docgen new 生成：请填写各字段（注释是字段说明），不用的可选字段可以删除。"
     shown = _inherited(records_dir, schemas_dir, data["plan"]) if kind == "inspection" else None
@@ -219,14 +219,21 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
 
 def _same_but_case(path: str, records_dir: str) -> tuple[str, str] | None:
     """(what is there, the name asked for) when a file or folder on the way from `records_dir` to
-    `path` has a name that differs from the one asked for only in case."""
+    `path` has a name that differs from the one asked for only in case (or, for the record file
+    itself, in its .yaml / .yml ending: the same record)."""
+    from docgen.records.archive import is_record_file
+    from docgen.records.tree import stem_of
+
     folder = os.path.abspath(records_dir)
-    for name in os.path.relpath(os.path.abspath(path), folder).split(os.sep):
+    parts = os.path.relpath(os.path.abspath(path), folder).split(os.sep)
+    for name in parts:
         try:
             listed = os.listdir(folder)
         except OSError:
             return None  # not there yet: nothing in it to clash with
-        same = [n for n in listed if n != name and n.casefold() == name.casefold()]
+        last = name == parts[-1]
+        same = [n for n in listed if n != name and (n.casefold() == name.casefold() or last and is_record_file(n)
+                                                    and stem_of(n).casefold() == stem_of(name).casefold())]
         if same:
             return os.path.join(folder, same[0]), name
         if name not in listed:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from docgen.records import results
-from docgen.records.loader import parse_yaml, read_limited
+from docgen.records.loader import core_loader, parse_yaml, read_limited
 from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.yamlout import dump
 
@@ -100,7 +100,7 @@ def _trailing_comments(text: str) -> set[int]:
     token is "# …" (a `#` inside a quoted or block text is part of a token, so never taken)."""
     ends: dict[int, int] = {}
     covered: set[int] = set()
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+    for token in yaml.scan(text, Loader=core_loader()):
         start, end = token.start_mark, token.end_mark
         if end.line > start.line:
             covered.update(range(start.line, end.line))  # inside a text of several lines
@@ -112,11 +112,14 @@ def _trailing_comments(text: str) -> set[int]:
 
 def rewrite(text: str) -> tuple[str, list[str]] | None:
     """The new text of an old-shape record, or None when it has nothing to migrate."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    doc, problems = parse_yaml(text, "record")  # as docgen reads it (YAML 1.2: 2023-11-07 is text)
+    if doc is None:
+        raise ValueError(f"{problems[0].message}（第 {problems[0].line} 行第 {problems[0].column} 列）" if problems
+                         else "无法读取")
+    root = yaml.compose(text, Loader=core_loader())
     if not isinstance(root, yaml.MappingNode):
         return None
-    doc, problems = parse_yaml(text, "record")  # as docgen reads it (YAML 1.2: 2023-11-07 is text)
-    data = doc.data if doc is not None else None
+    data = doc.data
     if not isinstance(data, dict) or not results.is_old_shape(data):
         return None
     if "departments" in data:

@@ -81,7 +81,8 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                     when = parse_date(day)
                     if when and when.year != year:  # looked up by its own year: it would change nothing
                         yield record.problem((key, i), f"「{title}」{when} 不在本日历的 {year} 年内，不会起作用："
-                                                       f"请写在 {when.year} 年的日历（calendar/{when.year}.yaml）中")
+                                                       f"请写在 {when.year} 年的日历（calendar/{when.year}.yaml）中",
+                                             WARNING)
     people: dict[str, str] = {}
     for record in records:
         if record.kind == "department":
@@ -171,7 +172,8 @@ def check_plans(index: Index) -> Iterator[Problem]:
             when = parse_date(day)
             if drawn and when and when < drawn and dep != lead and dep in ids:
                 yield plan.problem(("confirmations", dep), f"「确认日期」{when} 早于「抽取日期」{drawn}：协同单位确认的是"
-                                                           "抽取出的名单，应在抽取之后")
+                                                           "抽取出的名单，应在抽取之后（重新抽取后，请删去原来的确认日期）",
+                                   WARNING)
         ratios = data.get("ratios") if isinstance(data.get("ratios"), dict) else {}
         for grade, ratio in ratios.items():
             if isinstance(ratio, float) and not math.isfinite(ratio):  # .nan, .inf: YAML numbers, no ratio
@@ -539,6 +541,8 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
             yield record.problem(("inspectors", dep), f"部门“{dep}”只有 {len(people)} 名检查人员，每组每部门至少需要 {needed} 名")
         for i, pid in enumerate(people):
             found = index.inspectors.get(pid)
+            if found is None and ("department", dep) in index.broken:
+                continue  # the department's file has an error: its roster is not known, said there
             if found is None or found[0].data.get("id") != dep:
                 where = f"不属于部门“{dep}”" if found else "在执法人员名录库中不存在"
                 yield record.problem(("inspectors", dep, i), f"执法人员“{pid}”{where}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import yaml
 
-from docgen.records.loader import parse_bytes
+from docgen.records.loader import core_loader, parse_bytes
 from docgen.records.yamlout import _Dumper, dump
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -56,7 +56,7 @@ def edited(blob: bytes, new: dict, display_path: str) -> bytes | None:
         written = len(text)  # the text as the clerk left it (a newline may be added below)
         if not text.endswith("\n"):
             text += newline  # something may be added below the last line
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=core_loader())  # as docgen reads it (libyaml: a tab before a comment)
         lines = [line + "\n" for line in text.split("\n")[:-1]]
         edits: list[tuple[int, int, str]] = []  # (start, end, text) in characters of `text`
         _edit(root, old.data, new, text, lines, edits)
@@ -113,7 +113,7 @@ def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
             _append(node, dump(new[len(old):]), text, lines, edits)
         return
     if isinstance(node, yaml.ScalarNode) and isinstance(new, _SCALARS) and not isinstance(old, (dict, list)) \
-            and node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line:
+            and node.style in (None, "", "'", '"') and node.start_mark.line == node.end_mark.line:
         shown = _scalar(new)
         start, end = node.start_mark.index, node.end_mark.index
         if start == end and text[start - 1:start] in (":", "-"):
