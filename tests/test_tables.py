@@ -141,3 +141,16 @@ def test_no_sentence_the_records_do_not_say(archive):
     assert "、" not in str(row[4] or "")  # 检查部门: not all three departments
     phone = openpyxl.load_workbook(out / "05_电话告知记录表.xlsx").active
     assert any("备注PNOTE：对方要求改期" in str(c.value) for r in phone.iter_rows() for c in r)
+
+
+def test_a_row_is_as_tall_as_its_longest_text_wraps(built):
+    """A Chinese character is never split between lines: 16 of them in the 处置结果 column (12 wide)
+    take 4 lines of 5, and the row is made tall enough for 4 — with 3, the text printed clipped."""
+    from docgen.documents.render_xlsx import _lines
+
+    assert _lines("已清理通道、更换灭火器，复查合格", 12) == 4 and _lines("二楼", 12) == 1
+    assert _lines("a" * 22, 12) == 2 and _lines("甲\n乙", 12) == 2
+    sheet = openpyxl.load_workbook(built / "output" / PLAN / "03_随机抽查后续处置工作台账.xlsx").active
+    row = next(r for r in range(1, sheet.max_row + 1)
+               if any(c.value == "已清理通道、更换灭火器，复查合格" for c in sheet[r]))
+    assert sheet.row_dimensions[row].height >= 4 * 10.5 * 1.45

@@ -286,9 +286,25 @@ def _row_height(values: list, widths: list[float], sizes: list[float], skip: set
 
 @functools.lru_cache(maxsize=16384)
 def _lines(text: str, width: float) -> int:
-    """Lines a text wraps to in a column `width` characters wide (remembered, as `_inline_text`)."""
+    """Lines a text wraps to in a column `width` characters wide (remembered, as `_inline_text`): a
+    Chinese character (two columns) is never split, so a line holds as many whole ones as fit — 16
+    of them in a column 12 wide take 4 lines of 5, not 3 of 5½."""
     usable = max(1.0, width - 1)
-    return int(sum(max(1, -(-display_width(part) // usable)) for part in text.split("\n")))
+    return sum(_part_lines(part, usable) for part in text.split("\n"))
+
+
+def _part_lines(part: str, usable: float) -> int:
+    if display_width(part) <= usable:
+        return 1  # (most cells)
+    import unicodedata
+
+    lines, used = 1, 0
+    for char in part:
+        wide = 2 if not char.isascii() and unicodedata.east_asian_width(char) in "WF" else 1
+        if used + wide > usable and used:
+            lines, used = lines + 1, 0
+        used += wide
+    return lines
 
 
 def _height_text(height: float) -> str:
