@@ -503,3 +503,30 @@ def test_a_group_of_the_bound_06_is_kept_on_one_page(built):
     assert len(rows) > 3
     assert [kept(row) for row in rows] == [continues(after) for after in rows[1:]] + [False]
     assert any(kept(row) for row in rows) and not all(kept(row) for row in rows)
+
+
+def test_set_tables_keep_short_texts_on_one_line(built):
+    """The workbooks' columns spread over a Word page in proportion broke 序/号, 裴子/郡 and credit
+    codes. Each column is now at least as wide as its headings of up to four characters, its short
+    values and its codes print (and the dates, when the page has room), the table as wide as before."""
+    from docgen.documents.printset import _CELL_MARGINS, _TEXT_WIDTH, _printed_twips
+
+    tables = body(built / "output" / PLAN / SET).iter(W + "tbl")
+    checked = 0
+    for table in tables:
+        grid = [int(c.get(W + "w")) for c in table.find(W + "tblGrid")]
+        rows = [[("".join(t.text or "" for t in cell.iter(W + "t")), cell) for cell in row.findall(W + "tc")]
+                for row in table.findall(W + "tr")]
+        if len(grid) < 6 or not any(text == "序号" or text == "组别" for text, _ in rows[0]):
+            continue  # the attachments' tables (03, 05, 06, 07), not the letters' own
+        checked += 1
+        assert sum(grid) > _TEXT_WIDTH - len(grid)  # the page's width, less the rounding
+        for row in rows:
+            if len(row) != len(grid):
+                continue  # a row with merged cells
+            for (text, _cell), width in zip(row, grid):
+                short = text in ("序号", "备注", "责任人", "检查部门", "完结情况", "裴子郡", "郭玲玲", "陈一鸣")
+                code = len(text) == 18 and text.isalnum() and text.isascii()
+                if short or code:
+                    assert width >= _printed_twips(text) + _CELL_MARGINS, (text, width)
+    assert checked >= 3

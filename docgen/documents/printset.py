@@ -804,6 +804,82 @@ _BORDERS = "".join(f'<w:{edge} w:val="single" w:sz="6" w:space="0" w:color="0000
 KEEP_ROWS = 12  # rows of a merged group kept on one page at most (fewer than a landscape page holds)
 
 
+_WIDE_TWIPS = 210  # a Chinese character at 10.5 pt
+_NARROW_TWIPS = 116  # a digit or Latin letter: half of that, and a tenth more (fonts differ, 仿宋's substitutes)
+_CAPITAL_TWIPS = 160  # a capital letter (a credit code has several): wider still in most fonts
+_GAP_TWIPS = 53  # the quarter em Word and WPS put between Chinese and a digit or letter (2023年11月6日: five)
+_CELL_MARGINS = 230  # Word's default left and right cell margins (108 twips each), and a little air
+SHORT = 8  # a heading or value of up to 4 Chinese characters (序号, 检查部门, 裴子郡, 责令改正): one line
+CODE = 18  # a value without Chinese of up to 18 characters (a credit code, a badge or phone number, a plate)
+LONGER = 14  # a value of up to 14 columns with Chinese in it (2023年11月14日): one line when the page allows
+
+
+def _least_widths(sheet: Sheet, columns: list[int], header_end: int, spans: dict, covered: set
+                  ) -> list[list[int]]:
+    """The widths (twips) each column needs so that its short texts are not broken — a heading such
+    as 序号 or 责任人, a three-character name, a credit code, a badge number, and then a date —
+    as two lists: what must fit, and that with the dates. (The workbook's columns are sized in
+    Excel's units for its font; spread over a Word page in proportion, narrow ones broke 序/号 and
+    裴子/郡.) Longer texts wrap as they must."""
+    from docgen.records.model import display_width
+
+    must, more = [0] * len(columns), [0] * len(columns)
+    cells = sheet.cells
+    for row in range(4, sheet.max_row + 1):
+        head = row <= header_end
+        for i, c in enumerate(columns):
+            found = cells.get((row, c))
+            if found is None or found[0] is None or (row, c) in covered or spans.get((row, c), (1,))[0] > 1:
+                continue
+            text = str(found[0])
+            plain = text.isascii()
+            if len(text) > (CODE if plain else LONGER):
+                continue  # (wider than any limit whatever it holds: a county's 9,000 rows go by quickly)
+            lines = text.split("\n")
+            width = max(display_width(line) for line in lines)
+            if width <= SHORT or (plain and width <= CODE and not head):
+                target = must
+            elif width <= LONGER and not head:
+                target = more
+            else:
+                continue
+            target[i] = max(target[i], max(_printed_twips(line) for line in lines) + _CELL_MARGINS)
+    return [must, [max(a, b) for a, b in zip(must, more)]]
+
+
+def _widened(twips: list[int], needs: list[list[int]]) -> list[int]:
+    """`twips` with each column at least its need — the larger set of needs when the page can give
+    them, else the smaller — what that takes given by the columns with room to spare in proportion
+    to it; the total stays. Unchanged when the page cannot give even the smaller set."""
+    for need in reversed(needs):
+        short = sum(max(0, n - t) for t, n in zip(twips, need))
+        spare = [max(0, t - n) for t, n in zip(twips, need)]
+        if not short:
+            return twips
+        if sum(spare) < short:
+            continue
+        taken = [short * s // sum(spare) for s in spare]
+        for i in sorted(range(len(spare)), key=lambda i: (-spare[i], i))[:short - sum(taken)]:
+            taken[i] += 1  # the rounding's remainder, from the roomiest columns
+        return [max(t, n) - k for t, n, k in zip(twips, need, taken)]
+    return twips
+
+
+@functools.lru_cache(maxsize=4096)
+def _printed_twips(text: str) -> int:
+    """How wide a line of 10.5 pt text prints (`_least_widths`)."""
+    import unicodedata
+
+    width, previous = 0, None
+    for char in text:
+        wide = not char.isascii() and unicodedata.east_asian_width(char) in "WF"
+        width += _WIDE_TWIPS if wide else _CAPITAL_TWIPS if "A" <= char <= "Z" else _NARROW_TWIPS
+        if previous is not None and wide != previous and (char.isalnum() or previous is False):
+            width += _GAP_TWIPS
+        previous = wide
+    return width
+
+
 def _sheet(sheet: Sheet) -> str:
     """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
     row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
@@ -830,7 +906,8 @@ def _sheet(sheet: Sheet) -> str:
            _paragraph(_text(sheet.value(2, 1)), "方正小标宋简体", 18, "center", after=120),
            _paragraph(_text(sheet.value(3, 1)), "仿宋_GB2312", 12, after=120)]
     widths = [sheet.widths.get(c, 9) for c in columns]
-    twips = [int(_TEXT_WIDTH * x / sum(widths)) for x in widths]
+    twips = _widened([int(_TEXT_WIDTH * x / sum(widths)) for x in widths],
+                     _least_widths(sheet, columns, header_end, spans, covered))
     out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
                f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
                "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
