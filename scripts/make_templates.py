@@ -872,8 +872,8 @@ def sheets() -> None:
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
         ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
         ("部门", "{{ row.person.department }}", 18), ("姓名", "{{ row.person.name }}", 8),
-        ("执法证号", "{{ row.person.badge or ('协助人员' if row.assisting else '') }}", 14), ("电话", "{{ row.person.phone }}", 13),
-        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 30),
+        ("执法证号", "{{ row.person.badge or ('协助人员' if row.assisting else '') }}", 16), ("电话", "{{ row.person.phone }}", 14),
+        ("检查日期", "{{ row.visit.date }}", 17), ("检查对象", "{{ row.visit.entity }}", 27),
         ("车牌", "{# merge #}{{ row.vehicle.plate }}", 11), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
         footer=signed, groups=[("成员", 3, 6)])
     # each attachment's title is its name in the notice's 附件说明 (GB/T 9704; seed 000: 7.《公示表》)

@@ -325,6 +325,9 @@ def test_the_notice_announces_the_visit_day_agreed_on_the_call(built):
     assert "检查组定于2023年11月27日到你单位进行检查。" in agreed and "另行电话告知" not in agreed
     open_day = textconv(str(built / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"))
     assert "期间到你单位进行检查，具体时间另行电话告知。" in open_day
+    # the 人员分组及车辆安排 table, made before the visits, shows the day agreed beside the entity
+    table = textconv(str(built / "06_人员分组及车辆安排情况表.xlsx"))
+    assert any("2023年11月27日 | 迁安市天天向上语言培训学校（示例）" in line for line in table.splitlines())
 
 
 def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):

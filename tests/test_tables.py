@@ -31,9 +31,10 @@ def test_groups_list_each_visit_with_its_entity_in_calendar_order(built):
     names = {e: yaml.safe_load((built / "records" / "entities" / f"{e}.yaml").read_text(encoding="utf-8"))["name"]
              for e in {r["entity"] for r in records}}
     expected: dict[str, dict[str, str]] = {}
-    for record in records:
-        if (record.get("dates") or {}).get("visit"):
-            expected.setdefault(f"第{record['group']}组", {})[names[record["entity"]]] = record["dates"]["visit"]
+    for record in records:  # the visit's day, else the one agreed on the call (org-033: 11-27)
+        day = (record.get("dates") or {}).get("visit") or (record.get("phone_notice") or {}).get("agreed_visit")
+        if day:
+            expected.setdefault(f"第{record['group']}组", {})[names[record["entity"]]] = day
 
     ws = openpyxl.load_workbook(built / "output" / PLAN / SHEETS[2]).active
     assert [c.value for c in ws[4]][:8] == ["组别", "组长", "成员", None, None, None, "检查日期", "检查对象"]

@@ -33,7 +33,8 @@ NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file 
 TABLE_FIELDS = {
     "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账 (per department: follow_ups)
     "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
-    "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates"),  # 人员分组及车辆安排
+    "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates",
+           "phone_notice"),  # 人员分组及车辆安排 (a visit day agreed on the call, before the visit)
     "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
 }
 STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "departments")
@@ -338,7 +339,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
             result.outputs.append(Output(f"{plan_id}/{prefix}_{name}.docx", template, f"{label} {entity_name}",
                                          context, sources=sources, depends=depends[prefix[:2]], when=when))
             visits[result.outputs[-1].relpath] = (record.data.get("group") or 0,
-                                                  str((record.data.get("dates") or {}).get("visit") or "9999"),
+                                                  str(model.scheduled_day(record.data) or "9999"),
                                                   entity_name)
     for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False

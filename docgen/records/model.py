@@ -172,6 +172,7 @@ class Dates(NamedTuple):
     visit: str
     completed: str   # the last department's completion (the joint record's date)
     announced: str   # the visit day the 告知书 announces: agreed on the call, else the visit's own
+    scheduled: str   # the day the group goes (went) there: the visit's own, else the one agreed on the call
 
 
 class Part(NamedTuple):
@@ -468,7 +469,8 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         vehicle=_vehicle(index, data.get("vehicle")),
         dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
                     cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
-                    (notice and notice.agreed_visit) or cn_date(dates.get("visit"))),
+                    (notice and notice.agreed_visit) or cn_date(dates.get("visit")),
+                    cn_date(scheduled_day(data))),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
         parts=parts,
@@ -484,6 +486,14 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         ("无需后续处置" if results.nothing_found([r for p in parts for r in p.results]) else ""),
         departments_text="、".join(d.name for d in departments),
         state=inspection_state(data), note=text(data.get("note")))
+
+
+def scheduled_day(data: dict):
+    """The day an inspection's group goes to the entity: the visit's, else the one agreed on the call
+    (the 人员分组及车辆安排 table and the order of the print sets, before the visit)."""
+    dates = data.get("dates") if isinstance(data.get("dates"), dict) else {}
+    call = data.get("phone_notice") if isinstance(data.get("phone_notice"), dict) else {}
+    return dates.get("visit") or call.get("agreed_visit")
 
 
 def form_items(parts: tuple[Part, ...], departments: tuple[Department, ...]) -> tuple[Item, ...]:
@@ -704,11 +714,11 @@ def group_views(inspections: tuple[Inspection, ...]) -> tuple[Group, ...]:
     for number in sorted(groups):
         members = groups[number]
         first = members[0]
-        visited = sorted(members, key=lambda i: _date_key(i.dates.visit))  # stable: same day keeps record order
-        dates = sorted({i.dates.visit for i in members if i.dates.visit}, key=_date_key)
+        visited = sorted(members, key=lambda i: _date_key(i.dates.scheduled))  # stable: same day keeps record order
+        dates = sorted({i.dates.scheduled for i in members if i.dates.scheduled}, key=_date_key)
         views.append(Group(number, first.group_label, _one_of(members, "leader"), _everyone(members),
                            tuple(i.entity for i in members), "、".join(i.entity.name for i in members),
-                           "、".join(dates), _one_of(members, "vehicle"), tuple((i.dates.visit, i.entity) for i in visited),
+                           "、".join(dates), _one_of(members, "vehicle"), tuple((i.dates.scheduled, i.entity) for i in visited),
                            first.assistants))
     return tuple(views)
 
