@@ -824,26 +824,29 @@ def _least_widths(sheet: Sheet, columns: list[int], header_end: int, spans: dict
     from docgen.records.model import display_width
 
     must, more = [0] * len(columns), [0] * len(columns)
-    cells = sheet.cells
-    for row in range(4, sheet.max_row + 1):
-        head = row <= header_end
-        for i, c in enumerate(columns):
-            found = cells.get((row, c))
-            if found is None or found[0] is None or (row, c) in covered or spans.get((row, c), (1,))[0] > 1:
-                continue
-            text = str(found[0])
-            plain = text.isascii()
-            if len(text) > (CODE if plain else LONGER):
-                continue  # (wider than any limit whatever it holds: a county's 9,000 rows go by quickly)
-            lines = text.split("\n")
-            width = max(display_width(line) for line in lines)
-            if width <= SHORT or (plain and width <= CODE and not head):
-                target = must
-            elif width <= LONGER and not head:
-                target = more
-            else:
-                continue
-            target[i] = max(target[i], max(_printed_twips(line) for line in lines) + _CELL_MARGINS)
+    last = len(columns)
+    heads: list[set] = [set() for _ in columns]
+    values: list[set] = [set() for _ in columns]  # each text once: a county's 公示表 repeats most of them
+    for (row, c), (text, _align) in sheet.cells.items():
+        if row < 4 or c > last or text is None or (row, c) in covered or (row, c) in spans and spans[(row, c)][0] > 1:
+            continue
+        (heads if row <= header_end else values)[c - 1].add(text)
+    for i in range(last):
+        for head, texts in ((True, heads[i]), (False, values[i])):
+            for text in texts:
+                text = str(text)
+                plain = text.isascii()
+                if len(text) > (CODE if plain else LONGER):
+                    continue  # (wider than any limit whatever it holds)
+                lines = text.split("\n")
+                width = max(display_width(line) for line in lines)
+                if width <= SHORT or (plain and width <= CODE and not head):
+                    target = must
+                elif width <= LONGER and not head:
+                    target = more
+                else:
+                    continue
+                target[i] = max(target[i], max(_printed_twips(line) for line in lines) + _CELL_MARGINS)
     return [must, [max(a, b) for a, b in zip(must, more)]]
 
 
