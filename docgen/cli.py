@@ -173,7 +173,6 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
                 click.echo(line)
             sys.exit(0 if ok else 1)
         ok, findings = verify(checked, plan_id)
-
         for line in findings:
             click.echo(line)
         click.echo("核对通过：抽查记录与抽取结果一致。" if ok else f"核对未通过：发现 {differences(findings)} 处不一致。")

@@ -335,12 +335,22 @@ def year_status(checked: Checked, today: dt.date) -> YearStatus:
     return YearStatus(year, roster, len(inspected), share, share is not None and share >= TARGET_ROSTER_SHARE)
 
 
-def _plan_files(checked: Checked, plan) -> set[str]:
+def _plan_files(checked: Checked, plan, files: dict | None = None) -> set[str]:
     """The plan's file and those of the departments and item lists it names (also one whose own shape
-    is wrong, so not in the index): with an error in any, the build makes none of its documents."""
-    deps = set(checked.index.plan_department_ids(plan.data))
-    return {plan.path} | {r.path for r in checked.records if r.kind in ("department", "items")
-                          and isinstance(r.data, dict) and r.data.get("id") in deps}
+    is wrong, so not in the index): with an error in any, the build makes none of its documents.
+    `files`: `_department_files(checked)`, when asked for many plans."""
+    files = _department_files(checked) if files is None else files
+    return {plan.path}.union(*(files.get(d, ()) for d in checked.index.plan_department_ids(plan.data)))
+
+
+def _department_files(checked: Checked) -> dict[str, list[str]]:
+    """Department id -> the paths of its department record(s) and item list(s)."""
+    found: dict[str, list[str]] = {}
+    for record in checked.records:
+        if record.kind in ("department", "items") and isinstance(record.data, dict) and \
+                isinstance(record.data.get("id"), str):
+            found.setdefault(record.data["id"], []).append(record.path)
+    return found
 
 
 def not_counted(checked: Checked, plan_id: str):
@@ -366,8 +376,8 @@ def counted(checked: Checked) -> Checked:
     if not held:
         return checked
     index = copy.copy(checked.index)
-
-    index.plans = {pid: r for pid, r in index.plans.items() if not held.intersection(_plan_files(checked, r))}
+    files = _department_files(checked)
+    index.plans = {pid: r for pid, r in index.plans.items() if not held.intersection(_plan_files(checked, r, files))}
 
     def whole(record) -> bool:
         entity = index.entities.get(record.data.get("entity"))
