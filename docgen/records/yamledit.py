@@ -15,7 +15,7 @@ from __future__ import annotations
 import yaml
 
 from docgen.records.loader import core_loader, parse_bytes
-from docgen.records.yamlout import _Dumper, dump
+from docgen.records.yamlout import dump
 
 _SCALARS = (str, int, float, bool, type(None))
 _BOM = "\ufeff"
@@ -68,7 +68,7 @@ def edited(blob: bytes, new: dict, display_path: str) -> bytes | None:
     # found first (an inner list's new item) above the other (its mapping's new key)
     for _n, (start, end, replacement) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
         text = text[:start] + replacement.replace("\n", newline) + text[end:]
-    if len(text) and all(start <= written for start, _end, _text in edits) and not blob.endswith(b"\n"):
+    if all(start <= written for start, _end, _text in edits) and not blob.endswith(b"\n"):
         text = text[:-len(newline)]  # nothing went below the last line: it stays without a line end
     result = (bom + text).encode("utf-8")
     doc, problems = parse_bytes(result, display_path)
@@ -79,8 +79,7 @@ def edited(blob: bytes, new: dict, display_path: str) -> bytes | None:
 
 def _scalar(value) -> str:
     """`value` as YAML on one line, as docgen writes it (`yamlout`), never wrapped."""
-    shown = yaml.dump({"k": value}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1 << 30,
-                      default_flow_style=False)
+    shown = dump({"k": value}, width=1 << 30)
     if not shown.startswith("k: ") or shown.count("\n") != 1:
         raise _Unsupported  # a text of several lines: written anew
     return shown[3:-1]

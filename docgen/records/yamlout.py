@@ -36,8 +36,8 @@ def schema_line(kind: str, record_path: str, records_dir: str) -> str:
     return f"# yaml-language-server: $schema={rel}\n"
 
 
-def dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
+def dump(data: Any, width: int = 100) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=width,
                      default_flow_style=False)
 
 
