@@ -371,7 +371,7 @@ def test_interrupted_draw_is_reported_then_resumed(archive, tmp_path, monkeypatc
     assert f"docgen draw {PLAN} --resume" in result.stdout and "--rollback" in result.stdout
     assert run_docgen("draw", PLAN, "--verify", cwd=archive).returncode == 1
     built = run_docgen("build", cwd=archive)  # the plan's tables wait for the whole draw
-    assert built.returncode == 1 and f"{PLAN}-draw-1.yaml 有错误，本计划的汇总表未更新" in built.stdout, built.stdout
+    assert built.returncode == 1 and f"{PLAN}-draw-1.yaml 有错误，计划 {PLAN} 的汇总表未更新" in built.stdout, built.stdout
     assert not (archive / f"output/{PLAN}/06_人员分组及车辆安排情况表.xlsx").exists()
     other = run_docgen("draw", PLAN, "--seed", "另一个种子", cwd=archive)
     assert other.returncode == 2 and "抽取未完成" in other.stderr

@@ -413,6 +413,6 @@ def test_build_names_the_entity_file_whose_error_holds_back_an_inspections_docum
     edit(archive / ENTITY, "name: 迁安市育才体育培训学校（示例）", 'name: "迁安市\\x07学校"')
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 1
-    assert f"检查对象“org-002”的记录 有错误，{INSPECTION.as_posix()} 的文书和本计划的汇总表未更新" in result.stdout, result.stdout
+    assert f"检查对象“org-002”的记录 有错误，{INSPECTION.as_posix()} 的文书和计划 qa-2023-30 的汇总表未更新" in result.stdout, result.stdout
     assert f"{INSPECTION.as_posix()} 有错误" not in result.stdout
     assert f"{ENTITY.as_posix()}:4:11: 有不可见的控制字符" in result.stdout  # where the error is

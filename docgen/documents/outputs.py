@@ -266,7 +266,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     plan = plan_rec.data
     if not checked.is_valid(plan_rec):
         result.complete = False
-        result.skipped.append(f"计划 {plan_rec.path} 有错误，本计划的文书均未生成")
+        result.skipped.append(f"计划 {plan_rec.path} 有错误，计划 {plan_id} 的文书均未生成")
         return result
     dep_records = [index.departments.get(d) for d in index.plan_department_ids(plan)]
     # each department's 抽查事项清单 names and describes the items the plan chose
@@ -274,7 +274,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     if not all(checked.is_valid(d) for d in dep_records + list_records) or \
             any(("items", d) in index.broken for d in index.plan_department_ids(plan)):
         result.complete = False
-        result.skipped.append("参与部门的记录或抽查事项清单有错误，本计划的文书均未生成")
+        result.skipped.append(f"参与部门的记录或抽查事项清单有错误，计划 {plan_id} 的文书均未生成")
         return result
     # the views read the plan and every department (a vehicle may belong to any of them)
     all_deps = sorted(index.departments.values(), key=lambda r: r.path)
@@ -310,10 +310,10 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         if not (checked.is_valid(record) and checked.is_valid(entity_rec)):
             result.complete = False
             if not checked.is_valid(record):
-                result.skipped.append(f"{record.path} 有错误，其文书和本计划的汇总表未更新")
+                result.skipped.append(f"{record.path} 有错误，其文书和计划 {plan_id} 的汇总表未更新")
             else:  # the inspection is fine: send the clerk to the entity's record, where the error is
                 where = entity_rec.path if entity_rec is not None else f"检查对象“{record.data.get('entity')}”的记录"
-                result.skipped.append(f"{where} 有错误，{record.path} 的文书和本计划的汇总表未更新")
+                result.skipped.append(f"{where} 有错误，{record.path} 的文书和计划 {plan_id} 的汇总表未更新")
             continue
         valid.append((record, entity_rec))
         seq = len(valid)
@@ -343,7 +343,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                                                   entity_name)
     for path in index.broken_by_plan.get(plan_id, []) + index.broken_by_plan.get("*", []):
         result.complete = False
-        result.skipped.append(f"{path} 有错误，本计划的汇总表未更新，已生成的文书保留不动")
+        result.skipped.append(f"{path} 有错误，计划 {plan_id} 的汇总表未更新，已生成的文书保留不动")
     if not result.complete:
         return result
 
