@@ -448,12 +448,12 @@ def _assignments_of(draw_record: dict) -> dict[str, dict]:
 ADVICE = "提示："  # a finding's line that says what to do, not a difference (not counted)
 
 
-def _shown(value) -> str:
+def _as_written(value) -> str:
     """A record's value in a finding as the clerk wrote it: a list by 、, nothing as （无）."""
     if value is None or value == [] or value == "":
         return "（无）"
     if isinstance(value, (list, tuple)):
-        return "、".join(_shown(v) for v in value)
+        return "、".join(_as_written(v) for v in value)
     return str(value)
 
 
@@ -517,19 +517,19 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
             return str(insp.problem(keys if keys[0] in data else (), message))
 
         if data.get("group") != assignment["group"]:
-            findings.append(at(("group",), f"组别为 {_shown(data.get('group'))}，抽取结果为 {_shown(assignment['group'])}"))
+            findings.append(at(("group",), f"组别为 {_as_written(data.get('group'))}，抽取结果为 {_as_written(assignment['group'])}"))
         if data.get("leader") != assignment["leader"]:
-            findings.append(at(("leader",), f"组长为 {_shown(data.get('leader'))}，抽取结果为 {_shown(assignment['leader'])}"))
+            findings.append(at(("leader",), f"组长为 {_as_written(data.get('leader'))}，抽取结果为 {_as_written(assignment['leader'])}"))
         if data.get("vehicle") != assignment.get("vehicle"):
-            findings.append(at(("vehicle",), f"车辆为 {_shown(data.get('vehicle'))}，抽取结果为 {_shown(assignment.get('vehicle'))}"))
+            findings.append(at(("vehicle",), f"车辆为 {_as_written(data.get('vehicle'))}，抽取结果为 {_as_written(assignment.get('vehicle'))}"))
         if data.get("draw") is not None and data.get("draw") != stored.get("id"):
-            findings.append(at(("draw",), f"抽取记录编号为 {_shown(data.get('draw'))}，应为 {_shown(stored.get('id'))}"))
+            findings.append(at(("draw",), f"抽取记录编号为 {_as_written(data.get('draw'))}，应为 {_as_written(stored.get('id'))}"))
         team = data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}
         for dep_id in sorted(set(team) | set(assignment["inspectors"]), key=str):
             have, want = team.get(dep_id), assignment["inspectors"].get(dep_id)
             if have != want:
                 keys = ("inspectors", dep_id) if dep_id in team else ("inspectors",)
-                findings.append(at(keys, f"部门 {dep_id} 的检查人员为 {_shown(have)}，抽取结果为 {_shown(want)}"))
+                findings.append(at(keys, f"部门 {dep_id} 的检查人员为 {_as_written(have)}，抽取结果为 {_as_written(want)}"))
     for entity_id, insp in sorted(inspections.items(), key=lambda kv: str(kv[0])):
         if entity_id not in assigned:
             name = ctx.names.get(entity_id, entity_id)
