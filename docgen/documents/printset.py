@@ -835,6 +835,11 @@ def _least_widths(sheet: Sheet, columns: list[int], header_end: int, spans: dict
         for head, texts in ((True, heads[i]), (False, values[i])):
             for text in texts:
                 text = str(text)
+                if text.isascii() and "\n" not in text:  # a number or code: most of a county's distinct texts
+                    if len(text) <= (SHORT if head else CODE):
+                        printed = len(text) * _NARROW_TWIPS if text.isdigit() else _printed_twips(text)
+                        must[i] = max(must[i], printed + _CELL_MARGINS)
+                    continue
                 plain = text.isascii()
                 if len(text) > (CODE if plain else LONGER):
                     continue  # (wider than any limit whatever it holds)
@@ -868,7 +873,6 @@ def _widened(twips: list[int], needs: list[list[int]]) -> list[int]:
     return twips
 
 
-@functools.lru_cache(maxsize=4096)
 def _printed_twips(text: str) -> int:
     """How wide a line of 10.5 pt text prints (`_least_widths`)."""
     import unicodedata
