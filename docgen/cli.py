@@ -285,12 +285,16 @@ def status(plan_ids: tuple[str, ...], as_of: str | None, fmt: str, records_dir: 
         raise not_counted(checked, unknown[0])
     result = compute(counts, today, list(plan_ids) or None)
     errors = checked.holding  # (a step done late is counted in the status itself)
+    left_out = sorted(p for p in checked.index.plans if p not in counts.index.plans)  # plans held out whole
     if fmt == "json":
         data = result.to_json()
         data["record_errors"] = [str(p) for p in errors]  # records held out of every count
+        data["plans_left_out"] = left_out
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(result))
+        click.echo(render_text(result, partial=bool(errors)))
+        if left_out:
+            click.echo(f"注意：计划 {'、'.join(left_out)} 的记录（或其参与部门、抽查事项清单）有错误，未列出，也未计入统计。")
         if errors:  # a record that cannot be read, or has errors, is in no count above: never in silence
             click.echo(f"注意：记录中有 {len(errors)} 个错误（运行 docgen validate 查看），有错误或读不出的记录"
                        f"（包括计划本身）未计入以上统计。")

@@ -379,9 +379,9 @@ def counted(checked: Checked) -> Checked:
     files = _department_files(checked)
     index.plans = {pid: r for pid, r in index.plans.items() if not held.intersection(_plan_files(checked, r, files))}
 
-    def whole(record) -> bool:
+    def whole(record) -> bool:  # (an entity not in the index has errors in its own shape, or is missing)
         entity = index.entities.get(record.data.get("entity"))
-        return record.path not in held and (entity is None or entity.path not in held)
+        return record.path not in held and entity is not None and entity.path not in held
 
     index.inspections = [r for r in index.inspections if whole(r)]
     index.by_plan = defaultdict(list)
@@ -430,7 +430,8 @@ def _mark(ok: bool) -> str:
     return "达标" if ok else "未达标"
 
 
-def render_text(status: Status) -> str:
+def render_text(status: Status, partial: bool = False) -> str:
+    """`partial`: records were left out of the counts (errors): "nothing overdue" is said only of the others."""
     lines = [f"统计日期：{status.as_of}"]
     for p in status.plans:
         lines += ["", f"计划 {p.plan}：{p.title}", f"  抽查记录 {p.inspections} 份", ""]
@@ -475,7 +476,8 @@ def render_text(status: Status) -> str:
     for problem in status.problems:
         lines.append(f"注意：{problem}")
     lines.append("")
-    lines.append(f"有 {status.overdue} 项逾期。" if status.overdue else "没有逾期事项。")
+    lines.append(f"有 {status.overdue} 项逾期。" if status.overdue else
+                 "计入统计的记录中没有逾期事项。" if partial else "没有逾期事项。")
     return "\n".join(lines)
 
 

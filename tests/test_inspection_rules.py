@@ -373,6 +373,27 @@ def test_an_inspection_out_of_its_place_is_an_error(archive):
                 if not p.path.endswith(("org-033.yaml", "org-099.yaml", "org-031.yaml"))]
 
 
+@pytest.mark.parametrize("aside", ["old", "备份"])
+def test_a_copy_set_aside_is_the_duplicate_whatever_its_folder_is_called(archive, aside):
+    """The same entity's record copied into a subfolder: the duplicate error is on the copy (out of
+    its place), never on the record where it belongs, which keeps its documents; and `draw --verify`
+    does not pass while an altered copy is there."""
+    folder = archive / "records/inspections" / PLAN
+    (folder / aside).mkdir()
+    copy = folder / aside / "org-007.yaml"
+    copy.write_text((folder / "org-007.yaml").read_text(encoding="utf-8").replace("- gaj-03", "- gaj-01"),
+                    encoding="utf-8")
+    checked = check(archive)
+    assert not problems_for(checked, folder / "org-007.yaml") or not any(
+        "重复" in p.message for p in problems_for(checked, folder / "org-007.yaml"))
+    assert errors(checked, copy, "抽查记录重复")
+    built = run_docgen("build", cwd=archive)
+    assert "qa-2023-30/org-007.yaml 有错误" not in built.stdout.replace("\\", "/")
+    verified = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert verified.returncode == 1 and "的又一份抽查记录" in verified.stdout and f"{aside}/org-007.yaml" in \
+        verified.stdout.replace("\\", "/")
+
+
 def test_record_form_keeps_the_rows_a_department_has_not_written(archive):
     """One item written by 教育局 and only a result by 公安局: the 实地核查记录表 still has a row for
     every item of every department's list, the written one filled, the others blank for the pen."""

@@ -355,4 +355,18 @@ def test_a_plan_whose_department_has_an_error_is_not_counted(archive):
     named = run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", cwd=archive)
     assert named.returncode == 2 and "records/departments/gaj.yaml:" in named.stderr.replace("\\", "/")
     every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
-    assert every.returncode == 1 and "计划 qa-2023-30" not in every.stdout
+    assert every.returncode == 1 and "计划 qa-2023-30：" not in every.stdout
+    assert "注意：计划 qa-2023-30 的记录（或其参与部门、抽查事项清单）有错误，未列出，也未计入统计。" in every.stdout
+    assert "没有逾期事项。" not in every.stdout.replace("计入统计的记录中没有逾期事项。", "")
+    data = json.loads(run_docgen("status", "--as-of", "2023-12-31", "--format", "json", cwd=archive).stdout)
+    assert data["plans_left_out"] == ["qa-2023-30"]
+
+
+def test_an_inspection_whose_entity_has_an_error_of_its_shape_is_not_counted(archive):
+    """An entity record the schema refuses is not in the index: its inspection is left out (as the build
+    leaves it out), not counted as whole."""
+    args = ("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json")
+    before = json.loads(run_docgen(*args, cwd=archive).stdout)["plans"][0]["inspections"]
+    edit(archive / "records/entities/org-033.yaml", "credit_class: C", "credit_class: Z")
+    after = json.loads(run_docgen(*args, cwd=archive).stdout)["plans"][0]["inspections"]
+    assert after == before - 1

@@ -503,7 +503,14 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
                 if expected.get(key) != stored.get(key):
                     findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
     assigned = _assignments_of(stored)
-    inspections = {r.data.get("entity"): r for r in checked.index.by_plan.get(plan_id, [])}
+    from docgen.records.rules import in_place
+
+    inspections: dict = {}  # the record where it belongs first: a copy elsewhere is the one said to be extra
+    for insp in sorted(checked.index.by_plan.get(plan_id, []), key=lambda r: not in_place(r)):
+        first = inspections.setdefault(insp.data.get("entity"), insp)
+        if first is not insp:
+            findings.append(str(insp.problem(("entity",), f"检查对象“{insp.data.get('entity')}”的又一份抽查记录"
+                                                         f"（已有 {first.path}）：核对的是后者，本份未核对")))
     for entity_id, assignment in assigned.items():
         name = ctx.names.get(entity_id, entity_id)
         insp = inspections.get(entity_id)

@@ -264,6 +264,10 @@ def check_inspections(index: Index) -> Iterator[Problem]:
     team_digest = hashlib.sha256(repr(team_inputs).encode("utf-8", "surrogateescape")).hexdigest() \
         if all(sha for _kind, _id, sha in team_inputs) else None  # (every record read has its bytes' digest)
     drawn = _drawn_entities(index)
+    # of two records for one entity in one plan, the duplicate is the one out of its place (a copy set
+    # aside in a subfolder), whatever the names' order: the record where it belongs keeps its documents
+    for record in sorted(index.inspections, key=lambda r: not in_place(r)):
+        seen.setdefault((record.data.get("plan"), record.data.get("entity")), record)
     for record in index.inspections:
         data = record.data
         plan_rec = index.plans.get(data.get("plan"))
@@ -286,7 +290,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
         yield from _check_place(record)
         key = (data.get("plan"), data.get("entity"))
-        first = seen.setdefault(key, record)
+        first = seen[key]
         if first is not record:
             yield record.problem(("entity",), f"同一计划中对“{key[1]}”的抽查记录重复，已有 {first.path}")
         if team_digest is None or not record.sha or (plan_rec and not plan_rec.sha) or (entity_rec and not entity_rec.sha):
@@ -296,6 +300,13 @@ def check_inspections(index: Index) -> Iterator[Problem]:
         yield from remembered_problems(record, "inspection rules", context,
                                        lambda record=record, plan_rec=plan_rec, entity_rec=entity_rec:
                                        _check_inspection(record, plan_rec, entity_rec, index))
+
+
+def in_place(record: Record) -> bool:
+    """Whether an inspection record is at inspections/<plan>/<entity>.yaml (`_check_place`)."""
+    folder = os.path.dirname(record.abspath)
+    return os.path.basename(os.path.dirname(folder)) == "inspections" and \
+        os.path.basename(folder) == record.data.get("plan") and record_stem(record) == record.data.get("entity")
 
 
 def _check_place(record: Record) -> Iterator[Problem]:
