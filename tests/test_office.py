@@ -324,3 +324,34 @@ def test_a_plan_with_errors_is_not_called_missing(archive, args):
     assert result.returncode == 2, result.stderr
     assert "抽查计划“qa-2023-30”的记录有错误" in result.stderr and "找不到" not in result.stderr
     assert "records/plans/qa-2023-30.yaml:22:10:" in result.stderr.replace("\\", "/")
+
+
+def test_import_stops_at_a_record_it_cannot_read(archive, tmp_path):
+    """An entity file with a YAML error may hold the record a row names: importing would make a second
+    one beside it (and a duplicate credit code once the first is mended), so nothing is written."""
+    path = archive / "records/entities/org-002.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(path.read_text(encoding="utf-8") + "note: [\n", encoding="utf-8")
+    roster = tmp_path / "名录库.xlsx"
+    make_roster(roster, [[data["credit_code"], data["name"], data["legal_rep"], "新地址", data["type"], "A"]],
+                ["统一社会信用代码", "企业名称", "法定代表人", "住所", "主体类型", "信用风险分类"])
+    before = sorted(p.name for p in (archive / "records/entities").iterdir())
+    result = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
+    assert result.returncode == 2 and "records/entities/org-002.yaml 读不出来" in result.stderr
+    assert sorted(p.name for p in (archive / "records/entities").iterdir()) == before
+
+
+def test_a_change_report_names_the_fields_of_a_part_the_record_lacked(archive, tmp_path):
+    path = archive / "records/entities/org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("contact:\n")
+    end = text.index("credit_class:")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    roster = tmp_path / "名录库.xlsx"
+    make_roster(roster, [[data["credit_code"], data["name"], data["legal_rep"], data["address"], data["type"],
+                          data["credit_class"], "13273165211", "曹伟"]],
+                ["统一社会信用代码", "企业名称", "法定代表人", "住所", "主体类型", "信用风险分类", "联系电话", "联系人"])
+    result = run_docgen("import", "entities", str(roster), cwd=archive)
+    assert "联系人：“” → “曹伟”" in result.stdout and "联系电话：“” → “13273165211”" in result.stdout, result.stdout
+    assert "{" not in result.stdout

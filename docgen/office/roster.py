@@ -105,8 +105,8 @@ def _changes(old: dict, new: dict, titles: dict[str, str], prefix: str = "") -> 
     result = []
     for key, value in new.items():
         before = old.get(key)
-        if isinstance(value, dict) and isinstance(before, dict):
-            result += _changes(before, value, titles, f"{prefix}{key}.")
+        if isinstance(value, dict) and isinstance(before, (dict, type(None))):  # (a part the record lacked: by field)
+            result += _changes(before or {}, value, titles, f"{prefix}{key}.")
         elif before != value:
             title = titles.get(f"{prefix}{key}", f"{prefix}{key}")
             result.append(f"{title}：“{_shown(before)}” → “{_shown(value)}”")
@@ -115,7 +115,7 @@ def _changes(old: dict, new: dict, titles: dict[str, str], prefix: str = "") -> 
 
 def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
     """Existing records of `kind` by path, read with docgen's own safe loader; a file it cannot
-    read is left alone here (`docgen validate` reports it)."""
+    read stops the import (its record may be the one a row names)."""
     folder = os.path.join(records_dir, FOLDER_OF[kind])
     found = {}
     if os.path.isdir(folder):
@@ -127,6 +127,9 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
                 doc, _ = read_yaml_file(path, path)
                 if doc is not None and isinstance(doc.data, dict):
                     found[path] = doc.data
+                else:  # it may hold a record the table has: a second one would be made beside it
+                    raise DocgenError(f"{os.path.relpath(path)} 读不出来（运行 docgen validate 查看错误所在的行列），"
+                                      "导入可能与其中的记录重复：请先改正后再导入")
     return found
 
 
