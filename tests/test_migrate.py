@@ -174,3 +174,12 @@ def test_an_item_without_a_finding_does_not_make_a_problem_disappear(archive):
     assert run_docgen("migrate", cwd=archive).returncode == 0
     parts = yaml.safe_load(path.read_text(encoding="utf-8"))["departments"]
     assert parts and all(part["results"] == ["发现问题已责令改正"] for part in parts.values()), parts
+
+
+def test_a_file_with_crlf_line_ends_keeps_them(archive):
+    folder = old_archive(archive)
+    path = folder / "org-002.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert run_docgen("migrate", cwd=archive).returncode == 0
+    after = path.read_bytes()
+    assert b"departments:" in after and after.count(b"\n") == after.count(b"\r\n")

@@ -202,7 +202,7 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
         path = record_path(records_dir, kind, rid)
         data = {"id": rid}
     if os.path.lexists(path):
-        raise DocgenError(f"{path} 已存在，docgen 不会覆盖它")
+        raise DocgenError(f"{os.path.relpath(path)} 已存在，docgen 不会覆盖它")
     clash = _same_but_case(path, records_dir)
     if clash:  # the same file on Windows and macOS: `validate` would then call both an error
         raise DocgenError(f"已有 {os.path.relpath(clash[0])}：“{clash[1]}”与它是同一个（编号、文件名和文件夹名不区分"

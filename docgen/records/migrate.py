@@ -128,8 +128,9 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
     if why:
         raise ValueError(why + "：docgen 不会丢弃它，请先改正（docgen validate 会指出位置）后再运行")
     lines = text.splitlines(True)
+    newline = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends for the lines written
     if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+        lines[-1] += newline
     remove: list[tuple[int, int]] = []
     insert_at = None
     flow = root.flow_style
@@ -163,7 +164,8 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
                 kept_comments.append(f"# 原记录：{lines[n].strip()}\n")
             gone.add(n)
     departments = convert(data)
-    block = dump({"departments": departments}) if departments else ""
+    block = (dump({"departments": departments}) if departments else "").replace("\n", newline)
+    kept_comments = [line.replace("\n", newline) for line in kept_comments]
     if insert_at is None:
         insert_at = len(lines)
         while insert_at > 0 and insert_at - 1 in gone:
