@@ -476,3 +476,13 @@ def test_fmt_says_a_yaml_error_where_validate_does(archive):
     expected = next(str(p) for p in problems_for(check(archive), path) if p.is_error)
     assert said.split(": ", 1)[0].replace("\\", "/").endswith(expected.split(": ", 1)[0].replace("\\", "/").split("records/", 1)[1])
     assert "引号没有闭合" in said and "未整理" in said
+
+
+@pytest.mark.parametrize("value, said", [("", "应为文本，而这里是空值"), (" ['2023-11-07']", "应为文本，而这里是列表")])
+def test_a_date_of_the_wrong_type_is_said_once(archive, value, said):
+    """By its type only: not again as a date “None” or “['2023-11-07']” in the wrong format."""
+    path = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  visit: '2023-11-07'", f"  visit:{value}", 1), encoding="utf-8")
+    found = [p for p in check(archive).problems if p.path.endswith("org-002.yaml") and p.line == 23]
+    assert [p.message for p in found] == [f"「检查日期」{said}"]

@@ -347,11 +347,13 @@ class Schemas:
         errors = list(validator.iter_errors(record.data))
         # a date's pattern and its format say the same of one value: the format's words (a real date) once
         dated = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
-        # an empty value is said once, by its type ("应为文本，而这里是空值"), not again as an option "None"
+        # a value of the wrong type is said once, by its type ("应为文本，而这里是空值"), not again as an
+        # option "None" or a date "['2023-11-07']" (a format or pattern applies to text only)
         typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
         problems += [self._problem(record, error) for error in errors
                      if not (error.validator == "pattern" and tuple(error.absolute_path) in dated)
-                     and not (error.validator == "enum" and error.instance is None and tuple(error.absolute_path) in typed)]
+                     and not (error.validator in ("enum", "format", "pattern") and not isinstance(error.instance, str)
+                              and tuple(error.absolute_path) in typed)]
         return sorted(set(problems))
 
     def _title_or_none(self, kind: str, path: tuple) -> str | None:
