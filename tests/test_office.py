@@ -326,12 +326,15 @@ def test_a_plan_with_errors_is_not_called_missing(archive, args):
     assert "records/plans/qa-2023-30.yaml:22:10:" in result.stderr.replace("\\", "/")
 
 
-def test_import_stops_at_a_record_it_cannot_read(archive, tmp_path):
+@pytest.mark.parametrize("broken", ["note: [\n", "name: 又一个名称\n"])  # not YAML; a key written twice
+def test_import_stops_at_a_record_it_cannot_read(archive, tmp_path, broken):
     """An entity file with a YAML error may hold the record a row names: importing would make a second
-    one beside it (and a duplicate credit code once the first is mended), so nothing is written."""
+    one beside it (and a duplicate credit code once the first is mended), or rewrite it dropping what
+    it cannot represent (the second key, the comments), so nothing is written."""
     path = archive / "records/entities/org-002.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    path.write_text(path.read_text(encoding="utf-8") + "note: [\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + broken, encoding="utf-8")
+    written = path.read_bytes()
     roster = tmp_path / "名录库.xlsx"
     make_roster(roster, [[data["credit_code"], data["name"], data["legal_rep"], "新地址", data["type"], "A"]],
                 ["统一社会信用代码", "企业名称", "法定代表人", "住所", "主体类型", "信用风险分类"])
@@ -339,6 +342,7 @@ def test_import_stops_at_a_record_it_cannot_read(archive, tmp_path):
     result = run_docgen("import", "entities", str(roster), "--update", cwd=archive)
     assert result.returncode == 2 and "records/entities/org-002.yaml 读不出来" in result.stderr
     assert sorted(p.name for p in (archive / "records/entities").iterdir()) == before
+    assert path.read_bytes() == written
 
 
 def test_a_change_report_names_the_fields_of_a_part_the_record_lacked(archive, tmp_path):

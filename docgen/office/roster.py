@@ -124,9 +124,9 @@ def _load_existing(records_dir: str, kind: str) -> dict[str, dict]:
                 path = os.path.join(folder, name)
                 if outside_archive(path, records_dir) or not os.path.isfile(path):
                     continue  # a link out of the archive, a FIFO: never read (`docgen validate` says so)
-                doc, _ = read_yaml_file(path, path)
-                if doc is not None and isinstance(doc.data, dict):
-                    found[path] = doc.data
+                doc, problems = read_yaml_file(path, path)
+                if doc is not None and isinstance(doc.data, dict) and not any(p.is_error for p in problems):
+                    found[path] = doc.data  # (a YAML error, a key written twice: the file is not what it seems)
                 else:  # it may hold a record the table has: a second one would be made beside it
                     raise DocgenError(f"{os.path.relpath(path)} 读不出来（运行 docgen validate 查看错误所在的行列），"
                                       "导入可能与其中的记录重复：请先改正后再导入")
