@@ -342,7 +342,7 @@ def test_a_record_with_a_rule_error_is_in_no_count(archive):
     assert named.returncode == 2 and "抽查计划“qa-2023-30”或其参与部门、抽查事项清单的记录有错误，修正后才能查看进度" \
         in named.stderr and "records/plans/qa-2023-30.yaml:112:" in named.stderr.replace("\\", "/")
     every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
-    assert every.returncode == 1 and "计划 qa-2023-30" not in every.stdout and "包括计划本身" in every.stdout
+    assert every.returncode == 1 and "计划 qa-2023-30：" not in every.stdout and "包括计划本身" in every.stdout
 
 
 def test_a_plan_whose_department_has_an_error_is_not_counted(archive):
