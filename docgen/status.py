@@ -335,32 +335,17 @@ def year_status(checked: Checked, today: dt.date) -> YearStatus:
     return YearStatus(year, roster, len(inspected), share, share is not None and share >= TARGET_ROSTER_SHARE)
 
 
-def _plan_files(checked: Checked, plan, files: dict | None = None) -> set[str]:
-    """The plan's file and those of the departments and item lists it names (also one whose own shape
-    is wrong, so not in the index): with an error in any, the build makes none of its documents.
-    `files`: `_department_files(checked)`, when asked for many plans."""
-    files = _department_files(checked) if files is None else files
-    return {plan.path}.union(*(files.get(d, ()) for d in checked.index.plan_department_ids(plan.data)))
-
-
-def _department_files(checked: Checked) -> dict[str, list[str]]:
-    """Department id -> the paths of its department record(s) and item list(s)."""
-    found: dict[str, list[str]] = {}
-    for record in checked.records:
-        if record.kind in ("department", "items") and isinstance(record.data, dict) and \
-                isinstance(record.data.get("id"), str):
-            found.setdefault(record.data["id"], []).append(record.path)
-    return found
-
-
 def not_counted(checked: Checked, plan_id: str):
-    """The error for a plan the status cannot count (`counted`): the errors that hold it back."""
+    """The error for a plan the status cannot count (`counted`): the errors that hold it back, in its
+    file and those of the departments and item lists it names (also one whose own shape is wrong)."""
     from docgen.records.problems import DocgenError
 
     plan = checked.index.plans.get(plan_id)
     if plan is None:
         return checked.missing_plan(plan_id, "查看进度")
-    files = _plan_files(checked, plan)
+    deps = set(checked.index.plan_department_ids(plan.data))
+    files = {plan.path} | {r.path for r in checked.records if r.kind in ("department", "items")
+                           and isinstance(r.data, dict) and r.data.get("id") in deps}
     listing = "\n".join([str(p) for p in checked.holding if p.path in files][:20])
     return DocgenError(f"抽查计划“{plan_id}”或其参与部门、抽查事项清单的记录有错误，修正后才能查看进度：\n{listing}")
 
@@ -376,8 +361,7 @@ def counted(checked: Checked) -> Checked:
     if not held:
         return checked
     index = copy.copy(checked.index)
-    files = _department_files(checked)
-    index.plans = {pid: r for pid, r in index.plans.items() if not held.intersection(_plan_files(checked, r, files))}
+    index.plans = {pid: r for pid, r in index.plans.items() if checked.plan_held_back(r) is None}
 
     def whole(record) -> bool:  # (an entity not in the index has errors in its own shape, or is missing)
         entity = index.entities.get(record.data.get("entity"))

@@ -264,18 +264,15 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     result = PlanOutputs(plan_id)
     plan_rec = index.plans[plan_id]
     plan = plan_rec.data
-    if not checked.is_valid(plan_rec):
+    held = checked.plan_held_back(plan_rec)
+    if held is not None:
         result.complete = False
-        result.skipped.append(f"计划 {plan_rec.path} 有错误，计划 {plan_id} 的文书均未生成")
+        result.skipped.append(f"计划 {plan_rec.path} 有错误，计划 {plan_id} 的文书均未生成" if held == "plan" else
+                              f"参与部门的记录或抽查事项清单有错误，计划 {plan_id} 的文书均未生成")
         return result
     dep_records = [index.departments.get(d) for d in index.plan_department_ids(plan)]
     # each department's 抽查事项清单 names and describes the items the plan chose
     list_records = [index.item_lists[d] for d in index.plan_department_ids(plan) if d in index.item_lists]
-    if not all(checked.is_valid(d) for d in dep_records + list_records) or \
-            any(("items", d) in index.broken for d in index.plan_department_ids(plan)):
-        result.complete = False
-        result.skipped.append(f"参与部门的记录或抽查事项清单有错误，计划 {plan_id} 的文书均未生成")
-        return result
     # the views read the plan and every department (a vehicle may belong to any of them)
     all_deps = sorted(index.departments.values(), key=lambda r: r.path)
     base_digests = [f"plan={plan_rec.sha}"] + [f"department={d.sha}" for d in all_deps] + \

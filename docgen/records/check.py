@@ -51,6 +51,19 @@ class Checked:
     def is_valid(self, record: Record | None) -> bool:
         return record is not None and record.path not in self.invalid_paths
 
+    def plan_held_back(self, plan: Record) -> str | None:
+        """What holds all of a plan's documents back: "plan" (its own record has errors that hold),
+        "departments" (a department or 抽查事项清单 it names: missing, or with such errors), or None.
+        The build makes none of its documents then, and the status counts none of its records."""
+        if not self.is_valid(plan):
+            return "plan"
+        index = self.index
+        ids = index.plan_department_ids(plan.data)
+        named = [index.departments.get(d) for d in ids] + [index.item_lists[d] for d in ids if d in index.item_lists]
+        if not all(self.is_valid(r) for r in named) or any(("items", d) in index.broken for d in ids):
+            return "departments"
+        return None
+
     def plan_problems(self, plan_id: str) -> list[Problem]:
         """The errors of the file(s) holding plan `plan_id` when that record is not in the index (its
         file at the plan's name, or any plan record giving that id): why it is "not found"."""

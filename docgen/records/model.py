@@ -454,6 +454,8 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
     notice = PhoneNotice(cn_datetime(phone.get("time")), text(phone.get("caller")), text(phone.get("reached")),
                          text(phone.get("phone")) or entity.contact_phone, text(phone.get("outcome")),
                          text(phone.get("note")), cn_date(phone.get("agreed_visit"))) if phone else None
+    called, served, visited = (cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit"))
+    agreed = notice.agreed_visit if notice else ""  # (the 告知书 announces it; the group goes then, until the visit)
     follow_ups = tuple(FollowUp(text(f.get("issue")), text(f.get("measure")),
                                 dep_names.get(f.get("department"), text(f.get("department"))),
                                 cn_date(f.get("deadline")), text(f.get("responsible")), text(f.get("status")),
@@ -467,10 +469,8 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         members_text="；".join(f"{p.department} {p.name}（{p.badge}）" for p in members),
         assistants=helpers, assistants_text="；".join(a.text for a in helpers),
         vehicle=_vehicle(index, data.get("vehicle")),
-        dates=Dates(*(cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit")),
-                    cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
-                    (notice and notice.agreed_visit) or cn_date(dates.get("visit")),
-                    cn_date(scheduled_day(data))),
+        dates=Dates(called, served, visited, cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
+                    agreed or visited, visited or agreed),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
         parts=parts,

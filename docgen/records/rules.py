@@ -266,7 +266,8 @@ def check_inspections(index: Index) -> Iterator[Problem]:
     drawn = _drawn_entities(index)
     # of two records for one entity in one plan, the duplicate is the one out of its place (a copy set
     # aside in a subfolder), whatever the names' order: the record where it belongs keeps its documents
-    for record in sorted(index.inspections, key=lambda r: not in_place(r)):
+    placed = {id(record): in_place(record) for record in index.inspections}
+    for record in sorted(index.inspections, key=lambda r: not placed[id(r)]):
         seen.setdefault((record.data.get("plan"), record.data.get("entity")), record)
     for record in index.inspections:
         data = record.data
@@ -288,7 +289,8 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
                                               f"（{latest[0]}）中：不是随机抽取的（手工添加或替换？），"
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
-        yield from _check_place(record)
+        if not placed[id(record)]:
+            yield from _check_place(record)
         key = (data.get("plan"), data.get("entity"))
         first = seen[key]
         if first is not record:
@@ -310,7 +312,7 @@ def in_place(record: Record) -> bool:
 
 
 def _check_place(record: Record) -> Iterator[Problem]:
-    """An inspection lives at inspections/<plan>/<entity>.yaml: one set aside in a subfolder (备份)
+    """What is out of place in a record that is not `in_place`: one set aside in a subfolder (备份)
     or copied into another plan's folder is still read, printed and counted, so it is said."""
     data = record.data
     plan, entity = data.get("plan"), data.get("entity")
