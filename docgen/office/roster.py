@@ -326,13 +326,10 @@ def _updated(kind: str, path: str, records_dir: str, old: dict, merged: dict) ->
     """The record file with the imported values: changed where they are written, every other line
     (the clerk's comments, key order, quoting) kept (`yamledit`); written anew in docgen's layout
     only when that cannot be done in place."""
+    from docgen.records.loader import read_limited
     from docgen.records.yamledit import edited
 
-    try:
-        with open(path, "rb") as handle:
-            blob = handle.read()
-    except OSError:
-        blob = None
+    blob = read_limited(path, path)[0]  # as every record is read: a regular file, of a record's size
     if blob is not None:
         text = edited(blob, {**old, **merged}, path)
         if text is not None:
