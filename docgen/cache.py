@@ -166,13 +166,19 @@ def remembered(cache_dir: str | None, kind: bytes, source: bytes, *, make, valid
     return value
 
 
-def read_regular(path: str) -> bytes:
+def read_regular(path: str, follow_links: bool = True) -> bytes:
     """The bytes of a regular file. The archive (its `.docgen/`, `schemas/`, `templates/`) may hold a
     FIFO, socket or device where a file is expected; a plain open() of a FIFO waits forever for a
-    writer. Opened without blocking and checked before reading: anything else raises OSError."""
+    writer. Opened without blocking and checked before reading: anything else raises OSError, and so
+    does a symbolic link at `path` itself when `follow_links` is false."""
     import stat
 
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_links:
+        if not hasattr(os, "O_NOFOLLOW") and os.path.islink(path):  # Windows
+            raise OSError(errno.ELOOP, "是符号链接", path)
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "不是普通文件（可能是管道、套接字或设备）", path)
@@ -182,9 +188,11 @@ def read_regular(path: str) -> bytes:
         os.close(fd)
 
 
-def file_sha(path: str) -> str | None:
+def file_sha256(path: str, follow_links: bool = True) -> str | None:
+    """SHA-256 of a regular file's bytes; None when there is no regular file at `path` (nor, with
+    `follow_links` false, when `path` is a symbolic link: a file docgen wrote is never one)."""
     try:
-        return hashlib.sha256(read_regular(path)).hexdigest()
+        return hashlib.sha256(read_regular(path, follow_links)).hexdigest()
     except OSError:
         return None
 
@@ -465,7 +473,7 @@ class OutputHashes:
         hit = self.known.get(path)
         if isinstance(hit, list) and len(hit) in (2, 3) and hit[0] == stamp:
             return hit[1]
-        digest = file_sha(path)
+        digest = file_sha256(path)
         made = hit[2:] if isinstance(hit, list) and len(hit) == 3 and hit[1] == digest else []
         self.known[path] = [stamp, digest, *made]  # touched but the same bytes: still what docgen made
         self.dirty = True

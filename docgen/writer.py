@@ -7,7 +7,6 @@ start of the next run) can tell a leftover from a file another docgen is writing
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import tempfile
@@ -126,17 +125,6 @@ def write_new(path: str, data: bytes, mode: int = 0o644, durable: bool = True) -
     """Create `path` with `data`, atomically and only if no file is there: FileExistsError otherwise,
     even when one appears between a caller's check and this write."""
     _install(path, data, mode, durable, exclusive=True)
-
-
-def file_sha256(path: str) -> str | None:
-    """SHA-256 of a regular file's bytes; None when there is no regular file at `path`."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return None
 
 
 def remove_stale_temps(*folders: str) -> list[str]:

@@ -331,13 +331,6 @@ CORE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProper
         '<dc:creator>docgen</dc:creator></cp:coreProperties>').encode()
 
 
-def off_grid(paragraph) -> None:
-    """Single-spaced text in a table cell, not snapped to the 22-line document grid."""
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(qn("w:val"), "0")
-    paragraph._element.get_or_add_pPr().append(snap)
-
-
 def cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=10.5, east=FANGSONG):
     """Text in a table cell; a label's "\n" breaks it at a meaningful place (住所 / （经营场所）)."""
     p = cell.paragraphs[0]

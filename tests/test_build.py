@@ -315,7 +315,7 @@ def test_excel_template_saved_again_by_an_office_suite(archive, tmp_path):
     layout, the extra parts such a suite writes. The tables must come out the same."""
     import subprocess
 
-    from docgen.records.archive import packaged_dir
+    from docgen.records.tree import packaged_dir
 
     shutil.copytree(packaged_dir("templates"), archive / "templates", ignore=shutil.ignore_patterns("*.py"))
     name = "06_人员分组及车辆安排情况表.xlsx"

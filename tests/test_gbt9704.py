@@ -5,7 +5,6 @@ from the top; a character's top and bottom edges are those of its em box (tests/
 Skipped where LibreOffice is not installed; CI installs it.
 """
 
-import pathlib
 import shutil
 
 import pytest

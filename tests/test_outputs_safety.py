@@ -24,7 +24,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, check, edit, inspection_files, run_docgen
-from docgen.records.archive import Archive, packaged_dir
+from docgen.records.archive import Archive
+from docgen.records.tree import packaged_dir
 from docgen.documents.build import MANIFEST, BuildFailed, Renderer, build
 from docgen.documents.outputs import plan_outputs, safe_name
 

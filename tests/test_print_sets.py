@@ -2,7 +2,6 @@
 group's packet of 告知书 and 实地核查记录表 in visiting order."""
 
 import hashlib
-import io
 import re
 import shutil
 import zipfile

@@ -15,13 +15,12 @@ Page numbers sit in the footers, which are not part of the body compared here.
 
 import pathlib
 import re
-import shutil
 import zipfile
 
 import pytest
 from lxml import etree
 
-from conftest import EXAMPLE, build_example, run_docgen
+from conftest import build_example
 
 SEEDS = pathlib.Path(__file__).resolve().parent / "seeds"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -328,7 +328,7 @@ def test_a_cache_folder_linked_out_of_the_archive_is_not_used(archive, tmp_path_
 
 def _own_schemas(archive) -> pathlib.Path:
     """The archive with a copy of docgen's schemas in its own schemas/ folder."""
-    from docgen.records.archive import packaged_dir
+    from docgen.records.tree import packaged_dir
 
     if not (archive / "schemas").exists():
         shutil.copytree(packaged_dir("schemas"), archive / "schemas")

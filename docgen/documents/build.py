@@ -22,7 +22,7 @@ from itertools import chain
 
 from docgen import __version__
 from docgen.records.archive import Archive
-from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha, file_stamp, read_regular
+from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha256, file_stamp, read_regular
 from docgen.records.check import Checked, check_archive
 from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
@@ -301,7 +301,7 @@ class Renderer:
 
     def digest(self, name: str) -> str:
         if name not in self.digests:
-            self.digests[name] = file_sha(self.path(name)) or ""
+            self.digests[name] = file_sha256(self.path(name)) or ""
         return self.digests[name]
 
     def output_digest(self, output: Output) -> str:

@@ -581,7 +581,7 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
     A document LibreOffice cannot convert is reported as an error naming it (the build then
     exits non-zero); every other PDF is still written.
     """
-    from docgen.cache import file_sha
+    from docgen.cache import file_sha256
     from docgen.records.problems import Problem
     from docgen.writer import write_atomic
 
@@ -606,7 +606,7 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
         old = manifest.get(pdf_rel)
         packet = new_manifest[via[relpath]]["sha256"] if relpath in via else None
         if (not force and old and old.get("key") == source_sha and old.get("via") == packet
-                and file_sha(path(pdf_rel)) == old["sha256"]
+                and file_sha256(path(pdf_rel)) == old["sha256"]
                 and files.hashes.made(path(pdf_rel), _made_from(source_sha, packet), old["sha256"])):
             new_manifest[pdf_rel] = old
             continue

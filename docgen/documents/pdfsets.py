@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 import re
 
 PIECE = 250  # sections per piece at most

@@ -15,14 +15,16 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from docgen.records.archive import FOLDER_OF, display
+from docgen.records.archive import display
+from docgen.records.tree import FOLDER_OF
 from docgen.records.tree import refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
 from docgen.draw.algorithm import ALGORITHM, Draw, DrawImpossible, Inputs, make_draw
 from docgen.records.problems import DocgenError
 from docgen.records.yamlout import record_path, record_text
-from docgen.writer import file_sha256, remove_stale_temps, sync_folder, write_atomic, write_new
+from docgen.cache import file_sha256
+from docgen.writer import remove_stale_temps, sync_folder, write_atomic, write_new
 
 INSPECTION_COMMENT = ("由 docgen draw 随机抽取生成（抽取记录 {draw}）。plan、entity、group、leader、inspectors、vehicle\n"
                       "是抽取结果，请勿手工修改（docgen draw {plan} --verify 会核对）；其余内容由经办人员填写。")
@@ -279,7 +281,7 @@ def _clear_way(checked: Checked, plan_id: str, old_texts: dict[str, bytes],
         entity_id = record.data.get("entity")
         standard = inspection_file(records_dir, plan_id, str(entity_id))
         if entity_id in old_texts and os.path.abspath(record.abspath) == os.path.abspath(standard) \
-                and file_sha256(record.abspath) == _sha(old_texts[entity_id]):
+                and file_sha256(record.abspath, follow_links=False) == _sha(old_texts[entity_id]):
             removes[entity_id] = _sha(old_texts[entity_id])
         else:
             blocked.add(os.path.abspath(record.abspath))
@@ -325,7 +327,7 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
     removes = journal.get("removes") or {}
     for entity_id, sha in sorted(removes.items()):
         path = inspection_file(records_dir, plan_id, entity_id)
-        current = file_sha256(path)
+        current = file_sha256(path, follow_links=False)
         if current is None and not os.path.lexists(path) or current == writes.get(entity_id):
             continue  # deleted (and maybe already written anew) before the interruption
         if current == sha and entity_id in old_texts and _sha(old_texts[entity_id]) == sha:
@@ -334,7 +336,7 @@ def _finish(records_dir: str, draw_path: str, journal: dict, old_texts: dict[str
             in_the_way.append(path)
     for entity_id in journal.get("entities") or []:
         path = inspection_file(records_dir, plan_id, entity_id)
-        if file_sha256(path) == writes[entity_id]:
+        if file_sha256(path, follow_links=False) == writes[entity_id]:
             continue
         try:
             write_new(path, texts[entity_id])
@@ -397,7 +399,7 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
     kept, deleted, restored = [], 0, 0
     for entity_id, sha in sorted(writes.items()):
         path = inspection_file(records_dir, plan_id, entity_id)
-        current = file_sha256(path)
+        current = file_sha256(path, follow_links=False)
         if current == sha and entity_id in texts and _sha(texts[entity_id]) == sha:
             os.unlink(path)
             deleted += 1

@@ -368,12 +368,12 @@ class Entities(Mapping):
         return len(self.ids)
 
     def _record(self, row: int):
-        from docgen.cache import file_sha
+        from docgen.cache import file_sha256
         from docgen.draw.roster import light_record
 
         table = self.table
         path = table.records_dir + os.sep + table.paths[row].replace("/", os.sep)
-        sha = table.sha(row) if table.has_files() else file_sha(path) or ""
+        sha = table.sha(row) if table.has_files() else file_sha256(path) or ""
         return light_record(path, table.fields(row), sha, table.own.get(row, []))
 
 

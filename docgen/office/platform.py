@@ -394,7 +394,7 @@ def check_export_target(archive, out: str, force: bool) -> None:
     """Refuse an export that would write into the archive's records, schemas, templates or caches,
     or replace a file docgen did not export there (a clerk's own workbook, an export annotated since):
     as `build`, docgen replaces only what it wrote itself, unless told to (`force`)."""
-    from docgen.cache import CACHE_DIR, file_sha, read_json
+    from docgen.cache import CACHE_DIR, file_sha256, read_json
     from docgen.records.tree import leads_outside
 
     for folder, what in ((archive.records_dir, "记录目录"), (os.path.join(archive.root, "schemas"), "模式目录"),
@@ -410,7 +410,7 @@ def check_export_target(archive, out: str, force: bool) -> None:
         return
     noted = read_json(_exports_path(archive))
     target = os.path.realpath(out)
-    if not (isinstance(noted, dict) and noted.get(target) is not None and noted.get(target) == file_sha(out)):
+    if not (isinstance(noted, dict) and noted.get(target) is not None and noted.get(target) == file_sha256(out)):
         raise DocgenError(f"{out} 已存在，但不是 docgen 导出的，或导出后被修改过，docgen 不会替换它。"
                           f"请用 --out 指定其他文件，或先自行核对、移走它；确需替换时加 --force")
 

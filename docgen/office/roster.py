@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from docgen.records import creditcode
-from docgen.records.archive import FOLDER_OF, is_record_file
+from docgen.records.tree import FOLDER_OF, is_record_file
 from docgen.records.loader import read_yaml_file
 from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.problems import DocgenError

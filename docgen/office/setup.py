@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from docgen.cache import read_regular
-from docgen.records.archive import FOLDER_OF, KIND_FOLDERS, packaged_dir
+from docgen.records.tree import FOLDER_OF, KIND_FOLDERS, packaged_dir
 from docgen.office.examples import EXAMPLES
 from docgen.records.problems import DocgenError
 from docgen.records.tree import refuse_outside
@@ -221,7 +221,7 @@ def _same_but_case(path: str, records_dir: str) -> tuple[str, str] | None:
     """(what is there, the name asked for) when a file or folder on the way from `records_dir` to
     `path` has a name that differs from the one asked for only in case (or, for the record file
     itself, in its .yaml / .yml ending: the same record)."""
-    from docgen.records.archive import is_record_file
+    from docgen.records.tree import is_record_file
     from docgen.records.tree import stem_of
 
     folder = os.path.abspath(records_dir)

@@ -15,8 +15,7 @@ from typing import Any
 
 from docgen.records.loader import Document, fast_mapping, parse_bytes, positioned, read_limited
 from docgen.records.problems import DocgenError, Problem
-from docgen.records.tree import (FOLDER_OF, KIND_FOLDERS, NOT_RECORDS, RECORD_SUFFIXES,  # noqa: F401 (their home)
-                                 display, is_record_file, own_or_packaged, packaged_dir, scan)
+from docgen.records.tree import KIND_FOLDERS, display, own_or_packaged, scan
 
 
 def found_order(records_dir: str, kind_path: tuple[str, str]) -> tuple:

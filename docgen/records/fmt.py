@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from docgen.records.archive import KIND_FOLDERS, Archive, display, is_record_file
+from docgen.records.archive import KIND_FOLDERS, Archive, display
+from docgen.records.tree import is_record_file
 from docgen.records.loader import core_loader, plain_tag, read_limited
 from docgen.records.problems import DocgenError, Problem
 from docgen.records.tree import outside_archive

@@ -228,7 +228,7 @@ class Schemas:
         self.raw: dict[str, dict] = _read_schema_files(schemas_dir)
         # a kind newer than the archive's own copy of the schemas (made by an older `docgen init`)
         # is checked by docgen's shipped schema: the office's copies of the others still apply
-        from docgen.records.archive import packaged_dir
+        from docgen.records.tree import packaged_dir
 
         try:
             self._shipped: str | None = packaged_dir("schemas")

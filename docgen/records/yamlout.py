@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from docgen.records.archive import FOLDER_OF
+from docgen.records.tree import FOLDER_OF
 from docgen.writer import write_atomic
 
 
