@@ -266,8 +266,8 @@ def check_inspections(index: Index) -> Iterator[Problem]:
     drawn = _drawn_entities(index)
     # of two records for one entity in one plan, the duplicate is the one out of its place (a copy set
     # aside in a subfolder), whatever the names' order: the record where it belongs keeps its documents
-    placed = {id(record): in_place(record) for record in index.inspections}
-    for record in sorted(index.inspections, key=lambda r: not placed[id(r)]):
+    out_of_place = {id(record): list(misplaced(record)) for record in index.inspections}
+    for record in sorted(index.inspections, key=lambda r: bool(out_of_place[id(r)])):
         seen.setdefault((record.data.get("plan"), record.data.get("entity")), record)
     for record in index.inspections:
         data = record.data
@@ -289,8 +289,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
                                               f"（{latest[0]}）中：不是随机抽取的（手工添加或替换？），"
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
-        if not placed[id(record)]:
-            yield from _check_place(record)
+        yield from out_of_place[id(record)]
         key = (data.get("plan"), data.get("entity"))
         first = seen[key]
         if first is not record:
@@ -305,15 +304,13 @@ def check_inspections(index: Index) -> Iterator[Problem]:
 
 
 def in_place(record: Record) -> bool:
-    """Whether an inspection record is at inspections/<plan>/<entity>.yaml (`_check_place`)."""
-    folder = os.path.dirname(record.abspath)
-    return os.path.basename(os.path.dirname(folder)) == "inspections" and \
-        os.path.basename(folder) == record.data.get("plan") and record_stem(record) == record.data.get("entity")
+    """Whether an inspection record is at inspections/<plan>/<entity>.yaml (`misplaced` finds nothing)."""
+    return next(misplaced(record), None) is None
 
 
-def _check_place(record: Record) -> Iterator[Problem]:
-    """What is out of place in a record that is not `in_place`: one set aside in a subfolder (备份)
-    or copied into another plan's folder is still read, printed and counted, so it is said."""
+def misplaced(record: Record) -> Iterator[Problem]:
+    """What is out of place in an inspection record: one set aside in a subfolder (备份), copied into
+    another plan's folder or named for another entity is still read, printed and counted, so it is said."""
     data = record.data
     plan, entity = data.get("plan"), data.get("entity")
     folder = os.path.dirname(record.abspath)
