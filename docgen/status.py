@@ -343,9 +343,7 @@ def not_counted(checked: Checked, plan_id: str):
     plan = checked.index.plans.get(plan_id)
     if plan is None:
         return checked.missing_plan(plan_id, "查看进度")
-    deps = set(checked.index.plan_department_ids(plan.data))
-    files = {plan.path} | {r.path for r in checked.records if r.kind in ("department", "items")
-                           and isinstance(r.data, dict) and r.data.get("id") in deps}
+    files = checked.plan_files(plan)
     listing = "\n".join([str(p) for p in checked.holding if p.path in files][:20])
     return DocgenError(f"抽查计划“{plan_id}”或其参与部门、抽查事项清单的记录有错误，修正后才能查看进度：\n{listing}")
 

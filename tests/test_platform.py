@@ -313,6 +313,25 @@ def test_export_refuses_with_the_entity_files_errors(archive, change):
     assert not (archive / "x.csv").exists()
 
 
+@pytest.mark.parametrize("target, change", [
+    ("departments/gaj.yaml", ("name: ", "name: [1]  # ")),     # a schema error: the department drops out of the index
+    ("items/xfjy.yaml", ("updated: ", "updated: 20231020  # ")),  # the 抽查事项清单 the plan takes items from
+])
+def test_export_refuses_what_the_build_holds_back(archive, target, change):
+    """A department or 抽查事项清单 of the plan with an error holds every document of the plan back
+    (build, status): the export is refused too, naming it (it printed 违反〔有关部门〕相关规定)."""
+    path = archive / "records" / target
+    text = path.read_text(encoding="utf-8")
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    result = run_docgen("export", "results", PLAN, "--out", "x.csv", cwd=archive)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "内部错误" not in result.stderr and f"{target}:" in result.stderr, result.stderr
+    assert not (archive / "x.csv").exists()
+    status = run_docgen("status", PLAN, cwd=archive)
+    assert status.returncode != 0 and f"{target}:" in status.stdout + status.stderr
+
+
 def test_export_replaces_only_its_own_untouched_export(archive):
     """`--out` naming a record, or a file docgen did not export there (or one edited since), is refused:
     nothing a clerk wrote is replaced unless asked (`--force`); docgen's own last export is replaced."""

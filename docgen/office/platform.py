@@ -326,7 +326,7 @@ def _refuse_errors(checked: Checked, plan, inspections) -> None:
     index = checked.index
     paths = {plan.path, *(r.path for r in inspections), *index.broken_by_plan.get(plan.data["id"], []),
              *index.broken_by_plan.get("*", [])}
-    paths |= {index.departments[d].path for d in index.plan_department_ids(plan.data) if d in index.departments}
+    paths |= checked.plan_files(plan)  # its departments and 抽查事项清单 (as the build and the status hold it back)
     paths |= {index.entities[r.data["entity"]].path for r in inspections if r.data.get("entity") in index.entities}
     # an entity file with errors is not in the index: its errors are the reason, and are listed too
     named = {r.data.get("entity") for r in inspections if r.data.get("entity") not in index.entities}

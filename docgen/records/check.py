@@ -64,6 +64,14 @@ class Checked:
             return "departments"
         return None
 
+    def plan_files(self, plan: Record) -> set[str]:
+        """The files every document of `plan` reads: its own, and those of the departments and 抽查事项清单
+        it names (also one whose own shape is wrong, so not in the index). Their errors are what
+        `plan_held_back` finds, and what the status and the export list when they refuse."""
+        ids = set(self.index.plan_department_ids(plan.data))
+        return {plan.path} | {r.path for r in self.records if r.kind in ("department", "items")
+                              and isinstance(r.data, dict) and r.data.get("id") in ids}
+
     def plan_problems(self, plan_id: str) -> list[Problem]:
         """The errors of the file(s) holding plan `plan_id` when that record is not in the index (its
         file at the plan's name, or any plan record giving that id): why it is "not found"."""
