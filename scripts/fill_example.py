@@ -66,7 +66,8 @@ def items(problem: tuple[str, str, str, str] | None = None) -> list[dict]:
 def notified(day: str, visit: str, caller: str, reached: str) -> dict:
     return {"dates": {"phone_notice": day, "notice_served": day},
             "phone_notice": {"time": f"{day} 09:30", "caller": caller, "reached": reached,
-                             "outcome": f"已告知，约定{visit[5:7].lstrip('0')}月{visit[8:].lstrip('0')}日上午现场检查"}}
+                             "outcome": f"已告知，约定{visit[5:7].lstrip('0')}月{visit[8:].lstrip('0')}日上午现场检查",
+                             "agreed_visit": visit}}
 
 
 def completed(base: dict, visit: str, entered: str | None, disclosed: str | None, signer: str | None) -> dict:

@@ -330,6 +330,24 @@ def test_the_notice_announces_the_visit_day_agreed_on_the_call(built):
     assert any("2023年11月27日 | 迁安市天天向上语言培训学校（示例）" in line for line in table.splitlines())
 
 
+def test_a_served_notice_keeps_what_it_said_when_the_visit_is_recorded(archive):
+    """org-021's letter was served on 2 November with no day agreed: it said the plan's period and
+    "具体时间另行电话告知", and recording the visit on the 8th later does not rewrite it as if it had
+    named that day; a letter served at the door on the visit day names it."""
+    path = archive / "records/inspections" / PLAN / "org-021.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  notice_served: '2023-11-02'\n  visit: '2023-11-08'\n" in text
+    edit(path, "  outcome: 已告知，约定11月8日上午现场检查\n  agreed_visit: '2023-11-08'\n", "  outcome: 已告知\n")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    name = yaml.safe_load((archive / "records/entities/org-021.yaml").read_text(encoding="utf-8"))["name"]
+    letter = archive / "output" / PLAN / f"02_告知书_{name}.docx"
+    said = textconv(str(letter))
+    assert "期间到你单位进行检查，具体时间另行电话告知。" in said and "2023年11月8日" not in said
+    edit(path, "  notice_served: '2023-11-02'", "  notice_served: '2023-11-08'")
+    assert run_docgen("build", cwd=archive).returncode == 0
+    assert "检查组定于2023年11月8日到你单位进行检查。" in textconv(str(letter))
+
+
 def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):
     """The letter served says the day agreed, even when the visit then took place on another day;
     an edit of the agreed day re-renders the letter; a day before the call, before the letter was
@@ -338,7 +356,7 @@ def test_agreed_visit_day_wins_over_the_visit_and_is_checked(archive):
     letter = archive / "output" / PLAN / "02_告知书_迁安市育才体育培训学校（示例）.docx"
     assert "检查组定于2023年11月7日到你单位进行检查" in textconv(str(letter))
     path = archive / "records/inspections" / PLAN / "org-002.yaml"
-    edit(path, "  outcome: 已告知，约定11月7日上午现场检查\n",
+    edit(path, "  outcome: 已告知，约定11月7日上午现场检查\n  agreed_visit: '2023-11-07'\n",
          "  outcome: 已告知，约定11月6日上午现场检查\n  agreed_visit: '2023-11-06'\n")
     assert run_docgen("build", cwd=archive).returncode == 0
     assert "检查组定于2023年11月6日到你单位进行检查" in textconv(str(letter))

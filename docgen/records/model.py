@@ -171,7 +171,8 @@ class Dates(NamedTuple):
     notice_served: str
     visit: str
     completed: str   # the last department's completion (the joint record's date)
-    announced: str   # the visit day the 告知书 announces: agreed on the call, else the visit's own
+    announced: str   # the visit day the 告知书 announces: agreed on the call, else the visit's own when
+    #                  known as it was served (not after the service), else none (the plan's period)
     scheduled: str   # the day the group goes (went) there: the visit's own, else the one agreed on the call
 
 
@@ -456,6 +457,10 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
                          text(phone.get("note")), cn_date(phone.get("agreed_visit"))) if phone else None
     called, served, visited = (cn_date(dates.get(k)) for k in ("phone_notice", "notice_served", "visit"))
     agreed = notice.agreed_visit if notice else ""  # (the 告知书 announces it; the group goes then, until the visit)
+    # a letter served before the visit could not name its day (unless agreed on the call): it said the
+    # period, and recording the visit later does not change the letter that was served
+    known = visited if not served or not (isinstance(dates.get("visit"), str) and isinstance(
+        dates.get("notice_served"), str) and dates["visit"] > dates["notice_served"]) else ""
     follow_ups = tuple(FollowUp(text(f.get("issue")), text(f.get("measure")),
                                 dep_names.get(f.get("department"), text(f.get("department"))),
                                 cn_date(f.get("deadline")), text(f.get("responsible")), text(f.get("status")),
@@ -470,7 +475,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         assistants=helpers, assistants_text="；".join(a.text for a in helpers),
         vehicle=_vehicle(index, data.get("vehicle")),
         dates=Dates(called, served, visited, cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
-                    agreed or visited, visited or agreed),
+                    agreed or known, visited or agreed),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
         parts=parts,
