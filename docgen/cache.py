@@ -489,6 +489,12 @@ class OutputHashes:
         hit = self.known.get(path)
         return isinstance(hit, list) and len(hit) == 3 and hit[1] == digest and hit[2] == key
 
+    def ours(self, path: str, digest: str) -> bool:
+        """Whether this docgen made the bytes of `digest` that `path` holds (from whatever fingerprint):
+        what a build may delete once its records are gone."""
+        hit = self.known.get(path)
+        return isinstance(hit, list) and len(hit) == 3 and hit[1] == digest
+
     def vouch(self, path: str, key: str, digest: str) -> None:
         """This docgen made `digest` from `key`, and `path` holds exactly that (kept, not written)."""
         hit = self.known.get(path)

@@ -117,6 +117,35 @@ def test_manifest_paths_outside_the_output_folder_are_ignored(archive, tmp_path)
     assert run_docgen("build", cwd=archive).stdout.count("已忽略") == 0
 
 
+def test_a_manifest_or_journal_from_elsewhere_deletes_no_clerks_file(archive):
+    """The manifest and the build journal travel with output/: a line in either naming a clerk's file
+    with its real SHA-256 (a copy of a document kept under another name, a note) deletes nothing; only a
+    document this docgen made itself (signed in .docgen/) goes with its record."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    kept = out / "00_通知（盖章签发稿）.docx"
+    kept.write_bytes((out / "00_通知.docx").read_bytes())
+    note = out / "备注.txt"
+    note.write_text("会议纪要\n", encoding="utf-8")
+    manifest = read_manifest(archive / "output")
+    manifest[f"{PLAN}/{kept.name}"] = {"key": "x", "sha256": sha(kept), "sources": []}
+    write_manifest(archive / "output", manifest)
+    with open(archive / "output" / ".docgen-manifest.pending", "w", encoding="utf-8") as journal:
+        journal.write(json.dumps([f"{PLAN}/备注.txt", sha(note)], ensure_ascii=False) + "\n")
+        journal.write(json.dumps([f"{PLAN}/备注.txt", sha(note), "0" * 64], ensure_ascii=False) + "\n")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert kept.exists() and note.exists() and not re.search(r"删除 \d+ 份", result.stdout)
+    assert f"{kept.name} 的记录已不在，但 docgen 无法确认这份文书是本机的 docgen 生成的" in result.stdout
+    # a document docgen made is still removed once its record is gone
+    letter = out / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"
+    assert letter.exists()
+    (archive / "records/inspections" / PLAN / "org-048.yaml").unlink()
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert not letter.exists() and kept.exists() and note.exists()
+
+
 def test_no_write_through_a_folder_linked_outside(archive, tmp_path):
     assert run_docgen("build", cwd=archive).returncode == 0
     out = archive / "output"

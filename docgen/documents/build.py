@@ -208,6 +208,15 @@ class Journal:
     def __init__(self, out_dir: str):
         self.path = os.path.join(out_dir, JOURNAL)
         self.handle = None
+        from docgen import usercache
+
+        self.key = usercache.secret()  # each line signed: the journal travels with output/, like the manifest
+
+    def _mac(self, rel: str, sha: str) -> str:
+        import hmac
+
+        place = f"{os.path.abspath(self.path)}\0{rel}\0{sha}".encode("utf-8", "surrogateescape")
+        return hmac.new(self.key, place, hashlib.sha256).hexdigest()
 
     def _regular(self) -> bool:
         try:
@@ -223,12 +232,17 @@ class Journal:
         except OSError:
             return []
         found = []
+        if self.key is None:  # nothing here could have been signed by this user's docgen
+            return found
+        import hmac
+
         for line in raw.decode("utf-8", "replace").splitlines():
             try:
-                rel, sha = json.loads(line)
+                rel, sha, mac = json.loads(line)
             except (ValueError, TypeError):
                 continue  # the line being written when the build was killed
-            if isinstance(rel, str) and isinstance(sha, str) and plain_relpath(rel):
+            if isinstance(rel, str) and isinstance(sha, str) and isinstance(mac, str) and plain_relpath(rel) \
+                    and hmac.compare_digest(mac, self._mac(rel, sha)):  # a line from elsewhere is not believed
                 found.append((rel, sha))
         return found
 
@@ -244,10 +258,10 @@ class Journal:
 
     def note(self, rel: str, sha: str) -> None:
         if self.handle is None:
-            self.handle = self._open()
+            self.handle = self._open() if self.key is not None else False
         if self.handle is False:
             return
-        self.handle.write(json.dumps([rel, sha], ensure_ascii=False) + "\n")
+        self.handle.write(json.dumps([rel, sha, self._mac(rel, sha)], ensure_ascii=False) + "\n")
         self.handle.flush()  # in the operating system's hands: survives the process being killed
 
     def _open(self):
@@ -615,8 +629,22 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         current = folder.state(target)
         if current is None:
             continue
-        if current == entry["sha256"]:
-            os.unlink(target)
+        if current == entry["sha256"] and not hashes.ours(target, current):
+            # the manifest travels with the archive: its word alone deletes nothing (a copy a clerk kept
+            # under a name the manifest was made to list, say); this docgen must have made these bytes
+            new_manifest[relpath] = entry
+            note = (f"{shown(relpath)} 的记录已不在，但 docgen 无法确认这份文书是本机的 docgen 生成的（清单随档案传递，"
+                    "不能单凭它删除文件），没有删除它；确认不再需要后请手工删除")
+            report.notes.append(note)
+            repeated.append(note)
+        elif current == entry["sha256"]:
+            try:
+                os.unlink(target)
+            except OSError as exc:  # open in Word on Windows, a read-only folder: kept, and said
+                new_manifest[relpath] = entry
+                report.notes.append(f"{shown(relpath)} 的记录已不在，但删除这份文书时出错（{os_error_text(exc, with_path=False)[0]}），"
+                                    "docgen 没有删除它；关闭打开它的程序后再生成一次即可")
+                continue
             report.removed.append(relpath)
             _prune_empty(os.path.dirname(target), out_dir)
         elif current is OTHER:  # a link, folder or FIFO docgen never wrote there

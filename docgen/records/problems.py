@@ -58,10 +58,17 @@ def os_error_text(exc: OSError, with_path: bool = True) -> tuple[str, bool]:
         ("ENOTDIR", ("路径中有一级不是文件夹", False)), ("EISDIR", ("这是一个文件夹，不是文件", False)),
         ("ENAMETOOLONG", ("文件名或路径太长", False)), ("ENOENT", ("找不到文件或文件夹", False)),
         ("ELOOP", ("路径中的链接形成循环", False)),
-        ("EEXIST", ("已有同名的文件或文件夹（需要文件夹的地方是一个文件，或反之）", False)))
+        ("EEXIST", ("已有同名的文件或文件夹（需要文件夹的地方是一个文件，或反之）", False)),
+        ("EBUSY", ("文件或文件夹正被其他程序使用", True)), ("ETXTBSY", ("文件正被其他程序使用", True)),
+        ("ENOTEMPTY", ("文件夹不是空的", False)), ("EXDEV", ("不能跨磁盘移动文件", True)),
+        ("ESTALE", ("网络存储上的文件已失效（请重新连接共享文件夹）", True)),
+        ("ECONNRESET", ("与网络存储的连接中断", True)), ("ETIMEDOUT", ("访问网络存储超时", True)))
     reasons = {getattr(errno, name): found for name, found in table if hasattr(errno, name)}
-    reason, machine = reasons.get(exc.errno, (exc.strerror or str(exc), False))
-    if machine:
+    # an error the table does not know: said in Chinese, the system's own words kept after it
+    own = isinstance(exc.strerror, str) and any("\u4e00" <= c <= "\u9fff" for c in exc.strerror)  # docgen's own words
+    reason, machine = reasons.get(exc.errno, (exc.strerror if own else f"读写文件出错（系统信息：{exc.strerror or exc}）",
+                                              False))
+    if exc.errno in {getattr(errno, n, None) for n in ("ENOSPC", "EDQUOT", "EFBIG", "EACCES", "EPERM", "EROFS")}:
         reason += "（请检查磁盘空间和文件权限）"
     where = f"{exc.filename}：" if with_path and exc.filename else ""
     return where + reason, machine
