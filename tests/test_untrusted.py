@@ -374,6 +374,23 @@ def test_a_schema_with_an_invalid_pattern_names_its_file(archive):
     assert "内部错误" not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("key", ["$dynamicRef", "$recursiveRef"])
+def test_a_schema_fetches_nothing_from_elsewhere(archive, tmp_path, key):
+    """A reference resolved while validating (`$dynamicRef`) would have jsonschema open a URL or a file
+    outside the archive and apply what it says: refused, naming it, and nothing is read."""
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"type": "string", "maxLength": 1}', encoding="utf-8")
+    schemas = _own_schemas(archive)
+    department = json.loads((schemas / "department.schema.json").read_text(encoding="utf-8"))
+    for target in (secret.as_uri(), "http://127.0.0.1:9/y.json"):
+        department["properties"]["name"] = {key: target}
+        (schemas / "department.schema.json").write_text(json.dumps(department, ensure_ascii=False), encoding="utf-8")
+        result = run_docgen("validate", cwd=archive)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"“{key}: {target}”不受支持" in result.stderr and "最多 1 个字符" not in result.stdout
+        assert "内部错误" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_the_sandbox_verdicts_kept_per_type_are_jinjas_own():
     """docgen's sandbox keeps each attribute's verdict per (type, name): asked in any order, after a
     safe attribute of the same object or type, it answers as Jinja's own immutable sandbox does."""

@@ -164,7 +164,10 @@ class _Checker:
             formats = FormatChecker()
             for name, test in self.FORMATS.items():  # the fast validator's formats, so verdicts agree
                 formats.checks(name)(test)
-            self._full = Draft202012Validator(self.schema, format_checker=formats)
+            from referencing import Registry
+
+            # an empty registry: nothing a schema names is ever fetched (jsonschema's default opens URLs)
+            self._full = Draft202012Validator(self.schema, format_checker=formats, registry=Registry())
         return self._full.iter_errors(data)
 
 
@@ -305,6 +308,10 @@ class Schemas:
             return [self.inline(item, resolver, depth + 1) for item in schema]
         if not isinstance(schema, dict):
             return schema
+        for dynamic in ("$dynamicRef", "$recursiveRef"):  # resolved while validating, from anywhere: a URL, a file
+            if dynamic in schema:
+                raise DocgenError(f"模式文件中的“{dynamic}: {schema[dynamic]}”不受支持：docgen 不从网络或档案以外"
+                                  "读取模式，请改用 $ref 引用本档案 schemas/ 中的定义")
         if "$ref" in schema:
             try:
                 resolved = resolver.lookup(schema["$ref"])
