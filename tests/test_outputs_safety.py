@@ -146,6 +146,30 @@ def test_a_manifest_or_journal_from_elsewhere_deletes_no_clerks_file(archive):
     assert not letter.exists() and kept.exists() and note.exists()
 
 
+def test_an_output_folder_linked_out_of_the_archive_is_refused(archive, tmp_path_factory):
+    """`output` itself a link to another archive's output (it can come in git or a zip): its documents
+    would be replaced and deleted under the manifest found there. Refused; named by its own path, fine."""
+    tmp_path = tmp_path_factory.mktemp("elsewhere")
+    other = tmp_path / "other-archive-output"
+    shutil.copytree(archive, tmp_path / "other")
+    assert run_docgen("build", cwd=tmp_path / "other").returncode == 0
+    (tmp_path / "other" / "output").rename(other)
+    before = {p: p.read_bytes() for p in other.rglob("*") if p.is_file()}
+    shutil.rmtree(archive / "records/inspections" / PLAN)
+    (archive / "output").symlink_to(other, target_is_directory=True)
+    for command in (["build"], ["build", "--plan", PLAN]):
+        result = run_docgen(*command, cwd=archive)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "是指向档案之外的链接" in result.stderr and "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in other.rglob("*") if p.is_file()} == before
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (archive / "output").unlink()
+    (archive / "output").symlink_to(mine, target_is_directory=True)
+    assert run_docgen("build", "--out", str(mine), cwd=archive).returncode in (0, 1)
+    assert list(mine.rglob("*.docx"))
+
+
 def test_no_write_through_a_folder_linked_outside(archive, tmp_path):
     assert run_docgen("build", cwd=archive).returncode == 0
     out = archive / "output"

@@ -520,6 +520,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     from docgen import snapshot
 
     today = dt.date.today()
+    _refuse_linked_out(out_dir, archive.root)
     # what a document's bytes depend on besides the records, templates and schemas
     asked = snapshot.build_options(plan_ids, as_of)
     if checked is None and cache is None and not force and not pdf:
@@ -676,6 +677,20 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if report.failures:
         raise BuildFailed(report)
     return report
+
+
+def _refuse_linked_out(out_dir: str, root: str) -> None:
+    """An output folder that is a symbolic link leading out of the archive (one can come with it, in
+    git or a zip) would have docgen write, replace and delete documents in some other folder — another
+    archive's output, say — under a manifest found there. A folder named by its own path is fine."""
+    if not os.path.islink(out_dir.rstrip("/\\") or out_dir):
+        return
+    target = os.path.realpath(out_dir)
+    inside = os.path.realpath(root)
+    if target == inside or target.startswith(inside.rstrip(os.sep) + os.sep):
+        return
+    raise DocgenError(f"输出目录 {out_dir} 是指向档案之外的链接（{target}）：docgen 不会在那里写入或删除文书。"
+                      f"如确需生成到那个文件夹，请用 --out 直接写出它的路径")
 
 
 def _windows(jobs: list[tuple[Output, str]]):
