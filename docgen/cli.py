@@ -179,7 +179,7 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
         sys.exit(0 if ok else 1)
     if not seed:
         raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")
-    from docgen.documents.outfolder import INVISIBLE
+    from docgen.records.textcheck import INVISIBLE
 
     odd = INVISIBLE.search(seed)
     if odd:  # the draw record could not hold it (validate refuses it), leaving the draw stuck half done

@@ -408,6 +408,29 @@ def test_values_quoted_in_messages_cannot_drive_the_terminal(archive):
     assert not any("\x1b" in m or "\x07" in m for m in messages)
 
 
+def test_file_names_in_messages_cannot_drive_the_terminal(archive):
+    """A record's file or folder name from an archive with an escape sequence (clear the screen) or a
+    line break (a forged line of its own): printed as codes."""
+    (archive / "records/entities/org-915\x1b[2J.yaml").write_text("id: org-915\nname: x\n", encoding="utf-8")
+    folder = archive / "records/entities/x\nrecords"
+    folder.mkdir()
+    (folder / "org-916.yaml").write_text("id: org-916\nname: x\n", encoding="utf-8")
+    result = run_docgen("validate", cwd=archive)
+    assert "\x1b" not in result.stdout + result.stderr and "org-915\\u001b[2J.yaml:" in result.stdout
+    assert not any(line.startswith("records/org-916.yaml") for line in result.stdout.splitlines())
+    assert "x\\u000arecords" in result.stdout
+
+
+@pytest.mark.parametrize("number", ["0x" + "f" * 9000, "0o" + "7" * 9000, "0b" + "1" * 20000, "9" * 9000])
+def test_a_huge_number_is_kept_as_text(archive, number):
+    """Python refuses to print an integer of more than 4,300 digits: read as text, not a crash."""
+    (archive / "records/entities/org-910.yaml").write_text(f"id: org-910\nname: {number}\n", encoding="utf-8")
+    for command in ("validate", "status"):
+        result = run_docgen(command, cwd=archive)
+        assert result.returncode in (0, 1, 2) and "内部错误" not in result.stderr, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+
+
 def test_build_names_the_entity_file_whose_error_holds_back_an_inspections_documents(archive):
     """The inspection is fine, its entity is not: the build's note sends the clerk to the entity's file."""
     edit(archive / ENTITY, "name: 迁安市育才体育培训学校（示例）", 'name: "迁安市\\x07学校"')

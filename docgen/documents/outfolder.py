@@ -13,16 +13,11 @@ import os
 import re
 import stat
 
+from docgen.records.textcheck import INVISIBLE, escaped
+
 OTHER = object()  # the state of a path that holds something other than a regular file
 BESIDE = "（docgen新生成）"  # ends the name of a new document written beside a clerk's file
 
-# characters that are invisible or change how text displays: controls (Cc), line and paragraph
-# separators, surrogates, and the format characters (Cf: bidi controls, zero-width ones). A list,
-# not Unicode categories: the same paths are accepted whatever Python's Unicode version.
-INVISIBLE = re.compile('[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2'
-                        '\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb'
-                        '\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a'
-                        '\U000e0001\U000e0020-\U000e007f]')
 _RESERVED = re.compile(r'[\\:*?"<>|]')  # names some system reserves (and Windows' separator)
 
 
@@ -43,8 +38,7 @@ def plain_relpath(rel) -> bool:
 
 def shown(rel: str, limit: int = 200) -> str:
     """A path as it may be printed: control and format characters (bidi overrides) as \\u escapes."""
-    text = INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", rel[:limit])
-    return text + ("…" if len(rel) > limit else "")
+    return escaped(rel[:limit]) + ("…" if len(rel) > limit else "")
 
 
 def beside(rel: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from docgen.records import model, results
 from docgen.records.check import Checked
-from docgen.documents.outfolder import INVISIBLE
+from docgen.records.textcheck import INVISIBLE
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|]')
 _NOT_WORD = re.compile(r"[^\w.\- ]")  # letters and digits (\w) are never of the categories below

@@ -78,6 +78,8 @@ def core_value(tag: str, text: str) -> Any:
             raise ValueError(text)
         return text.lower() == "true"
     digits = text.replace("_", "")
+    if tag.endswith(":int") and len(digits) > 4000:  # kept as text: no record holds such a number, and Python
+        raise ValueError(text)                        # would refuse to print it (its 4,300-digit limit)
     if tag.endswith(":int"):
         sign = -1 if digits.startswith("-") else 1
         digits = digits.lstrip("+-")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docgen.records.textcheck import escaped
+
 ERROR = "error"
 WARNING = "warning"
 # a step recorded as done after its deadline: an error validate reports (and exits 1 on), but a fact of
@@ -24,7 +26,8 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "警告：" if self.severity == WARNING else ""
-        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+        # a file or folder name may hold an escape sequence or a line break (from an archive): shown, not obeyed
+        return f"{escaped(self.path)}:{self.line}:{self.column}: {prefix}{self.message}"
 
     @property
     def is_error(self) -> bool:

@@ -23,6 +23,22 @@ CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
 BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 
 CONTROL_RE = re.compile(f"[{CONTROL}]")
+
+# characters that are invisible or change how text displays: controls (Cc), line and paragraph
+# separators, surrogates, and the format characters (Cf: bidi controls, zero-width ones). A list,
+# not Unicode categories: the same paths are accepted whatever Python's Unicode version.
+INVISIBLE = re.compile('[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2'
+                        '\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb'
+                        '\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a'
+                        '\U000e0001\U000e0020-\U000e007f]')
+
+
+def escaped(text: str) -> str:
+    """`text` as it may be printed to a terminal: invisible and format characters (an escape sequence
+    that clears the screen, a line break in a file name, a bidi override) as \\u escapes."""
+    if text.isprintable():  # the common case, quickly
+        return text
+    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 # in the text of a file a CR is fine before a LF (a Windows line ending)
 # and a byte order mark is only at the start of a file (the loader strips it there): one further in
 # comes from pasting files together, and would silently become part of a field name or value
