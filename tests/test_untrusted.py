@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import shutil
+import zipfile
 
 import docx
 import openpyxl
@@ -551,3 +552,39 @@ def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, 
     said = result.stdout + result.stderr
     assert result.returncode == 2 and "模板 00_通知.docx 渲染出错" in said, said
     assert "内部错误" not in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize("expression, said", [
+    ("{{ 10**5000 }}", "有语法错误：其中有无法计算或结果过大的表达式"),
+    ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "有语法错误：表达式或 {% if %}、{% for %} 等标签嵌套过深"),
+    ("{% if 1 %}" * 200 + "x" + "{% endif %}" * 200, "有语法错误：表达式或 {% if %}、{% for %} 等标签嵌套过深"),
+    ("{% include 'x' %}", "引用了其他模板（include、import 或 extends）“x”"),
+])
+def test_a_template_docgen_cannot_compile_is_the_templates_fault(archive, expression, said):
+    """A constant too large to print, nesting past Python's own limits, an include: said as the
+    template's fault, naming it (they were internal errors, in English)."""
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/00_通知.docx"
+    document = docx.Document(str(path))
+    document.add_paragraph("附：" + expression)
+    document.save(str(path))
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    out = result.stdout + result.stderr
+    assert result.returncode == 2 and f"模板 00_通知.docx " in out and said in out, out[-3000:]
+    assert "内部错误" not in out and "Traceback" not in out
+
+
+def test_a_template_with_a_damaged_xml_part_is_named_before_any_document(archive):
+    """A truncated word/styles.xml would make documents Word cannot open, and fail every print set."""
+    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
+    path = archive / "templates/02_告知书.docx"
+    with zipfile.ZipFile(PACKAGED_TEMPLATES / "02_告知书.docx") as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["word/styles.xml"] = parts["word/styles.xml"][:500]
+    with zipfile.ZipFile(path, "w") as damaged:
+        for name, data in parts.items():
+            damaged.writestr(name, data)
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    out = result.stdout + result.stderr
+    assert result.returncode == 2 and "模板 02_告知书.docx 无法读取：其中的 word/styles.xml 不是有效的 XML" in out, out[-3000:]
+    assert "内部错误" not in out and "Traceback" not in out

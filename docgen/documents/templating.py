@@ -85,7 +85,15 @@ def template(env: jinja2.Environment, kind: str, key: str, source: str) -> jinja
     environment_kind = f"{type(env).__module__}.{type(env).__qualname__} {kind}"
     name = f"{usercache.key(environment_kind)}/{key}/{hashlib.sha256(source.encode('utf-8')).hexdigest()[:16]}"
     _SOURCES[name] = source
-    return env.get_template(name)
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError:
+        raise
+    except (RecursionError, SyntaxError, MemoryError) as exc:  # Python's own compile of what Jinja made
+        raise jinja2.TemplateSyntaxError("表达式或 {% if %}、{% for %} 等标签嵌套过深", 1) from exc
+    except (ValueError, ArithmeticError, TypeError) as exc:  # a constant Jinja works out while compiling
+        raise jinja2.TemplateSyntaxError(f"其中有无法计算或结果过大的表达式（如 10**5000）：{type(exc).__name__}", 1) \
+            from exc
 
 
 def expressions(env: jinja2.Environment, kind: str, key: str, sources: tuple[str, ...]):
@@ -116,6 +124,9 @@ def failure(name: str, exc: BaseException) -> DocgenError:
         empty = (exc.message or "").startswith("'None' has no attribute")
         return DocgenError(f"模板 {name} 引用了{'这份记录没有填写的' if empty else '不存在的'}字段："
                            f"{undefined_text(exc.message or '')}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return DocgenError(f"模板 {name} 渲染出错：其中引用了其他模板（include、import 或 extends）“{exc.name}”；"
+                           "docgen 的模板不能引用其他文件")
     if isinstance(exc, RecursionError):
         return DocgenError(f"模板 {name} 渲染出错：宏或循环无休止地调用自身")
     if isinstance(exc, MemoryError):
@@ -178,7 +189,24 @@ def read_template(path: str, name: str, kind: str, main: str) -> tuple[bytes, li
         entries = None
     if entries is None or main not in {part for part, _data in entries}:
         raise DocgenError(f"模板 {name} 无法读取：不是有效的 {kind}，可能已损坏，或只是改了扩展名")
+    _check_xml(name, entries)
     return blob, entries
+
+
+def _check_xml(name: str, entries: list[tuple[str, bytes]]) -> None:
+    """Every XML part a template's documents carry as they are (styles, relationships, content types)
+    parses: a damaged one (or one with an entity bomb, which lxml stops) would make documents Word
+    cannot open, and fail the print sets that read it. The parts with Jinja tags are checked when filled."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    for part, data in entries:
+        if part.endswith((".xml", ".rels")) and b"{{" not in data and b"{%" not in data:
+            try:
+                etree.fromstring(data, parser)
+            except etree.XMLSyntaxError as exc:
+                raise DocgenError(f"模板 {name} 无法读取：其中的 {part} 不是有效的 XML（{exc}），模板可能已损坏；"
+                                  "请换回 docgen 自带的模板，或用 Word/WPS 重新保存") from None
 
 
 def constant_parts(entries: list[tuple[str, bytes]], filled) -> dict:
