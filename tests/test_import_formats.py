@@ -304,5 +304,18 @@ def test_a_cell_far_away_neither_hangs_nor_exhausts_memory(archive, tmp_path):
     wb.save(far)
     result = run_docgen("import", "entities", "--dry-run", str(far), cwd=archive)
     assert result.returncode != 0 and "范围过大" in result.stderr and "Traceback" not in result.stderr
+    # one merged range over millions of cells: openpyxl would make an object per cell (65 s, 775 MB)
+    merged = tmp_path / "merged.xlsx"
+    save_xlsx(merged, [HEADERS] + ROWS)
+    with zipfile.ZipFile(merged) as source:  # written into the XML: openpyxl itself would take a minute
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+        "</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="A30:Z100000"/></mergeCells>', 1).encode()
+    with zipfile.ZipFile(merged, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    result = run_docgen("import", "entities", "--dry-run", str(merged), cwd=archive)
+    assert result.returncode == 2 and "合并的单元格范围过大" in result.stderr and "Traceback" not in result.stderr
     shown = run_docgen("textconv", str(styled), cwd=archive)
     assert shown.returncode == 0 and ROWS[0][1] in shown.stdout and len(shown.stdout) < 2000

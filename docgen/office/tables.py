@@ -136,11 +136,52 @@ def _fill_merged(grid: list[list], ranges) -> None:
 MAX_CELLS = 20_000_000  # a roster's rows × columns: a county's 100,000 entities in up to 200 columns
 
 
+MAX_MERGED = 1_000_000  # cells covered by merged ranges: a roster merges its title rows, not a sheet
+MAX_SHEET_BYTES = 1 << 30  # a worksheet's XML once unzipped: 100,000 rows of 200 columns fit
+
+
+def _refuse_bombs(path: str) -> None:
+    """A workbook openpyxl would take the machine's memory to read, said before it reads it: a merged
+    range is made one object per cell (a 5 KB file merging A3:Z100000 took 65 s and 775 MB), and a
+    worksheet can unzip to far more than its file's size."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            sheets = [info for info in package.infolist()
+                      if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")]
+            for info in sheets:
+                if info.file_size > MAX_SHEET_BYTES:
+                    raise DocgenError(f"{path}：其中的工作表解压后超过 {MAX_SHEET_BYTES >> 20} MB，不像一份名录或任务清单")
+            for info in sheets:
+                merged = 0
+                with package.open(info) as handle:
+                    for found in _MERGE_REF.finditer(handle.read()):
+                        left, top, right, bottom = found.groups()
+                        merged += (abs(int(bottom) - int(top)) + 1) * (abs(_column(right) - _column(left)) + 1)
+                        if merged > MAX_MERGED:
+                            raise DocgenError(f"{path}：工作表中合并的单元格范围过大（如 {found.group(0).decode()[-40:]}），"
+                                              "不像一份名录或任务清单；请取消多余的合并后再导入")
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        return  # not a package: openpyxl says so in the clerk's words below
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]{1,3})\$?(\d{1,7}):\$?([A-Za-z]{1,3})\$?(\d{1,7})"')
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
 def _read_xlsx(path: str, sheet: str | None) -> Table:
     from openpyxl import load_workbook
 
     import warnings
 
+    _refuse_bombs(path)
     try:
         # not read_only: read-only mode trusts the <dimension> element, which some exporters leave stale
         with warnings.catch_warnings():  # openpyxl's English notes ("no default style") mean nothing to a clerk
