@@ -162,3 +162,25 @@ def test_old_shape_record_asks_for_migrate(archive):
     edit(path, "plan: qa-2023-30\n", "plan: qa-2023-30\nresult: 未发现问题\n")
     problem = next(p for p in problems_for(check(archive), path) if "docgen migrate" in p.message)
     assert problem.is_error and (problem.line, problem.column) == (line_of(path, "result: 未发现问题"), 1)
+
+
+def test_a_department_that_writes_no_result_after_the_visit_is_overdue(archive):
+    """After the joint visit every department of the team owes its own result within the entry time
+    (seed: 自完成联合抽查工作后3个工作日内录入): one that wrote nothing (its part left out) is not met
+    by omission — overdue at its line in the team, and counted so by the status."""
+    path = path_of(archive, "org-002")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  xfjy:\n    items:")
+    end = len(text)
+    for at in range(text.index("\n", start) + 1, len(text)):
+        if text[at - 1] == "\n" and not text.startswith("    ", at):
+            end = at
+            break
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    before = json.loads(run_docgen("status", PLAN, "--as-of", "2023-11-30", "--format", "json", cwd=archive).stdout)
+    found = [p for p in problems_for(check(archive), path) if "「录入抽查结果」已逾期（迁安市消防救援大队）" in p.message]
+    assert [p.line for p in found] == [line_of(path, "  xfjy:") + 1] and not found[0].is_error, found  # its team
+    assert "尚未完成" in found[0].message and "2023-11-10" in found[0].message  # 3 working days after 11-07
+    plan = before["plans"][0]
+    steps = [i for i in plan["items"] if i["path"].endswith("org-002.yaml")]
+    assert any("录入抽查结果" in i["step"] and "消防" in i["step"] for i in steps), steps

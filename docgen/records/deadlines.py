@@ -70,20 +70,27 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
                                   step, subject, visit, parse_date(dates.get(key))))
-    for dep_id, part in results.parts(data):
+    parts = dict(results.parts(data))
+    team = [d for d in (data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}) if isinstance(d, str)]
+    # every department of the team owes its own result: one that wrote none yet (no part, or no
+    # completion date) has its time running from the visit, the day the joint inspection was done
+    # (seed: 自完成联合抽查工作后3个工作日内录入), so that nothing is met by leaving it out
+    for dep_id in dict.fromkeys([*parts, *team]):
+        part = parts.get(dep_id) or {}
         completed = parse_date(part.get("completed"))
-        if not completed:
+        since = completed or visit
+        if not since:
             continue
-        where = ("departments", dep_id)
+        where = ("departments", dep_id) if dep_id in parts else ("inspectors", dep_id)
         for key, step, days in (("entered", "录入抽查结果", entry_days), ("disclosed", "公示抽查结果", disclosure_days)):
             try:
-                due = calendar.add_workdays(completed, days)
+                due = calendar.add_workdays(since, days)
             except NoCalendar as exc:
-                problems.append(record.problem(where + ("completed",), f"无法计算「{step}」期限：{exc}"))
+                problems.append(record.problem(where + (("completed",) if completed else ()), f"无法计算「{step}」期限：{exc}"))
                 continue
             done = parse_date(part.get(key))
-            found.append(Deadline(record.path, where + ((key,) if done else ("completed",)), record,
-                                  step, subject, due, done, dep_id, since=completed))
+            field = (key,) if done else ("completed",) if completed else ()
+            found.append(Deadline(record.path, where + field, record, step, subject, due, done, dep_id, since=since))
     for i, action in enumerate(data.get("follow_ups") or []):
         due = parse_date(action.get("deadline"))
         if due:
@@ -219,7 +226,7 @@ def _judged(index: Index, deadlines: list[Deadline]) -> list[tuple[Deadline, str
         if d.done is not None and not d.late:
             continue
         whose = ""
-        if d.department and d.keys[0] == "departments":  # a department's own result
+        if d.department and d.keys[0] in ("departments", "inspectors"):  # a department's own result (or none yet)
             dep = index.departments.get(d.department)
             whose = f"（{dep.data.get('name', d.department) if dep else d.department}）"
         if d.late:
