@@ -629,3 +629,20 @@ def test_an_inspection_not_in_the_draw_is_warned_at_once(archive):
     # a draw still in progress (or a draw record with errors) is not taken as the plan's result
     edit(archive / f"records/draws/{PLAN}-draw-1.yaml", f"id: {PLAN}-draw-1", f"id: {PLAN}-draw-1\nstatus: in-progress")
     assert not warnings(check(archive), added, message)
+
+
+def test_a_drawn_entity_without_its_inspection_record_is_said(archive):
+    """A drawn entity's record deleted (or moved out): validate and the pre-commit hook said nothing,
+    the status only showed a class short. A warning at the entity in the draw record; none while the
+    record is there, or when it is there but cannot be read (its own error says so)."""
+    draw = archive / "records/draws/qa-2023-30-draw-1.yaml"
+    assert not [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message]
+    record = archive / "records/inspections" / PLAN / "org-048.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("plan: ", "plan: [", 1), encoding="utf-8")  # cannot be read
+    assert not [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message]
+    record.unlink()
+    found = [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message]
+    assert len(found) == 1 and not found[0].is_error and "（org-048）在 records/inspections/qa-2023-30/ 中" in found[0].message
+    lines = draw.read_text(encoding="utf-8").splitlines()
+    assert lines[found[0].line - 1].strip() == "- org-048"

@@ -14,6 +14,7 @@ from docgen.records import creditcode, frequency, results
 from docgen.records.archive import Record
 from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
 from docgen.records.problems import WARNING, Problem
+from docgen.records.tree import stem_of
 
 STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 
@@ -287,7 +288,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
                 and data["entity"] not in latest[1]:
             name = entity_rec.data.get("name", data["entity"]) if entity_rec else data["entity"]
             yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
-                                              f"（{latest[0]}）中：不是随机抽取的（手工添加或替换？），"
+                                              f"（{latest[0].path}）中：不是随机抽取的（手工添加或替换？），"
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
         yield from out_of_place[id(record)]
         key = (data.get("plan"), data.get("entity"))
@@ -329,8 +330,8 @@ def misplaced(record: Record) -> Iterator[Problem]:
         yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
 
 
-def _drawn_entities(index: Index) -> dict[str, tuple[str, set[str]]]:
-    """plan id -> (path, entities) of the plan's latest draw record, as `draw --verify` takes it: only
+def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
+    """plan id -> (record, entities) of the plan's latest draw record, as `draw --verify` takes it: only
     for plans whose draws are all whole (none in progress, none with errors), else nothing is said."""
     from docgen.draw.run import _assignments_of, _draw_number
 
@@ -344,7 +345,7 @@ def _drawn_entities(index: Index) -> dict[str, tuple[str, set[str]]]:
         if any("status" in d.data for d in draws) or any(rid.startswith(f"{plan_id}-draw-") for rid in broken):
             continue
         latest = max(draws, key=_draw_number)
-        found[plan_id] = (latest.path, set(_assignments_of(latest.data)))
+        found[plan_id] = (latest, set(_assignments_of(latest.data)))
     return found
 
 
@@ -606,10 +607,27 @@ def check_draws(index: Index) -> Iterator[Problem]:
             yield draw.problem(("status",), unfinished_message(draw, draw.data.get("plan")))
 
 
+def check_drawn_inspected(index: Index) -> Iterator[Problem]:
+    """Every entity of a plan's latest draw has its inspection record: one deleted (or never made) is
+    an entity drawn and not inspected, which only `draw --verify` said before."""
+    for plan_id, (draw, drawn) in _drawn_entities(index).items():
+        recorded = {r.data.get("entity") for r in index.by_plan.get(plan_id, [])}
+        broken = {stem_of(os.path.basename(p)) for key in (plan_id, "*") for p in index.broken_by_plan.get(key, [])}
+        listed = draw.data.get("entities") if isinstance(draw.data.get("entities"), list) else []
+        missing = drawn - recorded - broken
+        for entity_id in [e for e in listed if e in missing] + sorted(missing - set(listed)):
+            record = index.entities.get(entity_id)
+            name = record.data.get("name", entity_id) if record is not None else entity_id
+            where = ("entities", listed.index(entity_id)) if entity_id in listed else ("groups",)
+            yield draw.problem(where, f"抽中的检查对象“{name}”（{entity_id}）在 records/inspections/{plan_id}/ 中没有抽查记录："
+                                      "抽中的对象都要检查（记录被删除或移走了？），"
+                                      f"docgen draw {plan_id} --verify 会报告为不一致", WARNING)
+
+
 def check_all(records: list[Record], index: Index) -> list[Problem]:
     """Cross-record rules over records whose own shape is right (`records` holds only those)."""
     problems: list[Problem] = []
     for rule in (check_ids(records, index), check_plans(index), check_item_lists(index), check_inspections(index),
-                 check_repeats(index), check_draws(index)):
+                 check_repeats(index), check_draws(index), check_drawn_inspected(index)):
         problems.extend(rule)
     return problems
