@@ -353,7 +353,7 @@ def new(kind: str, record_id: str | None, records_dir: str) -> None:
     items（部门的抽查事项清单，ID 为部门编号）、calendar（ID 为年份）。"""
     from docgen.office.setup import new_record
 
-    archive = Archive(records_dir)
+    archive = Archive(records_dir).require()
     path = new_record(archive.records_dir, archive.schemas_dir, kind, record_id)
     click.echo(f"已新建 {os.path.relpath(path)}，请填写后运行 docgen validate")
 
@@ -367,8 +367,7 @@ def migrate(dry_run: bool, records_dir: str) -> None:
     抽查事项清单（records/items/部门编号.yaml），计划改为按事项编号选取。注释和其他内容保持原样。"""
     from docgen.records.migrate import apply, plan_changes
 
-    if not os.path.isdir(records_dir):
-        raise DocgenError(f"找不到记录目录 {records_dir}")
+    Archive(records_dir).require()
     changes, problems = plan_changes(records_dir)
     for change in changes:
         shown = os.path.relpath(change.path)
@@ -486,7 +485,7 @@ def import_entities(roster: str, update: bool, default_type: str | None, dry_run
     """导入检查对象名录库（统一社会信用代码、企业名称、法定代表人、住所、联系电话、信用风险分类……）。"""
     from docgen.office.roster import import_entities as run_import
 
-    _print_import(run_import(Archive(records_dir).records_dir, roster, update, default_type, dry_run, sheet, columns),
+    _print_import(run_import(Archive(records_dir).require().records_dir, roster, update, default_type, dry_run, sheet, columns),
                   dry_run)
 
 
@@ -504,7 +503,7 @@ def import_departments(roster: str, department: str | None, name: str | None, up
     """导入执法人员名录库（姓名、执法证号、联系电话、所属部门、执法门类……）。"""
     from docgen.office.roster import import_inspectors
 
-    _print_import(import_inspectors(Archive(records_dir).records_dir, roster, department, name, update, dry_run,
+    _print_import(import_inspectors(Archive(records_dir).require().records_dir, roster, department, name, update, dry_run,
                                     sheet, columns), dry_run)
 
 

@@ -359,3 +359,19 @@ def test_a_change_report_names_the_fields_of_a_part_the_record_lacked(archive, t
     result = run_docgen("import", "entities", str(roster), cwd=archive)
     assert "联系人：“” → “曹伟”" in result.stdout and "联系电话：“” → “13273165211”" in result.stdout, result.stdout
     assert "{" not in result.stdout
+
+
+def test_commands_run_in_a_subfolder_say_where_the_archive_is(archive, tmp_path):
+    """`new` and `import` run inside records/ or output/ made a second records/ there that no other
+    command reads (and the next build at the top refused a folder named records in records/)."""
+    roster = tmp_path / "more.csv"
+    roster.write_text("名称,统一社会信用代码,主体类型\n新的学校,91130283MA0000000X,校外培训机构\n", encoding="utf-8-sig")
+    for folder, command in ((archive / "records", ("new", "entity", "org-100")),
+                            (archive / "records" / "plans", ("new", "entity", "org-100")),
+                            (archive / "records", ("import", "entities", str(roster), "--type", "校外培训机构")),
+                            (archive / "records", ("validate",))):
+        result = run_docgen(*command, cwd=folder)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "当前文件夹不是档案的顶层文件夹" in result.stderr and "请先进入该文件夹" in result.stderr
+    assert not (archive / "records/records").exists() and not (archive / "records/plans/records").exists()
+    assert run_docgen("new", "entity", "org-100", cwd=archive).returncode == 0

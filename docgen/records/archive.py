@@ -83,9 +83,24 @@ class Archive:
         error: on Windows and macOS they are the same file (left to the caller with `case=False`:
         `_case_collisions` of the files found).
         """
-        if not os.path.isdir(self.records_dir):
-            raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
+        self.require()
         return self.walked_from(scan(self.records_dir, self.root), case)
+
+    def require(self) -> "Archive":
+        """The archive, when its records folder exists; else the clerk's error, naming the archive's top
+        folder when the command was run in one of its subfolders (where `new` and `import` would
+        otherwise start a second records/ that no other command reads)."""
+        if os.path.isdir(self.records_dir):
+            return self
+        here = os.path.dirname(self.records_dir)
+        top = here
+        while os.path.dirname(top) != top:
+            top = os.path.dirname(top)
+            if os.path.isdir(os.path.join(top, os.path.basename(self.records_dir))) and \
+                    os.path.isdir(os.path.join(top, os.path.basename(self.records_dir), "plans")):
+                raise DocgenError(f"当前文件夹不是档案的顶层文件夹，找不到记录目录 {display(self.records_dir)}："
+                                  f"档案在 {display(top)}，请先进入该文件夹（cd {display(top)}）再运行")
+        raise DocgenError(f"找不到记录目录 {display(self.records_dir)}（可用 --records 指定，或先运行 docgen init 建立档案）")
 
     def walked_from(self, listing, case: bool = True):
         """`walk`'s answer from a listing of records/ (`tree.scan`), which the replay of an unchanged run
