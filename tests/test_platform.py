@@ -352,3 +352,19 @@ def test_export_replaces_only_its_own_untouched_export(archive):
     with open(mine, "a", encoding="utf-8") as handle:  # annotated after the export
         handle.write("备注\n")
     assert run_docgen("export", "results", PLAN, "--out", "结果.csv", cwd=archive).returncode == 2
+
+
+def test_task_list_names_padded_with_a_full_width_space(platform_archive, tmp_path):
+    """Platforms pad a two-character name to three with a full-width space (王　五): one name, not two."""
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    entity_id, data = sorted(originals.items())[0]
+    lines = ["任务编号,统一社会信用代码,检查实施机关,检查人员,执法证号"]
+    for dep_id, ids in data["inspectors"].items():
+        names = "、".join(people[i]["name"][0] + "\u3000" + people[i]["name"][1:] for i in ids)
+        lines.append(f"T-9,{entities[entity_id]['credit_code']},{dep_id},{names},{'、'.join(people[i]['badge'] for i in ids)}")
+    path = tmp_path / "tasks.csv"
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 0 and "无法一一对应" not in result.stdout + result.stderr, result.stdout + result.stderr
+    assert load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")["inspectors"] == data["inspectors"]

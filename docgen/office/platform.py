@@ -41,6 +41,15 @@ def _name(value) -> str:
     return re.sub(r"\s+", "", nfkc(str(value or "")))
 
 
+def _names(text: str, count: int) -> list[str]:
+    """The inspectors' names in a task list's cell: split at 、 , ; / and line breaks; at spaces only
+    when that gives as many names as badges — a platform pads a two-character name with a full-width
+    space (王　五), which is one name."""
+    marked = [n for n in re.split(r"[、,，;；/\n]+", text) if n.strip()]
+    spaced = [n for n in re.split(SEPARATORS, text) if n]
+    return spaced if len(marked) != count and len(spaced) == count else marked
+
+
 def _group_number(value: str) -> int | None:
     """“第2组”, “2”, “二组” → 2; None when it names no number."""
     text = nfkc(value)
@@ -159,7 +168,7 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         dep_id, why = _department_of(row.get("department", ""), departments, checked) if row.get("department") \
             else (None, "缺少检查实施机关")
         badges = [_code(b) for b in re.split(SEPARATORS, nfkc(row.get("badges", ""))) if b]
-        names = [n for n in re.split(SEPARATORS, row.get("inspectors", "")) if n]
+        names = _names(row.get("inspectors", ""), len(badges))
         if why:
             reasons.append(why)
         elif not badges:
