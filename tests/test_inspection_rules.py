@@ -646,3 +646,19 @@ def test_a_drawn_entity_without_its_inspection_record_is_said(archive):
     assert len(found) == 1 and not found[0].is_error and "（org-048）在 records/inspections/qa-2023-30/ 中" in found[0].message
     lines = draw.read_text(encoding="utf-8").splitlines()
     assert lines[found[0].line - 1].strip() == "- org-048"
+
+
+def test_an_entity_that_could_not_be_found_owes_no_notice(archive):
+    """Every department found org-048 unreachable at its registered address: no call could be made and
+    no 告知书 served, so those steps are not overdue (the warning could only be cleared by inventing a
+    date); a department that did find it keeps them owed."""
+    path = archive / "records/inspections" / PLAN / "org-048.yaml"
+    parts = "".join(f"  {dep}:\n    results:\n    - 通过登记的住所（经营场所）无法联系\n    completed: '2023-11-20'\n"
+                    for dep in ("jyj", "gaj", "xfjy"))
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("dates:\n  visit: '2023-11-20'\ndepartments:\n" + parts)
+    notices = [p for p in problems_for(check(archive), path) if "电话告知" in p.message or "送达告知书" in p.message]
+    assert not notices, notices
+    edit(path, "  xfjy:\n    results:\n    - 通过登记的住所（经营场所）无法联系", "  xfjy:\n    results:\n    - 未发现问题")
+    notices = [p for p in problems_for(check(archive), path) if "「送达告知书」已逾期" in p.message]
+    assert len(notices) == 1, notices

@@ -66,11 +66,14 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
         done = visit or (min(completed) if completed else None)
         found.append(Deadline(record.path, ("dates", "visit"), record,
                               "实地检查", subject, end, done, late_severity=WARNING))
+    parts = dict(results.parts(data))
     if visit:
+        unreachable = results.nobody_to_notify(parts)
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
+            if unreachable and not dates.get(key):  # the entity could not be found: nothing to call or serve
+                continue
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
                                   step, subject, visit, parse_date(dates.get(key))))
-    parts = dict(results.parts(data))
     team = [d for d in (data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}) if isinstance(d, str)]
     # every department of the team owes its own result: one that wrote none yet (no part, or no
     # completion date) has its time running from the visit, the day the joint inspection was done

@@ -17,6 +17,9 @@ PROBLEMS = ("发现问题已责令改正", "发现问题待后续处理", "未�
 # results saying the entity could not be inspected: each stands alone
 ALONE = ("未发现开展本次抽查涉及的经营活动", "通过登记的住所（经营场所）无法联系", "已关闭停业或正在组织清算",
          "检查对象已注销", "检查对象已被吊销", "检查对象已被撤销", "检查对象已迁出")
+# of those, the ones where nobody could be told of the inspection or served its 告知书 (the entity is
+# gone, or cannot be found at its registered address)
+UNREACHABLE = tuple(r for r in ALONE if r != "未发现开展本次抽查涉及的经营活动")
 PENDING = "发现问题待后续处理"
 DEPARTMENT_SLOT = "〔部门〕"
 # the old, one-result-for-all shape (docgen migrate rewrites it)
@@ -91,6 +94,13 @@ def contradictions(part: dict) -> Iterator[tuple[tuple, str]]:
     if problems and findings and all(f.strip() in (NO_PROBLEM, "无") for _, f in findings):
         i = (part.get("results") or []).index(problems[0])
         yield ("results", i), f"抽查结果为“{problems[0]}”，但各检查事项都写的是未发现问题"
+
+
+def nobody_to_notify(parts: dict) -> bool:
+    """Whether every department that wrote a result found the entity unreachable or gone: the phone
+    notice and the 告知书 could not be given, and are not owed."""
+    found = [part_results(part) for part in parts.values() if part_results(part)]
+    return bool(found) and all(r in UNREACHABLE for results in found for r in results)
 
 
 def is_old_shape(data: dict) -> bool:
