@@ -858,7 +858,7 @@ def sheets() -> None:
     sheet_template("05_电话告知记录表.xlsx", "附件5", "市场主体“双随机”抽查电话告知记录表", [
         ("序号", "{{ row.seq }}", 5), ("企业名称", "{{ row.entity.name }}", 18),
         ("统一社会信用代码", "{{ row.entity.credit_code }}", 23),
-        ("联系人", "{{ row.call.reached or row.entity.contact_name }}", 8),
+        ("联系人", "{{ row.entity.contact_name }}", 8),
         ("联系电话", "{{ row.call.phone }}", 13), ("告知时间", "{{ row.call.time }}", 20),
         ("告知内容", "{{ row.content }}", 21), ("告知人", "{{ row.call.caller }}", 8),
         ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.remark }}", 15)], footer=signed)

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import ROOT, inspection_files, run_docgen
+from conftest import ROOT, edit, inspection_files, run_docgen
 
 PLAN = "qa-2023-30"
 SHEETS = ["03_随机抽查后续处置工作台账.xlsx", "05_电话告知记录表.xlsx", "06_人员分组及车辆安排情况表.xlsx",
@@ -155,3 +155,26 @@ def test_a_row_is_as_tall_as_its_longest_text_wraps(built):
     row = next(r for r in range(1, sheet.max_row + 1)
                if any(c.value == "已清理通道、更换灭火器，复查合格" for c in sheet[r]))
     assert sheet.row_dimensions[row].height >= 4 * 10.5 * 1.45
+
+
+def test_the_phone_table_names_the_entitys_contact_and_who_answered_apart(archive):
+    """05's 联系人 is the entity's contact person; 接听人 is who answered the call (无人接听 there said
+    the contact was 无人接听)."""
+    import glob
+
+    edit(archive / "records/inspections" / PLAN / "org-040.yaml", "  reached: 张春燕", "  reached: 无人接听")
+    assert run_docgen("build", "--plan", PLAN, cwd=archive).returncode == 0
+    built = archive
+    sheet = openpyxl.load_workbook(built / "output" / PLAN / "05_电话告知记录表.xlsx").active
+    header = next(r for r in sheet.iter_rows(values_only=True) if r and "联系人" in r)
+    contact, reached = header.index("联系人"), header.index("接听人")
+    root = built / "records"
+    entities = {}
+    for path in glob.glob(str(root / "entities" / "*.yaml")):
+        data = yaml.safe_load(open(path, encoding="utf-8"))
+        entities[data["name"]] = data
+    rows = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert rows
+    for row in rows:
+        assert row[contact] == entities[row[1]]["contact"]["name"], row
+    assert [row[reached] for row in rows if row[reached] == "无人接听"] == ["无人接听"]
