@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import zipfile
 
@@ -588,3 +589,20 @@ def test_a_template_with_a_damaged_xml_part_is_named_before_any_document(archive
     out = result.stdout + result.stderr
     assert result.returncode == 2 and "模板 02_告知书.docx 无法读取：其中的 word/styles.xml 不是有效的 XML" in out, out[-3000:]
     assert "内部错误" not in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("rule, said", [
+    ({"const": "某某"}, "不符合模式文件中的规则“const”（某某）"),
+    ({"not": {"type": "string"}}, "不符合模式文件中的规则“not”（见模式文件）"),
+    ({"anyOf": [{"type": "integer"}, {"type": "boolean"}]}, "「法定代表人」的写法不正确：法定代表人（负责人）姓名"),
+])
+def test_a_rule_an_office_added_to_its_schema_is_said_in_chinese(archive, rule, said):
+    """An office may tighten its own schemas with rules docgen's do not use: their errors were
+    jsonschema's English."""
+    schemas = _own_schemas(archive)
+    entity = json.loads((schemas / "entity.schema.json").read_text(encoding="utf-8"))
+    entity["properties"]["legal_rep"] = {**entity["properties"]["legal_rep"], **rule}
+    (schemas / "entity.schema.json").write_text(json.dumps(entity, ensure_ascii=False), encoding="utf-8")
+    result = run_docgen("validate", cwd=archive)
+    assert said in result.stdout, result.stdout[-2000:]
+    assert not re.search(r"[A-Za-z]{4,} (is|was|should|must|not) ", result.stdout)

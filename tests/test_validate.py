@@ -486,3 +486,20 @@ def test_a_date_of_the_wrong_type_is_said_once(archive, value, said):
     path.write_text(text.replace("  visit: '2023-11-07'", f"  visit:{value}", 1), encoding="utf-8")
     found = [p for p in check(archive).problems if p.path.endswith("org-002.yaml") and p.line == 23]
     assert [p.message for p in found] == [f"「检查日期」{said}"]
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("refusal: 法定代表人", "refusal: {限期}法定代表人", "以“{”开头的值会被当作字段表：整个值请用引号括起来，如 refusal: '{限期}法定代表人"),
+    ("refusal: 法定代表人", "refusal: [附件]法定代表人", "以“[”开头的值会被当作列表：整个值请用引号括起来"),
+    ("refusal: 法定代表人", "refusal：法定代表人", "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 refusal: 法定代表人"),
+    ("      handling: 责令改正", "      handling: {无}", "以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来"),
+    ("methods:\n- 实地检查\n- 书面检查", "methods: [实地检查，书面检查]", "这是用全角逗号或顿号连在一起的几项"),
+])
+def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
+    """A value opening with { or [, a full-width colon after a field, a list joined with full-width
+    commas: each said as what it is (they read as 缩进不一致, or a type with no hint)."""
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    edit(path, old, new)
+    found = [p for p in problems_for(check(archive), path) if said in p.message]
+    assert len(found) == 1 and found[0].line == line_of(path, new.split("\n")[0].strip()), \
+        [str(p) for p in problems_for(check(archive), path)]

@@ -425,11 +425,18 @@ class Schemas:
                 quoted = "'" + raw.replace("'", "''") + "'"
                 return record.problem(path, f"「{title}」应为文本，而不加引号的 {raw} 会被读作{_type_name(value)}："
                                             f"请加引号：{quoted}（或运行 docgen fmt 自动加上）")
-            return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}")
+            hint = ""
+            if isinstance(value, (dict, list)) and "string" in ([expected] if isinstance(expected, str) else expected):
+                hint = "：以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来（如 '{无}'）"
+            return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}{hint}")
         if kind == "enum":
             options = "、".join(str(o) for o in error.validator_value)
             if value is None:  # left empty (`status:` or `~`): said as such, not as a value “None”
                 return record.problem(path, f"「{title}」没有填写，应为：{options}")
+            pieces = [p.strip() for p in re.split("[，、；;]", value)] if isinstance(value, str) else []
+            if len(pieces) > 1 and all(p in error.validator_value for p in pieces):  # [实地检查，书面检查]
+                return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内：这是用全角逗号或顿号连在一起的"
+                                            "几项，列表各项之间请用半角逗号“,”分隔，或每项单独一行写成“- 项”")
             return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内，应为：{options}")
         if kind in ("pattern", "format"):
             hint = PATTERN_HINTS.get(schema.get("pattern")) or schema.get("description", "")
@@ -451,10 +458,14 @@ class Schemas:
         if kind == "uniqueItems":
             return record.problem(path, f"「{title}」中有重复的项")
         if kind in ("oneOf", "anyOf"):
-            return record.problem(path, f"「{title}」的写法不正确：{schema.get('description', '')}")
+            described = schema.get("description")
+            return record.problem(path, f"「{title}」的写法不正确：{described}" if described else
+                                  f"「{title}」的写法不正确：不符合模式文件允许的任何一种写法")
         if kind == "propertyNames":
             return record.problem(path, f"「{title}」中的编号格式不正确：只能包含字母、数字、“-”和“_”")
-        return record.problem(path, f"「{title}」不符合要求：{error.message}")
+        # a rule docgen's own schemas do not use (an office may add one): said in Chinese, naming it
+        return record.problem(path, f"「{title}」不符合模式文件中的规则“{kind}”"
+                                    f"（{_shown(error.validator_value) if not isinstance(error.validator_value, (dict, list)) else '见模式文件'}）")
 
 
 def _old_shape(path: tuple, key) -> bool:

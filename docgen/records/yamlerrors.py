@@ -24,6 +24,10 @@ ESCAPE_HINT = "双引号里的反斜杠“\\”用于转义，要写反斜杠本
 
 
 _FIELD_OR_ITEM = re.compile(r"(?:[A-Za-z_][\w-]*:(?: |$)|- )")  # "key: …", "key:" or "- …"
+# "key: {…}" or "key: […]" followed by more text: the value was taken for a mapping or a list
+_BRACKETED = re.compile(r"^\s*(?:- )?[^\s:#'\"][^:#]*:\s+([\[{])[^\n]*[\]}]$")
+BRACKETED = "以“{}”开头的值会被当作{}：整个值请用引号括起来，如 {}: '{}'"
+FULL_WIDTH_COLON = "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 {}: {}"
 
 
 def _has(text: str, *parts: str) -> bool:
@@ -90,6 +94,13 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         at_line, at_column, which = opened
         return at_line, at_column, (f"引号没有闭合：这里开始的{which}在本行没有对应的结束{which}（请在本行补上），"
                                     f"它一直延续到第 {line} 行的{which}才结束")
+    bracketed = _BRACKETED.match(before) if _has(problem, "expected <block end>", "expected key") else None
+    if bracketed:  # 意见: {限期}整改
+        rest = text[text.rfind("\n", 0, index) + 1:].split("\n", 1)[0]
+        key, value = (part.strip() for part in rest.split(":", 1))
+        bracket = bracketed.group(1)
+        return line, column, BRACKETED.format(bracket, "字段表" if bracket == "{" else "列表", key.lstrip("- "),
+                                              value.replace("'", "''"))
     if _has(problem, "expected <block end>", "expected key") and before[-1:] in ("'", '"') \
             and before.count(before[-1]) >= 2 and char not in "\n#":
         return line, column, "引号结束后又写了文字：整个值应在一对引号之内（如 意见: '无异议，多余的话'），或删除引号后的文字"
@@ -149,6 +160,10 @@ def explain(exc, text: str) -> tuple[int, int, str]:
     if "expected ':'" in problem or "simple key" in context:
         if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
             line, column = cmark.line + 1, cmark.column + 1
+        row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
+        if "：" in row and ": " not in row and not row.rstrip().endswith(":"):
+            key, value = (part.strip() for part in row.split("：", 1))
+            return line, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- ") or "字段", value or "值")
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
                               "值太长换了行时，请用引号把整个值括起来")
     if _has(problem, "',' or ']'"):
