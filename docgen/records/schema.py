@@ -426,7 +426,8 @@ class Schemas:
                 return record.problem(path, f"「{title}」应为文本，而不加引号的 {raw} 会被读作{_type_name(value)}："
                                             f"请加引号：{quoted}（或运行 docgen fmt 自动加上）")
             hint = ""
-            if isinstance(value, (dict, list)) and "string" in ([expected] if isinstance(expected, str) else expected):
+            if isinstance(value, (dict, list)) and "string" in ([expected] if isinstance(expected, str) else expected) \
+                    and not any(k in schema for k in ("format", "pattern", "enum")) and _written_in_brackets(record, path):
                 hint = "：以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来（如 '{无}'）"
             return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}{hint}")
         if kind == "enum":
@@ -466,6 +467,20 @@ class Schemas:
         # a rule docgen's own schemas do not use (an office may add one): said in Chinese, naming it
         return record.problem(path, f"「{title}」不符合模式文件中的规则“{kind}”"
                                     f"（{_shown(error.validator_value) if not isinstance(error.validator_value, (dict, list)) else '见模式文件'}）")
+
+
+def _written_in_brackets(record, path: tuple) -> bool:
+    """Whether the value at `path` is written opening with “{” or “[” on its line (YAML's flow style: a
+    clerk's {限期}整改), not as the indented lines of a mapping or list."""
+    line, column = record.doc.position(path)
+    try:
+        with open(record.abspath, encoding="utf-8", errors="replace") as handle:
+            for number, row in enumerate(handle, 1):
+                if number == line:
+                    return row[column - 1:column] in ("{", "[")
+    except OSError:
+        pass
+    return False
 
 
 def _old_shape(path: tuple, key) -> bool:
