@@ -429,7 +429,7 @@ def render_text(status: Status, partial: bool = False) -> str:
         lines += [
             "",
             label("运用信用风险分类抽查占比") + f"{_fmt(p.credit_share)}（目标 ≥ {TARGET_CREDIT_SHARE:g}%，"
-            f"{_mark((p.credit_share or 0) >= TARGET_CREDIT_SHARE)}）",
+            f"{verdict(p.credit_share, lambda v: v >= TARGET_CREDIT_SHARE)}）",
             label("结果按时录入率") + f"{_fmt(p.entry_rate)}（按时 {p.entered_on_time}，逾期 {p.entered_late}，"
             f"未到期 {p.entered_pending}；目标 100%）",
             label("结果按时公示率") + f"{_fmt(p.disclosure_rate)}（按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，"
@@ -485,14 +485,15 @@ def _annual_lines(a: AnnualStatus) -> list[str]:
         label("名录库抽查覆盖率") + f"{a.inspected} / {a.roster} = {_fmt(a.coverage)}（目标 ≥ {TARGET_ROSTER_SHARE:g}%，"
         f"{_mark((a.coverage or 0) >= TARGET_ROSTER_SHARE)}）",
         label("运用信用风险分类抽查占比") + f"{_fmt(a.credit_share)}（目标 ≥ {TARGET_CREDIT_SHARE:g}%，"
-        f"{_judged(a.credit_share, lambda v: v >= TARGET_CREDIT_SHARE)}）",
-        label("结果按时录入率") + f"{_fmt(a.entry_rate)}（目标 100%，{_judged(a.entry_rate, lambda v: v == 100.0)}）",
-        label("结果按时公示率") + f"{_fmt(a.disclosure_rate)}（目标 100%，{_judged(a.disclosure_rate, lambda v: v == 100.0)}）",
+        f"{verdict(a.credit_share, lambda v: v >= TARGET_CREDIT_SHARE)}）",
+        label("结果按时录入率") + f"{_fmt(a.entry_rate)}（目标 100%，{verdict(a.entry_rate, lambda v: v >= TARGET_ON_TIME)}）",
+        label("结果按时公示率") + f"{_fmt(a.disclosure_rate)}（目标 100%，{verdict(a.disclosure_rate, lambda v: v >= TARGET_ON_TIME)}）",
         label("后续处置") + f"共 {a.follow_ups_total} 项，未完结 {a.follow_ups_open}"
         f"（目标全部完结，{_mark(a.follow_ups_open == 0)}）",
     ]
     return lines + _department_lines(a.departments)
 
 
-def _judged(value: float | None, met) -> str:
+def verdict(value: float | None, met) -> str:
+    """达标 or 未达标 for a rate, or 尚无数据 while there is nothing to count (the 08 sheet says the same)."""
     return "尚无数据" if value is None else _mark(met(value))

@@ -370,3 +370,14 @@ def test_an_inspection_whose_entity_has_an_error_of_its_shape_is_not_counted(arc
     edit(archive / "records/entities/org-033.yaml", "credit_class: C", "credit_class: Z")
     after = json.loads(run_docgen(*args, cwd=archive).stdout)["plans"][0]["inspections"]
     assert after == before - 1
+
+
+def test_the_statistics_sheet_says_no_data_rather_than_met(archive):
+    """As of the day before any visit nothing is entered or disclosed yet: the 08 sheet said 达标 for
+    the on-time rates (nothing late), the status 尚无数据; both now say 尚无数据 for a rate of nothing."""
+    assert run_docgen("build", "--plan", "qa-2023-30", "--as-of", "2023-11-01", cwd=archive).returncode == 0
+    wb = openpyxl.load_workbook(archive / "output/qa-2023-30/08_抽查情况统计表.xlsx")
+    targets = {r[0]: r for r in wb["工作指标"].iter_rows(min_row=5, values_only=True) if r[0]}
+    for name in ("抽查结果按时录入率", "抽查结果按时公示率"):
+        assert targets[name][2] == "—" and targets[name][3] == "尚无数据", targets[name]
+    assert all(r[3] == "尚无数据" for n, r in targets.items() if n.endswith("：结果按时公示率")), targets

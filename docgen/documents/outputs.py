@@ -142,7 +142,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     """The 08 workbook's rows: per credit class, and per target."""
     import datetime as dt
 
-    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ON_TIME, TARGET_ROSTER_SHARE, compute, percent, verdict
 
     today = as_of or latest_record_date(checked, plan_id)
     status = compute(checked, today, [plan_id])
@@ -154,15 +154,15 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     y = status.year
     targets = [
         {"name": "运用信用风险分类抽查占比", "target": f"≥{TARGET_CREDIT_SHARE:g}%", "actual": pct(p.credit_share),
-         "state": "达标" if (p.credit_share or 0) >= TARGET_CREDIT_SHARE else "未达标",
+         "state": verdict(p.credit_share, lambda v: v >= TARGET_CREDIT_SHARE),
          "detail": f"{p.credit_driven} / {p.inspections} 份抽查记录"},
         {"name": f"{y.year}年名录库抽查覆盖率", "target": f"≥{TARGET_ROSTER_SHARE:g}%", "actual": pct(y.share),
-         "state": "达标" if y.met else "未达标", "detail": f"{y.inspected} / {y.roster} 个存续主体"},
+         "state": verdict(y.share, lambda v: y.met), "detail": f"{y.inspected} / {y.roster} 个存续主体"},
         {"name": "抽查结果按时录入率", "target": "100%", "actual": pct(p.entry_rate),
-         "state": "达标" if p.entered_late == 0 else "未达标",
+         "state": verdict(p.entry_rate, lambda v: v >= TARGET_ON_TIME),
          "detail": f"按时 {p.entered_on_time}，逾期 {p.entered_late}，未到期 {p.entered_pending}"},
         {"name": "抽查结果按时公示率", "target": "100%", "actual": pct(p.disclosure_rate),
-         "state": "达标" if p.disclosed_late == 0 else "未达标",
+         "state": verdict(p.disclosure_rate, lambda v: v >= TARGET_ON_TIME),
          "detail": f"按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，未到期 {p.disclosed_pending}"},
         {"name": "后续处置完结率", "target": "100%", "actual": pct(p.closure_rate),
          "state": "达标" if p.follow_ups_open == 0 else "未完结",
@@ -170,14 +170,15 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
                    f"（逾期 {p.follow_ups_overdue}）"},
     ]
     for d in p.departments:  # 谁检查、谁录入、谁公示: each department's own on-time rates
-        entry, disclosure = (pct(percent(a, a + b)) for a, b in ((d.entered_on_time, d.entered_late),
-                                                                   (d.disclosed_on_time, d.disclosed_late)))
+        entry_rate, disclosure_rate = (percent(a, a + b) for a, b in ((d.entered_on_time, d.entered_late),
+                                                                       (d.disclosed_on_time, d.disclosed_late)))
+        entry, disclosure = pct(entry_rate), pct(disclosure_rate)
         targets += [
             {"name": f"{d.name}：结果按时录入率", "target": "100%", "actual": entry,
-             "state": "达标" if d.entered_late == 0 else "未达标",
+             "state": verdict(entry_rate, lambda v: v >= TARGET_ON_TIME),
              "detail": f"按时 {d.entered_on_time}，逾期 {d.entered_late}，未到期 {d.entered_pending}"},
             {"name": f"{d.name}：结果按时公示率", "target": "100%", "actual": disclosure,
-             "state": "达标" if d.disclosed_late == 0 else "未达标",
+             "state": verdict(disclosure_rate, lambda v: v >= TARGET_ON_TIME),
              "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
                        f"待审核批准 {d.awaiting_approval}"},
         ]
