@@ -662,3 +662,13 @@ def test_an_entity_that_could_not_be_found_owes_no_notice(archive):
     edit(path, "  xfjy:\n    results:\n    - 通过登记的住所（经营场所）无法联系", "  xfjy:\n    results:\n    - 未发现问题")
     notices = [p for p in problems_for(check(archive), path) if "「送达告知书」已逾期" in p.message]
     assert len(notices) == 1, notices
+
+
+def test_a_notice_served_after_the_visit_is_said_once(archive):
+    """The 告知书 served after the visit: the dates out of order, said at the visit — not again as the
+    serving step done late (two errors for one fact)."""
+    path = archive / "records/inspections" / PLAN / "org-021.yaml"
+    edit(path, "  notice_served: '2023-11-02'", "  notice_served: '2023-11-09'")
+    found = [p for p in problems_for(check(archive), path)
+             if ("告知书送达" in p.message or "送达告知书" in p.message) and "约定检查日期" not in p.message]
+    assert len(found) == 1 and "早于「告知书送达日期」2023-11-09" in found[0].message, [str(p) for p in found]

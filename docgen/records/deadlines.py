@@ -72,6 +72,9 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
         for key, step in (("phone_notice", "电话告知"), ("notice_served", "送达告知书")):
             if unreachable and not dates.get(key):  # the entity could not be found: nothing to call or serve
                 continue
+            done = parse_date(dates.get(key))
+            if done is not None and done > visit:  # after the visit: the dates' order is the error said (rules)
+                continue
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
                                   step, subject, visit, parse_date(dates.get(key))))
     team = [d for d in (data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}) if isinstance(d, str)]
