@@ -311,17 +311,9 @@ class RecordCache:
 
     stamp = staticmethod(file_stamp)
 
-    def get_unchanged(self, path: str, stamp: list[int] | None = None):
-        """The cached result when the file's modification time, size, inode and change time are as recorded
-        (`stamp`: taken this run already, see `snapshot.Inputs`)."""
-        entry = self.unchanged(path, stamp)
-        if entry is None:
-            return None
-        problems = entry.get("problems")
-        return entry.get("data"), [tuple(p) for p in problems] if problems else [], entry.get("sha", "")
-
     def unchanged(self, path: str, stamp: list[int] | None = None) -> dict | None:
-        """`get_unchanged`'s entry itself (for `attach` without looking it up again)."""
+        """The cached entry when the file's modification time, size, inode and change time are as recorded
+        (`stamp`: taken this run already, see `snapshot.Inputs`)."""
         shard = self.shards.get(path.rpartition(os.sep)[0])  # as `_entry`
         entry = shard.get(path) if shard is not None else None
         if entry.__class__ is not dict:

@@ -79,7 +79,8 @@ def validate(records_dir: str, as_of: str | None, staged: bool) -> None:
 
 
 def main() -> None:
-    """Entry point (console script and `python -m docgen`)."""
+    """The full run of a command, once `start.main` (the console script and `python -m docgen`) could
+    not answer it from the last run's snapshot."""
     from docgen.records import check
 
     check.ONE_SHOT = True  # `check_archive` may set its records aside from the cycle collector

@@ -176,7 +176,8 @@ def closed(action, today: dt.date) -> bool:
 
 
 def awaiting_on(part: dict, today: dt.date) -> bool:
-    """Entered by `today` and not approved by then (`results.awaiting_approval` on that day)."""
+    """Entered by `today` and not approved by then: the department's 经办领导 has to approve a result
+    before it is published (`results.is_publishable`)."""
     if not (results.part_results(part) and part.get("entered") and _came(part.get("entered"), today)):
         return False
     return not (results.is_approved(part) and _came(part["approval"].get("date"), today))

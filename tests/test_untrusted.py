@@ -571,7 +571,7 @@ def test_a_template_docgen_cannot_compile_is_the_templates_fault(archive, expres
     document.save(str(path))
     result = run_docgen("build", "--plan", PLAN, cwd=archive)
     out = result.stdout + result.stderr
-    assert result.returncode == 2 and f"模板 00_通知.docx " in out and said in out, out[-3000:]
+    assert result.returncode == 2 and "模板 00_通知.docx " in out and said in out, out[-3000:]
     assert "内部错误" not in out and "Traceback" not in out
 
 

@@ -1,8 +1,10 @@
 """Which documents each plan yields, from which inputs.
 
-An `Output` names its file, its template, the context the template sees and the record
-files it was made from. The context also serves as the output's fingerprint for
-incremental builds: same context and template → same bytes.
+An `Output` names its file, its template, how to make the context the template sees (made only
+when the document has to be rendered) and what that context is made from (`depends`: the
+SHA-256 of the record files or fields it reads). `depends` is the output's fingerprint for
+incremental builds: same depends and template → same bytes, so an unchanged document is
+recognised without building its context.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ NAME_BYTES = 120  # an entity name's share of a file name, in UTF-8 bytes (file 
 # handling are printed on the entity's own 实地核查记录表 only, never in a table or the statistics.
 TABLE_FIELDS = {
     "03": ("plan", "entity", "group", "dates", "follow_ups"),  # 后续处置工作台账 (per department: follow_ups)
-    "05": ("plan", "entity", "group", "phone_notice"),  # 电话告知记录表
+    "05": ("plan", "entity", "group", "phone_notice"),  # phone-notice table (电话告知记录表)
     "06": ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates",
            "phone_notice"),  # 人员分组及车辆安排 (a visit day agreed on the call, before the visit)
     "07": ("plan", "entity", "group", "departments"),  # 公示表: one row per entity per department
@@ -43,7 +45,6 @@ STATISTICS_FIELDS = ("plan", "entity", "credit_driven", "dates", "follow_ups", "
 YEAR_FIELDS = ("plan", "entity", "dates")
 NOTICE_FIELDS = ("plan", "entity", "group", "leader", "inspectors", "vehicle", "dates",
                  "phone_notice")  # 02 告知书 (the visit day agreed on the call)
-TABLES = ("03", "05", "06", "07", "08")
 PART_ITEMS = "items"
 
 

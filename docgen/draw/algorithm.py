@@ -193,12 +193,6 @@ class Draw:
     expired: list[dict] = field(default_factory=list)    # {department, inspector, valid_until}, left out
 
 
-def in_scope(plan: dict, entity: dict) -> bool:
-    if plan["entity_types"] and entity["type"] not in plan["entity_types"]:
-        return False
-    return entity["status"] in plan["statuses"]
-
-
 def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) -> Draw:
     """Draw entities per credit class, form groups, assign entities; raises DrawImpossible."""
     names = names or {}
@@ -212,7 +206,7 @@ def make_draw(inputs: Inputs, seed: str, names: dict[str, str] | None = None) ->
     cap = plan.get("yearly_cap")
     capped = []
     types, statuses = plan["entity_types"], plan["statuses"]
-    for entity in inputs.entities:  # `in_scope`, spelled out: asked 100,000 times for a county's roster
+    for entity in inputs.entities:  # `Index.in_scope`, spelled out: asked 100,000 times for a county's roster
         if (not types or entity["type"] in types) and entity["status"] in statuses \
                 and entity["credit_class"] in per_class:
             if cap is not None and counts.get(entity["id"], 0) >= cap:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from docgen.records.problems import DocgenError
 
 HEADER_ROWS_SEARCHED = 20
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 
 
 @dataclass

@@ -59,11 +59,6 @@ def is_publishable(part: dict) -> bool:
     return bool(part_results(part)) and bool(part.get("completed")) and is_approved(part)
 
 
-def awaiting_approval(part: dict) -> bool:
-    """Entered, not yet approved: the department's 经办领导 has to approve it before it is published."""
-    return bool(part_results(part)) and bool(part.get("entered")) and not is_approved(part)
-
-
 def shown(result: str, department: dict | None) -> str:
     """A result as printed: 违反〔部门〕相关规定 names the department's sector (违反教育部门相关规定),
     or the department's name when its record has no sector."""

@@ -40,7 +40,9 @@ def _recused_by_code(index: Index, entity_id, person: dict) -> bool:
 
 
 def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
-    """Ids match file names and are unique; inspectors and credit codes are unique."""
+    """Each record's own rules (`_own`: a text fits an Excel cell, …), and what is checked across records of
+    one kind: ids match file names and are unique; inspectors, credit codes and vehicle plates are unique;
+    recusals name existing entities; a working-day calendar is given once per year, with days of its year."""
     seen: dict[tuple[str, str], Record] = {}
     codes: dict[str, str] = {}
     for record in records:
