@@ -19,7 +19,7 @@ from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.problems import DocgenError
 from docgen.office.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
 from docgen.records.yamlout import record_path, record_text
-from docgen.writer import write_atomic
+from docgen.writer import write_atomic, write_new
 
 ENTITY_COLUMNS = {
     "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "统一社会信用代码(注册号)"),
@@ -315,11 +315,15 @@ def _save(kind: str, records_dir: str, existing, rid: str, data: dict, changes: 
     if os.path.exists(path):
         report.problems.append(f"{where}：{os.path.relpath(path)} 已存在（内容与导入的不对应），未覆盖")
         return
-    report.created.append(f"{where}：新建 {os.path.relpath(path)}")
     if not dry_run:
         refuse_outside(path, records_dir)
-        write_atomic(path, record_text(kind, {"id": rid, **data}, path, records_dir,
-                                       "由 docgen import 从名录库导入").encode("utf-8"))
+        try:  # never a file that appeared since it was looked for
+            write_new(path, record_text(kind, {"id": rid, **data}, path, records_dir,
+                                        "由 docgen import 从名录库导入").encode("utf-8"))
+        except FileExistsError:
+            report.problems.append(f"{where}：{os.path.relpath(path)} 已存在，未覆盖")
+            return
+    report.created.append(f"{where}：新建 {os.path.relpath(path)}")
 
 
 def _updated(kind: str, path: str, records_dir: str, old: dict, merged: dict) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ from docgen.office.examples import EXAMPLES
 from docgen.records.problems import DocgenError
 from docgen.records.tree import refuse_outside
 from docgen.records.skeleton import render
-from docgen.writer import write_atomic
+from docgen.writer import write_new
 from docgen.records.yamlout import record_path, schema_line
 
 GITATTRIBUTES = "# docgen：git diff 显示 Word / Excel 文书里的文字变化（配合 docgen git-setup）\n*.docx diff=docgen\n*.xlsx diff=docgen\n"
@@ -102,19 +101,18 @@ def _copy_tree(source: str, target: str, created: list[str], skipped: list[str])
         if name.startswith(("__", ".")) or not name.endswith((".json", ".docx", ".xlsx")):
             continue
         destination = os.path.join(target, name)
-        if os.path.exists(destination):
-            skipped.append(destination)
-            continue
         os.makedirs(target, exist_ok=True)
-        shutil.copyfile(os.path.join(source, name), destination)
-        created.append(destination)
+        with open(os.path.join(source, name), "rb") as handle:
+            _write_new(destination, handle.read(), created, skipped)
 
 
-def _write_new(path: str, text: str, created: list[str], skipped: list[str]) -> None:
-    if os.path.exists(path):
+def _write_new(path: str, content: str | bytes, created: list[str], skipped: list[str]) -> None:
+    """Write a file of a new archive, never over one that is there (or appears meanwhile): skipped."""
+    try:
+        write_new(path, content.encode("utf-8") if isinstance(content, str) else content)
+    except FileExistsError:
         skipped.append(path)
         return
-    write_atomic(path, text.encode("utf-8"))
     created.append(path)
 
 
@@ -212,8 +210,10 @@ def new_record(records_dir: str, schemas_dir: str, kind: str, rid: str | None) -
     shown = _inherited(records_dir, schemas_dir, data["plan"]) if kind == "inspection" else None
     text = record_file_text(kind, data, path, records_dir, schemas_dir, note, shown)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "x", encoding="utf-8") as handle:  # "x": never replaces a file that appeared meanwhile
-        handle.write(text)
+    try:  # atomic, and never over a file that appeared meanwhile
+        write_new(path, text.encode("utf-8"))
+    except FileExistsError:
+        raise DocgenError(f"{os.path.relpath(path)} 已存在，docgen 不会覆盖它") from None
     return path
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from docgen.records.tree import FOLDER_OF
-from docgen.writer import write_atomic
+from docgen.writer import write_atomic, write_new
 
 
 class _Dumper(yaml.SafeDumper):
@@ -54,10 +54,12 @@ def record_path(records_dir: str, kind: str, *parts: str) -> str:
 
 def write_record(kind: str, data: dict, path: str, records_dir: str, comment: str = "",
                  overwrite: bool = False) -> None:
-    """Write one record; refuses to replace an existing file unless `overwrite` is asked for."""
+    """Write one record; refuses to replace an existing file (FileExistsError, even for one that appears
+    while this is written) unless `overwrite` is asked for."""
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(path)
     from docgen.records.tree import refuse_outside
 
     refuse_outside(path, records_dir)
-    write_atomic(path, record_text(kind, data, path, records_dir, comment).encode("utf-8"))
+    data = record_text(kind, data, path, records_dir, comment).encode("utf-8")
+    (write_atomic if overwrite else write_new)(path, data)
