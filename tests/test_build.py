@@ -412,3 +412,33 @@ def test_no_environment_variable_changes_a_document(archive, tmp_path):
     assert run_docgen("build", cwd=other, env={"SOURCE_DATE_EPOCH": "1700000000"}).returncode == 0
     ours = sorted(p.relative_to(archive) for p in (archive / "output").rglob("*.docx"))
     assert ours and all((archive / p).read_bytes() == (other / p).read_bytes() for p in ours)
+
+
+def test_a_template_replaced_with_its_time_and_size_kept_is_read_again(archive):
+    """A watcher keeps prepared templates between builds: one replaced by a file of the same size and
+    modification time (cp -p, unzip, rsync -t) is read again, not served from what was prepared."""
+    import os
+
+    templates = archive / "templates"
+    shutil.copytree(pathlib.Path(__file__).resolve().parent.parent / "templates", templates)
+    target = templates / "00_通知.docx"
+    with zipfile.ZipFile(target) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+
+    def write(marker: str) -> None:
+        changed = dict(parts)
+        changed["word/document.xml"] = parts["word/document.xml"].replace("附件".encode(), marker.encode(), 1)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
+            for name, data in changed.items():
+                out.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+        os.utime(target, ns=(10**18, 10**18))
+
+    write("甲件")
+    out = archive / "output"
+    build(Archive(str(archive / "records")), str(out), [PLAN])
+    size = target.stat().st_size
+    write("乙件")
+    assert target.stat().st_size == size and target.stat().st_mtime_ns == 10**18
+    build(Archive(str(archive / "records")), str(out), [PLAN])
+    text = "\n".join(p.text for p in docx.Document(str(out / PLAN / "00_通知.docx")).paragraphs)
+    assert "乙件" in text and "甲件" not in text

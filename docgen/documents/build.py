@@ -492,9 +492,9 @@ class Renderer:
         return self._prepared(WorkbookTemplate, path, output.template)
 
     def _prepared(self, kind, path: str, name: str):
-        """A prepared template, kept in this process while its file is unchanged (the watcher's builds)."""
-        stat = os.stat(path)
-        key = (kind.__name__, path, stat.st_mtime_ns, stat.st_size)
+        """A prepared template, kept in this process while its file's bytes are unchanged (the watcher's
+        builds): by their SHA-256, not the modification time and size, which a copy or unzip keeps."""
+        key = (kind.__name__, path, self.digest(name))
         template = _templates.get(key)
         if template is None:
             template = _templates[key] = kind(path, name, cache_dir=self.cache_dir)
