@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import run_docgen
+from conftest import edit, run_docgen
 from docgen.documents import pdf
 
 FAKE = textwrap.dedent("""\
@@ -237,3 +237,34 @@ def test_ledger_prints_at_nine_points_or_more(archive):
         assert sizes and min(sizes) >= 9, (source, min(sizes))
         footer = reader.pages[0].extract_text()
         assert f"共 {len(reader.pages)} 页" in footer  # the page-number footer prints whole
+
+
+def test_pdfs_of_a_build_killed_before_its_manifest_are_still_docgens(archive, fake_office, monkeypatch):
+    """As documents: a --pdf build killed after writing PDFs, before its manifest, left PDFs the manifest
+    does not know; the next --pdf build took them for a clerk's files and wrote its PDFs beside them."""
+    from docgen.documents import build as build_module
+    from docgen.records.archive import Archive
+
+    office, log = fake_office
+    monkeypatch.setenv("PATH", f"{office.parent}{os.pathsep}{os.environ['PATH']}")
+    plan = "qx-2024-6"
+    real = build_module.write_atomic
+
+    class Killed(BaseException):
+        pass
+
+    def dying(path, data, **kw):
+        if os.path.basename(path) == build_module.MANIFEST:
+            raise Killed()
+        real(path, data, **kw)
+
+    monkeypatch.setattr(build_module, "write_atomic", dying)
+    with pytest.raises(Killed):
+        build_module.build(Archive(str(archive / "records")), str(archive / "output"), [plan], pdf=True)
+    monkeypatch.setattr(build_module, "write_atomic", real)
+    out = archive / "output" / plan
+    assert (out / "00_通知.pdf").exists()
+    edit(archive / f"records/plans/{plan}.yaml", "  工作实施方案》的通知", "  工作实施方案》的通知（修订）")
+    again = run_docgen("build", "--pdf", "--plan", plan, cwd=archive)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(out.glob("*docgen新生成*")) and "不是 docgen 上次写入的 PDF" not in again.stdout, again.stdout

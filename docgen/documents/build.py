@@ -604,7 +604,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if pdf:
         from docgen.documents.pdf import write_pdfs  # LibreOffice, batches and fonts: only --pdf needs them
 
-        write_pdfs(out_dir, done, manifest, new_manifest, report, force, folder)
+        write_pdfs(out_dir, done, manifest, new_manifest, report, force, folder, journal)
     else:  # PDFs made by an earlier --pdf build stay while their document is unchanged
         for relpath, entry in manifest.items():
             source = (entry.get("sources") or [None])[0]

@@ -575,7 +575,7 @@ def _document_time(source: str) -> bytes:
 
 
 def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, report, force: bool,
-               files) -> None:
+               files, journal=None) -> None:
     """PDFs beside the documents whose bytes changed (or whose PDF is missing or was edited).
 
     A document LibreOffice cannot convert is reported as an error naming it (the build then
@@ -660,6 +660,8 @@ def write_pdfs(out_dir: str, outputs: list, manifest: dict, new_manifest: dict, 
         try:
             placed, target = _place(files, pdf_rel, os.path.join(out_dir, *pdf_rel.split("/")), manifest, report,
                                     force, new_manifest)
+            if journal is not None:  # as a document: a build killed before its manifest knows the PDF is docgen's
+                journal.note(placed, digest)
             write_atomic(target, data)
             files.hashes.wrote(target, digest, _made_from(source_sha, packet))
         except Exception as exc:  # one PDF's failure never stops the others
