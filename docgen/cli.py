@@ -183,9 +183,10 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
     from docgen.records.textcheck import INVISIBLE
 
     odd = INVISIBLE.search(seed)
-    if odd:  # the draw record could not hold it (validate refuses it), leaving the draw stuck half done
+    if odd:  # an announced seed is typed again by whoever checks the draw: nothing in it may be invisible
+        # (a control character would also make the draw record one validate refuses, the draw stuck half done)
         raise DocgenError(f"种子中有不可见的字符 U+{ord(odd.group(0)):04X}（如从 Windows 文本文件复制时带上的回车符），"
-                          "抽取记录无法保存它；请去掉后再抽取")
+                          "公开复核时别人无法照样输入，抽取记录也可能无法保存它；请去掉后再抽取")
     for line in run_draw(checked, plan_id, seed, redraw=redraw, dry_run=dry_run):
         click.echo(line)
 
