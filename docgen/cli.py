@@ -187,6 +187,10 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
         # (a control character would also make the draw record one validate refuses, the draw stuck half done)
         raise DocgenError(f"种子中有不可见的字符 U+{ord(odd.group(0)):04X}（如从 Windows 文本文件复制时带上的回车符），"
                           "公开复核时别人无法照样输入，抽取记录也可能无法保存它；请去掉后再抽取")
+    from docgen.office.examples import leftover_examples
+
+    for line in leftover_examples(checked, plan_id):
+        click.echo(line)
     for line in run_draw(checked, plan_id, seed, redraw=redraw, dry_run=dry_run):
         click.echo(line)
 

@@ -375,3 +375,19 @@ def test_commands_run_in_a_subfolder_say_where_the_archive_is(archive, tmp_path)
         assert "当前文件夹不是档案的顶层文件夹" in result.stderr and "请先进入该文件夹" in result.stderr
     assert not (archive / "records/records").exists() and not (archive / "records/plans/records").exists()
     assert run_docgen("new", "entity", "org-100", cwd=archive).returncode == 0
+
+
+def test_a_draw_says_that_inits_examples_take_part(tmp_path):
+    """The example entity and department `docgen init` made are drawn like real ones in the office's
+    own plan: the draw says so (not for the example plan itself)."""
+    root = tmp_path / "county"
+    assert run_docgen("init", str(root), cwd=tmp_path).returncode == 0
+    text = (root / "records/plans/example-plan.yaml").read_text(encoding="utf-8")
+    (root / "records/plans/p2.yaml").write_text(text.replace("id: example-plan", "id: p2", 1), encoding="utf-8")
+    shutil.rmtree(root / "records/inspections/example-plan")
+    result = run_docgen("draw", "p2", "--seed", "s", "--dry-run", cwd=root)
+    assert "records/entities/example-org.yaml" in result.stdout and "是 docgen init 建立的示例记录" in result.stdout
+    assert "records/departments/example-dept.yaml" in result.stdout
+    (root / "records/plans/p2.yaml").unlink()
+    mine = run_docgen("draw", "example-plan", "--seed", "s", "--dry-run", cwd=root)
+    assert "示例记录" not in mine.stdout

@@ -68,3 +68,19 @@ INSPECTION = {
     "inspectors": {"example-dept": ["example-dept-01", "example-dept-02"]}, "vehicle": "冀B·00001",
 }
 EXAMPLES = {"plan": PLAN, "department": DEPARTMENT, "items": ITEMS, "entity": ENTITY, "inspection": INSPECTION}
+
+
+def leftover_examples(checked, plan_id: str) -> list[str]:
+    """Notes on the records `docgen init` made as examples, still there when a plan of the office's own is
+    drawn: the example entity is drawn like a real one, the example department's inspectors assigned."""
+    if plan_id == PLAN["id"]:
+        return []
+    index = checked.index
+    found = []
+    if index.exists("entity", ENTITY["id"]):
+        found.append(f"records/entities/{ENTITY['id']}.yaml（{ENTITY['name']}）")
+    plan = index.plans.get(plan_id)
+    if plan is not None and DEPARTMENT["id"] in index.plan_department_ids(plan.data):
+        found.append(f"records/departments/{DEPARTMENT['id']}.yaml（{DEPARTMENT['name']}）")
+    return [f"提示：{what} 是 docgen init 建立的示例记录，会和真实记录一样参加本次抽取；正式抽取前请删除它，"
+            "或改为本单位的记录" for what in found]
