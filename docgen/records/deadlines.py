@@ -77,7 +77,8 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
                 continue
             found.append(Deadline(record.path, ("dates", key) if dates.get(key) else ("dates", "visit"), record,
                                   step, subject, visit, parse_date(dates.get(key))))
-    team = [d for d in (data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}) if isinstance(d, str)]
+    team = [d for d in (data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {})
+            if isinstance(d, str)] if not results.is_old_shape(data) else []  # (the old shape: migrate first)
     # every department of the team owes its own result: one that wrote none yet (no part, or no
     # completion date) has its time running from the visit, the day the joint inspection was done
     # (seed: 自完成联合抽查工作后3个工作日内录入), so that nothing is met by leaving it out
