@@ -381,3 +381,4 @@ def test_the_statistics_sheet_says_no_data_rather_than_met(archive):
     for name in ("抽查结果按时录入率", "抽查结果按时公示率"):
         assert targets[name][2] == "—" and targets[name][3] == "尚无数据", targets[name]
     assert all(r[3] == "尚无数据" for n, r in targets.items() if n.endswith("：结果按时公示率")), targets
+    assert targets["后续处置完结率"][2:4] == ("—", "尚无数据"), targets["后续处置完结率"]  # no follow-up yet

@@ -166,7 +166,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
          "state": verdict(p.disclosure_rate, lambda v: v >= TARGET_ON_TIME),
          "detail": f"按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，未到期 {p.disclosed_pending}"},
         {"name": "后续处置完结率", "target": "100%", "actual": pct(p.closure_rate),
-         "state": "达标" if p.follow_ups_open == 0 else "未完结",
+         "state": verdict(p.closure_rate, lambda v: v >= TARGET_ON_TIME).replace("未达标", "未完结"),
          "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
                    f"（逾期 {p.follow_ups_overdue}）"},
     ]
