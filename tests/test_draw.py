@@ -480,7 +480,8 @@ def test_a_recusal_written_as_a_credit_code_stops_the_draw(archive):
 def test_records_made_from_the_draw_record_match_the_draw(seed, conflicted):
     """The draw record alone rebuilds every assignment (what --resume, --rollback and --redraw rely on),
     also when the lead department is not listed first and a leader must step aside."""
-    from docgen.draw.run import _assignments_of, draw_data
+    from docgen.draw.run import draw_data
+    from docgen.records.draws import assignments_of
 
     conflicts = collections.defaultdict(list)
     for dep, person, entity in conflicted:
@@ -492,7 +493,7 @@ def test_records_made_from_the_draw_record_match_the_draw(seed, conflicted):
         draw = make_draw(inputs, seed)
     except DrawImpossible:
         return
-    rebuilt = _assignments_of(draw_data("p-draw-1", "p", draw, None))
+    rebuilt = assignments_of(draw_data("p-draw-1", "p", draw, None))
     assert rebuilt == {e: {**a, "vehicle": a["vehicle"]} for e, a in draw.assignments.items()}
 
 

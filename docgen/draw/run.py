@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import display
+from docgen.records.draws import assignments_of, draw_number, unfinished_message
 from docgen.records.tree import FOLDER_OF
 from docgen.records.tree import refuse_outside
 from docgen.cache import CACHE_DIR
@@ -77,15 +78,9 @@ def context_for(checked: Checked, plan_id: str, doing: str = "抽取") -> Contex
     return Context(checked, plan_rec.data, inputs, names)
 
 
-def _draw_number(record) -> int:
-    """n of an id "<plan>-draw-<n>"."""
-    tail = str(record.data.get("id", "")).rsplit("-", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
-
-
 def draws_of(checked: Checked, plan_id: str) -> list:
     """The plan's draw records, oldest first."""
-    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=_draw_number)
+    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=draw_number)
 
 
 def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
@@ -106,7 +101,7 @@ def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
     for record in checked.records:
         if record.kind == "draw" and not checked.is_valid(record) and isinstance(record.data, dict) \
                 and record.data.get("plan") == plan_id:  # its id may be the broken part: its name counts too
-            found[record.path] = max(_draw_number(record), named(record.path) or 0)
+            found[record.path] = max(draw_number(record), named(record.path) or 0)
     for problem in checked.errors:
         number = named(problem.path)
         if number is not None:
@@ -117,14 +112,7 @@ def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
 def unfinished_draws(checked: Checked, plan_id: str) -> list:
     """Draw records of the plan still marked in progress (valid or not), oldest first."""
     return sorted((r for r in checked.records if r.kind == "draw" and isinstance(r.data, dict)
-                   and r.data.get("plan") == plan_id and r.data.get("status") == IN_PROGRESS), key=_draw_number)
-
-
-def unfinished_message(record, plan_id: str) -> str:
-    """What a clerk reads about an interrupted draw (validate says the same at the record's line)."""
-    return (f"抽取未完成：{record.path} 记录的抽取在写入抽查记录时被中断，records/inspections/{plan_id}/ 中的"
-            f"抽查记录可能不全。请运行 docgen draw {plan_id} --resume 完成这次抽取，"
-            f"或 docgen draw {plan_id} --rollback 撤销它（只删除它写入且未被改动的文件）后重新抽取")
+                   and r.data.get("plan") == plan_id and r.data.get("status") == IN_PROGRESS), key=draw_number)
 
 
 def inspection_data(plan_id: str, draw_id: str, entity_id: str, assignment: dict) -> dict:
@@ -162,7 +150,7 @@ def drawn_texts(records_dir: str, draw_record: dict) -> dict[str, bytes]:
     draw writes, what --resume writes again, and the only content --redraw and --rollback may delete."""
     plan_id, draw_id = draw_record["plan"], draw_record["id"]
     return {entity_id: inspection_text(records_dir, plan_id, draw_id, entity_id, assignment).encode("utf-8")
-            for entity_id, assignment in _assignments_of(draw_record).items()}
+            for entity_id, assignment in assignments_of(draw_record).items()}
 
 
 def inspection_file(records_dir: str, plan_id: str, entity_id: str) -> str:
@@ -425,28 +413,6 @@ def rollback(checked: Checked, plan_id: str) -> list[str]:
             + (f"，恢复 {restored} 份被替换的抽查记录" if restored else "") + "）"]
 
 
-def _assignments_of(draw_record: dict) -> dict[str, dict]:
-    """Per-entity assignment as stored in a draw record (groups plus substitutions), by the rules of
-    `make_draw`: a replaced leader's place goes to the first inspector of the leader's department."""
-    result = {}
-    for group in draw_record.get("groups") or []:
-        lead = next((d for d, ids in group["inspectors"].items() if group["leader"] in ids), None)
-        for entity_id in group.get("entities") or []:
-            result[entity_id] = {"group": group["group"], "leader": group["leader"], "lead": lead,
-                                 "inspectors": {d: list(ids) for d, ids in group["inspectors"].items()},
-                                 "vehicle": group.get("vehicle")}
-    for sub in draw_record.get("substitutions") or []:
-        team = result.get(sub["entity"], {}).get("inspectors", {}).get(sub["department"])
-        if team and sub["replaced"] in team:
-            team[team.index(sub["replaced"])] = sub["by"]
-    for assignment in result.values():
-        lead = assignment.pop("lead")
-        if not any(assignment["leader"] in ids for ids in assignment["inspectors"].values()):
-            team = assignment["inspectors"]
-            assignment["leader"] = team[lead if lead in team else next(iter(team))][0]
-    return result
-
-
 ADVICE = "提示："  # a finding's line that says what to do, not a difference (not counted)
 
 
@@ -471,7 +437,7 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
     if pending:
         return False, [unfinished_message(pending[-1], plan_id)]
     earlier = draws_of(checked, plan_id)
-    newest = _draw_number(earlier[-1]) if earlier else 0
+    newest = draw_number(earlier[-1]) if earlier else 0
     broken = [(number, path) for number, path in _broken_draws(checked, plan_id) if number >= newest]
     if broken:  # an older valid draw is not the one the inspections came from: never check that instead
         path = max(broken)[1]
@@ -504,7 +470,7 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
             for key in ("population", "drawn", "entities", "groups", "substitutions", "capped", "expired"):
                 if expected.get(key) != stored.get(key):
                     findings.append(f"抽取记录 {record.path} 的「{key}」与按种子重新计算的结果不一致（抽取记录被改动？）")
-    assigned = _assignments_of(stored)
+    assigned = assignments_of(stored)
     from docgen.records.rules import in_place
 
     inspections: dict = {}  # the record where it belongs first: a copy elsewhere is the one said to be extra

@@ -12,6 +12,7 @@ from typing import Iterator
 
 from docgen.records import creditcode, frequency, results
 from docgen.records.archive import Record
+from docgen.records.draws import assignments_of, draw_number, unfinished_message
 from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
 from docgen.records.problems import WARNING, Problem
 from docgen.records.tree import stem_of
@@ -335,8 +336,6 @@ def misplaced(record: Record) -> Iterator[Problem]:
 def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
     """plan id -> (record, entities) of the plan's latest draw record, as `draw --verify` takes it: only
     for plans whose draws are all whole (none in progress, none with errors), else nothing is said."""
-    from docgen.draw.run import _assignments_of, _draw_number
-
     by_plan: dict[str, list[Record]] = defaultdict(list)
     for draw in index.draws.values():
         if isinstance(draw.data.get("plan"), str):
@@ -346,8 +345,8 @@ def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
     for plan_id, draws in by_plan.items():
         if any("status" in d.data for d in draws) or any(rid.startswith(f"{plan_id}-draw-") for rid in broken):
             continue
-        latest = max(draws, key=_draw_number)
-        found[plan_id] = (latest, set(_assignments_of(latest.data)))
+        latest = max(draws, key=draw_number)
+        found[plan_id] = (latest, set(assignments_of(latest.data)))
     return found
 
 
@@ -604,8 +603,6 @@ def check_draws(index: Index) -> Iterator[Problem]:
         if isinstance(draw.data.get("plan"), str) and not index.exists("plan", draw.data["plan"]):
             yield draw.problem(("plan",), f"抽查计划“{draw.data['plan']}”不存在")
         if "status" in draw.data:  # the schema allows one value, in-progress (see docgen.draw.run)
-            from docgen.draw.run import unfinished_message
-
             yield draw.problem(("status",), unfinished_message(draw, draw.data.get("plan")))
 
 

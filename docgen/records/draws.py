@@ -1,0 +1,39 @@
+"""What a draw record says, as the rules (validate) and `docgen draw` (--verify, --resume) both read it:
+its number among the plan's draws, each entity's assignment, and the words for one left unfinished."""
+
+from __future__ import annotations
+
+
+def draw_number(record) -> int:
+    """n of an id "<plan>-draw-<n>"."""
+    tail = str(record.data.get("id", "")).rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def assignments_of(draw_record: dict) -> dict[str, dict]:
+    """Per-entity assignment as stored in a draw record (groups plus substitutions), by the rules of
+    `make_draw`: a replaced leader's place goes to the first inspector of the leader's department."""
+    result = {}
+    for group in draw_record.get("groups") or []:
+        lead = next((d for d, ids in group["inspectors"].items() if group["leader"] in ids), None)
+        for entity_id in group.get("entities") or []:
+            result[entity_id] = {"group": group["group"], "leader": group["leader"], "lead": lead,
+                                 "inspectors": {d: list(ids) for d, ids in group["inspectors"].items()},
+                                 "vehicle": group.get("vehicle")}
+    for sub in draw_record.get("substitutions") or []:
+        team = result.get(sub["entity"], {}).get("inspectors", {}).get(sub["department"])
+        if team and sub["replaced"] in team:
+            team[team.index(sub["replaced"])] = sub["by"]
+    for assignment in result.values():
+        lead = assignment.pop("lead")
+        if not any(assignment["leader"] in ids for ids in assignment["inspectors"].values()):
+            team = assignment["inspectors"]
+            assignment["leader"] = team[lead if lead in team else next(iter(team))][0]
+    return result
+
+
+def unfinished_message(record, plan_id: str) -> str:
+    """What a clerk reads about an interrupted draw (validate says the same at the record's line)."""
+    return (f"抽取未完成：{record.path} 记录的抽取在写入抽查记录时被中断，records/inspections/{plan_id}/ 中的"
+            f"抽查记录可能不全。请运行 docgen draw {plan_id} --resume 完成这次抽取，"
+            f"或 docgen draw {plan_id} --rollback 撤销它（只删除它写入且未被改动的文件）后重新抽取")
