@@ -421,7 +421,8 @@ def test_file_names_in_messages_cannot_drive_the_terminal(archive):
     assert "x\\u000arecords" in result.stdout
 
 
-@pytest.mark.parametrize("number", ["0x" + "f" * 9000, "0o" + "7" * 9000, "0b" + "1" * 20000, "9" * 9000])
+@pytest.mark.parametrize("number", ["0x" + "f" * 9000, "0x" + "f" * 3700, "0o" + "7" * 4500, "0b" + "1" * 14000,
+                                    "9" * 9000])
 def test_a_huge_number_is_kept_as_text(archive, number):
     """Python refuses to print an integer of more than 4,300 digits: read as text, not a crash."""
     (archive / "records/entities/org-910.yaml").write_text(f"id: org-910\nname: {number}\n", encoding="utf-8")
