@@ -382,3 +382,31 @@ def test_the_statistics_sheet_says_no_data_rather_than_met(archive):
         assert targets[name][2] == "—" and targets[name][3] == "尚无数据", targets[name]
     assert all(r[3] == "尚无数据" for n, r in targets.items() if n.endswith("：结果按时公示率")), targets
     assert targets["后续处置完结率"][2:4] == ("—", "尚无数据"), targets["后续处置完结率"]  # no follow-up yet
+
+
+def test_an_on_time_rate_is_met_by_nothing_late_not_by_its_rounding():
+    """1,999 of 2,000 entries on time rounds to 100.0%: one late entry is still 未达标."""
+    from docgen.status import percent, verdict
+
+    rate = percent(1999, 2000)
+    assert rate == 100.0 and verdict(rate, lambda v: 1 == 0) == "未达标" and verdict(None, lambda v: True) == "尚无数据"
+
+
+def test_a_department_that_owes_results_has_its_own_row(archive):
+    """A team department that wrote no part anywhere still owes its results: it has a row in the
+    status and the 08 sheet, and the plan's totals are the sum of the rows."""
+    import json
+    import re
+
+    for path in inspection_files(archive):
+        text = path.read_text(encoding="utf-8")
+        if "\n  gaj:\n    items:" in text:
+            start = text.index("\n  gaj:\n    items:") + 1
+            end = re.compile(r"^(?!    )", re.M).search(text, text.index("\n", start) + 1)
+            path.write_text(text[:start] + text[end.start() if end else len(text):], encoding="utf-8")
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json", cwd=archive).stdout)
+    plan = data["plans"][0]
+    rows = {row["name"]: row for row in plan["departments"]}
+    assert "迁安市公安局" in rows and rows["迁安市公安局"]["results"] == 0 and rows["迁安市公安局"]["entered_late"] > 0
+    assert sum(r["entered_late"] for r in rows.values()) == plan["entered_late"]
+    assert sum(r["entered_on_time"] for r in rows.values()) == plan["entered_on_time"]

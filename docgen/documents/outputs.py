@@ -143,7 +143,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     """The 08 workbook's rows: per credit class, and per target."""
     import datetime as dt
 
-    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ON_TIME, TARGET_ROSTER_SHARE, compute, percent, verdict
+    from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent, verdict
 
     today = as_of or latest_record_date(checked, plan_id)
     status = compute(checked, today, [plan_id])
@@ -160,13 +160,13 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
         {"name": f"{y.year}年名录库抽查覆盖率", "target": f"≥{TARGET_ROSTER_SHARE:g}%", "actual": pct(y.share),
          "state": verdict(y.share, lambda v: y.met), "detail": f"{y.inspected} / {y.roster} 个存续主体"},
         {"name": "抽查结果按时录入率", "target": "100%", "actual": pct(p.entry_rate),
-         "state": verdict(p.entry_rate, lambda v: v >= TARGET_ON_TIME),
+         "state": verdict(p.entry_rate, lambda v: p.entered_late == 0),
          "detail": f"按时 {p.entered_on_time}，逾期 {p.entered_late}，未到期 {p.entered_pending}"},
         {"name": "抽查结果按时公示率", "target": "100%", "actual": pct(p.disclosure_rate),
-         "state": verdict(p.disclosure_rate, lambda v: v >= TARGET_ON_TIME),
+         "state": verdict(p.disclosure_rate, lambda v: p.disclosed_late == 0),
          "detail": f"按时 {p.disclosed_on_time}，逾期 {p.disclosed_late}，未到期 {p.disclosed_pending}"},
         {"name": "后续处置完结率", "target": "100%", "actual": pct(p.closure_rate),
-         "state": verdict(p.closure_rate, lambda v: v >= TARGET_ON_TIME).replace("未达标", "未完结"),
+         "state": verdict(p.closure_rate, lambda v: p.follow_ups_open == 0).replace("未达标", "未完结"),
          "detail": f"共 {p.follow_ups_total} 项，已完结 {p.follow_ups_closed}，未完结 {p.follow_ups_open}"
                    f"（逾期 {p.follow_ups_overdue}）"},
     ]
@@ -176,10 +176,10 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
         entry, disclosure = pct(entry_rate), pct(disclosure_rate)
         targets += [
             {"name": f"{d.name}：结果按时录入率", "target": "100%", "actual": entry,
-             "state": verdict(entry_rate, lambda v: v >= TARGET_ON_TIME),
+             "state": verdict(entry_rate, lambda v: d.entered_late == 0),
              "detail": f"按时 {d.entered_on_time}，逾期 {d.entered_late}，未到期 {d.entered_pending}"},
             {"name": f"{d.name}：结果按时公示率", "target": "100%", "actual": disclosure,
-             "state": verdict(disclosure_rate, lambda v: v >= TARGET_ON_TIME),
+             "state": verdict(disclosure_rate, lambda v: d.disclosed_late == 0),
              "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
                        f"待审核批准 {d.awaiting_approval}"},
         ]
