@@ -496,6 +496,23 @@ def test_a_date_of_the_wrong_type_is_said_once(archive, value, said):
     ("methods:\n- 实地检查\n- 书面检查", "methods: [实地检查，书面检查]", "这是用全角逗号或顿号连在一起的几项"),
 ])
 def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
+    _mistyped(archive, old, new, said)
+
+
+@pytest.mark.parametrize("old, new, not_said", [
+    ("refusal: 法定代表人", "refusal: 法定代表人\n补充说明：当场整改", "全角"),  # a value wrapped onto a line with ：
+    ("  measure: 责令改正", "  measure: 责令改正、抄告相关部门", "连在一起的几项"),  # one value, not a list
+])
+def test_a_hint_is_not_given_where_it_would_mislead(archive, old, new, not_said):
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    if old not in path.read_text(encoding="utf-8"):
+        path = archive / "records/inspections/qa-2023-30/org-021.yaml"
+    edit(path, old, new)
+    messages = [p.message for p in problems_for(check(archive), path) if p.is_error]
+    assert messages and not any(not_said in m for m in messages), messages
+
+
+def _mistyped(archive, old, new, said):
     """A value opening with { or [, a full-width colon after a field, a list joined with full-width
     commas: each said as what it is (they read as 缩进不一致, or a type with no hint)."""
     path = archive / "records/inspections/qa-2023-30/org-031.yaml"

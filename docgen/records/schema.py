@@ -435,7 +435,8 @@ class Schemas:
             if value is None:  # left empty (`status:` or `~`): said as such, not as a value “None”
                 return record.problem(path, f"「{title}」没有填写，应为：{options}")
             pieces = [p.strip() for p in re.split("[，、；;]", value)] if isinstance(value, str) else []
-            if len(pieces) > 1 and all(p in error.validator_value for p in pieces):  # [实地检查，书面检查]
+            if len(pieces) > 1 and all(p in error.validator_value for p in pieces) and path and isinstance(path[-1], int):
+                # an item of a list written as several joined with full-width commas: [实地检查，书面检查]
                 return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内：这是用全角逗号或顿号连在一起的"
                                             "几项，列表各项之间请用半角逗号“,”分隔，或每项单独一行写成“- 项”")
             return record.problem(path, f"「{title}」的值“{_shown(value)}”不在可选范围内，应为：{options}")

@@ -161,7 +161,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
             line, column = cmark.line + 1, cmark.column + 1
         row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
-        if "：" in row and ": " not in row and not row.rstrip().endswith(":"):
+        if re.match(r"\s*(?:- )?[A-Za-z_][\w-]*\s*：", row):  # a field name, then a full-width colon
             key, value = (part.strip() for part in row.split("：", 1))
             return line, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- ") or "字段", value or "值")
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
