@@ -641,7 +641,12 @@ def test_a_drawn_entity_without_its_inspection_record_is_said(archive):
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("plan: ", "plan: [", 1), encoding="utf-8")  # cannot be read
     assert not [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message]
-    record.unlink()
+    aside = record.with_name("阳光.yaml")  # renamed, its plan left blank or mistyped: there, only misnamed
+    for broken in ("plan: \n", "plan: qa-2023-3\n"):
+        aside.write_text(text.replace("plan: qa-2023-30\n", broken, 1), encoding="utf-8")
+        record.unlink(missing_ok=True)
+        assert not [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message], broken
+    aside.unlink()
     found = [p for p in problems_for(check(archive), draw) if "没有抽查记录" in p.message]
     assert len(found) == 1 and not found[0].is_error and "（org-048）在 records/inspections/qa-2023-30/ 中" in found[0].message
     lines = draw.read_text(encoding="utf-8").splitlines()

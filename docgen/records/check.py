@@ -247,8 +247,14 @@ def index_records(records: list[Record], problems: list, unparsed: list[tuple[st
     index = Index.build(valid_shape)
     index.broken = {(r.kind, r.data.get("id")) for r in broken if isinstance(r.data.get("id"), str)}
     for record in broken:
-        if record.kind == "inspection" and isinstance(record.data.get("plan"), str):
-            index.broken_by_plan[record.data["plan"]].append(record.path)
+        if record.kind == "inspection":
+            # the plan it names, and the plan whose folder holds it (its `plan` may be the broken part)
+            plan = record.data.get("plan") if isinstance(record.data, dict) else None
+            folder = os.path.basename(os.path.dirname(record.abspath))
+            in_folder = folder if os.path.basename(os.path.dirname(os.path.dirname(record.abspath))) == "inspections" \
+                else None
+            for plan_id in dict.fromkeys(p for p in (plan if isinstance(plan, str) else None, in_folder) if p):
+                index.broken_by_plan[plan_id].append(record.path)
     for kind, path in unparsed:
         stem = stem_of(os.path.basename(path))
         index.broken.add((kind, stem))  # probably its id: no "does not exist" errors about it elsewhere

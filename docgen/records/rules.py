@@ -15,7 +15,6 @@ from docgen.records.archive import Record
 from docgen.records.draws import assignments_of, draw_number, unfinished_message
 from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
 from docgen.records.problems import WARNING, Problem
-from docgen.records.tree import stem_of
 
 STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 
@@ -610,10 +609,12 @@ def check_drawn_inspected(index: Index) -> Iterator[Problem]:
     """Every entity of a plan's latest draw has its inspection record: one deleted (or never made) is
     an entity drawn and not inspected, which only `draw --verify` said before."""
     for plan_id, (draw, drawn) in _drawn_entities(index).items():
-        recorded = {r.data.get("entity") for r in index.by_plan.get(plan_id, [])}
-        broken = {stem_of(os.path.basename(p)) for key in (plan_id, "*") for p in index.broken_by_plan.get(key, [])}
+        if index.broken_by_plan.get(plan_id) or index.broken_by_plan.get("*"):
+            continue  # a record of the plan that cannot be read may be any drawn entity's: its own error says so
+        recorded = {r.data.get("entity") for r in index.inspections
+                    if r.data.get("plan") == plan_id or os.path.basename(os.path.dirname(r.abspath)) == plan_id}
         listed = draw.data.get("entities") if isinstance(draw.data.get("entities"), list) else []
-        missing = drawn - recorded - broken
+        missing = drawn - recorded
         for entity_id in [e for e in listed if e in missing] + sorted(missing - set(listed)):
             record = index.entities.get(entity_id)
             name = record.data.get("name", entity_id) if record is not None else entity_id
