@@ -481,6 +481,12 @@ class OutputHashes:
         hit = self.known.get(path)
         return isinstance(hit, list) and len(hit) == 3 and hit[1] == digest and hit[2] == key
 
+    def adopt(self, path: str, digest: str) -> None:
+        """A build of this docgen, killed before its manifest, wrote `digest` at `path` (its signed journal
+        says so): docgen's own (`ours`), though from a fingerprint not known (`made` stays false)."""
+        self.known[path] = [file_stamp(path), digest, ""]
+        self.dirty = True
+
     def ours(self, path: str, digest: str) -> bool:
         """Whether this docgen made the bytes of `digest` that `path` holds (from whatever fingerprint):
         what a build may delete once its records are gone."""

@@ -136,7 +136,7 @@ def test_a_manifest_or_journal_from_elsewhere_deletes_no_clerks_file(archive):
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0, result.stdout + result.stderr
     assert kept.exists() and note.exists() and not re.search(r"删除 \d+ 份", result.stdout)
-    assert f"{kept.name} 的记录已不在，但 docgen 无法确认这份文书是本机的 docgen 生成的" in result.stdout
+    assert f"{kept.name} 的记录已不在，但它不是本机的 docgen 生成的，也没有原样提交在 git 中" in result.stdout
     # a document docgen made is still removed once its record is gone
     letter = out / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"
     assert letter.exists()
@@ -630,3 +630,28 @@ def test_building_to_another_folder_keeps_what_docgen_knows_of_the_first(archive
     monkeypatch.setattr(building.Renderer, "render", lambda self, output: rendered.append(output) or real(self, output))
     build(Archive(str(archive / "records")), str(archive / "output"))
     assert rendered == []
+
+
+def test_a_stale_document_git_holds_is_removed_in_a_fresh_clone(archive, tmp_path):
+    """A clone (or .docgen/ deleted) has no note of which documents this docgen made: a document whose
+    record is gone is still removed when git holds it as it is (nothing is lost), and kept when edited."""
+    import subprocess
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run(git + ["init", "-q"], cwd=archive, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=archive, check=True)
+    subprocess.run(git + ["commit", "-qm", "i"], cwd=archive, check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(git + ["clone", "-q", str(archive), str(clone)], check=True)
+    assert not (clone / ".docgen").exists()
+    out = clone / "output" / PLAN
+    letter = out / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"
+    form = out / "04_实地核查记录表_迁安市凌云艺术培训学校（示例）.docx"
+    with open(form, "ab") as handle:  # edited since it was committed: a clerk's, kept
+        handle.write(b"\0")
+    (clone / "records/inspections" / PLAN / "org-048.yaml").unlink()
+    result = run_docgen("build", cwd=clone)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert not letter.exists() and form.exists()
+    assert "的记录已不在，但" not in result.stdout

@@ -264,6 +264,9 @@ def test_pdfs_of_a_build_killed_before_its_manifest_are_still_docgens(archive, f
     monkeypatch.setattr(build_module, "write_atomic", real)
     out = archive / "output" / plan
     assert (out / "00_通知.pdf").exists()
+    for _ in range(2):  # a plain build between: the PDFs are docgen's, not files whose records are gone
+        plain = run_docgen("build", "--plan", plan, cwd=archive)
+        assert plain.returncode == 0 and "的记录已不在" not in plain.stdout, plain.stdout
     edit(archive / f"records/plans/{plan}.yaml", "  工作实施方案》的通知", "  工作实施方案》的通知（修订）")
     again = run_docgen("build", "--pdf", "--plan", plan, cwd=archive)
     assert again.returncode == 0, again.stdout + again.stderr

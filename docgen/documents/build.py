@@ -24,7 +24,7 @@ from docgen import __version__
 from docgen.records.archive import Archive
 from docgen.cache import CACHE_DIR, OutputHashes, code_digest, file_sha256, file_stamp, read_regular
 from docgen.records.check import Checked, check_archive
-from docgen.documents.outfolder import OTHER, OutputFolder, beside, plain_relpath, shown
+from docgen.documents.outfolder import OTHER, OutputFolder, beside, kept_by_git, plain_relpath, shown
 from docgen.documents.outputs import Output, plan_outputs
 from docgen.records.problems import EXIT_MACHINE, DocgenError, Problem, os_error_text
 from docgen.records.tree import leads_outside
@@ -254,6 +254,7 @@ class Journal:
             if target is not None and folder.state(target) == sha:
                 old = manifest.get(rel) or {"sources": []}
                 manifest[rel] = {**old, "key": "", "sha256": sha}  # "": render it again to be sure
+                folder.hashes.adopt(target, sha)
         return bool(entries) or self._regular()
 
     def note(self, rel: str, sha: str) -> None:
@@ -616,6 +617,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     hold_all = bool(index.broken_by_plan.get("*")) or not index.plans
     if not index.plans and any(plain_relpath(rel) for rel in manifest):
         report.notes.append("记录中没有任何抽查计划，已生成的文书保留不动（删除文书请手工进行）")
+    unvouched: list[tuple[str, dict, str]] = []  # stale files only the manifest says docgen wrote
     for relpath, entry in manifest.items():
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
@@ -630,28 +632,30 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         current = folder.state(target)
         if current is None:
             continue
-        if current == entry["sha256"] and not hashes.ours(target, current):
-            # the manifest travels with the archive: its word alone deletes nothing (a copy a clerk kept
-            # under a name the manifest was made to list, say); this docgen must have made these bytes
-            new_manifest[relpath] = entry
-            note = (f"{shown(relpath)} 的记录已不在，但 docgen 无法确认这份文书是本机的 docgen 生成的（清单随档案传递，"
-                    "不能单凭它删除文件），没有删除它；确认不再需要后请手工删除")
-            report.notes.append(note)
-            repeated.append(note)
+        if current == entry["sha256"] and hashes.ours(target, current):
+            _remove_stale(relpath, entry, target, out_dir, new_manifest, report)
         elif current == entry["sha256"]:
-            try:
-                os.unlink(target)
-            except OSError as exc:  # open in Word on Windows, a read-only folder: kept, and said
-                new_manifest[relpath] = entry
-                report.notes.append(f"{shown(relpath)} 的记录已不在，但删除这份文书时出错（{os_error_text(exc, with_path=False)[0]}），"
-                                    "docgen 没有删除它；关闭打开它的程序后再生成一次即可")
-                continue
-            report.removed.append(relpath)
-            _prune_empty(os.path.dirname(target), out_dir)
+            unvouched.append((relpath, entry, target))
         elif current is OTHER:  # a link, folder or FIFO docgen never wrote there
             report.notes.append(f"{shown(relpath)} 不是普通文件（可能是链接或文件夹），不是 docgen 写入的，docgen 没有删除它")
         else:
             report.kept_edited.append(relpath)
+    # the manifest travels with the archive: its word alone deletes nothing (a copy a clerk kept under a
+    # name the manifest was made to list, say). A file this docgen did not make (a colleague's build, a
+    # fresh clone, .docgen/ deleted) goes when git holds it as it is: nothing is lost that git cannot give back
+    in_git = kept_by_git([target for _rel, _entry, target in unvouched])
+    for relpath, entry, target in unvouched:
+        if target in in_git:
+            _remove_stale(relpath, entry, target, out_dir, new_manifest, report)
+            continue
+        new_manifest[relpath] = entry
+        from docgen import usercache
+
+        why = "没有可用的私人缓存目录，docgen 记不下哪些文书是它生成的（见 README“缓存”）" \
+            if usercache.secret() is None else "它不是本机的 docgen 生成的，也没有原样提交在 git 中"
+        note = f"{shown(relpath)} 的记录已不在，但{why}，docgen 没有删除它；确认不再需要后请手工删除"
+        report.notes.append(note)
+        repeated.append(note)
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest}, out_dir)
     renderer.forget_sets(rel for rel in manifest if rel not in new_manifest and rel.endswith(".docx"))
     written = True
@@ -677,6 +681,20 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if report.failures:
         raise BuildFailed(report)
     return report
+
+
+def _remove_stale(relpath: str, entry: dict, target: str, out_dir: str, new_manifest: dict, report: BuildReport) -> None:
+    """Delete a document whose records are gone; one that cannot be (open in Word on Windows, a read-only
+    folder) is kept, and said."""
+    try:
+        os.unlink(target)
+    except OSError as exc:
+        new_manifest[relpath] = entry
+        report.notes.append(f"{shown(relpath)} 的记录已不在，但删除这份文书时出错（{os_error_text(exc, with_path=False)[0]}），"
+                            "docgen 没有删除它；关闭打开它的程序后再生成一次即可")
+        return
+    report.removed.append(relpath)
+    _prune_empty(os.path.dirname(target), out_dir)
 
 
 def _refuse_linked_out(out_dir: str, root: str) -> None:

@@ -74,3 +74,35 @@ class OutputFolder:
         if not stat.S_ISREG(st.st_mode):
             return OTHER
         return self.hashes.sha(path, st)  # a regular file's lstat is its stat
+
+
+def kept_by_git(paths: list[str]) -> set[str]:
+    """Those of `paths` (files of one git work tree) that git holds as they are: tracked, and unchanged
+    since they were last committed or staged — deleting one loses nothing git cannot give back. Empty
+    when there is no git, no repository, or git cannot answer."""
+    if not paths:
+        return set()
+    import subprocess
+
+    try:
+        common = os.path.commonpath([os.path.dirname(p) for p in paths])
+        found = subprocess.run(["git", "-C", common, "rev-parse", "--show-toplevel"], capture_output=True,
+                               text=True, timeout=60)
+        if found.returncode != 0:
+            return set()
+        top = found.stdout.strip()
+        named = {os.path.normcase(os.path.realpath(p)): p for p in paths}
+        rels = [os.path.relpath(os.path.realpath(p), os.path.realpath(top)) for p in paths]
+        listed = subprocess.run(["git", "-C", top, "ls-files", "-z", "--", *rels], capture_output=True, timeout=120)
+        changed = subprocess.run(["git", "-C", top, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--", *rels],
+                                 capture_output=True, timeout=120)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return set()
+    if listed.returncode != 0 or changed.returncode != 0:
+        return set()
+    tracked = {name for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
+    entries = changed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    modified = {entry[3:] for entry in entries if len(entry) > 3}  # "XY path" (a rename's old path follows: unmatched)
+    real_top = os.path.realpath(top)
+    return {named[key] for name in tracked - modified
+            if (key := os.path.normcase(os.path.realpath(os.path.join(real_top, *name.split("/"))))) in named}
