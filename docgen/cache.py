@@ -59,6 +59,11 @@ def _mac(key: bytes, path: str, body) -> bytes:
     return mac.hexdigest().encode()
 
 
+def sign(key: bytes, path: str, body: bytes) -> str:
+    """`_mac` as text: a line of a file that travels with the archive (the build journal), bound to it."""
+    return _mac(key, path, body).decode()
+
+
 def in_own_cache(path: str) -> bool:
     """Whether `path` is in the archive's `.docgen/` without passing through a symbolic link.
 

@@ -213,10 +213,9 @@ class Journal:
         self.key = usercache.secret()  # each line signed: the journal travels with output/, like the manifest
 
     def _mac(self, rel: str, sha: str) -> str:
-        import hmac
+        from docgen.cache import sign
 
-        place = f"{os.path.abspath(self.path)}\0{rel}\0{sha}".encode("utf-8", "surrogateescape")
-        return hmac.new(self.key, place, hashlib.sha256).hexdigest()
+        return sign(self.key, self.path, f"{rel}\0{sha}".encode("utf-8", "surrogateescape"))
 
     def _regular(self) -> bool:
         try:

@@ -205,8 +205,8 @@ def _check_xml(name: str, entries: list[tuple[str, bytes]]) -> None:
             try:
                 etree.fromstring(data, parser)
             except etree.XMLSyntaxError as exc:
-                raise DocgenError(f"模板 {name} 无法读取：其中的 {part} 不是有效的 XML（{exc}），模板可能已损坏；"
-                                  "请换回 docgen 自带的模板，或用 Word/WPS 重新保存") from None
+                raise DocgenError(f"模板 {name} 无法读取：其中的 {part} 不是有效的 XML，模板可能已损坏；请换回 docgen "
+                                  f"自带的模板，或用 Word/WPS 重新保存（解析器信息：{exc}）") from None
 
 
 def constant_parts(entries: list[tuple[str, bytes]], filled) -> dict:

@@ -67,6 +67,8 @@ def os_error_text(exc: OSError, with_path: bool = True) -> tuple[str, bool]:
         ("ESTALE", ("网络存储上的文件已失效（请重新连接共享文件夹）", True)),
         ("ECONNRESET", ("与网络存储的连接中断", True)), ("ETIMEDOUT", ("访问网络存储超时", True)))
     reasons = {getattr(errno, name): found for name, found in table if hasattr(errno, name)}
+    if getattr(exc, "winerror", None) in (32, 33):  # Windows: the file is open in another program (Word, WPS)
+        return (f"{exc.filename}：" if with_path and exc.filename else "") + "文件正被其他程序使用（如在 Word、WPS 中打开）", True
     # an error the table does not know: said in Chinese, the system's own words kept after it
     own = isinstance(exc.strerror, str) and any("\u4e00" <= c <= "\u9fff" for c in exc.strerror)  # docgen's own words
     reason, machine = reasons.get(exc.errno, (exc.strerror if own else f"读写文件出错（系统信息：{exc.strerror or exc}）",

@@ -335,6 +335,8 @@ def misplaced(record: Record) -> Iterator[Problem]:
 def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
     """plan id -> (record, entities) of the plan's latest draw record, as `draw --verify` takes it: only
     for plans whose draws are all whole (none in progress, none with errors), else nothing is said."""
+    if "drawn entities" in index.views:  # asked by two rules in one check
+        return index.views["drawn entities"]
     by_plan: dict[str, list[Record]] = defaultdict(list)
     for draw in index.draws.values():
         if isinstance(draw.data.get("plan"), str):
@@ -346,6 +348,7 @@ def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
             continue
         latest = max(draws, key=draw_number)
         found[plan_id] = (latest, set(assignments_of(latest.data)))
+    index.views["drawn entities"] = found
     return found
 
 

@@ -473,15 +473,14 @@ class Schemas:
 def _written_in_brackets(record, path: tuple) -> bool:
     """Whether the value at `path` is written opening with “{” or “[” on its line (YAML's flow style: a
     clerk's {限期}整改), not as the indented lines of a mapping or list."""
+    from docgen.cache import read_regular
+
     line, column = record.doc.position(path)
     try:
-        with open(record.abspath, encoding="utf-8", errors="replace") as handle:
-            for number, row in enumerate(handle, 1):
-                if number == line:
-                    return row[column - 1:column] in ("{", "[")
+        rows = read_regular(record.abspath).decode("utf-8", "replace").split("\n")
     except OSError:
-        pass
-    return False
+        return False
+    return 0 < line <= len(rows) and rows[line - 1][column - 1:column] in ("{", "[")
 
 
 def _old_shape(path: tuple, key) -> bool:
