@@ -655,3 +655,27 @@ def test_a_stale_document_git_holds_is_removed_in_a_fresh_clone(archive, tmp_pat
     assert result.returncode in (0, 1), result.stdout + result.stderr
     assert not letter.exists() and form.exists()
     assert "的记录已不在，但" not in result.stdout
+
+
+def test_what_git_holds_is_asked_without_running_the_repositorys_programs(archive, tmp_path):
+    """An archive from elsewhere may bring its .git/ with a configured fsmonitor hook or clean filter:
+    docgen reads git's index only and works out the blobs itself, so nothing configured there runs."""
+    import subprocess
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], cwd=archive, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=archive, check=True)
+    subprocess.run(git + ["commit", "-qm", "i"], cwd=archive, check=True)
+    marker = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n", encoding="utf-8")
+    hook.chmod(0o755)
+    subprocess.run(["git", "config", "core.fsmonitor", str(hook)], cwd=archive, check=True)
+    subprocess.run(["git", "config", "filter.evil.clean", str(hook)], cwd=archive, check=True)
+    (archive / ".gitattributes").write_text("*.docx filter=evil\n", encoding="utf-8")
+    shutil.rmtree(archive / ".docgen")  # so that only git can vouch for the stale documents
+    (archive / "records/inspections" / PLAN / "org-048.yaml").unlink()
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert not marker.exists(), "a program the repository configured was run"

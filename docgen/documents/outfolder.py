@@ -77,32 +77,52 @@ class OutputFolder:
 
 
 def kept_by_git(paths: list[str]) -> set[str]:
-    """Those of `paths` (files of one git work tree) that git holds as they are: tracked, and unchanged
-    since they were last committed or staged — deleting one loses nothing git cannot give back. Empty
-    when there is no git, no repository, or git cannot answer."""
+    """Those of `paths` (files of one git work tree) that git holds as they are: each file's bytes are the
+    blob git's index has for it (staged or committed), so deleting it loses nothing git cannot give back.
+    Empty when there is no git, no repository, or git cannot answer.
+
+    Only the index is read (`git ls-files -s`) and the blobs' ids are worked out here: `git status` would
+    run what the repository's own configuration names (an fsmonitor hook, clean filters), and an archive
+    may come from elsewhere with its .git/. A file a filter changes on the way in counts as changed: kept."""
     if not paths:
         return set()
+    import hashlib
     import subprocess
 
+    safe = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
     try:
         common = os.path.commonpath([os.path.dirname(p) for p in paths])
-        found = subprocess.run(["git", "-C", common, "rev-parse", "--show-toplevel"], capture_output=True,
-                               text=True, timeout=60)
+        found = subprocess.run(safe + ["-C", common, "rev-parse", "--show-toplevel"], capture_output=True,
+                               text=True, timeout=60, stdin=subprocess.DEVNULL)
         if found.returncode != 0:
             return set()
-        top = found.stdout.strip()
-        named = {os.path.normcase(os.path.realpath(p)): p for p in paths}
-        rels = [os.path.relpath(os.path.realpath(p), os.path.realpath(top)) for p in paths]
-        listed = subprocess.run(["git", "-C", top, "ls-files", "-z", "--", *rels], capture_output=True, timeout=120)
-        changed = subprocess.run(["git", "-C", top, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--", *rels],
-                                 capture_output=True, timeout=120)
+        top = os.path.realpath(found.stdout.strip())
+        rels = {os.path.relpath(os.path.realpath(p), top).replace(os.sep, "/"): p for p in paths}
+        names = sorted(rels)
+        out = b""
+        for start in range(0, len(names), 200):  # a command line of bounded length (Windows: 32,767 characters)
+            listed = subprocess.run(safe + ["-C", top, "ls-files", "-s", "-z", "--",
+                                            *(":(literal)" + r for r in names[start:start + 200])],
+                                    capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+            if listed.returncode != 0:
+                return set()
+            out += listed.stdout
     except (OSError, ValueError, subprocess.SubprocessError):
         return set()
-    if listed.returncode != 0 or changed.returncode != 0:
-        return set()
-    tracked = {name for name in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
-    entries = changed.stdout.decode("utf-8", "surrogateescape").split("\0")
-    modified = {entry[3:] for entry in entries if len(entry) > 3}  # "XY path" (a rename's old path follows: unmatched)
-    real_top = os.path.realpath(top)
-    return {named[key] for name in tracked - modified
-            if (key := os.path.normcase(os.path.realpath(os.path.join(real_top, *name.split("/"))))) in named}
+    from docgen.cache import read_regular
+
+    held = set()
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        info, _, name = entry.partition("\t")  # "<mode> <object> <stage>\t<path>"
+        fields = info.split()
+        if name not in rels or len(fields) != 3 or fields[2] != "0" or fields[0] not in ("100644", "100755"):
+            continue
+        try:
+            data = read_regular(rels[name], follow_links=False)
+        except OSError:
+            continue
+        digest = hashlib.sha256 if len(fields[1]) == 64 else hashlib.sha1  # a repository of SHA-256 objects
+        if digest(b"blob %d\0" % len(data) + data).hexdigest() == fields[1]:
+            held.add(rels[name])
+    return held
+
