@@ -679,3 +679,77 @@ def test_what_git_holds_is_asked_without_running_the_repositorys_programs(archiv
     result = run_docgen("build", cwd=archive)
     assert result.returncode in (0, 1), result.stdout + result.stderr
     assert not marker.exists(), "a program the repository configured was run"
+
+
+def _committed_archive(archive):
+    import subprocess
+
+    assert run_docgen("build", cwd=archive).returncode == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], cwd=archive, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=archive, check=True)
+    subprocess.run(git + ["commit", "-qm", "i"], cwd=archive, check=True)
+    return git
+
+
+def test_only_bytes_git_has_in_its_last_commit_count_as_held(archive):
+    """A file marked assume-unchanged and edited, a file only staged: git's index or status would call
+    them unchanged, but git cannot give those bytes back from its last commit — kept. Once committed,
+    the next build removes it (the run is not replayed while a stale file is kept)."""
+    import subprocess
+
+    git = _committed_archive(archive)
+    out = archive / "output" / PLAN
+    edited, staged = out / "edited.txt", out / "staged.txt"
+    edited.write_text("v1\n", encoding="utf-8")
+    staged.write_text("note\n", encoding="utf-8")
+    subprocess.run(git + ["add", str(edited)], cwd=archive, check=True)
+    subprocess.run(git + ["commit", "-qm", "e"], cwd=archive, check=True)
+    edited.write_text("clerk edit v2\n", encoding="utf-8")
+    subprocess.run(git + ["update-index", "--assume-unchanged", str(edited)], cwd=archive, check=True)
+    subprocess.run(git + ["add", str(staged)], cwd=archive, check=True)
+    manifest = read_manifest(archive / "output")
+    for path in (edited, staged):
+        manifest[f"{PLAN}/{path.name}"] = {"key": "x", "sha256": sha(path), "sources": []}
+    write_manifest(archive / "output", manifest)
+    shutil.rmtree(archive / ".docgen")
+    for _ in range(2):
+        result = run_docgen("build", cwd=archive)
+        assert edited.read_text(encoding="utf-8") == "clerk edit v2\n" and staged.exists(), result.stdout
+        assert "staged.txt 的记录已不在，但它不是本机的 docgen 生成的，也没有原样提交在 git 中" in result.stdout
+    subprocess.run(git + ["commit", "-qm", "s"], cwd=archive, check=True)
+    result = run_docgen("build", cwd=archive)
+    assert not staged.exists() and edited.exists(), result.stdout
+
+
+def test_without_git_the_note_says_so(archive):
+    """No git program to ask: the stale file is kept, and the note says why (not "not committed")."""
+    _committed_archive(archive)
+    out = archive / "output" / PLAN
+    note = out / "note.txt"
+    note.write_text("x\n", encoding="utf-8")
+    manifest = read_manifest(archive / "output")
+    manifest[f"{PLAN}/note.txt"] = {"key": "x", "sha256": sha(note), "sources": []}
+    write_manifest(archive / "output", manifest)
+    shutil.rmtree(archive / ".docgen")
+    result = run_docgen("build", cwd=archive, env={"PATH": os.path.dirname(sys.executable)})
+    assert note.exists() and "找不到 git 程序，无法确认它是否原样提交在 git 中" in result.stdout, result.stdout
+
+
+def test_a_journal_from_another_archive_is_not_believed(archive, tmp_path):
+    """A killed build's journal signed by this user for another archive: copied here, it is not this
+    archive's journal, and it makes nothing here docgen's own."""
+    from docgen.documents.build import JOURNAL, Journal
+
+    other = tmp_path / "other"
+    shutil.copytree(archive / "records", other / "records")
+    for root in (archive, other):
+        assert run_docgen("build", cwd=root).returncode == 0
+    copy = archive / "output" / PLAN / "copy.docx"
+    copy.write_bytes(b"a clerk's copy")
+    journal = Journal(str(other / "output"))
+    journal.note(f"{PLAN}/copy.docx", sha(copy))
+    journal.handle.close()
+    shutil.copy(other / "output" / JOURNAL, archive / "output" / JOURNAL)
+    result = run_docgen("build", cwd=archive)
+    assert copy.exists() and not re.search(r"删除 \d+ 份", result.stdout), result.stdout

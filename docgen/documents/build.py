@@ -215,7 +215,9 @@ class Journal:
     def _mac(self, rel: str, sha: str) -> str:
         from docgen.cache import sign
 
-        return sign(self.key, self.path, f"{rel}\0{sha}".encode("utf-8", "surrogateescape"))
+        # bound to this very journal (the cache's signing binds only the last two parts of a path, which
+        # every archive's output/.docgen-manifest.pending shares)
+        return sign(self.key, self.path, f"{os.path.abspath(self.path)}\0{rel}\0{sha}".encode("utf-8", "surrogateescape"))
 
     def _regular(self) -> bool:
         try:
@@ -617,6 +619,7 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if not index.plans and any(plain_relpath(rel) for rel in manifest):
         report.notes.append("记录中没有任何抽查计划，已生成的文书保留不动（删除文书请手工进行）")
     unvouched: list[tuple[str, dict, str]] = []  # stale files only the manifest says docgen wrote
+    kept_unvouched = False
     for relpath, entry in manifest.items():
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
@@ -642,16 +645,17 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # the manifest travels with the archive: its word alone deletes nothing (a copy a clerk kept under a
     # name the manifest was made to list, say). A file this docgen did not make (a colleague's build, a
     # fresh clone, .docgen/ deleted) goes when git holds it as it is: nothing is lost that git cannot give back
-    in_git = kept_by_git([target for _rel, _entry, target in unvouched])
+    in_git, unanswered = kept_by_git([target for _rel, _entry, target in unvouched], out_dir, archive.root)
     for relpath, entry, target in unvouched:
         if target in in_git:
             _remove_stale(relpath, entry, target, out_dir, new_manifest, report)
             continue
         new_manifest[relpath] = entry
+        kept_unvouched = True  # git's state is no part of the run's snapshot: asked again next time
         from docgen import usercache
 
         why = "没有可用的私人缓存目录，docgen 记不下哪些文书是它生成的（见 README“缓存”）" \
-            if usercache.secret() is None else "它不是本机的 docgen 生成的，也没有原样提交在 git 中"
+            if usercache.secret() is None else f"它不是本机的 docgen 生成的，{unanswered or '也没有原样提交在 git 中'}"
         note = f"{shown(relpath)} 的记录已不在，但{why}，docgen 没有删除它；确认不再需要后请手工删除"
         report.notes.append(note)
         repeated.append(note)
@@ -672,7 +676,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
                 raise
             report.failures.append(Failure.of(MANIFEST, exc))
     journal.finish(written)
-    if checked.inputs is not None and checked.today == today and not (report.failures or report.kept_edited or force or pdf or interrupted) \
+    if checked.inputs is not None and checked.today == today and not (report.failures or report.kept_edited or force or pdf or interrupted
+                                                                      or kept_unvouched) \
             and report.notes == repeated:
         snapshot.remember_build(checked.inputs, today, archive.templates_dir, out_dir, asked, report.problems,
                                 repeated, len(jobs))

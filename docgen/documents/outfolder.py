@@ -76,53 +76,96 @@ class OutputFolder:
         return self.hashes.sha(path, st)  # a regular file's lstat is its stat
 
 
-def kept_by_git(paths: list[str]) -> set[str]:
-    """Those of `paths` (files of one git work tree) that git holds as they are: each file's bytes are the
-    blob git's index has for it (staged or committed), so deleting it loses nothing git cannot give back.
-    Empty when there is no git, no repository, or git cannot answer.
+def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str], str | None]:
+    """Those of `paths` (files under the folder `root`, of the archive at `archive_root`) that git holds as they are — each file's bytes are
+    the blob both git's index and the last commit have for it, so deleting it loses nothing git cannot give
+    back — and, when git could not be asked, why (in the clerk's words; None when it answered).
 
-    Only the index is read (`git ls-files -s`) and the blobs' ids are worked out here: `git status` would
-    run what the repository's own configuration names (an fsmonitor hook, clean filters), and an archive
-    may come from elsewhere with its .git/. A file a filter changes on the way in counts as changed: kept."""
+    Only the index and the last commit are read (`ls-files -s`, `ls-tree`, fsmonitor, hooks and optional
+    locks switched off), and each blob id is worked out here from the file's bytes: `git status` would
+    run what the repository's own configuration names (an fsmonitor hook, clean filters), an archive may
+    come from elsewhere with its .git/, and a file marked assume-unchanged would pass as unchanged. git is
+    run by its absolute path from PATH, never from the archive or the current folder."""
     if not paths:
-        return set()
+        return set(), None
     import hashlib
     import subprocess
 
-    safe = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
+    git = _git(archive_root)
+    if git is None:
+        return set(), "找不到 git 程序，无法确认它是否原样提交在 git 中"
+    safe = [git, "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
+
+    def run(*args: str, where: str) -> bytes | None:
+        done = subprocess.run(safe + ["-C", where, *args], capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})  # its refusals in one language
+        if done.returncode != 0:
+            run.refused = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+            return None
+        return done.stdout
+
+    run.refused = []
     try:
-        common = os.path.commonpath([os.path.dirname(p) for p in paths])
-        found = subprocess.run(safe + ["-C", common, "rev-parse", "--show-toplevel"], capture_output=True,
-                               text=True, timeout=60, stdin=subprocess.DEVNULL)
-        if found.returncode != 0:
-            return set()
-        top = os.path.realpath(found.stdout.strip())
-        rels = {os.path.relpath(os.path.realpath(p), top).replace(os.sep, "/"): p for p in paths}
-        names = sorted(rels)
-        out = b""
-        for start in range(0, len(names), 200):  # a command line of bounded length (Windows: 32,767 characters)
-            listed = subprocess.run(safe + ["-C", top, "ls-files", "-s", "-z", "--",
-                                            *(":(literal)" + r for r in names[start:start + 200])],
-                                    capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
-            if listed.returncode != 0:
-                return set()
-            out += listed.stdout
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return set()
+        found = run("rev-parse", "--show-toplevel", where=root)
+        if found is None:
+            refused = (run.refused or [""])[0]
+            if "not a git repository" in refused:
+                return set(), None  # not in git at all: "not committed" is the truth
+            return set(), f"git 没有回答（{refused}），无法确认它是否原样提交在 git 中"
+        top = os.path.realpath(found.decode("utf-8", "surrogateescape").rstrip("\n"))
+        folder = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/")
+        spec = ":(literal)" + ("" if folder == "." else folder)
+        staged = run("ls-files", "-s", "-z", "--", spec, where=top)
+        committed = run("ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", spec, where=top)
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        return set(), f"git 没有回答（{exc}），无法确认它是否原样提交在 git 中"
+    if staged is None or committed is None:
+        return set(), None  # nothing committed yet (no HEAD), or nothing of the folder in git
+    index = _blobs(staged, "\t", lambda f: f[2] == "0" and f[0] in ("100644", "100755"), 1)
+    head = _blobs(committed, "\t", lambda f: f[1] == "blob" and f[0] in ("100644", "100755"), 2)
     from docgen.cache import read_regular
 
     held = set()
-    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
-        info, _, name = entry.partition("\t")  # "<mode> <object> <stage>\t<path>"
-        fields = info.split()
-        if name not in rels or len(fields) != 3 or fields[2] != "0" or fields[0] not in ("100644", "100755"):
+    for path in paths:
+        name = os.path.relpath(os.path.realpath(path), top).replace(os.sep, "/")
+        blob = index.get(name)
+        if blob is None or head.get(name) != blob:
             continue
         try:
-            data = read_regular(rels[name], follow_links=False)
+            data = read_regular(path, follow_links=False)
         except OSError:
             continue
-        digest = hashlib.sha256 if len(fields[1]) == 64 else hashlib.sha1  # a repository of SHA-256 objects
-        if digest(b"blob %d\0" % len(data) + data).hexdigest() == fields[1]:
-            held.add(rels[name])
-    return held
+        digest = hashlib.sha256 if len(blob) == 64 else hashlib.sha1  # a repository of SHA-256 objects
+        if digest(b"blob %d\0" % len(data) + data).hexdigest() == blob:
+            held.add(path)
+    return held, None
 
+
+def _blobs(listing: bytes, tab: str, wanted, at: int) -> dict[str, str]:
+    """path -> blob id of `git ls-files -s -z` ("<mode> <object> <stage>\t<path>") or `git ls-tree -z`
+    ("<mode> <type> <object>\t<path>") output."""
+    found = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        info, _, name = entry.partition(tab)
+        fields = info.split()
+        if name and len(fields) == 3 and wanted(fields):
+            found[name] = fields[at]
+    return found
+
+
+def _git(root: str) -> str | None:
+    """The git program's absolute path from PATH, leaving out any folder of the archive and the current
+    folder (Windows would otherwise run a git.exe an archive carries)."""
+    inside = [os.path.normcase(os.path.realpath(p)) for p in (root, os.getcwd())]
+    names = ["git.exe"] if os.name == "nt" else ["git"]
+    for folder in os.get_exec_path():
+        if not folder or not os.path.isabs(folder):
+            continue
+        real = os.path.normcase(os.path.realpath(folder))
+        if any(real == p or real.startswith(p.rstrip(os.sep) + os.sep) for p in inside):
+            continue
+        for name in names:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
