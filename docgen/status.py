@@ -258,6 +258,11 @@ def department_rows(index, records, deadlines: list[Deadline], today: dt.date) -
             if dep_id not in order:
                 order.append(dep_id)
     order += sorted({d.department for d in deadlines if d.department and d.department not in order})
+    # in the order the plans list their departments, then any other
+    plans = sorted({r.data.get("plan") for r in records if r.data.get("plan") in index.plans})
+    listed = list(dict.fromkeys(d for pid in plans for d in index.plan_department_ids(index.plans[pid].data)))
+    found = {d: n for n, d in enumerate(order)}
+    order.sort(key=lambda d: (listed.index(d) if d in listed else len(listed), found[d]))
     rows = []
     for dep_id in order:
         parts = [p for r in records for d, p in results.parts(r.data) if d == dep_id]

@@ -184,3 +184,11 @@ def test_a_department_that_writes_no_result_after_the_visit_is_overdue(archive):
     plan = before["plans"][0]
     steps = [i for i in plan["items"] if i["path"].endswith("org-002.yaml")]
     assert any("录入抽查结果" in i["step"] and "消防" in i["step"] for i in steps), steps
+
+
+def test_a_department_the_plan_does_not_name_gets_no_deadlines(archive):
+    """A mistyped department key is an error; its entry and disclosure are not also overdue warnings."""
+    path = path_of(archive, "org-002")
+    edit(path, "departments:\n", "departments:\n  xyz:\n    results:\n    - 未发现问题\n")
+    found = [p.message for p in problems_for(check(archive), path) if "xyz" in p.message]
+    assert found and not any("逾期" in m for m in found), found

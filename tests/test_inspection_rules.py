@@ -664,6 +664,8 @@ def test_an_entity_that_could_not_be_found_owes_no_notice(archive):
         handle.write("dates:\n  visit: '2023-11-20'\ndepartments:\n" + parts)
     notices = [p for p in problems_for(check(archive), path) if "电话告知" in p.message or "送达告知书" in p.message]
     assert not notices, notices
+    # nor a signature, a refusal or a method of inspection: nobody was there to sign, nothing was inspected
+    assert not [p for p in problems_for(check(archive), path) if p.is_error], problems_for(check(archive), path)
     edit(path, "  xfjy:\n    results:\n    - 通过登记的住所（经营场所）无法联系", "  xfjy:\n    results:\n    - 未发现问题")
     notices = [p for p in problems_for(check(archive), path) if "「送达告知书」已逾期" in p.message]
     assert len(notices) == 1, notices

@@ -408,5 +408,6 @@ def test_a_department_that_owes_results_has_its_own_row(archive):
     plan = data["plans"][0]
     rows = {row["name"]: row for row in plan["departments"]}
     assert "迁安市公安局" in rows and rows["迁安市公安局"]["results"] == 0 and rows["迁安市公安局"]["entered_late"] > 0
+    assert list(rows) == ["迁安市教育局", "迁安市公安局", "迁安市消防救援大队"]  # the plan's order, not the records'
     assert sum(r["entered_late"] for r in rows.values()) == plan["entered_late"]
     assert sum(r["entered_on_time"] for r in rows.values()) == plan["entered_on_time"]

@@ -82,7 +82,10 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
     # every department of the team owes its own result: one that wrote none yet (no part, or no
     # completion date) has its time running from the visit, the day the joint inspection was done
     # (seed: 自完成联合抽查工作后3个工作日内录入), so that nothing is met by leaving it out
+    taking_part = {d.get("department") for d in plan.get("departments") or [] if isinstance(d, dict)}
     for dep_id in dict.fromkeys([*parts, *team]):
+        if taking_part and dep_id not in taking_part:  # a department the plan does not name: its error says so
+            continue
         part = parts.get(dep_id) or {}
         completed = parse_date(part.get("completed"))
         since = completed or visit

@@ -93,7 +93,7 @@ def contradictions(part: dict) -> Iterator[tuple[tuple, str]]:
 
 def nobody_to_notify(parts: dict) -> bool:
     """Whether every department that wrote a result found the entity unreachable or gone: the phone
-    notice and the 告知书 could not be given, and are not owed."""
+    notice and the 告知书 could not be given, nobody could sign the 实地核查记录表, no method was used."""
     found = [part_results(part) for part in parts.values() if part_results(part)]
     return bool(found) and all(r in UNREACHABLE for results in found for r in results)
 

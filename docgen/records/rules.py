@@ -517,7 +517,9 @@ def _check_completion(record: Record) -> Iterator[Problem]:
                                      WARNING)
         if part.get("approval") and not found:
             yield record.problem(where + ("approval",), "尚未填写「抽查结果」（results），不能审核批准")
-    if first_completed:
+    # an entity nobody could find (or that no longer exists) signs nothing and was inspected by no method:
+    # asking for them would have the clerk invent them
+    if first_completed and not results.nobody_to_notify(dict(results.parts(data))):
         if not data.get("signature") and not data.get("refusal"):
             yield record.problem(first_completed,
                                  "检查已完成，应填写法定代表人签字确认（signature），或如实记录拒签情况（refusal）")
