@@ -368,3 +368,25 @@ def test_task_list_names_padded_with_a_full_width_space(platform_archive, tmp_pa
     result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
     assert result.returncode == 0 and "无法一一对应" not in result.stdout + result.stderr, result.stdout + result.stderr
     assert load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")["inspectors"] == data["inspectors"]
+
+
+def test_task_list_names_padded_and_parted_by_line_breaks_or_slashes(platform_archive, tmp_path):
+    """Line breaks in a cell read as spaces, mixed with the padding of 胡　明; a full-width ／ between
+    names as between badges: each still names the badges' people in order."""
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    entity_id, data = sorted(originals.items())[0]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["任务编号", "统一社会信用代码", "检查实施机关", "检查人员", "执法证号"])
+    joins = ["\n", "／", " "]
+    for n, (dep_id, ids) in enumerate(data["inspectors"].items()):
+        padded = [people[i]["name"][0] + "\u3000" + people[i]["name"][1:] if len(people[i]["name"]) == 2
+                  else people[i]["name"] for i in ids]
+        ws.append(["T-9", entities[entity_id]["credit_code"], dep_id, joins[n % 3].join(padded),
+                   joins[n % 3].join(people[i]["badge"] for i in ids)])
+    path = tmp_path / "tasks.xlsx"
+    wb.save(path)
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert result.returncode == 0 and "无法一一对应" not in result.stdout + result.stderr, result.stdout + result.stderr
+    assert load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")["inspectors"] == data["inspectors"]

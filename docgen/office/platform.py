@@ -34,7 +34,8 @@ TASK_COMMENT = ("由 docgen import task 从省级监管平台的任务清单导�
                 "plan、entity、draw、task_number、group、leader、inspectors 是平台的抽取结果，请勿手工修改；"
                 "其余内容由经办人员填写。")
 CN_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九十")}
-SEPARATORS = r"[、,，;；/\s]+"
+SEPARATORS = r"[、,，;；/／\s]+"
+NAME_SEPARATORS = r"[、,，;；/／\n]+"  # between names: not spaces, which also pad a name (王　五)
 
 
 def _name(value) -> str:
@@ -45,9 +46,18 @@ def _names(text: str, count: int) -> list[str]:
     """The inspectors' names in a task list's cell: split at 、 , ; / and line breaks; at spaces only
     when that gives as many names as badges — a platform pads a two-character name with a full-width
     space (王　五), which is one name."""
-    marked = [n for n in re.split(r"[、,，;；/\n]+", text) if n.strip()]
+    marked = [n for n in re.split(NAME_SEPARATORS, text) if n.strip()]
     spaced = [n for n in re.split(SEPARATORS, text) if n]
     return spaced if len(marked) != count and len(spaced) == count else marked
+
+
+def _same_names(text: str, people: list) -> bool:
+    """Whether a cell's names, with every separator and space taken out, are the badges' people's names in
+    order: a cell whose padding spaces and separating spaces cannot be told apart (a platform's line
+    breaks read as spaces) still names exactly them."""
+    if not people or not all(people):
+        return False
+    return _name(re.sub(NAME_SEPARATORS, "", text)) == "".join(_name(p.get("name")) for p in people)
 
 
 def _group_number(value: str) -> int | None:
@@ -169,6 +179,10 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
             else (None, "缺少检查实施机关")
         badges = [_code(b) for b in re.split(SEPARATORS, nfkc(row.get("badges", ""))) if b]
         names = _names(row.get("inspectors", ""), len(badges))
+        people = {_code(str(p.get("badge") or "")): p for p in index.departments[dep_id].data.get("inspectors") or []} \
+            if not why else {}
+        if names and len(names) != len(badges) and _same_names(row.get("inspectors", ""), [people.get(b) for b in badges]):
+            names = [people[b].get("name") for b in badges]  # "胡　明 孙　磊": the roster's names, run together
         if why:
             reasons.append(why)
         elif not badges:
@@ -176,7 +190,6 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         elif names and len(names) != len(badges):
             reasons.append(f"检查人员有 {len(names)} 人，执法证号有 {len(badges)} 个，无法一一对应")
         else:
-            people = {_code(str(p.get("badge") or "")): p for p in index.departments[dep_id].data.get("inspectors") or []}
             team = task.team.setdefault(dep_id, [])
             for i, badge in enumerate(badges):
                 person = people.get(badge)
