@@ -494,6 +494,7 @@ def test_a_date_of_the_wrong_type_is_said_once(archive, value, said):
     ("refusal: 法定代表人", "refusal：法定代表人", "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 refusal: 法定代表人"),
     ("      handling: 责令改正", "      handling: {无}", "以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来"),
     ("methods:\n- 实地检查\n- 书面检查", "methods: [实地检查，书面检查]", "这是用全角逗号或顿号连在一起的几项"),
+    ("  phone_notice: '2023-11-02'\n", "  phone_notice：'2023-11-02'\n", "冒号是全角的“：”"),  # a mapping's first field
 ])
 def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
     _mistyped(archive, old, new, said)

@@ -27,6 +27,7 @@ _FIELD_OR_ITEM = re.compile(r"(?:[A-Za-z_][\w-]*:(?: |$)|- )")  # "key: …", "k
 # "key: {…}" or "key: […]" followed by more text: the value was taken for a mapping or a list
 _BRACKETED = re.compile(r"^\s*(?:- )?[^\s:#'\"][^:#]*:\s+([\[{])[^\n]*[\]}]$")
 BRACKETED = "以“{}”开头的值会被当作{}：整个值请用引号括起来，如 {}: '{}'"
+_WIDE_COLON_FIELD = re.compile(r"\s*(?:- )?[A-Za-z_][\w-]*\s*：")
 FULL_WIDTH_COLON = "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 {}: {}"
 
 
@@ -135,6 +136,15 @@ def explain(exc, text: str) -> tuple[int, int, str]:
     if "invalid Unicode character escape" in problem:
         return line, column, "转义符表示的不是有效的字符（如 \\ud800 这样单独的代理码位），请删除它"
     if problem.startswith("mapping values are not allowed"):
+        # the first field of a mapping written with a full-width colon ran on into the next line's "key:"
+        rows = text.split("\n")
+        for at in range(line - 2, max(-1, line - 4), -1):
+            found = _WIDE_COLON_FIELD.match(rows[at]) if 0 <= at < len(rows) else None
+            if found:
+                key, value = (part.strip() for part in rows[at].split("：", 1))
+                return at + 1, rows[at].index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- "), value or "值")
+            if at < len(rows) and rows[at].strip() and not rows[at].lstrip().startswith("#"):
+                break
         return line, column, MAPPING_HERE
     if "tab character" in problem or ("cannot start any token" in problem and char == "\t"):
         return line, column, TAB
@@ -161,7 +171,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
             line, column = cmark.line + 1, cmark.column + 1
         row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
-        if re.match(r"\s*(?:- )?[A-Za-z_][\w-]*\s*：", row):  # a field name, then a full-width colon
+        if _WIDE_COLON_FIELD.match(row):  # a field name, then a full-width colon
             key, value = (part.strip() for part in row.split("：", 1))
             return line, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- ") or "字段", value or "值")
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
