@@ -330,6 +330,7 @@ def watch(records_dir: str, out_dir: str) -> None:
     # then leaves SIGINT ignored, and Python would never raise KeyboardInterrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    Archive(records_dir).require()  # (run in a subfolder: where the archive is)
     try:
         run_watch(records_dir, out_dir, click.echo)
     except KeyboardInterrupt:
@@ -423,6 +424,9 @@ def fmt_command(paths: tuple[str, ...], check_only: bool, records_dir: str) -> N
     原地加上引号；注释、字段顺序和其余内容一概不变。编辑器和 check-jsonschema 因此与 docgen 结论一致。
     """
     from docgen.records.fmt import fmt
+
+    if not paths:
+        Archive(records_dir).require()
 
     report = fmt(list(paths) or [records_dir], check_only)
     for path in report.changed:

@@ -391,3 +391,15 @@ def test_a_draw_says_that_inits_examples_take_part(tmp_path):
     (root / "records/plans/p2.yaml").unlink()
     mine = run_docgen("draw", "example-plan", "--seed", "s", "--dry-run", cwd=root)
     assert "示例记录" not in mine.stdout
+
+
+def test_fmt_watch_and_init_in_a_subfolder_say_where_the_archive_is(archive):
+    """fmt and watch run inside records/ said only 找不到…; init there made an archive inside the archive,
+    which validate then called a stray folder of records/."""
+    for command in (("fmt",), ("watch",), ("init", "新档案")):
+        result = run_docgen(*command, cwd=archive / "records")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert str(archive.name) in result.stderr or "档案" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (archive / "records" / "新档案").exists()
+    assert "请先进入该文件夹" in run_docgen("fmt", cwd=archive / "records").stderr

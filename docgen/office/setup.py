@@ -150,6 +150,12 @@ def init(target: str, force: bool = False) -> tuple[list[str], list[str]]:
         raise DocgenError(f"{target} 已存在且不是目录")
     if os.path.isdir(target) and os.listdir(target) and not force:
         raise DocgenError(f"目录 {target} 不是空的。如确要在其中建立档案，请加 --force（已有的文件不会被覆盖）")
+    around = os.path.dirname(os.path.abspath(target))
+    while os.path.dirname(around) != around:  # an archive inside another's records/ or output/ is read as a stray folder
+        if os.path.isdir(os.path.join(around, "records", "plans")):
+            raise DocgenError(f"{target} 在档案 {os.path.relpath(around)} 之中：新档案请建在其他文件夹（如 cd {os.path.relpath(os.path.dirname(around))}），"
+                              "不要建在已有档案的文件夹里")
+        around = os.path.dirname(around)
     created: list[str] = []
     skipped: list[str] = []
     records = os.path.join(target, "records")
