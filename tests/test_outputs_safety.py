@@ -136,7 +136,7 @@ def test_a_manifest_or_journal_from_elsewhere_deletes_no_clerks_file(archive):
     result = run_docgen("build", cwd=archive)
     assert result.returncode == 0, result.stdout + result.stderr
     assert kept.exists() and note.exists() and not re.search(r"删除 \d+ 份", result.stdout)
-    assert f"{kept.name} 的记录已不在，但它不是本机的 docgen 生成的，也没有原样提交在 git 中" in result.stdout
+    assert f"{kept.name} 的记录已不在，但本机 .docgen/ 中没有 docgen 生成它的记录，它也没有原样提交在 git 中" in result.stdout
     # a document docgen made is still removed once its record is gone
     letter = out / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"
     assert letter.exists()
@@ -716,7 +716,7 @@ def test_only_bytes_git_has_in_its_last_commit_count_as_held(archive):
     for _ in range(2):
         result = run_docgen("build", cwd=archive)
         assert edited.read_text(encoding="utf-8") == "clerk edit v2\n" and staged.exists(), result.stdout
-        assert "staged.txt 的记录已不在，但它不是本机的 docgen 生成的，也没有原样提交在 git 中" in result.stdout
+        assert "staged.txt 的记录已不在，但本机 .docgen/ 中没有 docgen 生成它的记录，它也没有原样提交在 git 中" in result.stdout
     subprocess.run(git + ["commit", "-qm", "s"], cwd=archive, check=True)
     result = run_docgen("build", cwd=archive)
     assert not staged.exists() and edited.exists(), result.stdout

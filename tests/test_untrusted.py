@@ -289,7 +289,7 @@ def test_doctored_output_hashes_do_not_get_an_edited_document_deleted(archive, t
     # its untouched sibling stays too: with .docgen/'s note forged, nothing says this docgen made it
     sibling = f"02_告知书_{name}.docx"
     assert (archive / "output" / PLAN / sibling).exists()
-    assert f"{sibling} 的记录已不在，但它不是本机的 docgen 生成的，也没有原样提交在 git 中" in result.stdout
+    assert f"{sibling} 的记录已不在，但本机 .docgen/ 中没有 docgen 生成它的记录，它也没有原样提交在 git 中" in result.stdout
 
 
 @pytest.mark.parametrize("name, instead", [("00_通知.docx", b"PK\x03\x04 not really a zip"),

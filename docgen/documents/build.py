@@ -655,7 +655,8 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
         from docgen import usercache
 
         why = "没有可用的私人缓存目录，docgen 记不下哪些文书是它生成的（见 README“缓存”）" \
-            if usercache.secret() is None else f"它不是本机的 docgen 生成的，{unanswered or '也没有原样提交在 git 中'}"
+            if usercache.secret() is None else \
+            f"本机 .docgen/ 中没有 docgen 生成它的记录，{unanswered or '它也没有原样提交在 git 中'}"
         note = f"{shown(relpath)} 的记录已不在，但{why}，docgen 没有删除它；确认不再需要后请手工删除"
         report.notes.append(note)
         repeated.append(note)
