@@ -388,6 +388,10 @@ def test_a_draw_says_that_inits_examples_take_part(tmp_path):
     result = run_docgen("draw", "p2", "--seed", "s", "--dry-run", cwd=root)
     assert "records/entities/example-org.yaml" in result.stdout and "是 docgen init 建立的示例记录" in result.stdout
     assert "records/departments/example-dept.yaml" in result.stdout
+    entity = root / "records/entities/example-org.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("status: 存续", "status: 注销"), encoding="utf-8")
+    out_of_scope = run_docgen("draw", "p2", "--seed", "s", "--dry-run", cwd=root)
+    assert "records/entities/example-org.yaml" not in out_of_scope.stdout  # not drawn: not said
     (root / "records/plans/p2.yaml").unlink()
     mine = run_docgen("draw", "example-plan", "--seed", "s", "--dry-run", cwd=root)
     assert "示例记录" not in mine.stdout

@@ -77,9 +77,10 @@ def leftover_examples(checked, plan_id: str) -> list[str]:
         return []
     index = checked.index
     found = []
-    if index.exists("entity", ENTITY["id"]):
-        found.append(f"records/entities/{ENTITY['id']}.yaml（{ENTITY['name']}）")
     plan = index.plans.get(plan_id)
+    entity = index.entities.get(ENTITY["id"]) if index.exists("entity", ENTITY["id"]) else None
+    if entity is not None and (plan is None or index.in_scope(plan.data, entity.data)):  # drawn only when in scope
+        found.append(f"records/entities/{ENTITY['id']}.yaml（{ENTITY['name']}）")
     if plan is not None and DEPARTMENT["id"] in index.plan_department_ids(plan.data):
         found.append(f"records/departments/{DEPARTMENT['id']}.yaml（{DEPARTMENT['name']}）")
     return [f"提示：{what} 是 docgen init 建立的示例记录，会和真实记录一样参加本次抽取；正式抽取前请删除它，"
