@@ -560,6 +560,7 @@ def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, 
     ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "有语法错误：表达式或 {% if %}、{% for %} 等标签嵌套过深"),
     ("{% if 1 %}" * 200 + "x" + "{% endif %}" * 200, "有语法错误：表达式或 {% if %}、{% for %} 等标签嵌套过深"),
     ("{% include 'x' %}", "引用了其他模板（include、import 或 extends）“x”"),
+    ("{{ plan.nosuch( }}", "有语法错误：某段 {{ }} 或 {% %} 内容写法不对（括号、引号不配对，或多了、少了符号），请检查模板中最近改动的地方（模板引擎信息："),
 ])
 def test_a_template_docgen_cannot_compile_is_the_templates_fault(archive, expression, said):
     """A constant too large to print, nesting past Python's own limits, an include: said as the
