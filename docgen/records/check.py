@@ -206,9 +206,10 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
     problems.extend(loaded)
     unparsed.extend(f for f in refused if f[0] == "entity")
     try:
-        records.extend(entities.read_named(records))
+        named = entities.read_named(records)
     except Stale:
         return None
+    records.extend(named)
     inputs.release()
     valid_shape, index = index_records(records, problems, unparsed)
     index.entities = entities
@@ -217,7 +218,7 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
     if save_cache:
         cache.save()
     problems = sorted(set(problems))
-    count = len(records) - len(entities.made) + len(entities)
+    count = len(records) - len(named) + len(entities)  # (the rules may read more entities whole: not records)
     from docgen.snapshot import remember_check
 
     remember_check(inputs, today, problems, count)
