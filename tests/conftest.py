@@ -70,3 +70,31 @@ def problems_for(checked, path: pathlib.Path):
 
 def inspection_files(root: pathlib.Path, plan="qa-2023-30"):
     return sorted((root / "records" / "inspections" / plan).glob("*.yaml"))
+
+
+class Killed(BaseException):
+    """Stands for the process dying (not an Exception: nothing may catch it)."""
+
+
+def build_killed_before_manifest(monkeypatch, archive: pathlib.Path, *args, **kwargs) -> None:
+    """`build.build` of `archive` (its records, into output/) killed just as it writes its manifest:
+    documents (and PDFs) written, the journal left, the manifest not."""
+    from docgen.documents import build as build_module
+    from docgen.records.archive import Archive
+
+    real = build_module.write_atomic
+
+    def dying(path, data, **kw):
+        if os.path.basename(path) == build_module.MANIFEST:
+            raise Killed()
+        real(path, data, **kw)
+
+    monkeypatch.setattr(build_module, "write_atomic", dying)
+    try:
+        build_module.build(Archive(str(archive / "records")), str(archive / "output"), *args, **kwargs)
+    except Killed:
+        pass
+    else:
+        raise AssertionError("the build was not killed")
+    finally:
+        monkeypatch.setattr(build_module, "write_atomic", real)

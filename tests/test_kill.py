@@ -17,7 +17,7 @@ import zipfile
 import pytest
 import yaml
 
-from conftest import EXAMPLE, run_docgen
+from conftest import EXAMPLE, build_killed_before_manifest, run_docgen
 from docgen import writer
 from docgen.records.archive import Archive
 from docgen.documents.build import JOURNAL
@@ -150,31 +150,15 @@ def test_build_killed_at_random_points(build_states):
         assert temps(root) == [], f"trial {trial}: {temps(root)}"
 
 
-class Killed(BaseException):
-    """Stands for the process dying (not an Exception: nothing may catch it)."""
-
-
 def test_documents_of_a_build_killed_before_its_manifest_are_still_docgens(archive, monkeypatch):
     """A build killed after writing documents but before its manifest: once a record changes again,
     the next build must replace those documents, not take them for a clerk's edits and write beside."""
-    from docgen.documents import build as build_module
-
     assert run_docgen("build", cwd=archive).returncode == 0
     record = archive / f"records/inspections/{PLAN}/org-002.yaml"
     text = record.read_text(encoding="utf-8")
     assert "opinion: 认可检查结果，立即整改" in text
     record.write_text(text.replace("立即整改", "马上整改"), encoding="utf-8")
-    real = build_module.write_atomic
-
-    def dying(path, data, **kw):
-        if os.path.basename(path) == build_module.MANIFEST:
-            raise Killed()
-        real(path, data, **kw)
-
-    monkeypatch.setattr(build_module, "write_atomic", dying)
-    with pytest.raises(Killed):
-        build_module.build(Archive(str(archive / "records")), str(archive / "output"))
-    monkeypatch.setattr(build_module, "write_atomic", real)
+    build_killed_before_manifest(monkeypatch, archive)
     assert (archive / "output" / JOURNAL).exists()
     record.write_text(text.replace("立即整改", "当天整改"), encoding="utf-8")
     again = run_docgen("build", cwd=archive)

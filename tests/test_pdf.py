@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import edit, run_docgen
+from conftest import build_killed_before_manifest, edit, run_docgen
 from docgen.documents import pdf
 
 FAKE = textwrap.dedent("""\
@@ -242,26 +242,10 @@ def test_ledger_prints_at_nine_points_or_more(archive):
 def test_pdfs_of_a_build_killed_before_its_manifest_are_still_docgens(archive, fake_office, monkeypatch):
     """As documents: a --pdf build killed after writing PDFs, before its manifest, left PDFs the manifest
     does not know; the next --pdf build took them for a clerk's files and wrote its PDFs beside them."""
-    from docgen.documents import build as build_module
-    from docgen.records.archive import Archive
-
     office, log = fake_office
     monkeypatch.setenv("PATH", f"{office.parent}{os.pathsep}{os.environ['PATH']}")
     plan = "qx-2024-6"
-    real = build_module.write_atomic
-
-    class Killed(BaseException):
-        pass
-
-    def dying(path, data, **kw):
-        if os.path.basename(path) == build_module.MANIFEST:
-            raise Killed()
-        real(path, data, **kw)
-
-    monkeypatch.setattr(build_module, "write_atomic", dying)
-    with pytest.raises(Killed):
-        build_module.build(Archive(str(archive / "records")), str(archive / "output"), [plan], pdf=True)
-    monkeypatch.setattr(build_module, "write_atomic", real)
+    build_killed_before_manifest(monkeypatch, archive, [plan], pdf=True)
     out = archive / "output" / plan
     assert (out / "00_通知.pdf").exists()
     for _ in range(2):  # a plain build between: the PDFs are docgen's, not files whose records are gone

@@ -541,16 +541,22 @@ def test_a_document_vouched_for_only_by_the_manifest_is_made_again(archive, tmp_
     assert "没有变化" in run_docgen("build", cwd=archive, env=here).stdout
 
 
-@pytest.mark.parametrize("expression", ["{{ plan.title|xmlattr }}", "{{ plan.title|truncate(-5) }}",
-                                        "{{ plan|dictsort }}"])
-def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, expression):
+def _build_with_a_paragraph(archive, text: str):
+    """Build the plan with the archive's own copy of the templates, `text` added to the notice's as a
+    paragraph; the result and everything it printed."""
     shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
     path = archive / "templates/00_通知.docx"
     document = docx.Document(str(path))
-    document.add_paragraph("附：" + expression)
+    document.add_paragraph(text)
     document.save(str(path))
     result = run_docgen("build", "--plan", PLAN, cwd=archive)
-    said = result.stdout + result.stderr
+    return result, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("expression", ["{{ plan.title|xmlattr }}", "{{ plan.title|truncate(-5) }}",
+                                        "{{ plan|dictsort }}"])
+def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, expression):
+    result, said = _build_with_a_paragraph(archive, "附：" + expression)
     assert result.returncode == 2 and "模板 00_通知.docx 渲染出错" in said, said
     assert "内部错误" not in said and "Traceback" not in said
 
@@ -565,13 +571,7 @@ def test_a_filter_on_the_wrong_value_is_the_templates_fault_in_chinese(archive, 
 def test_a_template_docgen_cannot_compile_is_the_templates_fault(archive, expression, said):
     """A constant too large to print, nesting past Python's own limits, an include: said as the
     template's fault, naming it (they were internal errors, in English)."""
-    shutil.copytree(PACKAGED_TEMPLATES, archive / "templates")
-    path = archive / "templates/00_通知.docx"
-    document = docx.Document(str(path))
-    document.add_paragraph("附：" + expression)
-    document.save(str(path))
-    result = run_docgen("build", "--plan", PLAN, cwd=archive)
-    out = result.stdout + result.stderr
+    result, out = _build_with_a_paragraph(archive, "附：" + expression)
     assert result.returncode == 2 and "模板 00_通知.docx " in out and said in out, out[-3000:]
     assert "内部错误" not in out and "Traceback" not in out
 
