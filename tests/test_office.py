@@ -407,3 +407,5 @@ def test_fmt_watch_and_init_in_a_subfolder_say_where_the_archive_is(archive):
         assert "Traceback" not in result.stderr
     assert not (archive / "records" / "新档案").exists()
     assert "请先进入该文件夹" in run_docgen("fmt", cwd=archive / "records").stderr
+    assert run_docgen("init", "新档案", "--force", cwd=archive / "output" if (archive / "output").exists()
+                      else archive / "records").returncode == 0  # asked for

@@ -753,3 +753,22 @@ def test_a_journal_from_another_archive_is_not_believed(archive, tmp_path):
     shutil.copy(other / "output" / JOURNAL, archive / "output" / JOURNAL)
     result = run_docgen("build", cwd=archive)
     assert copy.exists() and not re.search(r"删除 \d+ 份", result.stdout), result.stdout
+
+
+def test_a_partial_clone_is_not_asked(archive, tmp_path):
+    """A partial clone fetches a missing object from the remote its own configuration names (its
+    upload-pack would run): docgen does not ask it, keeps the stale file and says why."""
+    import subprocess
+
+    _committed_archive(archive)
+    marker = tmp_path / "ran"
+    for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialClone", "origin"),
+                       ("remote.origin.promisor", "true"), ("remote.origin.url", str(tmp_path)),
+                       ("remote.origin.uploadpack", f"touch {marker}; false")):
+        subprocess.run(["git", "config", key, value], cwd=archive, check=True)
+    shutil.rmtree(archive / ".docgen")
+    letter = archive / "output" / PLAN / "02_告知书_迁安市凌云艺术培训学校（示例）.docx"
+    (archive / "records/inspections" / PLAN / "org-048.yaml").unlink()
+    result = run_docgen("build", cwd=archive)
+    assert letter.exists() and "这个仓库是部分克隆（partial clone）" in result.stdout, result.stdout
+    assert not marker.exists()

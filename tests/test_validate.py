@@ -503,6 +503,7 @@ def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
 @pytest.mark.parametrize("old, new, not_said", [
     ("refusal: 法定代表人", "refusal: 法定代表人\n补充说明：当场整改", "全角"),  # a value wrapped onto a line with ：
     ("  measure: 责令改正", "  measure: 责令改正、抄告相关部门", "连在一起的几项"),  # one value, not a list
+    ("refusal: 法定代表人", "remarks:\n- A类：未公示年报\n- note: 已整改: 是\nrefusal: 法定代表人", "全角"),  # text with ：
 ])
 def test_a_hint_is_not_given_where_it_would_mislead(archive, old, new, not_said):
     path = archive / "records/inspections/qa-2023-30/org-031.yaml"

@@ -217,7 +217,7 @@ class Journal:
 
         # bound to this very journal (the cache's signing binds only the last two parts of a path, which
         # every archive's output/.docgen-manifest.pending shares)
-        return sign(self.key, self.path, f"{os.path.abspath(self.path)}\0{rel}\0{sha}".encode("utf-8", "surrogateescape"))
+        return sign(self.key, self.path, f"{os.path.realpath(self.path)}\0{rel}\0{sha}".encode("utf-8", "surrogateescape"))
 
     def _regular(self) -> bool:
         try:

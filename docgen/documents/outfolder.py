@@ -97,10 +97,12 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
     safe = [git, "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
 
     def run(*args: str, where: str) -> bytes | None:
+        # its refusals in one language; never fetching a missing object from a remote the repository names
+        # (a partial clone's promisor: its configured upload-pack would run)
         done = subprocess.run(safe + ["-C", where, *args], capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
-                              env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})  # its refusals in one language
+                              env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_NO_LAZY_FETCH": "1"})
         if done.returncode != 0:
-            run.refused = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+            run.refused = done.stderr.decode("utf-8", "replace").strip().splitlines()
             return None
         return done.stdout
 
@@ -108,11 +110,14 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
     try:
         found = run("rev-parse", "--show-toplevel", where=root)
         if found is None:
-            refused = (run.refused or [""])[0]
-            if "not a git repository" in refused:
+            if any("not a git repository" in line for line in run.refused):
                 return set(), None  # not in git at all: "not committed" is the truth
-            return set(), f"git 没有回答（{refused}），无法确认它是否原样提交在 git 中"
+            said = next((line for line in run.refused if not line.startswith("warning:")), "")
+            return set(), f"git 没有回答{f'（{said}）' if said else ''}，无法确认它是否原样提交在 git 中"
         top = os.path.realpath(found.decode("utf-8", "surrogateescape").rstrip("\n"))
+        if run("config", "--get", "extensions.partialClone", where=top) is not None:
+            # objects missing from a partial clone are fetched from a remote its own configuration names
+            return set(), "这个仓库是部分克隆（partial clone），docgen 不向它确认文件是否原样提交在 git 中"
         folder = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/")
         spec = ":(literal)" + ("" if folder == "." else folder)
         staged = run("ls-files", "-s", "-z", "--", spec, where=top)
@@ -127,7 +132,10 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
 
     held = set()
     for path in paths:
-        name = os.path.relpath(os.path.realpath(path), top).replace(os.sep, "/")
+        try:
+            name = os.path.relpath(os.path.realpath(path), top).replace(os.sep, "/")
+        except ValueError:  # on another drive
+            continue
         blob = index.get(name)
         if blob is None or head.get(name) != blob:
             continue
@@ -154,9 +162,9 @@ def _blobs(listing: bytes, tab: str, wanted, at: int) -> dict[str, str]:
 
 
 def _git(root: str) -> str | None:
-    """The git program's absolute path from PATH, leaving out any folder of the archive and the current
-    folder (Windows would otherwise run a git.exe an archive carries)."""
-    inside = [os.path.normcase(os.path.realpath(p)) for p in (root, os.getcwd())]
+    """The git program's absolute path from PATH, leaving out any folder of the archive and relative entries
+    (Windows would otherwise run a git.exe an archive carries in the current folder)."""
+    inside = [os.path.normcase(os.path.realpath(root))]  # (relative PATH entries, the current folder's, are skipped)
     names = ["git.exe"] if os.name == "nt" else ["git"]
     for folder in os.get_exec_path():
         if not folder or not os.path.isabs(folder):

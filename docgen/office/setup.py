@@ -151,10 +151,12 @@ def init(target: str, force: bool = False) -> tuple[list[str], list[str]]:
     if os.path.isdir(target) and os.listdir(target) and not force:
         raise DocgenError(f"目录 {target} 不是空的。如确要在其中建立档案，请加 --force（已有的文件不会被覆盖）")
     around = os.path.dirname(os.path.abspath(target))
-    while os.path.dirname(around) != around:  # an archive inside another's records/ or output/ is read as a stray folder
+    while not force:  # an archive inside another's records/ or output/ is read there as a stray folder
         if os.path.isdir(os.path.join(around, "records", "plans")):
-            raise DocgenError(f"{target} 在档案 {os.path.relpath(around)} 之中：新档案请建在其他文件夹（如 cd {os.path.relpath(os.path.dirname(around))}），"
-                              "不要建在已有档案的文件夹里")
+            raise DocgenError(f"{target} 在档案 {around} 之中：新档案请建在其他文件夹，不要建在已有档案的文件夹里"
+                              "（如确要建在这里，请加 --force）")
+        if os.path.dirname(around) == around:  # the drive's top folder, checked too
+            break
         around = os.path.dirname(around)
     created: list[str] = []
     skipped: list[str] = []

@@ -66,6 +66,23 @@ def _opened_earlier(text: str, line: int, before: str) -> tuple[int, int, str] |
     return None
 
 
+def _mended_by_colon(rows: list[str], at: int, line: int) -> bool:
+    """Whether the full-width colon on row `at` is what YAML stumbled on (error at `line`): with an ASCII
+    colon and a space there, the text reads past it (no error, or the first one further down). "A类：未公示"
+    in a list or "QQ：123" in a block of text is text, and stays unblamed."""
+    import yaml
+
+    mended = rows[:at] + [rows[at].replace("：", ": ", 1)] + rows[at + 1:]
+    try:
+        yaml.load("\n".join(mended), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line + 1 > line
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
+    return True
+
+
 def explain(exc, text: str) -> tuple[int, int, str]:
     """(line, column, message) for a PyYAML exception raised while reading `text`."""
     import yaml
@@ -140,7 +157,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         rows = text.split("\n")
         for at in range(line - 2, max(-1, line - 4), -1):
             found = _WIDE_COLON_FIELD.match(rows[at]) if 0 <= at < len(rows) else None
-            if found:
+            if found and _mended_by_colon(rows, at, line):
                 key, value = (part.strip() for part in rows[at].split("：", 1))
                 return at + 1, rows[at].index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- "), value or "值")
             if at < len(rows) and rows[at].strip() and not rows[at].lstrip().startswith("#"):
@@ -171,7 +188,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
             line, column = cmark.line + 1, cmark.column + 1
         row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
-        if _WIDE_COLON_FIELD.match(row):  # a field name, then a full-width colon
+        if _WIDE_COLON_FIELD.match(row) and _mended_by_colon(text.split("\n"), line - 1, line):  # a field, then ：
             key, value = (part.strip() for part in row.split("：", 1))
             return line, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- ") or "字段", value or "值")
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
