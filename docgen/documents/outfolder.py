@@ -77,15 +77,16 @@ class OutputFolder:
 
 
 def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str], str | None]:
-    """Those of `paths` (files under the folder `root`, of the archive at `archive_root`) that git holds as they are — each file's bytes are
-    the blob both git's index and the last commit have for it, so deleting it loses nothing git cannot give
-    back — and, when git could not be asked, why (in the clerk's words; None when it answered).
+    """Those of `paths` (files under the folder `root`, of the archive at `archive_root`) that git holds as
+    they are — each file's bytes are the blob both git's index and the last commit have for it, so deleting
+    it loses nothing git cannot give back — and, when git could not be asked, why (in the clerk's words;
+    None when it answered).
 
     Only the index and the last commit are read (`ls-files -s`, `ls-tree`, fsmonitor, hooks and optional
     locks switched off), and each blob id is worked out here from the file's bytes: `git status` would
     run what the repository's own configuration names (an fsmonitor hook, clean filters), an archive may
     come from elsewhere with its .git/, and a file marked assume-unchanged would pass as unchanged. git is
-    run by its absolute path from PATH, never from the archive or the current folder."""
+    run by its absolute path from PATH (`_git`), never fetching lazily, and not at all in a partial clone."""
     if not paths:
         return set(), None
     import hashlib
@@ -126,8 +127,8 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
         return set(), f"git 没有回答（{exc}），无法确认它是否原样提交在 git 中"
     if staged is None or committed is None:
         return set(), None  # nothing committed yet (no HEAD), or nothing of the folder in git
-    index = _blobs(staged, "\t", lambda f: f[2] == "0" and f[0] in ("100644", "100755"), 1)
-    head = _blobs(committed, "\t", lambda f: f[1] == "blob" and f[0] in ("100644", "100755"), 2)
+    index = _blobs(staged, lambda f: f[2] == "0" and f[0] in ("100644", "100755"), 1)
+    head = _blobs(committed, lambda f: f[1] == "blob" and f[0] in ("100644", "100755"), 2)
     from docgen.cache import read_regular
 
     held = set()
@@ -149,12 +150,12 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
     return held, None
 
 
-def _blobs(listing: bytes, tab: str, wanted, at: int) -> dict[str, str]:
+def _blobs(listing: bytes, wanted, at: int) -> dict[str, str]:
     """path -> blob id of `git ls-files -s -z` ("<mode> <object> <stage>\t<path>") or `git ls-tree -z`
     ("<mode> <type> <object>\t<path>") output."""
     found = {}
     for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
-        info, _, name = entry.partition(tab)
+        info, _, name = entry.partition("\t")
         fields = info.split()
         if name and len(fields) == 3 and wanted(fields):
             found[name] = fields[at]
