@@ -260,3 +260,18 @@ def test_docgen_repository_hook_manifest():
     assert hook["id"] == "docgen-validate" and hook["language"] == "python"
     assert hook["always_run"] is True and hook["pass_filenames"] is False
     assert hook["entry"] == "docgen validate --staged"
+
+
+def test_a_git_program_the_archive_carries_never_runs(office, tmp_path):
+    """Windows runs a bare "git" from the current folder (the archive's top) before PATH: docgen runs git by
+    its absolute path from PATH, leaving out the archive's folders (here put first in PATH, as Windows
+    would look there first), for the pre-commit check and git-setup."""
+    marker = tmp_path / "ran"
+    fake = office / "git"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    env = {"PATH": f"{office}{os.pathsep}{os.environ['PATH']}"}
+    staged = run_docgen("validate", "--staged", cwd=office, env=env)
+    assert staged.returncode == 0, staged.stdout + staged.stderr
+    assert run_docgen("git-setup", cwd=office, env=env).returncode == 0
+    assert not marker.exists()

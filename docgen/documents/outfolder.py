@@ -13,6 +13,7 @@ import os
 import re
 import stat
 
+from docgen.gitprogram import git_program
 from docgen.records.textcheck import INVISIBLE, escaped
 
 OTHER = object()  # the state of a path that holds something other than a regular file
@@ -86,13 +87,13 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
     locks switched off), and each blob id is worked out here from the file's bytes: `git status` would
     run what the repository's own configuration names (an fsmonitor hook, clean filters), an archive may
     come from elsewhere with its .git/, and a file marked assume-unchanged would pass as unchanged. git is
-    run by its absolute path from PATH (`_git`), never fetching lazily, and not at all in a partial clone."""
+    run by its absolute path from PATH (`git_program`), never fetching lazily, and not at all in a partial clone."""
     if not paths:
         return set(), None
     import hashlib
     import subprocess
 
-    git = _git(archive_root)
+    git = git_program(archive_root)
     if git is None:
         return set(), "找不到 git 程序，无法确认它是否原样提交在 git 中"
     safe = [git, "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
@@ -160,21 +161,3 @@ def _blobs(listing: bytes, wanted, at: int) -> dict[str, str]:
         if name and len(fields) == 3 and wanted(fields):
             found[name] = fields[at]
     return found
-
-
-def _git(root: str) -> str | None:
-    """The git program's absolute path from PATH, leaving out any folder of the archive and relative entries
-    (Windows would otherwise run a git.exe an archive carries in the current folder)."""
-    inside = [os.path.normcase(os.path.realpath(root))]  # (relative PATH entries, the current folder's, are skipped)
-    names = ["git.exe"] if os.name == "nt" else ["git"]
-    for folder in os.get_exec_path():
-        if not folder or not os.path.isabs(folder):
-            continue
-        real = os.path.normcase(os.path.realpath(folder))
-        if any(real == p or real.startswith(p.rstrip(os.sep) + os.sep) for p in inside):
-            continue
-        for name in names:
-            candidate = os.path.join(folder, name)
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
-    return None

@@ -258,8 +258,17 @@ WORD_REGEX = b"[A-Za-z0-9_]+([-.:/@][A-Za-z0-9_]+)*|[^[:space:]\x80-\xbf][\x80-\
 
 
 def _git_config(top: str, key: str, value: str | bytes) -> None:
-    subprocess.run([b"git", b"config", key.encode(), value if isinstance(value, bytes) else value.encode("utf-8")],
+    subprocess.run([os.fsencode(_git(top)), b"config", key.encode(), value if isinstance(value, bytes) else value.encode("utf-8")],
                    cwd=top, check=True, capture_output=True)
+
+
+def _git(folder: str) -> str:
+    from docgen.gitprogram import git_program
+
+    git = git_program(folder)
+    if git is None:
+        raise DocgenError("找不到 git 命令，docgen git-setup 需要 git")
+    return git
 
 
 def git_setup(folder: str = ".") -> list[str]:
@@ -267,7 +276,7 @@ def git_setup(folder: str = ".") -> list[str]:
     failing on a lock file), Chinese paths unescaped, one Chinese character per word in
     `--word-diff`, and `git docgen` naming this docgen for hooks run where it is not on PATH."""
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
+        top = subprocess.run([_git(folder), "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise DocgenError("当前目录不在 git 仓库中（先运行 git init）") from None

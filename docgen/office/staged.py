@@ -20,9 +20,14 @@ from docgen.records.problems import DocgenError, Problem
 
 
 def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
+    from docgen.gitprogram import git_program
+
+    git = git_program(cwd)
+    if git is None:
+        raise DocgenError("找不到 git 命令，--staged 需要 git")
     try:
         # GIT_INDEX_FILE, set by git for `git commit -a` or `git commit FILE`, is inherited on purpose
-        return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=True).stdout
+        return subprocess.run([git, *args], cwd=cwd, input=stdin, capture_output=True, check=True).stdout
     except FileNotFoundError:
         raise DocgenError("找不到 git 命令，--staged 需要 git") from None
     except subprocess.CalledProcessError as exc:

@@ -1,0 +1,25 @@
+"""The git program docgen runs (the pre-commit check, git-setup, what git holds of a stale document): by
+its absolute path from PATH, leaving out any folder of the archive and relative entries. Windows looks
+for a bare "git" in the current folder — the archive's top folder, where an archive from elsewhere could
+carry its own git.exe — before PATH."""
+
+from __future__ import annotations
+
+import os
+
+
+def git_program(archive_root: str) -> str | None:
+    """git's absolute path, or None when PATH holds none outside `archive_root`."""
+    inside = os.path.normcase(os.path.realpath(archive_root))
+    names = ["git.exe"] if os.name == "nt" else ["git"]
+    for folder in os.get_exec_path():
+        if not folder or not os.path.isabs(folder):  # (relative entries would be the current folder's)
+            continue
+        real = os.path.normcase(os.path.realpath(folder))
+        if real == inside or real.startswith(inside.rstrip(os.sep) + os.sep):
+            continue
+        for name in names:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
