@@ -9,7 +9,7 @@ import os
 
 from docgen.records.archive import Archive, Record, display
 from docgen.cache import CACHE_DIR, RecordCache
-from docgen.records.index import Index
+from docgen.records.index import Index, plan_folder
 from docgen.records.problems import DocgenError, Problem
 from docgen.records.schema import Schemas
 from docgen.records.tree import stem_of
@@ -251,10 +251,7 @@ def index_records(records: list[Record], problems: list, unparsed: list[tuple[st
         if record.kind == "inspection":
             # the plan it names, and the plan whose folder holds it (its `plan` may be the broken part)
             plan = record.data.get("plan") if isinstance(record.data, dict) else None
-            folder = os.path.basename(os.path.dirname(record.abspath))
-            in_folder = folder if os.path.basename(os.path.dirname(os.path.dirname(record.abspath))) == "inspections" \
-                else None
-            for plan_id in dict.fromkeys(p for p in (plan if isinstance(plan, str) else None, in_folder) if p):
+            for plan_id in dict.fromkeys(p for p in (plan if isinstance(plan, str) else None, plan_folder(record)) if p):
                 index.broken_by_plan[plan_id].append(record.path)
     for kind, path in unparsed:
         stem = stem_of(os.path.basename(path))

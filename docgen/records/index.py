@@ -130,3 +130,10 @@ class Index:
 
 def record_stem(record: Record) -> str:
     return os.path.splitext(os.path.basename(record.abspath))[0]
+
+
+def plan_folder(record: Record) -> str | None:
+    """The name of the plan folder holding an inspection record (inspections/<plan>/<entity>.yaml), or
+    None when its file is not directly in one (a subfolder set aside, another kind's folder)."""
+    folder = os.path.dirname(record.abspath)
+    return os.path.basename(folder) if os.path.basename(os.path.dirname(folder)) == "inspections" else None

@@ -13,7 +13,7 @@ from typing import Iterator
 from docgen.records import creditcode, frequency, results
 from docgen.records.archive import Record
 from docgen.records.draws import assignments_of, draw_number, unfinished_message
-from docgen.records.index import DATE_STEPS, Index, parse_date, record_stem
+from docgen.records.index import DATE_STEPS, Index, parse_date, plan_folder, record_stem
 from docgen.records.problems import WARNING, Problem
 
 STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
@@ -316,17 +316,17 @@ def misplaced(record: Record) -> Iterator[Problem]:
     another plan's folder or named for another entity is still read, printed and counted, so it is said."""
     data = record.data
     plan, entity = data.get("plan"), data.get("entity")
-    folder = os.path.dirname(record.abspath)
+    held_in = plan_folder(record)
     stem = record_stem(record)
-    if os.path.basename(os.path.dirname(folder)) != "inspections":
+    if held_in is None:
         if isinstance(plan, str):
             shown = os.path.dirname(record.path).replace(os.sep, "/")
             yield record.problem(("plan",), f"抽查记录应放在 records/inspections/{plan}/ 中，本文件却在“{shown}”里："
                                             "records/ 中的记录都会被读取、生成文书并计入汇总表；不用的记录请删除，"
                                             "或移出 records/")
         return
-    if isinstance(plan, str) and os.path.basename(folder) != plan:
-        yield record.problem(("plan",), f"本记录的抽查计划是“{plan}”，却放在文件夹“{os.path.basename(folder)}”中："
+    if isinstance(plan, str) and held_in != plan:
+        yield record.problem(("plan",), f"本记录的抽查计划是“{plan}”，却放在文件夹“{held_in}”中："
                                         f"应放在 records/inspections/{plan}/ 中")
     if isinstance(entity, str) and stem != entity:
         yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
@@ -616,8 +616,7 @@ def check_drawn_inspected(index: Index) -> Iterator[Problem]:
     for plan_id, (draw, drawn) in _drawn_entities(index).items():
         if index.broken_by_plan.get(plan_id) or index.broken_by_plan.get("*"):
             continue  # a record of the plan that cannot be read may be any drawn entity's: its own error says so
-        recorded = {r.data.get("entity") for r in index.inspections
-                    if r.data.get("plan") == plan_id or os.path.basename(os.path.dirname(r.abspath)) == plan_id}
+        recorded = {r.data.get("entity") for r in index.inspections if plan_id in (r.data.get("plan"), plan_folder(r))}
         listed = draw.data.get("entities") if isinstance(draw.data.get("entities"), list) else []
         missing = drawn - recorded
         for entity_id in [e for e in listed if e in missing] + sorted(missing - set(listed)):
