@@ -619,7 +619,6 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     if not index.plans and any(plain_relpath(rel) for rel in manifest):
         report.notes.append("记录中没有任何抽查计划，已生成的文书保留不动（删除文书请手工进行）")
     unvouched: list[tuple[str, dict, str]] = []  # stale files only the manifest says docgen wrote
-    kept_unvouched = False
     for relpath, entry in manifest.items():
         plan_dir = relpath.split("/", 1)[0]
         if relpath in new_manifest or (plan_dir not in wanted and plan_dir in index.plans):
@@ -646,20 +645,19 @@ def build(archive: Archive, out_dir: str, plan_ids: list[str] | None = None, for
     # name the manifest was made to list, say). A file this docgen did not make (a colleague's build, a
     # fresh clone, .docgen/ deleted) goes when git holds it as it is: nothing is lost that git cannot give back
     in_git, unanswered = kept_by_git([target for _rel, _entry, target in unvouched], out_dir, archive.root)
+    kept_unvouched = [(relpath, entry) for relpath, entry, target in unvouched if target not in in_git]
     for relpath, entry, target in unvouched:
         if target in in_git:
             _remove_stale(relpath, entry, target, out_dir, new_manifest, report)
-            continue
-        new_manifest[relpath] = entry
-        kept_unvouched = True  # git's state is no part of the run's snapshot: asked again next time
+    if kept_unvouched:  # (git's state is no part of the run's snapshot: not remembered, asked again next time)
         from docgen import usercache
 
         why = "没有可用的私人缓存目录，docgen 记不下哪些文书是它生成的（见 README“缓存”）" \
             if usercache.secret() is None else \
             f"本机 .docgen/ 中没有 docgen 生成它的记录，{unanswered or '它也没有原样提交在 git 中'}"
-        note = f"{shown(relpath)} 的记录已不在，但{why}，docgen 没有删除它；确认不再需要后请手工删除"
-        report.notes.append(note)
-        repeated.append(note)
+        for relpath, entry in kept_unvouched:
+            new_manifest[relpath] = entry
+            report.notes.append(f"{shown(relpath)} 的记录已不在，但{why}，docgen 没有删除它；确认不再需要后请手工删除")
     hashes.save({os.path.join(out_dir, *rel.split("/")) for rel in new_manifest}, out_dir)
     renderer.forget_sets(rel for rel in manifest if rel not in new_manifest and rel.endswith(".docx"))
     written = True
@@ -706,14 +704,9 @@ def _refuse_linked_out(out_dir: str, root: str) -> None:
     """An output folder that is a symbolic link leading out of the archive (one can come with it, in
     git or a zip) would have docgen write, replace and delete documents in some other folder — another
     archive's output, say — under a manifest found there. A folder named by its own path is fine."""
-    if not os.path.islink(out_dir.rstrip("/\\") or out_dir):
-        return
-    target = os.path.realpath(out_dir)
-    inside = os.path.realpath(root)
-    if target == inside or target.startswith(inside.rstrip(os.sep) + os.sep):
-        return
-    raise DocgenError(f"输出目录 {out_dir} 是指向档案之外的链接（{target}）：docgen 不会在那里写入或删除文书。"
-                      f"如确需生成到那个文件夹，请用 --out 直接写出它的路径")
+    if os.path.islink(out_dir.rstrip("/\\") or out_dir) and leads_outside(out_dir, root):
+        raise DocgenError(f"输出目录 {out_dir} 是指向档案之外的链接（{os.path.realpath(out_dir)}）：docgen 不会在那里"
+                          "写入或删除文书。如确需生成到那个文件夹，请用 --out 直接写出它的路径")
 
 
 def _windows(jobs: list[tuple[Output, str]]):

@@ -98,32 +98,30 @@ def kept_by_git(paths: list[str], root: str, archive_root: str) -> tuple[set[str
         return set(), "找不到 git 程序，无法确认它是否原样提交在 git 中"
     safe = [git, "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull]
 
-    def run(*args: str, where: str) -> bytes | None:
+    def run(*args: str, where: str) -> tuple[bytes | None, list[str]]:
+        """git's output (None when it refused) and the lines it said on stderr."""
         # its refusals in one language; never fetching a missing object from a remote the repository names
         # (a partial clone's promisor: its configured upload-pack would run)
         done = subprocess.run(safe + ["-C", where, *args], capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
                               env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_NO_LAZY_FETCH": "1"})
-        if done.returncode != 0:
-            run.refused = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            return None
-        return done.stdout
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return (done.stdout if done.returncode == 0 else None), said
 
-    run.refused = []
     try:
-        found = run("rev-parse", "--show-toplevel", where=root)
+        found, said = run("rev-parse", "--show-toplevel", where=root)
         if found is None:
-            if any("not a git repository" in line for line in run.refused):
+            if any("not a git repository" in line for line in said):
                 return set(), None  # not in git at all: "not committed" is the truth
-            said = next((line for line in run.refused if not line.startswith("warning:")), "")
-            return set(), f"git 没有回答{f'（{said}）' if said else ''}，无法确认它是否原样提交在 git 中"
+            why = next((line for line in said if not line.startswith("warning:")), "")
+            return set(), f"git 没有回答{f'（{why}）' if why else ''}，无法确认它是否原样提交在 git 中"
         top = os.path.realpath(found.decode("utf-8", "surrogateescape").rstrip("\n"))
-        if run("config", "--get", "extensions.partialClone", where=top) is not None:
+        if run("config", "--get", "extensions.partialClone", where=top)[0] is not None:
             # objects missing from a partial clone are fetched from a remote its own configuration names
             return set(), "这个仓库是部分克隆（partial clone），docgen 不向它确认文件是否原样提交在 git 中"
         folder = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/")
         spec = ":(literal)" + ("" if folder == "." else folder)
-        staged = run("ls-files", "-s", "-z", "--", spec, where=top)
-        committed = run("ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", spec, where=top)
+        staged = run("ls-files", "-s", "-z", "--", spec, where=top)[0]
+        committed = run("ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", spec, where=top)[0]
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         return set(), f"git 没有回答（{exc}），无法确认它是否原样提交在 git 中"
     if staged is None or committed is None:
