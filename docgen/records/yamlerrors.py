@@ -66,6 +66,16 @@ def _opened_earlier(text: str, line: int, before: str) -> tuple[int, int, str] |
     return None
 
 
+def _wide_colon(rows: list[str], at: int, line: int) -> tuple[int, int, str] | None:
+    """(line, column, message) when row `at` is a field written with a full-width colon and that colon is
+    what YAML stumbled on (error at `line`), else None."""
+    row = rows[at] if 0 <= at < len(rows) else ""
+    if not (_WIDE_COLON_FIELD.match(row) and _mended_by_colon(rows, at, line)):
+        return None
+    key, value = (part.strip() for part in row.split("：", 1))
+    return at + 1, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- "), value or "值")
+
+
 def _mended_by_colon(rows: list[str], at: int, line: int) -> bool:
     """Whether the full-width colon on row `at` is what YAML stumbled on (error at `line`): with an ASCII
     colon and a space there, the text reads past it (no error, or the first one further down). "A类：未公示"
@@ -156,10 +166,9 @@ def explain(exc, text: str) -> tuple[int, int, str]:
         # the first field of a mapping written with a full-width colon ran on into the next line's "key:"
         rows = text.split("\n")
         for at in range(line - 2, max(-1, line - 4), -1):
-            found = _WIDE_COLON_FIELD.match(rows[at]) if 0 <= at < len(rows) else None
-            if found and _mended_by_colon(rows, at, line):
-                key, value = (part.strip() for part in rows[at].split("：", 1))
-                return at + 1, rows[at].index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- "), value or "值")
+            found = _wide_colon(rows, at, line)
+            if found:
+                return found
             if at < len(rows) and rows[at].strip() and not rows[at].lstrip().startswith("#"):
                 break
         return line, column, MAPPING_HERE
@@ -187,10 +196,9 @@ def explain(exc, text: str) -> tuple[int, int, str]:
     if "expected ':'" in problem or "simple key" in context:
         if cmark and "simple key" in context:  # the line that lacks its colon, not where that was noticed
             line, column = cmark.line + 1, cmark.column + 1
-        row = text.split("\n")[line - 1] if 0 < line <= text.count("\n") + 1 else ""
-        if _WIDE_COLON_FIELD.match(row) and _mended_by_colon(text.split("\n"), line - 1, line):  # a field, then ：
-            key, value = (part.strip() for part in row.split("：", 1))
-            return line, row.index("：") + 1, FULL_WIDTH_COLON.format(key.lstrip("- ") or "字段", value or "值")
+        found = _wide_colon(text.split("\n"), line - 1, line)  # a field, then a full-width colon
+        if found:
+            return found
         return line, column, ("缺少冒号“:”：每一行应写成“字段: 值”（冒号后有一个空格）；"
                               "值太长换了行时，请用引号把整个值括起来")
     if _has(problem, "',' or ']'"):
