@@ -23,3 +23,13 @@ def git_program(archive_root: str) -> str | None:
             if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
                 return candidate
     return None
+
+
+def required_git(archive_root: str, needed_by: str) -> str:
+    """`git_program`, or the clerk's error naming the command that needs it."""
+    git = git_program(archive_root)
+    if git is None:
+        from docgen.records.problems import DocgenError
+
+        raise DocgenError(f"找不到 git 命令，{needed_by} 需要 git")
+    return git

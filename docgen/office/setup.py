@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 from docgen.cache import read_regular
-from docgen.records.tree import FOLDER_OF, KIND_FOLDERS, packaged_dir
+from docgen.records.tree import FOLDER_OF, KIND_FOLDERS, packaged_dir, refuse_outside
 from docgen.office.examples import EXAMPLES
 from docgen.records.problems import DocgenError
-from docgen.records.tree import refuse_outside
 from docgen.records.skeleton import render
+from docgen.gitprogram import required_git
 from docgen.writer import write_new
 from docgen.records.yamlout import record_path, schema_line
 
@@ -229,8 +229,7 @@ def _same_but_case(path: str, records_dir: str) -> tuple[str, str] | None:
     """(what is there, the name asked for) when a file or folder on the way from `records_dir` to
     `path` has a name that differs from the one asked for only in case (or, for the record file
     itself, in its .yaml / .yml ending: the same record)."""
-    from docgen.records.tree import is_record_file
-    from docgen.records.tree import stem_of
+    from docgen.records.tree import is_record_file, stem_of
 
     folder = os.path.abspath(records_dir)
     parts = os.path.relpath(os.path.abspath(path), folder).split(os.sep)
@@ -258,17 +257,8 @@ WORD_REGEX = b"[A-Za-z0-9_]+([-.:/@][A-Za-z0-9_]+)*|[^[:space:]\x80-\xbf][\x80-\
 
 
 def _git_config(top: str, key: str, value: str | bytes) -> None:
-    subprocess.run([os.fsencode(_git(top)), b"config", key.encode(), value if isinstance(value, bytes) else value.encode("utf-8")],
+    subprocess.run([os.fsencode(required_git(top, "docgen git-setup")), b"config", key.encode(), value if isinstance(value, bytes) else value.encode("utf-8")],
                    cwd=top, check=True, capture_output=True)
-
-
-def _git(folder: str) -> str:
-    from docgen.gitprogram import git_program
-
-    git = git_program(folder)
-    if git is None:
-        raise DocgenError("找不到 git 命令，docgen git-setup 需要 git")
-    return git
 
 
 def git_setup(folder: str = ".") -> list[str]:
@@ -276,7 +266,7 @@ def git_setup(folder: str = ".") -> list[str]:
     failing on a lock file), Chinese paths unescaped, one Chinese character per word in
     `--word-diff`, and `git docgen` naming this docgen for hooks run where it is not on PATH."""
     try:
-        top = subprocess.run([_git(folder), "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
+        top = subprocess.run([required_git(folder, "docgen git-setup"), "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
                              check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         raise DocgenError("当前目录不在 git 仓库中（先运行 git init）") from None

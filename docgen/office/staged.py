@@ -20,11 +20,9 @@ from docgen.records.problems import DocgenError, Problem
 
 
 def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
-    from docgen.gitprogram import git_program
+    from docgen.gitprogram import required_git
 
-    git = git_program(cwd)
-    if git is None:
-        raise DocgenError("找不到 git 命令，--staged 需要 git")
+    git = required_git(cwd, "--staged")
     try:
         # GIT_INDEX_FILE, set by git for `git commit -a` or `git commit FILE`, is inherited on purpose
         return subprocess.run([git, *args], cwd=cwd, input=stdin, capture_output=True, check=True).stdout
