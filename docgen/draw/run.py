@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from docgen.records.archive import display
 from docgen.records.draws import assignments_of, draw_number, unfinished_message
-from docgen.records.tree import FOLDER_OF
-from docgen.records.tree import refuse_outside
+from docgen.records.tree import FOLDER_OF, refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
 from docgen.draw.algorithm import ALGORITHM, Draw, DrawImpossible, Inputs, make_draw

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from docgen.records import creditcode
-from docgen.records.tree import FOLDER_OF, is_record_file
+from docgen.records.tree import FOLDER_OF, is_record_file, outside_archive, refuse_outside
 from docgen.records.loader import read_yaml_file
-from docgen.records.tree import outside_archive, refuse_outside
 from docgen.records.problems import DocgenError
 from docgen.office.tables import Header, HeaderMap, body_rows, code as _code, nfkc, read_table
 from docgen.records.yamlout import record_path, record_text

@@ -13,10 +13,9 @@ import os
 from dataclasses import dataclass, field
 
 from docgen.records.archive import KIND_FOLDERS, Archive, display
-from docgen.records.tree import is_record_file
+from docgen.records.tree import is_record_file, outside_archive
 from docgen.records.loader import core_loader, plain_tag, read_limited
 from docgen.records.problems import DocgenError, Problem
-from docgen.records.tree import outside_archive
 from docgen.writer import write_atomic
 
 _STR = "tag:yaml.org,2002:str"
