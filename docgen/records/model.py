@@ -459,8 +459,9 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
     agreed = notice.agreed_visit if notice else ""  # (the 告知书 announces it; the group goes then, until the visit)
     # a letter served before the visit could not name its day (unless agreed on the call): it said the
     # period, and recording the visit later does not change the letter that was served
-    known = visited if not served or not (isinstance(dates.get("visit"), str) and isinstance(
-        dates.get("notice_served"), str) and dates["visit"] > dates["notice_served"]) else ""
+    served_first = isinstance(dates.get("visit"), str) and isinstance(dates.get("notice_served"), str) \
+        and dates["visit"] > dates["notice_served"]
+    known = "" if served_first else visited
     follow_ups = tuple(FollowUp(text(f.get("issue")), text(f.get("measure")),
                                 dep_names.get(f.get("department"), text(f.get("department"))),
                                 cn_date(f.get("deadline")), text(f.get("responsible")), text(f.get("status")),
@@ -475,7 +476,7 @@ def inspection_view(seq: int, record, plan: dict, index: Index, departments: tup
         assistants=helpers, assistants_text="；".join(a.text for a in helpers),
         vehicle=_vehicle(index, data.get("vehicle")),
         dates=Dates(called, served, visited, cn_date(max((p for _, p in _part_dates(data, "completed")), default=None)),
-                    agreed or known, visited or agreed),
+                    agreed or known, cn_date(scheduled_day(data))),
         phone_notice=notice, items=items, methods=chosen, methods_text="、".join(chosen),
         method_boxes=_boxes(methods, chosen),
         parts=parts,
