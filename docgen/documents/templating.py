@@ -171,7 +171,9 @@ def undefined_text(message: str) -> str:
 
 def syntax_error(name: str, exc: jinja2.TemplateSyntaxError) -> DocgenError:
     message = exc.message or ""
-    if any("\u4e00" <= c <= "\u9fff" for c in message):  # docgen's own words (`template`)
+    from docgen.records.textcheck import in_chinese
+
+    if in_chinese(message):  # docgen's own words (`template`)
         return DocgenError(f"模板 {name} 有语法错误：{message}")
     return DocgenError(f"模板 {name} 有语法错误：某段 {{{{ }}}} 或 {{% %}} 内容写法不对（括号、引号不配对，或多了、少了符号），"
                        f"请检查模板中最近改动的地方（模板引擎信息：{message}）")

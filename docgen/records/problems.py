@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docgen.records.textcheck import escaped
+from docgen.records.textcheck import escaped, in_chinese
 
 ERROR = "error"
 WARNING = "warning"
@@ -70,7 +70,7 @@ def os_error_text(exc: OSError, with_path: bool = True) -> tuple[str, bool]:
     if getattr(exc, "winerror", None) in (32, 33):  # Windows: the file is open in another program (Word, WPS)
         return (f"{exc.filename}：" if with_path and exc.filename else "") + "文件正被其他程序使用（如在 Word、WPS 中打开）", True
     # an error the table does not know: said in Chinese, the system's own words kept after it
-    own = isinstance(exc.strerror, str) and any("\u4e00" <= c <= "\u9fff" for c in exc.strerror)  # docgen's own words
+    own = isinstance(exc.strerror, str) and in_chinese(exc.strerror)  # docgen's own words
     reason, machine = reasons.get(exc.errno, (exc.strerror if own else f"读写文件出错（系统信息：{exc.strerror or exc}）",
                                               False))
     if exc.errno in {getattr(errno, n, None) for n in ("ENOSPC", "EDQUOT", "EFBIG", "EACCES", "EPERM", "EROFS")}:

@@ -33,6 +33,11 @@ INVISIBLE = re.compile('[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f
                         '\U000e0001\U000e0020-\U000e007f]')
 
 
+def in_chinese(text: str) -> bool:
+    """Whether `text` has Chinese characters: docgen's own words, not a library's English."""
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def escaped(text: str) -> str:
     """`text` as it may be printed to a terminal: invisible and format characters (an escape sequence
     that clears the screen, a line break in a file name, a bidi override) as \\u escapes."""
