@@ -613,12 +613,17 @@ def check_draws(index: Index) -> Iterator[Problem]:
 def check_drawn_inspected(index: Index) -> Iterator[Problem]:
     """Every entity of a plan's latest draw has its inspection record: one deleted (or never made) is
     an entity drawn and not inspected, which only `draw --verify` said before."""
-    for plan_id, (draw, drawn) in _drawn_entities(index).items():
+    drawn_plans = _drawn_entities(index)
+    recorded: dict = defaultdict(set)  # plan -> entities with a record naming it, or in its folder (one pass)
+    if drawn_plans:
+        for record in index.inspections:
+            for plan_id in {record.data.get("plan"), plan_folder(record)}:
+                recorded[plan_id].add(record.data.get("entity"))
+    for plan_id, (draw, drawn) in drawn_plans.items():
         if index.broken_by_plan.get(plan_id) or index.broken_by_plan.get("*"):
             continue  # a record of the plan that cannot be read may be any drawn entity's: its own error says so
-        recorded = {r.data.get("entity") for r in index.inspections if plan_id in (r.data.get("plan"), plan_folder(r))}
         listed = draw.data.get("entities") if isinstance(draw.data.get("entities"), list) else []
-        missing = drawn - recorded
+        missing = drawn - recorded[plan_id]
         for entity_id in [e for e in listed if e in missing] + sorted(missing - set(listed)):
             record = index.entities.get(entity_id)
             name = record.data.get("name", entity_id) if record is not None else entity_id
