@@ -239,6 +239,31 @@ def test_ledger_prints_at_nine_points_or_more(archive):
         assert f"共 {len(reader.pages)} 页" in footer  # the page-number footer prints whole
 
 
+@needs_office
+def test_each_group_of_06_prints_on_one_page(archive):
+    """As LibreOffice prints it: every member of a group on the page of its 组别 (a page broke inside
+    第2组 of the example), and the 填表人 line not alone on a page of its own."""
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    assert run_docgen("build", "--plan", "qa-2023-30", cwd=archive).returncode == 0
+    source = archive / "output" / "qa-2023-30" / "06_人员分组及车辆安排情况表.xlsx"
+    ws = openpyxl.load_workbook(source).active
+    groups = sorted((r.min_row, r.max_row) for r in ws.merged_cells.ranges if r.min_col == r.max_col == 1
+                    and r.min_row > 5)
+    result = pdf.convert([str(source)], pdf.soffice_path())
+    pages = ["".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(result.pdfs[str(source)])).pages]
+    assert len(pages) > 1
+    for first, last in groups:
+        names = [ws.cell(r, 4).value for r in range(first, last + 1)]
+        holding = {i for i, text in enumerate(pages) for name in names if name in text}
+        label = ws.cell(first, 1).value
+        assert len(holding) == 1 and label in pages[holding.pop()], (label, names)
+    assert any("填表人" in text and "第" in text.split("填表人")[0] for text in pages)
+
+
 def test_pdfs_of_a_build_killed_before_its_manifest_are_still_docgens(archive, fake_office, monkeypatch):
     """As documents: a --pdf build killed after writing PDFs, before its manifest, left PDFs the manifest
     does not know; the next --pdf build took them for a clerk's files and wrote its PDFs beside them."""

@@ -71,7 +71,8 @@ def test_sheets_print_on_a4_at_nine_points_with_the_footer_inside(built, name):
         # Excel column width: characters of the default font's digit (7 px), plus 5 px padding, at 96 dpi
         widths = [ws.column_dimensions[letter].width for letter in ws.column_dimensions]
         table_mm = sum((w * 7 + 5) * 25.4 / 96 for w in widths)
-        scale = min(1.0, printable_mm / table_mm) if ws.sheet_properties.pageSetUpPr.fitToPage else 1.0
+        scale = min(1.0, printable_mm / table_mm) if ws.sheet_properties.pageSetUpPr.fitToPage \
+            else (ws.page_setup.scale or 100) / 100
         sizes = {cell.font.sz for row in ws.iter_rows() for cell in row if cell.value is not None}
         assert min(sizes) * scale >= 9, (ws.title, min(sizes), scale)
         assert "&P" in ws.oddFooter.center.text and (ws.oddFooter.center.size or 11) * scale >= 9
@@ -178,3 +179,50 @@ def test_the_phone_table_names_the_entitys_contact_and_who_answered_apart(archiv
     for row in rows:
         assert row[contact] == entities[row[1]]["contact"]["name"], row
     assert [row[reached] for row in rows if row[reached] == "无人接听"] == ["无人接听"]
+
+
+def test_a_group_of_06_prints_on_one_page_with_the_signature_line_after_the_last(built):
+    """Left to Excel, a page broke inside 第2组: its 组别, 组长 and 车牌 cells (merged down the group)
+    printed on the first page only, its last members on the next page under no group. A manual break
+    now goes before each group that would not fit, at the scale fitting the width chose (Excel ignores
+    manual breaks under fit-to-page), and the 填表人 line stays with the last group."""
+    ws = openpyxl.load_workbook(built / "output" / PLAN / "06_人员分组及车辆安排情况表.xlsx").active
+    groups = sorted((r.min_row, r.max_row) for r in ws.merged_cells.ranges if r.min_col == r.max_col == 1
+                    and r.min_row > 5)
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks and len(groups) == 3
+    assert not [(b, g) for b in breaks for g in groups if g[0] <= b < g[1]]  # never inside a group
+    assert all(b + 1 in [g[0] for g in groups] for b in breaks)
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 100
+    signature = max(r for r in range(1, ws.max_row + 1) if "填表人" in str(ws.cell(r, 1).value or ""))
+    assert max(breaks) < groups[-1][0] < signature
+
+
+def test_page_breaks_keep_groups_whole_where_they_can():
+    from docgen.documents.sheet_pages import PageSetup, group_breaks
+
+    titles = (4, 5)
+    heights = {r: 20.0 for r in range(1, 60)}
+    blocks = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 15), (16, 25), (26, 45), (46, 50)]
+    # pages of 250 pt: the first group (200) does not fit under the headings (100) but runs on rather than
+    # leave them alone; each later group starts a page, the one taller than a page too
+    assert group_breaks(heights, blocks, 250.0, titles) == [15, 25, 45]
+    # a page of 330 pt: headings and the first group; then repeated headings (40) and the second group;
+    # the third (400 pt, taller than any page) starts on a page of its own and runs on; the last follows
+    assert group_breaks(heights, blocks, 330.0, titles) == [15, 25]
+    # headings alone are never left on a page: the first group starts under them however tall it is
+    assert group_breaks(heights, [(1, 5), (6, 40)], 300.0, titles) == []
+
+    before = '<worksheet><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetData>'
+    tall = '</sheetData><pageSetup orientation="landscape" paperSize="9" fitToHeight="2" fitToWidth="1"/></worksheet>'
+    assert PageSetup(before, tall, [10.0] * 10, 15.0).usable is None  # fitted to two pages tall: Excel's call
+    broken = '</sheetData><pageSetup paperSize="9"/><rowBreaks count="1"><brk id="9" man="1"/></rowBreaks></worksheet>'
+    assert PageSetup("<worksheet><sheetData>", broken, [10.0] * 10, 15.0).usable is None  # the template's own
+    wide = '</sheetData><pageMargins left="0.5" right="0.5" top="1" bottom="1" header="0.3" footer="0.3"/>' \
+           '<pageSetup paperSize="9" fitToHeight="0" fitToWidth="1"/><drawing r:id="x"/></worksheet>'
+    setup = PageSetup(before, wide, [40.0] * 5, 15.0)  # 1,069 pt of columns on 523 pt of A4 portrait
+    assert setup.scale == 48
+    head, tail = setup.with_breaks([20, 40])
+    assert 'fitToPage' not in head and '<pageSetup scale="48" ' in tail
+    assert tail.index("<rowBreaks") < tail.index("<drawing")  # in schema order
+    assert '<brk id="20" max="16383" man="1"/><brk id="40" max="16383" man="1"/>' in tail

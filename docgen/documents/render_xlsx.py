@@ -26,7 +26,7 @@ import re
 
 import jinja2
 
-from docgen.documents import templating
+from docgen.documents import sheet_pages, templating
 from docgen.cache import remembered
 from docgen.records.model import display_width
 from docgen.documents.package import CORE_PATH, core_xml, escape, write_package
@@ -51,7 +51,7 @@ _AFTER_MERGES = ("<phoneticPr", "<conditionalFormatting", "<dataValidations", "<
                  "<pageMargins", "<pageSetup", "<headerFooter", "<rowBreaks", "<colBreaks", "<customProperties",
                  "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing", "<legacyDrawing", "<picture",
                  "<oleObjects", "<controls", "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
-FORMAT = "xlsx-3"  # of the prepared form below; part of its cache key
+FORMAT = "xlsx-4"  # of the prepared form below; part of its cache key
 
 
 def _finalize(value):
@@ -125,8 +125,8 @@ def _font_sizes(parts: dict[str, bytes]) -> dict[str, float]:
     return result
 
 
-def _sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
-    """(title, part name) of every worksheet, in workbook order."""
+def _sheets(parts: dict[str, bytes]) -> list[tuple[int, str, str]]:
+    """(index among the workbook's sheets, title, part name) of every worksheet, in workbook order."""
     workbook = parts.get("xl/workbook.xml", b"").decode("utf-8")
     rels = parts.get("xl/_rels/workbook.xml.rels", b"").decode("utf-8")
     targets = {}
@@ -136,11 +136,11 @@ def _sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
         targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else \
             posixpath.normpath(posixpath.join("xl", target))
     found = []
-    for sheet in re.findall(r"<sheet\b[^>]*>", workbook):
+    for index, sheet in enumerate(re.findall(r"<sheet\b[^>]*>", workbook)):
         attrs = _attrs(sheet)
         part = targets.get(attrs.get("r:id"))
         if part in parts and "worksheet" in part:
-            found.append((html.unescape(attrs.get("name", "")), part))
+            found.append((index, html.unescape(attrs.get("name", "")), part))
     return found
 
 
@@ -149,7 +149,8 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict:
     parts = dict(entries)
     shared = _shared_strings(parts)
     sheets = []
-    for title, part in _sheets(parts):
+    workbook = parts.get("xl/workbook.xml", b"").decode("utf-8")
+    for index, title, part in _sheets(parts):
         xml = parts[part].decode("utf-8")
         data = _SHEET_DATA.search(xml)
         if data is None:
@@ -184,8 +185,11 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict:
         block = _MERGE_CELLS.search(xml)
         if block:
             merges = re.findall(r'<mergeCell\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', block.group(0))
+        default = re.search(r'<sheetFormatPr\b[^>]*\bdefaultRowHeight="([0-9.]+)"', xml)
         sheets.append({"title": title, "part": part, "before": xml[: data.start()], "after": xml[data.end():],
-                       "rows": rows, "repeat": repeat, "widths": widths, "merges": merges})
+                       "rows": rows, "repeat": repeat, "widths": widths, "merges": merges,
+                       "titles": sheet_pages.print_titles(workbook, index),
+                       "default_height": float(default.group(1)) if default else 15.0})
     return {"format": FORMAT, "sheets": sheets, "sizes": _font_sizes(parts)}
 
 
@@ -370,8 +374,8 @@ class _Sheet:
                 out.append(_moved(cell["xml"], ref) if r != row["r"] else cell["xml"])
         return "".join(out) + "</row>"
 
-    def _data_rows(self, context: dict, rows: list) -> tuple[list[str], list]:
-        out, keys = [], []
+    def _data_rows(self, context: dict, rows: list) -> tuple[list[str], list, list]:
+        out, keys, heights = [], [], []
         start = self.repeat
         for i, row in enumerate(rows or [None]):
             r = start + i
@@ -398,7 +402,8 @@ class _Sheet:
                     cells.append(_cell_xml(ref, spec["s"], value))
             out.append(self._row_open(r, self.template_row["attrs"], height) + "".join(cells) + "</row>")
             keys.append(row.get("merge_key") if isinstance(row, dict) else None)
-        return out, keys
+            heights.append(height)
+        return out, keys, heights
 
     def render(self, context: dict, rows: list) -> str:
         sheet = self.sheet
@@ -408,7 +413,7 @@ class _Sheet:
         count = max(len(rows), 1)
         shift = count - 1
         body = [self._fixed_row(row, row["r"], context) for row in sheet["rows"] if row["r"] < self.repeat]
-        data, keys = self._data_rows(context, rows)
+        data, keys, heights = self._data_rows(context, rows)
         body += data
         body += [self._fixed_row(row, row["r"] + shift, context) for row in sheet["rows"] if row["r"] > self.repeat]
         merges = []
@@ -417,20 +422,56 @@ class _Sheet:
             if int(r1) > self.repeat:
                 ref = f"{c1}{int(r1) + shift}:{c2}{int(r2) + shift}"
             merges.append(ref)
+        groups = []  # (first, last) index of each run of rows with one merge key
+        start = 0
+        for i in range(1, count + 1):
+            if i == count or keys[i] != keys[start] or keys[i] is None:
+                groups.append((start, i - 1))
+                start = i
         for col in sorted(self.merged):
             letters = _column_letters(col + 1)
-            start = 0
-            for i in range(1, count + 1):
-                if i == count or keys[i] != keys[start] or keys[i] is None:
-                    if i - start > 1:
-                        merges.append(f"{letters}{self.repeat + start}:{letters}{self.repeat + i - 1}")
-                    start = i
+            merges += [f"{letters}{self.repeat + a}:{letters}{self.repeat + b}" for a, b in groups if b > a]
         last = max([row["r"] + (shift if row["r"] > self.repeat else 0) for row in sheet["rows"]] +
                    [self.repeat + shift])
-        return self._assemble(body, merges, last)
+        around = None
+        if self.merged and any(b > a for a, b in groups):
+            around = self._kept_together(groups, heights, shift)
+        return self._assemble(body, merges, last, around)
 
-    def _assemble(self, body: list[str], merges: list[str], last_row: int) -> str:
-        before, after = self.sheet["before"], self.sheet["after"]
+    def _kept_together(self, groups: list[tuple[int, int]], heights: list[float], shift: int):
+        """The sheet's XML around the data with a page break before each group that would not fit
+        on the rest of its page (`sheet_pages`), or None when the table needs none."""
+        sheet = self.sheet
+        setup = sheet_pages.PageSetup(sheet["before"], sheet["after"], self.widths, sheet["default_height"])
+        if setup.usable is None:
+            return None
+        row_heights, blocks = {}, []
+        for row in sheet["rows"]:
+            if row["r"] == self.repeat:
+                continue
+            r = row["r"] + (shift if row["r"] > self.repeat else 0)
+            height = row["attrs"].get("ht")
+            try:
+                row_heights[r] = float(height) if height else sheet["default_height"]
+            except ValueError:
+                row_heights[r] = sheet["default_height"]
+        for i, height in enumerate(heights):
+            row_heights[self.repeat + i] = height if height is not None else sheet["default_height"]
+        for r in range(1, max(row_heights) + 1):
+            row_heights.setdefault(r, sheet["default_height"])
+        data = {self.repeat + a: self.repeat + b for a, b in groups}
+        last_group = self.repeat + groups[-1][0]
+        r = 1
+        while r <= max(row_heights):
+            end = data.get(r, r) if r != last_group else max(row_heights)  # the signature lines go with
+            blocks.append((r, end))                                         # the last group
+            r = end + 1
+        breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"])
+        return setup.with_breaks(breaks) if breaks else None
+
+    def _assemble(self, body: list[str], merges: list[str], last_row: int,
+                  around: tuple[str, str] | None = None) -> str:
+        before, after = around or (self.sheet["before"], self.sheet["after"])
         dimension = f'<dimension ref="A1:{_column_letters(self.width)}{last_row}"/>'
         before = _DIMENSION.sub(lambda m: dimension, before, count=1)
         block = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
