@@ -226,3 +226,23 @@ def test_page_breaks_keep_groups_whole_where_they_can():
     assert 'fitToPage' not in head and '<pageSetup scale="48" ' in tail
     assert tail.index("<rowBreaks") < tail.index("<drawing")  # in schema order
     assert '<brk id="20" max="16383" man="1"/><brk id="40" max="16383" man="1"/>' in tail
+
+
+def test_the_phone_table_lists_the_calls_in_the_order_they_were_made(archive):
+    """05 is a log of the calls: it listed them by group and visit (11月6日 before 11月3日, 11月1日 fifth);
+    now by the time of each call, a call at 9:05 before one at 10:00 the same day."""
+    target = next(p for p in inspection_files(archive, PLAN) if "time: 2023-11-03 09:30" in p.read_text("utf-8"))
+    edit(target, "time: 2023-11-03 09:30", "time: 2023-11-06 9:05")
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ws = openpyxl.load_workbook(archive / "output" / PLAN / "05_电话告知记录表.xlsx").active
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)]
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) == 9
+
+    def when(text):
+        day, clock = text.split(" ")
+        return cn_date(day), tuple(int(n) for n in clock.split(":"))
+
+    times = [when(r[5]) for r in rows]
+    assert times == sorted(times)
+    assert times[4] == (dt.date(2023, 11, 6), (9, 5))  # 9:05 before the two calls at 09:30 that day

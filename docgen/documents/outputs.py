@@ -139,6 +139,17 @@ def choices(checked: Checked, name: str, fallback) -> tuple[str, ...]:
     return tuple(common.get(name, {}).get("enum") or fallback)
 
 
+_CALL_TIME = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(?: ([0-9]{1,2}):([0-9]{2}))?$")
+
+
+def call_order(data: dict) -> tuple:
+    """When an inspection's phone call was made (`phone_notice.time`, 9:30 before 10:00)."""
+    call = data.get("phone_notice")
+    time = call.get("time") if isinstance(call, dict) else None
+    found = _CALL_TIME.match(time) if isinstance(time, str) else None
+    return (found.group(1), int(found.group(2) or 0), int(found.group(3) or 0)) if found else ("9999", 0, 0)
+
+
 def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
     """The 08 workbook's rows: per credit class, and per target."""
     import datetime as dt
@@ -367,9 +378,12 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
                 ledger.append({"seq": len(ledger) + 1, "entity": insp.entity, "visit": insp.dates.visit,
                                "department": action.department or alone, "action": action,
                                "note": "；".join(dict.fromkeys(t for t in (action.transfer, action.note) if t))})
+        # a log of the calls, in the order they were made (a call without its time after the others)
+        calls = sorted(((r, i) for (r, _), i in zip(valid, inspections) if i.phone_notice),
+                       key=lambda pair: call_order(pair[0].data))
         phone_rows = [{"seq": n, "entity": i.entity, "call": i.phone_notice, "content": plan_view.phone_content,
                        "remark": "；".join(dict.fromkeys(t for t in (i.phone_notice.outcome, i.phone_notice.note) if t))}
-                      for n, i in enumerate((i for i in inspections if i.phone_notice), 1)]
+                      for n, (_, i) in enumerate(calls, 1)]
         group_rows = []
         nobody = model.Person("", "", "", "", "", "")
         for group in model.group_views(tuple(inspections)):
