@@ -360,6 +360,15 @@ def borders(table) -> None:
         el.set(qn("w:color"), "000000")
         bdr.append(el)
     tblpr.append(bdr)
+    # a little air below each cell's text: LibreOffice sets the last line of a cell on
+    # the bottom border, which cut its descenders (（负责人）, 校（示例）) when the row grew to fit it
+    margins = OxmlElement("w:tblCellMar")
+    for edge, twips in (("bottom", 45),):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tblpr.append(margins)
 
 
 def repeat_header(row) -> None:
@@ -640,7 +649,7 @@ def notice_letter() -> None:
     doc.add_paragraph("三、检查时间、方式和频次", style="Heading 1")
     para(doc, "{% if i.dates.announced %}检查组定于{{ i.dates.announced }}到你单位进行检查{% else %}检查组将于"
               "{{ plan.period_text }}期间到你单位进行检查，具体时间另行电话告知{% endif %}。"
-              "检查方式：{{ plan.methods_text or '实地检查、书面检查' }}。")
+              "{% if plan.methods_text %}检查方式：{{ plan.methods_text }}。{% endif %}")
     tag(doc, "if plan.frequency or plan.yearly_cap")
     para(doc, "检查频次：{% if plan.frequency %}{{ plan.frequency }}{% else %}同一年度内对同一检查对象的检查"
               "（各抽查计划合计）不超过{{ plan.yearly_cap }}次{% endif %}。")
@@ -660,6 +669,12 @@ def notice_letter() -> None:
     for cell, field in zip(table.rows[2].cells, ("{{ p.department }}", "{{ p.name }}", "{{ p.badge }}")):
         cell_text(cell, field, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     cell_text(table.rows[3].cells[0], "{%tr endfor %}", size=14)
+    # the table moves as a whole, under its heading: it broke after its header row, or one member
+    for row in (table.rows[0], table.rows[2]):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
     widths(table, [62, 40, 54])
     for row in table.rows:  # off the grid: a little air around 4号 text, not a 10 mm grid line
         row.height = Mm(8)
@@ -738,10 +753,10 @@ def onsite_record() -> None:
             cells[1].merge(cells[3])
     for row in table.rows:
         row.height = Mm(8)
-    table.rows[6].height = Mm(10)  # each inspected item: room for a handwritten finding and measure
+    table.rows[6].height = Mm(8)  # each inspected item (the form, five items and a group of seven, one page)
     table.rows[10].height = Mm(12)  # 后续处置
-    table.rows[11].height = Mm(26)  # 被检查单位意见, signature
-    table.rows[12].height = Mm(30)  # 检查人员签名
+    table.rows[11].height = Mm(24)  # 被检查单位意见, signature
+    table.rows[12].height = Mm(26)  # 检查人员签名 (its text takes more when the group has five or more)
     table.rows[13].height = Mm(12)  # 拒签情况记录: the form, five items and all, ends within one page
     save(doc, "04_实地核查记录表.docx")
 

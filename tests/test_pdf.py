@@ -264,6 +264,34 @@ def test_each_group_of_06_prints_on_one_page(archive):
     assert any("填表人" in text and "第" in text.split("填表人")[0] for text in pages)
 
 
+@needs_office
+def test_codes_print_whole_and_the_letters_inspectors_on_one_page(archive):
+    """As LibreOffice prints the 告知书: the credit code on one line (it printed 521302 / 83G8A6QH66NX),
+    and 五、检查人员 with its whole table on one page (a page broke after the header and one member)."""
+    import io
+
+    import yaml
+    from pypdf import PdfReader
+
+    assert run_docgen("build", "--plan", "qa-2023-30", cwd=archive).returncode == 0
+    out = archive / "output" / "qa-2023-30"
+    letters = sorted(out.glob("02_告知书_*.docx"))
+    result = pdf.convert([str(p) for p in letters], pdf.soffice_path())
+    split = 0
+    for letter in letters:
+        name = letter.stem.split("_", 2)[2]
+        entity = next(yaml.safe_load(p.read_text("utf-8")) for p in (archive / "records/entities").glob("*.yaml")
+                      if f"name: {name}\n" in p.read_text("utf-8"))
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(result.pdfs[str(letter)])).pages]
+        assert any(entity["credit_code"] in text for text in pages), (name, entity["credit_code"])
+        heading = next(i for i, text in enumerate(pages) if "五、检查人员" in text)
+        after = "".join(pages[heading].split("五、检查人员", 1)[1].split())
+        nxt = "".join(pages[heading + 1].split()) if heading + 1 < len(pages) else ""
+        assert "执法证号" in after and "检查人员将主动出示" in after + nxt, name
+        split += "执法证号" in nxt  # a repeated header row: the table went on over the page
+    assert split == 0
+
+
 def test_pdfs_of_a_build_killed_before_its_manifest_are_still_docgens(archive, fake_office, monkeypatch):
     """As documents: a --pdf build killed after writing PDFs, before its manifest, left PDFs the manifest
     does not know; the next --pdf build took them for a clerk's files and wrote its PDFs beside them."""

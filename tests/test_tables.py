@@ -246,3 +246,60 @@ def test_the_phone_table_lists_the_calls_in_the_order_they_were_made(archive):
     times = [when(r[5]) for r in rows]
     assert times == sorted(times)
     assert times[4] == (dt.date(2023, 11, 6), (9, 5))  # 9:05 before the two calls at 09:30 that day
+
+
+def test_letters_and_digits_are_english_runs_so_a_code_is_never_broken():
+    """LibreOffice broke Latin text set as Chinese between any two characters (521302/83G8A6QH66NX,
+    〔202/0〕); letters and digits now go in runs of their own marked English, the text unchanged."""
+    from docgen.documents.render_docx import latin_apart
+
+    xml = ('<w:p><w:r><w:rPr><w:b/><w:lang w:val="zh-CN" w:eastAsia="zh-CN"/></w:rPr>'
+           '<w:t xml:space="preserve">代码：52130283G8A6QH66NX&amp;a〔2020〕</w:t><w:br/><w:t>号</w:t></w:r>'
+           '<w:r><w:rPr><w:sz w:val="28"/><w:eastAsianLayout w:id="1"/></w:rPr><w:t>x 1</w:t></w:r></w:p>')
+    out = latin_apart(xml)
+    assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", xml)
+    assert ('<w:r><w:rPr><w:b/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr>'
+            '<w:t xml:space="preserve">52130283G8A6QH66NX</w:t></w:r>') in out
+    assert '<w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr><w:t xml:space="preserve">2020</w:t>' in out
+    assert "&amp;a" in out and "x 1" in out  # an escape is no word; one letter or digit alone stays
+    assert latin_apart("<w:p><w:r><w:t>中文</w:t></w:r></w:p>") == "<w:p><w:r><w:t>中文</w:t></w:r></w:p>"
+
+
+def test_word_tables_give_their_cells_air_and_the_letters_inspector_table_moves_whole(built):
+    """A cell's last line sat on the bottom border (LibreOffice cut （负责人） and 校（示例）); the 告知书's
+    检查人员 table broke after its header row or its first member."""
+    import zipfile
+
+    from lxml import etree
+
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    out = built / "output" / PLAN
+    for name in ("02_告知书_*.docx", "04_实地核查记录表_*.docx", "00_全套文书（打印）.docx"):
+        with zipfile.ZipFile(next(out.glob(name))) as z:
+            body = etree.fromstring(z.read("word/document.xml"))
+        for table in body.iter(W + "tbl"):
+            bottom = table.find(f"{W}tblPr/{W}tblCellMar/{W}bottom")
+            assert bottom is not None and int(bottom.get(W + "w")) >= 45, name
+    with zipfile.ZipFile(next(out.glob("02_告知书_*.docx"))) as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+    table = next(t for t in body.iter(W + "tbl") if "执法证号" in "".join(t.itertext()))
+    rows = table.findall(W + "tr")
+    assert len(rows) > 3
+    assert all(r.find(f"{W}trPr/{W}cantSplit") is not None for r in rows)
+    assert all(p.find(f"{W}pPr/{W}keepNext") is not None for r in rows for p in r.iter(W + "p"))
+
+
+def test_the_letter_names_no_inspection_method_the_lists_do_not(archive):
+    """With no 检查方式 in the 抽查事项清单 the 告知书 said 实地检查、书面检查 all the same: words of no record."""
+    import docx
+
+    for path in (archive / "records" / "items").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in data["items"]:
+            item.pop("methods", None)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = run_docgen("build", "--plan", PLAN, cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    letter = next((archive / "output" / PLAN).glob("02_告知书_*.docx"))
+    text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
+    assert "进行检查" in text and "检查方式" not in text

@@ -887,6 +887,11 @@ def _printed_twips(text: str) -> int:
     return width
 
 
+# above and below each cell's text, as the Word templates' tables: LibreOffice set a cell's last line
+# on the bottom border and cut its descenders
+_AIR = '<w:tblCellMar><w:bottom w:w="45" w:type="dxa"/></w:tblCellMar>'
+
+
 def _sheet(sheet: Sheet) -> str:
     """One worksheet of a docgen form: rows 1–3 label, title, plan line; from row 4 the header (one
     row, or two under merged group headings) and the table's rows, merged cells kept; rows merged
@@ -916,7 +921,7 @@ def _sheet(sheet: Sheet) -> str:
     twips = _widened([int(_TEXT_WIDTH * x / sum(widths)) for x in widths],
                      _least_widths(sheet, columns, header_end, spans, covered))
     out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
-               f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>' +
+               f'<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/>{_AIR}</w:tblPr><w:tblGrid>' +
                "".join(f'<w:gridCol w:w="{t}"/>' for t in twips) + "</w:tblGrid>")
     notes = []
     cells = sheet.cells
