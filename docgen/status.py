@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from docgen.records import results
 from docgen.records.check import Checked
 from docgen.records.deadlines import SOON_DAYS, Deadline, all_deadlines, judged
+from docgen.records.draws import latest_draw
 from docgen.draw.algorithm import CLASSES, DEFAULT_FLOOR, class_quota
 from docgen.records.index import parse_date
 from docgen.records.kept_roster import roster_kinds
@@ -199,15 +200,21 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     floor = plan.get("ratio_floor", DEFAULT_FLOOR)
     inspected_classes = [index.entities[r.data["entity"]].data.get("credit_class")
                          for r in records if r.data.get("entity") in index.entities]
-    populations = Counter()  # the roster's entities in the plan's scope, by credit class
-    for kind, count in roster_kinds(index):
-        if index.in_scope(plan, kind):
-            populations[kind["credit_class"]] += count
+    draw = latest_draw(index, plan_id)
+    if draw is not None:  # the figures the draw recorded: a roster kept up to date since must not change them
+        populations = Counter({c: n for c, n in (draw.data.get("population") or {}).items() if isinstance(n, int)})
+        drawn_counts = Counter({c: n for c, n in (draw.data.get("drawn") or {}).items() if isinstance(n, int)})
+    else:  # entities from the platform's task list: the roster's entities in the plan's scope, by credit class
+        populations = Counter()
+        for kind, count in roster_kinds(index):
+            if index.in_scope(plan, kind):
+                populations[kind["credit_class"]] += count
+        drawn_counts = Counter(inspected_classes)
     classes = []
     for c in CLASSES:
         population = populations[c]
         required = class_quota(population, (plan.get("ratios") or {}).get(c), floor)
-        drawn = inspected_classes.count(c)
+        drawn = drawn_counts[c]
         classes.append(ClassRow(c, population, required, drawn, percent(drawn, population), drawn >= required))
     driven = sum(1 for r in records if r.data.get("credit_driven", plan.get("credit_driven", True)))
     mine = [d for d in deadlines if d.record.data.get("plan") == plan_id]

@@ -411,3 +411,41 @@ def test_a_department_that_owes_results_has_its_own_row(archive):
     assert list(rows) == ["迁安市教育局", "迁安市公安局", "迁安市消防救援大队"]  # the plan's order, not the records'
     assert sum(r["entered_late"] for r in rows.values()) == plan["entered_late"]
     assert sum(r["entered_on_time"] for r in rows.values()) == plan["entered_on_time"]
+
+
+def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
+    """The 08 of a plan drawn in October is reported as drawn: an entity added to the roster in November
+    (B 16 → 17, 应抽 3 → 4) and another reclassified (B → D) made it 实抽 不足 after the fact. The figures
+    are the draw record's; a plan without one (its entities from the platform) counts the roster."""
+    entities = archive / "records" / "entities"
+    text = (entities / "org-002.yaml").read_text(encoding="utf-8")
+    assert "credit_class: A" in text
+    new = text.replace("id: org-002", "id: org-900").replace("52130283G8A6QH66NX", "52130283MA0000900X") \
+        .replace("credit_class: A", "credit_class: B").replace("育才体育", "新开张")
+    from docgen.records import creditcode
+    code = creditcode.complete("52130283MA0000900")
+    (entities / "org-900.yaml").write_text(new.replace("52130283MA0000900X", code), encoding="utf-8")
+    drawn_b = next(p for p in inspection_files(archive, "qa-2023-30")
+                   if "credit_class: B" in (entities / f"{yaml.safe_load(p.read_text('utf-8'))['entity']}.yaml")
+                   .read_text("utf-8"))
+    entity = entities / f"{yaml.safe_load(drawn_b.read_text('utf-8'))['entity']}.yaml"
+    edit(entity, "credit_class: B", "credit_class: D")
+
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                 cwd=archive).stdout)
+    classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
+    assert [(classes[c]["population"], classes[c]["required"], classes[c]["drawn"]) for c in "ABCD"] == \
+        [(16, 2, 2), (16, 3, 3), (10, 3, 3), (3, 2, 2)]  # as records/draws/qa-2023-30-draw-1.yaml says
+    assert all(classes[c]["met"] for c in "ABCD")
+    assert run_docgen("build", "--plan", "qa-2023-30", cwd=archive).returncode == 0
+    sheet = openpyxl.load_workbook(archive / "output/qa-2023-30/08_抽查情况统计表.xlsx")["分类抽查情况"]
+    rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] == "B"]
+    assert rows[0][1:4] == (16, 3, 3) and rows[0][-1] == "达标"
+
+    (archive / "records" / "draws" / "qa-2023-30-draw-1.yaml").unlink()  # as if drawn on the platform
+    for path in inspection_files(archive, "qa-2023-30"):
+        edit(path, "draw: qa-2023-30-draw-1\n", "")
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                 cwd=archive).stdout)
+    classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
+    assert classes["B"]["population"] == 16 and classes["D"]["population"] == 4  # 16 + 1 − 1, 3 + 1

@@ -419,6 +419,7 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     # the statistics read the whole roster, every plan's inspections and the calendar
     stats_as_of = as_of or latest_record_date(checked, plan_id)
     stats_depends = tuple(base_digests + [f"as_of={stats_as_of.isoformat()}", f"roster={index.roster_digest()}"] +
+                          sorted(f"draw={r.sha}" for r in index.draws.values() if r.data.get("plan") == plan_id) +
                           sorted(f"calendar={c.sha}" for c in index.calendars.values()) +
                           sorted(f"inspection={projection(r, STATISTICS_FIELDS)}" if r.data.get("plan") == plan_id
                                  else f"year inspection={projection(r, YEAR_FIELDS)}" for r in index.inspections))

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import display
-from docgen.records.draws import assignments_of, draw_number, unfinished_message
+from docgen.records.draws import IN_PROGRESS, assignments_of, draw_number, unfinished_message
 from docgen.records.tree import FOLDER_OF, refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
@@ -32,7 +32,6 @@ DRAW_COMMENT = "随机抽取记录，由 docgen draw 写入，用于公开复核
 PENDING_COMMENT = ("抽取进行中：docgen draw 正在写入本次抽取的抽查记录；写完后本文件中的 status、writes、removes 会被去掉。\n"
                    "若一直停留在此状态，说明抽取被中断：docgen draw {plan} --resume 完成抽取，"
                    "docgen draw {plan} --rollback 撤销。")
-IN_PROGRESS = "in-progress"
 JOURNAL_KEYS = ("status", "writes", "removes")
 
 

@@ -3,11 +3,20 @@ its number among the plan's draws, each entity's assignment, and the words for o
 
 from __future__ import annotations
 
+IN_PROGRESS = "in-progress"  # a draw record's status while `docgen draw` writes its inspection records
+
 
 def draw_number(record) -> int:
     """n of an id "<plan>-draw-<n>"."""
     tail = str(record.data.get("id", "")).rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def latest_draw(index, plan_id: str):
+    """The plan's draw in force: its newest finished draw record (a later draw replaces an earlier
+    one), or None for a plan nobody drew with docgen (its entities came from the platform)."""
+    finished = [r for r in index.draws.values() if r.data.get("plan") == plan_id and r.data.get("status") != IN_PROGRESS]
+    return max(finished, key=draw_number) if finished else None
 
 
 def assignments_of(draw_record: dict) -> dict[str, dict]:
