@@ -679,3 +679,34 @@ def test_a_notice_served_after_the_visit_is_said_once(archive):
     found = [p for p in problems_for(check(archive), path)
              if ("告知书送达" in p.message or "送达告知书" in p.message) and "约定检查日期" not in p.message]
     assert len(found) == 1 and "早于「告知书送达日期」2023-11-09" in found[0].message, [str(p) for p in found]
+
+
+def test_a_step_before_the_plan_was_issued_is_an_error_a_visit_before_its_period_a_warning(archive):
+    """Every date of an inspection typed a year early passed validate and printed in 07 as on time."""
+    target = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("phone_notice: '2023-11-01'", "phone_notice: '2022-11-01'"), encoding="utf-8")
+    found = problems_for(check(archive), target)
+    early = [p for p in found if "早于抽查计划的印发日期 2023-10-30" in p.message]
+    assert len(early) == 1 and early[0].severity == "error"
+    assert early[0].line == line_of(target, "phone_notice: '2022-11-01'")
+
+    other = archive / "records/inspections/qa-2023-30/org-007.yaml"  # visited 2023-11-06, period from 11-01
+    edit(other, "visit: '2023-11-06'", "visit: '2023-10-31'")
+    edit(other, "phone_notice: '2023-11-01'", "phone_notice: '2023-10-30'")
+    edit(other, "notice_served: '2023-11-01'", "notice_served: '2023-10-30'")
+    found = problems_for(check(archive), other)
+    before = [p for p in found if "早于抽查计划的检查期限开始日期 2023-11-01" in p.message]
+    assert len(before) == 1 and before[0].severity == "warning"
+    assert not [p for p in found if "印发日期" in p.message]
+
+
+def test_a_plate_no_department_lists_is_a_warning_at_its_line(archive):
+    """冀B-J0102 for 冀B·J0102 passed validate; 06 printed 冀B·J0102、冀B-J0102 beside one driver."""
+    target = archive / "records/inspections/qa-2023-30/org-002.yaml"
+    edit(target, "vehicle: 冀B·J0102", "vehicle: 冀B-J0102")
+    found = [p for p in problems_for(check(archive), target) if "冀B-J0102" in p.message]
+    assert len(found) == 1 and found[0].severity == "warning" and found[0].line == line_of(target, "vehicle:")
+    jyj = archive / "records/departments/jyj.yaml"
+    edit(jyj, "- plate: 冀B·J0102\n", "- plate: 冀B-J0102\n  driver: 租车司机\n- plate: 冀B·J0102\n")
+    assert not [p for p in problems_for(check(archive), target) if "冀B-J0102" in p.message]

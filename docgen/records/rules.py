@@ -363,6 +363,8 @@ def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Recor
         yield record.problem(("entity",), f"检查对象“{entity_rec.data.get('name')}”的主体类型“{entity_rec.data.get('type')}”"
                                           f"不在计划的抽查范围（{'、'.join(plan['scope']['entity_types'])}）内")
     yield from _check_agreed_in_period(record, plan)
+    yield from _check_after_the_plan(record, plan)
+    yield from _check_vehicle(record, index)
     # members of one group may differ per entity (回避 substitutions), so teams are checked per record
     yield from _check_team(record, plan, index)
 
@@ -490,6 +492,36 @@ def _check_agreed_in_period(record: Record, plan: dict) -> Iterator[Problem]:
     end = parse_date((plan.get("period") or {}).get("end"))
     if agreed and end and agreed > end:
         yield record.problem(("phone_notice", "agreed_visit"), f"「约定检查日期」{agreed} 晚于抽查计划的检查期限 {end}", WARNING)
+
+
+def _check_vehicle(record: Record, index: Index) -> Iterator[Problem]:
+    """A plate no department lists is most often one typed wrong (冀B-J0102 for 冀B·J0102): 06 printed it
+    as a second vehicle of the group, without a driver. A warning: a hired car is listed nowhere."""
+    plate = record.data.get("vehicle")
+    if not isinstance(plate, str) or not plate:
+        return
+    if "plates" not in index.views:
+        index.views["plates"] = {v.get("plate") for dep in index.departments.values()
+                                 for v in dep.data.get("vehicles") or [] if isinstance(v, dict)}
+    if plate not in index.views["plates"]:
+        yield record.problem(("vehicle",), f"车辆“{plate}”不在任何部门登记的车辆（vehicles）中：请核对车牌号；"
+                                           "人员分组及车辆安排情况表中这辆车没有驾驶员", WARNING)
+
+
+def _check_after_the_plan(record: Record, plan: dict) -> Iterator[Problem]:
+    """An inspection comes after the plan that ordered it: a step dated before the plan's notice was
+    issued (a year typed wrong) cannot be; a visit before the inspection period is a warning, as one
+    after it is (`_check_agreed_in_period`)."""
+    dates = record.data.get("dates") if isinstance(record.data.get("dates"), dict) else {}
+    issued = parse_date(plan.get("issue_date"))
+    start = parse_date((plan.get("period") or {}).get("start"))
+    for step in DATE_STEPS:
+        when = parse_date(dates.get(step))
+        if when and issued and when < issued:
+            yield record.problem(("dates", step), f"「{STEP_TITLES[step]}」{when} 早于抽查计划的印发日期 {issued}："
+                                                  "检查不会在计划印发之前进行，请核对年份和日期")
+        elif step == "visit" and when and start and when < start:
+            yield record.problem(("dates", step), f"「检查日期」{when} 早于抽查计划的检查期限开始日期 {start}", WARNING)
 
 
 def _check_completion(record: Record) -> Iterator[Problem]:
