@@ -390,3 +390,27 @@ def test_task_list_names_padded_and_parted_by_line_breaks_or_slashes(platform_ar
     result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
     assert result.returncode == 0 and "无法一一对应" not in result.stdout + result.stderr, result.stdout + result.stderr
     assert load(root / f"records/inspections/{PLAN}/{entity_id}.yaml")["inspectors"] == data["inspectors"]
+
+
+def test_task_list_row_whose_name_is_another_entitys_is_refused(platform_archive, tmp_path):
+    """A row with one school's credit code and another's name became an inspection of the code's school,
+    silently; an inspector's name that differs from the badge's is refused, and so now is this."""
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    (first, data), (second, _) = sorted(originals.items())[:2]
+    lines = ["任务编号,统一社会信用代码,企业名称,检查实施机关,检查人员,执法证号"]
+    for dep_id, ids in data["inspectors"].items():
+        lines.append(f"T-9,{entities[first]['credit_code']},{entities[second]['name']},{dep_id},"
+                     f"{'、'.join(people[i]['name'] for i in ids)},{'、'.join(people[i]['badge'] for i in ids)}")
+    path = tmp_path / "tasks.csv"
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    said = result.stdout + result.stderr
+    assert f"在名录库中是“{entities[first]['name']}”，表中写的是“{entities[second]['name']}”" in said, said
+    assert not (root / f"records/inspections/{PLAN}/{first}.yaml").exists()
+    # the same name written with half-width brackets and a space is the same name
+    path.write_text("\n".join(lines).replace(entities[second]["name"],
+                                            entities[first]["name"].replace("（", " (").replace("）", ")")),
+                    encoding="utf-8-sig")
+    result = run_docgen("import", "task", str(path), "--plan", PLAN, cwd=root)
+    assert (root / f"records/inspections/{PLAN}/{first}.yaml").exists(), result.stdout + result.stderr

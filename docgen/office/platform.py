@@ -162,6 +162,9 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         task = tasks.setdefault(entity_id, _Task(entity_id))
         task.rows.append(number)
         reasons = []
+        known = str(index.entities[entity_id].data.get("name") or "")
+        if row.get("name") and known and _name(row["name"]) != _name(known):  # (（示例） as (示例), spaces aside)
+            reasons.append(f"统一社会信用代码“{code}”在名录库中是“{known}”，表中写的是“{row['name']}”")
         task_number = row.get("task_number", "").strip()
         if not task_number:
             reasons.append("缺少任务编号")
