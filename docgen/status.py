@@ -420,6 +420,12 @@ def _cell(text, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+def _name_width(names) -> int:
+    """A column of department names: 20 terminal columns, wider when a name needs it (滦南县市场监督管理局
+    ran into the figures beside it)."""
+    return max([20] + [display_width(str(name)) + 2 for name in names])
+
+
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}%"
 
@@ -456,9 +462,10 @@ def render_text(status: Status, partial: bool = False) -> str:
         lines += _department_lines(p.departments)
         if p.confirmations:
             lines += ["", "  协同单位确认被检查对象名单："]
+            width = _name_width(c.name for c in p.confirmations)
             for c in p.confirmations:
                 done = f"，{c.confirmed} 确认" if c.confirmed else ""
-                lines.append(f"    {_cell(c.name, 20)}{c.state}（期限 {c.due}{done}）")
+                lines.append(f"    {_cell(c.name, width)}{c.state}（期限 {c.due}{done}）")
         if p.awaiting_approval:
             lines += ["", f"  待审核批准的抽查结果（{len(p.awaiting_approval)} 项，批准后才列入公示表）："]
             lines += [f"    {entry}" for entry in p.awaiting_approval]
@@ -484,8 +491,9 @@ def _department_lines(rows: list[DepartmentRow]) -> list[str]:
     if not rows:
         return []
     lines = ["", "  各部门（谁检查、谁录入、谁公示）："]
+    width = _name_width(r.name for r in rows)
     for r in rows:
-        lines.append(f"    {_cell(r.name, 20)}结果 {r.results} 项；录入 按时 {r.entered_on_time}，逾期 {r.entered_late}，"
+        lines.append(f"    {_cell(r.name, width)}结果 {r.results} 项；录入 按时 {r.entered_on_time}，逾期 {r.entered_late}，"
                      f"未到期 {r.entered_pending}；公示 按时 {r.disclosed_on_time}，逾期 {r.disclosed_late}，"
                      f"未到期 {r.disclosed_pending}；待审核 {r.awaiting_approval}；后续处置未完结 {r.follow_ups_open}")
     return lines

@@ -449,3 +449,13 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
                                  cwd=archive).stdout)
     classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
     assert classes["B"]["population"] == 16 and classes["D"]["population"] == 4  # 16 + 1 − 1, 3 + 1
+
+
+def test_a_long_department_name_does_not_run_into_its_figures(archive):
+    """滦南县市场监督管理局 (10 characters, 20 columns) printed as “…管理局结果 2 项”."""
+    edit(archive / "records/departments/gaj.yaml", "name: 迁安市公安局\n", "name: 迁安市公安局治安管理支队\n")
+    result = run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", cwd=archive)
+    rows = [line for line in result.stdout.splitlines() if "结果 " in line and "项；录入" in line]
+    assert len(rows) == 3 and any("迁安市公安局治安管理支队  结果" in line for line in rows), result.stdout
+    from docgen.records.model import display_width
+    assert len({display_width(line.split("结果 ")[0]) for line in rows}) == 1  # one column for the figures
