@@ -303,3 +303,12 @@ def test_the_letter_names_no_inspection_method_the_lists_do_not(archive):
     letter = next((archive / "output" / PLAN).glob("02_告知书_*.docx"))
     text = "\n".join(p.text for p in docx.Document(str(letter)).paragraphs)
     assert "进行检查" in text and "检查方式" not in text
+
+
+def test_a_cell_with_quotes_is_given_the_lines_it_prints_on():
+    """“ ” · print full-width in 仿宋: 跨部门联合“双随机”抽查 in a column 24 wide was taken for one line,
+    printed on two, and the second was cut off by the next row."""
+    from docgen.documents.render_xlsx import _lines
+
+    assert _lines("跨部门联合“双随机”抽查", 24) == 2 and _lines("跨部门联合“双随机”抽查", 28) == 1
+    assert _lines("冀B·J0101", 10) == 1 and _lines("冀B·J0101、冀B·G0201", 13) == 2

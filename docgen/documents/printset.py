@@ -879,7 +879,7 @@ def _printed_twips(text: str) -> int:
 
     width, previous = 0, None
     for char in text:
-        wide = not char.isascii() and unicodedata.east_asian_width(char) in "WF"
+        wide = not char.isascii() and unicodedata.east_asian_width(char) in "WFA"  # · “ ” print wide in 仿宋
         width += _WIDE_TWIPS if wide else _CAPITAL_TWIPS if "A" <= char <= "Z" else _NARROW_TWIPS
         if previous is not None and wide != previous and (char.isalnum() or previous is False):
             width += _GAP_TWIPS

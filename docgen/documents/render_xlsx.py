@@ -28,7 +28,6 @@ import jinja2
 
 from docgen.documents import sheet_pages, templating
 from docgen.cache import remembered
-from docgen.records.model import display_width
 from docgen.documents.package import CORE_PATH, core_xml, escape, write_package
 from docgen.records.problems import DocgenError
 
@@ -298,13 +297,15 @@ def _lines(text: str, width: float) -> int:
 
 
 def _part_lines(part: str, usable: float) -> int:
-    if display_width(part) <= usable:
+    """Lines of one paragraph of a cell. Characters of ambiguous width (“ ” · —) count as wide: they
+    print full-width in the forms' Chinese faces (a 抽查类型 taken for one line printed on two, clipped)."""
+    if part.isascii() and len(part) <= usable:
         return 1  # (most cells)
     import unicodedata
 
     lines, used = 1, 0
     for char in part:
-        wide = 2 if not char.isascii() and unicodedata.east_asian_width(char) in "WF" else 1
+        wide = 2 if not char.isascii() and unicodedata.east_asian_width(char) in "WFA" else 1
         if used + wide > usable and used:
             lines, used = lines + 1, 0
         used += wide
