@@ -311,4 +311,4 @@ def test_a_cell_with_quotes_is_given_the_lines_it_prints_on():
     from docgen.documents.render_xlsx import _lines
 
     assert _lines("跨部门联合“双随机”抽查", 24) == 2 and _lines("跨部门联合“双随机”抽查", 28) == 1
-    assert _lines("冀B·J0101", 11) == 2 and _lines("冀B·J0101", 13) == 1  # 06 printed 冀 / B·G0201 in 11
+    assert _lines("冀B·J0101", 10) == 2 and _lines("冀B·J0101", 13) == 1  # ten columns wide as printed
