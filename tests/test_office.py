@@ -409,3 +409,20 @@ def test_fmt_watch_and_init_in_a_subfolder_say_where_the_archive_is(archive):
     assert "请先进入该文件夹" in run_docgen("fmt", cwd=archive / "records").stderr
     assert run_docgen("init", "新档案", "--force", cwd=archive / "output" if (archive / "output").exists()
                       else archive / "records").returncode == 0  # asked for
+
+
+def test_import_inspectors_reads_a_padded_name_as_one_and_keeps_a_row_whose_date_is_wrong(archive, tmp_path):
+    """王　五 (a two-character name padded to three, as platforms print them) was imported as “王 五”;
+    an expiry date that is no date (2031-02-30) left that item out but the summary said the row was not
+    imported, while it was."""
+    roster = tmp_path / "执法人员.xlsx"
+    make_roster(roster, [["13000000009998", "王\u3000五", "13700000000", "2031-02-30"],
+                         ["13000000009997", "Li Ming", "13700000001", "2031-02-28"]],
+                ["执法证号", "姓名", "手机号码", "执法证有效期"])
+    result = run_docgen("import", "departments", str(roster), "--department", "jyj", cwd=archive)
+    said = result.stdout + result.stderr
+    assert result.returncode == 0 and "0 行未导入" in said and "2031-02-30" in said, said
+    data = yaml.safe_load((archive / "records/departments/jyj.yaml").read_text(encoding="utf-8"))
+    people = {p["badge"]: p for p in data["inspectors"]}
+    assert people["13000000009998"]["name"] == "王五" and "badge_valid_until" not in people["13000000009998"]
+    assert people["13000000009997"]["name"] == "Li Ming"

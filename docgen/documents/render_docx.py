@@ -9,6 +9,7 @@ stored zip of the other, unchanged, parts.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import jinja2
@@ -43,6 +44,7 @@ _RUN = re.compile(r'<w:r( [^>]*)?>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?'
                   r'((?:<w:t(?: xml:space="preserve")?>[^<]*</w:t>|<w:br/>|<w:tab/>)+)</w:r>', re.S)
 _PIECE = re.compile(r'<w:t(?: xml:space="preserve")?>([^<]*)</w:t>|<w:br/>|<w:tab/>')
 _LATIN = re.compile(r"&[#\w]+;|([0-9A-Za-z]{2,})")  # (an escape such as &amp; is not a word)
+_LATIN_TEXT = re.compile(r"<w:t(?: xml:space=\"preserve\")?>[^<]*?[0-9A-Za-z]{2}[^<]*</w:t>")
 _AFTER_LANG = re.compile(r"<w:(?:eastAsianLayout|specVanish|oMath|rPrChange)\b|</w:rPr>")
 ENGLISH = '<w:lang w:val="en-US"/>'
 
@@ -54,15 +56,32 @@ def latin_apart(xml: str) -> str:
     full-width in the Chinese face; but LibreOffice breaks Latin text set as Chinese between any
     two characters: a credit code printed as 521302/83G8A6QH66NX across two lines, a year as
     〔202/0〕, an 执法证号 in two halves. As English, such a word moves to the next line whole."""
-    if _LATIN.search(xml) is None:
-        return xml
-    return _RUN.sub(_split_run, xml)
+    out, at = [], 0
+    for text in _LATIN_TEXT.finditer(xml):  # (a text node with two letters or digits in a row: few per document)
+        if text.start() < at:
+            continue  # in the run just split
+        near = max(0, text.start() - 4096)  # (a run's properties are short: never search the whole document)
+        start = max(xml.rfind("<w:r>", near, text.start()), xml.rfind("<w:r ", near, text.start()))
+        end = xml.find("</w:r>", text.end())
+        split = _split_run(xml[start:end + 6]) if start >= at and end >= 0 else None
+        if split is None:
+            continue  # not a plain run of text (a field, a drawing): left as it is
+        out += [xml[at:start], split]
+        at = end + 6
+    return "".join(out) + xml[at:] if out else xml
 
 
-def _split_run(run: re.Match) -> str:
+@functools.lru_cache(maxsize=16384)
+def _split_run(xml: str) -> str | None:
+    """One run as runs of Chinese and of English text, None if it is not a plain run of text
+    (remembered: a plan's documents repeat their dates, numbers and names thousands of times)."""
+    run = _RUN.fullmatch(xml)
+    if run is None:
+        return None
     opening, props, content = f"<w:r{run.group(1) or ''}>", run.group(2) or "", run.group(3)
-    if not any(m.group(1) for m in _LATIN.finditer(content)):
-        return run.group(0)
+    if not any(m.group(1) for piece in _PIECE.finditer(content) if piece.group(1)
+               for m in _LATIN.finditer(piece.group(1))):
+        return xml
     english = _english(props)
     pieces: list[tuple[bool, str]] = []  # (English?, XML of text, breaks and tabs)
     for piece in _PIECE.finditer(content):

@@ -50,6 +50,12 @@ INSPECTOR_TITLES = {"name": "姓名", "badge": "执法证号", "badge_valid_unti
 _DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
+def person_name(value: str) -> str:
+    """A person's name as a roster prints it, its padding taken out: platforms align a two-character name
+    to three with a full-width space (王　五 is 王五); a space between Latin words stays (Li Ming)."""
+    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", value)
+
+
 def _day(value: str) -> str | None:
     """A date as a roster writes it (2026-12-31, 2026/12/31, 2026年12月31日) in YYYY-MM-DD, or None."""
     import datetime as dt
@@ -181,11 +187,12 @@ def import_entities(records_dir: str, roster: str, update: bool = False, default
             report.problems.append(f"{where}：登记状态“{row.get('status')}”无法识别")
             continue
         data = {"name": row["name"], "credit_code": code, "type": kind, "address": row["address"],
-                "legal_rep": row["legal_rep"], "credit_class": grade, "status": status}
+                "legal_rep": person_name(row["legal_rep"]), "credit_class": grade, "status": status}
         phone = nfkc(row.get("phone", "")).strip()
         if phone:
             known = old[1].get("contact") if old and isinstance(old[1].get("contact"), dict) else {}
-            data["contact"] = {"name": row.get("contact") or known.get("name") or row["legal_rep"], "phone": phone}
+            data["contact"] = {"name": person_name(row.get("contact") or known.get("name") or row["legal_rep"]),
+                               "phone": phone}
         if row.get("licence"):
             data["licence"] = {"number": nfkc(row["licence"])}
         if old:  # what the table says, over the record: fields it has no column for stay (licence validity,
@@ -251,14 +258,14 @@ def import_inspectors(records_dir: str, roster: str, department: str | None = No
                 report.problems.append(f"第 {number} 行：执法证号“{badge}”与第 {seen[badge]} 行重复，已跳过")
                 continue
             seen[badge] = number
-            person = {"name": row["name"], "badge": badge}
+            person = {"name": person_name(row["name"]), "badge": badge}
             if row.get("badge_valid_until"):
                 day = _day(row["badge_valid_until"])
                 if day:
                     person["badge_valid_until"] = day
-                else:
-                    report.problems.append(f"第 {number} 行：执法证有效期“{row['badge_valid_until']}”不是日期"
-                                           "（应写成 2026-12-31 或 2026年12月31日），未导入该项")
+                else:  # the person is imported: a note, not a row left out
+                    report.notes.append(f"第 {number} 行：执法证有效期“{row['badge_valid_until']}”不是日期"
+                                        "（应写成 2026-12-31 或 2026年12月31日），该项未导入，请补填")
             phone = nfkc(row.get("phone", "")).strip()
             if phone:
                 person["phone"] = phone
