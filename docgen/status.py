@@ -201,15 +201,21 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     inspected_classes = [index.entities[r.data["entity"]].data.get("credit_class")
                          for r in records if r.data.get("entity") in index.entities]
     draw = latest_draw(index, plan_id)
-    if draw is not None:  # the figures the draw recorded: a roster kept up to date since must not change them
+    if draw is not None:  # the scope as the draw found it: a roster kept up to date since must not change it
         populations = Counter({c: n for c, n in (draw.data.get("population") or {}).items() if isinstance(n, int)})
-        drawn_counts = Counter({c: n for c, n in (draw.data.get("drawn") or {}).items() if isinstance(n, int)})
     else:  # entities from the platform's task list: the roster's entities in the plan's scope, by credit class
         populations = Counter()
         for kind, count in roster_kinds(index):
             if index.in_scope(plan, kind):
                 populations[kind["credit_class"]] += count
-        drawn_counts = Counter(inspected_classes)
+    drawn_counts = Counter(inspected_classes)
+    if draw is not None:  # each drawn entity in the class it was drawn in, as long as its inspection counts
+        drawn_counts = Counter({c: n for c, n in (draw.data.get("drawn") or {}).items() if isinstance(n, int)})
+        counted = {r.data.get("entity") for r in records}
+        for entity_id in draw.data.get("entities") or []:
+            if entity_id not in counted and entity_id in index.entities:
+                grade = index.entities[entity_id].data.get("credit_class")
+                drawn_counts[grade] = max(0, drawn_counts[grade] - 1)
     classes = []
     for c in CLASSES:
         population = populations[c]

@@ -687,7 +687,7 @@ def test_a_step_before_the_plan_was_issued_is_an_error_a_visit_before_its_period
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("phone_notice: '2023-11-01'", "phone_notice: '2022-11-01'"), encoding="utf-8")
     found = problems_for(check(archive), target)
-    early = [p for p in found if "早于抽查计划的印发日期 2023-10-30" in p.message]
+    early = [p for p in found if "早于抽查计划的成文日期 2023-10-30" in p.message]
     assert len(early) == 1 and early[0].severity == "error"
     assert early[0].line == line_of(target, "phone_notice: '2022-11-01'")
 
@@ -698,7 +698,7 @@ def test_a_step_before_the_plan_was_issued_is_an_error_a_visit_before_its_period
     found = problems_for(check(archive), other)
     before = [p for p in found if "早于抽查计划的检查期限开始日期 2023-11-01" in p.message]
     assert len(before) == 1 and before[0].severity == "warning"
-    assert not [p for p in found if "印发日期" in p.message]
+    assert not [p for p in found if "成文日期" in p.message]
 
 
 def test_a_plate_no_department_lists_is_a_warning_at_its_line(archive):

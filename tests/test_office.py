@@ -426,3 +426,5 @@ def test_import_inspectors_reads_a_padded_name_as_one_and_keeps_a_row_whose_date
     people = {p["badge"]: p for p in data["inspectors"]}
     assert people["13000000009998"]["name"] == "王五" and "badge_valid_until" not in people["13000000009998"]
     assert people["13000000009997"]["name"] == "Li Ming"
+    from docgen.office.roster import person_name
+    assert [person_name(n) for n in ("王 五", "张三 李四", "Иван Петров")] == ["王五", "张三 李四", "Иван Петров"]

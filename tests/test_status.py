@@ -442,6 +442,16 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
     rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] == "B"]
     assert rows[0][1:4] == (16, 3, 3) and rows[0][-1] == "达标"
 
+    # 实抽 is still what was inspected: a drawn entity whose inspection record is gone is not counted
+    gone = next(p for p in inspection_files(archive, "qa-2023-30")
+                if (entities / f"{yaml.safe_load(p.read_text('utf-8'))['entity']}.yaml").read_text("utf-8")
+                .count("credit_class: C"))
+    gone.unlink()
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                 cwd=archive).stdout)
+    classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
+    assert (classes["C"]["population"], classes["C"]["drawn"], classes["C"]["met"]) == (10, 2, False)
+
     (archive / "records" / "draws" / "qa-2023-30-draw-1.yaml").unlink()  # as if drawn on the platform
     for path in inspection_files(archive, "qa-2023-30"):
         edit(path, "draw: qa-2023-30-draw-1\n", "")
@@ -449,6 +459,7 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
                                  cwd=archive).stdout)
     classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
     assert classes["B"]["population"] == 16 and classes["D"]["population"] == 4  # 16 + 1 − 1, 3 + 1
+    assert classes["B"]["drawn"] == 2 and classes["D"]["drawn"] == 3  # by each entity's class today
 
 
 def test_a_long_department_name_does_not_run_into_its_figures(archive):

@@ -206,16 +206,20 @@ def test_page_breaks_keep_groups_whole_where_they_can():
     blocks = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 15), (16, 25), (26, 45), (46, 50)]
     # pages of 250 pt: the first group (200) does not fit under the headings (100) but runs on rather than
     # leave them alone; each later group starts a page, the one taller than a page too
-    assert group_breaks(heights, blocks, 250.0, titles) == [15, 25, 45]
+    assert group_breaks(heights, blocks, 250.0, titles, 6) == [15, 25, 45]
+    # without print titles the same, but nothing repeats: the headings still start the first group's page
+    assert group_breaks(heights, blocks, 250.0, None, 6) == [25]
     # a page of 330 pt: headings and the first group; then repeated headings (40) and the second group;
     # the third (400 pt, taller than any page) starts on a page of its own and runs on; the last follows
-    assert group_breaks(heights, blocks, 330.0, titles) == [15, 25]
+    assert group_breaks(heights, blocks, 330.0, titles, 6) == [15, 25]
     # headings alone are never left on a page: the first group starts under them however tall it is
-    assert group_breaks(heights, [(1, 5), (6, 40)], 300.0, titles) == []
+    assert group_breaks(heights, [(1, 5), (6, 40)], 300.0, titles, 6) == []
 
     before = '<worksheet><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetData>'
     tall = '</sheetData><pageSetup orientation="landscape" paperSize="9" fitToHeight="2" fitToWidth="1"/></worksheet>'
     assert PageSetup(before, tall, [10.0] * 10, 15.0).usable is None  # fitted to two pages tall: Excel's call
+    two_wide = tall.replace('fitToHeight="2" fitToWidth="1"', 'fitToHeight="0" fitToWidth="2"')
+    assert PageSetup(before, two_wide, [40.0] * 10, 15.0).usable is None  # two pages wide: Excel's call too
     broken = '</sheetData><pageSetup paperSize="9"/><rowBreaks count="1"><brk id="9" man="1"/></rowBreaks></worksheet>'
     assert PageSetup("<worksheet><sheetData>", broken, [10.0] * 10, 15.0).usable is None  # the template's own
     wide = '</sheetData><pageMargins left="0.5" right="0.5" top="1" bottom="1" header="0.3" footer="0.3"/>' \
@@ -262,6 +266,9 @@ def test_letters_and_digits_are_english_runs_so_a_code_is_never_broken():
             '<w:t xml:space="preserve">52130283G8A6QH66NX</w:t></w:r>') in out
     assert '<w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr><w:t xml:space="preserve">2020</w:t>' in out
     assert "&amp;a" in out and "x 1" in out  # an escape is no word; one letter or digit alone stays
+    word = latin_apart('<w:p><w:r><w:rPr><w:color w:val="FF0000"/><w14:textFill><w14:solidFill/></w14:textFill>'
+                       '</w:rPr><w:t>AB中</w:t></w:r></w:p>')
+    assert '<w:color w:val="FF0000"/><w:lang w:val="en-US"/><w14:textFill>' in word  # before Word's extensions
     assert latin_apart("<w:p><w:r><w:t>中文</w:t></w:r></w:p>") == "<w:p><w:r><w:t>中文</w:t></w:r></w:p>"
 
 

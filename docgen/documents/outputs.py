@@ -143,11 +143,14 @@ _CALL_TIME = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(?: ([0-9]{1,2}):([0-9]{2
 
 
 def call_order(data: dict) -> tuple:
-    """When an inspection's phone call was made (`phone_notice.time`, 9:30 before 10:00)."""
+    """When an inspection's phone call was made (`phone_notice.time`, 9:30 before 10:00; a call with its
+    day only after the day's calls with their time, one without either after all)."""
     call = data.get("phone_notice")
     time = call.get("time") if isinstance(call, dict) else None
     found = _CALL_TIME.match(time) if isinstance(time, str) else None
-    return (found.group(1), int(found.group(2) or 0), int(found.group(3) or 0)) if found else ("9999", 0, 0)
+    if found is None:
+        return ("9999", 0, 0)
+    return (found.group(1), int(found.group(2)), int(found.group(3))) if found.group(2) else (found.group(1), 24, 0)
 
 
 def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:

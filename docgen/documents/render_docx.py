@@ -45,7 +45,9 @@ _RUN = re.compile(r'<w:r( [^>]*)?>(<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>)?'
 _PIECE = re.compile(r'<w:t(?: xml:space="preserve")?>([^<]*)</w:t>|<w:br/>|<w:tab/>')
 _LATIN = re.compile(r"&[#\w]+;|([0-9A-Za-z]{2,})")  # (an escape such as &amp; is not a word)
 _LATIN_TEXT = re.compile(r"<w:t(?: xml:space=\"preserve\")?>[^<]*?[0-9A-Za-z]{2}[^<]*</w:t>")
-_AFTER_LANG = re.compile(r"<w:(?:eastAsianLayout|specVanish|oMath|rPrChange)\b|</w:rPr>")
+# what follows w:lang in a run's properties: the schema's last three, its change record and any extension
+# (w14:ligatures, w14:textFill … that Word writes after it)
+_AFTER_LANG = re.compile(r"<w:(?:eastAsianLayout|specVanish|oMath|rPrChange)\b|<(?!w:)\w+:\w|</w:rPr>")
 ENGLISH = '<w:lang w:val="en-US"/>'
 
 
@@ -100,15 +102,15 @@ def _split_run(xml: str) -> str | None:
         if at < len(text):
             pieces.append((False, text[at:]))
     out, kind, body = [], None, []
-    for latin, xml in pieces + [(None, "")]:
+    for latin, piece in pieces + [(None, "")]:
         if latin is not kind and body:
             out.append(f"{opening}{english if kind else props}{''.join(body)}</w:r>")
             body = []
         kind = latin
-        if xml.startswith("<w:br") or xml.startswith("<w:tab"):
-            body.append(xml)
-        elif xml:
-            body.append(f'<w:t xml:space="preserve">{xml}</w:t>')
+        if piece.startswith("<w:br") or piece.startswith("<w:tab"):
+            body.append(piece)
+        elif piece:
+            body.append(f'<w:t xml:space="preserve">{piece}</w:t>')
     return "".join(out)
 
 

@@ -462,12 +462,12 @@ class _Sheet:
             row_heights.setdefault(r, sheet["default_height"])
         data = {self.repeat + a: self.repeat + b for a, b in groups}
         last_group = self.repeat + groups[-1][0]
-        r = 1
-        while r <= max(row_heights):
-            end = data.get(r, r) if r != last_group else max(row_heights)  # the signature lines go with
+        r, bottom = 1, max(row_heights)
+        while r <= bottom:
+            end = data.get(r, r) if r != last_group else bottom  # the signature lines go with
             blocks.append((r, end))                                         # the last group
             r = end + 1
-        breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"])
+        breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"], self.repeat)
         return setup.with_breaks(breaks) if breaks else None
 
     def _assemble(self, body: list[str], merges: list[str], last_row: int,

@@ -55,13 +55,14 @@ class PageSetup:
         self.before, self.after = before, after
         self.default_height = default_height
         self.usable = None  # printable height per page, unscaled points; None: not ours to break
+        self.fitted, self.scale = False, 100
         if "<rowBreaks" in after:
             return
         setup = _PAGE_SETUP.search(after)
         attrs = _attrs(setup.group(0)) if setup else {}
         try:
             paper = PAPERS.get(int(attrs.get("paperSize", "1")))
-            margins = {side: float(attrs_value) for side, attrs_value in MARGINS.items()}
+            margins = dict(MARGINS)
             found = re.search(r"<pageMargins\b[^>]*>", after)
             if found:
                 margins.update({k: float(v) for k, v in _attrs(found.group(0)).items() if k in MARGINS})
@@ -78,7 +79,7 @@ class PageSetup:
         page_height = height * POINTS_PER_MM - (margins["top"] + margins["bottom"]) * 72
         self.fitted = fitted
         if fitted:
-            if tall != 0:  # fitted to a number of pages tall: Excel decides, breaks would be ignored
+            if tall != 0 or wide > 1:  # fitted to a number of pages: Excel decides, breaks would be ignored
                 return
             table = sum(_column_points(w) for w in widths)
             scale = 100 if wide == 0 or table <= 0 else min(100, math.floor(page_width / table * 100))
@@ -111,11 +112,13 @@ def _column_points(width: float) -> float:
 
 
 def group_breaks(heights: dict[int, float], blocks: list[tuple[int, int]], usable: float,
-                 titles: tuple[int, int] | None) -> list[int]:
+                 titles: tuple[int, int] | None, first_data: int) -> list[int]:
     """Rows after which a page should break so that no block of rows (a group) straddles two pages.
 
     `heights`: every row's height; `blocks`: (first, last) row of each unit in print order, rows that
-    belong to no group as blocks of one. A block taller than a page breaks where it must."""
+    belong to no group as blocks of one; `titles`: the rows every page repeats; `first_data`: the
+    table's first row (the headings above it never end a page alone). A block taller than a page
+    breaks where it must."""
     repeated = sum(heights.get(r, 0.0) for r in range(titles[0], titles[1] + 1)) if titles else 0.0
     breaks, used, fresh = [], 0.0, True
     for first, last in blocks:
@@ -127,6 +130,6 @@ def group_breaks(heights: dict[int, float], blocks: list[tuple[int, int]], usabl
         fresh = False
         while used > usable and usable > repeated:  # a block longer than a page: automatic breaks
             used = repeated + (used - usable)
-        if titles and last <= titles[1]:
+        if last < first_data or titles and last <= titles[1]:
             fresh = True  # the page holds headings only: a break here would leave them alone
     return breaks

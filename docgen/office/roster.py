@@ -51,9 +51,10 @@ _DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*
 
 
 def person_name(value: str) -> str:
-    """A person's name as a roster prints it, its padding taken out: platforms align a two-character name
-    to three with a full-width space (王　五 is 王五); a space between Latin words stays (Li Ming)."""
-    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", value)
+    """A person's name, the padding platforms align a two-character name with taken out (王　五 is 王五);
+    anything else as written (two names 张三 李四, Иван Петров, Li Ming)."""
+    found = re.fullmatch(r"\s*([\u3400-\u9fff])\s+([\u3400-\u9fff])\s*", value)
+    return found.group(1) + found.group(2) if found else value
 
 
 def _day(value: str) -> str | None:

@@ -13,10 +13,10 @@ def draw_number(record) -> int:
 
 
 def latest_draw(index, plan_id: str):
-    """The plan's draw in force: its newest finished draw record (a later draw replaces an earlier
-    one), or None for a plan nobody drew with docgen (its entities came from the platform)."""
-    finished = [r for r in index.draws.values() if r.data.get("plan") == plan_id and r.data.get("status") != IN_PROGRESS]
-    return max(finished, key=draw_number) if finished else None
+    """The plan's newest draw record (a later draw replaces an earlier one; one being written has its
+    population already), or None for a plan nobody drew with docgen (its entities from the platform)."""
+    draws = [r for r in index.draws.values() if r.data.get("plan") == plan_id]
+    return max(draws, key=draw_number) if draws else None
 
 
 def assignments_of(draw_record: dict) -> dict[str, dict]:

@@ -518,7 +518,7 @@ def _check_after_the_plan(record: Record, plan: dict) -> Iterator[Problem]:
     for step in DATE_STEPS:
         when = parse_date(dates.get(step))
         if when and issued and when < issued:
-            yield record.problem(("dates", step), f"「{STEP_TITLES[step]}」{when} 早于抽查计划的印发日期 {issued}："
+            yield record.problem(("dates", step), f"「{STEP_TITLES[step]}」{when} 早于抽查计划的成文日期 {issued}："
                                                   "检查不会在计划印发之前进行，请核对年份和日期")
         elif step == "visit" and when and start and when < start:
             yield record.problem(("dates", step), f"「检查日期」{when} 早于抽查计划的检查期限开始日期 {start}", WARNING)
