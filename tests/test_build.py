@@ -442,3 +442,28 @@ def test_a_template_replaced_with_its_time_and_size_kept_is_read_again(archive):
     build(Archive(str(archive / "records")), str(out), [PLAN])
     text = "\n".join(p.text for p in docx.Document(str(out / PLAN / "00_通知.docx")).paragraphs)
     assert "乙件" in text and "甲件" not in text
+
+
+def test_a_plan_without_its_scheme_yields_no_blank_01(archive):
+    """A plan without 实施方案 (scheme) printed a 01 saying 附件1 and nothing else, in the print set too,
+    and validate was silent though the notice's 附件说明 still listed the 实施方案."""
+    import re
+
+    from conftest import line_of, problems_for
+
+    plan = archive / "records/plans/qa-2023-30.yaml"
+    lines = plan.read_text(encoding="utf-8").split("\n")
+    start = lines.index("scheme:")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace()
+               and not lines[i].startswith("#"))
+    plan.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
+    assert "scheme" not in yaml.safe_load(plan.read_text(encoding="utf-8"))
+    found = [p for p in problems_for(check(archive), plan) if "实施方案（scheme）" in p.message]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert found[0].line == line_of(plan, "- 《2023年迁安市教育局")
+    result = run_docgen("build", "--plan", "qa-2023-30", cwd=archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = archive / "output" / "qa-2023-30"
+    assert (out / "00_通知.docx").exists() and not (out / "01_实施方案.docx").exists()
+    with zipfile.ZipFile(out / "00_全套文书（打印）.docx") as z:
+        assert "附件1" not in re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode("utf-8"))

@@ -305,7 +305,10 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
     base = [source(plan_rec)] + [source(d) for d in dep_records] + [source(r) for r in list_records]
     title = "".join(str(plan.get("title", "")).split("\n"))  # a title may be written in its printed lines
     scheme_title = "".join(str((plan.get("scheme") or {}).get("title") or title).split("\n"))
-    for relname, doc_title in (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)):
+    # a plan without its 实施方案 (the notice is the whole plan) has no 01: it printed a page saying 附件1 only
+    documents = (("00_通知.docx", title), ("01_实施方案.docx", scheme_title)) if plan.get("scheme") else \
+        (("00_通知.docx", title),)
+    for relname, doc_title in documents:
         result.outputs.append(Output(f"{plan_id}/{relname}", relname, doc_title, lambda: ({"plan": view()}, None),
                                      sources=tuple(base), depends=tuple(base_digests), when=when))
     if plan.get("type") != "联合抽查":

@@ -153,6 +153,10 @@ def check_plans(index: Index) -> Iterator[Problem]:
     """Departments a plan names exist; the lead department takes part; periods are in order."""
     for plan in index.plans.values():
         data = plan.data
+        named = [i for i, a in enumerate(data.get("attachments") or []) if isinstance(a, str) and "实施方案" in a]
+        if named and not data.get("scheme"):
+            yield plan.problem(("attachments", named[0]), "附件说明列出了实施方案，但计划中没有实施方案（scheme）："
+                                                          "不会生成 01_实施方案，请补填或从附件说明中删去", WARNING)
         ids = index.plan_department_ids(data)
         for i, dep in enumerate(ids):
             if isinstance(dep, str) and not index.exists("department", dep):
