@@ -500,6 +500,21 @@ def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
     _mistyped(archive, old, new, said)
 
 
+@pytest.mark.parametrize("new, line, said", [
+    # after a value YAML cannot make a date of (the hint re-read the mended text as values, not its syntax)
+    ("dates:\n  phone_notice: 2023-09-31\n  notice_served：'2023-11-02'\n  visit: '2023-11-09'\n", "notice_served：",
+     "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 notice_served: '2023-11-02'"),
+    # a mapping's only field: the mapping reads as a text
+    ("dates:\n  visit：'2023-11-09'\n", "visit：", "「日期」应为若干“字段: 值”，而这里是文本：这一行的冒号是全角的“：”"),
+])
+def test_a_full_width_colon_is_named_where_yaml_reads_past_it(archive, new, line, said):
+    """缺少冒号 where the clerk typed a colon (a full-width one), and 「日期」…而这里是文本 with no word of why."""
+    path = archive / "records/inspections/qa-2023-30/org-031.yaml"
+    edit(path, "dates:\n  phone_notice: '2023-11-02'\n  notice_served: '2023-11-02'\n  visit: '2023-11-09'\n", new)
+    found = [p for p in problems_for(check(archive), path) if said in p.message]
+    assert len(found) == 1 and found[0].line == line_of(path, line), [str(p) for p in problems_for(check(archive), path)]
+
+
 @pytest.mark.parametrize("old, new, not_said", [
     ("refusal: 法定代表人", "refusal: 法定代表人\n补充说明：当场整改", "全角"),  # a value wrapped onto a line with ：
     ("  measure: 责令改正", "  measure: 责令改正、抄告相关部门", "连在一起的几项"),  # one value, not a list

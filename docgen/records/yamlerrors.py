@@ -83,8 +83,8 @@ def _mended_by_colon(rows: list[str], at: int, line: int) -> bool:
     import yaml
 
     mended = rows[:at] + [rows[at].replace("：", ": ", 1)] + rows[at + 1:]
-    try:
-        yaml.load("\n".join(mended), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:  # composed, not constructed: the syntax alone (a value such as 2023-09-31 is judged later)
+        yaml.compose("\n".join(mended), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return mark is not None and mark.line + 1 > line
