@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import display
+from docgen.records import draws
 from docgen.records.draws import IN_PROGRESS, assignments_of, draw_number, unfinished_message
 from docgen.records.tree import FOLDER_OF, refuse_outside
 from docgen.cache import CACHE_DIR
@@ -78,7 +79,7 @@ def context_for(checked: Checked, plan_id: str, doing: str = "抽取") -> Contex
 
 def draws_of(checked: Checked, plan_id: str) -> list:
     """The plan's draw records, oldest first."""
-    return sorted((r for r in checked.index.draws.values() if r.data.get("plan") == plan_id), key=draw_number)
+    return draws.draws_of(checked.index, plan_id)
 
 
 def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:

@@ -12,11 +12,16 @@ def draw_number(record) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def draws_of(index, plan_id: str) -> list:
+    """The plan's draw records, oldest first."""
+    return sorted((r for r in index.draws.values() if r.data.get("plan") == plan_id), key=draw_number)
+
+
 def latest_draw(index, plan_id: str):
     """The plan's newest draw record (a later draw replaces an earlier one; one being written has its
     population already), or None for a plan nobody drew with docgen (its entities from the platform)."""
-    draws = [r for r in index.draws.values() if r.data.get("plan") == plan_id]
-    return max(draws, key=draw_number) if draws else None
+    draws = draws_of(index, plan_id)
+    return draws[-1] if draws else None
 
 
 def assignments_of(draw_record: dict) -> dict[str, dict]:
