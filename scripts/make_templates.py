@@ -879,10 +879,10 @@ def sheets() -> None:
         ("接听人", "{{ row.call.reached }}", 8), ("备注", "{{ row.remark }}", 15)], footer=signed)
     sheet_template("06_人员分组及车辆安排情况表.xlsx", "附件6", "人员分组及车辆安排情况表", [
         ("组别", "{# merge #}{{ row.group.label }}", 7), ("组长", "{# merge #}{{ row.leader }}", 8),
-        ("部门", "{{ row.person.department }}", 21), ("姓名", "{{ row.person.name }}", 8),
+        ("部门", "{{ row.person.department }}", 21), ("姓名", "{{ row.person.name }}", 7),
         ("执法证号", "{{ row.person.badge or ('协助人员' if row.assisting else '') }}", 15), ("电话", "{{ row.person.phone }}", 13),
-        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 33),
-        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 13), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 8)],
+        ("检查日期", "{{ row.visit.date }}", 15), ("检查对象", "{{ row.visit.entity }}", 35),
+        ("车牌", "{# merge #}{{ row.vehicle.plate }}", 13), ("驾驶员", "{# merge #}{{ row.vehicle.driver }}", 7)],
         footer=signed, groups=[("成员", 3, 6)])
     # each attachment's title is its name in the notice's 附件说明 (GB/T 9704; seed 000: 7.《公示表》)
     sheet_template("07_公示表.xlsx", "附件7", "公示表", [

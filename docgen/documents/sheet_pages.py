@@ -82,7 +82,9 @@ class PageSetup:
             if tall != 0 or wide > 1:  # fitted to a number of pages: Excel decides, breaks would be ignored
                 return
             table = sum(_column_points(w) for w in widths)
-            scale = 100 if wide == 0 or table <= 0 else min(100, math.floor(page_width / table * 100))
+            # LibreOffice sets columns a little wider than Excel's arithmetic: a table scaled to fit exactly
+            # spilled its last column onto pages of its own, so a scaled one is given 3 % of room
+            scale = 100 if wide == 0 or table <= page_width else math.floor(page_width / (table * 1.03) * 100)
         if not 10 <= scale <= 400:
             return
         self.scale = scale
