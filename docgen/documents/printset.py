@@ -887,8 +887,8 @@ def _printed_twips(text: str) -> int:
     return width
 
 
-# above and below each cell's text, as the Word templates' tables: LibreOffice set a cell's last line
-# on the bottom border and cut its descenders
+# below each cell's text, as in the Word templates' tables: LibreOffice set a cell's last line on the
+# bottom border and cut its descenders
 _AIR = '<w:tblCellMar><w:bottom w:w="45" w:type="dxa"/></w:tblCellMar>'
 
 

@@ -461,11 +461,11 @@ class _Sheet:
         for r in range(1, max(row_heights) + 1):
             row_heights.setdefault(r, sheet["default_height"])
         data = {self.repeat + a: self.repeat + b for a, b in groups}
-        last_group = self.repeat + groups[-1][0]
+        last_group = self.repeat + groups[-1][0]  # the signature lines below the table go with the last group
         r, bottom = 1, max(row_heights)
         while r <= bottom:
-            end = data.get(r, r) if r != last_group else bottom  # the signature lines go with
-            blocks.append((r, end))                                         # the last group
+            end = data.get(r, r) if r != last_group else bottom
+            blocks.append((r, end))
             r = end + 1
         breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"], self.repeat)
         return setup.with_breaks(breaks) if breaks else None
