@@ -192,6 +192,21 @@ def _rates(deadlines: list[Deadline], today: dt.date) -> tuple[int, int, int, fl
     return on_time, late, pending, percent(on_time, on_time + late)
 
 
+def drawn_by_class(draw: dict, counted: set) -> Counter | None:
+    """实抽 per credit class of a plan drawn with docgen: the drawn entities whose inspection counts,
+    each in the class it was drawn in. `make_draw` lists them class by class, A to D, as many of each
+    as `drawn` says; None when the record does not add up so (then the classes of today are used)."""
+    drawn, entities = draw.get("drawn") or {}, draw.get("entities") or []
+    sizes = [drawn.get(c, 0) for c in CLASSES]
+    if not all(type(n) is int and n >= 0 for n in sizes) or sum(sizes) != len(entities):
+        return None
+    result, at = Counter(), 0
+    for c, n in zip(CLASSES, sizes):
+        result[c] = sum(1 for e in entities[at:at + n] if e in counted)
+        at += n
+    return result
+
+
 def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[Deadline],
                 calendar: Calendar) -> PlanStatus:
     index = checked.index
@@ -210,12 +225,8 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
                 populations[kind["credit_class"]] += count
     drawn_counts = Counter(inspected_classes)
     if draw is not None:  # each drawn entity in the class it was drawn in, as long as its inspection counts
-        drawn_counts = Counter({c: n for c, n in (draw.data.get("drawn") or {}).items() if isinstance(n, int)})
-        counted = {r.data.get("entity") for r in records}
-        for entity_id in draw.data.get("entities") or []:
-            if entity_id not in counted and entity_id in index.entities:
-                grade = index.entities[entity_id].data.get("credit_class")
-                drawn_counts[grade] = max(0, drawn_counts[grade] - 1)
+        drawn_counts = drawn_by_class(draw.data, {r.data.get("entity") for r in records
+                                                  if r.data.get("entity") in index.entities}) or drawn_counts
     classes = []
     for c in CLASSES:
         population = populations[c]

@@ -710,3 +710,8 @@ def test_a_plate_no_department_lists_is_a_warning_at_its_line(archive):
     jyj = archive / "records/departments/jyj.yaml"
     edit(jyj, "- plate: 冀B·J0102\n", "- plate: 冀B-J0102\n  driver: 租车司机\n- plate: 冀B·J0102\n")
     assert not [p for p in problems_for(check(archive), target) if "冀B-J0102" in p.message]
+    # a department file with an error: its vehicles are not known, and no plate is blamed for it
+    gaj = archive / "records/departments/gaj.yaml"
+    text = gaj.read_text(encoding="utf-8")
+    gaj.write_text(text.replace("badge_valid_until: '", "badge_valid_until: '2035-06-31' # '", 1), encoding="utf-8")
+    assert not [p for p in check(archive).problems if "不在任何部门登记的车辆" in p.message]

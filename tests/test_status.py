@@ -442,6 +442,24 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
     rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] == "B"]
     assert rows[0][1:4] == (16, 3, 3) and rows[0][-1] == "达标"
 
+    # the entity drawn as B, now D: its inspection gone, B (the class it was drawn in) has one fewer
+    drawn_b.unlink()
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                 cwd=archive).stdout)
+    classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
+    assert (classes["B"]["drawn"], classes["B"]["met"], classes["D"]["drawn"]) == (2, False, 2)
+    # an entity whose own record has an error is in no count: its inspection is not 实抽
+    a_entity = next(p for p in inspection_files(archive, "qa-2023-30")
+                    if (entities / f"{yaml.safe_load(p.read_text('utf-8'))['entity']}.yaml").read_text("utf-8")
+                    .count("credit_class: A"))
+    a_entity = entities / f"{yaml.safe_load(a_entity.read_text('utf-8'))['entity']}.yaml"
+    text = a_entity.read_text(encoding="utf-8")
+    a_entity.write_text(text.replace(text.split("address: ")[1].split("\n")[0], "''", 1), encoding="utf-8")
+    data = json.loads(run_docgen("status", "qa-2023-30", "--as-of", "2023-12-31", "--format", "json",
+                                 cwd=archive).stdout)
+    classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
+    assert classes["A"]["drawn"] == 1
+    a_entity.write_text(text, encoding="utf-8")
     # 实抽 is still what was inspected: a drawn entity whose inspection record is gone is not counted
     gone = next(p for p in inspection_files(archive, "qa-2023-30")
                 if (entities / f"{yaml.safe_load(p.read_text('utf-8'))['entity']}.yaml").read_text("utf-8")
@@ -451,6 +469,8 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
                                  cwd=archive).stdout)
     classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
     assert (classes["C"]["population"], classes["C"]["drawn"], classes["C"]["met"]) == (10, 2, False)
+    from docgen.status import drawn_by_class
+    assert drawn_by_class({"drawn": {"A": 1, "B": 1}, "entities": ["a", "b", "c"]}, {"a", "b"}) is None  # 2 ≠ 3
 
     (archive / "records" / "draws" / "qa-2023-30-draw-1.yaml").unlink()  # as if drawn on the platform
     for path in inspection_files(archive, "qa-2023-30"):
@@ -459,7 +479,7 @@ def test_a_finished_draw_keeps_its_figures_whatever_the_roster_became(archive):
                                  cwd=archive).stdout)
     classes = {c["credit_class"]: c for c in data["plans"][0]["classes"]}
     assert classes["B"]["population"] == 16 and classes["D"]["population"] == 4  # 16 + 1 − 1, 3 + 1
-    assert classes["B"]["drawn"] == 2 and classes["D"]["drawn"] == 3  # by each entity's class today
+    assert [classes[c]["drawn"] for c in "ABCD"] == [2, 2, 2, 2]  # the records left, by their class today
 
 
 def test_a_long_department_name_does_not_run_into_its_figures(archive):

@@ -505,13 +505,17 @@ def test_what_a_clerk_mistyped_is_named(archive, old, new, said):
     ("dates:\n  phone_notice: 2023-09-31\n  notice_served：'2023-11-02'\n  visit: '2023-11-09'\n", "notice_served：",
      "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 notice_served: '2023-11-02'"),
     # a mapping's only field: the mapping reads as a text
-    ("dates:\n  visit：'2023-11-09'\n", "visit：", "「日期」应为若干“字段: 值”，而这里是文本：这一行的冒号是全角的“：”"),
+    ("dates:\n  visit：'2023-11-09'\n", "visit：",
+     "「日期」应为若干“字段: 值”，而这里是文本：这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 visit: '2023-11-09'"),
+    # every line of the mapping so: read as one text, its first field named as written
+    ("dates:\n  phone_notice：2023-11-02\n  notice_served：2023-11-02\n  visit：2023-11-09\n", "phone_notice：",
+     "如 phone_notice: 2023-11-02"),
 ])
 def test_a_full_width_colon_is_named_where_yaml_reads_past_it(archive, new, line, said):
     """缺少冒号 where the clerk typed a colon (a full-width one), and 「日期」…而这里是文本 with no word of why."""
     path = archive / "records/inspections/qa-2023-30/org-031.yaml"
     edit(path, "dates:\n  phone_notice: '2023-11-02'\n  notice_served: '2023-11-02'\n  visit: '2023-11-09'\n", new)
-    found = [p for p in problems_for(check(archive), path) if said in p.message]
+    found = [p for p in problems_for(check(archive), path) if p.message.endswith(said)]
     assert len(found) == 1 and found[0].line == line_of(path, line), [str(p) for p in problems_for(check(archive), path)]
 
 

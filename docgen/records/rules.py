@@ -502,8 +502,8 @@ def _check_vehicle(record: Record, index: Index) -> Iterator[Problem]:
     """A plate no department lists is most often one typed wrong (冀B-J0102 for 冀B·J0102): 06 printed it
     as a second vehicle of the group, without a driver. A warning: a hired car is listed nowhere."""
     plate = record.data.get("vehicle")
-    if not isinstance(plate, str) or not plate:
-        return
+    if not isinstance(plate, str) or not plate or any(kind == "department" for kind, _ in index.broken):
+        return  # (a department file with an error: its vehicles are not known, said there)
     if "plates" not in index.views:
         index.views["plates"] = {v.get("plate") for dep in index.departments.values()
                                  for v in dep.data.get("vehicles") or [] if isinstance(v, dict)}

@@ -429,7 +429,9 @@ class Schemas:
             if isinstance(value, (dict, list)) and "string" in ([expected] if isinstance(expected, str) else expected) \
                     and not any(k in schema for k in ("format", "pattern", "enum")) and _written_in_brackets(record, path):
                 hint = "：以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来（如 '{无}'）"
-            wide = re.match(r"^\s*([A-Za-z_][\w-]*)\s*：\s*(.*)$", value) if isinstance(value, str) else None
+            # (the mapping's lines, each with its full-width colon, read as one text: the first line's field)
+            wide = re.match(r"^\s*([A-Za-z_][\w-]*)\s*：\s*(.*?)(?=\s+[A-Za-z_][\w-]*\s*：|\s*$)", value) \
+                if isinstance(value, str) else None
             if wide and "object" in ([expected] if isinstance(expected, str) else expected):  # visit：'2023-11-07'
                 from docgen.records.yamlerrors import FULL_WIDTH_COLON
 
