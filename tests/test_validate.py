@@ -519,6 +519,16 @@ def test_a_full_width_colon_is_named_where_yaml_reads_past_it(archive, new, line
     assert len(found) == 1 and found[0].line == line_of(path, line), [str(p) for p in problems_for(check(archive), path)]
 
 
+def test_a_record_written_with_full_width_colons_throughout_is_told_so(archive):
+    """A whole file of 字段：值 reads as one text: it was told 记录应由“字段: 值”组成, with no word of the colon."""
+    path = archive / "records/entities/org-049.yaml"
+    path.write_text("id：org-049\nname：迁安市新开培训学校\ncredit_code：52130283G8A6QH66NX\n", encoding="utf-8")
+    found = problems_for(check(archive), path)
+    assert [(p.line, p.message) for p in found] == [
+        (1, "记录应由“字段: 值”组成，而不是单个值或列表：这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，"
+            "如 id: org-049")]
+
+
 @pytest.mark.parametrize("old, new, not_said", [
     ("refusal: 法定代表人", "refusal: 法定代表人\n补充说明：当场整改", "全角"),  # a value wrapped onto a line with ：
     ("  measure: 责令改正", "  measure: 责令改正、抄告相关部门", "连在一起的几项"),  # one value, not a list

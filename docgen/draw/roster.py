@@ -25,6 +25,7 @@ from docgen.records.archive import Record, display
 from docgen.records.loader import (MAX_RECORD_BYTES, Document, fast_mapping, parse_bytes, read_limited,
                                    read_yaml_file)
 from docgen.records.problems import ERROR, Problem
+from docgen.records.yamlerrors import not_a_mapping
 from docgen.records.tree import stamps_by_path
 
 _NONE: dict = {}  # marks, raw text, odd characters of a light record: none (a position asked for is parsed anew)
@@ -219,7 +220,7 @@ class Roster:
             return "sound", ({k: data[k] for k in FIELDS if k in data}, _own(kind, shown, path, data, sha)), []
         doc, found = parse_bytes(blob, shown)  # as `Archive.load` reads a file: the same problems
         if doc is not None and not isinstance(doc.data, dict):
-            found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
+            found.append(Problem(shown, 1, 1, not_a_mapping(doc.data)))
             doc = None
         if doc is None:
             return "unparsed", None, found

@@ -15,6 +15,7 @@ from typing import Any
 
 from docgen.records.loader import Document, fast_mapping, parse_bytes, positioned, read_limited
 from docgen.records.problems import DocgenError, Problem
+from docgen.records.yamlerrors import not_a_mapping
 from docgen.records.tree import KIND_FOLDERS, display, own_or_packaged, scan
 
 
@@ -240,7 +241,7 @@ def _parsed(kind: str, shown: str, path: str, blob: bytes, sha: str, check) -> t
     else:
         doc, found = parse_bytes(blob, shown)
         if doc is not None and not isinstance(doc.data, dict):
-            found.append(Problem(shown, 1, 1, "记录应由“字段: 值”组成，而不是单个值或列表"))
+            found.append(Problem(shown, 1, 1, not_a_mapping(doc.data)))
             doc = None
     if doc is None:
         return None, found

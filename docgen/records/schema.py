@@ -429,14 +429,11 @@ class Schemas:
             if isinstance(value, (dict, list)) and "string" in ([expected] if isinstance(expected, str) else expected) \
                     and not any(k in schema for k in ("format", "pattern", "enum")) and _written_in_brackets(record, path):
                 hint = "：以“{”或“[”开头的值会被读作字段表或列表，请用引号把整个值括起来（如 '{无}'）"
-            # (the mapping's lines, each with its full-width colon, read as one text: the first line's field)
-            wide = re.match(r"^\s*([A-Za-z_][\w-]*)\s*：\s*(.*?)(?=\s+[A-Za-z_][\w-]*\s*：|\s*$)", value) \
-                if isinstance(value, str) else None
-            if wide and "object" in ([expected] if isinstance(expected, str) else expected):  # visit：'2023-11-07'
-                from docgen.records.yamlerrors import FULL_WIDTH_COLON
+            if "object" in ([expected] if isinstance(expected, str) else expected):  # visit：'2023-11-07'
+                from docgen.records.yamlerrors import wide_colon_hint
 
-                return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}："
-                                            + FULL_WIDTH_COLON.format(wide.group(1), wide.group(2) or "值"))
+                if wide := wide_colon_hint(value):
+                    return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}：{wide}")
             return record.problem(path, f"「{title}」应为{names}，而这里是{_type_name(value)}{hint}")
         if kind == "enum":
             options = "、".join(str(o) for o in error.validator_value)

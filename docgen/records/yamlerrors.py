@@ -31,6 +31,23 @@ _WIDE_COLON_FIELD = re.compile(r"\s*(?:- )?[A-Za-z_][\w-]*\s*：")
 FULL_WIDTH_COLON = "这一行的冒号是全角的“：”：字段名后应写半角冒号加一个空格“: ”，如 {}: {}"
 
 
+# a field written with a full-width colon, as YAML reads a mapping whose lines all are: one text, the
+# first line's field and value before the next field
+_WIDE_FIELD_TEXT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*：\s*(.*?)(?=\s+[A-Za-z_][\w-]*\s*：|\s*$)")
+
+
+def wide_colon_hint(value) -> str:
+    """FULL_WIDTH_COLON for a text that is fields written with full-width colons, else ""."""
+    found = _WIDE_FIELD_TEXT.match(value) if isinstance(value, str) else None
+    return FULL_WIDTH_COLON.format(found.group(1), found.group(2) or "值") if found else ""
+
+
+def not_a_mapping(value) -> str:
+    """What a record file that YAML reads as a single value or a list is told."""
+    hint = wide_colon_hint(value)
+    return "记录应由“字段: 值”组成，而不是单个值或列表" + (f"：{hint}" if hint else "")
+
+
 def _has(text: str, *parts: str) -> bool:
     return any(part in text for part in parts)
 
