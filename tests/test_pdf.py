@@ -265,6 +265,34 @@ def test_each_group_of_06_prints_on_one_page(archive):
 
 
 @needs_office
+def test_the_signature_line_of_06_never_prints_alone(tmp_path):
+    """A plan of two groups of 22 or 23 rows: each filled its own pages and the 填表人 line was all the last
+    page held. Now the group's last two rows go with it, as LibreOffice prints the sheet."""
+    import io
+
+    from pypdf import PdfReader
+
+    from docgen.documents.render_xlsx import WorkbookTemplate
+    from docgen.records.tree import packaged_dir
+
+    name = "06_人员分组及车辆安排情况表.xlsx"
+    template = WorkbookTemplate(os.path.join(packaged_dir("templates"), name), name)
+    for sizes in ((23, 22), (23, 23), (22, 22)):
+        rows = [{"merge_key": g, "group": {"label": f"第{g}组"}, "leader": "张三", "assisting": False,
+                 "person": {"department": "迁安市教育局", "name": f"人{g}-{i}", "badge": "1302830100001",
+                            "phone": "13800000000"},
+                 "visit": {"date": "2023年11月1日", "entity": "迁安市某某培训学校"},
+                 "vehicle": {"plate": "冀B·J0101", "driver": "李四"}}
+                for g, n in enumerate(sizes, 1) for i in range(n)]
+        path = tmp_path / f"{sizes}.xlsx"
+        path.write_bytes(template.render({"plan": {"title": "计划", "doc_number": "迁双随机办〔2023〕30号"}}, rows,
+                                         "06", "2023-11-01"))
+        result = pdf.convert([str(path)], pdf.soffice_path())
+        last = PdfReader(io.BytesIO(result.pdfs[str(path)])).pages[-1].extract_text()
+        assert "填表人" in last and f"人2-{sizes[1] - 1}" in last, (sizes, last)
+
+
+@needs_office
 def test_codes_print_whole_and_the_letters_inspectors_on_one_page(archive):
     """As LibreOffice prints the 告知书: the credit code on one line (it printed 521302 / 83G8A6QH66NX),
     and 五、检查人员 with its whole table on one page (a page broke after the header and one member)."""

@@ -214,6 +214,11 @@ def test_page_breaks_keep_groups_whole_where_they_can():
     assert group_breaks(heights, blocks, 330.0, titles, 6) == [15, 25]
     # headings alone are never left on a page: the first group starts under them however tall it is
     assert group_breaks(heights, [(1, 5), (6, 40)], 300.0, titles, 6) == []
+    # a last group taller than a page, its rows 6–48 and the signature lines 49–50 under it: page 2 takes
+    # rows 26–48 exactly and the signature lines would print alone; rows 47–48 go with them
+    last = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 50)]
+    assert group_breaks(heights, last, 500.0, titles, 6) == [] and group_breaks(heights, last, 500.0, titles, 6, 49) == [46]
+    assert group_breaks(heights, last, 480.0, titles, 6, 49, fullest=500.0) == [46]  # as LibreOffice fills a page
 
     before = '<worksheet><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetData>'
     tall = '</sheetData><pageSetup orientation="landscape" paperSize="9" fitToHeight="2" fitToWidth="1"/></worksheet>'

@@ -467,7 +467,8 @@ class _Sheet:
             end = data.get(r, r) if r != last_group else bottom
             blocks.append((r, end))
             r = end + 1
-        breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"], self.repeat)
+        breaks = sheet_pages.group_breaks(row_heights, blocks, setup.usable, sheet["titles"], self.repeat,
+                                          self.repeat + groups[-1][1] + 1, setup.fullest)
         return setup.with_breaks(breaks) if breaks else None
 
     def _assemble(self, body: list[str], merges: list[str], last_row: int,

@@ -21,7 +21,7 @@ import re
 POINTS_PER_MM = 72 / 25.4
 # paperSize codes of SpreadsheetML (ECMA-376 Part 1, 18.3.1.63) → (width, height) in mm, portrait
 PAPERS = {1: (215.9, 279.4), 5: (215.9, 355.6), 8: (297.0, 420.0), 9: (210.0, 297.0), 11: (148.0, 210.0)}
-MARGINS = {"left": 0.7, "right": 0.7, "top": 0.75, "bottom": 0.75}  # Excel's defaults, inches
+MARGINS = {"left": 0.7, "right": 0.7, "top": 0.75, "bottom": 0.75, "header": 0.3}  # Excel's defaults, inches
 SAFETY = 0.97  # rows without a height of their own are estimated: leave a little of each page spare
 # elements that follow rowBreaks in a worksheet, in schema order: the breaks go before the first
 _AFTER_BREAKS = ("<colBreaks", "<customProperties", "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing",
@@ -55,6 +55,7 @@ class PageSetup:
         self.before, self.after = before, after
         self.default_height = default_height
         self.usable = None  # printable height per page, unscaled points; None: not ours to break
+        self.fullest = None  # the most a page may take: LibreOffice prints from the header's margin when it is empty
         self.fitted, self.scale = False, 100
         if "<rowBreaks" in after:
             return
@@ -89,6 +90,9 @@ class PageSetup:
             return
         self.scale = scale
         self.usable = page_height * 100 / scale * SAFETY
+        empty_header = not re.search(r"<oddHeader>[^<]", after)
+        top = min(margins["top"], margins["header"]) if empty_header else margins["top"]
+        self.fullest = (height * POINTS_PER_MM - (top + margins["bottom"]) * 72) * 100 / scale
 
     def with_breaks(self, after_rows: list[int]) -> tuple[str, str]:
         """The XML before and after the data with manual breaks after `after_rows` (and, if the
@@ -106,6 +110,22 @@ class PageSetup:
         return before, after[:at] + block + after[at:]
 
 
+def _tail_kept(heights: dict[int, float], first: int, last: int, below: int, used: float, pages: tuple,
+               repeated: float) -> list[int]:
+    """A break two rows above `below` when the page breaks that rows `first`..`last` will take (one
+    row at a time, from `used`) leave only the rows from `below` on the last page, with pages of any
+    of the heights in `pages` (Excel's and LibreOffice's differ by a few rows)."""
+    for page in pages:
+        filled, start = used, first  # (the first row of the page the block ends on)
+        for r in range(first, last + 1):
+            if filled + heights.get(r, 0.0) > page and filled > repeated:  # the row goes to a new page
+                filled, start = repeated, r
+            filled += heights.get(r, 0.0)
+        if start >= below and below - 2 > first:
+            return [below - 3]
+    return []
+
+
 def _column_points(width: float) -> float:
     """A column `width` (characters of the default font's digit) in points: 7 pixels a character for
     Calibri 11, 96 pixels an inch, and 5 pixels of padding (Excel counts them in the width, LibreOffice
@@ -114,13 +134,16 @@ def _column_points(width: float) -> float:
 
 
 def group_breaks(heights: dict[int, float], blocks: list[tuple[int, int]], usable: float,
-                 titles: tuple[int, int] | None, first_data: int) -> list[int]:
+                 titles: tuple[int, int] | None, first_data: int, below: int | None = None,
+                 fullest: float | None = None) -> list[int]:
     """Rows after which a page should break so that no block of rows (a group) straddles two pages.
 
     `heights`: every row's height; `blocks`: (first, last) row of each unit in print order, rows that
     belong to no group as blocks of one; `titles`: the rows every page repeats; `first_data`: the
-    table's first row (the headings above it never end a page alone). A block taller than a page
-    breaks where it must."""
+    table's first row (the headings above it never end a page alone); `below`: the first row under
+    the table (signature lines), in the last block; `fullest`: the most a page may hold. A block taller
+    than a page breaks where it must; when that would leave the signature lines alone on the last page
+    (on pages as estimated or as full as they may be), two rows of the table go with them."""
     repeated = sum(heights.get(r, 0.0) for r in range(titles[0], titles[1] + 1)) if titles else 0.0
     breaks, used, fresh = [], 0.0, True
     for first, last in blocks:
@@ -128,6 +151,9 @@ def group_breaks(heights: dict[int, float], blocks: list[tuple[int, int]], usabl
         if used + tall > usable and not fresh:
             breaks.append(first - 1)
             used = repeated
+        if below is not None and first < below <= last and used + tall > usable > repeated:
+            breaks += _tail_kept(heights, first, last, below, used, (usable, usable / SAFETY, fullest or usable),
+                                 repeated)
         used += tall
         fresh = False
         while used > usable and usable > repeated:  # a block longer than a page: automatic breaks
