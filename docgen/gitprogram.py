@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 
+from docgen.records.tree import leads_outside
+
 
 def git_program(archive_root: str) -> str | None:
     """git's absolute path, or None when PATH holds none outside `archive_root`."""
-    inside = os.path.normcase(os.path.realpath(archive_root))
     names = ["git.exe"] if os.name == "nt" else ["git"]
     for folder in os.get_exec_path():
-        if not folder or not os.path.isabs(folder):  # (relative entries would be the current folder's)
-            continue
-        real = os.path.normcase(os.path.realpath(folder))
-        if real == inside or real.startswith(inside.rstrip(os.sep) + os.sep):
+        # (relative entries would be the current folder's; a folder of the archive may be another office's)
+        if not folder or not os.path.isabs(folder) or not leads_outside(folder, archive_root):
             continue
         for name in names:
             candidate = os.path.join(folder, name)

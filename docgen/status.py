@@ -213,20 +213,19 @@ def plan_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[
     plan = index.plans[plan_id].data
     records = index.by_plan.get(plan_id, [])
     floor = plan.get("ratio_floor", DEFAULT_FLOOR)
-    inspected_classes = [index.entities[r.data["entity"]].data.get("credit_class")
-                         for r in records if r.data.get("entity") in index.entities]
+    inspected = [r.data["entity"] for r in records if r.data.get("entity") in index.entities]
+    today_classes = Counter(index.entities[e].data.get("credit_class") for e in inspected)
     draw = latest_draw(index, plan_id)
-    if draw is not None:  # the scope as the draw found it: a roster kept up to date since must not change it
+    if draw is not None:  # the scope as the draw found it (a roster kept up to date since must not change it),
+        # each drawn entity in the class it was drawn in, as long as its inspection counts
         populations = Counter({c: n for c, n in (draw.data.get("population") or {}).items() if isinstance(n, int)})
+        drawn_counts = drawn_by_class(draw.data, set(inspected)) or today_classes
     else:  # entities from the platform's task list: the roster's entities in the plan's scope, by credit class
         populations = Counter()
         for kind, count in roster_kinds(index):
             if index.in_scope(plan, kind):
                 populations[kind["credit_class"]] += count
-    drawn_counts = Counter(inspected_classes)
-    if draw is not None:  # each drawn entity in the class it was drawn in, as long as its inspection counts
-        drawn_counts = drawn_by_class(draw.data, {r.data.get("entity") for r in records
-                                                  if r.data.get("entity") in index.entities}) or drawn_counts
+        drawn_counts = today_classes
     classes = []
     for c in CLASSES:
         population = populations[c]

@@ -45,11 +45,6 @@ _MERGE_CELLS = re.compile(r"<mergeCells\b[^>]*?(?:/>|>.*?</mergeCells>)", re.S)
 _DIMENSION = re.compile(r"<dimension\b[^>]*/>")
 _FORMULA = re.compile(r"<f[\s>/]")
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)  # reading aids (ruby) are not part of the text
-# elements that follow mergeCells in a worksheet, in schema order: a new mergeCells goes before them
-_AFTER_MERGES = ("<phoneticPr", "<conditionalFormatting", "<dataValidations", "<hyperlinks", "<printOptions",
-                 "<pageMargins", "<pageSetup", "<headerFooter", "<rowBreaks", "<colBreaks", "<customProperties",
-                 "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing", "<legacyDrawing", "<picture",
-                 "<oleObjects", "<controls", "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
 FORMAT = "xlsx-4"  # of the prepared form below; part of its cache key
 
 
@@ -481,8 +476,7 @@ class _Sheet:
         if _MERGE_CELLS.search(after):
             after = _MERGE_CELLS.sub(lambda m: block, after, count=1)
         elif block:
-            at = min((i for i in (after.find(tag) for tag in _AFTER_MERGES) if i >= 0), default=len(after))
-            after = after[:at] + block + after[at:]
+            after = sheet_pages.insert(after, "mergeCells", block)
         return before + "<sheetData>" + "".join(body) + "</sheetData>" + after
 
 

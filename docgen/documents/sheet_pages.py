@@ -23,13 +23,23 @@ POINTS_PER_MM = 72 / 25.4
 PAPERS = {1: (215.9, 279.4), 5: (215.9, 355.6), 8: (297.0, 420.0), 9: (210.0, 297.0), 11: (148.0, 210.0)}
 MARGINS = {"left": 0.7, "right": 0.7, "top": 0.75, "bottom": 0.75, "header": 0.3}  # Excel's defaults, inches
 SAFETY = 0.97  # rows without a height of their own are estimated: leave a little of each page spare
-# elements that follow rowBreaks in a worksheet, in schema order: the breaks go before the first
-_AFTER_BREAKS = ("<colBreaks", "<customProperties", "<cellWatches", "<ignoredErrors", "<smartTags", "<drawing",
-                 "<legacyDrawing", "<legacyDrawingHF", "<drawingHF", "<picture", "<oleObjects", "<controls",
-                 "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
+# the elements a worksheet may hold after its sheetData that docgen writes or passes by, in schema order
+# (ECMA-376 Part 1, CT_Worksheet)
+_TAIL = ("mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
+         "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+         "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
+         "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _PAGE_SETUP = re.compile(r"<pageSetup\b[^>]*?/?>")
 _FIT = re.compile(r'(<pageSetUpPr\b[^>]*?)\s+fitToPage="(?:1|true)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+def insert(after: str, element: str, block: str) -> str:
+    """The worksheet's XML after its sheetData (`after`) with `block`, an `element`, in its schema
+    place: before the first element that must follow it, else before the worksheet's end."""
+    later = [f"<{e}" for e in _TAIL[_TAIL.index(element) + 1:]] + ["</worksheet>"]
+    at = min((i for i in (after.find(tag) for tag in later) if i >= 0), default=len(after))
+    return after[:at] + block + after[at:]
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -106,8 +116,7 @@ class PageSetup:
             after = after[: setup.start()] + tag + after[setup.end():]
         block = (f'<rowBreaks count="{len(after_rows)}" manualBreakCount="{len(after_rows)}">'
                  + "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in after_rows) + "</rowBreaks>")
-        at = min((i for i in (after.find(tag) for tag in _AFTER_BREAKS) if i >= 0), default=len(after))
-        return before, after[:at] + block + after[at:]
+        return before, insert(after, "rowBreaks", block)
 
 
 def _tail_kept(heights: dict[int, float], first: int, last: int, below: int, used: float, pages: tuple,

@@ -16,8 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import display
-from docgen.records import draws
-from docgen.records.draws import IN_PROGRESS, assignments_of, draw_number, unfinished_message
+from docgen.records.draws import IN_PROGRESS, assignments_of, draw_number, draws_of, unfinished_message
 from docgen.records.tree import FOLDER_OF, refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
@@ -75,11 +74,6 @@ def context_for(checked: Checked, plan_id: str, doing: str = "抽取") -> Contex
     entities = (table.projected(), table.digest) if table is not None else [r.data for r in index.entities.values()]
     inputs = Inputs.from_records(plan, entities, {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
-
-
-def draws_of(checked: Checked, plan_id: str) -> list:
-    """The plan's draw records, oldest first."""
-    return draws.draws_of(checked.index, plan_id)
 
 
 def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
@@ -187,7 +181,7 @@ def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dr
             return [f"继续完成上次中断的抽取 {record.path}", *_finish(records_dir, record.abspath, record.data,
                                                                       _old_texts(checked, record.data))]
         raise DocgenError(unfinished_message(record, plan_id))
-    earlier = draws_of(checked, plan_id)
+    earlier = draws_of(checked.index, plan_id)
     if earlier and not redraw and not dry_run:
         raise DocgenError(f"计划“{plan_id}”已有抽取记录 {earlier[-1].path}。重新抽取须加 --redraw（旧的抽取记录会保留）")
     try:
@@ -435,7 +429,7 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
     pending = unfinished_draws(checked, plan_id)
     if pending:
         return False, [unfinished_message(pending[-1], plan_id)]
-    earlier = draws_of(checked, plan_id)
+    earlier = draws_of(checked.index, plan_id)
     newest = draw_number(earlier[-1]) if earlier else 0
     broken = [(number, path) for number, path in _broken_draws(checked, plan_id) if number >= newest]
     if broken:  # an older valid draw is not the one the inspections came from: never check that instead

@@ -92,6 +92,17 @@ class Index:
             digest = self.views["roster digest"] = hashlib.sha256("\n".join(shas).encode("ascii")).hexdigest()
         return digest
 
+    def vehicle(self, plate: str) -> dict | None:
+        """A vehicle some department lists, by its plate (the first department's, if two list it)."""
+        found = self.views.get("vehicles")
+        if found is None:
+            found = self.views["vehicles"] = {}
+            for dep in self.departments.values():
+                for v in dep.data.get("vehicles") or []:
+                    if isinstance(v, dict):
+                        found.setdefault(v.get("plate"), v)
+        return found.get(plate)
+
     def inspector(self, inspector_id: str) -> dict | None:
         found = self.inspectors.get(inspector_id)
         return found[0].data["inspectors"][found[1]] if found else None

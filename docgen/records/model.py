@@ -358,11 +358,8 @@ def _vehicle(index: Index, plate: str | None) -> Vehicle | None:
         return None
 
     def make():
-        for dep in index.departments.values():
-            for v in dep.data.get("vehicles") or []:
-                if v.get("plate") == plate:
-                    return Vehicle(plate, text(v.get("driver")), text(v.get("phone")))
-        return Vehicle(plate, "", "")
+        v = index.vehicle(plate) or {}
+        return Vehicle(plate, text(v.get("driver")), text(v.get("phone")))
 
     return _memo(index, ("vehicle", plate), make)
 

@@ -504,10 +504,7 @@ def _check_vehicle(record: Record, index: Index) -> Iterator[Problem]:
     plate = record.data.get("vehicle")
     if not isinstance(plate, str) or not plate or any(kind == "department" for kind, _ in index.broken):
         return  # (a department file with an error: its vehicles are not known, said there)
-    if "plates" not in index.views:
-        index.views["plates"] = {v.get("plate") for dep in index.departments.values()
-                                 for v in dep.data.get("vehicles") or [] if isinstance(v, dict)}
-    if plate not in index.views["plates"]:
+    if index.vehicle(plate) is None:
         yield record.problem(("vehicle",), f"车辆“{plate}”不在任何部门登记的车辆（vehicles）中：请核对车牌号；"
                                            "人员分组及车辆安排情况表中这辆车没有驾驶员", WARNING)
 

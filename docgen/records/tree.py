@@ -87,8 +87,8 @@ def packaged_dir(name: str) -> str:
 def leads_outside(path: str, root: str) -> bool:
     """Whether `path`, through any link on its way (its own included), is outside the archive at
     `root`: an archive from elsewhere must not make docgen read or write another folder's files."""
-    base = os.path.realpath(root)
-    real = os.path.realpath(path)
+    base = os.path.normcase(os.path.realpath(root))  # (Windows: one folder whatever the letters' case)
+    real = os.path.normcase(os.path.realpath(path))
     return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
 
 
