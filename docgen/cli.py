@@ -541,8 +541,11 @@ def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, 
         click.echo(f"提示：{line}")
     for line in report.problems:
         click.echo(f"未导入：{line}")
+    for line in report.differs:
+        click.echo(f"不一致：{line}")
     verb = "将" if dry_run else "已"
-    click.echo(f"{verb}新建 {len(report.created)} 份抽查记录，已存在未覆盖 {len(report.kept)} 份，"
+    differ = f"（其中 {len(report.differs)} 份与任务清单不一致）" if report.differs else ""
+    click.echo(f"{verb}新建 {len(report.created)} 份抽查记录，已存在未覆盖 {len(report.kept)} 份{differ}，"
                f"{len(report.problems)} 处无法导入。")
     wrong = []
     if report.written:  # what the platform assigned, checked against this office's rosters at once
@@ -554,7 +557,7 @@ def import_task(task_list: str, plan_id: str, dry_run: bool, sheet: str | None, 
         if wrong:
             click.echo(f"导入的抽查记录有 {len(wrong)} 处错误：平台的任务与本地的名录库不符（如执法证已过期、"
                        "缺少所需资格、须回避），请与平台核对后更正名录库或这些记录")
-    sys.exit(1 if report.problems or wrong else 0)
+    sys.exit(1 if report.problems or report.differs or wrong else 0)
 
 
 @cli.group("export", context_settings=CONTEXT)

@@ -204,11 +204,15 @@ class Inputs:
         self.listing = self._stamps = None
 
     def common(self, today) -> list[str]:
-        from docgen import __version__
+        """What every remembered run depends on besides its own options; `today` is the day deadlines
+        are judged by (validate --as-of), the clock's own day is there too (dates after it are errors)."""
+        import datetime as dt
         import sys
 
+        from docgen import __version__
+
         return [__version__, code_digest().hex(), sys.version, os.getcwd(), self.records_dir,
-                self.records, self.schemas, str(today)]
+                self.records, self.schemas, str(today), str(dt.date.today())]
 
 
 def hand_over(inputs: Inputs) -> None:

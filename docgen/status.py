@@ -140,6 +140,7 @@ class Status:
     overdue: int
     problems: list[str] = field(default_factory=list)
     annual: list[AnnualStatus] = field(default_factory=list)
+    done_late: int = 0  # steps done after their deadline (facts: counted in the rates, not in `overdue`)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -437,7 +438,7 @@ def compute(checked: Checked, today: dt.date, plan_ids: list[str] | None = None)
     problems = [p for p in trouble if p.path in paths] + judged(index, scoped, today)
     overdue = sum(1 for d in scoped if d.overdue(today))
     return Status(today.isoformat(), plans, year_status(checked, today), overdue,
-                  [str(p) for p in problems], years)
+                  [str(p) for p in problems], years, sum(1 for d in scoped if d.late))
 
 
 def _cell(text, width: int, right: bool = False) -> str:
@@ -508,8 +509,9 @@ def render_text(status: Status, partial: bool = False) -> str:
     for problem in status.problems:
         lines.append(f"注意：{problem}")
     lines.append("")
-    lines.append(f"有 {status.overdue} 项逾期。" if status.overdue else
-                 "计入统计的记录中没有逾期事项。" if partial else "没有逾期事项。")
+    late = f"（另有 {status.done_late} 项逾期后才办结，见上）" if status.done_late else ""
+    lines.append(f"有 {status.overdue} 项逾期未办{late}。" if status.overdue else
+                 f"计入统计的记录中没有逾期未办的事项{late}。" if partial else f"没有逾期未办的事项{late}。")
     return "\n".join(lines)
 
 

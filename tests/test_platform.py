@@ -121,7 +121,9 @@ def test_task_import_build_export_verify(platform_archive, tmp_path):
         for dep_id in ("jyj", "gaj", "xfjy"):
             part = (data.get("departments") or {}).get(dep_id, {})  # the department's own result
             result = "、".join(part.get("results") or [])
-            mine = [f for f in data.get("follow_ups") or [] if f.get("department") in (None, dep_id)]
+            # a follow-up naming no department: the only department's, else nobody's (as in 03)
+            alone = next(iter(data.get("departments") or {})) if len(data.get("departments") or {}) == 1 else None
+            mine = [f for f in data.get("follow_ups") or [] if (f.get("department") or alone) == dep_id]
             follow = "；".join(f"{f['measure']}：{f['issue']}" for f in mine) or ("无需后续处置" if result else "")
             team = data["inspectors"][dep_id]
             expected.append([numbers[entity_id], entities[entity_id]["credit_code"], entities[entity_id]["name"],
@@ -145,6 +147,40 @@ def test_task_import_build_export_verify(platform_archive, tmp_path):
     assert table[0] == rows[0] and table[1:] == [r for r in expected if r[3] == "迁安市公安局"]
     run_docgen("export", "results", PLAN, "--department", "gaj", "--format", "csv", "--out", "b.csv", cwd=root)
     assert (root / "b.csv").read_bytes() == blob
+
+
+def test_task_reimport_names_records_the_task_list_now_contradicts(platform_archive, tmp_path):
+    """A task list imported again after the platform changed a task (another inspector, another group):
+    the records are still never overwritten, but each one that differs is named with how, and the exit
+    code says so (it said "已存在，未覆盖" for all, exit 0)."""
+    root, originals = platform_archive
+    departments, entities, people = rosters(root)
+    tasks = tmp_path / "任务清单.xlsx"
+    write_task_list(tasks, originals, root)
+    assert run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root).returncode == 0
+    written = {p.stem: p for p in inspection_files(root)}
+    before = {p: p.read_bytes() for p in written.values()}
+    same = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert same.returncode == 0 and "不一致" not in same.stdout, same.stdout
+
+    first = sorted(originals)[0]
+    data = originals[first]
+    jyj = sorted(p["id"] for p in departments["jyj"]["inspectors"])
+    other = next(i for i in jyj if i not in data["inspectors"]["jyj"] and i != data["leader"]
+                 and first not in (people[i].get("conflicts") or []))
+    replaced = data["inspectors"]["jyj"][-1] if data["inspectors"]["jyj"][-1] != data["leader"] else data["inspectors"]["jyj"][0]
+    changed = {**originals, first: {**data, "group": data["group"] + 1,
+                                    "inspectors": {**data["inspectors"], "jyj": [other if i == replaced else i
+                                                                                 for i in data["inspectors"]["jyj"]]}}}
+    write_task_list(tasks, changed, root)
+    again = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert again.returncode == 1, again.stdout + again.stderr
+    lines = [line for line in again.stdout.splitlines() if line.startswith("不一致：")]
+    assert len(lines) == 1 and entities[first]["name"] in lines[0], again.stdout
+    assert f"组别：记录为{data['group']}，任务清单为第 {data['group'] + 1} 组" in lines[0]
+    assert f"{departments['jyj']['name']}的检查人员：" in lines[0] and people[other]["name"] in lines[0]
+    assert "（其中 1 份与任务清单不一致）" in again.stdout
+    assert {p: p.read_bytes() for p in written.values()} == before  # still never overwritten
 
 
 def test_task_import_refuses_unreadable_header_and_conflicts(platform_archive, tmp_path):

@@ -73,14 +73,15 @@ def test_deadline_in_unknown_year_reported_and_override_honoured(archive):
                 text = text.replace(f"{key}: '{action[key]}'", f"{key}: '{nxt}'")
     path.write_text(text, encoding="utf-8")
     checked = check(archive)
-    problems = [p for p in checked.errors if p.path.endswith(path.name)]
+    # (the last known year's end may still lie ahead of the clock: those dates are also said to be in the future)
+    problems = [p for p in checked.errors if p.path.endswith(path.name) and "晚于今天" not in p.message]
     assert problems and all(f"没有 {year} 年的工作日历" in p.message for p in problems)
     assert problems[0].line == line_of(path, "completed:")
     calendar = archive / "records/calendar"
     calendar.mkdir()
     (calendar / f"{year}.yaml").write_text(f"year: {year}\ncomplete: true\nholidays:\n- '{year}-01-01'\n",
                                            encoding="utf-8")
-    assert not [p for p in check(archive).errors if p.path.endswith(path.name)]
+    assert not [p for p in check(archive).errors if p.path.endswith(path.name) and "晚于今天" not in p.message]
 
 
 def test_override_adds_a_local_holiday(archive):
@@ -254,10 +255,10 @@ def test_an_entity_not_visited_by_the_plans_end_is_overdue(archive):
 
 def test_annual_plan_status_notes_only_its_own_year(archive):
     """An annual plan's status names the overdue steps of its year's joint plans, and counts them: it
-    never lists another year's overdue steps and then says 没有逾期事项."""
+    never lists another year's overdue steps and then says 没有逾期未办的事项."""
     result = run_docgen("status", "qx-2024-6", "--as-of", "2024-01-10", cwd=archive)
     assert "已逾期" not in result.stdout and "qa-2023-30/" not in result.stdout  # the 2023 plan's, not 2024's
-    assert "没有逾期事项" in result.stdout and result.returncode == 0
+    assert "没有逾期未办的事项" in result.stdout and result.returncode == 0
     both = run_docgen("status", "qa-2023-30", "--as-of", "2024-01-10", cwd=archive)
     overdue = both.stdout.count("已逾期")
     assert overdue and both.returncode == 1 and f"有 {both.stdout.count('[逾期]')} 项逾期" in both.stdout
@@ -301,7 +302,7 @@ def test_status_says_when_records_with_errors_are_left_out(archive):
 
 
 def test_errors_that_hold_records_out_of_the_counts_are_never_an_all_clear(archive):
-    """The plan's own file with an error: no plan is counted, so "没有逾期事项" with exit 0 would be a false
+    """The plan's own file with an error: no plan is counted, so "没有逾期未办的事项" with exit 0 would be a false
     all-clear. The status says the errors, lists them in JSON, and exits 1."""
     import json
 
@@ -357,7 +358,7 @@ def test_a_plan_whose_department_has_an_error_is_not_counted(archive):
     every = run_docgen("status", "--as-of", "2023-12-31", cwd=archive)
     assert every.returncode == 1 and "计划 qa-2023-30：" not in every.stdout
     assert "注意：计划 qa-2023-30 的记录（或其参与部门、抽查事项清单）有错误，未列出，也未计入统计。" in every.stdout
-    assert "没有逾期事项。" not in every.stdout.replace("计入统计的记录中没有逾期事项。", "")
+    assert "没有逾期未办的事项。" not in every.stdout.replace("计入统计的记录中没有逾期未办的事项。", "")
     data = json.loads(run_docgen("status", "--as-of", "2023-12-31", "--format", "json", cwd=archive).stdout)
     assert data["plans_left_out"] == ["qa-2023-30"]
 

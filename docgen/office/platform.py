@@ -80,6 +80,7 @@ def _group_number(value: str) -> int | None:
 class TaskReport:
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # inspection records that already existed
+    differs: list[str] = field(default_factory=list)  # of those, the ones the task list now says otherwise
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # the records written, as paths
@@ -206,14 +207,25 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
             task.failed = True
             report.problems.append(f"{where}：" + "；".join(reasons))
 
-    existing = {r.data.get("entity"): r.path for r in index.by_plan.get(plan_id, [])}
+    existing = {r.data.get("entity"): r for r in index.by_plan.get(plan_id, [])}
     for entity_id, task in tasks.items():
         name = index.entities[entity_id].data.get("name", entity_id)
         rows = "、".join(str(n) for n in task.rows)
         where = f"第 {rows} 行（{name}）"
         target = record_path(checked.archive.records_dir, "inspection", plan_id, entity_id)
-        if entity_id in existing or os.path.exists(target):
-            report.kept.append(f"{where}：{existing.get(entity_id) or os.path.relpath(target)} 已存在，未覆盖")
+        held = existing.get(entity_id)
+        if held is not None or os.path.exists(target):
+            shown = held.path if held is not None else os.path.relpath(target)
+            report.kept.append(f"{where}：{shown} 已存在，未覆盖")
+            if held is not None and not task.failed and len(task.numbers) == 1 and len(task.groups) <= 1:
+                # the platform's task changed since (a substitution, another group): said, never written over
+                team = {d: task.team[d] for d in departments if d in task.team}
+                leader, why = _leader(task, team, index)
+                changes = [] if why else _differences(held.data, next(iter(task.numbers)),
+                                                       next(iter(task.groups), None), leader, team, departments, index)
+                if changes:
+                    report.differs.append(f"{where}：{shown} 与任务清单不一致（" + "；".join(changes) +
+                                          "）：平台上的任务有变动时，请核对后手工修改这份抽查记录")
             continue
         if task.failed:
             report.notes.append(f"{where}：有无法导入的行，该检查对象的抽查记录未写入")
@@ -249,6 +261,29 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
     if tasks and "leader" not in header.columns:
         report.notes.append("任务清单中没有“组长”列，抽查记录未写组长（leader），需要时请手工补填")
     return report
+
+
+def _differences(data: dict, task_number: str, group: int | None, leader: str | None, team: dict[str, list[str]],
+                 departments: dict[str, str], index) -> list[str]:
+    """How an inspection record already written differs from its task in the list (what the import
+    would write): task number, group, leader, each department's inspectors (in any order)."""
+    def names(ids) -> str:
+        return "、".join(str(((index.inspector(i) if isinstance(i, str) else None) or {}).get("name") or i)
+                        for i in ids) or "无"
+
+    found = []
+    if str(data.get("task_number") or "") != task_number:
+        found.append(f"任务编号：记录为“{data.get('task_number') or ''}”，任务清单为“{task_number}”")
+    if group is not None and data.get("group") != group:
+        found.append(f"组别：记录为{data.get('group') or '（未写）'}，任务清单为第 {group} 组")
+    if leader is not None and data.get("leader") != leader:
+        found.append(f"组长：记录为{names([data['leader']]) if data.get('leader') else '（未写）'}，任务清单为{names([leader])}")
+    written = data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}
+    for dep_id in departments:
+        now, listed = written.get(dep_id) or [], team.get(dep_id) or []
+        if isinstance(now, list) and listed and sorted(map(str, now)) != sorted(listed):
+            found.append(f"{departments[dep_id]}的检查人员：记录为{names(now)}，任务清单为{names(listed)}")
+    return found
 
 
 def _leader(task: _Task, team: dict[str, list[str]], index) -> tuple[str | None, str | None]:
@@ -294,15 +329,19 @@ def platform_draw(checked: Checked, plan_id: str) -> tuple[bool, list[str]] | No
 def department_outcome(data: dict, department: str, dep_data: dict | None = None) -> tuple[str, str, str]:
     """(completion date, result, follow-up) of one department's own part of an inspection
     ("谁检查、谁录入"): its completion date and result(s) from `departments`, and the
-    follow-ups it registered (or that name no department). Entry precedes approval, so an
-    unapproved result is exported too; only 07 公示表 waits for the approval."""
+    follow-ups it registered — one naming no department is the inspection's only department's, else
+    nobody's (as in 03 台账; validate warns), never every department's: one that found nothing
+    would be sent a measure. Entry precedes approval, so an unapproved result is exported too;
+    only 07 公示表 waits for the approval."""
     from docgen.records import results
 
-    part = dict(results.parts(data)).get(department, {})
+    parts = dict(results.parts(data))
+    part = parts.get(department, {})
+    alone = next(iter(parts)) if len(parts) == 1 else None
     completed = str(part.get("completed") or "")
     result = "、".join(results.shown(r, dep_data or {"id": department}) for r in results.part_results(part))
     measures = [f"{f.get('measure')}：{f.get('issue')}" for f in data.get("follow_ups") or []
-                if isinstance(f, dict) and f.get("department") in (None, department)]
+                if isinstance(f, dict) and (f.get("department") or alone) == department]
     follow_up = "；".join(measures) or ("无需后续处置" if results.nothing_found(results.part_results(part)) else "")
     return completed, result, follow_up
 

@@ -227,6 +227,8 @@ def _check_with_roster(archive: Archive, schemas: Schemas, inputs, today, save_c
 
 def _rules(valid_shape: list[Record], index: Index, today) -> list:
     """The cross-record rules and the deadlines, over the records whose own shape is right."""
+    import datetime as dt
+
     from docgen.records import deadlines  # working-day rules sit beside the structural ones
     from docgen.records.rules import check_all
 
@@ -235,6 +237,7 @@ def _rules(valid_shape: list[Record], index: Index, today) -> list:
         if "status" in draw.data and isinstance(draw.data.get("plan"), str):
             index.broken_by_plan[draw.data["plan"]].append(draw.path)
     problems.extend(deadlines.check_deadlines(index, today))
+    problems.extend(deadlines.check_future(index, dt.date.today()))  # (the clock's day, whatever --as-of says)
     return problems
 
 

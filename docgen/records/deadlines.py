@@ -8,6 +8,7 @@ warning (it does not fail validation, but `docgen status` exits 1 on it).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from docgen.records import results
@@ -99,6 +100,8 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
                 problems.append(record.problem(where + (("completed",) if completed else ()), f"无法计算「{step}」期限：{exc}"))
                 continue
             done = parse_date(part.get(key))
+            if key == "disclosed" and not results.is_approved(part):
+                done = None  # published without its approval: not in 07, nor counted as 公示 (validate says why)
             field = (key,) if done else ("completed",) if completed else ()
             found.append(Deadline(record.path, where + field, record, step, subject, due, done, dep_id, since=since))
     for i, action in enumerate(data.get("follow_ups") or []):
@@ -259,3 +262,68 @@ def _memo_context(index: Index) -> str | None:
         return None
     text = repr((inputs, getattr(chinese_calendar, "__version__", None)))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# -- dates of what has happened, against the clock ---------------------------------------------------
+# A visit, an agreed visit and a follow-up's deadline may lie ahead (the 告知书 names the day before it
+# comes); these record what was done, so a day after today is a slip of the keyboard (2032 for 2023).
+def fact_dates(data: dict) -> Iterator[tuple[tuple, str, dt.date]]:
+    """(keys, title, date) of every date an inspection gives for something already done."""
+    dates = data.get("dates") if isinstance(data.get("dates"), dict) else {}
+    for step, title in (("phone_notice", "电话告知日期"), ("notice_served", "告知书送达日期")):
+        when = parse_date(dates.get(step))
+        if when:
+            yield ("dates", step), title, when
+    call = data.get("phone_notice") if isinstance(data.get("phone_notice"), dict) else {}
+    if isinstance(call.get("time"), str):
+        when = parse_date(call["time"].strip().partition(" ")[0])
+        if when:
+            yield ("phone_notice", "time"), "告知时间", when
+    signature = data.get("signature") if isinstance(data.get("signature"), dict) else {}
+    if parse_date(signature.get("date")):
+        yield ("signature", "date"), "签字日期", parse_date(signature.get("date"))
+    for dep_id, part in results.parts(data):
+        approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
+        for keys, title, value in ((("completed",), "检查完成日期", part.get("completed")),
+                                   (("entered",), "结果录入日期", part.get("entered")),
+                                   (("approval", "date"), "批准日期", approval.get("date")),
+                                   (("disclosed",), "结果公示日期", part.get("disclosed"))):
+            when = parse_date(value)
+            if when:
+                yield ("departments", dep_id) + keys, title, when
+        for j, signed in enumerate(part.get("signatures") or []):
+            when = parse_date(signed.get("date")) if isinstance(signed, dict) else None
+            if when:
+                yield ("departments", dep_id, "signatures", j, "date"), "签名日期", when
+    for i, action in enumerate(data.get("follow_ups") or []):
+        when = parse_date(action.get("closed")) if isinstance(action, dict) else None
+        if when:
+            yield ("follow_ups", i, "closed"), "完结日期", when
+
+
+def check_future(index: Index, today: dt.date) -> list[Problem]:
+    """Dates of things done that lie after `today` (the machine's date, not an --as-of: a record
+    looked at as of an earlier day may well hold later dates). Each inspection's latest such date
+    is remembered with its cache entry: after an edit, the others are one comparison each."""
+    day = today.isoformat()
+    problems = []
+
+    def latest(record) -> str:
+        return max((when for _keys, _title, when in fact_dates(record.data)), default=dt.date.min).isoformat()
+
+    for record in index.inspections:
+        if record.doc.remembered("latest fact date", lambda record=record: latest(record),
+                                 lambda v: isinstance(v, str)) <= day:
+            continue
+        problems += [record.problem(keys, _future(title, when, today))
+                     for keys, title, when in fact_dates(record.data) if when > today]
+    for plan in index.plans.values():
+        confirmed = plan.data.get("confirmations") if isinstance(plan.data.get("confirmations"), dict) else {}
+        problems += [plan.problem(("confirmations", dep), _future("确认日期", when, today))
+                     for dep, value in confirmed.items() if (when := parse_date(value)) and when > today]
+    return problems
+
+
+def _future(title: str, when: dt.date, today: dt.date) -> str:
+    return (f"「{title}」{when} 晚于今天（{today}）：这是已经办完的事的日期，不会在今天之后，"
+            "请检查年份和日期是否写错")

@@ -123,7 +123,7 @@ class Index:
                 continue
             wanted = [entry.get("qualification")] + [(self.list_item(department_id, i) or {}).get("qualification")
                                                      for i in entry.get("items") or []]
-            needed += [q for q in wanted if isinstance(q, str) and q and q not in needed]
+            needed += [q for q in dict.fromkeys(wanted) if isinstance(q, str) and q and q not in needed]
         return sorted(needed)
 
     def plan_department_ids(self, plan: dict) -> list[str]:

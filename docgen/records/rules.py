@@ -44,7 +44,8 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
     one kind: ids match file names and are unique; inspectors, credit codes and vehicle plates are unique;
     recusals name existing entities; a working-day calendar is given once per year, with days of its year."""
     seen: dict[tuple[str, str], Record] = {}
-    codes: dict[str, str] = {}
+    codes: dict[str, Record] = {}
+    told: set[str] = set()  # paths of first holders already told of a code given twice
     for record in records:
         kind = record.kind
         if kind != "entity":  # (an entity's few short fields: not walked for 100,000 files)
@@ -63,9 +64,12 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
         if kind == "entity":
             code = data.get("credit_code")
             if isinstance(code, str) and len(code) == 18 and _CODE_CHARS.issuperset(code):
-                first_path = codes.setdefault(code, record.path)
-                if first_path != record.path:
-                    yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first_path} 中使用")
+                first = codes.setdefault(code, record)
+                if first is not record:  # either file may be the mistyped one: both are told
+                    yield record.problem(("credit_code",), f"统一社会信用代码“{code}”重复，已在 {first.path} 中使用")
+                    if first.path not in told:
+                        told.add(first.path)
+                        yield first.problem(("credit_code",), f"统一社会信用代码“{code}”重复，{record.path} 中也写了这个代码")
         rid = data.get("id")
         if not isinstance(rid, str):
             continue
@@ -87,12 +91,20 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                                                        f"请写在 {when.year} 年的日历（calendar/{when.year}.yaml）中",
                                              WARNING)
     people: dict[str, str] = {}
+    badges: dict[str, tuple[str, object]] = {}  # 执法证号 -> (path, id) of the first inspector holding it
     for record in records:
         if record.kind == "department":
             for i, person in enumerate(record.data.get("inspectors") or []):
                 if not isinstance(person, dict):
                     continue
                 pid = person.get("id")
+                badge = person.get("badge")
+                if isinstance(badge, str) and badge.strip():  # the platform's task lists name inspectors by it
+                    first = badges.setdefault(badge.strip(), (record.path, pid))
+                    if first != (record.path, pid):
+                        yield record.problem(("inspectors", i, "badge"),
+                                             f"执法证号“{badge.strip()}”重复，已是 {first[0]} 中执法人员“{first[1]}”的证号："
+                                             "一个执法证号只属于一名执法人员")
                 if isinstance(pid, str):
                     if pid in people:
                         yield record.problem(("inspectors", i, "id"), f"执法人员编号“{pid}”重复，已在 {people[pid]} 中使用")
@@ -273,7 +285,7 @@ def check_inspections(index: Index) -> Iterator[Problem]:
     drawn = _drawn_entities(index)
     # of two records for one entity in one plan, the duplicate is the one out of its place (a copy set
     # aside in a subfolder), whatever the names' order: the record where it belongs keeps its documents
-    out_of_place = {id(record): list(misplaced(record)) for record in index.inspections}
+    out_of_place = {id(record): list(misplaced(record, index.exists)) for record in index.inspections}
     for record in sorted(index.inspections, key=lambda r: bool(out_of_place[id(r)])):
         seen.setdefault((record.data.get("plan"), record.data.get("entity")), record)
     for record in index.inspections:
@@ -281,9 +293,17 @@ def check_inspections(index: Index) -> Iterator[Problem]:
         plan_rec = index.plans.get(data.get("plan"))
         entity_rec = index.entities.get(data.get("entity"))
         if isinstance(data.get("plan"), str) and not index.exists("plan", data["plan"]):
-            yield record.problem(("plan",), f"抽查计划“{data['plan']}”不存在（应在 records/plans/{data['plan']}.yaml 中定义）")
+            folder = plan_folder(record)  # plan: qa-2023-3O in inspections/qa-2023-30/: the folder says what was meant
+            meant = f"；本文件在计划“{folder}”的文件夹中，是否应为 plan: {folder}？" \
+                if folder and index.exists("plan", folder) else ""
+            yield record.problem(("plan",), f"抽查计划“{data['plan']}”不存在（应在 records/plans/{data['plan']}.yaml 中定义）"
+                                            + meant)
         if isinstance(data.get("entity"), str) and not index.exists("entity", data["entity"]):
-            yield record.problem(("entity",), f"检查对象“{data['entity']}”不存在（应在 records/entities/{data['entity']}.yaml 中定义）")
+            stem = record_stem(record)
+            meant = f"；本文件名是“{stem}”，是否应为 entity: {stem}？" if stem != data["entity"] \
+                and index.exists("entity", stem) else ""
+            yield record.problem(("entity",), f"检查对象“{data['entity']}”不存在（应在 records/entities/{data['entity']}.yaml 中定义）"
+                                              + meant)
         drawn_by = data.get("draw")
         if isinstance(drawn_by, str) and drawn_by not in index.draws and ("draw", drawn_by) not in index.broken \
                 and drawn_by != PLATFORM_DRAW:
@@ -315,9 +335,11 @@ def in_place(record: Record) -> bool:
     return next(misplaced(record), None) is None
 
 
-def misplaced(record: Record) -> Iterator[Problem]:
+def misplaced(record: Record, exists=None) -> Iterator[Problem]:
     """What is out of place in an inspection record: one set aside in a subfolder (备份), copied into
-    another plan's folder or named for another entity is still read, printed and counted, so it is said."""
+    another plan's folder or named for another entity is still read, printed and counted, so it is said.
+    With `exists` (`Index.exists`): a plan or entity that does not exist while its folder's or file's
+    name does is a mistyped id, said where it is not found ("move the file" would follow the typo)."""
     data = record.data
     plan, entity = data.get("plan"), data.get("entity")
     held_in = plan_folder(record)
@@ -329,10 +351,11 @@ def misplaced(record: Record) -> Iterator[Problem]:
                                             "records/ 中的记录都会被读取、生成文书并计入汇总表；不用的记录请删除，"
                                             "或移出 records/")
         return
-    if isinstance(plan, str) and held_in != plan:
+    typo = exists is not None and (lambda kind, named, held: not exists(kind, named) and exists(kind, held))
+    if isinstance(plan, str) and held_in != plan and not (typo and typo("plan", plan, held_in)):
         yield record.problem(("plan",), f"本记录的抽查计划是“{plan}”，却放在文件夹“{held_in}”中："
                                         f"应放在 records/inspections/{plan}/ 中")
-    if isinstance(entity, str) and stem != entity:
+    if isinstance(entity, str) and stem != entity and not (typo and typo("entity", entity, stem)):
         yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
 
 
@@ -462,7 +485,7 @@ def _check_dates(record: Record) -> Iterator[Problem]:
             continue
         if several and not action.get("department"):
             yield record.problem(("follow_ups", i), "本次检查有多个部门参加，这项后续处置没有填写负责的部门（department）："
-                                                   "后续处置工作台账的“检查部门”一栏将为空", WARNING)
+                                                   "后续处置工作台账的“检查部门”一栏将为空，导出的检查结果中也不列入任何部门", WARNING)
         if action.get("status") == "已完结" and not action.get("closed"):
             yield record.problem(("follow_ups", i, "status"), "后续处置已完结时应填写「完结日期」（closed）")
         if action.get("closed") and action.get("status") != "已完结":
@@ -591,6 +614,7 @@ def _check_team(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
         for i, pid in enumerate(people):
             found = index.inspectors.get(pid)
             if found is None and ("department", dep) in index.broken:
+                everyone.append(pid)  # (may lead the group: nothing is known against it)
                 continue  # the department's file has an error: its roster is not known, said there
             if found is None or found[0].data.get("id") != dep:
                 where = f"不属于部门“{dep}”" if found else "在执法人员名录库中不存在"

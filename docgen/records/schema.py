@@ -423,6 +423,10 @@ class Schemas:
             if raw and value is not None and "string" in ([expected] if isinstance(expected, str) else expected):
                 # unquoted 13800000000: YAML (and so the editor and check-jsonschema) reads a number
                 quoted = "'" + raw.replace("'", "''") + "'"
+                if schema.get("format") == "date" and re.fullmatch(r"[0-9]{8}", raw):  # visit: 20231120
+                    dashed = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
+                    return record.problem(path, f"「{title}」应写成 YYYY-MM-DD，如 '{dashed}'（加上短横线和引号），"
+                                                f"不加引号的 {raw} 会被读作{_type_name(value)}")
                 return record.problem(path, f"「{title}」应为文本，而不加引号的 {raw} 会被读作{_type_name(value)}："
                                             f"请加引号：{quoted}（或运行 docgen fmt 自动加上）")
             hint = ""
