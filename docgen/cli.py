@@ -10,7 +10,7 @@ import click
 from docgen import __version__, cli_i18n
 from docgen.records.archive import Archive
 from docgen.records.problems import DocgenError
-from docgen.start import leave as _leave, note_line, summary_of, unchanged_line  # what a replay prints too
+from docgen.start import leave as _leave, summary_of, unchanged_line  # what a replay prints too
 
 cli_i18n.install()
 
@@ -146,7 +146,8 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
     抽取结果完全由种子和名录库内容决定，任何人都可以用同一种子复算（算法见 docs/draw-algorithm.md）。
     """
     from docgen.records.check import check_archive
-    from docgen.draw.run import differences, resume as resume_draw, rollback as rollback_draw, run_draw, verify
+    from docgen.draw.run import (differences, refuse_seed, resume as resume_draw, rollback as rollback_draw, run_draw,
+                                 verify)
     from docgen.draw.scope import check_for_draw
 
     # a draw reads what it depends on (`draw.scope`); --verify checks the whole archive (the
@@ -180,13 +181,7 @@ def draw(plan_id: str, seed: str | None, verify_only: bool, redraw: bool, dry_ru
         sys.exit(0 if ok else 1)
     if not seed:
         raise click.UsageError("抽取需要 --seed（事先公布的随机种子）；核对已有抽取请用 --verify")
-    from docgen.records.textcheck import INVISIBLE
-
-    odd = INVISIBLE.search(seed)
-    if odd:  # an announced seed is typed again by whoever checks the draw: nothing in it may be invisible
-        # (a control character would also make the draw record one validate refuses, the draw stuck half done)
-        raise DocgenError(f"种子中有不可见的字符 U+{ord(odd.group(0)):04X}（如从 Windows 文本文件复制时带上的回车符），"
-                          "公开复核时别人无法照样输入，抽取记录也可能无法保存它；请去掉后再抽取")
+    refuse_seed(seed)
     from docgen.office.examples import leftover_examples
 
     for line in leftover_examples(checked, plan_id):
@@ -243,10 +238,8 @@ def build(records_dir: str, out_dir: str, plan_ids: tuple[str, ...], force: bool
 
 
 def print_report(report, out_dir: str) -> None:
-    for note in report.notes:
-        click.echo(note_line(note))
-    for path in report.kept_edited:
-        click.echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
+    for line in report.note_lines():
+        click.echo(line)
     if not report.written and not report.removed and not report.pdfs:
         click.echo(unchanged_line(report.unchanged, report.seconds))
         return
@@ -579,32 +572,8 @@ def export_results(plan_id: str, department: str | None, fmt: str, out_path: str
                    records_dir: str) -> None:
     """按部门导出检查结果：每个检查对象、每个部门一行（任务编号、统一社会信用代码、企业名称、检查实施机关、
     检查完成日期、检查结果、后续处置、检查人员、执法证号），不含任何电话号码。"""
-    from docgen.records.check import check_archive
-    from docgen.office.platform import (check_export_target, default_out, note_export, plan_department,
-                                        result_rows, results_bytes)
-    from docgen.writer import write_atomic
+    from docgen.office.platform import export_results as run_export
 
-    suffix = os.path.splitext(out_path)[1].lower() if out_path else ""
-    if fmt is None:  # a file named .csv gets CSV (an Excel workbook under that name opens as garbage)
-        fmt = "csv" if suffix == ".csv" else "xlsx"
-    elif suffix in (".csv", ".xlsx") and suffix[1:] != fmt:
-        raise DocgenError(f"--out 的扩展名是 {suffix}，而 --format 是 {fmt}：请让两者一致")
-    if suffix in (".xls", ".et"):  # an .xlsx workbook under an older format's name: Excel warns, others refuse it
-        raise DocgenError(f"--out 的扩展名 {suffix} 是旧的表格格式，docgen 导出 .xlsx 或 .csv：请改用这两种扩展名")
-    archive = Archive(records_dir)
-    checked = check_archive(archive)
-    dep_id = plan_department(checked, plan_id, department) if department is not None else None
-    rows = result_rows(checked, plan_id, dep_id)
-    out = out_path or default_out(plan_id, dep_id, fmt)
-    check_export_target(archive, out, force)
-    if out_path is None:  # the output folder as the build treats it: not through a link leading out of it
-        from docgen.documents.outfolder import OutputFolder
-
-        if OutputFolder("output", None).target(os.path.relpath(out, "output").replace(os.sep, "/")) is None:
-            raise DocgenError(f"{out} 所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里；请用 --out 指定导出文件")
-    data = results_bytes(rows, fmt, f"{plan_id} 检查结果")
-    write_atomic(out, data)
-    note_export(archive, out, data)
-    pending = sum(1 for row in rows if not row[5])
+    out, count, pending = run_export(Archive(records_dir), plan_id, department, fmt, out_path, force)
     note = f"，其中 {pending} 行尚无检查结果" if pending else ""
-    click.echo(f"已导出 {len(rows)} 行到 {out}{note}。")
+    click.echo(f"已导出 {count} 行到 {out}{note}。")

@@ -115,8 +115,10 @@ class _Shown(tuple):
     import costs more than the rest of a replay's imports)."""
 
     def __str__(self) -> str:
+        from docgen.records.textcheck import escaped  # (regular expressions only: a light import)
+
         path, line, column, message, severity = self
-        return f"{path}:{line}:{column}: {'警告：' if severity == 'warning' else ''}{message}"
+        return f"{escaped(path)}:{line}:{column}: {'警告：' if severity == 'warning' else ''}{message}"
 
     @property
     def is_error(self) -> bool:

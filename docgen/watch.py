@@ -113,10 +113,8 @@ def watch(records_dir: str, out_dir: str, echo, stop: threading.Event | None = N
         for problem in report.problems:
             if problem.is_error or os.path.abspath(problem.path) in shown:
                 echo(str(problem))
-        for note in report.notes:
-            echo(note if note.startswith("警告：") else f"提示：{note}")
-        for path in report.kept_edited:
-            echo(f"提示：{path} 在生成后被修改过，docgen 没有删除它")
+        for line in report.note_lines():
+            echo(line)
         for line in failed:
             echo(f"错误：{line}")
         written = report.written + report.removed

@@ -419,6 +419,9 @@ def test_file_names_in_messages_cannot_drive_the_terminal(archive):
     assert "\x1b" not in result.stdout + result.stderr and "org-915\\u001b[2J.yaml:" in result.stdout
     assert not any(line.startswith("records/org-916.yaml") for line in result.stdout.splitlines())
     assert "x\\u000arecords" in result.stdout
+    # and the same when nothing changed and the last run's result is printed again (it printed the names raw)
+    again = run_docgen("validate", cwd=archive)
+    assert again.stdout == result.stdout and again.returncode == result.returncode
 
 
 @pytest.mark.parametrize("number", ["0x" + "f" * 9000, "0x" + "f" * 3700, "0o" + "7" * 4500, "0b" + "1" * 14000,

@@ -56,6 +56,13 @@ class BuildReport:
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
 
+    def note_lines(self) -> list[str]:
+        """The notes and the documents kept because edited since, in the clerk's words (`build` and `watch`)."""
+        from docgen.start import note_line
+
+        return [note_line(note) for note in self.notes] + \
+            [f"提示：{path} 在生成后被修改过，docgen 没有删除它" for path in self.kept_edited]
+
 
 @dataclass
 class Failure:

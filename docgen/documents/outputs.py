@@ -153,13 +153,11 @@ def call_order(data: dict) -> tuple:
     return (found.group(1), int(found.group(2)), int(found.group(3))) if found.group(2) else (found.group(1), 24, 0)
 
 
-def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
-    """The 08 workbook's rows: per credit class, and per target."""
-    import datetime as dt
-
+def statistics_rows(checked: Checked, plan_id: str, today) -> tuple[dict, dict]:
+    """The 08 workbook's rows on `today` (the build's --as-of, else the records' latest date): per
+    credit class, and per target."""
     from docgen.status import TARGET_CREDIT_SHARE, TARGET_ROSTER_SHARE, compute, percent, verdict
 
-    today = as_of or latest_record_date(checked, plan_id)
     status = compute(checked, today, [plan_id])
     p = status.plans[0]
     pct = lambda v: "—" if v is None else f"{v:g}%"  # noqa: E731
@@ -197,8 +195,7 @@ def statistics_rows(checked: Checked, plan_id: str, as_of) -> tuple[dict, dict]:
              "detail": f"按时 {d.disclosed_on_time}，逾期 {d.disclosed_late}，未到期 {d.disclosed_pending}；"
                        f"待审核批准 {d.awaiting_approval}"},
         ]
-    label = f"{today.year}年{today.month}月{today.day}日" if isinstance(today, dt.date) else str(today)
-    return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": label}
+    return {"分类抽查情况": classes, "工作指标": targets}, {"as_of": model.cn_date(today)}
 
 
 def latest_record_date(checked: Checked, plan_id: str):

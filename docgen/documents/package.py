@@ -30,6 +30,23 @@ def escape(text: str) -> str:
     return text.replace('"', "&quot;").replace("\r", "&#13;")
 
 
+def column_number(letters: str) -> int:
+    """A spreadsheet column's number from its letters: A → 1, AA → 27 (either case)."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    """A spreadsheet column's letters from its number: 1 → A, 27 → AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def fixed_time(date_text: str | None) -> str:
     """W3CDTF time for document properties: the record's date, else 1980. Nothing of the machine or
     its environment (not SOURCE_DATE_EPOCH either): a document's bytes are its records' and template's."""

@@ -629,10 +629,10 @@ def _cell(ref: str) -> tuple[int, int]:
 
 
 def _column(ref: str) -> int:
-    number = 0
-    for ch in re.match(r"[A-Z]+", ref).group(0):
-        number = number * 26 + ord(ch) - 64
-    return number
+    """The column number of a cell reference (B12 → 2)."""
+    from docgen.documents.package import column_number
+
+    return column_number(re.match(r"[A-Z]+", ref).group(0))
 
 
 class Sheet:

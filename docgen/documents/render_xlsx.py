@@ -28,7 +28,7 @@ import jinja2
 
 from docgen.documents import sheet_pages, templating
 from docgen.cache import remembered
-from docgen.documents.package import CORE_PATH, core_xml, escape, write_package
+from docgen.documents.package import CORE_PATH, column_letters, column_number, core_xml, escape, write_package
 from docgen.records.problems import DocgenError
 
 MERGE = "{# merge #}"
@@ -58,21 +58,6 @@ ENV = templating.environment(autoescape=False, undefined=jinja2.StrictUndefined,
 # -- reading a template -------------------------------------------------------------------
 def _attrs(tag: str) -> dict[str, str]:
     return dict(_ATTR.findall(tag[: tag.index(">") + 1] if ">" in tag else tag))
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _plain(xml: str) -> str:
@@ -161,7 +146,7 @@ def prepare(entries: list[tuple[str, bytes]]) -> dict:
                     continue
                 text = _text_of(cell_xml, shared)
                 dynamic = isinstance(text, str) and ("{{" in text or "{%" in text or text.startswith(MERGE))
-                cells.append({"col": _column_number(ref.group(1)), "s": cell_attrs.get("s"),
+                cells.append({"col": column_number(ref.group(1)), "s": cell_attrs.get("s"),
                               "xml": cell_xml, "text": text if dynamic else None, "shown": text})
             rows.append({"r": int(row_attrs.get("r", len(rows) + 1)), "attrs": attrs, "cells": cells})
         repeat = next((row["r"] for row in rows for cell in row["cells"]
@@ -330,7 +315,7 @@ class _Sheet:
         self.template_row = next((row for row in rows if row["r"] == self.repeat), None)
         if self.template_row is None:
             return
-        moving = [f"{_column_letters(cell['col'])}{row['r']}" for row in rows if row["r"] >= self.repeat
+        moving = [f"{column_letters(cell['col'])}{row['r']}" for row in rows if row["r"] >= self.repeat
                   for cell in row["cells"] if _FORMULA.search(cell["xml"])]
         if moving:  # its references would not follow the rows: wrong figures, silently
             raise DocgenError(f"模板 {name} 的工作表“{sheet['title']}”中，单元格 {'、'.join(moving[:3])} 是公式。"
@@ -347,7 +332,7 @@ class _Sheet:
         self.text_cols = [i for i, t in enumerate(self.cell_texts) if t is not None and t.expr is None]
         self.fixed = [c["shown"] if c is not None and t is None else None
                       for c, t in zip(self.columns, self.cell_texts)]  # plain text in the repeated row
-        self.letters = [_column_letters(c) for c in range(1, self.width + 1)]
+        self.letters = [column_letters(c) for c in range(1, self.width + 1)]
         self.widths = [float(sheet["widths"].get(str(c), 8.43)) for c in range(1, self.width + 1)]
         self.sizes = [float(sizes.get(str(c["s"]), 11.0)) if c else 11.0 for c in self.columns]
         height = self.template_row["attrs"].get("ht")
@@ -362,7 +347,7 @@ class _Sheet:
     def _fixed_row(self, row: dict, r: int, context: dict) -> str:
         out = [self._row_open(r, row["attrs"])]
         for cell in row["cells"]:
-            ref = f"{_column_letters(cell['col'])}{r}"
+            ref = f"{column_letters(cell['col'])}{r}"
             text = self.texts.get((row["r"], cell["col"]))
             if text is not None:
                 out.append(_cell_xml(ref, cell["s"], text.render(context, self.name)))
@@ -425,7 +410,7 @@ class _Sheet:
                 groups.append((start, i - 1))
                 start = i
         for col in sorted(self.merged):
-            letters = _column_letters(col + 1)
+            letters = column_letters(col + 1)
             merges += [f"{letters}{self.repeat + a}:{letters}{self.repeat + b}" for a, b in groups if b > a]
         last = max([row["r"] + (shift if row["r"] > self.repeat else 0) for row in sheet["rows"]] +
                    [self.repeat + shift])
@@ -469,7 +454,7 @@ class _Sheet:
     def _assemble(self, body: list[str], merges: list[str], last_row: int,
                   around: tuple[str, str] | None = None) -> str:
         before, after = around or (self.sheet["before"], self.sheet["after"])
-        dimension = f'<dimension ref="A1:{_column_letters(self.width)}{last_row}"/>'
+        dimension = f'<dimension ref="A1:{column_letters(self.width)}{last_row}"/>'
         before = _DIMENSION.sub(lambda m: dimension, before, count=1)
         block = (f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
                  + "</mergeCells>") if merges else ""

@@ -165,8 +165,20 @@ def _shown(path: str) -> str:
     return display(os.path.abspath(path))
 
 
+def refuse_seed(seed: str) -> None:
+    """An announced seed is typed again by whoever checks the draw: nothing in it may be invisible (a
+    control character would also make the draw record one validate refuses, the draw stuck half done)."""
+    from docgen.records.textcheck import INVISIBLE
+
+    odd = INVISIBLE.search(seed)
+    if odd:
+        raise DocgenError(f"种子中有不可见的字符 U+{ord(odd.group(0)):04X}（如从 Windows 文本文件复制时带上的回车符），"
+                          "公开复核时别人无法照样输入，抽取记录也可能无法保存它；请去掉后再抽取")
+
+
 def run_draw(checked: Checked, plan_id: str, seed: str, redraw: bool = False, dry_run: bool = False) -> list[str]:
     """Make the draw and write its records; returns the lines to show. Writes nothing on failure."""
+    refuse_seed(seed)
     ctx = context_for(checked, plan_id)
     records_dir = checked.archive.records_dir
     if not dry_run:

@@ -445,6 +445,37 @@ def results_bytes(rows: list[list[str]], fmt: str, title: str) -> bytes:
     return normalise(buffer.getvalue(), title, fixed_time(None))
 
 
+def export_results(archive, plan_id: str, department: str | None, fmt: str | None, out_path: str | None,
+                   force: bool) -> tuple[str, int, int]:
+    """`docgen export results`: the plan's results (one department's, when named) written to `out_path`
+    (else the default under output/) as xlsx or csv (else as its name says); returns where, how many
+    rows, and how many of them have no result yet."""
+    from docgen.records.check import check_archive
+    from docgen.writer import write_atomic
+
+    suffix = os.path.splitext(out_path)[1].lower() if out_path else ""
+    if fmt is None:  # a file named .csv gets CSV (an Excel workbook under that name opens as garbage)
+        fmt = "csv" if suffix == ".csv" else "xlsx"
+    elif suffix in (".csv", ".xlsx") and suffix[1:] != fmt:
+        raise DocgenError(f"--out 的扩展名是 {suffix}，而 --format 是 {fmt}：请让两者一致")
+    if suffix in (".xls", ".et"):  # an .xlsx workbook under an older format's name: Excel warns, others refuse it
+        raise DocgenError(f"--out 的扩展名 {suffix} 是旧的表格格式，docgen 导出 .xlsx 或 .csv：请改用这两种扩展名")
+    checked = check_archive(archive)
+    dep_id = plan_department(checked, plan_id, department) if department is not None else None
+    rows = result_rows(checked, plan_id, dep_id)
+    out = out_path or default_out(plan_id, dep_id, fmt)
+    check_export_target(archive, out, force)
+    if out_path is None:  # the output folder as the build treats it: not through a link leading out of it
+        from docgen.documents.outfolder import OutputFolder
+
+        if OutputFolder("output", None).target(os.path.relpath(out, "output").replace(os.sep, "/")) is None:
+            raise DocgenError(f"{out} 所在的文件夹是指向输出目录之外的链接，docgen 不会写到那里；请用 --out 指定导出文件")
+    data = results_bytes(rows, fmt, f"{plan_id} 检查结果")
+    write_atomic(out, data)
+    note_export(archive, out, data)
+    return out, len(rows), sum(1 for row in rows if not row[5])
+
+
 EXPORTS = "exports.json"  # in the archive's .docgen/: the SHA-256 of what docgen last exported where
 
 
@@ -475,7 +506,8 @@ def check_export_target(archive, out: str, force: bool) -> None:
     noted = read_json(_exports_path(archive))
     target = os.path.realpath(out)
     if not (isinstance(noted, dict) and noted.get(target) is not None and noted.get(target) == file_sha256(out)):
-        raise DocgenError(f"{out} 已存在，但不是 docgen 导出的，或导出后被修改过，docgen 不会替换它。"
+        raise DocgenError(f"{out} 已存在，但不是 docgen 导出的，或导出后被修改过，docgen 不会替换它"
+                          "（档案被复制、移动到别处，或由其他用户导出时，docgen 也认不出以前的导出）。"
                           f"请用 --out 指定其他文件，或先自行核对、移走它；确需替换时加 --force")
 
 

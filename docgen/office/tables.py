@@ -63,12 +63,9 @@ def code(value: str) -> str:
 
 def column_letter(index: int) -> str:
     """Excel's name of a column (0 → A, 26 → AA), also used for CSV files as Excel shows them."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+    from docgen.documents.package import column_letters
+
+    return column_letters(index + 1)
 
 
 def _text(value) -> str:
@@ -169,10 +166,9 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]{1,3})\
 
 
 def _column(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
+    from docgen.documents.package import column_number
+
+    return column_number(letters.decode("ascii"))
 
 
 def _read_xlsx(path: str, sheet: str | None) -> Table:

@@ -70,10 +70,6 @@ class Archive:
     def schemas_dir(self) -> str:
         return self.own_or_packaged("schemas")
 
-    def record_files(self) -> list[tuple[str, str]]:
-        """(kind, absolute path) of every record file, in a stable order."""
-        return self.walk()[0]
-
     def walk(self, case: bool = True) -> tuple[list[tuple[str, str]], list[Problem], list[tuple[str, str]]]:
         """Every record file under records/, what is wrong with the tree, and the files refused.
 

@@ -152,11 +152,11 @@ class _Names:
         return record.data.get("name", entity_id) if record is not None else default
 
 
-def all_deadlines(index: Index, calendar: Calendar | None = None) -> tuple[list[Deadline], list[Problem]]:
-    """Every deadline of the archive (computed once per index: validation and status share it)."""
-    if calendar is None and getattr(index, "_deadlines", None) is not None:
+def all_deadlines(index: Index) -> tuple[list[Deadline], list[Problem]]:
+    """Every deadline of the archive (computed once per index: the status and the statistics share it)."""
+    if index._deadlines is not None:
         return index._deadlines
-    calendar = calendar or Calendar.from_records(index.calendars.values())
+    calendar = Calendar.from_records(index.calendars.values())
     names = _Names(index.entities)  # of the inspected entities only, not of a county's whole roster
     deadlines, problems = [], []
     for record in index.inspections:

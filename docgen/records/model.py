@@ -57,8 +57,10 @@ def cn_datetime(value) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def display_width(value: str) -> int:
-    """Columns a text takes in a terminal or an Excel cell: a Chinese character takes two.
-    (Remembered: a table of 300 rows measures the same department names hundreds of times.)"""
+    """Columns a text takes in a terminal, a Chinese character two (`status`'s table; the print set also
+    sorts a cell's texts into short and long by it — the printed width itself, with “ ” · — wide too,
+    is `printset._printed_twips`). (Remembered: a table of 300 rows measures the same department names
+    hundreds of times.)"""
     if value.isascii():
         return len(value)
     import unicodedata

@@ -101,7 +101,7 @@ def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
                 _edit(nodes[key], old[key], value, text, lines, edits)
         added = {k: v for k, v in new.items() if k not in old}
         if added:
-            _append(node, dump(added), text, lines, edits)
+            _append(node, dump(added), lines, edits)
         return
     if isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list):
         if node.flow_style or not node.value or len(new) < len(old) or len(node.value) != len(old):
@@ -109,7 +109,7 @@ def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
         for item, was, now in zip(node.value, old, new):
             _edit(item, was, now, text, lines, edits)
         if len(new) > len(old):
-            _append(node, dump(new[len(old):]), text, lines, edits)
+            _append(node, dump(new[len(old):]), lines, edits)
         return
     if isinstance(node, yaml.ScalarNode) and isinstance(new, _SCALARS) and not isinstance(old, (dict, list)) \
             and node.style in (None, "", "'", '"') and node.start_mark.line == node.end_mark.line:
@@ -122,7 +122,7 @@ def _edit(node, old, new, text: str, lines: list[str], edits: list) -> None:
     raise _Unsupported
 
 
-def _append(node, block: str, text: str, lines: list[str], edits: list) -> None:
+def _append(node, block: str, lines: list[str], edits: list) -> None:
     """`block` (YAML lines at column 0) below the last entry of block-style `node`, at its column."""
     last = node
     while isinstance(last, (yaml.MappingNode, yaml.SequenceNode)) and last.value and not last.flow_style:
