@@ -172,3 +172,16 @@ def test_export_gives_a_follow_up_without_department_to_nobody_when_several_took
     mine = [r for r in (archive / "r.csv").read_text(encoding="utf-8-sig").splitlines() if entity in r]
     assert len(mine) == len(data["departments"])
     assert not any(f"{action['measure']}：{action['issue']}" in r for r in mine), mine
+
+
+def test_a_field_typed_at_the_margin_inside_a_block_is_named_with_the_line_that_complains(archive):
+    """YAML takes the field at the margin as an outer one and finds fault with the next line, which is
+    right as written: the message names the line above as the likelier slip."""
+    path, dep_id, part = with_part(archive, "entered", "approval")
+    text = path.read_text(encoding="utf-8")
+    at = text.index(f"  {dep_id}:\n")
+    path.write_text(text[:at] + text[at:].replace(f"    entered: '{part['entered']}'", f"entered: '{part['entered']}'", 1),
+                    encoding="utf-8")
+    [problem] = [p for p in problems_for(check(archive), path) if p.is_error]
+    slipped = line_of(path, f"entered: '{part['entered']}'")
+    assert problem.line == slipped + 1 and f"也可能是上一行（第 {slipped} 行）缩进少了" in problem.message

@@ -36,6 +36,28 @@ FULL_WIDTH_COLON = "这一行的冒号是全角的“：”：字段名后应写
 _WIDE_FIELD_TEXT = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*：\s*(.*?)(?=\s+[A-Za-z_][\w-]*\s*：|\s*$)")
 
 
+def _dipped(rows: list[str], at: int) -> str:
+    """When the line before row `at` (0-based) stands further left than the lines on either side of it —
+    `entered:` typed at the margin inside a department's block — that line is the likelier slip: YAML
+    read it as a field of an outer level and found fault only with the next one. Said as a hint, else ""."""
+    def indent(row: str) -> int:
+        return len(row) - len(row.lstrip(" "))
+
+    def previous(i: int) -> int:
+        i -= 1
+        while i >= 0 and (not rows[i].strip() or rows[i].lstrip().startswith("#")):
+            i -= 1
+        return i
+
+    if at >= len(rows):
+        return ""
+    before = previous(at)
+    further = previous(before) if before >= 0 else -1
+    if further < 0 or not indent(rows[before]) < min(indent(rows[at]), indent(rows[further])):
+        return ""
+    return f"；也可能是上一行（第 {before + 1} 行）缩进少了：它比上下两行都靠左"
+
+
 def wide_colon_hint(value) -> str:
     """FULL_WIDTH_COLON for a text that is fields written with full-width colons, else ""."""
     found = _WIDE_FIELD_TEXT.match(value) if isinstance(value, str) else None
@@ -203,7 +225,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
     if _has(problem, "expected key", "<block end>"):
         if char == "-":
             return line, column, "此处不能出现列表项“- ”：列表应写在某个字段之下并缩进，各项左端对齐"
-        return line, column, INDENT
+        return line, column, INDENT + _dipped(text.split("\n"), line - 1)
     if _has(problem, "'-' indicator") or "block collection" in context:
         return line, column, "列表缩进不一致：同一列表的各项应以“- ”开头并左端对齐"
     if "block sequence entries are not allowed" in problem:
