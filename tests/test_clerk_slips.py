@@ -185,3 +185,21 @@ def test_a_field_typed_at_the_margin_inside_a_block_is_named_with_the_line_that_
     [problem] = [p for p in problems_for(check(archive), path) if p.is_error]
     slipped = line_of(path, f"entered: '{part['entered']}'")
     assert problem.line == slipped + 1 and f"也可能是上一行（第 {slipped} 行）缩进少了" in problem.message
+
+
+def test_a_draw_record_with_an_error_holds_back_only_the_statistics(archive):
+    """08 counts the plan's population and classes from its latest draw record: with that record broken
+    it fell back to an older draw (or today's roster) without a word."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    out = archive / "output" / PLAN
+    statistics = (out / "08_抽查情况统计表.xlsx").read_bytes()
+    draw = archive / f"records/draws/{PLAN}-draw-1.yaml"
+    edit(draw, "\nseed:", "\nbogus: 1\nseed:")
+    path = inspection_files(archive)[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("handling: 无", "handling: 无（已核实）", 1), encoding="utf-8")
+    result = run_docgen("build", cwd=archive)
+    assert result.returncode == 1
+    assert f"提示：抽取记录 {PLAN}-draw-1 有错误，计划 {PLAN} 的抽查情况统计表（08）未更新" in result.stdout, result.stdout
+    assert (out / "08_抽查情况统计表.xlsx").read_bytes() == statistics
+    assert "写入" in result.stdout.splitlines()[-1]  # the other documents were made

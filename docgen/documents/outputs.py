@@ -431,8 +431,16 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
         stats_rows, stats = statistics_rows(checked, plan_id, stats_as_of)
         return {"plan": view(), "stats": stats}, stats_rows
 
-    result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
-                                 statistics, sources=all_sources, depends=stats_depends, when=when))
+    # the statistics count the draw's population and classes: a draw record of the plan with errors may
+    # be its latest, so its 08 stays as it was (the others, which read no draw, are made)
+    broken_draws = sorted(str(rid) for kind, rid in index.broken if kind == "draw" and str(rid).startswith(f"{plan_id}-draw-"))
+    if broken_draws:
+        result.complete = False
+        result.skipped.append(f"抽取记录 {'、'.join(broken_draws)} 有错误，计划 {plan_id} 的抽查情况统计表（08）未更新，"
+                              "已生成的文书保留不动")
+    else:
+        result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",
+                                     statistics, sources=all_sources, depends=stats_depends, when=when))
     result.outputs += print_sets(plan_id, title, when, result.outputs, visits)
     return result
 
