@@ -122,7 +122,10 @@ def write_json(path: str | None, value) -> None:
         return
     from docgen.writer import write_atomic  # not on the way of a run that only reads
 
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a path whose name is not UTF-8 (kept as surrogates): as \u escapes, read back the same
+        body = json.dumps(value, separators=(",", ":")).encode("ascii")
     try:
         write_atomic(path, _HEAD + _mac(key, path, body) + _BODY + body + b"}")
         folder = os.path.dirname(os.path.abspath(path))

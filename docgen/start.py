@@ -80,6 +80,10 @@ def summary_of(problems, total: int) -> str:
 
 
 def note_line(note: str) -> str:
+    """A build's note as printed (a file name in it shown, not obeyed, as in a problem)."""
+    from docgen.records.textcheck import escaped
+
+    note = escaped(note)
     return note if note.startswith("警告：") else f"提示：{note}"
 
 
@@ -118,7 +122,7 @@ class _Shown(tuple):
         from docgen.records.textcheck import escaped  # (regular expressions only: a light import)
 
         path, line, column, message, severity = self
-        return f"{escaped(path)}:{line}:{column}: {'警告：' if severity == 'warning' else ''}{message}"
+        return f"{escaped(path)}:{line}:{column}: {'警告：' if severity == 'warning' else ''}{escaped(message)}"
 
     @property
     def is_error(self) -> bool:

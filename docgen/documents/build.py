@@ -801,7 +801,7 @@ class _Placer:
             raise DocgenError(f"原位置的文件和旁边的 {side} 都不是 docgen 写入的，新生成的文书无处可写；"
                               f"请核对后把其中一个改名或移走")
         self._write(side, side_target, data, digest, side_now, key)
-        self._conflict(rel, side, old, entry, last)
+        self._conflict(rel, side, old, entry, last, current)
         return False
 
     def _write(self, rel: str, target: str, data: bytes, digest: str, current, key: str) -> None:
@@ -814,12 +814,16 @@ class _Placer:
             self.folder.hashes.vouch(target, key, digest)
             self.report.unchanged += 1
 
-    def _conflict(self, rel: str, side: str, old: dict | None, side_entry: dict, last: str | None) -> None:
+    def _conflict(self, rel: str, side: str, old: dict | None, side_entry: dict, last: str | None,
+                  current=None) -> None:
         self.new_manifest[side] = side_entry
         if old:  # what docgen last wrote there: a file restored to it is docgen's to replace again
             self.new_manifest[rel] = old
         name = side.rsplit("/", 1)[-1]
-        if last is None:
+        if current is OTHER:  # a link (perhaps to a file outside the archive) or a folder: never replaced, --force or not
+            self.report.notes.append(f"{rel} 不是普通文件（可能是链接或文件夹），docgen 从不替换它，--force 也不会；"
+                                     f"新生成的文书写在旁边的 {name}。请核对后把它改名或移走，再运行 docgen build")
+        elif last is None:
             self.report.notes.append(f"{rel} 不是 docgen 生成的文件（或生成记录已丢失），docgen 没有覆盖它；"
                                      f"新生成的文书写在旁边的 {name}。请核对后把原文件改名或移走，再运行 docgen build")
         else:

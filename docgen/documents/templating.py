@@ -129,6 +129,8 @@ def failure(name: str, exc: BaseException) -> DocgenError:
                            "docgen 的模板不能引用其他文件")
     if isinstance(exc, RecursionError):
         return DocgenError(f"模板 {name} 渲染出错：宏或循环无休止地调用自身")
+    if isinstance(exc, OverflowError):  # the sandbox's range() limit ("Range too big …"), a number too large
+        return DocgenError(f"模板 {name} 渲染出错：其中的 range() 或数值过大（模板中的循环最多 100,000 次）")
     if isinstance(exc, MemoryError):
         return DocgenError(f"模板 {name} 渲染出错：其中的表达式要生成的内容过大，内存不足")
     if isinstance(exc, (AttributeError, AssertionError)):

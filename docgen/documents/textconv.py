@@ -36,6 +36,8 @@ def _reason(exc: BaseException, path: str) -> str:
         return "它不是 zip 压缩包（Word 和 Excel 文件实际上都是 zip 压缩包），可能是改了扩展名的其他文件"
     if isinstance(exc, (EOFError, zlib.error)):
         return cut_short
+    if isinstance(exc, TooLarge):
+        return f"其中的部件解压后超过 {MAX_PART >> 20} MB，不像 docgen 生成的文书（可能是恶意构造的压缩包），没有读取"
     if isinstance(exc, KeyError):
         named = re.search(r"'([^']+)'", str(exc.args[0])) if exc.args else None
         return f"缺少其中的部件 {named.group(1) if named else (exc.args[0] if exc.args else '')}".rstrip()
@@ -56,11 +58,24 @@ def _paragraph_text(element) -> str:
     return "".join(parts)
 
 
+MAX_PART = 512 << 20  # a part docgen wrote: a print set's volume of 1,000 documents is about 100 MB
+
+
+class TooLarge(Exception):
+    """A part that unpacks to more than MAX_PART (a zip bomb in a received repository's history)."""
+
+
+def _sized(archive: zipfile.ZipFile, name: str) -> bytes:
+    if archive.getinfo(name).file_size > MAX_PART:
+        raise TooLarge(name)
+    return archive.read(name)
+
+
 def docx_text(path: str) -> str:
     from lxml import etree
 
     with zipfile.ZipFile(path) as archive:
-        root = etree.fromstring(archive.read("word/document.xml"))
+        root = etree.fromstring(_sized(archive, "word/document.xml"))
     body = root.find(W + "body")
     if body is None:
         raise KeyError("word/document.xml 中的正文（w:body）")
@@ -89,6 +104,9 @@ def excel_text(value: str) -> str:
 def xlsx_text(path: str) -> str:
     from openpyxl import load_workbook
 
+    with zipfile.ZipFile(path) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_PART:
+            raise TooLarge("xl/")
     wb = load_workbook(path, read_only=True, data_only=True)
     lines = []
     for ws in wb.worksheets:

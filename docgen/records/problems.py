@@ -26,8 +26,9 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "警告：" if self.severity == WARNING else ""
-        # a file or folder name may hold an escape sequence or a line break (from an archive): shown, not obeyed
-        return f"{escaped(self.path)}:{self.line}:{self.column}: {prefix}{self.message}"
+        # a file or folder name may hold an escape sequence or a line break (from an archive): shown, not
+        # obeyed — in the path, and where a message names another file (a duplicate id, a credit code)
+        return f"{escaped(self.path)}:{self.line}:{self.column}: {prefix}{escaped(self.message)}"
 
     @property
     def is_error(self) -> bool:

@@ -83,6 +83,16 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
             if first is not record:
                 yield record.problem(("year",), f"{record.data['year']} 年的日历重复，已在 {first.path} 中定义")
             year = record.data["year"]
+            stem = record_stem(record)
+            if stem.isdigit() and int(stem) != year:  # a copy of last year's file, its year not changed
+                yield record.problem(("year",), f"「年份」{year} 与文件名“{stem}”不一致：日历按 year 查找，"
+                                                f"本文件的日期都不会作为 {stem} 年的日历起作用；请让两者相同")
+                continue
+            both = set(record.data.get("holidays") or []) & set(record.data.get("workdays") or [])
+            for i, day in enumerate(record.data.get("workdays") or []):
+                if day in both:
+                    yield record.problem(("workdays", i), f"{day} 同时写在「放假日期」和「调休上班日」中：请只保留一处"
+                                                          "（现在按放假日期计算）")
             for key, title in (("holidays", "放假日期"), ("workdays", "调休上班日")):
                 for i, day in enumerate(record.data.get(key) or []):
                     when = parse_date(day)
@@ -316,6 +326,8 @@ def check_inspections(index: Index) -> Iterator[Problem]:
             yield record.problem(("entity",), f"检查对象“{name}”（{data['entity']}）不在本计划最新的抽取结果"
                                               f"（{latest[0].path}）中：不是随机抽取的（手工添加或替换？），"
                                               f"docgen draw {data['plan']} --verify 会报告为不一致", WARNING)
+        elif latest is not None and drawn_by != PLATFORM_DRAW and isinstance(data.get("entity"), str):
+            yield from _unlike_draw(record, latest, index)
         yield from out_of_place[id(record)]
         key = (data.get("plan"), data.get("entity"))
         first = seen[key]
@@ -359,9 +371,31 @@ def misplaced(record: Record, exists=None) -> Iterator[Problem]:
         yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
 
 
-def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
-    """plan id -> (record, entities) of the plan's latest draw record, as `draw --verify` takes it: only
-    for plans whose draws are all whole (none in progress, none with errors), else nothing is said."""
+def _unlike_draw(record: Record, latest: tuple[Record, dict], index: Index) -> Iterator[Problem]:
+    """What of an inspection's drawn fields differs from the plan's latest draw (as `draw --verify`
+    compares them): an inspector swapped by hand printed on 04 and 06 as drawn, with only --verify to say so."""
+    data, assignment = record.data, latest[1][record.data["entity"]]
+    changed = []
+    for key, title in (("group", "组别"), ("leader", "组长"), ("vehicle", "车辆")):
+        if data.get(key) != assignment.get(key):
+            changed.append(((key,) if key in data else (), title))
+    team = data.get("inspectors") if isinstance(data.get("inspectors"), dict) else {}
+    for dep_id in sorted(set(team) | set(assignment["inspectors"]), key=str):
+        if team.get(dep_id) != assignment["inspectors"].get(dep_id):
+            dep = index.departments.get(dep_id)
+            name = dep.data.get("name", dep_id) if dep is not None else dep_id
+            changed.append((("inspectors", dep_id) if dep_id in team else ("inspectors",), f"{name}的检查人员"))
+    if changed:
+        yield record.problem(changed[0][0], f"{'、'.join(title for _keys, title in changed)}与本计划最新的抽取结果"
+                                            f"（{latest[0].path}）不同：抽取的人员、组别和车辆不能手工更换（须回避等"
+                                            f"由 docgen draw 重新抽取），docgen draw {data['plan']} --verify 会报告为不一致",
+                             WARNING)
+
+
+def _drawn_entities(index: Index) -> dict[str, tuple[Record, dict]]:
+    """plan id -> (record, each drawn entity's assignment) of the plan's latest draw record, as `draw
+    --verify` takes it: only for plans whose draws are all whole (none in progress, none with errors),
+    else nothing is said."""
     if "drawn entities" in index.views:  # asked by two rules in one check
         return index.views["drawn entities"]
     by_plan: dict[str, list[Record]] = defaultdict(list)
@@ -374,7 +408,7 @@ def _drawn_entities(index: Index) -> dict[str, tuple[Record, set[str]]]:
         if any("status" in d.data for d in draws) or any(rid.startswith(f"{plan_id}-draw-") for rid in broken):
             continue
         latest = max(draws, key=draw_number)
-        found[plan_id] = (latest, set(assignments_of(latest.data)))
+        found[plan_id] = (latest, assignments_of(latest.data))
     index.views["drawn entities"] = found
     return found
 
@@ -390,6 +424,7 @@ def _check_inspection(record: Record, plan_rec: Record | None, entity_rec: Recor
         yield record.problem(("entity",), f"检查对象“{entity_rec.data.get('name')}”的主体类型“{entity_rec.data.get('type')}”"
                                           f"不在计划的抽查范围（{'、'.join(plan['scope']['entity_types'])}）内")
     yield from _check_agreed_in_period(record, plan)
+    yield from _check_item_names(record, plan, index)
     yield from _check_after_the_plan(record, plan)
     yield from _check_vehicle(record, index)
     # members of one group may differ per entity (回避 substitutions), so teams are checked per record
@@ -548,6 +583,26 @@ def _check_after_the_plan(record: Record, plan: dict) -> Iterator[Problem]:
             yield record.problem(("dates", step), f"「检查日期」{when} 早于抽查计划的检查期限开始日期 {start}", WARNING)
 
 
+def _check_item_names(record: Record, plan: dict, index: Index) -> Iterator[Problem]:
+    """A finding written under an item the plan did not choose from the department's list (a name
+    typed differently): 04 prints it as a row of its own, and the listed item again as a blank row."""
+    chosen: dict[str, list[str]] = {}
+    for entry in plan.get("departments") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("department"), str) and isinstance(entry.get("items"), list):
+            names = [(index.list_item(entry["department"], i) or {}).get("name") for i in entry["items"]]
+            chosen.setdefault(entry["department"], []).extend(n for n in names if isinstance(n, str) and n)
+    for dep_id, part in results.parts(record.data):
+        names = chosen.get(dep_id)
+        if not names:
+            continue
+        for j, item in enumerate(part.get("items") or []):
+            written = item.get("item") if isinstance(item, dict) else None
+            if isinstance(written, str) and written and written not in names:
+                yield record.problem(("departments", dep_id, "items", j, "item"),
+                                     f"检查事项“{written}”不是本计划从本部门抽查事项清单中选取的事项（{'、'.join(names)}）："
+                                     "实地核查记录表会把它另列一行，清单中的事项仍印成空行；请按清单中的名称填写", WARNING)
+
+
 def _check_completion(record: Record) -> Iterator[Problem]:
     data = record.data
     first_completed = None
@@ -680,7 +735,7 @@ def check_drawn_inspected(index: Index) -> Iterator[Problem]:
         if index.broken_by_plan.get(plan_id) or index.broken_by_plan.get("*"):
             continue  # a record of the plan that cannot be read may be any drawn entity's: its own error says so
         listed = draw.data.get("entities") if isinstance(draw.data.get("entities"), list) else []
-        missing = drawn - recorded[plan_id]
+        missing = set(drawn) - recorded[plan_id]
         for entity_id in [e for e in listed if e in missing] + sorted(missing - set(listed)):
             record = index.entities.get(entity_id)
             name = record.data.get("name", entity_id) if record is not None else entity_id

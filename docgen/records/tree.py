@@ -58,6 +58,19 @@ def stem_of(name: str) -> str:
     return os.path.splitext(name)[0]
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a file name that is not UTF-8, as os.fsdecode keeps it
+
+
+def undecoded(path: str) -> str:
+    """A path with names that are not UTF-8 (GBK, from a zip made on Chinese Windows and unpacked here)
+    as it can be shown and stored: those bytes as \\xHH."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace") if _UNDECODED.search(path) else path
+
+
+NOT_UTF8 = ("名称不是 UTF-8 编码（常见于在中文 Windows 上打包、在这里解压的压缩文件，名称是 GBK 编码），docgen 无法"
+            "读取它；请在文件管理器中把它重新命名（或用 convmv -f gbk -t utf-8 转换）")
+
+
 def is_record_file(name: str) -> bool:
     """A YAML file that is not hidden and not an editor's temporary copy."""
     return name.endswith(RECORD_SUFFIXES) and not name.startswith(NOT_RECORDS) and not name.endswith("~")
@@ -305,6 +318,18 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
                                               "（可能是指向不存在的文件的链接）", "error"))
             return None
 
+    def _not_utf8(entry, kind: str, prefix: str) -> bool:
+        """Whether the entry's name is not UTF-8: a record file or a folder so named is refused and said
+        (its records are not read, and no document goes as if they were deleted); another file is left alone."""
+        if not _UNDECODED.search(entry.name):
+            return False
+        if entry.name.endswith(RECORD_SUFFIXES) or entry.is_dir():
+            shown = undecoded(display(prefix + entry.name))
+            what = "文件夹" if entry.is_dir() else "文件"
+            issues.append((shown, what + NOT_UTF8 + ("；其中的记录没有读取" if what == "文件夹" else ""), "error"))
+            refused.append((kind, shown))
+        return True
+
     def _misnamed(path: str, kind: str) -> None:
         issues.append((display(path), "文件名不是以小写的 .yaml 结尾（可能被编辑器改了扩展名），docgen 没有读取它；"
                                       "请改名为 ….yaml。在此之前，它所属的文书不会被当作已删除记录的文书而删除", "error"))
@@ -341,6 +366,8 @@ def scan(records_dir: str, root: str, stamps: bool = False) -> Scan:
 
     def _sort_out(node: Node, entries: list, kind: str, prefix: str) -> list:
         """Fill `node` from its folder's entries; returns the record files' entries, as its names."""
+        if _UNDECODED.search("\0".join(entry.name for entry in entries)):  # (in C: rare, and then said once)
+            entries = [entry for entry in entries if not _not_utf8(entry, kind, prefix)]
         # the usual folder holds regular files only, told apart in C: the directory entry says what
         # it is without a stat call, and is never true for a link
         files = [entry for entry in entries if entry.is_file(follow_symlinks=False)]
@@ -425,10 +452,10 @@ def _unknown_folders(records_dir: str, issues: list, refused: list) -> None:
             if found:
                 break
         if found:
-            issues.append((display(entry.path), f"records/ 中的文件夹“{entry.name}”不是记录文件夹（应为 "
+            issues.append((undecoded(display(entry.path)), f"records/ 中的文件夹“{undecoded(entry.name)}”不是记录文件夹（应为 "
                                                 f"{'、'.join(KIND_FOLDERS)} 之一），其中的记录没有读取；请把它们移到正确的文件夹。"
                                                 "在此之前，docgen 不删除任何文书", "error"))
-            refused.append(("plan", found[0]))
+            refused.append(("plan", undecoded(found[0])))
 
 
 def _not_records(records_dir: str) -> None:

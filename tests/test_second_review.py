@@ -1,0 +1,122 @@
+"""What a second review (an office head's year in git, a draw checked from a clone, an archive from
+elsewhere) found: names that are not UTF-8, file names quoted inside messages, an inspector swapped by
+hand, a calendar copied from last year, an item written under another name, a link at a document's
+path, a template's range() and a document that unpacks to gigabytes."""
+
+import os
+import shutil
+import zipfile
+
+import pytest
+import yaml
+
+from conftest import check, inspection_files, problems_for, run_docgen
+
+PLAN = "qa-2023-30"
+GBK = "备份".encode("gbk")  # b'\xb1\xb8\xb7\xdd': a name from a zip made on Chinese Windows, unpacked here
+
+
+def load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(os.name != "posix" or os.uname().sysname == "Darwin", reason="names are bytes on Linux only")
+def test_a_record_file_or_folder_named_in_gbk_is_refused_and_the_rest_checked(archive):
+    entities = os.fsencode(archive / "records/entities")
+    shutil.copy(archive / "records/entities/org-008.yaml", os.path.join(entities, GBK + b".yaml"))
+    folder = os.path.join(os.fsencode(archive / "records/inspections" / PLAN), GBK)
+    os.mkdir(folder)
+    shutil.copy(inspection_files(archive)[0], os.path.join(folder, b"org-001.yaml"))
+    for command in (["validate"], ["build"], ["status"]):
+        result = run_docgen(*command, cwd=archive)
+        said = result.stdout + result.stderr
+        assert result.returncode == 1 and "内部错误" not in said, (command, said)
+    result = run_docgen("validate", cwd=archive)
+    lines = [line for line in result.stdout.splitlines() if "不是 UTF-8 编码" in line]
+    assert len(lines) == 2, result.stdout
+    assert any(line.startswith("records/entities/\\xb1\\xb8\\xb7\\xdd.yaml:") and "文件名称" in line for line in lines)
+    assert any(f"records/inspections/{PLAN}/\\xb1\\xb8\\xb7\\xdd" in line and "文件夹名称" in line and "其中的记录没有读取" in line
+               for line in lines)
+    # the others are checked as ever, and their documents made (the plan tables wait: the file refused
+    # may be any inspected entity's)
+    assert "检查了" in result.stdout.splitlines()[-1]
+    assert (archive / "output" / PLAN / "00_通知.docx").exists()
+
+
+def test_a_file_name_inside_a_message_cannot_drive_the_terminal(archive):
+    odd = "x\n检查了 67 条记录：0 个错误，0 个警告。\n\x1b[31mred"
+    shutil.copy(archive / "records/entities/org-001.yaml", archive / "records/entities" / f"{odd}.yaml")
+    for _ in range(2):  # the full run, then the replay of it
+        result = run_docgen("validate", cwd=archive)
+        assert "\x1b" not in result.stdout + result.stderr
+        assert not any(line.startswith("检查了 67 条记录：0 个错误") for line in result.stdout.splitlines())
+        assert "x\\u000a检查了 67 条记录" in result.stdout
+
+
+def test_an_inspector_swapped_by_hand_is_said_by_validate(archive):
+    path = inspection_files(archive)[0]
+    data = load(path)
+    roster = load(archive / "records/departments/jyj.yaml")["inspectors"]
+    team = data["inspectors"]["jyj"]
+    swapped = next(p["id"] for p in roster if p["id"] not in team)
+    out = team[-1] if team[-1] != data["leader"] else team[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"- {out}\n", f"- {swapped}\n", 1), encoding="utf-8")
+    assert load(path)["inspectors"]["jyj"] != team
+    found = [p for p in problems_for(check(archive), path) if "与本计划最新的抽取结果" in p.message]
+    assert len(found) == 1 and not found[0].is_error and "迁安市教育局的检查人员" in found[0].message, found
+    # an untouched archive says nothing of the kind
+    path.write_text(text, encoding="utf-8")
+    assert not [p for p in check(archive).problems if "与本计划最新的抽取结果" in p.message]
+
+
+def test_a_calendar_copied_from_another_year(archive):
+    calendar = archive / "records/calendar"
+    calendar.mkdir()
+    (calendar / "2023.yaml").write_text("year: 2022\nholidays:\n- '2023-11-09'\n", encoding="utf-8")
+    [problem] = [p for p in check(archive).problems if p.path.endswith("2023.yaml")]
+    assert problem.is_error and "「年份」2022 与文件名“2023”不一致" in problem.message
+    (calendar / "2023.yaml").write_text("year: 2023\nholidays:\n- '2023-11-09'\nworkdays:\n- '2023-11-09'\n",
+                                        encoding="utf-8")
+    [problem] = [p for p in check(archive).problems if p.path.endswith("2023.yaml")]
+    assert problem.is_error and "同时写在「放假日期」和「调休上班日」中" in problem.message and problem.line == 5
+
+
+def test_an_item_written_under_another_name_is_said(archive):
+    path = next(p for p in inspection_files(archive)
+                if any(part.get("items") for part in (load(p).get("departments") or {}).values()))
+    dep_id, part = next((d, p) for d, p in load(path)["departments"].items() if p.get("items"))
+    name = part["items"][0]["item"]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"item: {name}\n", f"item: {name}（补充）\n", 1), encoding="utf-8")
+    [problem] = [p for p in problems_for(check(archive), path) if "不是本计划从本部门抽查事项清单中选取的事项" in p.message]
+    assert f"“{name}（补充）”" in problem.message and name in problem.message.split("（补充）”", 1)[1]
+
+
+def test_a_link_at_a_documents_path_is_said_to_be_one(archive):
+    out = archive / "output" / PLAN
+    out.mkdir(parents=True)
+    (out / "01_实施方案.docx").symlink_to(archive / "records/plans/qa-2023-30.yaml")
+    for force in ([], ["--force"]):
+        result = run_docgen("build", *force, cwd=archive)
+        assert "01_实施方案.docx 不是普通文件（可能是链接或文件夹），docgen 从不替换它，--force 也不会" in result.stdout, \
+            result.stdout
+        assert "01_实施方案.docx 在上次生成后被修改过" not in result.stdout
+
+
+def test_a_templates_range_beyond_the_sandboxs_limit_is_said_in_chinese(archive):
+    from docgen.documents.templating import failure
+
+    error = failure("02_告知书.docx", OverflowError("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000)."))
+    assert "range() 或数值过大" in str(error) and "Range too big" not in str(error)
+
+
+def test_textconv_refuses_a_part_that_unpacks_too_large(tmp_path, monkeypatch):
+    from docgen.documents import textconv
+
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<w:document/>" + b" " * 4096)
+    monkeypatch.setattr(textconv, "MAX_PART", 1024)
+    said = textconv.textconv_for_git(str(path))
+    assert "解压后超过" in said and "没有读取" in said
