@@ -338,12 +338,18 @@ def plan_year(plan: dict) -> int | None:
 
 
 def annual_status(checked: Checked, plan_id: str, today: dt.date, deadlines: list[Deadline]) -> AnnualStatus:
-    """The year's targets (seed 001) over the joint plans whose period starts in that year."""
+    """The year's targets (seed 001) over the joint plans whose period starts in that year, as far as
+    they had been issued by `today` (a plan issued later had no records then: --as-of an earlier day)."""
     index = checked.index
     plan = index.plans[plan_id].data
     year = plan_year(plan)
+
+    def issued(data: dict) -> bool:
+        when = parse_date(data.get("issue_date"))
+        return when is None or when <= today
+
     covers = sorted(p for p, r in index.plans.items() if r.data.get("type") == "联合抽查" and year is not None
-                    and plan_year(r.data) == year)
+                    and plan_year(r.data) == year and issued(r.data))
     records = [r for p in covers for r in index.by_plan.get(p, [])]
     mine = [d for d in deadlines if d.record.data.get("plan") in covers]
     roster = sum(count for kind, count in roster_kinds(index) if kind["status"] == "存续")

@@ -150,6 +150,8 @@ def test_validate_staged_checks_the_index_not_the_working_tree(office):
     assert staged.returncode == 1
     assert "records/inspections/example-plan/example-org.yaml:" in staged.stdout  # the real path
     assert "检查对象“example-org”不存在" in staged.stdout and "docgen-staged" not in staged.stdout
+    # the file is in the folder, only not in the commit: said so, not "define it"
+    assert "工作目录中有 records/entities/example-org.yaml，但它还没有加入这次提交（请 git add 它）" in staged.stdout
     # and the other way round: a broken file on disk that is not staged does not block the commit
     git("reset", "-q", "HEAD", "--", "records/entities/example-org.yaml", cwd=office)
     plan = office / "records/plans/example-plan.yaml"

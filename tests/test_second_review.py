@@ -120,3 +120,16 @@ def test_textconv_refuses_a_part_that_unpacks_too_large(tmp_path, monkeypatch):
     monkeypatch.setattr(textconv, "MAX_PART", 1024)
     said = textconv.textconv_for_git(str(path))
     assert "解压后超过" in said and "没有读取" in said
+
+
+def test_an_annual_plan_as_of_a_day_before_its_joint_plans_were_issued(archive):
+    """--as-of an earlier day counted the records of plans issued later (a credit share of 100 %, achieved)."""
+    annual = archive / "records/plans/qx-2024-6.yaml"
+    (archive / "records/plans/qx-2023-6.yaml").write_text(annual.read_text(encoding="utf-8").replace("2024", "2023"),
+                                                          encoding="utf-8")
+    before = run_docgen("status", "qx-2023-6", "--as-of", "2023-10-01", "--format", "json", cwd=archive)
+    [year] = yaml.safe_load(before.stdout)["annual"]
+    assert year["covers"] == [] and year["inspections"] == 0 and year["credit_share"] is None, year
+    after = run_docgen("status", "qx-2023-6", "--as-of", "2023-12-31", "--format", "json", cwd=archive)
+    [year] = yaml.safe_load(after.stdout)["annual"]
+    assert year["covers"] == [PLAN] and year["inspections"] > 0

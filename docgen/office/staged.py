@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +32,9 @@ def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
     except subprocess.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", "replace").strip()
         raise DocgenError(f"git {args[0]} 失败：{detail}") from None
+
+
+_NOT_FOUND = re.compile(r"不存在（应在 (records/[^ ）]+?\.yaml) 中定义）")
 
 
 @contextlib.contextmanager
@@ -63,6 +67,9 @@ def staged_archive(records_dir: str):
             if os.path.abspath(path).startswith(temp + os.sep):
                 path = display(os.path.join(top, os.path.abspath(path)[len(temp) + 1:]))
             message = problem.message.replace(temp + os.sep, "")
+            named = _NOT_FOUND.search(message)  # a record the commit needs is in the folder, not yet added
+            if named and os.path.isfile(os.path.join(root, *named.group(1).split("/"))):
+                message += f"；工作目录中有 {named.group(1)}，但它还没有加入这次提交（请 git add 它）"
             return dataclasses.replace(problem, path=path, message=message)
 
         try:
