@@ -133,3 +133,20 @@ def test_an_annual_plan_as_of_a_day_before_its_joint_plans_were_issued(archive):
     after = run_docgen("status", "qx-2023-6", "--as-of", "2023-12-31", "--format", "json", cwd=archive)
     [year] = yaml.safe_load(after.stdout)["annual"]
     assert year["covers"] == [PLAN] and year["inspections"] > 0
+
+
+def test_a_result_without_its_items_is_said(archive):
+    """04 printed the department's result above blank rows for every item of its list, to be signed as it was."""
+    path = next(p for p in inspection_files(archive)
+                if any(part.get("items") and part.get("results") == ["未发现问题"]
+                       for part in (load(p).get("departments") or {}).values()))
+    data = load(path)
+    dep_id = next(d for d, part in data["departments"].items() if part.get("items") and part.get("results") == ["未发现问题"])
+    del data["departments"][dep_id]["items"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    found = [p for p in problems_for(check(archive), path) if "没有逐项填写检查事项" in p.message]
+    assert len(found) == 1 and not found[0].is_error
+    # an entity that could not be found has no items to write: nothing is said of it
+    data["departments"][dep_id]["results"] = ["通过登记的住所（经营场所）无法联系"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert not [p for p in problems_for(check(archive), path) if "没有逐项填写检查事项" in p.message]

@@ -613,6 +613,10 @@ def _check_completion(record: Record) -> Iterator[Problem]:
             first_completed = first_completed or where + ("completed",)
             if not found:
                 yield record.problem(where + ("completed",), "本部门检查已完成，应填写「抽查结果」（results）")
+        if found and not part.get("items") and not any(r in results.ALONE for r in found):
+            # the form would be signed with a result above blank rows for every item of the list
+            yield record.problem(where + ("results",), "已填写「抽查结果」，但没有逐项填写检查事项（items：每项的发现问题情况"
+                                                       "和处理情况）：实地核查记录表中本部门的检查事项将印成空行", WARNING)
         for keys, message in results.contradictions(part):
             yield record.problem(where + keys, message)
         if results.PENDING in found and not any(isinstance(a, dict) and a.get("department") in (dep_id, None)
