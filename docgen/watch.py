@@ -86,7 +86,11 @@ def _identity(folder: str) -> tuple[int, int] | None:
 
 
 def describe(paths: set[str], root: str) -> str:
-    names = sorted(os.path.relpath(p, root) for p in paths)
+    """The changed files as the watcher's line names them (a name from elsewhere shown, not obeyed)."""
+    from docgen.records.textcheck import escaped
+    from docgen.records.tree import undecoded
+
+    names = sorted(escaped(undecoded(os.path.relpath(p, root))) for p in paths)
     return "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
 
 

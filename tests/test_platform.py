@@ -182,6 +182,16 @@ def test_task_reimport_names_records_the_task_list_now_contradicts(platform_arch
     assert "（其中 1 份与任务清单不一致）" in again.stdout
     assert {p: p.read_bytes() for p in written.values()} == before  # still never overwritten
 
+    # the task list now gives one of the entity's rows another task number: said, not passed over
+    wb = openpyxl.load_workbook(tasks)
+    sheet = wb.active
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[1].value == entities[first]["credit_code"])
+    row[0].value = "HB2023-999999"
+    wb.save(tasks)
+    numbers = run_docgen("import", "task", str(tasks), "--plan", PLAN, cwd=root)
+    assert numbers.returncode == 1 and "任务编号不一致" in numbers.stdout and "不一致：" in numbers.stdout, numbers.stdout
+    assert {p: p.read_bytes() for p in written.values()} == before
+
 
 def test_task_import_refuses_unreadable_header_and_conflicts(platform_archive, tmp_path):
     root, originals = platform_archive

@@ -150,3 +150,76 @@ def test_a_result_without_its_items_is_said(archive):
     data["departments"][dep_id]["results"] = ["通过登记的住所（经营场所）无法联系"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert not [p for p in problems_for(check(archive), path) if "没有逐项填写检查事项" in p.message]
+
+
+# -- the re-check of the fixes above -------------------------------------------------------------
+
+def test_08_is_dated_by_what_was_done_not_by_a_planned_visit(archive):
+    """A visit may now be written ahead (the 告知书 names it); 08 took the records' latest date, the planned
+    visit's, and counted that visit as made."""
+    assert run_docgen("build", cwd=archive).returncode == 0
+    import openpyxl
+
+    def dated():
+        sheet = openpyxl.load_workbook(archive / "output" / PLAN / "08_抽查情况统计表.xlsx").active
+        return next(str(c.value) for row in sheet.iter_rows() for c in row if c.value and "统计截至" in str(c.value))
+
+    before = dated()
+    path = archive / f"records/inspections/{PLAN}/org-048.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "dates:\n  visit: '2023-12-20'\n", encoding="utf-8")
+    run_docgen("build", cwd=archive)
+    assert dated() == before and "2023年12月20日" not in before
+
+
+def test_a_deadline_beyond_the_calendar_for_a_part_not_completed_holds_nothing_back(archive):
+    """A visit planned for late December, its results' deadline in a year chinesecalendar does not know yet:
+    the 告知书 must be served before that visit, and was held back by the error."""
+    from test_status import first_unknown_year
+
+    year = first_unknown_year()
+    path = archive / f"records/inspections/{PLAN}/org-048.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"dates:\n  visit: '{year - 1}-12-30'\n", encoding="utf-8")
+    found = [p for p in problems_for(check(archive), path) if "工作日历" in p.message]
+    assert found and not any(p.is_error for p in found), [str(p) for p in found]
+
+
+def test_the_watchers_line_shows_a_changed_files_name_not_obeys_it(tmp_path):
+    from docgen.watch import describe
+
+    line = describe({str(tmp_path / "records/entities/x\x1b]0;TITLE\x07.yaml")}, str(tmp_path))
+    assert "\x1b" not in line and "\x07" not in line and "x\\u001b]0;TITLE\\u0007.yaml" in line
+
+
+def test_the_margin_hint_where_yaml_read_on_into_the_next_line(archive):
+    path = archive / f"records/inspections/{PLAN}/org-021.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  reached: 徐磊\n", "reached: 徐磊\n", 1), encoding="utf-8")
+    [problem] = [p for p in problems_for(check(archive), path) if p.is_error]
+    assert "也可能是上一行（第 27 行）缩进少了" in problem.message, problem.message
+
+
+def test_a_refused_inspection_writes_no_items_and_is_not_told_to(archive):
+    path, dep_id, part = next((p, d, part) for p in inspection_files(archive)
+                              for d, part in (load(p).get("departments") or {}).items() if part.get("items"))
+    data = load(path)
+    del data["departments"][dep_id]["items"]
+    data["departments"][dep_id]["results"] = ["不配合检查情节严重"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert not [p for p in problems_for(check(archive), path) if "没有逐项填写检查事项" in p.message]
+
+
+def test_verify_does_not_pass_over_a_plans_record_it_cannot_read(archive):
+    folder = archive / f"records/inspections/{PLAN}"
+    (folder / "org-999.yaml").write_text("plan: [\n", encoding="utf-8")
+    result = run_docgen("draw", PLAN, "--verify", cwd=archive)
+    assert result.returncode == 1 and "org-999.yaml 无法读取或有错误，其中的抽查记录没有核对" in result.stdout, result.stdout
+
+
+def test_a_badge_given_twice_is_said_in_both_files(archive):
+    one, two = archive / "records/departments/jyj.yaml", archive / "records/departments/gaj.yaml"
+    badge = load(two)["inspectors"][3]["badge"]
+    mine = load(one)["inspectors"][3]["badge"]
+    text = one.read_text(encoding="utf-8")
+    one.write_text(text.replace(f"badge: '{mine}'", f"badge: '{badge}'", 1), encoding="utf-8")
+    said = {p.path.rsplit("/", 1)[-1] for p in check(archive).errors if "执法证号" in p.message and "重复" in p.message}
+    assert said == {"jyj.yaml", "gaj.yaml"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Callable
 
-from docgen.records import model, results
+from docgen.records import model
 from docgen.records.check import Checked
 from docgen.records.textcheck import INVISIBLE
 
@@ -199,26 +199,17 @@ def statistics_rows(checked: Checked, plan_id: str, today) -> tuple[dict, dict]:
 
 
 def latest_record_date(checked: Checked, plan_id: str):
-    """The most recent date written in the plan's records: a build's default 'as of' (never the clock)."""
+    """The latest date of something done in the plan's records, or its issue date: a build's default
+    'as of' (never the clock). A visit is left out: it may be the day planned (the 告知书 names it
+    before it comes), and 08 would count it as made; a visit made shows in its completion and
+    signature dates."""
     import datetime as dt
 
+    from docgen.records.deadlines import latest_fact
     from docgen.records.index import parse_date
 
-    def latest(record) -> str:
-        """The record's latest date (ISO text, "" when none): remembered with its cache entry."""
-        data = record.data
-        found = [parse_date(v) for v in (data.get("dates") or {}).values()]
-        for _, part in results.parts(data):
-            approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
-            found += [parse_date(part.get(k)) for k in results.PART_STEPS] + [parse_date(approval.get("date"))]
-        found += [parse_date(a.get(k)) for a in data.get("follow_ups") or [] for k in ("closed",)]
-        found = [d for d in found if d]
-        return max(found).isoformat() if found else ""
-
     found = [parse_date(checked.index.plans[plan_id].data.get("issue_date"))]
-    found += [parse_date(record.doc.remembered("latest date", lambda record=record: latest(record),
-                                               lambda v: isinstance(v, str)))
-              for record in checked.index.by_plan.get(plan_id, [])]
+    found += [parse_date(latest_fact(record)) for record in checked.index.by_plan.get(plan_id, [])]
     found = [d for d in found if d]
     return max(found) if found else dt.date(1980, 1, 1)
 

@@ -452,7 +452,10 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
         raise DocgenError(f"计划“{plan_id}”还没有抽取记录（先运行 docgen draw {plan_id} --seed …）")
     record = earlier[-1]
     stored = record.data
-    findings: list[str] = []
+    # a file of the plan's inspections that cannot be read (or has errors) may be any drawn entity's: not
+    # checked, so the draw cannot be said to agree with the records
+    findings: list[str] = [f"{path} 无法读取或有错误，其中的抽查记录没有核对（运行 docgen validate 查看）"
+                           for path in checked.index.broken_by_plan.get(plan_id, [])]
     if stored.get("algorithm") != ALGORITHM:
         findings.append(f"抽取记录使用的算法“{stored.get('algorithm')}”与本版 docgen 的“{ALGORITHM}”不同，无法复算")
         return False, findings

@@ -217,7 +217,12 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         if held is not None or os.path.exists(target):
             shown = held.path if held is not None else os.path.relpath(target)
             report.kept.append(f"{where}：{shown} 已存在，未覆盖")
-            if held is not None and not task.failed and len(task.numbers) == 1 and len(task.groups) <= 1:
+            if held is not None and not task.failed and (len(task.numbers) > 1 or len(task.groups) > 1):
+                listed = "、".join([f"第 {n} 行为“{t}”" for t, n in task.numbers.items()] if len(task.numbers) > 1
+                                  else [f"第 {n} 行为第 {g} 组" for g, n in task.groups.items()])
+                report.differs.append(f"{where}：{shown} 已存在，而任务清单中本检查对象的"
+                                      f"{'任务编号' if len(task.numbers) > 1 else '组别'}不一致（{listed}）：请与平台核对")
+            elif held is not None and not task.failed and len(task.numbers) == 1 and len(task.groups) <= 1:
                 # the platform's task changed since (a substitution, another group): said, never written over
                 team = {d: task.team[d] for d in departments if d in task.team}
                 leader, why = _leader(task, team, index)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from docgen.records import results
 from docgen.records.index import Index, parse_date
-from docgen.records.problems import LATE, WARNING, Problem
+from docgen.records.problems import ERROR, LATE, WARNING, Problem
 from docgen.workdays import Calendar, NoCalendar
 
 DEFAULT_CONFIRMATION_DAYS = 2  # seed 000 五(三)2: cooperating departments confirm the drawn list in 2 working days
@@ -96,8 +96,9 @@ def inspection_deadlines(record, plan: dict, calendar: Calendar, names: dict) ->
         for key, step, days in (("entered", "录入抽查结果", entry_days), ("disclosed", "公示抽查结果", disclosure_days)):
             try:
                 due = calendar.add_workdays(since, days)
-            except NoCalendar as exc:
-                problems.append(record.problem(where + (("completed",) if completed else ()), f"无法计算「{step}」期限：{exc}"))
+            except NoCalendar as exc:  # not completed yet: the 告知书 of a visit planned for December is not held back
+                problems.append(record.problem(where + (("completed",) if completed else ()), f"无法计算「{step}」期限：{exc}",
+                                               ERROR if completed else WARNING))
                 continue
             done = parse_date(part.get(key))
             if key == "disclosed" and not results.is_approved(part):
@@ -301,19 +302,23 @@ def fact_dates(data: dict) -> Iterator[tuple[tuple, str, dt.date]]:
             yield ("follow_ups", i, "closed"), "完结日期", when
 
 
+def latest_fact(record) -> str:
+    """The latest of an inspection's `fact_dates` (ISO text; "0001-01-01" when none), remembered with its
+    cache entry (the future-date rule and 08's default date both ask, for 3,000 inspections)."""
+    def latest() -> str:
+        return max((when for _keys, _title, when in fact_dates(record.data)), default=dt.date.min).isoformat()
+
+    return record.doc.remembered("latest fact date", latest, lambda v: isinstance(v, str))
+
+
 def check_future(index: Index, today: dt.date) -> list[Problem]:
     """Dates of things done that lie after `today` (the machine's date, not an --as-of: a record
     looked at as of an earlier day may well hold later dates). Each inspection's latest such date
     is remembered with its cache entry: after an edit, the others are one comparison each."""
     day = today.isoformat()
     problems = []
-
-    def latest(record) -> str:
-        return max((when for _keys, _title, when in fact_dates(record.data)), default=dt.date.min).isoformat()
-
     for record in index.inspections:
-        if record.doc.remembered("latest fact date", lambda record=record: latest(record),
-                                 lambda v: isinstance(v, str)) <= day:
+        if latest_fact(record) <= day:
             continue
         problems += [record.problem(keys, _future(title, when, today))
                      for keys, title, when in fact_dates(record.data) if when > today]

@@ -21,6 +21,7 @@ ALONE = ("未发现开展本次抽查涉及的经营活动", "通过登记的住
 # gone, or cannot be found at its registered address)
 UNREACHABLE = tuple(r for r in ALONE if r != "未发现开展本次抽查涉及的经营活动")
 PENDING = "发现问题待后续处理"
+REFUSED = "不配合检查情节严重"  # the entity did not let the inspection be made: no item to write
 DEPARTMENT_SLOT = "〔部门〕"
 # the old, one-result-for-all shape (docgen migrate rewrites it)
 OLD_TOP_KEYS = ("result", "items")

@@ -101,7 +101,8 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                                                        f"请写在 {when.year} 年的日历（calendar/{when.year}.yaml）中",
                                              WARNING)
     people: dict[str, str] = {}
-    badges: dict[str, tuple[str, object]] = {}  # 执法证号 -> (path, id) of the first inspector holding it
+    badges: dict[str, tuple] = {}  # 执法证号 -> (department record, position, id) of the first inspector holding it
+    told_badges: set[tuple] = set()
     for record in records:
         if record.kind == "department":
             for i, person in enumerate(record.data.get("inspectors") or []):
@@ -110,11 +111,16 @@ def check_ids(records: list[Record], index: Index) -> Iterator[Problem]:
                 pid = person.get("id")
                 badge = person.get("badge")
                 if isinstance(badge, str) and badge.strip():  # the platform's task lists name inspectors by it
-                    first = badges.setdefault(badge.strip(), (record.path, pid))
-                    if first != (record.path, pid):
+                    first = badges.setdefault(badge.strip(), (record, i, pid))
+                    if first[:2] != (record, i):  # either may be the mistyped one: both are told
                         yield record.problem(("inspectors", i, "badge"),
-                                             f"执法证号“{badge.strip()}”重复，已是 {first[0]} 中执法人员“{first[1]}”的证号："
+                                             f"执法证号“{badge.strip()}”重复，已是 {first[0].path} 中执法人员“{first[2]}”的证号："
                                              "一个执法证号只属于一名执法人员")
+                        if (first[0].path, first[1]) not in told_badges:
+                            told_badges.add((first[0].path, first[1]))
+                            yield first[0].problem(("inspectors", first[1], "badge"),
+                                                   f"执法证号“{badge.strip()}”重复，{record.path} 中执法人员“{pid}”"
+                                                   "也写了这个证号：一个执法证号只属于一名执法人员")
                 if isinstance(pid, str):
                     if pid in people:
                         yield record.problem(("inspectors", i, "id"), f"执法人员编号“{pid}”重复，已在 {people[pid]} 中使用")
@@ -613,7 +619,7 @@ def _check_completion(record: Record) -> Iterator[Problem]:
             first_completed = first_completed or where + ("completed",)
             if not found:
                 yield record.problem(where + ("completed",), "本部门检查已完成，应填写「抽查结果」（results）")
-        if found and not part.get("items") and not any(r in results.ALONE for r in found):
+        if found and not part.get("items") and not any(r in results.ALONE or r == results.REFUSED for r in found):
             # the form would be signed with a result above blank rows for every item of the list
             yield record.problem(where + ("results",), "已填写「抽查结果」，但没有逐项填写检查事项（items：每项的发现问题情况"
                                                        "和处理情况）：实地核查记录表中本部门的检查事项将印成空行", WARNING)

@@ -210,7 +210,7 @@ def explain(exc, text: str) -> tuple[int, int, str]:
                 return found
             if at < len(rows) and rows[at].strip() and not rows[at].lstrip().startswith("#"):
                 break
-        return line, column, MAPPING_HERE
+        return line, column, MAPPING_HERE + _dipped(rows, line - 1)
     if "tab character" in problem or ("cannot start any token" in problem and char == "\t"):
         return line, column, TAB
     if "cannot start any token" in problem:
