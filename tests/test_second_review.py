@@ -223,3 +223,13 @@ def test_a_badge_given_twice_is_said_in_both_files(archive):
     one.write_text(text.replace(f"badge: '{mine}'", f"badge: '{badge}'", 1), encoding="utf-8")
     said = {p.path.rsplit("/", 1)[-1] for p in check(archive).errors if "执法证号" in p.message and "重复" in p.message}
     assert said == {"jyj.yaml", "gaj.yaml"}
+
+
+def test_an_entity_id_typed_as_another_existing_entitys_is_offered_both_ways(archive):
+    """`entity: org-003` in org-002.yaml, both entities existing: renaming the file would follow the typo."""
+    path = next(p for p in inspection_files(archive) if p.stem == "org-021")
+    other = next(p.stem for p in (archive / "records/entities").glob("*.yaml") if p.stem != "org-021")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("entity: org-021", f"entity: {other}", 1), encoding="utf-8")
+    messages = [p.message for p in problems_for(check(archive), path) if "文件名却是" in p.message]
+    assert messages and f"应为 {other}.yaml；若是把编号写错了，应为 entity: org-021" in messages[0], messages

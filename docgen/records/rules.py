@@ -374,7 +374,9 @@ def misplaced(record: Record, exists=None) -> Iterator[Problem]:
         yield record.problem(("plan",), f"本记录的抽查计划是“{plan}”，却放在文件夹“{held_in}”中："
                                         f"应放在 records/inspections/{plan}/ 中")
     if isinstance(entity, str) and stem != entity and not (typo and typo("entity", entity, stem)):
-        yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml")
+        # both exist: the record may be saved under the wrong name, or its id mistyped as another entity's
+        either = f"；若是把编号写错了，应为 entity: {stem}" if exists is not None and exists("entity", stem) else ""
+        yield record.problem(("entity",), f"本记录的检查对象是“{entity}”，文件名却是“{stem}”：应为 {entity}.yaml{either}")
 
 
 def _unlike_draw(record: Record, latest: tuple[Record, dict], index: Index) -> Iterator[Problem]:
