@@ -61,7 +61,7 @@ class BuildReport:
         from docgen.start import note_line
 
         return [note_line(note) for note in self.notes] + \
-            [f"提示：{path} 在生成后被修改过，docgen 没有删除它" for path in self.kept_edited]
+            [note_line(f"{path} 在生成后被修改过，docgen 没有删除它") for path in self.kept_edited]
 
 
 @dataclass

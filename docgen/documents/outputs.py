@@ -424,10 +424,13 @@ def plan_outputs(checked: Checked, plan_id: str, as_of=None) -> PlanOutputs:
 
     # the statistics count the draw's population and classes: a draw record of the plan with errors may
     # be its latest, so its 08 stays as it was (the others, which read no draw, are made)
-    broken_draws = sorted(str(rid) for kind, rid in index.broken if kind == "draw" and str(rid).startswith(f"{plan_id}-draw-"))
-    if broken_draws:
+    from docgen.records.draws import broken_draws
+    from docgen.records.tree import stem_of
+
+    broken = [stem_of(os.path.basename(path)) for _number, path in broken_draws(checked, plan_id)]
+    if broken:
         result.complete = False
-        result.skipped.append(f"抽取记录 {'、'.join(broken_draws)} 有错误，计划 {plan_id} 的抽查情况统计表（08）未更新，"
+        result.skipped.append(f"抽取记录 {'、'.join(broken)} 有错误，计划 {plan_id} 的抽查情况统计表（08）未更新，"
                               "已生成的文书保留不动")
     else:
         result.outputs.append(Output(f"{plan_id}/08_抽查情况统计表.xlsx", "08_抽查情况统计表.xlsx", "抽查情况统计表",

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 
 from docgen.records.archive import display
-from docgen.records.draws import IN_PROGRESS, assignments_of, draw_number, draws_of, unfinished_message
+from docgen.records.draws import IN_PROGRESS, assignments_of, broken_draws, draw_number, draws_of, unfinished_message
 from docgen.records.tree import FOLDER_OF, refuse_outside
 from docgen.cache import CACHE_DIR
 from docgen.records.check import Checked
@@ -74,32 +74,6 @@ def context_for(checked: Checked, plan_id: str, doing: str = "抽取") -> Contex
     entities = (table.projected(), table.digest) if table is not None else [r.data for r in index.entities.values()]
     inputs = Inputs.from_records(plan, entities, {k: r.data for k, r in index.departments.items()}, required, earlier)
     return Context(checked, plan_rec.data, inputs, names)
-
-
-def _broken_draws(checked: Checked, plan_id: str) -> list[tuple[int, str]]:
-    """(number, path) of the plan's draw records that have errors: those that name the plan, and
-    files named "<plan>-draw-<n>" that could not be read at all."""
-    folder = display(os.path.join(checked.archive.records_dir, FOLDER_OF["draw"])).replace(os.sep, "/") + "/"
-    prefix = f"{plan_id}-draw-"
-
-    def named(path: str) -> int | None:
-        """n of a file named "<plan>-draw-<n>.yaml" in the draws folder (0: no number), else None."""
-        name = path.replace(os.sep, "/")
-        if not (name.startswith(folder) and name[len(folder):].startswith(prefix)):
-            return None
-        tail = name[len(folder) + len(prefix):].split(".", 1)[0]
-        return int(tail) if tail.isdigit() else 0
-
-    found: dict[str, int] = {}
-    for record in checked.records:
-        if record.kind == "draw" and not checked.is_valid(record) and isinstance(record.data, dict) \
-                and record.data.get("plan") == plan_id:  # its id may be the broken part: its name counts too
-            found[record.path] = max(draw_number(record), named(record.path) or 0)
-    for problem in checked.errors:
-        number = named(problem.path)
-        if number is not None:
-            found[problem.path] = max(found.get(problem.path, 0), number)
-    return sorted((number, path) for path, number in found.items())
 
 
 def unfinished_draws(checked: Checked, plan_id: str) -> list:
@@ -443,7 +417,7 @@ def verify(checked: Checked, plan_id: str) -> tuple[bool, list[str]]:
         return False, [unfinished_message(pending[-1], plan_id)]
     earlier = draws_of(checked.index, plan_id)
     newest = draw_number(earlier[-1]) if earlier else 0
-    broken = [(number, path) for number, path in _broken_draws(checked, plan_id) if number >= newest]
+    broken = [(number, path) for number, path in broken_draws(checked, plan_id) if number >= newest]
     if broken:  # an older valid draw is not the one the inspections came from: never check that instead
         path = max(broken)[1]
         return False, [f"抽取记录 {path} 有错误，无法核对（运行 docgen validate 查看）；"

@@ -217,12 +217,10 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         if held is not None or os.path.exists(target):
             shown = held.path if held is not None else os.path.relpath(target)
             report.kept.append(f"{where}：{shown} 已存在，未覆盖")
-            if held is not None and not task.failed and (len(task.numbers) > 1 or len(task.groups) > 1):
-                listed = "、".join([f"第 {n} 行为“{t}”" for t, n in task.numbers.items()] if len(task.numbers) > 1
-                                  else [f"第 {n} 行为第 {g} 组" for g, n in task.groups.items()])
-                report.differs.append(f"{where}：{shown} 已存在，而任务清单中本检查对象的"
-                                      f"{'任务编号' if len(task.numbers) > 1 else '组别'}不一致（{listed}）：请与平台核对")
-            elif held is not None and not task.failed and len(task.numbers) == 1 and len(task.groups) <= 1:
+            disagreement = _disagreement(task)
+            if held is not None and not task.failed and disagreement:
+                report.differs.append(f"{where}：{shown} 已存在，而任务清单中本检查对象的{disagreement}：请与平台核对")
+            elif held is not None and not task.failed:
                 # the platform's task changed since (a substitution, another group): said, never written over
                 team = {d: task.team[d] for d in departments if d in task.team}
                 leader, why = _leader(task, team, index)
@@ -235,13 +233,9 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
         if task.failed:
             report.notes.append(f"{where}：有无法导入的行，该检查对象的抽查记录未写入")
             continue
-        if len(task.numbers) > 1:
-            listed = "、".join(f"第 {n} 行为“{t}”" for t, n in task.numbers.items())
-            report.problems.append(f"{where}：任务编号不一致（{listed}），未写入")
-            continue
-        if len(task.groups) > 1:
-            listed = "、".join(f"第 {n} 行为第 {g} 组" for g, n in task.groups.items())
-            report.problems.append(f"{where}：组别不一致（{listed}），未写入")
+        disagreement = _disagreement(task)
+        if disagreement:
+            report.problems.append(f"{where}：{disagreement}，未写入")
             continue
         team = {d: task.team[d] for d in departments if d in task.team}
         leader, why = _leader(task, team, index)
@@ -266,6 +260,16 @@ def import_task(checked: Checked, path: str, plan_id: str, sheet: str | None = N
     if tasks and "leader" not in header.columns:
         report.notes.append("任务清单中没有“组长”列，抽查记录未写组长（leader），需要时请手工补填")
     return report
+
+
+def _disagreement(task: _Task) -> str:
+    """What an entity's rows of the task list say differently among themselves (its task number, else its
+    group), with the rows; "" when they agree."""
+    if len(task.numbers) > 1:
+        return "任务编号不一致（" + "、".join(f"第 {n} 行为“{t}”" for t, n in task.numbers.items()) + "）"
+    if len(task.groups) > 1:
+        return "组别不一致（" + "、".join(f"第 {n} 行为第 {g} 组" for g, n in task.groups.items()) + "）"
+    return ""
 
 
 def _differences(data: dict, task_number: str, group: int | None, leader: str | None, team: dict[str, list[str]],

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from docgen.records import results
-from docgen.records.index import Index, parse_date
+from docgen.records.index import STEP_TITLES, Index, parse_date
 from docgen.records.problems import ERROR, LATE, WARNING, Problem
 from docgen.workdays import Calendar, NoCalendar
 
@@ -271,10 +271,10 @@ def _memo_context(index: Index) -> str | None:
 def fact_dates(data: dict) -> Iterator[tuple[tuple, str, dt.date]]:
     """(keys, title, date) of every date an inspection gives for something already done."""
     dates = data.get("dates") if isinstance(data.get("dates"), dict) else {}
-    for step, title in (("phone_notice", "电话告知日期"), ("notice_served", "告知书送达日期")):
+    for step in ("phone_notice", "notice_served"):  # (the visit may be the day planned)
         when = parse_date(dates.get(step))
         if when:
-            yield ("dates", step), title, when
+            yield ("dates", step), STEP_TITLES[step], when
     call = data.get("phone_notice") if isinstance(data.get("phone_notice"), dict) else {}
     if isinstance(call.get("time"), str):
         when = parse_date(call["time"].strip().partition(" ")[0])
@@ -285,11 +285,8 @@ def fact_dates(data: dict) -> Iterator[tuple[tuple, str, dt.date]]:
         yield ("signature", "date"), "签字日期", parse_date(signature.get("date"))
     for dep_id, part in results.parts(data):
         approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
-        for keys, title, value in ((("completed",), "检查完成日期", part.get("completed")),
-                                   (("entered",), "结果录入日期", part.get("entered")),
-                                   (("approval", "date"), "批准日期", approval.get("date")),
-                                   (("disclosed",), "结果公示日期", part.get("disclosed"))):
-            when = parse_date(value)
+        for keys, title in results.PART_DATES:
+            when = parse_date(approval.get("date") if keys[0] == "approval" else part.get(keys[0]))
             if when:
                 yield ("departments", dep_id) + keys, title, when
         for j, signed in enumerate(part.get("signatures") or []):

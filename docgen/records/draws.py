@@ -1,5 +1,6 @@
 """What a draw record says, as the rules (validate) and `docgen draw` (--verify, --resume) both read it:
-its number among the plan's draws, each entity's assignment, and the words for one left unfinished."""
+its number among the plan's draws, each entity's assignment, and the words for one left unfinished;
+and which of a plan's draw records have errors (`--verify` and the build's 08 both stop at them)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,33 @@ def unfinished_message(record, plan_id: str) -> str:
     return (f"抽取未完成：{record.path} 记录的抽取在写入抽查记录时被中断，records/inspections/{plan_id}/ 中的"
             f"抽查记录可能不全。请运行 docgen draw {plan_id} --resume 完成这次抽取，"
             f"或 docgen draw {plan_id} --rollback 撤销它（只删除它写入且未被改动的文件）后重新抽取")
+
+
+def broken_draws(checked, plan_id: str) -> list[tuple[int, str]]:
+    """(number, path) of the plan's draw records that have errors: those that name the plan, and
+    files named "<plan>-draw-<n>" that could not be read at all."""
+    import os
+
+    from docgen.records.tree import FOLDER_OF, display
+
+    folder = display(os.path.join(checked.archive.records_dir, FOLDER_OF["draw"])).replace(os.sep, "/") + "/"
+    prefix = f"{plan_id}-draw-"
+
+    def named(path: str) -> int | None:
+        """n of a file named "<plan>-draw-<n>.yaml" in the draws folder (0: no number), else None."""
+        name = path.replace(os.sep, "/")
+        if not (name.startswith(folder) and name[len(folder):].startswith(prefix)):
+            return None
+        tail = name[len(folder) + len(prefix):].split(".", 1)[0]
+        return int(tail) if tail.isdigit() else 0
+
+    found: dict[str, int] = {}
+    for record in checked.records:
+        if record.kind == "draw" and not checked.is_valid(record) and isinstance(record.data, dict) \
+                and record.data.get("plan") == plan_id:  # its id may be the broken part: its name counts too
+            found[record.path] = max(draw_number(record), named(record.path) or 0)
+    for problem in checked.errors:
+        number = named(problem.path)
+        if number is not None:
+            found[problem.path] = max(found.get(problem.path, 0), number)
+    return sorted((number, path) for path, number in found.items())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from docgen.records.archive import Record
 
 DATE_STEPS = ("phone_notice", "notice_served", "visit")  # the joint steps; each department's own in results.py
+STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 DEFAULT_STATUSES = ("存续",)
 
 

@@ -27,6 +27,9 @@ DEPARTMENT_SLOT = "〔部门〕"
 OLD_TOP_KEYS = ("result", "items")
 OLD_DATE_KEYS = ("completed", "entered", "disclosed")
 PART_STEPS = ("completed", "entered", "disclosed")  # with approval.date between entered and disclosed
+# a part's dates in the order they come, where each is written and what it is called
+PART_DATES = ((("completed",), "检查完成日期"), (("entered",), "结果录入日期"), (("approval", "date"), "批准日期"),
+              (("disclosed",), "结果公示日期"))
 
 
 def parts(data: dict) -> Iterator[tuple[str, dict]]:

@@ -13,10 +13,9 @@ from typing import Iterator
 from docgen.records import creditcode, frequency, results
 from docgen.records.archive import Record
 from docgen.records.draws import assignments_of, draw_number, unfinished_message
-from docgen.records.index import DATE_STEPS, Index, parse_date, plan_folder, record_stem
+from docgen.records.index import DATE_STEPS, STEP_TITLES, Index, parse_date, plan_folder, record_stem
 from docgen.records.problems import WARNING, Problem
 
-STEP_TITLES = {"phone_notice": "电话告知日期", "notice_served": "告知书送达日期", "visit": "检查日期"}
 
 
 _CODE_CHARS = frozenset(creditcode.ALPHABET)
@@ -499,8 +498,7 @@ def _check_dates(record: Record) -> Iterator[Problem]:
     for dep_id, part in results.parts(record.data):
         previous = ("visit", visit) if visit else None
         approval = part.get("approval") if isinstance(part.get("approval"), dict) else {}
-        for keys, title in ((("completed",), "检查完成日期"), (("entered",), "结果录入日期"),
-                            (("approval", "date"), "批准日期"), (("disclosed",), "结果公示日期")):
+        for keys, title in results.PART_DATES:
             when = parse_date(approval.get("date") if keys[0] == "approval" else part.get(keys[0]))
             if when is None:
                 continue
